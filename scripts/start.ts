@@ -4,7 +4,7 @@
 // `npm run dev` does the same with `next dev`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { repoRoot, resolveDatabaseUrl } from '../packages/db/src/embedded-postgres.ts';
@@ -12,7 +12,7 @@ import { applyMigrations } from '../packages/db/src/migrate/apply.ts';
 
 const dev = process.argv.includes('--dev');
 const started = Date.now();
-const dataDir = path.join(repoRoot, '.data');
+const dataDir = process.env.PORTCULLIS_DATA_DIR ?? path.join(repoRoot, '.data');
 const ports = {
   dashboard: Number(process.env.DASHBOARD_PORT ?? 3000),
   gateway: Number(process.env.GATEWAY_PORT ?? 4000),
@@ -76,6 +76,25 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.name === 'node_modules' || entry.name === '.next' || entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? await newestMtime(full) : (await stat(full)).mtimeMs);
+  }
+  return newest;
+}
+
+/** A build is stale when any dashboard or package source is newer than it. */
+async function dashboardBuildIsStale(dashboardDir: string): Promise<boolean> {
+  const buildId = path.join(dashboardDir, '.next/BUILD_ID');
+  if (!existsSync(buildId)) return true;
+  const built = (await stat(buildId)).mtimeMs;
+  const sources = await Promise.all([dashboardDir, path.join(repoRoot, 'packages')].map(newestMtime));
+  return Math.max(...sources) > built;
+}
+
 let stopDatabase: () => Promise<void> = async () => undefined;
 
 async function shutdown(code: number): Promise<void> {
@@ -108,7 +127,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   const secrets = await loadSecrets();
-  const db = await resolveDatabaseUrl();
+  const db = await resolveDatabaseUrl(dataDir);
   stopDatabase = db.stop;
   console.log(db.embedded ? 'Database: embedded PostgreSQL (.data/postgres)' : 'Database: DATABASE_URL');
   const applied = await applyMigrations(db.url);
@@ -132,8 +151,8 @@ async function main(): Promise<void> {
 
   const dashboardDir = path.join(repoRoot, 'apps/dashboard');
   const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
-  if (!dev && !existsSync(path.join(dashboardDir, '.next/BUILD_ID'))) {
-    console.log('Building the dashboard once (later starts skip this)…');
+  if (!dev && (await dashboardBuildIsStale(dashboardDir))) {
+    console.log('Building the dashboard (later starts skip this until its sources change)…');
     const build = spawnSync(process.execPath, [nextBin, 'build'], { cwd: dashboardDir, env: { ...baseEnv, NODE_ENV: 'production' }, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('Dashboard build failed');
   }

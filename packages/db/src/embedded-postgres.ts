@@ -49,7 +49,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
     // Loopback only, and no Unix socket that could collide with a system PostgreSQL.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: options.onLog ?? (() => undefined),
-    onError: options.onLog ?? (() => undefined),
+    onError: (error: unknown) => options.onLog?.(String(error)),
   });
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
@@ -72,11 +72,14 @@ export async function createDatabaseIfMissing(adminUrl: string, database: string
 }
 
 /** DATABASE_URL when set; otherwise the project's persistent embedded cluster under .data/. */
-export async function resolveDatabaseUrl(onLog?: (line: string) => void): Promise<ResolvedDatabase> {
+export async function resolveDatabaseUrl(
+  dataDir = path.join(repoRoot, '.data'),
+  onLog?: (line: string) => void,
+): Promise<ResolvedDatabase> {
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) return { url: fromEnv, embedded: false, stop: async () => undefined };
   return startEmbeddedPostgres({
-    dataDir: path.join(repoRoot, '.data', 'postgres'),
+    dataDir: path.join(dataDir, 'postgres'),
     port: Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329),
     database: 'portcullis',
     persistent: true,

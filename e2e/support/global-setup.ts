@@ -1,0 +1,66 @@
+// Starts the product the way a user does (`scripts/start.ts`), on free ports, against a fresh
+// database (on DATABASE_URL's server when set, else an embedded PostgreSQL).
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from '@portcullis/db/test-database';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export default async function globalSetup(): Promise<void> {
+  const db = await createTestDatabase('portcullis_e2e');
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-e2e-'));
+  const [dashboard, gateway, twikit] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    PORTCULLIS_DATA_DIR: dataDir,
+    DASHBOARD_PORT: String(dashboard),
+    GATEWAY_PORT: String(gateway),
+    TWIKIT_PORT: String(twikit),
+    AUTH_SECRET: randomBytes(32).toString('base64url'),
+    PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    TWIKIT_CALL_LOG: path.join(dataDir, 'twikit-calls.jsonl'),
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack did not start in 10 min:\n${log.slice(-4000)}`)), 600_000);
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      log += text;
+      process.stdout.write(text.split('\n').filter(Boolean).map((l) => `[stack] ${l}\n`).join(''));
+      if (log.includes('Portcullis is up')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`stack exited (${code}) before it was up:\n${log.slice(-4000)}`));
+    });
+  });
+  process.env.E2E_DASHBOARD_URL = `http://localhost:${dashboard}`;
+  process.env.E2E_GATEWAY_URL = `http://localhost:${gateway}`;
+  process.env.E2E_TWIKIT_CALL_LOG = env.TWIKIT_CALL_LOG;
+  process.env.E2E_DATABASE_URL = db.url;
+  await writeFile(path.join(dataDir, 'stack.json'), JSON.stringify({ pid: child.pid }));
+  (globalThis as Record<string, unknown>).__portcullisStack = { child, db, dataDir };
+}
