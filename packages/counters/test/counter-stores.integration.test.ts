@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CounterStore, KeyedCounter } from '../src/counter-store.ts';
+import { createThrowawayDatabase, openStore, REDIS_URL, uniqueSuffix, type StoreKind, type StoreTarget, type ThrowawayDatabase } from './test-stores.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../../..');
+
+let database: ThrowawayDatabase;
+const runPrefix = `test:${uniqueSuffix()}:`;
+
+beforeAll(async () => {
+  database = await createThrowawayDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+function runWorker(input: object): Promise<{ allowed: number; denied: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'concurrency-worker.ts'), JSON.stringify(input)], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`worker exited ${code}: ${stderr}`))));
+  });
+}
+
+describe.each<StoreKind>(['redis', 'postgres'])('%s counter store', (kind) => {
+  let target: StoreTarget;
+  let store: CounterStore;
+  let keyCounter = 0;
+  const freshKey = () => `k${++keyCounter}`;
+
+  beforeAll(() => {
+    target = { kind, url: kind === 'redis' ? REDIS_URL : database.url, keyPrefix: `${runPrefix}${kind}:` };
+    store = openStore(target);
+  });
+  afterAll(async () => {
+    await store?.close();
+    if (kind === 'redis') {
+      // Keys expire on their own; deleting them keeps a shared Redis tidy right away.
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${target.keyPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
+  });
+
+  it('allows exactly max out of 200 concurrent consumers in two processes', async () => {
+    const key = freshKey();
+    const common = { ...target, key, max: 30, windowMs: 60_000, consumers: 100, startAt: Date.now() + 2500 };
+    const results = await Promise.all([runWorker(common), runWorker(common)]);
+    expect(results.reduce((sum, r) => sum + r.allowed, 0)).toBe(30);
+    expect(results.reduce((sum, r) => sum + r.denied, 0)).toBe(170);
+    const after = await store.reserve([{ key, windowMs: 60_000, max: 30 }]);
+    expect(after.ok).toBe(false);
+  });
+
+  it('reserves all counters or none', async () => {
+    const wide: KeyedCounter = { key: freshKey(), windowMs: 60_000, max: 5 };
+    const narrow: KeyedCounter = { key: freshKey(), windowMs: 60_000, max: 2 };
+    expect((await store.reserve([wide, narrow])).ok).toBe(true);
+    expect((await store.reserve([wide, narrow])).ok).toBe(true);
+    const third = await store.reserve([wide, narrow]);
+    expect(third).toMatchObject({ ok: false, counter: narrow });
+    // The failed reserve took nothing from `wide`: 3 slots remain.
+    for (let i = 0; i < 3; i++) expect((await store.reserve([wide])).ok).toBe(true);
+    expect(await store.reserve([wide])).toMatchObject({ ok: false, counter: wide });
+  });
+
+  it('treats a key repeated in one reserve as one counter with the strictest max', async () => {
+    const key = freshKey();
+    const loose = { key, windowMs: 60_000, max: 10, name: 'loose' };
+    const strict = { key, windowMs: 60_000, max: 1, name: 'strict' };
+    expect((await store.reserve([loose, strict])).ok).toBe(true);
+    expect(await store.reserve([loose, strict])).toMatchObject({ ok: false, counter: { name: 'strict' } });
+    expect((await store.reserve([loose])).ok).toBe(true);
+  });
+
+  it('release gives a slot back; release after commit does not', async () => {
+    const counter = { key: freshKey(), windowMs: 60_000, max: 2 };
+    const first = await store.reserve([counter]);
+    const second = await store.reserve([counter]);
+    if (!first.ok || !second.ok) throw new Error('expected both reserves to succeed');
+    expect((await store.reserve([counter])).ok).toBe(false);
+    await store.release(second.reservation);
+    await store.release(second.reservation); // idempotent
+    const third = await store.reserve([counter]);
+    expect(third.ok).toBe(true);
+    if (!third.ok) return;
+    await store.commit(first.reservation);
+    await store.release(first.reservation); // ignored: the call went ahead
+    expect((await store.reserve([counter])).ok).toBe(false);
+  });
+
+  it('slides the window (explicit clock) and reports when a slot frees', async () => {
+    const counter = { key: freshKey(), windowMs: 1000, max: 2 };
+    const t0 = 1_900_000_000_000;
+    expect((await store.reserve([counter], t0)).ok).toBe(true);
+    expect((await store.reserve([counter], t0 + 400)).ok).toBe(true);
+    expect(await store.reserve([counter], t0 + 500)).toMatchObject({ ok: false, retryAfterMs: 500 });
+    expect(await store.reserve([counter], t0 + 999)).toMatchObject({ ok: false, retryAfterMs: 1 });
+    // At t0 + 1000 the first entry has slid out (entries count while newer than now - window).
+    expect((await store.reserve([counter], t0 + 1000)).ok).toBe(true);
+    expect(await store.reserve([counter], t0 + 1100)).toMatchObject({ ok: false, retryAfterMs: 300 });
+    expect((await store.reserve([counter], t0 + 1400)).ok).toBe(true);
+  });
+
+  it('slides the window on the store clock (1 s window)', async () => {
+    const counter = { key: freshKey(), windowMs: 1000, max: 3 };
+    for (let i = 0; i < 3; i++) expect((await store.reserve([counter])).ok).toBe(true);
+    const full = await store.reserve([counter]);
+    expect(full.ok).toBe(false);
+    if (full.ok) return;
+    expect(full.retryAfterMs).toBeGreaterThan(0);
+    expect(full.retryAfterMs).toBeLessThanOrEqual(1000);
+    await new Promise((resolve) => setTimeout(resolve, full.retryAfterMs + 50));
+    expect((await store.reserve([counter])).ok).toBe(true);
+  });
+
+  it('accepts an empty reservation', async () => {
+    const result = await store.reserve([]);
+    expect(result.ok).toBe(true);
+    if (result.ok) await store.release(result.reservation);
+  });
+});
