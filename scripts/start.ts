@@ -145,6 +145,9 @@ async function main(): Promise<void> {
     // common case. A multi-tenant deployment sets these to refuse them.
     GATEWAY_ALLOW_PRIVATE_UPSTREAMS: process.env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS ?? 'true',
     GATEWAY_STDIO_COMMANDS: process.env.GATEWAY_STDIO_COMMANDS ?? 'node',
+    // The dashboard's "Test connection" / "Sync tools" obey the same operator limits.
+    ALLOW_PRIVATE_UPSTREAMS: process.env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS ?? 'true',
+    STDIO_COMMANDS: process.env.GATEWAY_STDIO_COMMANDS ?? 'node',
     TWIKIT_STDIO_COMMAND: process.env.TWIKIT_STDIO_COMMAND ?? 'node',
     TWIKIT_STDIO_ARGS: process.env.TWIKIT_STDIO_ARGS ?? twikitBin,
   };

@@ -1,7 +1,7 @@
 // The only place in this app that reads process.env (enforced by ESLint).
 import { z } from 'zod';
 
-const EnvSchema = z.object({
+export const envSchema = z.object({
   /** HTTP port for Streamable HTTP mode; 0 picks a free port (printed on stderr). */
   TWIKIT_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   /** Interface to bind in HTTP mode. */
@@ -12,10 +12,10 @@ const EnvSchema = z.object({
   TWIKIT_CALL_LOG: z.string().min(1).optional(),
 });
 
-export type TwikitEnv = z.infer<typeof EnvSchema>;
+export type TwikitEnv = z.infer<typeof envSchema>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): TwikitEnv {
-  const parsed = EnvSchema.safeParse(source);
+  const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid environment for twikit-mcp: ${detail}`);
