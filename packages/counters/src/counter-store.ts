@@ -64,4 +64,8 @@ export class ReservationStates {
     this.settled.add(reservation);
     return true;
   }
+  /** A release that failed to reach the store did not settle anything: a retry must run again. */
+  unsettle(reservation: Reservation): void {
+    this.settled.delete(reservation);
+  }
 }

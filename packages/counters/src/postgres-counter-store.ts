@@ -120,7 +120,12 @@ export class PostgresCounterStore implements CounterStore {
 
   async release(reservation: Reservation): Promise<void> {
     if (!this.states.settle(reservation) || reservation.entries.length === 0) return;
-    await this.pool.query('DELETE FROM rate_limit_hits WHERE id = ANY($1::text[])', [reservation.entries.map((e) => e.member)]);
+    try {
+      await this.pool.query('DELETE FROM rate_limit_hits WHERE id = ANY($1::text[])', [reservation.entries.map((e) => e.member)]);
+    } catch (error) {
+      this.states.unsettle(reservation);
+      throw error;
+    }
   }
 
   /** Deletes rows of every key that have slid out of their window; run periodically (reserve only prunes the keys it touches). */

@@ -74,9 +74,17 @@ export class RedisCounterStore implements CounterStore {
 
   async release(reservation: Reservation): Promise<void> {
     if (!this.states.settle(reservation) || reservation.entries.length === 0) return;
-    const pipeline = this.redis.multi();
-    for (const entry of reservation.entries) pipeline.zrem(entry.key, entry.member);
-    await pipeline.exec();
+    try {
+      const pipeline = this.redis.multi();
+      for (const entry of reservation.entries) pipeline.zrem(entry.key, entry.member);
+      const replies = await pipeline.exec();
+      // exec resolves with per-command errors rather than throwing them.
+      const failed = replies?.find(([error]) => error);
+      if (!replies || failed) throw failed?.[0] ?? new Error('release: the transaction was discarded');
+    } catch (error) {
+      this.states.unsettle(reservation);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

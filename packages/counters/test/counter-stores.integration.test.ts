@@ -2,8 +2,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CounterStore, KeyedCounter } from '../src/counter-store.ts';
+import { PostgresCounterStore } from '../src/postgres-counter-store.ts';
+import { RedisCounterStore } from '../src/redis-counter-store.ts';
 import { createThrowawayDatabase, openStore, REDIS_URL, uniqueSuffix, type StoreKind, type StoreTarget, type ThrowawayDatabase } from './test-stores.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -125,6 +128,40 @@ describe.each<StoreKind>(['redis', 'postgres'])('%s counter store', (kind) => {
     expect(full.retryAfterMs).toBeLessThanOrEqual(1000);
     await new Promise((resolve) => setTimeout(resolve, full.retryAfterMs + 50));
     expect((await store.reserve([counter])).ok).toBe(true);
+  });
+
+  it('a release that failed to reach the store can be retried (no leaked slot)', async () => {
+    // A store over a client we can make fail once.
+    const redis = kind === 'redis' ? new Redis(REDIS_URL) : undefined;
+    const pool = kind === 'postgres' ? new pg.Pool({ connectionString: target.url }) : undefined;
+    const own: CounterStore = redis
+      ? new RedisCounterStore({ redis, keyPrefix: target.keyPrefix })
+      : new PostgresCounterStore({ pool: pool!, keyPrefix: target.keyPrefix });
+    try {
+      const counter = { key: freshKey(), windowMs: 60_000, max: 1 };
+      const reserved = await own.reserve([counter]);
+      if (!reserved.ok) throw new Error('expected the reserve to succeed');
+      if (redis) {
+        const multi = redis.multi.bind(redis);
+        redis.multi = (() => {
+          redis.multi = multi;
+          throw new Error('connection lost');
+        }) as typeof redis.multi;
+      } else {
+        const query = pool!.query.bind(pool!);
+        pool!.query = (() => {
+          pool!.query = query;
+          return Promise.reject(new Error('connection lost'));
+        }) as unknown as pg.Pool['query'];
+      }
+      await expect(own.release(reserved.reservation)).rejects.toThrow('connection lost');
+      await own.release(reserved.reservation);
+      expect((await own.reserve([counter])).ok).toBe(true);
+    } finally {
+      await own.close();
+      await redis?.quit();
+      await pool?.end();
+    }
   });
 
   it('accepts an empty reservation', async () => {

@@ -29,6 +29,11 @@ export function windowToMs(window: WindowUnit | number): number {
   return typeof window === 'number' ? Math.round(window * 1000) : WINDOW_UNITS_MS[window];
 }
 
+/** A named window unit, by own key only (`'constructor' in WINDOW_UNITS_MS` is true). */
+export function isWindowUnit(value: unknown): value is WindowUnit {
+  return typeof value === 'string' && Object.hasOwn(WINDOW_UNITS_MS, value);
+}
+
 /** Escapes one JSON pointer segment (RFC 6901). */
 export function pointerSegment(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');

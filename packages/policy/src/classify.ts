@@ -59,7 +59,13 @@ const VERB_RISK = new Map<string, VerbRisk>([
 ]);
 
 /** So unambiguous that they make a tool destructive wherever they appear in its name (e.g. `tweet_delete`). */
-const DESTRUCTIVE_ANYWHERE = new Set(['delete', 'remove', 'destroy', 'drop', 'purge', 'erase', 'wipe', 'truncate', 'revoke', 'uninstall']);
+const DESTRUCTIVE_ANYWHERE = new Set([
+  'delete', 'del', 'rm', 'rmdir', 'remove', 'destroy', 'drop', 'purge', 'erase', 'wipe', 'truncate', 'revoke', 'uninstall',
+]);
+
+/** Parameters that carry code for the server to run: whatever the verb, the tool can do anything the code does. */
+const CODE_PARAMETERS = new Set(['sql', 'statement', 'command', 'cmd', 'script', 'code', 'shell']);
+const SAYS_READ_ONLY = /\bread[- ]?only\b/i;
 
 /** Creating one of these is publishing: an issue, a post, a comment is seen by others at once. */
 const CONTENT_NOUNS = new Set(
@@ -141,6 +147,13 @@ function classifyBySchema(inputSchema: unknown): ToolClassification | undefined 
   return undefined;
 }
 
+function codeParameterOf(inputSchema: unknown): string | undefined {
+  if (typeof inputSchema !== 'object' || inputSchema === null) return undefined;
+  const properties = (inputSchema as { properties?: unknown }).properties;
+  if (typeof properties !== 'object' || properties === null) return undefined;
+  return Object.keys(properties).find((name) => CODE_PARAMETERS.has(name.toLowerCase()));
+}
+
 function result(risk: VerbRisk, because: string): ToolClassification {
   return { category: risk.category, severity: risk.severity, why: `${risk.category}/${risk.severity}: ${because}` };
 }
@@ -152,6 +165,10 @@ function classifyHeuristically(tool: ToolDescription): ToolClassification {
     classifyBySchema(tool.inputSchema);
   if (byText && byText.category !== 'destructive' && tool.description && IRREVERSIBLE.test(tool.description)) {
     return result(DESTROYS, 'its description says the effect is permanent');
+  }
+  const codeParameter = codeParameterOf(tool.inputSchema);
+  if (byText?.category !== 'destructive' && codeParameter && !(tool.description && SAYS_READ_ONLY.test(tool.description))) {
+    return result(DESTROYS, `its parameter "${codeParameter}" takes code or a command to run, and its description does not say read-only`);
   }
   return (
     byText ?? {

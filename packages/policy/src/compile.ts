@@ -76,7 +76,8 @@ export function compilePolicy(doc: PolicyDocument | unknown): CompiledPolicy {
   for (const [key, rule] of Object.entries(policy.tools ?? {})) {
     const compiled = compileRule(`/tools/${pointerSegment(key)}`, rule, defaultApprovalSeconds);
     if (key === ALL_TOOLS_KEY) allTools = compiled;
-    else if (key in CLASS_RULE_KEYS) classes[CLASS_RULE_KEYS[key as keyof typeof CLASS_RULE_KEYS]] = compiled;
+    // Own keys only: `'constructor' in {…}` is true, and a tool named constructor must stay exact.
+    else if (Object.hasOwn(CLASS_RULE_KEYS, key)) classes[CLASS_RULE_KEYS[key as keyof typeof CLASS_RULE_KEYS]] = compiled;
     else exact.set(key, compiled);
   }
   const defaultDecision: Decision =
@@ -101,9 +102,13 @@ function compileRule(pointer: string, rule: ToolRule, defaultApprovalSeconds: nu
   const conditions = (rule.conditions ?? []).map((condition, i): CompiledCondition => {
     const conditionPointer = `${pointer}/conditions/${i}`;
     const predicates = Array.isArray(condition.when) ? condition.when : [condition.when];
+    const verdict = compileAll(predicates.map(compilePredicate));
+    // An argument of a type the test cannot judge fails closed: it triggers a deny or
+    // require_approval condition and never an allow condition.
+    const whenUnknown = condition.action !== 'allow';
     return {
       pointer: conditionPointer,
-      test: compileAll(predicates.map(compilePredicate)),
+      test: (args) => verdict(args) ?? whenUnknown,
       decision: buildDecision(conditionPointer, condition.action, condition.reason ?? rule.reason, counters, approvalTimeoutMs),
     };
   });
@@ -163,11 +168,21 @@ function freezeDecision(decision: Decision): Decision {
   return Object.freeze(decision);
 }
 
-function compileAll(tests: ArgumentTest[]): ArgumentTest {
+/** true, false, or undefined when the argument's type cannot be judged by the test (Kleene logic). */
+type Verdict = boolean | undefined;
+type ArgumentVerdict = (args: Record<string, unknown>) => Verdict;
+
+/** All must hold: one false is false; otherwise one unknown is unknown. */
+function compileAll(tests: ArgumentVerdict[]): ArgumentVerdict {
   if (tests.length === 1) return tests[0]!;
   return (args) => {
-    for (const test of tests) if (!test(args)) return false;
-    return true;
+    let result: Verdict = true;
+    for (const test of tests) {
+      const verdict = test(args);
+      if (verdict === false) return false;
+      if (verdict === undefined) result = undefined;
+    }
+    return result;
   };
 }
 
@@ -186,13 +201,6 @@ function compilePath(path: string): (args: Record<string, unknown>) => unknown {
 
 const NUMERIC_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
-/** Numbers, and numeric strings (an agent may send "100" where the tool coerces it), else NaN. */
-function toNumber(value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && NUMERIC_TEXT.test(value)) return Number(value);
-  return Number.NaN;
-}
-
 /** JSON equality, except that a number equals the string spelling it, since tools often accept both. */
 function looseEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -209,16 +217,48 @@ function looseEqual(a: unknown, b: unknown): boolean {
   );
 }
 
-function regexSubjects(value: unknown): string[] {
+/**
+ * Backtracking regexes can take quadratic time or worse on long text even after the shape checks
+ * in regex.ts, so longer subjects are not searched: the test's answer is unknown (fails closed).
+ */
+export const MAX_REGEX_SUBJECT_LENGTH = 10_000;
+
+/** Text to search: strings, numbers and booleans as text, a list's scalar items; undefined if the value cannot be searched. */
+function regexSubjects(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
   if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
-  if (Array.isArray(value)) return value.flatMap((item) => (Array.isArray(item) ? [] : regexSubjects(item)));
-  return [];
+  if (!Array.isArray(value)) return undefined;
+  const subjects: string[] = [];
+  for (const item of value) {
+    if (item === null) continue;
+    if (typeof item === 'string') subjects.push(item);
+    else if (typeof item === 'number' || typeof item === 'boolean') subjects.push(String(item));
+    else return undefined;
+  }
+  return subjects;
 }
 
-function compilePredicate(predicate: ArgumentPredicate): ArgumentTest {
+function regexVerdict(regex: RegExp, value: unknown): Verdict {
+  if (value === undefined || value === null) return false;
+  const subjects = regexSubjects(value);
+  if (subjects === undefined) return undefined;
+  let length = 0;
+  for (const subject of subjects) length += subject.length;
+  if (length > MAX_REGEX_SUBJECT_LENGTH) return undefined;
+  return subjects.some((subject) => regex.test(subject));
+}
+
+/** Numbers, and numeric strings (an agent may send "100" where the tool coerces it); undefined for other present values. */
+function numericVerdict(value: unknown, compare: (n: number) => boolean): Verdict {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'number') return compare(value);
+  if (typeof value === 'string' && NUMERIC_TEXT.test(value)) return compare(Number(value));
+  return undefined;
+}
+
+function compilePredicate(predicate: ArgumentPredicate): ArgumentVerdict {
   const read = compilePath(predicate.arg);
-  const checks: Array<(value: unknown) => boolean> = [];
+  const checks: Array<(value: unknown) => Verdict> = [];
   if (predicate.exists !== undefined) {
     const wanted = predicate.exists;
     checks.push((v) => (v !== undefined && v !== null) === wanted);
@@ -243,7 +283,7 @@ function compilePredicate(predicate: ArgumentPredicate): ArgumentTest {
     const compiled = compileConditionRegex(predicate.regex);
     if (!compiled.ok) throw new Error(`unreachable: regex was validated (${compiled.message})`);
     const regex = compiled.regex;
-    checks.push((v) => regexSubjects(v).some((s) => regex.test(s)));
+    checks.push((v) => regexVerdict(regex, v));
   }
   const numeric: Array<[number | undefined, (n: number, bound: number) => boolean]> = [
     [predicate.lt, (n, b) => n < b],
@@ -253,8 +293,7 @@ function compilePredicate(predicate: ArgumentPredicate): ArgumentTest {
   ];
   for (const [bound, compare] of numeric) {
     if (bound === undefined) continue;
-    // NaN (absent or not a number) fails every comparison.
-    checks.push((v) => compare(toNumber(v), bound));
+    checks.push((v) => numericVerdict(v, (n) => compare(n, bound)));
   }
   if (checks.length === 1) {
     const check = checks[0]!;
@@ -262,7 +301,12 @@ function compilePredicate(predicate: ArgumentPredicate): ArgumentTest {
   }
   return (args) => {
     const value = read(args);
-    for (const check of checks) if (!check(value)) return false;
-    return true;
+    let result: Verdict = true;
+    for (const check of checks) {
+      const verdict = check(value);
+      if (verdict === false) return false;
+      if (verdict === undefined) result = undefined;
+    }
+    return result;
   };
 }

@@ -6,6 +6,10 @@ import type { CounterOutcome, Decision, PolicyDocument, RiskCategory, ToolCall }
 
 const compiledDocuments = new WeakMap<object, CompiledPolicy>();
 
+/** A tool name that is not text cannot be matched against exact rules, so the call is refused outright. */
+const MALFORMED_CALL: Decision = Object.freeze({ effect: 'deny', rule: '(invalid call)', reason: 'The tool name must be text.', counters: [] });
+Object.freeze(MALFORMED_CALL.counters);
+
 /** Accepts a compiled policy, or a document that is compiled once and cached per object. */
 export function toCompiledPolicy(policy: CompiledPolicy | PolicyDocument): CompiledPolicy {
   if (isCompiledPolicy(policy)) return policy;
@@ -23,7 +27,9 @@ export function toCompiledPolicy(policy: CompiledPolicy | PolicyDocument): Compi
  * found decides alone; rules are never merged.
  */
 export function findRule(policy: CompiledPolicy, tool: string, risk: RiskCategory | undefined): CompiledRule | undefined {
-  return policy.exact.get(tool) ?? (risk === undefined ? undefined : policy.classes[risk]) ?? policy.allTools;
+  // Own keys only: a catalog category such as 'constructor' must not find Object.prototype's.
+  const classRule = typeof risk === 'string' && Object.hasOwn(policy.classes, risk) ? policy.classes[risk] : undefined;
+  return policy.exact.get(tool) ?? classRule ?? policy.allTools;
 }
 
 /**
@@ -32,9 +38,11 @@ export function findRule(policy: CompiledPolicy, tool: string, risk: RiskCategor
  */
 export function evaluatePolicy(policy: CompiledPolicy | PolicyDocument, call: ToolCall): Decision {
   const compiled = toCompiledPolicy(policy);
+  if (typeof call.tool !== 'string') return MALFORMED_CALL;
   const rule = findRule(compiled, call.tool, call.risk?.category);
   if (!rule) return compiled.defaultDecision;
-  if (rule.conditions.length > 0) {
+  // A hidden tool is refused whatever its arguments (the validator also rejects conditions on it).
+  if (rule.action !== 'hide' && rule.conditions.length > 0) {
     const args = typeof call.args === 'object' && call.args !== null ? call.args : {};
     for (const condition of rule.conditions) {
       if (condition.test(args)) return condition.decision;
@@ -45,9 +53,10 @@ export function evaluatePolicy(policy: CompiledPolicy | PolicyDocument, call: To
 
 /** Folds a counter store's answer into a decision: over a limit becomes rate_limited. */
 export function applyCounterResults(decision: Decision, outcome: CounterOutcome): Decision {
-  if (outcome.ok) return decision;
+  if (outcome.ok === true) return decision;
   const { counter } = outcome;
-  const retryAfterMs = Math.max(0, Math.ceil(outcome.retryAfterMs));
+  // A store answer without a usable time (NaN, Infinity) still refuses; a full window is a safe wait.
+  const retryAfterMs = Number.isFinite(outcome.retryAfterMs) ? Math.max(0, Math.ceil(outcome.retryAfterMs)) : counter.windowMs;
   return {
     effect: 'rate_limited',
     rule: counter.rule,

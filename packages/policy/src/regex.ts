@@ -40,6 +40,7 @@ function findCatastrophicShape(source: string): string | undefined {
   // Per open group: does it contain a quantifier or alternation?
   const stack: Array<{ risky: boolean }> = [];
   let inClass = false;
+  let unbounded = 0;
   for (let i = 0; i < source.length; i++) {
     const ch = source[i];
     if (ch === '\\') {
@@ -47,6 +48,14 @@ function findCatastrophicShape(source: string): string | undefined {
       if (!inClass && /[1-9]/.test(next)) return 'must not use backreferences (they can make matching very slow)';
       if (!inClass && next === 'k' && source[i + 2] === '<') {
         return 'must not use backreferences (they can make matching very slow)';
+      }
+      // \u{…}, \p{…}, \P{…}: the braces are part of the escape, not a quantifier.
+      if ((next === 'u' || next === 'p' || next === 'P') && source[i + 2] === '{') {
+        const close = source.indexOf('}', i + 3);
+        if (close !== -1) {
+          i = close;
+          continue;
+        }
       }
       i++;
       continue;
@@ -73,12 +82,32 @@ function findCatastrophicShape(source: string): string | undefined {
       if (parent && (group?.risky || quantified)) parent.risky = true;
       continue;
     }
+    if (isUnboundedQuantifierAt(source, i) && ++unbounded > 1) {
+      return 'must not repeat more than one part without a small upper bound (e.g. .*x.* or \\s*\\w+); write bounds such as \\w{1,64} (such patterns can take minutes on long text)';
+    }
     if (ch === '|' || isQuantifierAt(source, i)) {
       const top = stack[stack.length - 1];
       if (top) top.risky = true;
     }
   }
   return undefined;
+}
+
+/** Most repetitions a bounded quantifier may range over before it is treated like `*`. */
+const MAX_QUANTIFIER_SPAN = 1000;
+
+/**
+ * `*`, `+`, `{n,}` or a `{n,m}` with a wide range. Two of these in one unanchored pattern make a
+ * backtracking search polynomial of degree 3 or more (`.*.*.*x` takes a minute on 1,000 characters).
+ */
+function isUnboundedQuantifierAt(source: string, index: number): boolean {
+  const ch = source[index];
+  if (ch === '*' || ch === '+') return true;
+  if (ch !== '{') return false;
+  const braces = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(index));
+  if (!braces || braces[2] === undefined) return false;
+  if (braces[3] === '') return true;
+  return Number(braces[3]) - Number(braces[1]) > MAX_QUANTIFIER_SPAN;
 }
 
 function isQuantifierAt(source: string, index: number): boolean {

@@ -15,7 +15,7 @@ import {
   MAX_TOOL_KEY_LENGTH,
   MAX_WINDOW_SECONDS,
   MIN_WINDOW_SECONDS,
-  WINDOW_UNITS_MS,
+  isWindowUnit,
   pointerSegment,
 } from './bounds.ts';
 import { compileConditionRegex } from './regex.ts';
@@ -99,7 +99,7 @@ function checkLimit(c: Collector, pointer: string, value: unknown): void {
     if (!Number.isFinite(window) || window < MIN_WINDOW_SECONDS || window > MAX_WINDOW_SECONDS) {
       c.add(`${pointer}/window`, `must be a number of seconds from ${MIN_WINDOW_SECONDS} to ${MAX_WINDOW_SECONDS} (31 days)`);
     }
-  } else if (typeof window !== 'string' || !(window in WINDOW_UNITS_MS)) {
+  } else if (!isWindowUnit(window)) {
     c.add(`${pointer}/window`, 'must be second, minute, hour, day or a number of seconds');
   }
   const max = value.max;
@@ -181,7 +181,9 @@ function checkRule(c: Collector, pointer: string, value: unknown): void {
       value.limits.forEach((limit, i) => checkLimit(c, `${pointer}/limits/${i}`, limit));
     }
   }
-  if (value.conditions !== undefined) {
+  if (value.conditions !== undefined && value.action === 'hide') {
+    c.add(`${pointer}/conditions`, 'cannot be used with action hide (a hidden tool is refused whatever its arguments); use deny with conditions instead');
+  } else if (value.conditions !== undefined) {
     if (!Array.isArray(value.conditions)) c.add(`${pointer}/conditions`, 'must be a list of conditions');
     else {
       if (value.conditions.length > MAX_CONDITIONS_PER_RULE) {
@@ -196,7 +198,7 @@ function checkRule(c: Collector, pointer: string, value: unknown): void {
 function checkToolKey(c: Collector, pointer: string, key: string): void {
   if (key.length === 0 || key.length > MAX_TOOL_KEY_LENGTH) {
     c.add(pointer, `must be a tool name of 1 to ${MAX_TOOL_KEY_LENGTH} characters, a risk class (@read, @write, @destructive) or *`);
-  } else if (key.startsWith('@') && !(key in CLASS_RULE_KEYS)) {
+  } else if (key.startsWith('@') && !Object.hasOwn(CLASS_RULE_KEYS, key)) {
     c.add(pointer, 'is not a risk class; use @read, @write or @destructive');
   }
 }
