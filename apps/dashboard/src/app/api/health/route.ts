@@ -1,0 +1,3 @@
+export { GET } from '../../../modules/api/health';
+
+export const dynamic = 'force-dynamic';

@@ -1,0 +1,1 @@
+export { decideApprovalRoute as POST } from '../../../../../../modules/api/v1/approvals';

@@ -1,0 +1,1 @@
+export { listApprovalsRoute as GET } from '../../../../modules/api/v1/approvals';

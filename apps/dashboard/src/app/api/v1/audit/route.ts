@@ -1,0 +1,1 @@
+export { listAuditRoute as GET } from '../../../../modules/api/v1/audit';

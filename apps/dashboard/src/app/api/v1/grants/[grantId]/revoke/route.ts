@@ -1,0 +1,1 @@
+export { revokeGrantRoute as POST } from '../../../../../../modules/api/v1/grants';

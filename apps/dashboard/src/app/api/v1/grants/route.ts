@@ -1,0 +1,1 @@
+export { listGrantsRoute as GET, createGrantRoute as POST } from '../../../../modules/api/v1/grants';

@@ -1,0 +1,1 @@
+export { listPolicyVersionsRoute as GET } from '../../../../../../../modules/api/v1/policies';

@@ -1,0 +1,1 @@
+export { getServerRoute as GET } from '../../../../../modules/api/v1/servers';

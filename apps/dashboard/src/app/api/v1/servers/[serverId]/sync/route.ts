@@ -1,0 +1,1 @@
+export { syncServerRoute as POST } from '../../../../../../modules/api/v1/servers';

@@ -1,0 +1,1 @@
+export { listToolsRoute as GET } from '../../../../../../modules/api/v1/servers';

@@ -1,0 +1,17 @@
+import type { ReactNode } from 'react';
+import { listUserOrganizations } from '../../../modules/orgs/membership';
+import { OrgShell } from '../../../modules/orgs/components/org-shell';
+import { db } from '../../../server/db';
+import { requireMembership, requireUser } from '../../../server/guard';
+
+export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ orgSlug: string }> }) {
+  const { orgSlug } = await params;
+  const user = await requireUser();
+  const ctx = await requireMembership(orgSlug, 'viewer');
+  const orgs = await listUserOrganizations(db(), user.id);
+  return (
+    <OrgShell ctx={ctx} user={user} orgs={orgs}>
+      {children}
+    </OrgShell>
+  );
+}

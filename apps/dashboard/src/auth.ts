@@ -1,0 +1,66 @@
+// Auth.js with email + password (argon2id, rate-limited) and, when configured, one OIDC provider.
+// Sessions are JWTs (the Credentials provider requires it); the token carries only the user id.
+import NextAuth, { CredentialsSignin } from 'next-auth';
+import Credentials from 'next-auth/providers/credentials';
+import type { Provider } from 'next-auth/providers';
+import { authConfig } from './auth.config';
+import { oidcConfig } from './env';
+import { verifyCredentials } from './modules/accounts/signin';
+import { findOrCreateOidcUser } from './modules/accounts/oidc';
+import { db } from './server/db';
+
+class RateLimited extends CredentialsSignin {
+  override code = 'rate_limited';
+}
+
+function clientIp(request: Request): string | null {
+  const forwarded = request.headers.get('x-forwarded-for');
+  return forwarded?.split(',')[0]?.trim() || request.headers.get('x-real-ip') || null;
+}
+
+function providers(): Provider[] {
+  const list: Provider[] = [
+    Credentials({
+      credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
+      async authorize(credentials, request) {
+        const result = await verifyCredentials(db(), {
+          email: String(credentials?.email ?? ''),
+          password: String(credentials?.password ?? ''),
+          ip: clientIp(request),
+        });
+        if (result.ok) return { id: result.user.id, email: result.user.email, name: result.user.name };
+        if (result.reason === 'rate_limited') throw new RateLimited();
+        return null;
+      },
+    }),
+  ];
+  const oidc = oidcConfig();
+  if (oidc) {
+    list.push({
+      id: 'oidc',
+      name: oidc.name,
+      type: 'oidc',
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      clientSecret: oidc.clientSecret,
+    });
+  }
+  return list;
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+  ...authConfig,
+  providers: providers(),
+  callbacks: {
+    ...authConfig.callbacks,
+    async jwt({ token, user, account }) {
+      // OIDC users have no row yet on first sign-in: map them to one by verified email.
+      if (account?.provider === 'oidc' && user?.email) {
+        token.uid = await findOrCreateOidcUser(db(), { email: user.email, name: user.name ?? null, subject: account.providerAccountId });
+        return token;
+      }
+      if (user?.id) token.uid = user.id;
+      return token;
+    },
+  },
+}));

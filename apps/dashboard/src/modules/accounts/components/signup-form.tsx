@@ -1,0 +1,39 @@
+'use client';
+
+import { useActionState } from 'react';
+import Link from 'next/link';
+import { Field } from '../../../components/field';
+import { FormStatus } from '../../../components/form-status';
+import { signUpAction } from '../actions';
+
+export function SignUpForm() {
+  const [state, action, pending] = useActionState(signUpAction, null);
+  const fieldError = (name: string) => (state && !state.ok && state.field === name ? state.error : undefined);
+  return (
+    <form action={action} className="space-y-4" noValidate>
+      <Field label="Name" name="name" autoComplete="name" required error={fieldError('name')} />
+      <Field label="Email" name="email" type="email" autoComplete="email" required error={fieldError('email')} />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={12}
+        hint="At least 12 characters."
+        error={fieldError('password')}
+      />
+      <Field label="Organization name" name="organizationName" autoComplete="organization" required error={fieldError('organizationName')} />
+      <FormStatus state={state} />
+      <button type="submit" className="btn btn-primary w-full" disabled={pending}>
+        {pending ? 'Creating account…' : 'Create account'}
+      </button>
+      <p className="muted text-center">
+        Already have an account?{' '}
+        <Link href="/signin" className="font-medium text-sky-700 hover:underline">
+          Sign in
+        </Link>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,83 @@
+import { Badge } from '../../components/badge';
+import { Time } from '../../components/time';
+import { db } from '../../server/db';
+import { requireMembership } from '../../server/guard';
+import { roleAtLeast } from '../../server/roles';
+import { revokeApiKeyAction } from './actions';
+import { listApiKeys } from './api-keys';
+import { CreateKeyForm } from './components/create-key-form';
+
+export async function ApiKeysPage({ orgSlug }: { orgSlug: string }) {
+  const ctx = await requireMembership(orgSlug, 'viewer');
+  const isAdmin = roleAtLeast(ctx.role, 'admin');
+  const keys = await listApiKeys(db(), ctx);
+  return (
+    <div className="space-y-6">
+      <header>
+        <h1 className="h1">API keys</h1>
+        <p className="muted">
+          For the REST API at <code className="code">/api/v1</code>: send <code className="code">Authorization: Bearer pck_…</code>. The OpenAPI document is at{' '}
+          <a className="text-sky-700 underline" href="/api/v1/openapi.json">
+            /api/v1/openapi.json
+          </a>
+          .
+        </p>
+      </header>
+      {isAdmin ? (
+        <section aria-labelledby="new-key" className="card p-5">
+          <h2 id="new-key" className="h2 mb-3">
+            Create a key
+          </h2>
+          <CreateKeyForm orgSlug={ctx.orgSlug} />
+        </section>
+      ) : null}
+      <section aria-labelledby="keys-heading" className="card">
+        <h2 id="keys-heading" className="h2 border-b border-slate-200 p-4">
+          Keys
+        </h2>
+        {keys.length === 0 ? (
+          <p className="p-4 text-sm text-slate-500">No API keys yet.</p>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Role</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr key={k.id}>
+                  <td>{k.name}</td>
+                  <td className="font-mono text-xs">{k.prefix}…</td>
+                  <td>{k.role}</td>
+                  <td>
+                    <Time value={k.lastUsedAt} />
+                  </td>
+                  <td>{k.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="green">active</Badge>}</td>
+                  <td className="text-right">
+                    {isAdmin && !k.revokedAt ? (
+                      <form action={revokeApiKeyAction}>
+                        <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
+                        <input type="hidden" name="keyId" value={k.id} />
+                        <button type="submit" className="btn btn-sm btn-danger" aria-label={`Revoke key ${k.name}`}>
+                          Revoke
+                        </button>
+                      </form>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+// The REST API's one wrapper: authenticates (API key, or session + org), checks the role, parses
+// input with zod, and turns errors into `{ error: { message, pointer } }` with the right status.
+import type { Role } from '@portcullis/db/types';
+import { z } from 'zod';
+import { resolveApiKey, resolveMembership } from '../orgs/membership';
+import type { OrgContext } from '../../server/context';
+import { db } from '../../server/db';
+import { AppError, ForbiddenError, UnauthenticatedError, ValidationError } from '../../server/errors';
+
+type Params = Record<string, string>;
+type Handler<P extends Params> = (args: { ctx: OrgContext; request: Request; params: P }) => Promise<Response | unknown>;
+
+export function errorResponse(status: number, message: string, pointer?: string): Response {
+  return Response.json({ error: { message, ...(pointer !== undefined ? { pointer } : {}) } }, { status, headers: { 'Cache-Control': 'no-store' } });
+}
+
+async function authenticate(request: Request, minRole: Role): Promise<OrgContext> {
+  const header = request.headers.get('authorization');
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match || !match[1]!.startsWith('pck_')) throw new UnauthenticatedError('Send an API key as "Authorization: Bearer pck_…".');
+    return resolveApiKey(db(), match[1]!, minRole);
+  }
+  // Loaded only for cookie sessions: keeps Auth.js (and next/server) out of API-key requests and tests.
+  const { auth } = await import('../../auth');
+  const session = await auth();
+  if (!session?.user?.id) throw new UnauthenticatedError();
+  // Cookies ride along on cross-site requests; state changes with a session must come from our own pages.
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    const origin = request.headers.get('origin');
+    const host = request.headers.get('host');
+    if (!origin || !host || new URL(origin).host !== host) throw new ForbiddenError('Cross-site request refused; use an API key.');
+  }
+  const url = new URL(request.url);
+  const slug = request.headers.get('x-portcullis-org') ?? url.searchParams.get('org');
+  if (!slug) throw new ValidationError('With a session, name the organization: ?org=<slug> or the X-Portcullis-Org header.', '/org');
+  return resolveMembership(db(), session.user.id, slug, minRole);
+}
+
+export function apiRoute<P extends Params = Params>(minRole: Role, handler: Handler<P>) {
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const ctx = await authenticate(request, minRole);
+      const result = await handler({ ctx, request, params: await context.params });
+      if (result instanceof Response) return result;
+      return Response.json(result, { headers: { 'Cache-Control': 'no-store' } });
+    } catch (error) {
+      if (error instanceof AppError) return errorResponse(error.status, error.message, error.pointer);
+      console.error('[api] unexpected error', error instanceof Error ? error.message : error);
+      return errorResponse(500, 'Internal error; the request was not completed.');
+    }
+  };
+}
+
+const MAX_BODY = 1_000_000;
+
+export async function readJson<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+  const text = await request.text();
+  if (text.length > MAX_BODY) throw new ValidationError('Request body is larger than 1 MB.', '');
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    throw new ValidationError('Request body is not valid JSON.', '');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ValidationError(`${issue.path.length ? `/${issue.path.join('/')} ` : ''}${issue.message}`, `/${issue.path.join('/')}`);
+  }
+  return parsed.data;
+}

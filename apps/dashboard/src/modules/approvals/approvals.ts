@@ -1,0 +1,88 @@
+// Approval queue: calls the gateway holds until a person decides. Deciding is a conditional update,
+// so two people (or a person and the expiry) can never both win.
+import type { Db } from '@portcullis/db/client';
+import type { ApprovalStatus, Prisma } from '@portcullis/db/types';
+import { notifyChange } from '@portcullis/db/events';
+import { recordAdminEvent } from '../trail/record';
+import { actorUserId, assertRole, type OrgContext } from '../../server/context';
+import { ConflictError, NotFoundError } from '../../server/errors';
+
+export const approvalSelect = {
+  id: true,
+  toolName: true,
+  arguments: true,
+  status: true,
+  ruleId: true,
+  note: true,
+  decidedByLabel: true,
+  decidedAt: true,
+  expiresAt: true,
+  createdAt: true,
+  serverId: true,
+  grant: { select: { id: true, name: true, tokenPrefix: true } },
+  server: { select: { name: true } },
+} satisfies Prisma.ApprovalSelect;
+export type ApprovalView = Prisma.ApprovalGetPayload<{ select: typeof approvalSelect }>;
+
+export async function listPendingApprovals(db: Db, ctx: OrgContext): Promise<ApprovalView[]> {
+  return db.approval.findMany({
+    where: { organizationId: ctx.organizationId, status: 'pending', expiresAt: { gt: new Date() } },
+    select: approvalSelect,
+    orderBy: { createdAt: 'asc' },
+    take: 200,
+  });
+}
+
+export async function listApprovalHistory(db: Db, ctx: OrgContext, take = 50): Promise<ApprovalView[]> {
+  return db.approval.findMany({
+    where: {
+      organizationId: ctx.organizationId,
+      OR: [{ status: { not: 'pending' } }, { expiresAt: { lte: new Date() } }],
+    },
+    select: approvalSelect,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: Math.min(take, 500),
+  });
+}
+
+export async function listApprovals(db: Db, ctx: OrgContext, status?: ApprovalStatus, take = 100): Promise<ApprovalView[]> {
+  return db.approval.findMany({
+    where: { organizationId: ctx.organizationId, status },
+    select: approvalSelect,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: Math.min(take, 500),
+  });
+}
+
+export async function decideApproval(
+  db: Db,
+  ctx: OrgContext,
+  approvalId: string,
+  decision: 'approve' | 'deny',
+  note?: string | null,
+): Promise<ApprovalView> {
+  assertRole(ctx, 'editor');
+  const status = decision === 'approve' ? 'approved' : 'denied';
+  const now = new Date();
+  const decided = await db.$transaction(async (tx) => {
+    const { count } = await tx.approval.updateMany({
+      where: { id: approvalId, organizationId: ctx.organizationId, status: 'pending', expiresAt: { gt: now } },
+      data: { status, decidedAt: now, decidedById: actorUserId(ctx), decidedByLabel: ctx.actor.label, note: note?.trim().slice(0, 1000) || null },
+    });
+    if (count === 0) {
+      const existing = await tx.approval.findFirst({ where: { id: approvalId, organizationId: ctx.organizationId }, select: { status: true, expiresAt: true } });
+      if (!existing) throw new NotFoundError('Approval not found');
+      const state = existing.status === 'pending' ? 'expired' : existing.status;
+      throw new ConflictError(`This approval was already ${state}; nothing changed.`);
+    }
+    const row = await tx.approval.findUniqueOrThrow({ where: { id: approvalId }, select: approvalSelect });
+    await recordAdminEvent(tx, ctx, `approval.${status}`, { type: 'approval', id: approvalId }, {
+      toolName: row.toolName,
+      grantId: row.grant.id,
+      note: row.note,
+    });
+    return row;
+  });
+  await notifyChange(db, { type: 'approval', organizationId: ctx.organizationId, approvalId });
+  return decided;
+}

@@ -1,0 +1,219 @@
+import Link from 'next/link';
+import { Badge, DECISION_LABEL, DECISION_TONE } from '../../components/badge';
+import { Time } from '../../components/time';
+import { prettyJson } from '../diff/line-diff';
+import { db } from '../../server/db';
+import { requireMembership } from '../../server/guard';
+import { notFoundOnMissing } from '../../server/not-found';
+import { auditChart, auditFilterOptions, DECISIONS, getAuditEvent, listAuditEvents, parseAuditFilter, type AuditFilter } from './audit';
+import { AuditChart } from './components/audit-chart';
+
+type Query = Record<string, string | string[] | undefined>;
+
+function filterQuery(filter: AuditFilter, extra: Record<string, string | undefined> = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined) params.set(k, v instanceof Date ? v.toISOString() : String(v));
+  for (const [k, v] of Object.entries(extra)) if (v) params.set(k, v);
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+function localInput(date: Date | undefined): string {
+  return date ? date.toISOString().slice(0, 16) : '';
+}
+
+export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Query }) {
+  const ctx = await requireMembership(orgSlug, 'viewer');
+  const filter = parseAuditFilter(query);
+  const cursor = typeof query.cursor === 'string' ? query.cursor : undefined;
+  const eventId = typeof query.event === 'string' ? query.event : undefined;
+  const [page, chart, options, event] = await Promise.all([
+    listAuditEvents(db(), ctx, filter, { cursor, limit: 50 }).catch(() => listAuditEvents(db(), ctx, filter, { limit: 50 })),
+    auditChart(db(), ctx, filter),
+    auditFilterOptions(db(), ctx),
+    eventId ? notFoundOnMissing(getAuditEvent(db(), ctx, eventId)) : Promise.resolve(null),
+  ]);
+  const base = `/o/${ctx.orgSlug}/audit`;
+  return (
+    <div className="space-y-5">
+      <header className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 className="h1">Audit log</h1>
+          <p className="muted">Every call agents made through the gateway, newest first. Times are UTC.</p>
+        </div>
+        <div className="flex gap-2">
+          <a className="btn" href={`${base}/export${filterQuery(filter, { format: 'csv' })}`} download>
+            Export CSV
+          </a>
+          <a className="btn" href={`${base}/export${filterQuery(filter, { format: 'jsonl' })}`} download>
+            Export JSONL
+          </a>
+        </div>
+      </header>
+      <form method="get" action={base} className="card flex flex-wrap items-end gap-3 p-4" role="search" aria-label="Filter audit events">
+        <div className="text-xs">
+          <label htmlFor="audit-server" className="block">Server</label>
+          <select id="audit-server" name="server" defaultValue={filter.server ?? ''} className="input mt-0.5">
+            <option value="">All servers</option>
+            {options.servers.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="text-xs">
+          <label htmlFor="audit-grant" className="block">Grant</label>
+          <select id="audit-grant" name="grant" defaultValue={filter.grant ?? ''} className="input mt-0.5">
+            <option value="">All grants</option>
+            {options.grants.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="text-xs">
+          <label htmlFor="audit-tool" className="block">Tool</label>
+          <input id="audit-tool" name="tool" defaultValue={filter.tool ?? ''} className="input mt-0.5 w-44 font-mono" placeholder="exact tool name" />
+        </div>
+        <div className="text-xs">
+          <label htmlFor="audit-decision" className="block">Decision</label>
+          <select id="audit-decision" name="decision" defaultValue={filter.decision ?? ''} className="input mt-0.5">
+            <option value="">All decisions</option>
+            {DECISIONS.map((d) => (
+              <option key={d} value={d}>
+                {DECISION_LABEL[d]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="text-xs">
+          <label htmlFor="audit-from" className="block">From (UTC)</label>
+          <input type="datetime-local" id="audit-from" name="from" defaultValue={localInput(filter.from)} className="input mt-0.5" />
+        </div>
+        <div className="text-xs">
+          <label htmlFor="audit-to" className="block">To (UTC)</label>
+          <input type="datetime-local" id="audit-to" name="to" defaultValue={localInput(filter.to)} className="input mt-0.5" />
+        </div>
+        <button type="submit" className="btn btn-primary">
+          Apply filters
+        </button>
+        <Link href={base} className="btn">
+          Clear
+        </Link>
+      </form>
+      <AuditChart {...chart} />
+      <div className="flex gap-4">
+        <section aria-labelledby="audit-table" className="card min-w-0 flex-1 overflow-x-auto">
+          <h2 id="audit-table" className="sr-only">
+            Events
+          </h2>
+          {page.rows.length === 0 ? (
+            <p className="p-6 text-sm text-slate-500">No calls match these filters yet.</p>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Grant</th>
+                  <th scope="col">Tool</th>
+                  <th scope="col">Decision</th>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Latency</th>
+                  <th scope="col">
+                    <span className="sr-only">Details</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.rows.map((row) => (
+                  <tr key={row.id} aria-selected={row.id === eventId ? true : undefined} className={row.id === eventId ? 'bg-sky-50' : ''}>
+                    <td className="text-xs">
+                      <Time value={row.createdAt} />
+                    </td>
+                    <td className="text-xs">{row.grantName ?? '—'}</td>
+                    <td className="font-mono text-xs">{row.toolName ?? row.method}</td>
+                    <td>
+                      <Badge tone={DECISION_TONE[row.decision] ?? 'slate'}>{DECISION_LABEL[row.decision] ?? row.decision}</Badge>
+                    </td>
+                    <td className="font-mono text-xs break-all">{row.ruleId ?? ''}</td>
+                    <td className="text-xs tabular-nums">{row.latencyMs === null ? '—' : `${Math.round(row.latencyMs)} ms`}</td>
+                    <td>
+                      <Link href={`${base}${filterQuery(filter, { cursor, event: row.id })}`} className="text-xs text-sky-700 hover:underline" scroll={false}>
+                        Details
+                      </Link>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <nav aria-label="Pagination" className="flex justify-between p-3">
+            {cursor ? (
+              <Link href={`${base}${filterQuery(filter)}`} className="btn btn-sm">
+                First page
+              </Link>
+            ) : (
+              <span />
+            )}
+            {page.nextCursor ? (
+              <Link href={`${base}${filterQuery(filter, { cursor: page.nextCursor })}`} className="btn btn-sm">
+                Next page
+              </Link>
+            ) : null}
+          </nav>
+        </section>
+        {event ? (
+          <aside aria-labelledby="event-detail" className="card w-96 shrink-0 space-y-3 p-4 text-sm">
+            <div className="flex items-center justify-between">
+              <h2 id="event-detail" className="h2">
+                Call details
+              </h2>
+              <Link href={`${base}${filterQuery(filter, { cursor })}`} className="btn btn-sm" scroll={false}>
+                Close
+              </Link>
+            </div>
+            <dl className="grid grid-cols-[7rem_1fr] gap-x-2 gap-y-1 text-xs">
+              <dt className="text-slate-500">Time</dt>
+              <dd>
+                <Time value={event.createdAt} />
+              </dd>
+              <dt className="text-slate-500">Tool</dt>
+              <dd className="font-mono break-all">{event.toolName ?? event.method}</dd>
+              <dt className="text-slate-500">Decision</dt>
+              <dd>
+                <Badge tone={DECISION_TONE[event.decision] ?? 'slate'}>{DECISION_LABEL[event.decision] ?? event.decision}</Badge>
+              </dd>
+              <dt className="text-slate-500">Rule</dt>
+              <dd className="font-mono break-all">{event.ruleId ?? '—'}</dd>
+              <dt className="text-slate-500">Policy version</dt>
+              <dd>{event.policyVersion ?? '—'}</dd>
+              <dt className="text-slate-500">Reason</dt>
+              <dd>{event.reason ?? '—'}</dd>
+              <dt className="text-slate-500">Grant</dt>
+              <dd>{event.grant ? `${event.grant.name} (${event.grant.tokenPrefix}…)` : '—'}</dd>
+              <dt className="text-slate-500">Server</dt>
+              <dd>{event.server?.name ?? '—'}</dd>
+              <dt className="text-slate-500">Upstream</dt>
+              <dd>
+                {event.upstreamOutcome}
+                {event.upstreamError ? `: ${event.upstreamError}` : ''}
+              </dd>
+              <dt className="text-slate-500">Latency</dt>
+              <dd>{event.latencyMs === null ? '—' : `${event.latencyMs.toFixed(1)} ms`}</dd>
+              <dt className="text-slate-500">Approval</dt>
+              <dd className="font-mono">{event.approvalId ?? '—'}</dd>
+              <dt className="text-slate-500">Session</dt>
+              <dd className="font-mono break-all">{event.sessionId ?? '—'}</dd>
+            </dl>
+            <div>
+              <p className="text-xs font-medium text-slate-600">Arguments {event.argumentsRedacted ? '(redacted: keys and salted hashes)' : ''}</p>
+              <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{prettyJson(event.arguments ?? {})}</pre>
+            </div>
+          </aside>
+        ) : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,162 @@
+// Reading the audit log (the gateway writes it). Keyset pagination on (createdAt desc, id desc) with
+// a row comparison, which PostgreSQL answers from the (organizationId, …, createdAt, id) indexes.
+import type { Db } from '@portcullis/db/client';
+import { Prisma, type Decision } from '@portcullis/db/types';
+import { z } from 'zod';
+import type { OrgContext } from '../../server/context';
+import { NotFoundError, ValidationError } from '../../server/errors';
+
+export const DECISIONS: readonly Decision[] = ['allow', 'deny', 'hide', 'require_approval', 'rate_limited', 'error'];
+
+export const auditFilterSchema = z.object({
+  server: z.string().max(100).optional(),
+  grant: z.string().max(100).optional(),
+  tool: z.string().max(200).optional(),
+  decision: z.enum(['allow', 'deny', 'hide', 'require_approval', 'rate_limited', 'error']).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+export type AuditFilter = z.infer<typeof auditFilterSchema>;
+
+/** Reads filters from URL query values; blank and unknown values are ignored rather than rejected. */
+export function parseAuditFilter(query: Record<string, string | string[] | undefined>): AuditFilter {
+  const pick = (k: string) => {
+    const v = query[k];
+    const s = Array.isArray(v) ? v[0] : v;
+    return s && s.trim() !== '' ? s.trim() : undefined;
+  };
+  const raw = { server: pick('server'), grant: pick('grant'), tool: pick('tool'), decision: pick('decision'), from: pick('from'), to: pick('to') };
+  const out: AuditFilter = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const field = auditFilterSchema.shape[key as keyof AuditFilter].safeParse(value);
+    if (field.success && !(field.data instanceof Date && Number.isNaN(field.data.getTime()))) (out as Record<string, unknown>)[key] = field.data;
+  }
+  return out;
+}
+
+export interface AuditCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(c: AuditCursor): string {
+  return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString('base64url');
+}
+
+export function decodeCursor(value: string | undefined | null): AuditCursor | undefined {
+  if (!value) return undefined;
+  const text = Buffer.from(value, 'base64url').toString('utf8');
+  const [iso, id] = text.split('|');
+  const createdAt = new Date(iso ?? '');
+  if (!id || Number.isNaN(createdAt.getTime()) || id.length > 64) throw new ValidationError('The page cursor is not valid; start from the first page.', '/cursor');
+  return { createdAt, id };
+}
+
+export interface AuditRow {
+  id: string;
+  createdAt: Date;
+  grantId: string | null;
+  grantName: string | null;
+  serverId: string | null;
+  serverName: string | null;
+  toolName: string | null;
+  method: string;
+  decision: Decision;
+  ruleId: string | null;
+  policyVersion: number | null;
+  reason: string | null;
+  upstreamOutcome: string;
+  latencyMs: number | null;
+}
+
+function whereSql(ctx: OrgContext, filter: AuditFilter, cursor?: AuditCursor): Prisma.Sql {
+  const parts: Prisma.Sql[] = [Prisma.sql`e."organizationId" = ${ctx.organizationId}`];
+  if (filter.server) parts.push(Prisma.sql`e."serverId" = ${filter.server}`);
+  if (filter.grant) parts.push(Prisma.sql`e."grantId" = ${filter.grant}`);
+  if (filter.tool) parts.push(Prisma.sql`e."toolName" = ${filter.tool}`);
+  if (filter.decision) parts.push(Prisma.sql`e."decision" = ${filter.decision}::"Decision"`);
+  if (filter.from) parts.push(Prisma.sql`e."createdAt" >= ${filter.from}`);
+  if (filter.to) parts.push(Prisma.sql`e."createdAt" < ${filter.to}`);
+  if (cursor) parts.push(Prisma.sql`(e."createdAt", e.id) < (${cursor.createdAt}, ${cursor.id})`);
+  return Prisma.join(parts, ' AND ');
+}
+
+export async function listAuditEvents(
+  db: Db,
+  ctx: OrgContext,
+  filter: AuditFilter,
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<{ rows: AuditRow[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+  const cursor = decodeCursor(options.cursor);
+  const rows = await db.$queryRaw<AuditRow[]>`
+    SELECT e.id, e."createdAt", e."grantId", g.name AS "grantName", e."serverId", s.name AS "serverName",
+           e."toolName", e.method, e.decision::text AS decision, e."ruleId", e."policyVersion", e.reason,
+           e."upstreamOutcome", e."latencyMs"
+    FROM (
+      SELECT * FROM audit_events e
+      WHERE ${whereSql(ctx, filter, cursor)}
+      ORDER BY e."createdAt" DESC, e.id DESC
+      LIMIT ${limit + 1}
+    ) e
+    LEFT JOIN grants g ON g.id = e."grantId"
+    LEFT JOIN mcp_servers s ON s.id = e."serverId"
+    ORDER BY e."createdAt" DESC, e.id DESC`;
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+export async function getAuditEvent(db: Db, ctx: OrgContext, id: string) {
+  const event = await db.auditEvent.findFirst({
+    where: { id, organizationId: ctx.organizationId },
+    include: { grant: { select: { name: true, tokenPrefix: true } }, server: { select: { name: true } } },
+  });
+  if (!event) throw new NotFoundError('Audit event not found');
+  return event;
+}
+
+export interface ChartBucket {
+  bucket: Date;
+  decision: Decision;
+  count: number;
+}
+
+/** Calls per time bucket and decision, for the chart; bounded to the filter's window (default 24 h). */
+export async function auditChart(db: Db, ctx: OrgContext, filter: AuditFilter): Promise<{ from: Date; to: Date; bucketMs: number; buckets: ChartBucket[] }> {
+  const to = filter.to ?? new Date();
+  const from = filter.from ?? new Date(to.getTime() - 24 * 3_600_000);
+  const span = Math.max(to.getTime() - from.getTime(), 60_000);
+  const bucketMs = Math.max(60_000, Math.ceil(span / 48 / 60_000) * 60_000);
+  const interval = `${bucketMs / 1000} seconds`;
+  type Row = { bucket: Date; decision: Decision; count: bigint };
+  // Without server/grant/tool filters, one index-only scan per decision on
+  // (organizationId, decision, createdAt, id) is several times faster than grouping heap rows.
+  const rows =
+    !filter.server && !filter.grant && !filter.tool
+      ? await db.$queryRaw<Row[]>`
+          SELECT d.decision::text AS decision, x.bucket, x.count
+          FROM unnest(${filter.decision ? Prisma.sql`ARRAY[${filter.decision}]::"Decision"[]` : Prisma.sql`enum_range(NULL::"Decision")`}) AS d(decision)
+          CROSS JOIN LATERAL (
+            SELECT date_bin(${interval}::interval, e."createdAt", ${from}) AS bucket, count(*) AS count
+            FROM audit_events e
+            WHERE e."organizationId" = ${ctx.organizationId} AND e.decision = d.decision AND e."createdAt" >= ${from} AND e."createdAt" < ${to}
+            GROUP BY 1
+          ) x`
+      : await db.$queryRaw<Row[]>`
+          SELECT date_bin(${interval}::interval, e."createdAt", ${from}) AS bucket, e.decision::text AS decision, count(*) AS count
+          FROM audit_events e
+          WHERE ${whereSql(ctx, { ...filter, from, to })}
+          GROUP BY 1, 2`;
+  return { from, to, bucketMs, buckets: rows.map((r) => ({ bucket: r.bucket, decision: r.decision, count: Number(r.count) })) };
+}
+
+/** Options for the filter selects. */
+export async function auditFilterOptions(db: Db, ctx: OrgContext) {
+  const [servers, grants] = await Promise.all([
+    db.mcpServer.findMany({ where: { organizationId: ctx.organizationId }, select: { id: true, name: true }, orderBy: { name: 'asc' } }),
+    db.grant.findMany({ where: { organizationId: ctx.organizationId }, select: { id: true, name: true }, orderBy: { name: 'asc' } }),
+  ]);
+  return { servers, grants };
+}

@@ -1,0 +1,38 @@
+// Streams the filtered audit log as CSV or JSONL, in keyset-paged batches, so memory stays flat.
+import type { Db } from '@portcullis/db/client';
+import type { OrgContext } from '../../server/context';
+import { listAuditEvents, type AuditFilter, type AuditRow } from './audit';
+
+const COLUMNS: Array<keyof AuditRow> = [
+  'createdAt', 'id', 'serverName', 'serverId', 'grantName', 'grantId', 'method', 'toolName', 'decision', 'ruleId',
+  'policyVersion', 'reason', 'upstreamOutcome', 'latencyMs',
+];
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = value instanceof Date ? value.toISOString() : String(value);
+  // Cells starting with = + - @ are formulas in spreadsheets; prefix them so they stay text.
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function auditExportStream(db: Db, ctx: OrgContext, filter: AuditFilter, format: 'csv' | 'jsonl', maxRows = 1_000_000): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let cursor: string | null = null;
+  let sent = 0;
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started && format === 'csv') controller.enqueue(encoder.encode(`${COLUMNS.join(',')}\n`));
+      started = true;
+      const page = await listAuditEvents(db, ctx, filter, { cursor, limit: 500 });
+      const lines = page.rows.map((row) =>
+        format === 'csv' ? COLUMNS.map((c) => csvCell(row[c])).join(',') : JSON.stringify(row),
+      );
+      if (lines.length) controller.enqueue(encoder.encode(`${lines.join('\n')}\n`));
+      sent += page.rows.length;
+      cursor = page.nextCursor;
+      if (!cursor || sent >= maxRows) controller.close();
+    },
+  });
+}

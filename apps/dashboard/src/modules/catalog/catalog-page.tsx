@@ -1,0 +1,160 @@
+import Link from 'next/link';
+import type { PinState, RiskCategory, RiskSeverity } from '@portcullis/db/types';
+import { Time } from '../../components/time';
+import { ServerActions } from '../servers/components/server-actions';
+import { ServerStatusBadge } from '../servers/components/status-badge';
+import { getServer } from '../servers/servers';
+import { deleteServerAction } from '../servers/actions';
+import { db } from '../../server/db';
+import { requireMembership } from '../../server/guard';
+import { roleAtLeast } from '../../server/roles';
+import { ToolRow } from './components/tool-row';
+import { listTools } from './tools';
+import { notFoundOnMissing } from '../../server/not-found';
+
+type Search = { q?: string; category?: string; severity?: string; pin?: string };
+
+function pick<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.includes(value as T) ? (value as T) : undefined;
+}
+
+export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: string; serverId: string; search: Search }) {
+  const ctx = await requireMembership(orgSlug, 'viewer');
+  const server = await notFoundOnMissing(getServer(db(), ctx, serverId));
+  const filter = {
+    q: search.q?.slice(0, 200) || undefined,
+    category: pick<RiskCategory>(search.category, ['read', 'write', 'destructive']),
+    severity: pick<RiskSeverity>(search.severity, ['low', 'medium', 'high']),
+    pin: pick<PinState>(search.pin, ['approved', 'changed', 'blocked']),
+  };
+  const [tools, allTools] = await Promise.all([listTools(db(), ctx, serverId, filter), db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true } })]);
+  const changed = await db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true, pinState: 'changed' } });
+  const canEdit = roleAtLeast(ctx.role, 'editor');
+  const base = `/o/${ctx.orgSlug}/servers/${server.id}`;
+  return (
+    <div className="space-y-5">
+      <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
+        <Link href={`/o/${ctx.orgSlug}/servers`} className="hover:underline">
+          Servers
+        </Link>{' '}
+        / <span className="text-slate-700">{server.name}</span>
+      </nav>
+      <header className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <h1 className="h1 flex items-center gap-2">
+            {server.name} <ServerStatusBadge status={server.status} />
+          </h1>
+          <p className="mt-1 font-mono text-xs text-slate-500">
+            {server.transport === 'stdio' ? `${server.command ?? ''} ${server.args.join(' ')}` : server.url}
+          </p>
+          {server.secretHeaderNames.length + server.secretEnvNames.length > 0 ? (
+            <p className="mt-1 text-xs text-slate-500">
+              Secrets:{' '}
+              {[...server.secretHeaderNames, ...server.secretEnvNames].map((name) => (
+                <span key={name} className="code mr-1">
+                  {name}: ••••••
+                </span>
+              ))}
+            </p>
+          ) : null}
+          {server.statusMessage ? (
+            <p role="alert" className="mt-1 text-sm text-red-700">
+              {server.statusMessage}
+            </p>
+          ) : null}
+          <p className="mt-1 text-xs text-slate-500">
+            Last sync: <Time value={server.lastSyncAt} />
+          </p>
+        </div>
+        <div className="flex flex-col items-end gap-2">
+          <Link href={`${base}/policy`} className="btn">
+            Edit policy
+          </Link>
+        </div>
+      </header>
+      {canEdit ? <ServerActions orgSlug={ctx.orgSlug} serverId={server.id} /> : null}
+      {changed > 0 ? (
+        <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+          {changed} tool{changed === 1 ? '' : 's'} changed upstream since approval and {changed === 1 ? 'is' : 'are'} blocked until reviewed.{' '}
+          <Link href={`${base}?pin=changed`} className="underline">
+            Review
+          </Link>
+        </p>
+      ) : null}
+      <section aria-labelledby="catalog-heading" className="card">
+        <div className="flex flex-wrap items-end justify-between gap-3 border-b border-slate-200 p-4">
+          <h2 id="catalog-heading" className="h2">
+            Catalog <span className="muted font-normal">({allTools} tools)</span>
+          </h2>
+          <form method="get" className="flex flex-wrap items-end gap-2" role="search">
+            <div className="text-xs">
+              <label htmlFor="catalog-q" className="block">Search tools</label>
+              <input id="catalog-q" name="q" defaultValue={filter.q ?? ''} className="input mt-0.5 w-56" placeholder="name or description" />
+            </div>
+            <div className="text-xs">
+              <label htmlFor="catalog-category" className="block">Category</label>
+              <select id="catalog-category" name="category" defaultValue={filter.category ?? ''} className="input mt-0.5">
+                <option value="">All</option>
+                <option value="read">Read</option>
+                <option value="write">Write</option>
+                <option value="destructive">Destructive</option>
+              </select>
+            </div>
+            <div className="text-xs">
+              <label htmlFor="catalog-severity" className="block">Severity</label>
+              <select id="catalog-severity" name="severity" defaultValue={filter.severity ?? ''} className="input mt-0.5">
+                <option value="">All</option>
+                <option value="low">Low</option>
+                <option value="medium">Medium</option>
+                <option value="high">High</option>
+              </select>
+            </div>
+            <div className="text-xs">
+              <label htmlFor="catalog-pin" className="block">Pin state</label>
+              <select id="catalog-pin" name="pin" defaultValue={filter.pin ?? ''} className="input mt-0.5">
+                <option value="">All</option>
+                <option value="approved">Pinned</option>
+                <option value="changed">Changed</option>
+                <option value="blocked">Blocked</option>
+              </select>
+            </div>
+            <button type="submit" className="btn">
+              Filter
+            </button>
+          </form>
+        </div>
+        {allTools === 0 ? (
+          <p className="p-6 text-sm text-slate-500">No tools yet. Use “Sync tools” to fetch the server’s catalog.</p>
+        ) : tools.length === 0 ? (
+          <p className="p-6 text-sm text-slate-500">No tools match these filters.</p>
+        ) : (
+          <table className="table">
+            <caption className="sr-only">Tools of {server.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Tool</th>
+                <th scope="col">Risk</th>
+                <th scope="col">Why</th>
+                <th scope="col">Pin</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tools.map((tool) => (
+                <ToolRow key={tool.id} tool={tool} orgSlug={ctx.orgSlug} canEdit={canEdit} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {canEdit ? (
+        <form action={deleteServerAction} className="pt-4">
+          <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
+          <input type="hidden" name="serverId" value={server.id} />
+          <button type="submit" className="btn btn-danger btn-sm">
+            Delete server
+          </button>
+        </form>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+import { Badge, CATEGORY_LABEL, CATEGORY_TONE, SEVERITY_LABEL, SEVERITY_TONE } from '../../../components/badge';
+import { DiffView } from '../../../components/diff-view';
+import { prettyJson } from '../../diff/line-diff';
+import { decideToolChangeAction, overrideRiskAction } from '../actions';
+import { effectiveRisk, type CatalogTool } from '../tools';
+
+const PIN_BADGE = {
+  approved: <Badge tone="green">Pinned</Badge>,
+  changed: <Badge tone="red">Changed — blocked</Badge>,
+  blocked: <Badge tone="red">Blocked</Badge>,
+};
+
+/** One catalog row. Every upstream string is rendered as a React text node, never as HTML. */
+export function ToolRow({ tool, orgSlug, canEdit }: { tool: CatalogTool; orgSlug: string; canEdit: boolean }) {
+  const risk = effectiveRisk(tool);
+  const overridden = tool.riskOverrideCategory !== null || tool.riskOverrideSeverity !== null;
+  const current = { name: tool.name, description: tool.description ?? null, inputSchema: tool.inputSchema ?? {}, annotations: tool.annotations ?? null };
+  return (
+    <tr data-tool={tool.name}>
+      <td className="w-1/4">
+        <div className="font-mono text-sm font-medium break-all">{tool.name}</div>
+        {tool.title ? <div className="text-xs text-slate-500">{tool.title}</div> : null}
+      </td>
+      <td className="whitespace-nowrap">
+        <div className="flex gap-1">
+          <Badge tone={CATEGORY_TONE[risk.category]}>{CATEGORY_LABEL[risk.category]}</Badge>
+          <Badge tone={SEVERITY_TONE[risk.severity]}>{SEVERITY_LABEL[risk.severity]}</Badge>
+        </div>
+        {overridden ? <div className="mt-1 text-xs text-slate-500">overridden</div> : null}
+      </td>
+      <td>
+        <p className="text-sm text-slate-700">{tool.riskWhy}</p>
+        {tool.description ? <p className="mt-1 line-clamp-2 text-xs text-slate-500">{tool.description}</p> : null}
+        <details className="mt-1">
+          <summary className="cursor-pointer text-xs text-sky-700">Input schema</summary>
+          <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{prettyJson(tool.inputSchema)}</pre>
+        </details>
+        {tool.pinState !== 'approved' && tool.approvedDefinition ? (
+          <div className="mt-2 space-y-2">
+            <DiffView label={`Definition change of ${tool.name}`} before={prettyJson(tool.approvedDefinition)} after={prettyJson(current)} />
+            {canEdit ? (
+              <form action={decideToolChangeAction} className="flex gap-2">
+                <input type="hidden" name="orgSlug" value={orgSlug} />
+                <input type="hidden" name="toolId" value={tool.id} />
+                <button type="submit" name="decision" value="approve" className="btn btn-sm">
+                  Approve
+                </button>
+                {tool.pinState === 'changed' ? (
+                  <button type="submit" name="decision" value="block" className="btn btn-sm btn-danger">
+                    Keep blocked
+                  </button>
+                ) : null}
+              </form>
+            ) : null}
+          </div>
+        ) : null}
+        {canEdit ? (
+          <details className="mt-1">
+            <summary className="cursor-pointer text-xs text-sky-700">Override risk label</summary>
+            <form action={overrideRiskAction} className="mt-2 flex flex-wrap items-end gap-2">
+              <input type="hidden" name="orgSlug" value={orgSlug} />
+              <input type="hidden" name="toolId" value={tool.id} />
+              <label className="text-xs">
+                Category
+                <select name="category" defaultValue={risk.category} className="input mt-0.5">
+                  <option value="read">Read</option>
+                  <option value="write">Write</option>
+                  <option value="destructive">Destructive</option>
+                </select>
+              </label>
+              <label className="text-xs">
+                Severity
+                <select name="severity" defaultValue={risk.severity} className="input mt-0.5">
+                  <option value="low">Low</option>
+                  <option value="medium">Medium</option>
+                  <option value="high">High</option>
+                </select>
+              </label>
+              <button type="submit" className="btn btn-sm">
+                Save label
+              </button>
+              {overridden ? (
+                <button type="submit" name="reset" value="1" className="btn btn-sm">
+                  Use classifier label
+                </button>
+              ) : null}
+            </form>
+          </details>
+        ) : null}
+      </td>
+      <td>{PIN_BADGE[tool.pinState]}</td>
+    </tr>
+  );
+}

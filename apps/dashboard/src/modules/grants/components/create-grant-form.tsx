@@ -1,0 +1,126 @@
+'use client';
+
+import { useActionState, useState } from 'react';
+import { CopyButton } from '../../../components/copy-button';
+import { FormStatus } from '../../../components/form-status';
+import { createGrantAction } from '../actions';
+
+function slugForClient(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'portcullis';
+}
+
+export function CreateGrantForm({ orgSlug, servers, defaultServerId }: { orgSlug: string; servers: Array<{ id: string; name: string }>; defaultServerId?: string }) {
+  const [state, action, pending] = useActionState(createGrantAction, null);
+  const [expiresLocal, setExpiresLocal] = useState('');
+  const expiresIso = expiresLocal ? new Date(expiresLocal).toISOString() : '';
+  const created = state?.ok ? state.data : null;
+
+  return (
+    <div className="space-y-4">
+      <form action={action} className="grid gap-3 md:grid-cols-[1fr_1fr_14rem_auto] md:items-end">
+        <input type="hidden" name="orgSlug" value={orgSlug} />
+        <input type="hidden" name="expiresAt" value={expiresIso} />
+        <div>
+          <label htmlFor="grant-name" className="label">
+            Grant name
+          </label>
+          <input id="grant-name" name="name" className="input" required maxLength={100} placeholder="e.g. claude-code-laptop" />
+        </div>
+        <div>
+          <label htmlFor="grant-server" className="label">
+            Server
+          </label>
+          <select id="grant-server" name="serverId" className="input" defaultValue={defaultServerId ?? servers[0]?.id} required>
+            {servers.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="grant-expiry" className="label">
+            Expires (optional)
+          </label>
+          <input id="grant-expiry" type="datetime-local" className="input" value={expiresLocal} onChange={(e) => setExpiresLocal(e.target.value)} />
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={pending || servers.length === 0}>
+          {pending ? 'Creating…' : 'Create grant'}
+        </button>
+      </form>
+      {state && !state.ok ? <FormStatus state={state} /> : null}
+      {created ? <CreatedGrantPanel created={created} /> : null}
+    </div>
+  );
+}
+
+function CreatedGrantPanel({ created }: { created: { name: string; serverName: string; token: string; proxyUrl: string; embeddedUrl: string } }) {
+  const name = slugForClient(created.name);
+  const claude = `claude mcp add --transport http ${name} ${created.proxyUrl} --header "Authorization: Bearer ${created.token}"`;
+  const mcpJson = JSON.stringify(
+    { mcpServers: { [name]: { type: 'http', url: created.proxyUrl, headers: { Authorization: `Bearer ${created.token}` } } } },
+    null,
+    2,
+  );
+  const vscodeJson = JSON.stringify(
+    { servers: { [name]: { type: 'http', url: created.proxyUrl, headers: { Authorization: `Bearer ${created.token}` } } } },
+    null,
+    2,
+  );
+  return (
+    <section aria-labelledby="grant-created" role="region" className="rounded-lg border border-amber-300 bg-amber-50 p-4">
+      <h3 id="grant-created" className="h2">
+        Grant “{created.name}” created for {created.serverName}
+      </h3>
+      <p className="mt-1 text-sm text-amber-900">Copy the token now: it is shown only once and stored only as a hash.</p>
+      <dl className="mt-3 space-y-3 text-sm">
+        <div>
+          <dt className="font-medium">Proxy URL</dt>
+          <dd className="mt-1 flex flex-wrap items-center gap-2">
+            <code className="code break-all" data-testid="grant-proxy-url">
+              {created.proxyUrl}
+            </code>
+            <CopyButton value={created.proxyUrl} label="Copy proxy URL" />
+          </dd>
+        </div>
+        <div>
+          <dt className="font-medium">Token</dt>
+          <dd className="mt-1 flex flex-wrap items-center gap-2">
+            <code className="code break-all" data-testid="grant-token">
+              {created.token}
+            </code>
+            <CopyButton value={created.token} label="Copy token" />
+          </dd>
+        </div>
+        <div>
+          <dt className="font-medium">URL with embedded token (for clients that cannot send headers)</dt>
+          <dd className="mt-1 flex flex-wrap items-center gap-2">
+            <code className="code break-all">{created.embeddedUrl}</code>
+            <CopyButton value={created.embeddedUrl} label="Copy URL with embedded token" />
+          </dd>
+        </div>
+      </dl>
+      <h4 className="mt-4 text-sm font-semibold">Set up your client</h4>
+      <div className="mt-2 grid gap-3 lg:grid-cols-3">
+        <Snippet title="Claude Code" text={claude} copyLabel="Copy Claude Code command" />
+        <Snippet title="Cursor (.cursor/mcp.json)" text={mcpJson} copyLabel="Copy Cursor config" />
+        <Snippet title="VS Code (.vscode/mcp.json)" text={vscodeJson} copyLabel="Copy VS Code config" />
+      </div>
+      <p className="mt-3 text-xs text-slate-600">
+        Any other MCP client: use the proxy URL with the header <code className="code">Authorization: Bearer &lt;token&gt;</code>, or the URL with the embedded token.
+      </p>
+    </section>
+  );
+}
+
+function Snippet({ title, text, copyLabel }: { title: string; text: string; copyLabel: string }) {
+  return (
+    <div className="rounded-md border border-slate-200 bg-white p-2">
+      <div className="flex items-center justify-between gap-2">
+        <span className="text-xs font-medium">{title}</span>
+        <CopyButton value={text} label={copyLabel} />
+      </div>
+      <pre className="mt-1 max-h-48 overflow-auto font-mono text-xs whitespace-pre-wrap break-all">{text}</pre>
+    </div>
+  );
+}

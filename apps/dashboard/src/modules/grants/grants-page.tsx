@@ -1,0 +1,91 @@
+import { Badge } from '../../components/badge';
+import { Time } from '../../components/time';
+import { listServers } from '../servers/servers';
+import { db } from '../../server/db';
+import { requireMembership } from '../../server/guard';
+import { roleAtLeast } from '../../server/roles';
+import { revokeGrantAction } from './actions';
+import { CreateGrantForm } from './components/create-grant-form';
+import { grantStatus, listGrants } from './grants';
+
+export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serverId?: string }) {
+  const ctx = await requireMembership(orgSlug, 'viewer');
+  const [grants, servers] = await Promise.all([listGrants(db(), ctx), listServers(db(), ctx)]);
+  const canEdit = roleAtLeast(ctx.role, 'editor');
+  return (
+    <div className="space-y-6">
+      <header>
+        <h1 className="h1">Grants</h1>
+        <p className="muted">A grant lets one agent reach one server through the gateway, under that server’s policy.</p>
+      </header>
+      {canEdit ? (
+        <section aria-labelledby="create-grant" className="card p-5">
+          <h2 id="create-grant" className="h2 mb-3">
+            Create a grant
+          </h2>
+          {servers.length === 0 ? (
+            <p className="muted">Register a server first.</p>
+          ) : (
+            <CreateGrantForm orgSlug={ctx.orgSlug} servers={servers.map((s) => ({ id: s.id, name: s.name }))} defaultServerId={serverId} />
+          )}
+        </section>
+      ) : null}
+      <section aria-labelledby="grant-list" className="card">
+        <h2 id="grant-list" className="h2 border-b border-slate-200 p-4">
+          All grants
+        </h2>
+        {grants.length === 0 ? (
+          <p className="p-4 text-sm text-slate-500">No grants yet.</p>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Server</th>
+                <th scope="col">Token</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {grants.map((g) => {
+                const status = grantStatus(g);
+                return (
+                  <tr key={g.id}>
+                    <td className="font-medium">{g.name}</td>
+                    <td>{g.server.name}</td>
+                    <td className="font-mono text-xs">{g.tokenPrefix}…</td>
+                    <td>
+                      <Badge tone={status === 'active' ? 'green' : status === 'revoked' ? 'red' : 'slate'}>{status}</Badge>
+                    </td>
+                    <td>
+                      <Time value={g.lastUsedAt} />
+                    </td>
+                    <td>
+                      <Time value={g.expiresAt} />
+                    </td>
+                    <td className="text-right">
+                      {canEdit && status !== 'revoked' ? (
+                        <form action={revokeGrantAction}>
+                          <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
+                          <input type="hidden" name="grantId" value={g.id} />
+                          <button type="submit" className="btn btn-sm btn-danger" aria-label={`Revoke ${g.name}`}>
+                            Revoke
+                          </button>
+                        </form>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}

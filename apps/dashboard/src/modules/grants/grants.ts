@@ -1,0 +1,114 @@
+// Grants: an agent's credential for one server. The token is returned once and stored as a hash.
+import type { Db } from '@portcullis/db/client';
+import type { Prisma } from '@portcullis/db/types';
+import { notifyChange } from '@portcullis/db/events';
+import { issueToken } from '@portcullis/crypto/tokens';
+import { z } from 'zod';
+import { env } from '../../env';
+import { getServer } from '../servers/servers';
+import { recordAdminEvent } from '../trail/record';
+import { actorUserId, assertRole, type OrgContext } from '../../server/context';
+import { NotFoundError, ValidationError } from '../../server/errors';
+
+export const grantInput = z
+  .object({
+    name: z.string().trim().min(1, 'Enter a grant name.').max(100, 'Grant name must be at most 100 characters.'),
+    serverId: z.string().min(1, 'Choose a server.'),
+    expiresAt: z.coerce.date().optional().nullable(),
+  })
+  .strict();
+export type GrantInput = z.input<typeof grantInput>;
+
+export const grantSelect = {
+  id: true,
+  name: true,
+  serverId: true,
+  tokenPrefix: true,
+  expiresAt: true,
+  revokedAt: true,
+  lastUsedAt: true,
+  createdAt: true,
+  server: { select: { name: true } },
+} satisfies Prisma.GrantSelect;
+export type GrantView = Prisma.GrantGetPayload<{ select: typeof grantSelect }>;
+
+export function proxyUrlFor(serverId: string): string {
+  return `${env().GATEWAY_PUBLIC_URL}/mcp/${serverId}`;
+}
+
+export function embeddedUrlFor(token: string): string {
+  return `${env().GATEWAY_PUBLIC_URL}/g/${token}/mcp`;
+}
+
+export interface CreatedGrant {
+  grant: GrantView;
+  /** Shown once; never stored. */
+  token: string;
+  proxyUrl: string;
+  embeddedUrl: string;
+}
+
+export async function createGrant(db: Db, ctx: OrgContext, raw: GrantInput): Promise<CreatedGrant> {
+  assertRole(ctx, 'editor');
+  const parsed = grantInput.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ValidationError(issue.message, `/${issue.path.join('/')}`);
+  }
+  const input = parsed.data;
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new ValidationError('Expiry must be in the future.', '/expiresAt');
+  const server = await getServer(db, ctx, input.serverId);
+  const issued = issueToken('grant');
+  const grant = await db.$transaction(async (tx) => {
+    const created = await tx.grant.create({
+      data: {
+        organizationId: ctx.organizationId,
+        serverId: server.id,
+        name: input.name,
+        tokenHash: issued.hash,
+        tokenPrefix: issued.prefix,
+        createdById: actorUserId(ctx),
+        expiresAt: input.expiresAt ?? null,
+      },
+      select: grantSelect,
+    });
+    await recordAdminEvent(tx, ctx, 'grant.create', { type: 'grant', id: created.id }, {
+      name: created.name,
+      serverId: server.id,
+      tokenPrefix: created.tokenPrefix,
+      expiresAt: created.expiresAt?.toISOString() ?? null,
+    });
+    return created;
+  });
+  return { grant, token: issued.token, proxyUrl: proxyUrlFor(server.id), embeddedUrl: embeddedUrlFor(issued.token) };
+}
+
+export async function listGrants(db: Db, ctx: OrgContext, filter: { serverId?: string } = {}): Promise<GrantView[]> {
+  return db.grant.findMany({
+    where: { organizationId: ctx.organizationId, serverId: filter.serverId, server: { deletedAt: null } },
+    select: grantSelect,
+    orderBy: [{ revokedAt: { sort: 'desc', nulls: 'first' } }, { createdAt: 'desc' }],
+  });
+}
+
+export async function revokeGrant(db: Db, ctx: OrgContext, grantId: string): Promise<GrantView> {
+  assertRole(ctx, 'editor');
+  const grant = await db.grant.findFirst({ where: { id: grantId, organizationId: ctx.organizationId }, select: grantSelect });
+  if (!grant) throw new NotFoundError('Grant not found');
+  if (grant.revokedAt) return grant;
+  const revoked = await db.$transaction(async (tx) => {
+    const updated = await tx.grant.update({ where: { id: grant.id }, data: { revokedAt: new Date() }, select: grantSelect });
+    // Pending approvals of a revoked grant can never be used.
+    await tx.approval.updateMany({ where: { grantId: grant.id, status: 'pending' }, data: { status: 'expired' } });
+    await recordAdminEvent(tx, ctx, 'grant.revoke', { type: 'grant', id: grant.id }, { name: grant.name, tokenPrefix: grant.tokenPrefix });
+    return updated;
+  });
+  await notifyChange(db, { type: 'grant', organizationId: ctx.organizationId, grantId: grant.id });
+  return revoked;
+}
+
+export function grantStatus(grant: Pick<GrantView, 'revokedAt' | 'expiresAt'>, now = new Date()): 'active' | 'revoked' | 'expired' {
+  if (grant.revokedAt) return 'revoked';
+  if (grant.expiresAt && grant.expiresAt <= now) return 'expired';
+  return 'active';
+}

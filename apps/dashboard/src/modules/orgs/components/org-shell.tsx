@@ -1,0 +1,64 @@
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import type { OrgContext } from '../../../server/context';
+import { SignOutButton } from '../../accounts/components/sign-out-button';
+import { OrgSwitcher } from './org-switcher';
+import { NavLink } from './nav-link';
+
+const NAV = [
+  { href: 'servers', label: 'Servers' },
+  { href: 'grants', label: 'Grants' },
+  { href: 'approvals', label: 'Approvals' },
+  { href: 'audit', label: 'Audit log' },
+  { href: 'trail', label: 'Admin trail' },
+  { href: 'members', label: 'Members' },
+  { href: 'settings/api-keys', label: 'API keys' },
+];
+
+export function OrgShell({
+  ctx,
+  user,
+  orgs,
+  children,
+}: {
+  ctx: OrgContext;
+  user: { email: string; name: string | null };
+  orgs: Array<{ slug: string; name: string }>;
+  children: ReactNode;
+}) {
+  return (
+    <div className="flex min-h-screen">
+      <aside className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
+        <div className="border-b border-slate-200 px-4 py-3">
+          <Link href="/" className="text-sm font-semibold tracking-wide text-slate-900 uppercase">
+            Portcullis
+          </Link>
+        </div>
+        <div className="px-3 py-3">
+          <OrgSwitcher current={ctx.orgSlug} orgs={orgs} />
+        </div>
+        <nav aria-label="Organization" className="flex-1 px-2">
+          <ul className="space-y-0.5">
+            {NAV.map((item) => (
+              <li key={item.href}>
+                <NavLink href={`/o/${ctx.orgSlug}/${item.href}`}>{item.label}</NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="space-y-2 border-t border-slate-200 px-3 py-3 text-xs text-slate-600">
+          <p className="truncate" title={user.email}>
+            {user.name ?? user.email}
+          </p>
+          <p>
+            Role: <span className="font-medium">{ctx.role}</span>
+          </p>
+          <SignOutButton />
+        </div>
+      </aside>
+      <main id="main" className="min-w-0 flex-1 px-8 py-6">
+        {children}
+      </main>
+    </div>
+  );
+}

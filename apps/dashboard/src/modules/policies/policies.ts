@@ -1,0 +1,151 @@
+// Policy versions: immutable rows; saving inserts version n+1 and makes it the only active one.
+import type { Db } from '@portcullis/db/client';
+import type { Prisma } from '@portcullis/db/types';
+import { notifyChange } from '@portcullis/db/events';
+import { evaluatePolicy } from '@portcullis/policy/evaluate';
+import { recommendPolicy } from '@portcullis/policy/recommend';
+import type { PolicyDocument } from '@portcullis/policy/types';
+import { validatePolicy } from '@portcullis/policy/validate';
+import { effectiveRisk } from '../catalog/tools';
+import { getServer } from '../servers/servers';
+import { recordAdminEvent } from '../trail/record';
+import { assertRole, actorUserId, type OrgContext } from '../../server/context';
+import { NotFoundError, ValidationError } from '../../server/errors';
+
+export const policyVersionSelect = {
+  id: true,
+  serverId: true,
+  version: true,
+  document: true,
+  active: true,
+  authorLabel: true,
+  message: true,
+  createdAt: true,
+} satisfies Prisma.PolicyVersionSelect;
+export type PolicyVersionView = Prisma.PolicyVersionGetPayload<{ select: typeof policyVersionSelect }>;
+
+export async function getActivePolicy(db: Db, ctx: OrgContext, serverId: string): Promise<PolicyVersionView | null> {
+  await getServer(db, ctx, serverId);
+  return db.policyVersion.findFirst({ where: { organizationId: ctx.organizationId, serverId, active: true }, select: policyVersionSelect });
+}
+
+export async function listPolicyVersions(db: Db, ctx: OrgContext, serverId: string, take = 50): Promise<PolicyVersionView[]> {
+  await getServer(db, ctx, serverId);
+  return db.policyVersion.findMany({
+    where: { organizationId: ctx.organizationId, serverId },
+    select: policyVersionSelect,
+    orderBy: { version: 'desc' },
+    take,
+  });
+}
+
+/** Throws a ValidationError whose pointer and message name the first problem; all of them are in the message. */
+export function parsePolicyDocument(document: unknown): PolicyDocument {
+  const result = validatePolicy(document);
+  if (result.ok) return result.policy;
+  const [first] = result.errors;
+  const list = result.errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ');
+  throw new ValidationError(`Policy rejected: ${list}`, first?.pointer);
+}
+
+export async function savePolicy(
+  db: Db,
+  ctx: OrgContext,
+  serverId: string,
+  document: unknown,
+  message?: string | null,
+): Promise<PolicyVersionView> {
+  assertRole(ctx, 'editor');
+  await getServer(db, ctx, serverId);
+  const policy = parsePolicyDocument(document);
+  const saved = await db.$transaction(async (tx) => {
+    // Serializes concurrent saves for one server, so version numbers and "one active" hold.
+    await tx.$queryRaw`SELECT id FROM mcp_servers WHERE id = ${serverId} AND "organizationId" = ${ctx.organizationId} FOR UPDATE`;
+    const last = await tx.policyVersion.findFirst({ where: { serverId }, orderBy: { version: 'desc' }, select: { version: true } });
+    await tx.policyVersion.updateMany({ where: { serverId, active: true }, data: { active: false } });
+    const created = await tx.policyVersion.create({
+      data: {
+        organizationId: ctx.organizationId,
+        serverId,
+        version: (last?.version ?? 0) + 1,
+        document: policy as unknown as Prisma.InputJsonValue,
+        active: true,
+        authorId: actorUserId(ctx),
+        authorLabel: ctx.actor.label,
+        message: message?.slice(0, 500) || null,
+      },
+      select: policyVersionSelect,
+    });
+    await recordAdminEvent(tx, ctx, 'policy.save', { type: 'policy', id: created.id }, { serverId, version: created.version, message: created.message });
+    return created;
+  });
+  await notifyChange(db, { type: 'policy', organizationId: ctx.organizationId, serverId });
+  return saved;
+}
+
+/** Rolling back never edits history: it saves the old document again as a new version. */
+export async function rollbackPolicy(db: Db, ctx: OrgContext, serverId: string, versionId: string): Promise<PolicyVersionView> {
+  assertRole(ctx, 'editor');
+  const old = await db.policyVersion.findFirst({ where: { id: versionId, serverId, organizationId: ctx.organizationId } });
+  if (!old) throw new NotFoundError('Policy version not found');
+  return savePolicy(db, ctx, serverId, old.document, `Rollback to version ${old.version}`);
+}
+
+/** The starting policy for the server's current catalog (risk overrides included). */
+export async function recommendedPolicyFor(db: Db, ctx: OrgContext, serverId: string): Promise<PolicyDocument> {
+  await getServer(db, ctx, serverId);
+  const tools = await db.tool.findMany({
+    where: { organizationId: ctx.organizationId, serverId, present: true },
+    select: { riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+  });
+  return recommendPolicy(tools.map((t) => ({ classification: { category: effectiveRisk(t).category } })));
+}
+
+export interface ReplayRow {
+  auditId: string;
+  createdAt: Date;
+  toolName: string;
+  before: { decision: string; rule: string | null };
+  after: { decision: string; rule: string };
+}
+
+/**
+ * Replays a draft over the server's last `limit` audited tool calls. Arguments of redacted events
+ * are hashes, so argument conditions see what was stored; rate limits are not replayed (they need
+ * counter state): an allow with counters counts as allow.
+ */
+export async function replayPolicy(db: Db, ctx: OrgContext, serverId: string, draft: unknown, limit = 200) {
+  await getServer(db, ctx, serverId);
+  const policy = parsePolicyDocument(draft);
+  const take = Math.min(Math.max(1, limit), 1_000);
+  const [events, tools] = await Promise.all([
+    db.auditEvent.findMany({
+      where: { organizationId: ctx.organizationId, serverId, method: 'tools/call', toolName: { not: null } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take,
+      select: { id: true, createdAt: true, toolName: true, decision: true, ruleId: true, arguments: true },
+    }),
+    db.tool.findMany({
+      where: { organizationId: ctx.organizationId, serverId },
+      select: { name: true, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+    }),
+  ]);
+  const riskByName = new Map(tools.map((t) => [t.name, effectiveRisk(t).category]));
+  const changed: ReplayRow[] = [];
+  for (const event of events) {
+    const args = event.arguments && typeof event.arguments === 'object' && !Array.isArray(event.arguments) ? (event.arguments as Record<string, unknown>) : {};
+    const category = riskByName.get(event.toolName!);
+    const decision = evaluatePolicy(policy, { tool: event.toolName!, args, ...(category ? { risk: { category } } : {}) });
+    const before = event.decision === 'rate_limited' ? 'allow' : event.decision;
+    if (before !== decision.effect && event.decision !== 'error') {
+      changed.push({
+        auditId: event.id,
+        createdAt: event.createdAt,
+        toolName: event.toolName!,
+        before: { decision: event.decision, rule: event.ruleId },
+        after: { decision: decision.effect, rule: decision.rule },
+      });
+    }
+  }
+  return { replayed: events.length, changed };
+}

@@ -1,0 +1,28 @@
+// The one gate for pages and server actions: a signed-in user who is a member of the organization
+// in the URL with at least `minRole`. Not a member (or no such org) → 404, never a hint.
+import { notFound, redirect } from 'next/navigation';
+import type { Role } from '@portcullis/db/types';
+import { auth } from '../auth';
+import { resolveMembership } from '../modules/orgs/membership';
+import type { OrgContext } from './context';
+import { db } from './db';
+import { NotFoundError } from './errors';
+
+export async function requireUser(): Promise<{ id: string; email: string; name: string | null }> {
+  const session = await auth();
+  const id = session?.user?.id;
+  if (!id) redirect('/signin');
+  const user = await db().user.findUnique({ where: { id }, select: { id: true, email: true, name: true } });
+  if (!user) redirect('/signin');
+  return user;
+}
+
+export async function requireMembership(orgSlug: string, minRole: Role = 'viewer'): Promise<OrgContext> {
+  const user = await requireUser();
+  try {
+    return await resolveMembership(db(), user.id, orgSlug, minRole);
+  } catch (error) {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  }
+}
