@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/env.ts', 'scripts/**', '**/*.test.ts', '**/*.config.*', 'e2e/**', 'packages/db/src/migrate/**', 'packages/db/src/embedded-postgres.ts', 'packages/db/src/test-database.ts', 'bench/**', '**/test/**'],
+    files: ['**/env.ts', 'scripts/**', '**/*.test.ts', '**/*.config.*', 'e2e/**', 'packages/db/src/migrate/**', 'packages/db/src/embedded-postgres.ts', 'packages/db/src/test-database.ts', '**/bench/**', '**/test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -1,0 +1,262 @@
+/* eslint-disable no-restricted-properties -- a bench script, not the app: it sets up child processes from its own environment (the root config exempts only top-level bench/). */
+// `npm run bench` (gateway proxy): the same tools/call against one trivial upstream MCP server,
+// directly and through the gateway (policy with a rate-limit rule, durable audit), and, when they
+// can be fetched with npx, through supergateway and mcp-proxy. Prints p50/p99 latency, calls/s at
+// 1 and 8 concurrent clients, and each proxy's CPU time per call from /proc/<pid>/stat.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { issueToken } from '@portcullis/crypto/tokens';
+import { createPrismaClient } from '@portcullis/db/client';
+import { createTestDatabase } from '@portcullis/db/test-database';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const CALLS_ONE = Number(process.env.BENCH_CALLS ?? 2000);
+const CALLS_EIGHT = CALLS_ONE * 2;
+const WARMUP = 300;
+const TICK_MS = 1000 / 100; // USER_HZ: /proc reports CPU time in clock ticks of 10 ms.
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  pid?: number;
+}
+
+interface Figures {
+  name: string;
+  p50: number;
+  p99: number;
+  rps1: number;
+  rps8: number;
+  cpuMsPerCall?: number;
+}
+
+function cpuTicks(pid: number): number {
+  // Fields after the command name (which may contain spaces): utime is the 14th, stime the 15th field.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function descendants(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return children.flatMap((c) => [c, ...descendants(c)]);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU ticks of a process and its children (npx wraps the real proxy in a shell and node). */
+function treeTicks(pid: number): number {
+  return [pid, ...descendants(pid)].reduce((sum, p) => {
+    try {
+      return sum + cpuTicks(p);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+function spawnAndWait(command: string, args: string[], env: Record<string, string>, ready: RegExp, cwd = root): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')} did not start:\n${output.slice(-2000)}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited with ${code}:\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+async function connect(target: Target): Promise<Client> {
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(target.url), { requestInit: { headers: target.headers } }));
+  return client;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(target: Target): Promise<Figures> {
+  const one = await connect(target);
+  const text = 'x'.repeat(64);
+  const check = await one.callTool({ name: 'echo', arguments: { text } });
+  if (check.isError) throw new Error(`${target.name}: echo failed: ${JSON.stringify(check)}`);
+  for (let i = 0; i < WARMUP; i++) await one.callTool({ name: 'echo', arguments: { text } });
+
+  const latencies: number[] = [];
+  const cpuBefore = target.pid ? treeTicks(target.pid) : 0;
+  let start = performance.now();
+  for (let i = 0; i < CALLS_ONE; i++) {
+    const t = performance.now();
+    await one.callTool({ name: 'echo', arguments: { text } });
+    latencies.push(performance.now() - t);
+  }
+  const rps1 = CALLS_ONE / ((performance.now() - start) / 1000);
+
+  const eight = await Promise.all(Array.from({ length: 8 }, () => connect(target)));
+  for (const c of eight) await c.callTool({ name: 'echo', arguments: { text } });
+  let next = 0;
+  start = performance.now();
+  await Promise.all(
+    eight.map(async (c) => {
+      while (next < CALLS_EIGHT) {
+        next += 1;
+        await c.callTool({ name: 'echo', arguments: { text } });
+      }
+    }),
+  );
+  const rps8 = CALLS_EIGHT / ((performance.now() - start) / 1000);
+  const cpuAfter = target.pid ? treeTicks(target.pid) : 0;
+  await Promise.all([one, ...eight].map((c) => c.close()));
+  latencies.sort((a, b) => a - b);
+  return {
+    name: target.name,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps1,
+    rps8,
+    ...(target.pid ? { cpuMsPerCall: ((cpuAfter - cpuBefore) * TICK_MS) / (CALLS_ONE + CALLS_EIGHT + 8) } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const children: ChildProcess[] = [];
+  const testDb = await createTestDatabase('portcullis_bench');
+  try {
+    const upstream = await spawnAndWait(process.execPath, ['--import', 'tsx', path.join(here, 'trivial-server.ts')], {}, /(http:\/\/127\.0\.0\.1:\d+\/mcp)/);
+    children.push(upstream.child);
+    const upstreamUrl = upstream.match[1]!;
+
+    const db = createPrismaClient(testDb.url);
+    const org = await db.organization.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
+    const server = await db.mcpServer.create({ data: { organizationId: org.id, name: 'trivial', transport: 'streamable_http', url: upstreamUrl } });
+    await db.policyVersion.create({
+      data: {
+        organizationId: org.id,
+        serverId: server.id,
+        version: 1,
+        active: true,
+        document: { version: '1', default: 'deny', tools: { echo: { limits: [{ window: 'minute', max: 1_000_000, scope: 'grant' }] } } },
+      },
+    });
+    const token = issueToken('grant');
+    await db.grant.create({ data: { organizationId: org.id, serverId: server.id, name: 'bench', tokenHash: token.hash, tokenPrefix: token.prefix } });
+    await db.$disconnect();
+
+    const gateway = await spawnAndWait(
+      process.execPath,
+      [...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []), '--import', 'tsx', path.join(root, 'apps/gateway/src/main.ts')],
+      {
+        DATABASE_URL: testDb.url,
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        GATEWAY_PORT: '0',
+        GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'true',
+        // info: the start-up line carries the URL; nothing is logged per call at this level.
+        LOG_LEVEL: 'info',
+      },
+      /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+    );
+    children.push(gateway.child);
+
+    const targets: Target[] = [
+      { name: 'direct', url: upstreamUrl, headers: {} },
+      { name: 'portcullis gateway', url: `${gateway.match[1]}/mcp/${server.id}`, headers: { Authorization: `Bearer ${token.token}` }, pid: gateway.child.pid! },
+    ];
+    const stdioUpstream = `${process.execPath} ${path.join(here, 'trivial-stdio-server.mjs')}`;
+    if (process.env.BENCH_SKIP_OTHERS !== '1') {
+      try {
+        const sg = await spawnAndWait(
+          'npx',
+          ['--yes', 'supergateway@4.0.0', '--stdio', stdioUpstream, '--outputTransport', 'streamableHttp', '--stateful', '--port', '4311', '--logLevel', 'none'],
+          {},
+          /.*/s,
+          '/tmp',
+        );
+        children.push(sg.child);
+        await waitForPort(4311);
+        targets.push({ name: 'supergateway 4.0.0 (stdio upstream)', url: 'http://127.0.0.1:4311/mcp', headers: {}, pid: sg.child.pid! });
+      } catch (error) {
+        console.log(`supergateway skipped: ${(error as Error).message.split('\n')[0]}`);
+      }
+      try {
+        const mp = await spawnAndWait('npx', ['--yes', 'mcp-proxy@6.7.19', '--port', '4312', '--', ...stdioUpstream.split(' ')], {}, /.*/s, '/tmp');
+        children.push(mp.child);
+        await waitForPort(4312);
+        targets.push({ name: 'mcp-proxy 6.7.19 (stdio upstream)', url: 'http://127.0.0.1:4312/mcp', headers: {}, pid: mp.child.pid! });
+      } catch (error) {
+        console.log(`mcp-proxy skipped: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+
+    const results: Figures[] = [];
+    for (const target of targets) {
+      try {
+        results.push(await measure(target));
+      } catch (error) {
+        console.log(`${target.name} failed: ${(error as Error).message}`);
+      }
+    }
+    const direct = results.find((r) => r.name === 'direct')!;
+    console.log(`\n${CALLS_ONE} sequential calls (1 client), ${CALLS_EIGHT} calls over 8 clients, tools/call "echo", Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+    console.log('| target | p50 ms | p99 ms | added p50 ms | calls/s (1) | calls/s (8) | ×direct (8) | CPU ms/call |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of results) {
+      console.log(
+        `| ${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 - direct.p50).toFixed(2)} | ${r.rps1.toFixed(0)} | ${r.rps8.toFixed(0)} | ${(r.rps8 / direct.rps8).toFixed(2)} | ${r.cpuMsPerCall === undefined ? '–' : r.cpuMsPerCall.toFixed(3)} |`,
+      );
+    }
+  } finally {
+    for (const child of children.reverse()) {
+      if (child.pid) {
+        try {
+          process.kill(child.pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, process.env.BENCH_PROFILE_DIR ? 5_000 : 500));
+    await testDb.drop().catch(() => undefined);
+  }
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const net = await import('node:net');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+await main();
+process.exit(0);

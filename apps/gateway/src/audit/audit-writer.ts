@@ -1,0 +1,159 @@
+// The one module that writes audit events. Inserts are group-committed: calls that arrive while a
+// batch is being written wait for the next batch, so under load many calls share one INSERT, and
+// each caller resumes only after the row that describes its call is durably stored. Completions
+// (outcome, latency) are collected for up to COMPLETION_DELAY_MS and written in one UPDATE; nobody
+// waits for them, close() flushes them, and a crash leaves the rows `pending` (true to what we know).
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+
+export type AuditDecision = 'allow' | 'deny' | 'hide' | 'require_approval' | 'rate_limited' | 'error';
+export type UpstreamOutcome = 'pending' | 'not_sent' | 'ok' | 'tool_error' | 'error' | 'timeout';
+
+export interface AuditRecord {
+  organizationId: string;
+  grantId: string | null;
+  serverId: string | null;
+  toolName: string | null;
+  method: string;
+  decision: AuditDecision;
+  ruleId: string | null;
+  policyVersion: number | null;
+  reason: string | null;
+  arguments: unknown;
+  argumentsRedacted: boolean;
+  approvalId: string | null;
+  sessionId: string | null;
+  requestId: string | null;
+  upstreamOutcome: UpstreamOutcome;
+  upstreamError?: string | null;
+  latencyMs?: number | null;
+  createdAt: Date;
+}
+
+export interface AuditCompletion {
+  id: string;
+  outcome: UpstreamOutcome;
+  error: string | null;
+  latencyMs: number;
+}
+
+interface PendingInsert {
+  id: string;
+  record: AuditRecord;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_BATCH = 500;
+const COMPLETION_DELAY_MS = 50;
+
+const INSERT_SQL = `
+INSERT INTO audit_events (id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
+  "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
+  "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt")
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::"Decision"[], $8::text[],
+  $9::int4[], $10::text[], $11::jsonb[], $12::bool[], $13::text[], $14::text[], $15::text[],
+  $16::text[], $17::text[], $18::float8[], $19::timestamptz[], $20::timestamptz[])`;
+
+const COMPLETE_SQL = `
+UPDATE audit_events AS a SET "upstreamOutcome" = c.outcome, "upstreamError" = c.error, "latencyMs" = c.latency, "completedAt" = c.done
+FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::timestamptz[]) AS c(id, outcome, error, latency, done)
+WHERE a.id = c.id`;
+
+export class AuditWriter {
+  private queue: PendingInsert[] = [];
+  private completions: AuditCompletion[] = [];
+  private inserting: Promise<void> | undefined;
+  private completing: Promise<void> | undefined;
+  private closed = false;
+  private wakeCompletions: (() => void) | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Resolves with the event id once the row is committed; rejects when the store is unavailable. */
+  insert(record: AuditRecord): Promise<string> {
+    if (this.closed) return Promise.reject(new Error('Audit writer is closed'));
+    const id = randomUUID();
+    return new Promise<string>((resolve, reject) => {
+      this.queue.push({ id, record, resolve: () => resolve(id), reject });
+      if (!this.inserting) this.inserting = this.drainInserts();
+    });
+  }
+
+  private async drainInserts(): Promise<void> {
+    // Let calls that arrive in the same tick join this batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        await this.pool.query(INSERT_SQL, insertParams(batch));
+        for (const item of batch) item.resolve();
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    this.inserting = undefined;
+  }
+
+  /** Records the outcome of a forwarded call; not awaited by the call, flushed on close. */
+  complete(completion: AuditCompletion): void {
+    this.completions.push(completion);
+    if (!this.completing) this.completing = this.drainCompletions();
+  }
+
+  private async drainCompletions(): Promise<void> {
+    // One UPDATE per interval instead of one per call: each write to the database costs a round trip.
+    await new Promise<void>((resolve) => {
+      this.wakeCompletions = resolve;
+      setTimeout(resolve, this.closed ? 0 : COMPLETION_DELAY_MS);
+    });
+    this.wakeCompletions = undefined;
+    while (this.completions.length > 0) {
+      const batch = this.completions.splice(0, MAX_BATCH);
+      const done = new Date();
+      try {
+        await this.pool.query(COMPLETE_SQL, [
+          batch.map((c) => c.id),
+          batch.map((c) => c.outcome),
+          batch.map((c) => c.error),
+          batch.map((c) => c.latencyMs),
+          batch.map(() => done),
+        ]);
+      } catch (error) {
+        // The rows stay `pending`, which is true to what we know; retry once the store is back.
+        this.onError(error);
+        if (!this.closed) {
+          this.completions.unshift(...batch);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      }
+    }
+    this.completing = undefined;
+  }
+
+  async flush(): Promise<void> {
+    this.wakeCompletions?.();
+    while (this.inserting || this.completing) await Promise.all([this.inserting, this.completing]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+}
+
+function insertParams(batch: PendingInsert[]): unknown[] {
+  const cols: unknown[][] = Array.from({ length: 20 }, () => new Array(batch.length));
+  batch.forEach(({ id, record: r }, i) => {
+    const values = [
+      id, r.organizationId, r.grantId, r.serverId, r.toolName, r.method, r.decision, r.ruleId,
+      r.policyVersion, r.reason, r.arguments === undefined ? null : JSON.stringify(r.arguments), r.argumentsRedacted, r.approvalId, r.sessionId, r.requestId,
+      r.upstreamOutcome, r.upstreamError ?? null, r.latencyMs ?? null, r.createdAt, r.upstreamOutcome === 'pending' ? null : new Date(),
+    ];
+    values.forEach((v, c) => (cols[c]![i] = v));
+  });
+  return cols;
+}

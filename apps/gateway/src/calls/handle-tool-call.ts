@@ -1,0 +1,244 @@
+// The path of every tools/call through the gateway, top to bottom:
+//   (grant authenticated by the HTTP layer) → policy and catalog (cached) → pinning → decide →
+//   rate-limit counters → (hold for approval) → audit record committed → forward → record outcome.
+// Anything that goes wrong before forwarding refuses the call: the gateway fails closed.
+import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { hashCanonical, saltedValueHash } from '@portcullis/crypto/canonical-json';
+import { counterKey } from '@portcullis/policy/counter-key';
+import { applyCounterResults, evaluatePolicy } from '@portcullis/policy/evaluate';
+import type { CounterRequest, Decision } from '@portcullis/policy/types';
+import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-store';
+import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
+import type { GatewayServices } from '../services.ts';
+import { JsonRpcError, UpstreamFailure, type AgentExtra } from '../sessions/forward-request.ts';
+import type { ServerState } from '../state/server-state.ts';
+
+export interface ToolCallSession {
+  id: string;
+  grantId: string;
+  organizationId: string;
+  serverId: string;
+  /** Sends the call upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
+  forwardToolCall(request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult>;
+}
+
+/** Shown to agents and stored as the audit reason. */
+const NO_POLICY = 'No policy is active for this server';
+const STORE_DOWN = 'The gateway cannot reach its policy or counter store, so the call was not sent; retry shortly';
+
+export async function handleToolCall(
+  services: GatewayServices,
+  session: ToolCallSession,
+  request: CallToolRequest,
+  extra: AgentExtra,
+): Promise<CallToolResult> {
+  const { audit, counters, approvals, metrics, config } = services;
+  const startedAt = new Date();
+  const started = performance.now();
+  const toolName = request.params.name;
+  const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+
+  // 1. Server, active policy and catalog entry (cached ≤ 1 s; a store outage refuses the call).
+  let state: ServerState | undefined;
+  try {
+    state = await services.servers.get(session.serverId);
+  } catch (error) {
+    services.log.error({ err: error, serverId: session.serverId }, 'policy store unavailable');
+    metrics.recordCall('error', '(unknown)', 'not_sent', (performance.now() - started) / 1000);
+    throw new JsonRpcError(-32603, STORE_DOWN);
+  }
+  if (!state) throw new JsonRpcError(-32603, 'This server is no longer registered');
+  const tool = state.tools.get(toolName);
+  const catalogTool = tool?.present ? toolName : '(unknown)';
+  const policyVersion = state.policy?.version ?? null;
+  const fullArguments = state.server.auditArguments === 'full' || (state.policy?.ok === true && state.policy.compiled.auditArguments === 'full');
+  const record = (decision: AuditDecision, rule: string | null, reason: string | null, extraFields: Partial<AuditRecord> = {}): AuditRecord => ({
+    organizationId: session.organizationId,
+    grantId: session.grantId,
+    serverId: session.serverId,
+    toolName,
+    method: 'tools/call',
+    decision,
+    ruleId: rule,
+    policyVersion,
+    reason,
+    arguments: fullArguments ? args : redactArguments(services.auditSalt, args),
+    argumentsRedacted: !fullArguments,
+    approvalId: null,
+    sessionId: session.id,
+    requestId: String(extra.requestId),
+    upstreamOutcome: 'not_sent',
+    createdAt: startedAt,
+    ...extraFields,
+  });
+  const refuse = async (decision: Decision, approvalId: string | null = null): Promise<CallToolResult> => {
+    const auditDecision: AuditDecision = approvalId && decision.effect !== 'rate_limited' ? 'require_approval' : decision.effect;
+    try {
+      await audit.insert(record(auditDecision, decision.rule, decision.reason ?? null, { approvalId, latencyMs: performance.now() - started }));
+    } catch (error) {
+      services.log.error({ err: error }, 'audit insert failed for a refused call');
+    }
+    metrics.recordCall(auditDecision, catalogTool, 'not_sent', (performance.now() - started) / 1000);
+    return refusalResult(decision, policyVersion, approvalId);
+  };
+
+  // 2. Decide. No policy denies everything; a tool whose definition changed since approval is blocked.
+  let decision: Decision;
+  if (!state.policy) {
+    decision = { effect: 'deny', rule: '(no policy)', reason: NO_POLICY, counters: [] };
+  } else if (!state.policy.ok) {
+    decision = { effect: 'deny', rule: '(invalid policy)', reason: `The active policy (version ${state.policy.version}) is invalid: ${state.policy.error}`, counters: [] };
+  } else if (!tool || !tool.present) {
+    decision = { effect: 'deny', rule: '(catalog)', reason: `Tool ${toolName} is not in this server's catalog`, counters: [] };
+  } else if (tool.pinState !== 'approved') {
+    decision = {
+      effect: 'deny',
+      rule: '(pinning)',
+      reason: `Tool ${toolName}: definition changed since it was approved; an editor must review the change in the dashboard`,
+      counters: [],
+    };
+  } else {
+    decision = evaluatePolicy(state.policy.compiled, { tool: toolName, args, risk: { category: tool.risk } });
+  }
+  if (decision.effect === 'deny' || decision.effect === 'hide') return refuse(decision);
+
+  // 3. Hold for approval: bound to grant + tool + exact arguments, decided in the dashboard.
+  let approvalId: string | null = null;
+  if (decision.effect === 'require_approval') {
+    const argumentsHash = hashCanonical(args);
+    metrics.approvalsPending += 1;
+    let outcome: 'approved' | 'denied' | 'expired' | 'cancelled' | 'used';
+    try {
+      const approval = await approvals.findOrCreate({
+        organizationId: session.organizationId,
+        grantId: session.grantId,
+        serverId: session.serverId,
+        toolName,
+        argumentsHash,
+        arguments: fullArguments ? args : redactArguments(services.auditSalt, args),
+        sessionId: session.id,
+        ruleId: decision.rule,
+        timeoutMs: decision.approval?.timeoutMs ?? 300_000,
+      });
+      approvalId = approval.id;
+      const progressToken = extra._meta?.progressToken;
+      outcome =
+        approval.status === 'approved'
+          ? 'approved'
+          : await approvals.waitForDecision(approval.id, approval.expiresAt, extra.signal, progressToken === undefined ? undefined : {
+              everyMs: config.approvalProgressMs ?? 5_000,
+              run: (elapsedMs) => {
+                void extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: { progressToken, progress: Math.round(elapsedMs / 1000), message: 'Waiting for a person to approve this call' },
+                  })
+                  .catch(() => undefined);
+              },
+            });
+      if (outcome === 'approved' && !(await approvals.consume(approval.id))) outcome = 'used';
+    } catch (error) {
+      services.log.error({ err: error }, 'approval store unavailable');
+      return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
+    } finally {
+      metrics.approvalsPending -= 1;
+    }
+    if (outcome !== 'approved') {
+      const reasons = {
+        denied: 'A person denied this call',
+        expired: 'No one approved this call in time',
+        cancelled: 'The call was cancelled while waiting for approval',
+        used: 'The approval was already used by another call',
+      } as const;
+      return refuse({ ...decision, effect: 'deny', reason: reasons[outcome] }, approvalId);
+    }
+  }
+
+  // 4. Rate limits: reserve now, commit once the upstream ran the call, release if it did not.
+  let reservation: Reservation | undefined;
+  if (decision.counters.length > 0) {
+    const keyed = decision.counters.map((counter) => toKeyedCounter(counter, session, state));
+    let reserved;
+    try {
+      reserved = await counters.reserve(keyed);
+    } catch (error) {
+      services.log.error({ err: error }, 'counter store unavailable');
+      return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
+    }
+    if (!reserved.ok) return refuse(applyCounterResults(decision, { ok: false, counter: reserved.counter.request, retryAfterMs: reserved.retryAfterMs }), approvalId);
+    reservation = reserved.reservation;
+  }
+
+  // 5. Audit record, committed before anything reaches the upstream.
+  let auditId: string;
+  try {
+    auditId = await audit.insert(record(approvalId ? 'require_approval' : 'allow', decision.rule, approvalId ? 'Approved' : null, { approvalId, upstreamOutcome: 'pending' }));
+  } catch (error) {
+    services.log.error({ err: error }, 'audit insert failed; call not forwarded');
+    if (reservation) await counters.release(reservation).catch(() => undefined);
+    metrics.recordCall('error', catalogTool, 'not_sent', (performance.now() - started) / 1000);
+    throw new JsonRpcError(-32603, 'The gateway cannot write its audit log, so the call was not sent; retry shortly');
+  }
+
+  // 6. Forward, then record the outcome (batched; the agent does not wait for it).
+  try {
+    const result = await session.forwardToolCall(request, extra);
+    const outcome = result.isError ? 'tool_error' : 'ok';
+    const latencyMs = performance.now() - started;
+    audit.complete({ id: auditId, outcome, error: null, latencyMs });
+    if (reservation) void counters.commit(reservation).catch(() => undefined);
+    metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, outcome, latencyMs / 1000);
+    return result;
+  } catch (error) {
+    const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('error', -32603, String(error));
+    const latencyMs = performance.now() - started;
+    audit.complete({ id: auditId, outcome: failure.kind === 'timeout' ? 'timeout' : 'error', error: failure.message.slice(0, 500), latencyMs });
+    if (reservation) void counters.release(reservation).catch(() => undefined);
+    metrics.recordUpstreamError(failure.kind === 'invalid' ? 'error' : failure.kind);
+    metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, failure.kind === 'timeout' ? 'timeout' : 'error', latencyMs / 1000);
+    throw failure;
+  }
+}
+
+type ScopedCounter = KeyedCounter & { request: CounterRequest };
+
+function toKeyedCounter(counter: CounterRequest, session: ToolCallSession, state: ServerState): ScopedCounter {
+  const key = counterKey(counter, {
+    grantId: session.grantId,
+    sessionId: session.id,
+    serverId: session.serverId,
+    orgId: session.organizationId,
+    upstreamId: state.server.upstreamAccount ?? session.serverId,
+  });
+  // Counters of one organization never share a key with another's, whatever the policy names them.
+  return { key: `${session.organizationId}:${key}`, windowMs: counter.windowMs, max: counter.max, request: counter };
+}
+
+/** Keys and a keyed hash of each value: repeats can be linked, values cannot be read. */
+function redactArguments(salt: Buffer, args: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(args)) out[key] = `hmac:${saltedValueHash(salt, args[key])}`;
+  return out;
+}
+
+function refusalResult(decision: Decision, policyVersion: number | null, approvalId: string | null): CallToolResult {
+  const retryAfterSeconds = decision.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  const text =
+    decision.effect === 'rate_limited'
+      ? `Rate limited by ${decision.rule}: retry in ${retryAfterSeconds} s. ${decision.reason ?? ''}`.trim()
+      : `Denied by policy (${decision.rule}): ${decision.reason ?? 'This tool call is denied by policy.'}`;
+  return {
+    content: [{ type: 'text', text }],
+    isError: true,
+    _meta: {
+      'portcullis/decision': {
+        effect: decision.effect,
+        rule: decision.rule,
+        reason: decision.reason ?? null,
+        policyVersion,
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        ...(approvalId ? { approvalId } : {}),
+      },
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// What createGateway needs, separate from where it comes from (env in main.ts, literals in tests).
+import { parseEncryptionKey } from '@portcullis/crypto/secret-box';
+import type { Env } from './env.ts';
+
+export interface GatewayConfig {
+  databaseUrl: string;
+  /** Unset: rate-limit counters live in PostgreSQL. */
+  redisUrl?: string;
+  host: string;
+  port: number;
+  publicUrl: string;
+  /** Host header values accepted; empty: localhost / 127.0.0.1 / [::1] with the bound port, and the public URL's host. */
+  allowedHosts: string[];
+  /** Origin header values accepted (requests without Origin are accepted); empty: the public URL's origin and local origins. */
+  allowedOrigins: string[];
+  encryptionKey: Buffer;
+  allowPrivateUpstreams: boolean;
+  stdioCommands: string[];
+  upstreamTimeoutMs: number;
+  maxBodyBytes: number;
+  maxSessionsPerGrant: number;
+  stdioIdleMs: number;
+  sessionIdleMs: number;
+  logLevel: string;
+  /** How long grant, policy and catalog lookups are cached (LISTEN invalidates sooner). At most 1000. */
+  cacheTtlMs?: number;
+  /** Fallback poll interval for pending approvals (LISTEN wakes waiters sooner). */
+  approvalPollMs?: number;
+  /** Interval of progress notifications while a call waits for approval. */
+  approvalProgressMs?: number;
+}
+
+export function configFromEnv(env: Env): GatewayConfig {
+  return {
+    databaseUrl: env.DATABASE_URL,
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    host: env.GATEWAY_HOST,
+    port: env.GATEWAY_PORT,
+    publicUrl: env.GATEWAY_PUBLIC_URL,
+    allowedHosts: env.GATEWAY_ALLOWED_HOSTS,
+    allowedOrigins: env.GATEWAY_ALLOWED_ORIGINS,
+    encryptionKey: parseEncryptionKey(env.PORTCULLIS_ENCRYPTION_KEY),
+    allowPrivateUpstreams: env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS,
+    stdioCommands: env.GATEWAY_STDIO_COMMANDS,
+    upstreamTimeoutMs: env.GATEWAY_UPSTREAM_TIMEOUT_MS,
+    maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
+    maxSessionsPerGrant: env.GATEWAY_MAX_SESSIONS_PER_GRANT,
+    stdioIdleMs: env.GATEWAY_STDIO_IDLE_MS,
+    sessionIdleMs: env.GATEWAY_SESSION_IDLE_MS,
+    logLevel: env.LOG_LEVEL,
+  };
+}

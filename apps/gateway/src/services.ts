@@ -1,0 +1,28 @@
+// Everything a request needs, built once by createGateway and passed down explicitly.
+import type { Db } from '@portcullis/db/client';
+import type { CounterStore } from '@portcullis/counters/counter-store';
+import type pg from 'pg';
+import type { AuditWriter } from './audit/audit-writer.ts';
+import type { GatewayConfig } from './config.ts';
+import type { Logger } from './log.ts';
+import type { GatewayMetrics } from './ops/metrics.ts';
+import type { UpstreamPool } from './sessions/upstream-pool.ts';
+import type { ApprovalCoordinator } from './state/approvals.ts';
+import type { GrantCache } from './state/grant-cache.ts';
+import type { ServerStateCache } from './state/server-state.ts';
+
+export interface GatewayServices {
+  config: GatewayConfig;
+  log: Logger;
+  db: Db;
+  pool: pg.Pool;
+  grants: GrantCache;
+  servers: ServerStateCache;
+  counters: CounterStore;
+  audit: AuditWriter;
+  approvals: ApprovalCoordinator;
+  metrics: GatewayMetrics;
+  upstreams: UpstreamPool;
+  /** Key for the salted hashes of redacted audit arguments (derived from the encryption key). */
+  auditSalt: Buffer;
+}

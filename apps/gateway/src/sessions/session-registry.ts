@@ -1,0 +1,263 @@
+// Open agent sessions on this process, by MCP session id, with their server-side transports.
+// Streamable HTTP sessions are also recorded in gateway_sessions, so a request that lands on
+// another replica (behind a load balancer without affinity) can resume the session there.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientCapabilities, Implementation, InitializeRequest, JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { Prisma } from '@portcullis/db/types';
+import type { GatewayServices } from '../services.ts';
+import type { GrantContext } from '../state/grant-cache.ts';
+import { GatewaySession, type SessionHooks } from './gateway-session.ts';
+import { StreamableHttpTransport } from './streamable-http-transport.ts';
+
+interface StreamableEntry {
+  kind: 'streamable';
+  grant: GrantContext;
+  session: GatewaySession;
+  transport: StreamableHttpTransport;
+}
+
+interface SseEntry {
+  kind: 'sse';
+  grant: GrantContext;
+  transport: SSEServerTransport;
+  /** Set once the agent's initialize arrived and the upstream is connected. */
+  session: GatewaySession | undefined;
+  opening: Promise<GatewaySession> | undefined;
+  adapter: LegacySseAdapter;
+}
+
+type Entry = StreamableEntry | SseEntry;
+
+/**
+ * Lets the SDK Server sit on an SSE transport that was started before the Server existed (the
+ * endpoint event must be sent on GET, but the Server's capabilities come from an upstream we
+ * connect only once the agent's initialize arrives with its own capabilities).
+ */
+class LegacySseAdapter implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+
+  constructor(private readonly inner: SSEServerTransport) {
+    inner.onclose = () => this.onclose?.();
+    inner.onerror = (error) => this.onerror?.(error);
+    inner.onmessage = (message, extra) => this.onmessage?.(message, extra);
+  }
+
+  get sessionId(): string {
+    return this.inner.sessionId;
+  }
+
+  async start(): Promise<void> {}
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return this.inner.send(message);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+export class SessionLimitError extends Error {}
+
+export class SessionRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly perGrant = new Map<string, number>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly services: GatewayServices,
+    private readonly hooks: SessionHooks,
+  ) {
+    this.sweeper = setInterval(() => this.closeIdle(), Math.min(60_000, services.config.sessionIdleMs));
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  sessionsOf(serverId: string): GatewaySession[] {
+    const out: GatewaySession[] = [];
+    for (const entry of this.entries.values()) if (entry.session && entry.grant.serverId === serverId) out.push(entry.session);
+    return out;
+  }
+
+  get(sessionId: string): Entry | undefined {
+    return this.entries.get(sessionId);
+  }
+
+  private reserveSlot(grant: GrantContext): void {
+    const open = this.perGrant.get(grant.grantId) ?? 0;
+    if (open >= this.services.config.maxSessionsPerGrant) {
+      throw new SessionLimitError(
+        `Too many open sessions for this grant (at most ${this.services.config.maxSessionsPerGrant}); close unused sessions with DELETE or let them expire`,
+      );
+    }
+    this.perGrant.set(grant.grantId, open + 1);
+  }
+
+  private releaseSlot(grant: GrantContext): void {
+    const open = (this.perGrant.get(grant.grantId) ?? 1) - 1;
+    if (open <= 0) this.perGrant.delete(grant.grantId);
+    else this.perGrant.set(grant.grantId, open);
+  }
+
+  /** Streamable HTTP: a new session for an initialize request. */
+  async createStreamable(grant: GrantContext, initialize: InitializeRequest): Promise<StreamableEntry> {
+    this.reserveSlot(grant);
+    const id = randomUUID();
+    let session: GatewaySession;
+    try {
+      session = await GatewaySession.open(this.services, this.hooks, { id, grant, clientCapabilities: initialize.params.capabilities });
+    } catch (error) {
+      this.releaseSlot(grant);
+      throw error;
+    }
+    const entry = await this.attachStreamable(grant, session);
+    await this.services.db.gatewaySession
+      .create({
+        data: {
+          id,
+          organizationId: grant.organizationId,
+          grantId: grant.grantId,
+          serverId: grant.serverId,
+          protocolVersion: initialize.params.protocolVersion,
+          clientInfo: json(initialize.params.clientInfo),
+          clientCapabilities: json(initialize.params.capabilities),
+        },
+      })
+      .catch((error: unknown) => this.services.log.warn({ err: error, sessionId: id }, 'could not record session; it will not move between replicas'));
+    return entry;
+  }
+
+  /** Streamable HTTP: a session id this process does not know, started on another replica. */
+  async resumeStreamable(grant: GrantContext, sessionId: string): Promise<StreamableEntry | undefined> {
+    const row = await this.services.db.gatewaySession.findUnique({ where: { id: sessionId } });
+    if (!row || row.closedAt || row.grantId !== grant.grantId) return undefined;
+    this.reserveSlot(grant);
+    const capabilities = (row.clientCapabilities ?? {}) as ClientCapabilities;
+    let session: GatewaySession;
+    try {
+      session = await GatewaySession.open(this.services, this.hooks, { id: sessionId, grant, clientCapabilities: capabilities });
+    } catch (error) {
+      this.releaseSlot(grant);
+      throw error;
+    }
+    // The SDK Server keeps the initialize outcome in private fields; restore what the first replica saw.
+    Object.assign(session.mcp as unknown as Record<string, unknown>, {
+      _clientCapabilities: capabilities,
+      _clientVersion: (row.clientInfo ?? undefined) as Implementation | undefined,
+    });
+    const entry = await this.attachStreamable(grant, session, true);
+    this.services.log.info({ sessionId, grantId: grant.grantId }, 'session resumed from another replica');
+    return entry;
+  }
+
+  private async attachStreamable(grant: GrantContext, session: GatewaySession, resumed = false): Promise<StreamableEntry> {
+    const transport = new StreamableHttpTransport(session.id, resumed);
+    const entry: StreamableEntry = { kind: 'streamable', grant, session, transport };
+    transport.onclose = () => void this.remove(session.id, entry);
+    await session.mcp.connect(transport);
+    this.entries.set(session.id, entry);
+    this.services.metrics.sessions = this.entries.size;
+    return entry;
+  }
+
+  /** Legacy SSE: GET opens the event stream; the session is built when initialize is posted. */
+  async createSse(grant: GrantContext, endpoint: string, res: ServerResponse): Promise<void> {
+    this.reserveSlot(grant);
+    const transport = new SSEServerTransport(endpoint, res);
+    const adapter = new LegacySseAdapter(transport);
+    const entry: SseEntry = { kind: 'sse', grant, transport, session: undefined, opening: undefined, adapter };
+    adapter.onclose = () => void this.remove(transport.sessionId, entry);
+    this.entries.set(transport.sessionId, entry);
+    this.services.metrics.sessions = this.entries.size;
+    await transport.start();
+  }
+
+  /** Legacy SSE: a POSTed message; the first one must be initialize. */
+  async postSse(entry: SseEntry, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (!entry.session) {
+      const initialize = findInitialize(body);
+      if (!initialize) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(jsonRpcError(null, -32600, 'Session not initialized: send initialize first'));
+        return;
+      }
+      entry.opening ??= GatewaySession.open(this.services, this.hooks, {
+        id: entry.transport.sessionId,
+        grant: entry.grant,
+        clientCapabilities: initialize.params.capabilities,
+      }).then(async (session) => {
+        // connect() keeps the adapter's onclose (registry removal) and chains its own.
+        await session.mcp.connect(entry.adapter);
+        entry.session = session;
+        return session;
+      });
+      await entry.opening;
+    }
+    entry.session!.lastSeenAt = Date.now();
+    await entry.transport.handlePostMessage(req, res, body);
+  }
+
+  async remove(sessionId: string, entry: Entry): Promise<void> {
+    if (this.entries.get(sessionId) !== entry) return;
+    this.entries.delete(sessionId);
+    this.releaseSlot(entry.grant);
+    this.services.metrics.sessions = this.entries.size;
+    await entry.session?.close();
+    if (entry.kind === 'streamable') {
+      await entry.transport.close().catch(() => undefined);
+      await this.services.db.gatewaySession.updateMany({ where: { id: sessionId, closedAt: null }, data: { closedAt: new Date() } }).catch(() => undefined);
+    }
+  }
+
+  private closeIdle(): void {
+    const cutoff = Date.now() - this.services.config.sessionIdleMs;
+    for (const [id, entry] of this.entries) {
+      if (entry.session && entry.session.lastSeenAt < cutoff && entry.session.inflightCount === 0) void this.remove(id, entry);
+    }
+  }
+
+  /** Re-syncs notify sessions of a server that their visible tools may have changed. */
+  async notifyToolsChanged(serverId: string): Promise<void> {
+    await Promise.allSettled(this.sessionsOf(serverId).map((s) => s.notifyToolsChanged()));
+  }
+
+  async closeAll(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    await Promise.allSettled([...this.entries].map(([id, entry]) => this.remove(id, entry)));
+  }
+
+  inflightTotal(): number {
+    let n = 0;
+    for (const entry of this.entries.values()) n += entry.session?.inflightCount ?? 0;
+    return n;
+  }
+}
+
+export function findInitialize(body: unknown): InitializeRequest | undefined {
+  const messages = Array.isArray(body) ? body : [body];
+  for (const message of messages) {
+    if (message && typeof message === 'object' && (message as { method?: unknown }).method === 'initialize') {
+      const params = (message as { params?: { capabilities?: unknown } }).params;
+      if (params && typeof params === 'object' && params.capabilities && typeof params.capabilities === 'object') return message as InitializeRequest;
+    }
+  }
+  return undefined;
+}
+
+export function jsonRpcError(id: string | number | null, code: number, message: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
+}
+
+function json(value: unknown): Prisma.InputJsonValue | undefined {
+  return value === undefined || value === null ? undefined : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
+}
+
+export type { Entry as SessionEntry, StreamableEntry, SseEntry };

@@ -1,0 +1,141 @@
+// Holding calls for a person's approval, across replicas: the pending row lives in PostgreSQL, the
+// dashboard decides it and sends an `approval` change event, and whichever replica holds the call
+// wakes (or notices on its next poll). An approved row is consumed by exactly one call, with a
+// conditional UPDATE, so one approval never runs a call twice.
+import type { Db } from '@portcullis/db/client';
+import type { Prisma } from '@portcullis/db/types';
+
+export interface ApprovalRequest {
+  organizationId: string;
+  grantId: string;
+  serverId: string;
+  toolName: string;
+  argumentsHash: string;
+  arguments: unknown;
+  sessionId: string;
+  ruleId: string;
+  timeoutMs: number;
+}
+
+export type ApprovalOutcome = 'approved' | 'denied' | 'expired' | 'cancelled';
+
+export class ApprovalCoordinator {
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly pollMs: number,
+  ) {}
+
+  get waitingCount(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  /** Wakes calls waiting on this approval (from a change event). */
+  wake(approvalId: string): void {
+    for (const wake of this.waiters.get(approvalId) ?? []) wake();
+  }
+
+  /**
+   * An approval for exactly this grant, tool and arguments: an approved unused one, a pending one
+   * (a retried call joins it rather than asking twice), or a new pending one.
+   */
+  async findOrCreate(request: ApprovalRequest): Promise<{ id: string; status: 'approved' | 'pending'; expiresAt: Date }> {
+    const now = new Date();
+    const existing = await this.db.approval.findFirst({
+      where: {
+        grantId: request.grantId,
+        toolName: request.toolName,
+        argumentsHash: request.argumentsHash,
+        status: { in: ['approved', 'pending'] },
+        expiresAt: { gt: now },
+      },
+      // Enum order is pending, approved, …: descending puts an approved row first.
+      orderBy: [{ status: 'desc' }, { createdAt: 'asc' }],
+      select: { id: true, status: true, expiresAt: true },
+    });
+    if (existing && (existing.status === 'approved' || existing.status === 'pending')) {
+      return { id: existing.id, status: existing.status, expiresAt: existing.expiresAt };
+    }
+    const created = await this.db.approval.create({
+      data: {
+        organizationId: request.organizationId,
+        grantId: request.grantId,
+        serverId: request.serverId,
+        toolName: request.toolName,
+        argumentsHash: request.argumentsHash,
+        arguments: request.arguments as Prisma.InputJsonValue,
+        sessionId: request.sessionId,
+        ruleId: request.ruleId,
+        status: 'pending',
+        expiresAt: new Date(now.getTime() + request.timeoutMs),
+      },
+      select: { id: true, expiresAt: true },
+    });
+    return { id: created.id, status: 'pending', expiresAt: created.expiresAt };
+  }
+
+  /** Waits until the approval is decided or expires; `onTick` runs every `tickMs` while waiting. */
+  async waitForDecision(
+    approvalId: string,
+    expiresAt: Date,
+    signal: AbortSignal,
+    tick?: { everyMs: number; run: (elapsedMs: number) => void },
+  ): Promise<ApprovalOutcome> {
+    const started = Date.now();
+    let nextTick = tick ? started + tick.everyMs : Infinity;
+    for (;;) {
+      const row = await this.db.approval.findUnique({ where: { id: approvalId }, select: { status: true } });
+      if (!row) return 'denied';
+      if (row.status === 'approved') return 'approved';
+      if (row.status === 'denied') return 'denied';
+      if (row.status === 'expired' || row.status === 'consumed') return 'expired';
+      if (signal.aborted) {
+        await this.expire(approvalId, 'cancelled by the client');
+        return 'cancelled';
+      }
+      const now = Date.now();
+      if (now >= expiresAt.getTime()) {
+        // Only a still-pending row expires; a decision that raced in wins and is read on the next pass.
+        if (await this.expire(approvalId, 'timed out')) return 'expired';
+        continue;
+      }
+      if (tick && now >= nextTick) {
+        tick.run(now - started);
+        nextTick = now + tick.everyMs;
+      }
+      await this.sleep(approvalId, Math.min(this.pollMs, expiresAt.getTime() - now, nextTick - now), signal);
+    }
+  }
+
+  /** True when this call won the approval (status approved → consumed). */
+  async consume(approvalId: string): Promise<boolean> {
+    const updated = await this.db.approval.updateMany({ where: { id: approvalId, status: 'approved' }, data: { status: 'consumed' } });
+    return updated.count === 1;
+  }
+
+  private async expire(approvalId: string, note: string): Promise<boolean> {
+    const updated = await this.db.approval.updateMany({ where: { id: approvalId, status: 'pending' }, data: { status: 'expired', note } });
+    return updated.count === 1;
+  }
+
+  private sleep(approvalId: string, ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(approvalId);
+      if (!set) this.waiters.set(approvalId, (set = new Set()));
+      const waiters = set;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        waiters.delete(done);
+        if (waiters.size === 0) this.waiters.delete(approvalId);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, ms));
+      signal.addEventListener('abort', done, { once: true });
+      waiters.add(done);
+    });
+  }
+}

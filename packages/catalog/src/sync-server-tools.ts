@@ -1,0 +1,165 @@
+// Syncing a server's tool list into the catalog: classification, definition hashes and pinning.
+// Used by the gateway (first connect, upstream list_changed) and the dashboard ("Sync tools").
+//
+// Pinning: the first time a tool is seen its definition is trusted (pinState approved, approvedHash
+// = definitionHash), because the person who registered the server chose it and reviews the
+// catalog then. Any later change to name, description, inputSchema or annotations moves the tool to
+// `changed` (hidden and denied by the gateway) until someone re-approves the new definition.
+import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { hashCanonical } from '@portcullis/crypto/canonical-json';
+import type { Db } from '@portcullis/db/client';
+import { notifyChange } from '@portcullis/db/events';
+import type { Prisma } from '@portcullis/db/types';
+import { classifyTool } from '@portcullis/policy/classify';
+
+export interface ToolDefinition {
+  name: string;
+  description?: string | null;
+  inputSchema: unknown;
+  annotations?: unknown;
+}
+
+/** SHA-256 of the canonical JSON of what an agent relies on: name, description, input schema, annotations. */
+export function toolDefinitionHash(tool: ToolDefinition): string {
+  return hashCanonical({
+    name: tool.name,
+    description: tool.description ?? null,
+    inputSchema: tool.inputSchema ?? null,
+    annotations: tool.annotations ?? null,
+  });
+}
+
+function definitionOf(tool: ToolDefinition): Prisma.InputJsonValue {
+  return JSON.parse(
+    JSON.stringify({ name: tool.name, description: tool.description ?? null, inputSchema: tool.inputSchema ?? null, annotations: tool.annotations ?? null }),
+  ) as Prisma.InputJsonValue;
+}
+
+export interface SyncResult {
+  added: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
+export interface SyncTarget {
+  organizationId: string;
+  serverId: string;
+}
+
+function json(value: unknown): Prisma.InputJsonValue | undefined {
+  return value === undefined || value === null ? undefined : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
+}
+
+/** Upserts the server's tools from a fresh tools/list, marks missing ones absent, and notifies replicas. */
+export async function syncServerTools(
+  db: Db,
+  target: SyncTarget,
+  tools: readonly McpTool[],
+  serverInfo?: unknown,
+): Promise<SyncResult> {
+  const result: SyncResult = { added: [], changed: [], removed: [], unchanged: [] };
+  const seen = new Map<string, McpTool>();
+  for (const tool of tools) if (!seen.has(tool.name)) seen.set(tool.name, tool);
+
+  await db.$transaction(async (tx) => {
+    const existing = await tx.tool.findMany({ where: { serverId: target.serverId, organizationId: target.organizationId } });
+    const byName = new Map(existing.map((row) => [row.name, row]));
+
+    for (const tool of seen.values()) {
+      const hash = toolDefinitionHash(tool);
+      const risk = classifyTool({
+        name: tool.name,
+        ...(tool.description === undefined ? {} : { description: tool.description }),
+        inputSchema: tool.inputSchema,
+        ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
+      });
+      const live = {
+        title: tool.title ?? tool.annotations?.title ?? null,
+        description: tool.description ?? null,
+        inputSchema: json(tool.inputSchema) ?? {},
+        outputSchema: json(tool.outputSchema),
+        annotations: json(tool.annotations),
+        definitionHash: hash,
+        riskCategory: risk.category,
+        riskSeverity: risk.severity,
+        riskWhy: risk.why,
+        present: true,
+      };
+      const row = byName.get(tool.name);
+      if (!row) {
+        await tx.tool.create({
+          data: {
+            ...live,
+            organizationId: target.organizationId,
+            serverId: target.serverId,
+            name: tool.name,
+            approvedHash: hash,
+            approvedDefinition: definitionOf(tool),
+            pinState: 'approved',
+          },
+        });
+        result.added.push(tool.name);
+        continue;
+      }
+      // Back to the approved definition: trusted again. Otherwise changed, unless a reviewer kept it blocked.
+      const pinState = hash === row.approvedHash ? 'approved' : row.pinState === 'blocked' ? 'blocked' : 'changed';
+      const definitionChanged = hash !== row.definitionHash;
+      if (definitionChanged) result.changed.push(tool.name);
+      else if (!row.present) result.added.push(tool.name);
+      else result.unchanged.push(tool.name);
+      if (definitionChanged || !row.present || pinState !== row.pinState || row.riskWhy !== risk.why) {
+        await tx.tool.update({ where: { id: row.id }, data: { ...live, pinState } });
+      }
+    }
+    for (const row of existing) {
+      if (!seen.has(row.name) && row.present) {
+        await tx.tool.update({ where: { id: row.id }, data: { present: false } });
+        result.removed.push(row.name);
+      }
+    }
+    await tx.mcpServer.update({
+      where: { id: target.serverId },
+      data: {
+        lastSyncAt: new Date(),
+        status: 'ok',
+        statusMessage: null,
+        ...(serverInfo === undefined ? {} : { serverInfo: json(serverInfo) ?? {} }),
+      },
+    });
+  });
+  await notifyChange(db, { type: 'tools', organizationId: target.organizationId, serverId: target.serverId });
+  return result;
+}
+
+/** Records a failed sync on the server row so the dashboard can show it. */
+export async function markSyncFailed(db: Db, target: SyncTarget, message: string): Promise<void> {
+  await db.mcpServer.updateMany({
+    where: { id: target.serverId, organizationId: target.organizationId },
+    data: { status: 'error', statusMessage: message.slice(0, 500) },
+  });
+  await notifyChange(db, { type: 'server', organizationId: target.organizationId, serverId: target.serverId });
+}
+
+/** A person reviewed the changed definition and trusts it: the live definition becomes the approved one. */
+export async function approveToolDefinition(db: Db, target: SyncTarget & { toolId: string }): Promise<void> {
+  const tool = await db.tool.findFirstOrThrow({ where: { id: target.toolId, organizationId: target.organizationId, serverId: target.serverId } });
+  await db.tool.update({
+    where: { id: tool.id },
+    data: {
+      pinState: 'approved',
+      approvedHash: tool.definitionHash,
+      approvedDefinition: definitionOf({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations }),
+    },
+  });
+  await notifyChange(db, { type: 'tools', organizationId: target.organizationId, serverId: target.serverId });
+}
+
+/** A person reviewed the change and does not trust it: the tool stays hidden and denied, even if the definition changes again. */
+export async function keepToolBlocked(db: Db, target: SyncTarget & { toolId: string }): Promise<void> {
+  await db.tool.updateMany({
+    where: { id: target.toolId, organizationId: target.organizationId, serverId: target.serverId },
+    data: { pinState: 'blocked' },
+  });
+  await notifyChange(db, { type: 'tools', organizationId: target.organizationId, serverId: target.serverId });
+}

@@ -1,0 +1,133 @@
+// The one module that talks to upstream MCP servers: used by the gateway for every session and by
+// the dashboard's "Test connection" / "Sync tools". It only connects; what flows over the
+// connection is up to the caller (handlers are registered through `setup`).
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientCapabilities, Implementation, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { createNodeFetch } from './node-fetch.ts';
+
+export type UpstreamTransport = 'streamable_http' | 'sse' | 'stdio';
+
+/** How to reach an upstream server; headers and env are decrypted secrets (see @portcullis/catalog's loadUpstreamSpec). */
+export interface UpstreamSpec {
+  transport: UpstreamTransport;
+  url?: string | null;
+  command?: string | null;
+  args?: readonly string[];
+  headers?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+export interface ConnectUpstreamOptions {
+  /** Allow URLs that resolve to private, loopback or link-local addresses. */
+  allowPrivateNetworks: boolean;
+  /** Commands stdio upstreams may run, compared exactly; `['*']` allows any; empty disables stdio. */
+  stdioCommands: readonly string[];
+  /** Bound on connecting and initializing. */
+  timeoutMs: number;
+  clientInfo?: Implementation;
+  clientCapabilities?: ClientCapabilities;
+  /** Called before connecting, to register handlers for requests and notifications from the server. */
+  setup?: (client: Client) => void;
+  /** Lines the stdio server writes to stderr (diagnostics; may contain anything, so callers log them carefully). */
+  onStderr?: (line: string) => void;
+}
+
+export class UpstreamRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamRefusedError';
+  }
+}
+
+const DEFAULT_CLIENT_INFO: Implementation = { name: 'portcullis-gateway', version: '0.1.0' };
+
+export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpstreamOptions): Transport {
+  switch (spec.transport) {
+    case 'streamable_http':
+    case 'sse': {
+      if (!spec.url) throw new UpstreamRefusedError(`A ${spec.transport} upstream needs a URL`);
+      let url: URL;
+      try {
+        url = new URL(spec.url);
+      } catch {
+        throw new UpstreamRefusedError(`Upstream URL ${JSON.stringify(spec.url)} is not a valid URL`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UpstreamRefusedError(`Upstream URL must be http or https, not ${url.protocol}`);
+      const fetch = createNodeFetch({ allowPrivateNetworks: options.allowPrivateNetworks });
+      const requestInit: RequestInit = { headers: { ...spec.headers } };
+      return spec.transport === 'sse'
+        ? new SSEClientTransport(url, { requestInit, fetch })
+        : new StreamableHTTPClientTransport(url, { requestInit, fetch });
+    }
+    case 'stdio': {
+      const command = spec.command?.trim();
+      if (!command) throw new UpstreamRefusedError('A stdio upstream needs a command');
+      const allowed = options.stdioCommands.includes('*') || options.stdioCommands.includes(command);
+      if (!allowed) {
+        throw new UpstreamRefusedError(
+          options.stdioCommands.length === 0
+            ? 'stdio upstreams are disabled on this gateway; set GATEWAY_STDIO_COMMANDS to allow commands'
+            : `Command ${JSON.stringify(command)} is not in GATEWAY_STDIO_COMMANDS (${options.stdioCommands.join(', ')})`,
+        );
+      }
+      // Only a minimal inherited environment (PATH, HOME, …) plus the server's own variables: the
+      // gateway's secrets (database URL, encryption key) must never reach a child process.
+      return new StdioClientTransport({
+        command,
+        args: [...(spec.args ?? [])],
+        env: { ...getDefaultEnvironment(), ...spec.env },
+        stderr: options.onStderr ? 'pipe' : 'ignore',
+      });
+    }
+  }
+}
+
+/** Connects and initializes; throws with a sentence naming the problem when it cannot. */
+export async function connectUpstream(spec: UpstreamSpec, options: ConnectUpstreamOptions): Promise<Client> {
+  const transport = createUpstreamTransport(spec, options);
+  const client = new Client(options.clientInfo ?? DEFAULT_CLIENT_INFO, { capabilities: options.clientCapabilities ?? {} });
+  options.setup?.(client);
+  if (transport instanceof StdioClientTransport && options.onStderr) {
+    const onStderr = options.onStderr;
+    let buffered = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        onStderr(buffered.slice(0, newline));
+        buffered = buffered.slice(newline + 1);
+      }
+      if (buffered.length > 8192) buffered = buffered.slice(-8192);
+    });
+  }
+  try {
+    await client.connect(transport, { timeout: options.timeoutMs });
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+/** Every tool the server lists, following pagination (bounded, so a server that loops cannot hang us). */
+export async function listAllTools(client: Client, timeoutMs: number, maxPages = 100): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const result = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout: timeoutMs });
+    tools.push(...result.tools);
+    cursor = result.nextCursor;
+    if (!cursor) return tools;
+  }
+  throw new Error(`Upstream tools/list did not finish after ${maxPages} pages`);
+}
+
+/** The pid of a stdio upstream's process (for tests and operations), if there is one. */
+export function upstreamPid(client: Client): number | undefined {
+  const transport = client.transport;
+  return transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
+}
