@@ -9,7 +9,7 @@ const bool = z
   .optional()
   .transform((v) => v === 'true' || v === '1');
 
-const schema = z.object({
+export const envSchema = z.object({
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://…)'),
   AUTH_SECRET: z.string().min(16, 'AUTH_SECRET must be at least 16 characters'),
   AUTH_URL: z.url().optional(),
@@ -30,7 +30,7 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
-export type Env = z.infer<typeof schema> & {
+export type Env = z.infer<typeof envSchema> & {
   twikitStdioArgs: string[];
   stdioCommands: string[];
 };
@@ -59,7 +59,7 @@ function parseArgs(raw: string | undefined): string[] | undefined {
 export function env(): Env {
   if (cached) return cached;
   const source = process.env;
-  const parsed = schema.safeParse({
+  const parsed = envSchema.safeParse({
     ...source,
     // The start script sets the gateway's names; the dashboard honours them when its own are unset.
     ALLOW_PRIVATE_UPSTREAMS: source.ALLOW_PRIVATE_UPSTREAMS ?? source.GATEWAY_ALLOW_PRIVATE_UPSTREAMS,
