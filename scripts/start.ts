@@ -77,7 +77,8 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
 }
 
 async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
+  // A folder's own mtime changes when a file in it is added or removed.
+  let newest = (await stat(dir)).mtimeMs;
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     if (entry.name === 'node_modules' || entry.name === '.next' || entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
