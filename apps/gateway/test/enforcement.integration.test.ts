@@ -114,7 +114,8 @@ describe('enforcement against the Twikit stand-in (stdio)', () => {
       timeout: 60_000,
     }) as Promise<CallToolResult>;
     const approval = await waitFor(() => db.approval.findFirst({ where: { grantId: seeded.grantId, toolName: 'like_tweet', status: 'pending' } }).then((a) => a ?? undefined));
-    expect(approval.arguments).toEqual({ tweet_id: expect.stringMatching(/^hmac:/) });
+    // The approver sees the real arguments (the audit log keeps them redacted).
+    expect(approval.arguments).toEqual({ tweet_id: TWEET });
     await waitFor(() => progress.length >= 1 || undefined);
     expect(readCallLog(logFile).map((c) => c.tool)).not.toContain('like_tweet');
     // The dashboard decides: update the row, then notify.

@@ -115,7 +115,9 @@ export async function handleToolCall(
         serverId: session.serverId,
         toolName,
         argumentsHash,
-        arguments: fullArguments ? args : redactArguments(services.auditSalt, args),
+        // The approver must see exactly what they approve, so the pending approval keeps the full
+        // arguments even when the audit log stores them redacted.
+        arguments: args,
         sessionId: session.id,
         ruleId: decision.rule,
         timeoutMs: decision.approval?.timeoutMs ?? 300_000,
