@@ -1,27 +1,33 @@
 // `npm run bench`: benchmark scripts that print figures (not timed tests). Each runs in its own
-// process so one's warm-up or leftovers cannot skew another's numbers.
+// process so one's warm-up or leftovers cannot skew another's numbers. Benchmarks that need a
+// database get a fresh one (on DATABASE_URL's server when set, else an embedded PostgreSQL).
+// `npm run bench -- <name>` runs one (policy | gateway | audit).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from '../packages/db/src/test-database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benches = [
-  { name: 'policy evaluator', file: 'packages/policy/bench/evaluate.bench.ts' },
-  { name: 'gateway proxy', file: 'apps/gateway/bench/proxy.bench.ts' },
-  { name: 'audit page', file: 'apps/dashboard/bench/audit-page.bench.ts' },
+  { name: 'policy', title: 'policy evaluator', args: ['packages/policy/bench/evaluate.bench.ts'], database: false },
+  { name: 'gateway', title: 'gateway proxy vs direct, supergateway, mcp-proxy', args: ['apps/gateway/bench/proxy.bench.ts'], database: false },
+  { name: 'audit', title: 'audit page queries on 1M audit events', args: ['apps/dashboard/scripts/seed-audit.ts', '--rows', '1000000'], database: true },
 ];
 const only = process.argv[2];
 let failed = 0;
 for (const bench of benches) {
-  if (only && !bench.file.includes(only) && !bench.name.includes(only)) continue;
-  console.log(`\n### ${bench.name} (${bench.file})`);
-  if (!existsSync(path.join(root, bench.file))) {
-    console.log('missing');
-    failed += 1;
-    continue;
+  if (only && bench.name !== only) continue;
+  console.log(`\n### ${bench.title} (${bench.args.join(' ')})`);
+  const db = bench.database ? await createTestDatabase('portcullis_bench') : undefined;
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', ...bench.args], {
+      cwd: root,
+      stdio: 'inherit',
+      env: db ? { ...process.env, DATABASE_URL: db.url } : process.env,
+    });
+    if (r.status !== 0) failed += 1;
+  } finally {
+    await db?.drop();
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', bench.file], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) failed += 1;
 }
 process.exit(failed ? 1 : 0);
