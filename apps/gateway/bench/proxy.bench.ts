@@ -1,8 +1,9 @@
-/* eslint-disable no-restricted-properties -- a bench script, not the app: it sets up child processes from its own environment (the root config exempts only top-level bench/). */
 // `npm run bench` (gateway proxy): the same tools/call against one trivial upstream MCP server,
 // directly and through the gateway (policy with a rate-limit rule, durable audit), and, when they
 // can be fetched with npx, through supergateway and mcp-proxy. Prints p50/p99 latency, calls/s at
-// 1 and 8 concurrent clients, and each proxy's CPU time per call from /proc/<pid>/stat.
+// 1 and 8 concurrent clients, and each proxy's CPU time per call from /proc/<pid>/stat (for each
+// phase and over both). First it measures the floor durable audit puts under one client's latency:
+// a committed one-row INSERT (an fsync) on the same PostgreSQL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { issueToken } from '@portcullis/crypto/tokens';
 import { createPrismaClient } from '@portcullis/db/client';
 import { createTestDatabase } from '@portcullis/db/test-database';
+import pg from 'pg';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -35,6 +37,8 @@ interface Figures {
   rps1: number;
   rps8: number;
   cpuMsPerCall?: number;
+  cpuMsPerCall1?: number;
+  cpuMsPerCall8?: number;
 }
 
 function cpuTicks(pid: number): number {
@@ -112,6 +116,7 @@ async function measure(target: Target): Promise<Figures> {
     latencies.push(performance.now() - t);
   }
   const rps1 = CALLS_ONE / ((performance.now() - start) / 1000);
+  const cpuMiddle = target.pid ? treeTicks(target.pid) : 0;
 
   const eight = await Promise.all(Array.from({ length: 8 }, () => connect(target)));
   for (const c of eight) await c.callTool({ name: 'echo', arguments: { text } });
@@ -135,14 +140,46 @@ async function measure(target: Target): Promise<Figures> {
     p99: percentile(latencies, 99),
     rps1,
     rps8,
-    ...(target.pid ? { cpuMsPerCall: ((cpuAfter - cpuBefore) * TICK_MS) / (CALLS_ONE + CALLS_EIGHT + 8) } : {}),
+    ...(target.pid
+      ? {
+          cpuMsPerCall: ((cpuAfter - cpuBefore) * TICK_MS) / (CALLS_ONE + CALLS_EIGHT + 8),
+          cpuMsPerCall1: ((cpuMiddle - cpuBefore) * TICK_MS) / CALLS_ONE,
+          cpuMsPerCall8: ((cpuAfter - cpuMiddle) * TICK_MS) / (CALLS_EIGHT + 8),
+        }
+      : {}),
   };
+}
+
+/** p50/p90 of a committed one-row INSERT: what one durable audit record costs on this disk, at least. */
+async function fsyncFloor(url: string): Promise<{ p50: number; p90: number; synchronousCommit: string }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const setting = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    await client.query('CREATE TABLE bench_fsync_probe (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload text)');
+    const times: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      const t = performance.now();
+      await client.query({ name: 'probe', text: 'INSERT INTO bench_fsync_probe (payload) VALUES ($1)', values: ['x'.repeat(200)] });
+      if (i >= 100) times.push(performance.now() - t);
+    }
+    await client.query('DROP TABLE bench_fsync_probe');
+    times.sort((a, b) => a - b);
+    return { p50: percentile(times, 50), p90: percentile(times, 90), synchronousCommit: setting.rows[0]!.synchronous_commit };
+  } finally {
+    await client.end();
+  }
 }
 
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const testDb = await createTestDatabase('portcullis_bench');
   try {
+    const floor = await fsyncFloor(testDb.url);
+    console.log(
+      `Durable-commit floor: a committed one-row INSERT takes ${floor.p50.toFixed(2)} ms p50, ${floor.p90.toFixed(2)} ms p90 (synchronous_commit=${floor.synchronousCommit}); ` +
+        'one client cannot see less added latency than this with durable audit.',
+    );
     const upstream = await spawnAndWait(process.execPath, ['--import', 'tsx', path.join(here, 'trivial-server.ts')], {}, /(http:\/\/127\.0\.0\.1:\d+\/mcp)/);
     children.push(upstream.child);
     const upstreamUrl = upstream.match[1]!;
@@ -219,11 +256,12 @@ async function main(): Promise<void> {
     }
     const direct = results.find((r) => r.name === 'direct')!;
     console.log(`\n${CALLS_ONE} sequential calls (1 client), ${CALLS_EIGHT} calls over 8 clients, tools/call "echo", Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
-    console.log('| target | p50 ms | p99 ms | added p50 ms | calls/s (1) | calls/s (8) | ×direct (8) | CPU ms/call |');
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log('| target | p50 ms | p99 ms | added p50 ms | calls/s (1) | calls/s (8) | ×direct (8) | CPU ms/call (1) | CPU ms/call (8) | CPU ms/call (all) |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    const ms = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
     for (const r of results) {
       console.log(
-        `| ${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 - direct.p50).toFixed(2)} | ${r.rps1.toFixed(0)} | ${r.rps8.toFixed(0)} | ${(r.rps8 / direct.rps8).toFixed(2)} | ${r.cpuMsPerCall === undefined ? '–' : r.cpuMsPerCall.toFixed(3)} |`,
+        `| ${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 - direct.p50).toFixed(2)} | ${r.rps1.toFixed(0)} | ${r.rps8.toFixed(0)} | ${(r.rps8 / direct.rps8).toFixed(2)} | ${ms(r.cpuMsPerCall1)} | ${ms(r.cpuMsPerCall8)} | ${ms(r.cpuMsPerCall)} |`,
       );
     }
   } finally {

@@ -4,10 +4,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, Implementation, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createNodeFetch } from './node-fetch.ts';
+import { NodeStreamableHttpClientTransport } from './streamable-http-client.ts';
 
 export type UpstreamTransport = 'streamable_http' | 'sse' | 'stdio';
 
@@ -57,11 +57,12 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
         throw new UpstreamRefusedError(`Upstream URL ${JSON.stringify(spec.url)} is not a valid URL`);
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UpstreamRefusedError(`Upstream URL must be http or https, not ${url.protocol}`);
+      if (spec.transport === 'streamable_http') {
+        // node:http directly rather than the SDK's fetch-and-web-streams transport (the hot path of every proxied call).
+        return new NodeStreamableHttpClientTransport(url, { headers: { ...spec.headers }, allowPrivateNetworks: options.allowPrivateNetworks });
+      }
       const fetch = createNodeFetch({ allowPrivateNetworks: options.allowPrivateNetworks });
-      const requestInit: RequestInit = { headers: { ...spec.headers } };
-      return spec.transport === 'sse'
-        ? new SSEClientTransport(url, { requestInit, fetch })
-        : new StreamableHTTPClientTransport(url, { requestInit, fetch });
+      return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch });
     }
     case 'stdio': {
       const command = spec.command?.trim();

@@ -47,13 +47,20 @@ interface PendingInsert {
 const MAX_BATCH = 500;
 const COMPLETION_DELAY_MS = 50;
 
+// One parameter, a JSON array of rows: one JSON.stringify per batch instead of twenty array
+// literals, and a named statement, so each connection parses and plans it once.
+const INSERT_STATEMENT = 'portcullis_audit_insert';
 const INSERT_SQL = `
 INSERT INTO audit_events (id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
   "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
   "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt")
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::"Decision"[], $8::text[],
-  $9::int4[], $10::text[], $11::jsonb[], $12::bool[], $13::text[], $14::text[], $15::text[],
-  $16::text[], $17::text[], $18::float8[], $19::timestamptz[], $20::timestamptz[])`;
+SELECT id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
+  "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
+  "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt"
+FROM json_to_recordset($1::json) AS r(id text, "organizationId" text, "grantId" text, "serverId" text, "toolName" text,
+  method text, decision "Decision", "ruleId" text, "policyVersion" int4, reason text, arguments jsonb, "argumentsRedacted" bool,
+  "approvalId" text, "sessionId" text, "requestId" text, "upstreamOutcome" text, "upstreamError" text, "latencyMs" float8,
+  "createdAt" timestamptz, "completedAt" timestamptz)`;
 
 const COMPLETE_SQL = `
 UPDATE audit_events AS a SET "upstreamOutcome" = c.outcome, "upstreamError" = c.error, "latencyMs" = c.latency, "completedAt" = c.done
@@ -89,7 +96,7 @@ export class AuditWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        await this.pool.query(INSERT_SQL, insertParams(batch));
+        await this.pool.query({ name: INSERT_STATEMENT, text: INSERT_SQL, values: [insertParam(batch)] });
         for (const item of batch) item.resolve();
       } catch (error) {
         for (const item of batch) item.reject(error);
@@ -145,15 +152,36 @@ export class AuditWriter {
   }
 }
 
-function insertParams(batch: PendingInsert[]): unknown[] {
-  const cols: unknown[][] = Array.from({ length: 20 }, () => new Array(batch.length));
-  batch.forEach(({ id, record: r }, i) => {
-    const values = [
-      id, r.organizationId, r.grantId, r.serverId, r.toolName, r.method, r.decision, r.ruleId,
-      r.policyVersion, r.reason, r.arguments === undefined ? null : JSON.stringify(r.arguments), r.argumentsRedacted, r.approvalId, r.sessionId, r.requestId,
-      r.upstreamOutcome, r.upstreamError ?? null, r.latencyMs ?? null, r.createdAt, r.upstreamOutcome === 'pending' ? null : new Date(),
-    ];
-    values.forEach((v, c) => (cols[c]![i] = v));
-  });
-  return cols;
+/** A `\uD8xx`-style escape not preceded by an escaping backslash: JSON.stringify writes lone surrogates so. */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
+
+function insertParam(batch: PendingInsert[]): string {
+  const now = new Date();
+  const json = JSON.stringify(
+    batch.map(({ id, record: r }) => ({
+      id,
+      organizationId: r.organizationId,
+      grantId: r.grantId,
+      serverId: r.serverId,
+      toolName: r.toolName,
+      method: r.method,
+      decision: r.decision,
+      ruleId: r.ruleId,
+      policyVersion: r.policyVersion,
+      reason: r.reason,
+      arguments: r.arguments ?? null,
+      argumentsRedacted: r.argumentsRedacted,
+      approvalId: r.approvalId,
+      sessionId: r.sessionId,
+      requestId: r.requestId,
+      upstreamOutcome: r.upstreamOutcome,
+      upstreamError: r.upstreamError ?? null,
+      latencyMs: r.latencyMs ?? null,
+      createdAt: r.createdAt,
+      completedAt: r.upstreamOutcome === 'pending' ? null : now,
+    })),
+  );
+  // PostgreSQL refuses lone surrogates in JSON; as text parameters they became U+FFFD, so keep that
+  // (one agent's odd tool name or request id must not fail the batch that carries other calls' rows).
+  return json.includes('\\ud') ? json.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd') : json;
 }

@@ -55,8 +55,11 @@ export function toUpstreamFailure(error: unknown, method: string, timeoutMs: num
 /** Forwards one request; throws UpstreamFailure. */
 export async function forwardRequest(client: Client, request: Request, extra: AgentExtra, timeoutMs: number, resultSchema: typeof ResultSchema = ResultSchema): Promise<Result> {
   const progressToken = extra._meta?.progressToken;
+  // Progress must reach the agent before the result: the upstream may send its last progress
+  // notification and the response in one chunk, and both are handled in the same tick.
+  let progressSent: Promise<unknown> | undefined;
   try {
-    return await client.request(request, resultSchema, {
+    const result = await client.request(request, resultSchema, {
       signal: extra.signal,
       timeout: timeoutMs,
       resetTimeoutOnProgress: true,
@@ -64,10 +67,12 @@ export async function forwardRequest(client: Client, request: Request, extra: Ag
         ? {}
         : {
             onprogress: (progress) => {
-              void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => undefined);
+              progressSent = extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => undefined);
             },
           }),
     });
+    if (progressSent) await progressSent;
+    return result;
   } catch (error) {
     throw toUpstreamFailure(error, request.method, timeoutMs);
   }

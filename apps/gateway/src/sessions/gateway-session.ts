@@ -3,6 +3,7 @@
 // tools/list (filtered) and tools/call (enforced) are more than a pass-through.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolRequestSchema,
   CallToolResultSchema,
@@ -209,7 +210,12 @@ export class GatewaySession implements SessionSink {
         // Validated here, so a malformed result is recorded as an upstream error rather than a tool error.
         forwardToolCall: async (request: CallToolRequest, extra: AgentExtra) => (await this.forward(request, extra, CallToolResultSchema)) as CallToolResult,
       };
-      mcp.setRequestHandler(CallToolRequestSchema, (request, extra) => this.track(extra, () => handleToolCall(this.services, toolSession, request, extra)));
+      // Registered with Protocol's setRequestHandler, not Server's override: the override parses the
+      // request a second time and re-validates the result, which the upstream client (above) or our
+      // own refusal already produced as a validated CallToolResult. The request is still parsed once.
+      Protocol.prototype.setRequestHandler.call(mcp, CallToolRequestSchema, (request: CallToolRequest, extra: AgentExtra) =>
+        this.track(extra, () => handleToolCall(this.services, toolSession, request, extra)),
+      );
     }
     if (capabilities.resources) {
       mcp.setRequestHandler(ListResourcesRequestSchema, passthrough);

@@ -1,0 +1,386 @@
+// Client side of the Streamable HTTP transport on node:http, for upstream MCP servers.
+//
+// Why not the SDK's StreamableHTTPClientTransport: every answer goes through fetch, a web
+// Response, a TextDecoderStream and an EventSource parser stream, which was the largest share of
+// the gateway's CPU per proxied call. This speaks the same protocol directly on node:http: POST
+// answered with JSON or an SSE stream, the standalone GET stream (opened after initialized,
+// reconnected like the SDK does), resumption with Last-Event-ID when the server sent event ids,
+// the session id and protocol version headers, DELETE to end a session. JSON answers are
+// validated with the SDK's JSONRPCMessageSchema, as the SDK transport does; SSE events are left to
+// the Protocol's own checks (see readSse). No OAuth (upstream credentials
+// are static headers). Redirects are followed only within the origin (307/308 for POST), as the
+// SDK does; the address guard runs in every new socket's DNS lookup.
+import http from 'node:http';
+import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { assertPublicUrl, guardedLookup } from './address-guard.ts';
+
+export interface NodeStreamableHttpOptions {
+  /** Sent with every request (the server's secret headers). */
+  headers?: Record<string, string>;
+  allowPrivateNetworks: boolean;
+}
+
+interface StreamOptions {
+  resumptionToken?: string;
+  onresumptiontoken?: (token: string) => void;
+  replayMessageId?: RequestId;
+}
+
+/** The SDK's defaults for the standalone GET stream. */
+const RECONNECT = { initialMs: 1_000, maxMs: 30_000, grow: 1.5, maxRetries: 2 };
+const MAX_REDIRECTS = 5;
+const MAX_ERROR_TEXT = 64 * 1024;
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+function isRequestMessage(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId; method: string } {
+  return 'method' in message && 'id' in message && message.id !== undefined;
+}
+
+function isResponseMessage(message: JSONRPCMessage): boolean {
+  return 'id' in message && ('result' in message || 'error' in message) && !('method' in message);
+}
+
+/** Reads a whole body as text; `limit` bounds what is kept (the rest is drained). */
+function readText(res: http.IncomingMessage, limit = Infinity): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      if (size < limit) chunks.push(chunk);
+      size += chunk.length;
+    });
+    res.once('end', () => {
+      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      resolve(limit === Infinity ? text : text.slice(0, limit));
+    });
+    res.once('error', reject);
+  });
+}
+
+export class NodeStreamableHttpClientTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private _sessionId: string | undefined;
+  private _protocolVersion: string | undefined;
+  private started = false;
+  private closed = false;
+  private urlChecked: Promise<void> | undefined;
+  private serverRetryMs: number | undefined;
+  private readonly requests = new Set<http.ClientRequest>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly agent: http.Agent;
+  private readonly headers: Record<string, string>;
+  private readonly base: http.RequestOptions;
+  /** Messages waiting to be handed to the Protocol, one per event-loop turn (see deliver). */
+  private readonly inbox: JSONRPCMessage[] = [];
+  private delivering = false;
+
+  constructor(
+    private readonly url: URL,
+    private readonly options: NodeStreamableHttpOptions,
+  ) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`Unsupported upstream URL scheme ${url.protocol}`);
+    this.agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 256 }) : new http.Agent({ keepAlive: true, maxSockets: 256 });
+    this.headers = {};
+    for (const [key, value] of Object.entries(options.headers ?? {})) this.headers[key.toLowerCase()] = value;
+    this.base = this.requestOptions(url);
+  }
+
+  get sessionId(): string | undefined {
+    return this._sessionId;
+  }
+
+  get protocolVersion(): string | undefined {
+    return this._protocolVersion;
+  }
+
+  setProtocolVersion(version: string): void {
+    this._protocolVersion = version;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('Transport already started');
+    this.started = true;
+  }
+
+  async send(message: JSONRPCMessage | JSONRPCMessage[], options?: TransportSendOptions): Promise<void> {
+    try {
+      if (options?.resumptionToken) {
+        const replayMessageId = !Array.isArray(message) && isRequestMessage(message) ? message.id : undefined;
+        this.openStream({ resumptionToken: options.resumptionToken, ...(replayMessageId === undefined ? {} : { replayMessageId }) }).catch((error: Error) => this.onerror?.(error));
+        return;
+      }
+      const res = await this.request('POST', this.requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), JSON.stringify(message));
+      const sessionId = res.headers['mcp-session-id'];
+      if (typeof sessionId === 'string' && sessionId) this._sessionId = sessionId;
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        const text = await readText(res, MAX_ERROR_TEXT).catch(() => null);
+        throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`);
+      }
+      if (status === 202) {
+        res.resume();
+        if (!Array.isArray(message) && 'method' in message && message.method === 'notifications/initialized') {
+          this.openStream({}).catch((error: Error) => this.onerror?.(error));
+        }
+        return;
+      }
+      const messages = Array.isArray(message) ? message : [message];
+      if (!messages.some(isRequestMessage)) {
+        res.resume();
+        return;
+      }
+      const type = mediaType(res.headers['content-type']);
+      if (type === 'text/event-stream') {
+        this.readSse(res, { ...(options?.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) }, false);
+        return;
+      }
+      if (type === 'application/json') {
+        const data: unknown = JSON.parse(await readText(res));
+        const parsed = Array.isArray(data) ? data.map((m) => JSONRPCMessageSchema.parse(m)) : [JSONRPCMessageSchema.parse(data)];
+        for (const m of parsed) this.deliver(m);
+        return;
+      }
+      res.resume();
+      throw new StreamableHTTPError(-1, `Unexpected content type: ${res.headers['content-type']}`);
+    } catch (error) {
+      this.onerror?.(error as Error);
+      throw error;
+    }
+  }
+
+  /** Ends the session on the server (DELETE); 405 means the server does not support it. */
+  async terminateSession(): Promise<void> {
+    if (!this._sessionId) return;
+    try {
+      const res = await this.request('DELETE', this.requestHeaders({}));
+      res.resume();
+      const status = res.statusCode ?? 0;
+      if ((status < 200 || status >= 300) && status !== 405) throw new StreamableHTTPError(status, `Failed to terminate session: ${res.statusMessage ?? status}`);
+      this._sessionId = undefined;
+    } catch (error) {
+      this.onerror?.(error as Error);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const req of this.requests) req.destroy();
+    this.requests.clear();
+    this.agent.destroy();
+    this.onclose?.();
+  }
+
+  /**
+   * Hands messages to the Protocol in order, at most one per event-loop turn. The SDK dispatches
+   * a notification a microtask later but settles a response at once (dropping its progress
+   * handler), so a last progress notification that arrives in the same chunk as the response
+   * would otherwise be lost; the SDK's own transport avoids this only by its web-stream hops.
+   */
+  private deliver(message: JSONRPCMessage): void {
+    if (this.delivering) {
+      this.inbox.push(message);
+      return;
+    }
+    this.delivering = true;
+    this.onmessage?.(message);
+    setImmediate(this.deliverNext);
+  }
+
+  private readonly deliverNext = (): void => {
+    const next = this.inbox.shift();
+    if (next === undefined) {
+      this.delivering = false;
+      return;
+    }
+    this.onmessage?.(next);
+    setImmediate(this.deliverNext);
+  };
+
+  private requestHeaders(fixed: Record<string, string>): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (this._sessionId) headers['mcp-session-id'] = this._sessionId;
+    if (this._protocolVersion) headers['mcp-protocol-version'] = this._protocolVersion;
+    return Object.assign(headers, this.headers, fixed);
+  }
+
+  private requestOptions(target: URL): http.RequestOptions {
+    const options = urlToHttpOptions(target) as http.RequestOptions;
+    return { ...options, agent: this.agent, ...(this.options.allowPrivateNetworks ? {} : { lookup: guardedLookup as unknown as http.RequestOptions['lookup'] }) };
+  }
+
+  /** One request, following redirects within the origin; resolves once the response headers arrive. */
+  private async request(method: 'GET' | 'POST' | 'DELETE', headers: Record<string, string>, body?: string): Promise<http.IncomingMessage> {
+    if (this.closed) throw new Error('Transport is closed');
+    // IP literals never go through the socket's lookup, so they are checked here (once: the URL is fixed).
+    if (!this.options.allowPrivateNetworks) await (this.urlChecked ??= assertPublicUrl(this.url));
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    let target = this.url;
+    let options = this.base;
+    for (let redirects = 0; ; redirects++) {
+      const res = await this.once(options, method, headers, body);
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      const follows = status >= 300 && status < 400 && location && redirects < MAX_REDIRECTS && (status === 307 || status === 308 || method === 'GET');
+      if (!follows) return res;
+      let next: URL;
+      try {
+        next = new URL(location, target);
+      } catch {
+        return res;
+      }
+      if (next.origin !== target.origin || next.username !== target.username || next.password !== target.password) return res;
+      res.resume();
+      target = next;
+      options = this.requestOptions(next);
+    }
+  }
+
+  private once(options: http.RequestOptions, method: string, headers: Record<string, string>, body: string | undefined): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const mod = options.protocol === 'https:' ? https : http;
+      const req = mod.request({ ...options, method, headers }, resolve);
+      this.requests.add(req);
+      req.once('close', () => this.requests.delete(req));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** The standalone GET stream, or a resumed stream (Last-Event-ID). */
+  private async openStream(options: StreamOptions): Promise<void> {
+    if (this.closed) return;
+    try {
+      const res = await this.request('GET', this.requestHeaders({ accept: 'text/event-stream', ...(options.resumptionToken ? { 'last-event-id': options.resumptionToken } : {}) }));
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        res.resume();
+        if (status === 405) return;
+        throw new StreamableHTTPError(status, `Failed to open SSE stream: ${res.statusMessage ?? status}`);
+      }
+      this.readSse(res, options, true);
+    } catch (error) {
+      this.onerror?.(error as Error);
+      throw error;
+    }
+  }
+
+  private scheduleReconnect(options: StreamOptions, attempt: number): void {
+    if (this.closed) return;
+    if (attempt >= RECONNECT.maxRetries) {
+      this.onerror?.(new Error(`Maximum reconnection attempts (${RECONNECT.maxRetries}) exceeded.`));
+      return;
+    }
+    const delay = this.serverRetryMs ?? Math.min(RECONNECT.initialMs * RECONNECT.grow ** attempt, RECONNECT.maxMs);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.openStream(options).catch((error: unknown) => {
+        this.onerror?.(new Error(`Failed to reconnect SSE stream: ${error instanceof Error ? error.message : String(error)}`));
+        this.scheduleReconnect(options, attempt + 1);
+      });
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  /** Parses an SSE body (text/event-stream, any line ending) and delivers each `message` event. */
+  private readSse(res: http.IncomingMessage, options: StreamOptions, reconnectable: boolean): void {
+    let buffer = '';
+    let data = '';
+    let hasData = false;
+    let event = '';
+    let id: string | undefined;
+    let lastEventId: string | undefined;
+    let receivedResponse = false;
+    let finished = false;
+
+    const dispatch = () => {
+      if (id) {
+        lastEventId = id;
+        options.onresumptiontoken?.(id);
+      }
+      if (hasData && data !== '' && (event === '' || event === 'message')) {
+        try {
+          // Not parsed with JSONRPCMessageSchema here: the Protocol checks every message's shape
+          // itself and drops (onerror) what is not a request, notification or response, which is
+          // what the SDK transport does with a message that fails the schema on a stream.
+          const message = JSON.parse(data) as JSONRPCMessage;
+          if (typeof message !== 'object' || message === null) throw new Error(`Not a JSON-RPC message: ${data.slice(0, 200)}`);
+          if (isResponseMessage(message)) {
+            receivedResponse = true;
+            if (options.replayMessageId !== undefined) (message as { id: RequestId }).id = options.replayMessageId;
+          }
+          this.deliver(message);
+        } catch (error) {
+          this.onerror?.(error as Error);
+        }
+      }
+      data = '';
+      hasData = false;
+      event = '';
+      id = undefined;
+    };
+    const line = (text: string) => {
+      if (text === '') return dispatch();
+      if (text.charCodeAt(0) === 58 /* : comment */) return;
+      const colon = text.indexOf(':');
+      const field = colon < 0 ? text : text.slice(0, colon);
+      let value = colon < 0 ? '' : text.slice(colon + 1);
+      if (value.charCodeAt(0) === 32) value = value.slice(1);
+      if (field === 'data') {
+        data = hasData ? `${data}\n${value}` : value;
+        hasData = true;
+      } else if (field === 'event') event = value;
+      else if (field === 'id') {
+        if (!value.includes('\0')) id = value;
+      } else if (field === 'retry' && /^\d+$/.test(value)) this.serverRetryMs = Number(value);
+    };
+    const finish = (error?: Error) => {
+      if (finished) return;
+      finished = true;
+      if (this.closed) return;
+      if (error) this.onerror?.(new Error(`SSE stream disconnected: ${error.message}`));
+      // Like the SDK: a stream that may be resumed and ended before its response is picked up again.
+      if ((reconnectable || lastEventId !== undefined) && !receivedResponse) {
+        this.scheduleReconnect({ ...options, ...(lastEventId === undefined ? {} : { resumptionToken: lastEventId }) }, 0);
+      }
+    };
+
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer = buffer === '' ? chunk : buffer + chunk;
+      let start = 0;
+      for (;;) {
+        const nl = buffer.indexOf('\n', start);
+        const cr = buffer.indexOf('\r', start);
+        let end: number;
+        let next: number;
+        if (cr >= 0 && (nl < 0 || cr < nl)) {
+          if (cr === buffer.length - 1) break; // may be the first half of \r\n
+          end = cr;
+          next = buffer.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        } else if (nl >= 0) {
+          end = nl;
+          next = nl + 1;
+        } else break;
+        line(buffer.slice(start, end));
+        start = next;
+      }
+      buffer = start === 0 ? buffer : buffer.slice(start);
+    });
+    res.on('error', (error) => finish(error));
+    res.on('close', () => finish(res.complete ? undefined : new Error('aborted')));
+  }
+}
