@@ -1,6 +1,6 @@
 // `npm test`: lint + typecheck (turbo), unit, integration (real PostgreSQL/Redis), e2e (Playwright,
 // Debian Chromium). Prints one closing line `Summary: N passed, N failed, N skipped` over all tiers
-// and exits non-zero if any tier failed. `--only <tier>` runs one tier (lint|unit|integration|e2e).
+// and exits non-zero if any tier failed. `--only <tier>` runs one tier (lint|unit|integration|reliability|e2e).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +29,7 @@ function exec(label: string, command: string, args: string[], extraEnv: NodeJS.P
   return r.status ?? 1;
 }
 
-function vitestTier(project: 'unit' | 'integration'): void {
+function vitestTier(project: 'unit' | 'integration' | 'reliability'): void {
   const out = path.join(tmp, `${project}.json`);
   const status = exec(project, process.execPath, [
     'node_modules/vitest/vitest.mjs', 'run', '--project', project,
@@ -90,6 +90,7 @@ const tiers: Record<string, () => void> = {
   },
   unit: () => vitestTier('unit'),
   integration: () => vitestTier('integration'),
+  reliability: () => vitestTier('reliability'),
   e2e: e2eTier,
 };
 
