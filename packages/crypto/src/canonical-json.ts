@@ -9,7 +9,9 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // A null-prototype object, so a key named "__proto__" is kept as data (and hashed) rather than
+    // silently setting the prototype: two different argument objects must never hash alike.
+    const out: Record<string, unknown> = Object.create(null);
     for (const key of Object.keys(value as object).sort()) {
       const v = (value as Record<string, unknown>)[key];
       if (v !== undefined) out[key] = sortKeys(v);

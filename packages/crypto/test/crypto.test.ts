@@ -62,3 +62,12 @@ describe('canonical json', () => {
     expect(saltedValueHash('s1', 'hello')).not.toBe(saltedValueHash('s2', 'hello'));
   });
 });
+
+describe('canonical json and prototype keys', () => {
+  it('keeps a nested "__proto__" key, so it changes the hash', () => {
+    const plain = JSON.parse('{"o":{}}');
+    const poisoned = JSON.parse('{"o":{"__proto__":{"x":1}}}');
+    expect(canonicalJson(poisoned)).toBe('{"o":{"__proto__":{"x":1}}}');
+    expect(hashCanonical(poisoned)).not.toBe(hashCanonical(plain));
+  });
+});

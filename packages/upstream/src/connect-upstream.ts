@@ -75,6 +75,12 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
             : `Command ${JSON.stringify(command)} is not in GATEWAY_STDIO_COMMANDS (${options.stdioCommands.join(', ')})`,
         );
       }
+      const forbidden = Object.keys(spec.env ?? {}).filter(isForbiddenStdioEnv);
+      if (forbidden.length) {
+        throw new UpstreamRefusedError(
+          `Environment variable ${forbidden.join(', ')} cannot be set for a stdio server: it would let the server's registration run other code in the host's runtime or loader`,
+        );
+      }
       // Only a minimal inherited environment (PATH, HOME, …) plus the server's own variables: the
       // gateway's secrets (database URL, encryption key) must never reach a child process.
       return new StdioClientTransport({
@@ -85,6 +91,14 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
       });
     }
   }
+}
+
+// Variables that change what an allow-listed command runs (preloads, interpreter options, lookup
+// paths): with them, allowing `node` would allow anything.
+const FORBIDDEN_STDIO_ENV = [/^NODE_OPTIONS$/i, /^NODE_PATH$/i, /^LD_/i, /^DYLD_/i, /^PATH$/i, /^BASH_ENV$/i, /^ENV$/i, /^PYTHON/i, /^PERL5/i, /^RUBYOPT$/i, /^RUBYLIB$/i, /^JAVA_TOOL_OPTIONS$/i, /^_JAVA_OPTIONS$/i];
+
+export function isForbiddenStdioEnv(name: string): boolean {
+  return FORBIDDEN_STDIO_ENV.some((pattern) => pattern.test(name));
 }
 
 /** Connects and initializes; throws with a sentence naming the problem when it cannot. */
