@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers: unit (`*.test.ts`, no I/O beyond the file system) and integration
-// (`*.integration.test.ts`, real PostgreSQL and Redis, run serially on a fresh database per run).
+// Tiers: unit (`*.test.ts`, no I/O beyond the file system), integration (`*.integration.test.ts`,
+// real PostgreSQL and Redis, run serially on a fresh database per run) and reliability
+// (`test/reliability`, processes killed and stores stopped on purpose; figures for docs/reliability.md).
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{apps,packages}/*/{src,test}/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.integration.test.ts', '**/*.reliability.test.ts', '**/node_modules/**'],
           environment: 'node',
         },
       },
@@ -29,7 +30,8 @@ export default defineConfig({
           name: 'reliability',
           include: ['test/reliability/**/*.reliability.test.ts'],
           environment: 'node',
-          globalSetup: ['./test/global-setup.ts'],
+          // A fresh database, then the whole stack on it (dashboard, gateway, Twikit stand-in).
+          globalSetup: ['./test/global-setup.ts', './test/reliability/stack-setup.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 180_000,
