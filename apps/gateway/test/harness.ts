@@ -60,9 +60,8 @@ export interface Seeded {
 
 let counter = 0;
 
-/** An organization, a server, an active policy (unless policy is null) and a grant. */
-export async function seed(server: SeedServer, policy: unknown | null): Promise<Seeded> {
-  const db = testDb();
+/** An organization, a server, an active policy (unless policy is null) and a grant; on `db` when given (another database). */
+export async function seed(server: SeedServer, policy: unknown | null, db: Db = testDb()): Promise<Seeded> {
   counter += 1;
   const suffix = `${Date.now().toString(36)}${counter}`;
   const org = await db.organization.create({ data: { name: `Org ${suffix}`, slug: `org-${suffix}` } });
@@ -89,22 +88,21 @@ export async function seed(server: SeedServer, policy: unknown | null): Promise<
       },
     });
   }
-  if (policy !== null) await setPolicy(org.id, row.id, policy);
-  const grant = await addGrant(org.id, row.id);
+  if (policy !== null) await setPolicy(org.id, row.id, policy, db);
+  const grant = await addGrant(org.id, row.id, {}, db);
   return { organizationId: org.id, serverId: row.id, grantId: grant.grantId, token: grant.token };
 }
 
-export async function addGrant(organizationId: string, serverId: string, extra: { expiresAt?: Date } = {}): Promise<{ grantId: string; token: string }> {
+export async function addGrant(organizationId: string, serverId: string, extra: { expiresAt?: Date } = {}, db: Db = testDb()): Promise<{ grantId: string; token: string }> {
   const issued = issueToken('grant');
-  const grant = await testDb().grant.create({
+  const grant = await db.grant.create({
     data: { organizationId, serverId, name: 'test agent', tokenHash: issued.hash, tokenPrefix: issued.prefix, ...(extra.expiresAt ? { expiresAt: extra.expiresAt } : {}) },
   });
   return { grantId: grant.id, token: issued.token };
 }
 
 /** Saves a new active policy version the way the dashboard does, and notifies replicas. */
-export async function setPolicy(organizationId: string, serverId: string, document: unknown): Promise<void> {
-  const db = testDb();
+export async function setPolicy(organizationId: string, serverId: string, document: unknown, db: Db = testDb()): Promise<void> {
   await db.$transaction(async (tx) => {
     const last = await tx.policyVersion.findFirst({ where: { serverId }, orderBy: { version: 'desc' } });
     await tx.policyVersion.updateMany({ where: { serverId, active: true }, data: { active: false } });

@@ -31,6 +31,24 @@ function isRequest(message: unknown): message is { id: RequestId; method: string
   return typeof message === 'object' && message !== null && 'method' in message && 'id' in message;
 }
 
+/**
+ * What the SDK's transport checks with its zod schema, by hand (this runs for every call): a request
+ * or notification has a string method and object params; ids are strings or integers. Anything else
+ * the SDK would drop without an answer, leaving the POST open forever.
+ */
+function isJsonRpcMessage(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const m = value as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
+  if (m.jsonrpc !== '2.0') return false;
+  const hasId = 'id' in m;
+  if (hasId && typeof m.id !== 'string' && !Number.isSafeInteger(m.id)) return false;
+  if ('method' in m) return typeof m.method === 'string' && (m.params === undefined || (typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params)));
+  if (!hasId) return false;
+  if ('result' in m) return typeof m.result === 'object' && m.result !== null;
+  const error = m.error as { code?: unknown; message?: unknown } | null | undefined;
+  return typeof error === 'object' && error !== null && Number.isInteger(error.code) && typeof error.message === 'string';
+}
+
 function sseEvent(message: JSONRPCMessage): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
@@ -77,7 +95,7 @@ export class StreamableHttpTransport implements Transport {
       return this.reject(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
     const messages = Array.isArray(body) ? body : [body];
-    if (messages.length === 0 || !messages.every((m) => typeof m === 'object' && m !== null && (m as { jsonrpc?: unknown }).jsonrpc === '2.0')) {
+    if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
       return this.reject(res, 400, -32600, 'Invalid Request: expected a JSON-RPC 2.0 message or batch');
     }
     const initializing = messages.some((m) => (m as { method?: unknown }).method === 'initialize');
@@ -90,6 +108,11 @@ export class StreamableHttpTransport implements Transport {
     }
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
     const requests = messages.filter(isRequest);
+    // An id still waiting for its answer would take over the other request's answer stream and leave one POST open forever.
+    const ids = new Set(requests.map((r) => r.id));
+    if (ids.size !== requests.length || requests.some((r) => this.byRequest.has(r.id))) {
+      return this.reject(res, 400, -32600, 'Invalid Request: a request id is already in use in this session');
+    }
     if (requests.length === 0) {
       res.writeHead(202, { 'mcp-session-id': this.sessionId }).end();
     } else {
