@@ -31,7 +31,7 @@ export default defineConfig({
           include: ['test/reliability/**/*.reliability.test.ts'],
           environment: 'node',
           // A fresh database, then the whole stack on it (dashboard, gateway, Twikit stand-in).
-          globalSetup: ['./test/global-setup.ts', './test/reliability/stack-setup.ts'],
+          globalSetup: ['./test/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 180_000,
