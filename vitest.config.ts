@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Tiers: unit (`*.test.ts`, no I/O beyond the file system), integration (`*.integration.test.ts`,
 // real PostgreSQL and Redis, run serially on a fresh database per run) and reliability
-// (`test/reliability`, processes killed and stores stopped on purpose; figures for docs/reliability.md).
+// (`test/reliability`, gateway processes under hostile input; figures for docs/reliability.md).
 export default defineConfig({
   test: {
     projects: [
@@ -30,7 +30,7 @@ export default defineConfig({
           name: 'reliability',
           include: ['test/reliability/**/*.reliability.test.ts'],
           environment: 'node',
-          // A fresh database, then the whole stack on it (dashboard, gateway, Twikit stand-in).
+          // A fresh migrated database; each suite starts the processes it probes.
           globalSetup: ['./test/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
