@@ -13,9 +13,17 @@ class RateLimited extends CredentialsSignin {
   override code = 'rate_limited';
 }
 
+/**
+ * The address the per-address sign-in limit counts. The rightmost X-Forwarded-For entry is the one
+ * added by the nearest proxy (or by `next start` itself from the socket when the request carried
+ * none); entries to its left are whatever the client wrote, so using the first one let anyone
+ * dodge the limit by sending a new value each time. (A client talking to `next start` directly
+ * still chooses the only entry: run the dashboard behind a proxy that sets the header. The
+ * per-email limit holds either way.)
+ */
 function clientIp(request: Request): string | null {
   const forwarded = request.headers.get('x-forwarded-for');
-  return forwarded?.split(',')[0]?.trim() || request.headers.get('x-real-ip') || null;
+  return forwarded?.split(',').at(-1)?.trim() || request.headers.get('x-real-ip') || null;
 }
 
 function providers(): Provider[] {

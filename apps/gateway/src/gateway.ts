@@ -50,7 +50,15 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   let pruneTimer: NodeJS.Timeout | undefined;
   if (config.redisUrl) {
     // No offline queue and one retry: while Redis is down calls are refused at once, not queued.
-    redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 2_000 });
+    // Reconnect attempts at most 500 ms apart (the default backs off to 2 s), so service resumes
+    // within a second of Redis coming back however long it was away.
+    redis = new Redis(config.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      commandTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+    });
     redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
     counters = new RedisCounterStore({ redis });
   } else {

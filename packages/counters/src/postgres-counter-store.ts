@@ -89,6 +89,11 @@ export class PostgresCounterStore implements CounterStore {
     if (merged.length === 0) return { ok: true, reservation: { id, entries: [], at: now ?? Date.now() } };
     const keys = merged.map((c) => this.keyPrefix + c.key);
     const client = await this.pool.connect();
+    // A checked-out client whose connection dies (the database stops) emits 'error'; the pool only
+    // listens while the client is idle, so without this the process dies of an unhandled event.
+    let broken: Error | undefined;
+    const onError = (error: Error) => void (broken ??= error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       await client.query(LOCK_SQL, [keys]);
@@ -107,10 +112,14 @@ export class PostgresCounterStore implements CounterStore {
       }
       return { ok: true, reservation: { id, entries: keys.map((key, i) => ({ key, member: `${id}:${i + 1}` })), at } };
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken ??= rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
       throw error;
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      // A client that failed is dropped from the pool, not handed to the next caller.
+      client.release(broken);
     }
   }
 

@@ -46,6 +46,9 @@ interface PendingInsert {
 
 const MAX_BATCH = 500;
 const COMPLETION_DELAY_MS = 50;
+/** Refusals kept in memory while the store is down; beyond this the oldest go (and are counted). */
+const MAX_DEFERRED = 10_000;
+const DEFERRED_RETRY_MS = 500;
 
 // One parameter, a JSON array of rows: one JSON.stringify per batch instead of twenty array
 // literals, and a named statement, so each connection parses and plans it once.
@@ -74,6 +77,10 @@ export class AuditWriter {
   private completing: Promise<void> | undefined;
   private closed = false;
   private wakeCompletions: (() => void) | undefined;
+  private deferred: AuditRecord[] = [];
+  private deferredTimer: NodeJS.Timeout | undefined;
+  /** Deferred records given up (buffer full, or still unwritable at close). */
+  lostRecords = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -83,6 +90,51 @@ export class AuditWriter {
   /** Resolves with the event id once the row is committed; rejects when the store is unavailable. */
   insert(record: AuditRecord): Promise<string> {
     if (this.closed) return Promise.reject(new Error('Audit writer is closed'));
+    return this.insertQueued(record);
+  }
+
+  /**
+   * For calls that are refused either way: a record the store cannot take now (it is down) is kept
+   * and written once it is back, so an outage does not leave refusals out of the audit log. Calls
+   * that are forwarded use insert(), which must succeed first.
+   */
+  async insertOrDefer(record: AuditRecord): Promise<'written' | 'deferred'> {
+    try {
+      await this.insert(record);
+      return 'written';
+    } catch {
+      this.defer([record]);
+      return 'deferred';
+    }
+  }
+
+  get deferredCount(): number {
+    return this.deferred.length;
+  }
+
+  private defer(records: AuditRecord[]): void {
+    this.deferred.push(...records);
+    const excess = this.deferred.length - MAX_DEFERRED;
+    if (excess > 0) {
+      this.deferred.splice(0, excess);
+      this.lostRecords += excess;
+    }
+    if (!this.deferredTimer && !this.closed) {
+      this.deferredTimer = setTimeout(() => void this.writeDeferred(), DEFERRED_RETRY_MS);
+      this.deferredTimer.unref();
+    }
+  }
+
+  private async writeDeferred(): Promise<void> {
+    this.deferredTimer = undefined;
+    const batch = this.deferred.splice(0, MAX_BATCH);
+    const results = await Promise.allSettled(batch.map((record) => this.insertQueued(record)));
+    const failed = batch.filter((_, i) => results[i]!.status === 'rejected');
+    if (failed.length > 0) this.defer(failed);
+    else if (this.deferred.length > 0) await this.writeDeferred();
+  }
+
+  private insertQueued(record: AuditRecord): Promise<string> {
     const id = randomUUID();
     return new Promise<string>((resolve, reject) => {
       this.queue.push({ id, record, resolve: () => resolve(id), reject });
@@ -148,6 +200,14 @@ export class AuditWriter {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.deferredTimer) clearTimeout(this.deferredTimer);
+    this.deferredTimer = undefined;
+    // One last try for refusals recorded during an outage.
+    if (this.deferred.length > 0) {
+      const batch = this.deferred.splice(0);
+      const results = await Promise.allSettled(batch.map((record) => this.insertQueued(record)));
+      this.lostRecords += results.filter((r) => r.status === 'rejected').length;
+    }
     await this.flush();
   }
 }

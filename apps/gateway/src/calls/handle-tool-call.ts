@@ -25,6 +25,7 @@ export interface ToolCallSession {
 /** Shown to agents and stored as the audit reason. */
 const NO_POLICY = 'No policy is active for this server';
 const STORE_DOWN = 'The gateway cannot reach its policy or counter store, so the call was not sent; retry shortly';
+const AUDIT_DOWN = 'The gateway cannot write its audit log, so the call was not sent; retry shortly';
 
 export async function handleToolCall(
   services: GatewayServices,
@@ -45,6 +46,12 @@ export async function handleToolCall(
   } catch (error) {
     services.log.error({ err: error, serverId: session.serverId }, 'policy store unavailable');
     metrics.recordCall('error', '(unknown)', 'not_sent', (performance.now() - started) / 1000);
+    // The server's argument setting is unknown here: redacted, the safe choice.
+    void audit.insertOrDefer({
+      organizationId: session.organizationId, grantId: session.grantId, serverId: session.serverId, toolName, method: 'tools/call',
+      decision: 'error', ruleId: null, policyVersion: null, reason: STORE_DOWN, arguments: redactArguments(services.auditSalt, args), argumentsRedacted: true,
+      approvalId: null, sessionId: session.id, requestId: String(extra.requestId), upstreamOutcome: 'not_sent', latencyMs: performance.now() - started, createdAt: startedAt,
+    });
     throw new JsonRpcError(-32603, STORE_DOWN);
   }
   if (!state) throw new JsonRpcError(-32603, 'This server is no longer registered');
@@ -73,11 +80,8 @@ export async function handleToolCall(
   });
   const refuse = async (decision: Decision, approvalId: string | null = null): Promise<CallToolResult> => {
     const auditDecision: AuditDecision = approvalId && decision.effect !== 'rate_limited' ? 'require_approval' : decision.effect;
-    try {
-      await audit.insert(record(auditDecision, decision.rule, decision.reason ?? null, { approvalId, latencyMs: performance.now() - started }));
-    } catch (error) {
-      services.log.error({ err: error }, 'audit insert failed for a refused call');
-    }
+    const written = await audit.insertOrDefer(record(auditDecision, decision.rule, decision.reason ?? null, { approvalId, latencyMs: performance.now() - started }));
+    if (written === 'deferred') services.log.warn({ serverId: session.serverId }, 'audit store unavailable; the refusal is recorded once it is back');
     metrics.recordCall(auditDecision, catalogTool, 'not_sent', (performance.now() - started) / 1000);
     return refusalResult(decision, policyVersion, approvalId);
   };
@@ -179,7 +183,8 @@ export async function handleToolCall(
     services.log.error({ err: error }, 'audit insert failed; call not forwarded');
     if (reservation) await counters.release(reservation).catch(() => undefined);
     metrics.recordCall('error', catalogTool, 'not_sent', (performance.now() - started) / 1000);
-    throw new JsonRpcError(-32603, 'The gateway cannot write its audit log, so the call was not sent; retry shortly');
+    void audit.insertOrDefer(record('error', decision.rule, AUDIT_DOWN, { approvalId, latencyMs: performance.now() - started }));
+    throw new JsonRpcError(-32603, AUDIT_DOWN);
   }
 
   // 6. Forward, then record the outcome (batched; the agent does not wait for it).

@@ -112,8 +112,10 @@ export class UpstreamPool {
 
   private async connectShared(state: ServerState, sink: SessionSink): Promise<UpstreamLink> {
     const serverId = state.server.id;
-    // A changed server row (command, args, env) means a new process for new sessions.
-    const key = `${serverId}:${state.server.updatedAt.getTime()}`;
+    // Changed connection settings (command, args, env) mean a new process for new sessions; other
+    // writes to the row (a tool sync, a status) must not start a second copy of the server.
+    const { transport, command, args, secretEnvEnc, url, secretHeadersEnc } = state.server;
+    const key = JSON.stringify([transport, command, args, secretEnvEnc, url, secretHeadersEnc]);
     let entry = this.shared.get(serverId);
     if (entry && (entry.dead || entry.key !== key)) {
       this.retire(serverId, entry);

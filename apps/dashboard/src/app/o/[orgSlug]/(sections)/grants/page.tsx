@@ -1,4 +1,4 @@
-import { GrantsPage } from '../../../../modules/grants/grants-page';
+import { GrantsPage } from '../../../../../modules/grants/grants-page';
 
 export const metadata = { title: 'Grants' };
 

@@ -1,4 +1,4 @@
-import { ApprovalsPage } from '../../../../modules/approvals/approvals-page';
+import { ApprovalsPage } from '../../../../../modules/approvals/approvals-page';
 
 export const metadata = { title: 'Approvals' };
 

@@ -1,4 +1,4 @@
-import { ServersPage } from '../../../../modules/servers/servers-page';
+import { ServersPage } from '../../../../../modules/servers/servers-page';
 
 export const metadata = { title: 'Servers' };
 

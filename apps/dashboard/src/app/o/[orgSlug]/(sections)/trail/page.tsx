@@ -1,4 +1,4 @@
-import { TrailPage } from '../../../../modules/trail/trail-page';
+import { TrailPage } from '../../../../../modules/trail/trail-page';
 
 export const metadata = { title: 'Admin trail' };
 

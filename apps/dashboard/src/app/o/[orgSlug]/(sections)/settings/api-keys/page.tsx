@@ -1,4 +1,4 @@
-import { ApiKeysPage } from '../../../../../modules/api-keys/api-keys-page';
+import { ApiKeysPage } from '../../../../../../modules/api-keys/api-keys-page';
 
 export const metadata = { title: 'API keys' };
 

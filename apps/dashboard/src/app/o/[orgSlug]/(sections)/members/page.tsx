@@ -1,4 +1,4 @@
-import { MembersPage } from '../../../../modules/orgs/members-page';
+import { MembersPage } from '../../../../../modules/orgs/members-page';
 
 export const metadata = { title: 'Members' };
 

@@ -1,4 +1,5 @@
-export default function Loading() {
+/** The loading state of an organization page, while its data is fetched. */
+export function PageSkeleton() {
   return (
     <div role="status" aria-live="polite" className="animate-pulse space-y-3">
       <div className="h-6 w-48 rounded bg-slate-200" />

@@ -1,4 +1,4 @@
-import { AuditPage } from '../../../../modules/audit/audit-page';
+import { AuditPage } from '../../../../../modules/audit/audit-page';
 
 export const metadata = { title: 'Audit log' };
 
