@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Tiers: unit (`*.test.ts`, no I/O beyond the file system), integration (`*.integration.test.ts`,
 // real PostgreSQL and Redis, run serially on a fresh database per run) and reliability
-// (`test/reliability`, gateway processes under hostile input; figures for docs/reliability.md).
+// (`test/reliability`, processes killed, stores stopped and hostile input; figures for docs/reliability.md).
 export default defineConfig({
   test: {
     projects: [
@@ -30,8 +30,9 @@ export default defineConfig({
           name: 'reliability',
           include: ['test/reliability/**/*.reliability.test.ts'],
           environment: 'node',
-          // A fresh migrated database; each suite starts the processes it probes.
-          globalSetup: ['./test/global-setup.ts'],
+          // A fresh migrated database, then the whole product on it (dashboard on `next start`,
+          // gateway, Twikit stand-in) for the suites that probe it; the others start their own processes.
+          globalSetup: ['./test/global-setup.ts', './test/reliability/stack-setup.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 180_000,

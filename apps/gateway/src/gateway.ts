@@ -5,12 +5,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { markSyncFailed, syncServerTools } from '@portcullis/catalog/sync-server-tools';
 import type { CounterStore } from '@portcullis/counters/counter-store';
 import { PostgresCounterStore } from '@portcullis/counters/postgres-counter-store';
 import { RedisCounterStore } from '@portcullis/counters/redis-counter-store';
-import { createPrismaClient } from '@portcullis/db/client';
+import { createPrismaClient, createResilientPool } from '@portcullis/db/client';
 import { listAllTools } from '@portcullis/upstream/connect-upstream';
 import { AuditWriter } from './audit/audit-writer.ts';
 import type { GatewayConfig } from './config.ts';
@@ -41,9 +40,11 @@ const DRIFT_RESYNC_MS = 5_000;
 export function createGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Gateway {
   const log = options.logger ?? createLogger(config.logLevel);
   const ttl = Math.min(config.cacheTtlMs ?? 1_000, 1_000);
-  const db = createPrismaClient(config.databaseUrl, { max: 10, connectionTimeoutMillis: 2_000 });
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20, connectionTimeoutMillis: 2_000 });
-  pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+  // A stopped or restarted database fails connections in use as well as idle ones: both pools
+  // listen on every connection, so the gateway keeps running and new connections are made.
+  const onConnectionError = (error: Error) => log.warn({ err: error }, 'database connection failed');
+  const db = createPrismaClient(config.databaseUrl, { max: 10, connectionTimeoutMillis: 2_000, onConnectionError });
+  const pool = createResilientPool({ connectionString: config.databaseUrl, max: 20, connectionTimeoutMillis: 2_000 }, onConnectionError);
 
   let redis: Redis | undefined;
   let counters: CounterStore;
