@@ -119,6 +119,28 @@ describe('grants and transports', () => {
     for (const a of agents.slice(1)) await a.close();
   });
 
+  it('counts a grant\'s sessions across replicas, including concurrent opens', async () => {
+    const second = await startGateway({ maxSessionsPerGrant: 3 });
+    try {
+      const grant = await addGrant(seeded.organizationId, seeded.serverId);
+      const a = await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token });
+      const b = await connectAgent(second, { serverId: seeded.serverId, token: grant.token });
+      // Two more at once, one on each replica: only one slot is left between them.
+      const answers = await Promise.all([gateway, second].map((g) => post(`${g.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` })));
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 429]);
+      const refusedAgain = await post(`${second.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` });
+      expect(refusedAgain.status).toBe(429);
+      expect(await testDb().gatewaySession.count({ where: { grantId: grant.grantId, closedAt: null } })).toBe(3);
+      // Closing one on the first replica frees a slot on the second.
+      await (a.transport as StreamableHTTPClientTransport).terminateSession();
+      await a.close();
+      const c = await connectAgent(second, { serverId: seeded.serverId, token: grant.token });
+      await Promise.all([b.close(), c.close()]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('works over the legacy HTTP+SSE transport', async () => {
     const agent = await connectAgent(gateway, seeded, { sse: true });
     const { tools } = await agent.listTools();

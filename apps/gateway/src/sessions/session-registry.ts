@@ -68,6 +68,8 @@ export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly perGrant = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeatMs: number;
 
   constructor(
     private readonly services: GatewayServices,
@@ -75,6 +77,9 @@ export class SessionRegistry {
   ) {
     this.sweeper = setInterval(() => this.closeIdle(), Math.min(60_000, services.config.sessionIdleMs));
     this.sweeper.unref();
+    this.heartbeatMs = Math.min(30_000, Math.max(1_000, Math.floor(services.config.sessionIdleMs / 4)));
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
+    this.heartbeatTimer.unref();
   }
 
   get size(): number {
@@ -93,11 +98,7 @@ export class SessionRegistry {
 
   private reserveSlot(grant: GrantContext): void {
     const open = this.perGrant.get(grant.grantId) ?? 0;
-    if (open >= this.services.config.maxSessionsPerGrant) {
-      throw new SessionLimitError(
-        `Too many open sessions for this grant (at most ${this.services.config.maxSessionsPerGrant}); close unused sessions with DELETE or let them expire`,
-      );
-    }
+    if (open >= this.services.config.maxSessionsPerGrant) throw new SessionLimitError(this.limitMessage());
     this.perGrant.set(grant.grantId, open + 1);
   }
 
@@ -107,32 +108,71 @@ export class SessionRegistry {
     else this.perGrant.set(grant.grantId, open);
   }
 
+  private limitMessage(): string {
+    return `Too many open sessions for this grant (at most ${this.services.config.maxSessionsPerGrant}); close unused sessions with DELETE or let them expire`;
+  }
+
+  /**
+   * Records a new session, counting the grant's open sessions on every replica first: under a
+   * per-grant advisory lock, so two replicas admitting at once cannot both take the last slot.
+   * Open = not closed and seen within the idle timeout (each replica refreshes lastSeenAt of its
+   * live sessions, so sessions of a replica that died stop counting once they would have expired).
+   * Returns false when the store could not be reached: the session then only counts on this replica.
+   */
+  private async recordSession(id: string, grant: GrantContext, initialize: InitializeRequest): Promise<boolean> {
+    const { db, config } = this.services;
+    const cutoff = new Date(Date.now() - config.sessionIdleMs - this.heartbeatMs);
+    try {
+      await db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`session-limit:${grant.grantId}`}, 0))`;
+        const open = await tx.gatewaySession.count({ where: { grantId: grant.grantId, closedAt: null, lastSeenAt: { gt: cutoff } } });
+        if (open >= config.maxSessionsPerGrant) throw new SessionLimitError(this.limitMessage());
+        await tx.gatewaySession.create({
+          data: {
+            id,
+            organizationId: grant.organizationId,
+            grantId: grant.grantId,
+            serverId: grant.serverId,
+            protocolVersion: initialize.params.protocolVersion,
+            clientInfo: json(initialize.params.clientInfo),
+            clientCapabilities: json(initialize.params.capabilities),
+          },
+        });
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof SessionLimitError) throw error;
+      this.services.log.warn({ err: error, sessionId: id }, 'could not record session; it counts on this replica only and will not move between replicas');
+      return false;
+    }
+  }
+
   /** Streamable HTTP: a new session for an initialize request. */
   async createStreamable(grant: GrantContext, initialize: InitializeRequest): Promise<StreamableEntry> {
     this.reserveSlot(grant);
     const id = randomUUID();
+    let recorded = false;
     let session: GatewaySession;
     try {
+      recorded = await this.recordSession(id, grant, initialize);
       session = await GatewaySession.open(this.services, this.hooks, { id, grant, clientCapabilities: initialize.params.capabilities });
     } catch (error) {
       this.releaseSlot(grant);
+      if (recorded) await this.markClosed(id);
       throw error;
     }
-    const entry = await this.attachStreamable(grant, session);
-    await this.services.db.gatewaySession
-      .create({
-        data: {
-          id,
-          organizationId: grant.organizationId,
-          grantId: grant.grantId,
-          serverId: grant.serverId,
-          protocolVersion: initialize.params.protocolVersion,
-          clientInfo: json(initialize.params.clientInfo),
-          clientCapabilities: json(initialize.params.capabilities),
-        },
-      })
-      .catch((error: unknown) => this.services.log.warn({ err: error, sessionId: id }, 'could not record session; it will not move between replicas'));
-    return entry;
+    return this.attachStreamable(grant, session);
+  }
+
+  private async markClosed(sessionId: string): Promise<void> {
+    await this.services.db.gatewaySession.updateMany({ where: { id: sessionId, closedAt: null }, data: { closedAt: new Date() } }).catch(() => undefined);
+  }
+
+  /** Keeps this replica's live sessions counted (and resumable) on the others. */
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.entries.values()].filter((e) => e.kind === 'streamable' && e.session && !e.session.closed).map((e) => e.session!.id);
+    if (ids.length === 0) return;
+    await this.services.db.gatewaySession.updateMany({ where: { id: { in: ids }, closedAt: null }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
   }
 
   /** Streamable HTTP: a session id this process does not know, started on another replica. */
@@ -212,7 +252,7 @@ export class SessionRegistry {
     await entry.session?.close();
     if (entry.kind === 'streamable') {
       await entry.transport.close().catch(() => undefined);
-      await this.services.db.gatewaySession.updateMany({ where: { id: sessionId, closedAt: null }, data: { closedAt: new Date() } }).catch(() => undefined);
+      await this.markClosed(sessionId);
     }
   }
 
@@ -230,7 +270,9 @@ export class SessionRegistry {
 
   async closeAll(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.sweeper = undefined;
+    this.heartbeatTimer = undefined;
     await Promise.allSettled([...this.entries].map(([id, entry]) => this.remove(id, entry)));
   }
 
