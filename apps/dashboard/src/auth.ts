@@ -6,7 +6,7 @@ import type { Provider } from 'next-auth/providers';
 import { authConfig } from './auth.config';
 import { oidcConfig } from './env';
 import { verifyCredentials } from './modules/accounts/signin';
-import { findOrCreateOidcUser } from './modules/accounts/oidc';
+import { findOrCreateOidcUser, OIDC_EMAIL_UNVERIFIED, OidcLinkRefused } from './modules/accounts/oidc';
 import { db } from './server/db';
 
 class RateLimited extends CredentialsSignin {
@@ -61,12 +61,24 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   providers: providers(),
   callbacks: {
     ...authConfig.callbacks,
-    async jwt({ token, user, account }) {
-      // OIDC users have no row yet on first sign-in: map them to one by verified email.
-      if (account?.provider === 'oidc' && user?.email) {
-        token.uid = await findOrCreateOidcUser(db(), { email: user.email, name: user.name ?? null, subject: account.providerAccountId });
-        return token;
+    async signIn({ account, user, profile }) {
+      if (account?.provider !== 'oidc') return true;
+      if (!user?.email) return `/signin?error=${OIDC_EMAIL_UNVERIFIED}`;
+      try {
+        // Stored on the user so the jwt callback (next) finds it without asking again.
+        (user as { id?: string }).id = await findOrCreateOidcUser(db(), {
+          email: user.email,
+          name: user.name ?? null,
+          subject: account.providerAccountId,
+          emailVerified: profile?.email_verified === true,
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof OidcLinkRefused) return `/signin?error=${OIDC_EMAIL_UNVERIFIED}`;
+        throw error;
       }
+    },
+    async jwt({ token, user }) {
       if (user?.id) token.uid = user.id;
       return token;
     },

@@ -7,6 +7,7 @@ import { createGrant } from '../src/modules/grants/grants.ts';
 import { removeMember, leaveOrganization } from '../src/modules/orgs/members.ts';
 import { createApiKey } from '../src/modules/api-keys/api-keys.ts';
 import { ForbiddenError, ConflictError, ValidationError } from '../src/server/errors.ts';
+import { findOrCreateOidcUser, OidcLinkRefused } from '../src/modules/accounts/oidc.ts';
 
 beforeEach(resetDatabase);
 
@@ -69,5 +70,23 @@ describe('roles', () => {
     const row = await db.apiKey.findUniqueOrThrow({ where: { id: key.id } });
     expect(key.token.startsWith('pck_')).toBe(true);
     expect(JSON.stringify(row)).not.toContain(key.token);
+  });
+});
+
+describe('OIDC sign-in', () => {
+  it('links a new identity to an existing user only when the provider verified the email', async () => {
+    const { userId } = await signUp(db, { name: 'Ada', email: 'ada@example.test', password: 'correct horse battery', organizationName: 'Acme' });
+    const unverified = { email: 'ADA@example.test', name: 'Mallory', subject: 'idp-mallory', emailVerified: false };
+    await expect(findOrCreateOidcUser(db, unverified)).rejects.toBeInstanceOf(OidcLinkRefused);
+    expect(await db.account.count({ where: { userId } })).toBe(0);
+    // Verified: linked, and the same identity signs in as that user from then on.
+    expect(await findOrCreateOidcUser(db, { email: 'ada@example.test', name: 'Ada', subject: 'idp-ada', emailVerified: true })).toBe(userId);
+    expect(await findOrCreateOidcUser(db, { email: 'ada@example.test', name: 'Ada', subject: 'idp-ada', emailVerified: false })).toBe(userId);
+    // A new email gets its own user and organization, verified or not.
+    const fresh = await findOrCreateOidcUser(db, { email: 'new@example.test', name: null, subject: 'idp-new', emailVerified: false });
+    expect(fresh).not.toBe(userId);
+    const user = await db.user.findUniqueOrThrow({ where: { id: fresh }, include: { memberships: true } });
+    expect(user.emailVerified).toBeNull();
+    expect(user.memberships).toHaveLength(1);
   });
 });
