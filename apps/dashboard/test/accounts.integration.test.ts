@@ -62,6 +62,16 @@ describe('roles', () => {
     expect(await db.membership.count({ where: { organizationId: owner.ctx.organizationId } })).toBe(1);
   });
 
+  it('keeps one owner when two owners leave at the same moment', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const owner = await newOwner();
+      const second = await addMember(owner.ctx.organizationId, owner.orgSlug, 'owner');
+      const results = await Promise.allSettled([leaveOrganization(db, owner.ctx), leaveOrganization(db, second.ctx)]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(await db.membership.count({ where: { organizationId: owner.ctx.organizationId, role: 'owner' } })).toBe(1);
+    }
+  });
+
   it('an API key cannot carry more power than its creator', async () => {
     const owner = await newOwner();
     const admin = await addMember(owner.ctx.organizationId, owner.orgSlug, 'admin');

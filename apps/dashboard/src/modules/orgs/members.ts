@@ -92,8 +92,19 @@ export async function acceptInvitation(db: Db, user: { id: string; email: string
   return { orgSlug: invitation.organization.slug };
 }
 
-async function ownerCount(db: Db | Parameters<Parameters<Db['$transaction']>[0]>[0], organizationId: string): Promise<number> {
-  return db.membership.count({ where: { organizationId, role: 'owner' } });
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/**
+ * Taken before any change to who owns an organization, so such changes run one at a time: under
+ * Read Committed two owners demoting or removing each other at once would each count the other as
+ * still an owner, both commit, and leave none.
+ */
+async function lockOrganization(tx: Tx, organizationId: string): Promise<void> {
+  await tx.$executeRaw`SELECT 1 FROM organizations WHERE id = ${organizationId} FOR UPDATE`;
+}
+
+async function ownerCount(tx: Tx, organizationId: string): Promise<number> {
+  return tx.membership.count({ where: { organizationId, role: 'owner' } });
 }
 
 export async function changeMemberRole(db: Db, ctx: OrgContext, membershipId: string, roleInput: string): Promise<void> {
@@ -104,8 +115,9 @@ export async function changeMemberRole(db: Db, ctx: OrgContext, membershipId: st
   assertMayAssign(ctx, role);
   if (member.role === 'owner' && ctx.role !== 'owner') throw new ForbiddenError('Only owners can change an owner’s role.');
   await db.$transaction(async (tx) => {
+    await lockOrganization(tx, ctx.organizationId);
     await tx.membership.update({ where: { id: member.id }, data: { role } });
-    if (member.role === 'owner' && (await ownerCount(tx, ctx.organizationId)) === 0) throw new ConflictError('An organization needs at least one owner.');
+    if ((await ownerCount(tx, ctx.organizationId)) === 0) throw new ConflictError('An organization needs at least one owner.');
     await recordAdminEvent(tx, ctx, 'member.role', { type: 'membership', id: member.userId }, { from: member.role, to: role });
   });
 }
@@ -116,6 +128,7 @@ export async function removeMember(db: Db, ctx: OrgContext, membershipId: string
   if (!member) throw new NotFoundError('Member not found');
   if (member.role === 'owner' && ctx.role !== 'owner') throw new ForbiddenError('Only owners can remove an owner.');
   await db.$transaction(async (tx) => {
+    await lockOrganization(tx, ctx.organizationId);
     await tx.membership.delete({ where: { id: member.id } });
     if ((await ownerCount(tx, ctx.organizationId)) === 0) throw new ConflictError('An organization needs at least one owner; make someone else owner first.');
     await recordAdminEvent(tx, ctx, 'member.remove', { type: 'membership', id: member.userId }, { email: member.user.email, role: member.role });
@@ -125,6 +138,7 @@ export async function removeMember(db: Db, ctx: OrgContext, membershipId: string
 export async function leaveOrganization(db: Db, ctx: OrgContext): Promise<void> {
   if (ctx.actor.kind !== 'user') throw new ForbiddenError('Only people can leave an organization.');
   await db.$transaction(async (tx) => {
+    await lockOrganization(tx, ctx.organizationId);
     const { count } = await tx.membership.deleteMany({ where: { organizationId: ctx.organizationId, userId: ctx.actor.id } });
     if (!count) throw new NotFoundError('Membership not found');
     if ((await ownerCount(tx, ctx.organizationId)) === 0) throw new ConflictError('You are the last owner; make someone else owner before leaving.');
