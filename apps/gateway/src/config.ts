@@ -18,6 +18,12 @@ export interface GatewayConfig {
   stdioCommands: string[];
   upstreamTimeoutMs: number;
   maxBodyBytes: number;
+  /** Largest single message accepted from an upstream (HTTP body, SSE event or stdio line). */
+  maxUpstreamMessageBytes: number;
+  /** Client addresses (CIDR) that may read /metrics without a token. */
+  metricsAllow: string[];
+  /** When set, /metrics also answers requests with `Authorization: Bearer <token>` from anywhere. */
+  metricsToken?: string;
   maxSessionsPerGrant: number;
   stdioIdleMs: number;
   sessionIdleMs: number;
@@ -44,6 +50,9 @@ export function configFromEnv(env: Env): GatewayConfig {
     stdioCommands: env.GATEWAY_STDIO_COMMANDS,
     upstreamTimeoutMs: env.GATEWAY_UPSTREAM_TIMEOUT_MS,
     maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
+    maxUpstreamMessageBytes: env.GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES,
+    metricsAllow: env.GATEWAY_METRICS_ALLOW,
+    ...(env.GATEWAY_METRICS_TOKEN ? { metricsToken: env.GATEWAY_METRICS_TOKEN } : {}),
     maxSessionsPerGrant: env.GATEWAY_MAX_SESSIONS_PER_GRANT,
     stdioIdleMs: env.GATEWAY_STDIO_IDLE_MS,
     sessionIdleMs: env.GATEWAY_SESSION_IDLE_MS,

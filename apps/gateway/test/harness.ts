@@ -139,6 +139,8 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     stdioCommands: ['node'],
     upstreamTimeoutMs: 10_000,
     maxBodyBytes: 1024 * 1024,
+    maxUpstreamMessageBytes: 16 * 1024 * 1024,
+    metricsAllow: ['127.0.0.1/8', '::1/128'],
     maxSessionsPerGrant: 20,
     stdioIdleMs: 60_000,
     sessionIdleMs: 30 * 60_000,
