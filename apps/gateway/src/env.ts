@@ -1,5 +1,6 @@
 // The only file that reads process.env. Every variable is also described in .env.example.
 import { z } from 'zod';
+import { parseCidrList } from './http/metrics-access.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -27,7 +28,17 @@ export const envSchema = z.object({
   GATEWAY_UPSTREAM_TIMEOUT_MS: int(30_000),
   GATEWAY_MAX_BODY_BYTES: int(1024 * 1024),
   GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES: int(16 * 1024 * 1024),
-  GATEWAY_METRICS_ALLOW: z.string().default('127.0.0.1/8,::1/128').transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  GATEWAY_METRICS_ALLOW: z
+    .string()
+    .default('127.0.0.1/8,::1/128')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      try {
+        parseCidrList(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   GATEWAY_METRICS_TOKEN: z.string().optional().transform((v) => (v ? v : undefined)),
   GATEWAY_MAX_SESSIONS_PER_GRANT: int(20),
   GATEWAY_STDIO_IDLE_MS: int(10 * 60_000),

@@ -14,6 +14,7 @@ import { listAllTools } from '@portcullis/upstream/connect-upstream';
 import { AuditWriter } from './audit/audit-writer.ts';
 import type { GatewayConfig } from './config.ts';
 import { createHttpHandler } from './http/http-handler.ts';
+import { createMetricsAccess } from './http/metrics-access.ts';
 import { createLogger, type Logger } from './log.ts';
 import { GatewayMetrics } from './ops/metrics.ts';
 import type { GatewayServices } from './services.ts';
@@ -175,6 +176,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       allowedOrigins: () => allowedOrigins,
       accepting: () => accepting,
       readyCheck,
+      metricsAccess: createMetricsAccess(config.metricsAllow, config.metricsToken),
     }),
   );
   server.keepAliveTimeout = 65_000;

@@ -198,4 +198,24 @@ describe('grants and transports', () => {
     expect(metrics).toContain('portcullis_gateway_approvals_pending 0');
     expect(readCallLog(logFile).length).toBeGreaterThan(0);
   });
+
+  it('marks every answer nosniff', async () => {
+    for (const res of [await fetch(`${gateway.url}/healthz`), await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT), await fetch(`${gateway.url}/nowhere`)]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('serves /metrics only to the allowed ranges or a bearer of the metrics token', async () => {
+    const guarded = await startGateway({ metricsAllow: ['10.0.0.0/8'], metricsToken: 'scrape-secret-0123456789' });
+    try {
+      expect((await fetch(`${guarded.url}/metrics`)).status).toBe(404);
+      expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer wrong-secret' } })).status).toBe(404);
+      const scraped = await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456789' } });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('portcullis_gateway_approvals_pending');
+      expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
 });

@@ -21,6 +21,8 @@ export interface HttpContext {
   /** False while shutting down: new sessions are refused, open ones finish. */
   accepting: () => boolean;
   readyCheck: () => Promise<boolean>;
+  /** Whether this request may read /metrics (loopback or GATEWAY_METRICS_ALLOW, or the metrics token). */
+  metricsAccess: (req: IncomingMessage) => boolean;
 }
 
 const AUTH_CHALLENGE = 'Bearer realm="portcullis"';
@@ -40,6 +42,8 @@ class HttpError extends Error {
 export function createHttpHandler(ctx: HttpContext) {
   const { services } = ctx;
   return (req: IncomingMessage, res: ServerResponse): void => {
+    // Every answer is JSON, an event stream or metrics text: never let a browser sniff one into HTML.
+    res.setHeader('x-content-type-options', 'nosniff');
     res.on('finish', () => services.metrics.recordHttp(res.statusCode));
     handle(ctx, req, res).catch((error: unknown) => {
       if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message, error.headers);
@@ -65,6 +69,7 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
     return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'database unreachable' });
   }
   if (req.method === 'GET' && path === '/metrics') {
+    if (!ctx.metricsAccess(req)) throw new HttpError(404, `Not found: ${path}`);
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(services.metrics.render());
     return;
   }
