@@ -110,8 +110,21 @@ describe('passthrough to server-everything (Streamable HTTP upstream)', () => {
   });
 
   it('audits every tools/call', async () => {
-    const rows = await auditRows(seeded.serverId);
+    const rows = (await auditRows(seeded.serverId)).filter((r) => r.method === 'tools/call');
     expect(rows.map((r) => r.toolName).sort()).toEqual(['get-roots-list', 'trigger-elicitation-request', 'trigger-long-running-operation', 'trigger-sampling-request']);
     expect(rows.every((r) => r.decision === 'allow' && r.upstreamOutcome === 'ok')).toBe(true);
+  });
+
+  it('audits every resource read, subscription, prompt get and completion', async () => {
+    // Outcomes are written in batches shortly after the answer.
+    const rows = await waitFor(async () => {
+      const all = (await auditRows(seeded.serverId)).filter((r) => r.method !== 'tools/call');
+      return all.some((r) => r.upstreamOutcome === 'pending') ? undefined : all;
+    });
+    const methods = rows.map((r) => r.method);
+    expect(methods).toEqual(expect.arrayContaining(['resources/read', 'prompts/get', 'resources/subscribe']));
+    expect(rows.find((r) => r.method === 'prompts/get')).toMatchObject({ toolName: 'simple-prompt', decision: 'allow', upstreamOutcome: 'ok' });
+    // The upstream's "not found" is recorded as what it was: allowed, sent, failed.
+    expect(rows.find((r) => r.toolName === 'demo://resource/does-not-exist')).toMatchObject({ method: 'resources/read', decision: 'allow', upstreamOutcome: 'error' });
   });
 });

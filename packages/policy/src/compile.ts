@@ -14,6 +14,7 @@ import type {
   ConditionAction,
   CounterRequest,
   Decision,
+  Feature,
   LimitSpec,
   PolicyDocument,
   RiskCategory,
@@ -50,6 +51,8 @@ export interface CompiledPolicy {
   readonly allTools: CompiledRule | undefined;
   readonly defaultDecision: Decision;
   readonly auditArguments: 'redacted' | 'full';
+  /** What resources/* and prompts/* requests get (a `/resources` or `/prompts` rule, else the default). */
+  readonly features: Readonly<Record<Feature, Decision>>;
 }
 
 export function isCompiledPolicy(value: unknown): value is CompiledPolicy {
@@ -92,7 +95,20 @@ export function compilePolicy(doc: PolicyDocument | unknown): CompiledPolicy {
     allTools,
     defaultDecision,
     auditArguments: policy.audit?.arguments ?? 'redacted',
+    features: Object.freeze({ resources: compileFeature(policy, 'resources'), prompts: compileFeature(policy, 'prompts') }),
   });
+}
+
+function compileFeature(policy: PolicyDocument, feature: Feature): Decision {
+  const rule = policy[feature];
+  if (!rule) {
+    return policy.default === 'allow'
+      ? freezeDecision({ effect: 'allow', rule: '(default)', counters: [] })
+      : freezeDecision({ effect: 'deny', rule: '(default)', reason: `No policy rule allows ${feature} (the policy default is deny).`, counters: [] });
+  }
+  return rule.action === 'allow'
+    ? freezeDecision({ effect: 'allow', rule: `/${feature}`, counters: [] })
+    : freezeDecision({ effect: 'deny', rule: `/${feature}`, reason: rule.reason ?? `${feature === 'resources' ? 'Resources are' : 'Prompts are'} denied by policy.`, counters: [] });
 }
 
 function compileRule(pointer: string, rule: ToolRule, defaultApprovalSeconds: number): CompiledRule {

@@ -2,7 +2,7 @@
 // Nothing here reads clocks or counters: counter state comes back in through applyCounterResults.
 
 import { compilePolicy, isCompiledPolicy, type CompiledPolicy, type CompiledRule } from './compile.ts';
-import type { CounterOutcome, Decision, PolicyDocument, RiskCategory, ToolCall } from './types.ts';
+import type { CounterOutcome, Decision, Feature, PolicyDocument, RiskCategory, ToolCall } from './types.ts';
 
 const compiledDocuments = new WeakMap<object, CompiledPolicy>();
 
@@ -49,6 +49,11 @@ export function evaluatePolicy(policy: CompiledPolicy | PolicyDocument, call: To
     }
   }
   return rule.decision;
+}
+
+/** Decides a request for a feature other than tools (resources/*, prompts/*, their completions). */
+export function evaluateFeature(policy: CompiledPolicy | PolicyDocument, feature: Feature): Decision {
+  return toCompiledPolicy(policy).features[feature];
 }
 
 /** Folds a counter store's answer into a decision: over a limit becomes rate_limited. */

@@ -44,8 +44,16 @@ export const policyJsonSchema = {
       required: ['arguments'],
       properties: { arguments: { enum: ['redacted', 'full'], description: 'How the gateway stores call arguments.' } },
     },
+    resources: { $ref: '#/definitions/feature', description: 'resources/list, read, templates, subscribe and their completions. Absent: the policy default.' },
+    prompts: { $ref: '#/definitions/feature', description: 'prompts/list, prompts/get and their completions. Absent: the policy default.' },
   },
   definitions: {
+    feature: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['action'],
+      properties: { action: { enum: ['allow', 'deny'] }, reason },
+    },
     rule: {
       type: 'object',
       additionalProperties: false,

@@ -78,6 +78,19 @@ export interface PolicyDocument {
   approval?: ApprovalSettings;
   /** How the gateway stores call arguments in the audit log. */
   audit?: { arguments: 'redacted' | 'full' };
+  /** resources/list, templates, read, subscribe, and completion of resource templates. Absent: the policy default. */
+  resources?: FeatureRule;
+  /** prompts/list, prompts/get, and completion of prompt arguments. Absent: the policy default. */
+  prompts?: FeatureRule;
+}
+
+/** The MCP features besides tools that a server may offer; each is allowed or denied as a whole. */
+export type Feature = 'resources' | 'prompts';
+export const FEATURES: readonly Feature[] = ['resources', 'prompts'];
+
+export interface FeatureRule {
+  action: 'allow' | 'deny';
+  reason?: string;
 }
 
 export interface ToolCall {

@@ -19,9 +19,9 @@ import {
   pointerSegment,
 } from './bounds.ts';
 import { compileConditionRegex } from './regex.ts';
-import { COUNTER_SCOPES, type PolicyDocument, type PolicyError, type ValidationResult } from './types.ts';
+import { COUNTER_SCOPES, FEATURES, type PolicyDocument, type PolicyError, type ValidationResult } from './types.ts';
 
-const TOP_LEVEL_KEYS = ['version', 'default', 'tools', 'approval', 'audit'];
+const TOP_LEVEL_KEYS = ['version', 'default', 'tools', 'approval', 'audit', 'resources', 'prompts'];
 const RULE_KEYS = ['action', 'reason', 'rate_limit', 'limits', 'conditions', 'approval'];
 const LIMIT_KEYS = ['counter', 'window', 'max', 'scope'];
 const CONDITION_KEYS = ['when', 'action', 'reason'];
@@ -225,6 +225,13 @@ export function validatePolicy(doc: unknown): ValidationResult {
     if (doc.audit !== undefined && checkObject(c, '/audit', doc.audit, ['arguments'], 'audit settings')) {
       if (doc.audit.arguments === undefined) c.add('/audit/arguments', 'is required and must be redacted or full');
       else checkEnum(c, '/audit/arguments', doc.audit.arguments, ['redacted', 'full']);
+    }
+    for (const feature of FEATURES) {
+      const rule = doc[feature];
+      if (rule === undefined || !checkObject(c, `/${feature}`, rule, ['action', 'reason'], `a rule for ${feature} like { "action": "deny" }`)) continue;
+      if (rule.action === undefined) c.add(`/${feature}/action`, 'is required and must be allow or deny');
+      else checkEnum(c, `/${feature}/action`, rule.action, ['allow', 'deny']);
+      checkReason(c, `/${feature}/reason`, rule.reason);
     }
   }
   return c.errors.length === 0 ? { ok: true, policy: doc as PolicyDocument } : { ok: false, errors: c.errors };

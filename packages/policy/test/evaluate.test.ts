@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../src/compile.ts';
 import { counterKey } from '../src/counter-key.ts';
-import { applyCounterResults, evaluatePolicy, listVisibleTools } from '../src/evaluate.ts';
+import { applyCounterResults, evaluateFeature, evaluatePolicy, listVisibleTools } from '../src/evaluate.ts';
 import type { PolicyDocument } from '../src/types.ts';
 
 const policy = compilePolicy({
@@ -191,5 +191,29 @@ describe('counterKey', () => {
   });
   it('throws when the scope id is missing', () => {
     expect(() => counterKey({ name: 'n', scope: 'org', windowMs: 1 }, { grantId: 'g' })).toThrow('needs scopeIds.orgId');
+  });
+});
+
+describe('evaluateFeature', () => {
+  it('follows the policy default when the feature has no rule', () => {
+    expect(evaluateFeature({ version: '1', default: 'allow' }, 'resources')).toMatchObject({ effect: 'allow', rule: '(default)' });
+    expect(evaluateFeature({ version: '1', default: 'deny' }, 'prompts')).toMatchObject({ effect: 'deny', rule: '(default)', reason: expect.stringContaining('prompts') });
+  });
+
+  it('uses the feature rule over the default, with its reason', () => {
+    const policy = compilePolicy({
+      version: '1',
+      default: 'allow',
+      resources: { action: 'deny', reason: 'No file reads from agents.' },
+      prompts: { action: 'deny' },
+    });
+    expect(evaluateFeature(policy, 'resources')).toEqual({ effect: 'deny', rule: '/resources', reason: 'No file reads from agents.', counters: [] });
+    expect(evaluateFeature(policy, 'prompts')).toMatchObject({ effect: 'deny', rule: '/prompts', reason: 'Prompts are denied by policy.' });
+    expect(evaluateFeature({ version: '1', default: 'deny', resources: { action: 'allow' } }, 'resources')).toMatchObject({ effect: 'allow', rule: '/resources' });
+  });
+
+  it('rejects feature rules that are not allow or deny', () => {
+    expect(() => compilePolicy({ version: '1', default: 'deny', resources: { action: 'require_approval' } })).toThrow(/\/resources\/action: must be allow or deny/);
+    expect(() => compilePolicy({ version: '1', default: 'deny', prompts: { reason: 'x' } })).toThrow(/\/prompts\/action: is required/);
   });
 });

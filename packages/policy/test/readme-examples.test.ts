@@ -30,6 +30,9 @@ describe('JSON Schema agrees with validatePolicy on invalid documents', () => {
     { version: '1', default: 'deny', tools: { t: { conditions: [{ when: { arg: 'x', equals: 1 }, action: 'hide' }] } } },
     { version: '1', default: 'deny', approval: { timeout: 0 } },
     { version: '1', default: 'deny', audit: { arguments: 'some' } },
+    { version: '1', default: 'deny', resources: { action: 'hide' } },
+    { version: '1', default: 'deny', prompts: {} },
+    { version: '1', default: 'deny', prompts: { action: 'deny', note: 'x' } },
   ];
   it.each(invalid.map((doc, i) => [i, doc] as const))('invalid document %i is rejected by both', (_i, doc) => {
     expect(validatePolicy(doc).ok).toBe(false);

@@ -70,7 +70,7 @@ describe('validatePolicy', () => {
       },
     };
     expect(errorsOf(doc)).toEqual([
-      '/extra: is not a known key here; allowed keys are version, default, tools, approval or audit',
+      '/extra: is not a known key here; allowed keys are version, default, tools, approval, audit, resources or prompts',
       '/tools/a/colour: is not a known key here; allowed keys are action, reason, rate_limit, limits, conditions or approval',
       '/tools/a/rate_limit/burst: is not a known key here; allowed keys are counter, window, max or scope',
       '/tools/b/conditions/0/note: is not a known key here; allowed keys are when, action or reason',

@@ -222,7 +222,7 @@ function toKeyedCounter(counter: CounterRequest, session: ToolCallSession, state
 }
 
 /** Keys and a keyed hash of each value: repeats can be linked, values cannot be read. */
-function redactArguments(salt: Buffer, args: Record<string, unknown>): Record<string, string> {
+export function redactArguments(salt: Buffer, args: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(args)) out[key] = `hmac:${saltedValueHash(salt, args[key])}`;
   return out;

@@ -30,6 +30,7 @@ export class GatewayMetrics {
   approvalsPending = 0;
   sessions = 0;
   private readonly httpResponses = new Map<string, number>();
+  private readonly featureRequests = new Map<string, number>();
 
   /** `tool` must come from the catalog (bounded), never straight from a request. */
   recordCall(decision: string, tool: string, outcome: string, seconds: number): void {
@@ -38,6 +39,12 @@ export class GatewayMetrics {
     let histogram = this.latency.get(outcome);
     if (!histogram) this.latency.set(outcome, (histogram = new Histogram()));
     histogram.observe(seconds);
+  }
+
+  /** resources/read, prompts/get, completion/complete… by method (a fixed set) and decision. */
+  recordFeatureRequest(method: string, decision: string): void {
+    const key = `${method}\u0000${decision}`;
+    this.featureRequests.set(key, (this.featureRequests.get(key) ?? 0) + 1);
   }
 
   recordUpstreamError(kind: 'timeout' | 'error' | 'connect' | 'crash'): void {
@@ -64,6 +71,12 @@ export class GatewayMetrics {
       out.push(`portcullis_gateway_tool_call_duration_seconds_bucket${labels({ outcome, le: '+Inf' })} ${h.count}`);
       out.push(`portcullis_gateway_tool_call_duration_seconds_sum${labels({ outcome })} ${h.sum}`);
       out.push(`portcullis_gateway_tool_call_duration_seconds_count${labels({ outcome })} ${h.count}`);
+    }
+    out.push('# HELP portcullis_gateway_feature_requests_total Resource, prompt and completion requests by method and decision.');
+    out.push('# TYPE portcullis_gateway_feature_requests_total counter');
+    for (const [key, value] of this.featureRequests) {
+      const [method, decision] = key.split('\u0000') as [string, string];
+      out.push(`portcullis_gateway_feature_requests_total${labels({ method, decision })} ${value}`);
     }
     out.push('# HELP portcullis_gateway_upstream_errors_total Upstream failures by kind (timeout, error, connect, crash).');
     out.push('# TYPE portcullis_gateway_upstream_errors_total counter');

@@ -1,6 +1,8 @@
 // One agent session: the SDK Server the agent talks to, and its link to the upstream. The Server
-// advertises what the upstream advertises and forwards every method the spec defines; only
-// tools/list (filtered) and tools/call (enforced) are more than a pass-through.
+// advertises what the upstream advertises and forwards every method the spec defines. Tools are
+// filtered (tools/list) and enforced (tools/call); resources, prompts and completions are allowed
+// or denied per feature and audited (calls/handle-feature-request.ts); ping, logging and
+// notifications pass through.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -25,6 +27,7 @@ import {
   type ClientCapabilities,
   type Implementation,
   type ListToolsResult,
+  type LoggingLevel,
   type Notification,
   type Request,
   type Result,
@@ -32,6 +35,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import { completionFeature, handleFeatureRequest, listFeature, type FeatureSession } from '../calls/handle-feature-request.ts';
 import { handleToolCall } from '../calls/handle-tool-call.ts';
 import { filterListedTools } from '../calls/list-tools.ts';
 import type { GatewayServices } from '../services.ts';
@@ -65,6 +69,8 @@ export class GatewaySession implements SessionSink {
   private reconnecting: Promise<UpstreamLink> | undefined;
   private readonly inflight = new Set<string | number>();
   private readonly subscriptions = new Set<string>();
+  /** The level this agent asked for with logging/setLevel; messages below it are not sent to it. */
+  private logLevel: LoggingLevel | undefined;
 
   private constructor(
     private readonly services: GatewayServices,
@@ -143,6 +149,7 @@ export class GatewaySession implements SessionSink {
 
   async sendNotification(notification: Notification): Promise<void> {
     if (this.closed) return;
+    if (notification.method === 'notifications/message' && this.logLevel && !atLeast((notification.params as { level?: unknown } | undefined)?.level, this.logLevel)) return;
     const related = this.relatedRequestId();
     try {
       await this.mcp.notification(notification as ServerNotification, related === undefined ? undefined : { relatedRequestId: related });
@@ -217,16 +224,30 @@ export class GatewaySession implements SessionSink {
         this.track(extra, () => handleToolCall(this.services, toolSession, request, extra)),
       );
     }
+    const featureSession: FeatureSession = {
+      id: this.id,
+      grantId: this.grant.grantId,
+      organizationId: this.grant.organizationId,
+      serverId: this.grant.serverId,
+      forward: (request, extra) => this.forward(request, extra),
+    };
+    const listed = (feature: 'resources' | 'prompts', empty: Result) => (request: Request, extra: AgentExtra) =>
+      this.track(extra, () => listFeature(this.services, featureSession, feature, request, extra, empty));
     if (capabilities.resources) {
-      mcp.setRequestHandler(ListResourcesRequestSchema, passthrough);
-      mcp.setRequestHandler(ListResourceTemplatesRequestSchema, passthrough);
-      mcp.setRequestHandler(ReadResourceRequestSchema, passthrough);
+      mcp.setRequestHandler(ListResourcesRequestSchema, listed('resources', { resources: [] }));
+      mcp.setRequestHandler(ListResourceTemplatesRequestSchema, listed('resources', { resourceTemplates: [] }));
+      mcp.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
+        this.track(extra, () => handleFeatureRequest(this.services, featureSession, 'resources', request, extra, request.params.uri)),
+      );
       if (capabilities.resources.subscribe) {
-        mcp.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
-          const result = await passthrough(request, extra);
-          this.subscriptions.add(request.params.uri);
-          return result;
-        });
+        mcp.setRequestHandler(SubscribeRequestSchema, (request, extra) =>
+          this.track(extra, async () => {
+            const result = await handleFeatureRequest(this.services, featureSession, 'resources', request, extra, request.params.uri);
+            this.subscriptions.add(request.params.uri);
+            return result;
+          }),
+        );
+        // Ending a subscription is always allowed: it only takes access away.
         mcp.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
           this.subscriptions.delete(request.params.uri);
           return passthrough(request, extra);
@@ -234,11 +255,29 @@ export class GatewaySession implements SessionSink {
       }
     }
     if (capabilities.prompts) {
-      mcp.setRequestHandler(ListPromptsRequestSchema, passthrough);
-      mcp.setRequestHandler(GetPromptRequestSchema, passthrough);
+      mcp.setRequestHandler(ListPromptsRequestSchema, listed('prompts', { prompts: [] }));
+      mcp.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
+        this.track(extra, () => handleFeatureRequest(this.services, featureSession, 'prompts', request, extra, request.params.name)),
+      );
     }
-    if (capabilities.completions) mcp.setRequestHandler(CompleteRequestSchema, passthrough);
-    if (capabilities.logging) mcp.setRequestHandler(SetLevelRequestSchema, passthrough);
+    if (capabilities.completions) {
+      mcp.setRequestHandler(CompleteRequestSchema, (request, extra) => {
+        const ref = request.params.ref;
+        const target = ref.type === 'ref/prompt' ? ref.name : ref.uri;
+        return this.track(extra, () => handleFeatureRequest(this.services, featureSession, completionFeature(request), request, extra, target));
+      });
+    }
+    if (capabilities.logging) {
+      mcp.setRequestHandler(SetLevelRequestSchema, (request, extra) =>
+        this.track(extra, async () => {
+          this.logLevel = request.params.level;
+          // A shared (stdio) upstream serves every session of the server: it is asked for everything
+          // and each session filters to its own level, so one agent's setting never silences another's.
+          if (this.link.shared) return this.forward({ method: 'logging/setLevel', params: { level: 'debug' } }, extra);
+          return this.forward(request, extra);
+        }),
+      );
+    }
     mcp.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
       const client = await this.upstream().catch(() => undefined);
       if (client?.getServerCapabilities()) await client.sendRootsListChanged().catch(() => undefined);
@@ -250,4 +289,12 @@ export class GatewaySession implements SessionSink {
     this.closed = true;
     await Promise.allSettled([this.link.release(), this.mcp.close()]);
   }
+}
+
+const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** Whether a message's level is at or above the wanted one (an unknown level is passed on). */
+function atLeast(level: unknown, wanted: LoggingLevel): boolean {
+  const index = LOG_LEVELS.indexOf(level as LoggingLevel);
+  return index < 0 || index >= LOG_LEVELS.indexOf(wanted);
 }

@@ -76,6 +76,29 @@ export function RuleForms({
             <option value="allow">Allow</option>
           </select>
         </div>
+        {(['resources', 'prompts'] as const).map((feature) => (
+          <div key={feature}>
+            <label htmlFor={`policy-${feature}`} className="label">
+              {feature === 'resources' ? 'Resources (read, subscribe)' : 'Prompts'}
+            </label>
+            <select
+              id={`policy-${feature}`}
+              className="input"
+              value={doc[feature]?.action ?? ''}
+              onChange={(e) => {
+                const next = clone(doc);
+                const action = e.target.value;
+                if (action === 'allow' || action === 'deny') next[feature] = { ...next[feature], action };
+                else delete next[feature];
+                onChange(next);
+              }}
+            >
+              <option value="">Same as default</option>
+              <option value="allow">Allow</option>
+              <option value="deny">Deny</option>
+            </select>
+          </div>
+        ))}
         <div>
           <label htmlFor="policy-new-rule" className="label">
             Tool or risk class

@@ -1,0 +1,147 @@
+// Resources, prompts and completions: what a server offers besides tools. The policy allows or
+// denies each feature as a whole (`resources`, `prompts`; absent: the policy default, so a
+// default-deny policy exposes no files or prompts by accident). Listing a denied feature answers an
+// empty list; reading, getting, completing or subscribing is refused with the reason. Every read,
+// get, completion and subscription is audited like a tool call: the record is durably stored
+// before the request reaches the upstream, and a store outage refuses the request.
+import { ErrorCode, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { evaluateFeature } from '@portcullis/policy/evaluate';
+import type { Decision, Feature } from '@portcullis/policy/types';
+import type { AuditRecord } from '../audit/audit-writer.ts';
+import type { GatewayServices } from '../services.ts';
+import { JsonRpcError, UpstreamFailure, type AgentExtra } from '../sessions/forward-request.ts';
+import type { ServerState } from '../state/server-state.ts';
+import { redactArguments } from './handle-tool-call.ts';
+
+export interface FeatureSession {
+  id: string;
+  grantId: string;
+  organizationId: string;
+  serverId: string;
+  /** Sends the request upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
+  forward(request: Request, extra: AgentExtra): Promise<Result>;
+}
+
+const STORE_DOWN = 'The gateway cannot reach its policy store, so the request was not sent; retry shortly';
+const AUDIT_DOWN = 'The gateway cannot write its audit log, so the request was not sent; retry shortly';
+/** Resource URIs and prompt names are the upstream's strings: bounded before they are stored. */
+const MAX_TARGET_LENGTH = 500;
+
+/** The feature a completion/complete request belongs to, from its reference. */
+export function completionFeature(request: Request): Feature {
+  const ref = (request.params as { ref?: { type?: unknown } } | undefined)?.ref;
+  return ref?.type === 'ref/prompt' ? 'prompts' : 'resources';
+}
+
+interface Decided {
+  decision: Decision;
+  state: ServerState;
+}
+
+async function decide(services: GatewayServices, session: FeatureSession, feature: Feature): Promise<Decided | { storeDown: true }> {
+  let state: ServerState | undefined;
+  try {
+    state = await services.servers.get(session.serverId);
+  } catch (error) {
+    services.log.error({ err: error, serverId: session.serverId }, 'policy store unavailable');
+    return { storeDown: true };
+  }
+  if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
+  const policy = state.policy;
+  const decision: Decision = !policy
+    ? { effect: 'deny', rule: '(no policy)', reason: 'No policy is active for this server', counters: [] }
+    : !policy.ok
+      ? { effect: 'deny', rule: '(invalid policy)', reason: `The active policy (version ${policy.version}) is invalid: ${policy.error}`, counters: [] }
+      : evaluateFeature(policy.compiled, feature);
+  return { decision, state };
+}
+
+/** resources/list, resources/templates/list, prompts/list: the upstream's list, or an empty one when the feature is denied. */
+export async function listFeature(
+  services: GatewayServices,
+  session: FeatureSession,
+  feature: Feature,
+  request: Request,
+  extra: AgentExtra,
+  empty: Result,
+): Promise<Result> {
+  const decided = await decide(services, session, feature);
+  if ('storeDown' in decided) throw new JsonRpcError(ErrorCode.InternalError, STORE_DOWN);
+  if (decided.decision.effect !== 'allow') return empty;
+  return session.forward(request, extra);
+}
+
+/**
+ * resources/read, resources/subscribe, prompts/get, completion/complete: decided, audited, then
+ * forwarded. `target` names what is asked for (the resource URI, the prompt name).
+ */
+export async function handleFeatureRequest(
+  services: GatewayServices,
+  session: FeatureSession,
+  feature: Feature,
+  request: Request,
+  extra: AgentExtra,
+  target: string,
+): Promise<Result> {
+  const { audit, metrics } = services;
+  const startedAt = new Date();
+  const started = performance.now();
+  const { _meta: _ignored, ...params } = (request.params ?? {}) as Record<string, unknown>;
+  const base = (decision: AuditRecord['decision'], state: ServerState | undefined, rule: string | null, reason: string | null): AuditRecord => {
+    const full = state?.server.auditArguments === 'full' || (state?.policy?.ok === true && state.policy.compiled.auditArguments === 'full');
+    return {
+      organizationId: session.organizationId,
+      grantId: session.grantId,
+      serverId: session.serverId,
+      toolName: target.slice(0, MAX_TARGET_LENGTH),
+      method: request.method,
+      decision,
+      ruleId: rule,
+      policyVersion: state?.policy?.version ?? null,
+      reason,
+      arguments: full ? params : redactArguments(services.auditSalt, params),
+      argumentsRedacted: !full,
+      approvalId: null,
+      sessionId: session.id,
+      requestId: String(extra.requestId),
+      upstreamOutcome: 'not_sent',
+      createdAt: startedAt,
+    };
+  };
+
+  const decided = await decide(services, session, feature);
+  if ('storeDown' in decided) {
+    void audit.insertOrDefer({ ...base('error', undefined, null, STORE_DOWN), latencyMs: performance.now() - started });
+    metrics.recordFeatureRequest(request.method, 'error');
+    throw new JsonRpcError(ErrorCode.InternalError, STORE_DOWN);
+  }
+  const { decision, state } = decided;
+  if (decision.effect !== 'allow') {
+    await audit.insertOrDefer({ ...base('deny', state, decision.rule, decision.reason ?? null), latencyMs: performance.now() - started });
+    metrics.recordFeatureRequest(request.method, 'deny');
+    throw new JsonRpcError(ErrorCode.InvalidRequest, `Denied by policy (${decision.rule}): ${decision.reason ?? `${feature} are denied by policy`}`, {
+      'portcullis/decision': { effect: 'deny', rule: decision.rule, reason: decision.reason ?? null, policyVersion: state.policy?.version ?? null },
+    });
+  }
+
+  let auditId: string;
+  try {
+    auditId = await audit.insert({ ...base('allow', state, decision.rule, null), upstreamOutcome: 'pending' });
+  } catch (error) {
+    services.log.error({ err: error }, 'audit insert failed; request not forwarded');
+    void audit.insertOrDefer({ ...base('error', state, decision.rule, AUDIT_DOWN), latencyMs: performance.now() - started });
+    metrics.recordFeatureRequest(request.method, 'error');
+    throw new JsonRpcError(ErrorCode.InternalError, AUDIT_DOWN);
+  }
+  metrics.recordFeatureRequest(request.method, 'allow');
+  try {
+    const result = await session.forward(request, extra);
+    audit.complete({ id: auditId, outcome: 'ok', error: null, latencyMs: performance.now() - started });
+    return result;
+  } catch (error) {
+    const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('error', ErrorCode.InternalError, String(error));
+    audit.complete({ id: auditId, outcome: failure.kind === 'timeout' ? 'timeout' : 'error', error: failure.message.slice(0, 500), latencyMs: performance.now() - started });
+    if (failure.kind !== 'invalid') metrics.recordUpstreamError(failure.kind);
+    throw failure;
+  }
+}
