@@ -5,7 +5,7 @@ import { prettyJson } from '../diff/line-diff';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { notFoundOnMissing } from '../../server/not-found';
-import { auditChart, auditFilterOptions, DECISIONS, getAuditEvent, listAuditEvents, parseAuditFilter, type AuditFilter } from './audit';
+import { auditChart, auditFilterOptions, DECISIONS, describeOutcome, describeTarget, getAuditEvent, listAuditEvents, parseAuditFilter, type AuditFilter } from './audit';
 import { AuditChart } from './components/audit-chart';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -133,7 +133,7 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
                       <Time value={row.createdAt} />
                     </td>
                     <td className="text-xs">{row.grantName ?? '—'}</td>
-                    <td className="font-mono text-xs">{row.toolName ?? row.method}</td>
+                    <td className="font-mono text-xs break-all">{describeTarget(row)}</td>
                     <td>
                       <Badge tone={DECISION_TONE[row.decision] ?? 'slate'}>{DECISION_LABEL[row.decision] ?? row.decision}</Badge>
                     </td>
@@ -180,7 +180,7 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
                 <Time value={event.createdAt} />
               </dd>
               <dt className="text-slate-500">Tool</dt>
-              <dd className="font-mono break-all">{event.toolName ?? event.method}</dd>
+              <dd className="font-mono break-all">{describeTarget(event)}</dd>
               <dt className="text-slate-500">Decision</dt>
               <dd>
                 <Badge tone={DECISION_TONE[event.decision] ?? 'slate'}>{DECISION_LABEL[event.decision] ?? event.decision}</Badge>
@@ -197,7 +197,7 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
               <dd>{event.server?.name ?? '—'}</dd>
               <dt className="text-slate-500">Upstream</dt>
               <dd>
-                {event.upstreamOutcome}
+                {describeOutcome(event)}
                 {event.upstreamError ? `: ${event.upstreamError}` : ''}
               </dd>
               <dt className="text-slate-500">Latency</dt>

@@ -160,3 +160,24 @@ export async function auditFilterOptions(db: Db, ctx: OrgContext) {
   ]);
   return { servers, grants };
 }
+
+/** How long a forwarded call may stay `pending` before the dashboard stops expecting its outcome. */
+export const PENDING_HORIZON_MS = 15 * 60_000;
+
+/**
+ * The upstream outcome as a person should read it. A row stays `pending` only while the call runs,
+ * or for good when the gateway process stopped (crash, kill) before recording the answer: then the
+ * call was sent and may have run, and nobody knows its result.
+ */
+export function describeOutcome(event: { upstreamOutcome: string; createdAt: Date }, now = Date.now()): string {
+  if (event.upstreamOutcome !== 'pending') return event.upstreamOutcome;
+  return now - event.createdAt.getTime() > PENDING_HORIZON_MS
+    ? 'unknown (sent upstream; the gateway stopped before recording the answer, so the call may have run)'
+    : 'pending (sent upstream, no answer yet)';
+}
+
+/** What the event is about: the tool, or the method and its target for resources, prompts and completions. */
+export function describeTarget(event: { method: string; toolName: string | null }): string {
+  if (event.method === 'tools/call') return event.toolName ?? event.method;
+  return event.toolName ? `${event.method} ${event.toolName}` : event.method;
+}
