@@ -150,6 +150,7 @@ function compileCounters(pointer: string, rule: ToolRule): CounterRequest[] {
       windowMs: windowToMs(limit.window),
       max: limit.max,
       rule: limitPointer,
+      named: limit.counter !== undefined,
     }),
   );
 }

@@ -108,6 +108,11 @@ export interface CounterRequest {
   max: number;
   /** JSON pointer of the limit that asked for it, e.g. `/tools/send_tweet/limits/0` or `/tools/send_tweet/rate_limit`. */
   rule: string;
+  /**
+   * True when the limit has a `counter` name, which other limits (and other servers' policies, for
+   * org and upstream scope) may share on purpose. An unnamed limit counts for its own policy only.
+   */
+  named: boolean;
 }
 
 export type DecisionEffect = 'allow' | 'deny' | 'hide' | 'require_approval' | 'rate_limited';

@@ -88,6 +88,7 @@ describe('limits (property)', () => {
               windowMs: windowToMs(l.window),
               max: l.max,
               rule: pointer,
+              named: l.counter !== undefined,
             })),
           );
         },

@@ -34,7 +34,7 @@ describe('evaluatePolicy', () => {
     expect(evaluatePolicy(policy, { tool: 'leave_community', args: {}, risk: { category: 'write' } })).toEqual({
       effect: 'allow',
       rule: '/tools/leave_community',
-      counters: [{ name: 'leave_community_rate', scope: 'grant', windowMs: 60_000, max: 30, rule: '/tools/leave_community/limits/0' }],
+      counters: [{ name: 'leave_community_rate', scope: 'grant', windowMs: 60_000, max: 30, rule: '/tools/leave_community/limits/0', named: true }],
     });
   });
 
@@ -48,7 +48,7 @@ describe('evaluatePolicy', () => {
     expect(evaluatePolicy(policy, { tool: 'send_tweet', args: { text: 'hello' } })).toEqual({
       effect: 'allow',
       rule: '/tools/send_tweet',
-      counters: [{ name: 'tools/send_tweet/rate_limit', scope: 'upstream', windowMs: 3_600_000, max: 5, rule: '/tools/send_tweet/rate_limit' }],
+      counters: [{ name: 'tools/send_tweet/rate_limit', scope: 'upstream', windowMs: 3_600_000, max: 5, rule: '/tools/send_tweet/rate_limit', named: false }],
     });
   });
 
@@ -188,9 +188,20 @@ describe('counterKey', () => {
     expect(counterKey({ name: 'tools/x/limits/0', scope: 'grant', windowMs: 60_000 }, ids)).toBe('grant:g1:tools%2Fx%2Flimits%2F0:60000');
     expect(counterKey({ name: 'n', scope: 'session', windowMs: 1000 }, ids)).toBe('session:s%3A1:n:1000');
     expect(counterKey({ name: 'n', scope: 'upstream', windowMs: 1000 }, ids)).toBe('upstream:u:n:1000');
+    expect(counterKey({ name: 'n', scope: 'upstream', windowMs: 1000, named: true }, ids)).toBe('upstream:u:n:1000');
   });
   it('throws when the scope id is missing', () => {
     expect(() => counterKey({ name: 'n', scope: 'org', windowMs: 1 }, { grantId: 'g' })).toThrow('needs scopeIds.orgId');
+    expect(() => counterKey({ name: 'n', scope: 'org', windowMs: 1, named: false }, { orgId: 'o' })).toThrow('needs scopeIds.serverId');
+  });
+  it('keeps unnamed org and upstream limits of two servers apart, and shares named ones', () => {
+    const policy = { version: '1' as const, default: 'deny' as const, tools: { send_dm: { limits: [{ window: 60, max: 5, scope: 'org' as const }, { counter: 'dms', window: 60, max: 9, scope: 'upstream' as const }] } } };
+    const [unnamed, named] = evaluatePolicy(policy, { tool: 'send_dm', args: {} }).counters;
+    const serverA = { orgId: 'o', upstreamId: 'acct', serverId: 'A' };
+    const serverB = { ...serverA, serverId: 'B' };
+    expect(counterKey(unnamed!, serverA)).toBe('org:o:~A~tools%2Fsend_dm%2Flimits%2F0:60000');
+    expect(counterKey(unnamed!, serverA)).not.toBe(counterKey(unnamed!, serverB));
+    expect(counterKey(named!, serverA)).toBe(counterKey(named!, serverB));
   });
 });
 
