@@ -20,7 +20,7 @@ describe('upstream faults', () => {
 
   beforeAll(async () => {
     seeded = await seed({ transport: 'stdio', command: 'node', args: [faultyServer] }, ALLOW_ALL);
-    gateway = await startGateway({ upstreamTimeoutMs: 1_500 });
+    gateway = await startGateway({ upstreamTimeoutMs: 1_500, maxUpstreamMessageBytes: 1024 * 1024 });
     agent = await connectAgent(gateway, seeded);
   });
 
@@ -54,6 +54,14 @@ describe('upstream faults', () => {
   it('rejects a garbage answer with a clear error', async () => {
     await expect(agent.callTool({ name: 'garbage', arguments: {} })).rejects.toThrow(/invalid tools\/call result/i);
     expect(await outcomeOf('garbage')).toMatchObject({ upstreamOutcome: 'error' });
+  });
+
+  it('cuts off an answer over the message limit at once, audited, and restarts the server for the next call', async () => {
+    const started = Date.now();
+    await expect(agent.callTool({ name: 'huge', arguments: {} })).rejects.toThrow(/Upstream answer is larger than 1048576 bytes \(GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES\)/);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await outcomeOf('huge')).toMatchObject({ decision: 'allow', upstreamOutcome: 'error', upstreamError: expect.stringContaining('larger than') });
+    expect(textOf((await agent.callTool({ name: 'ok', arguments: {} })) as CallToolResult)).toMatch(/^ok from \d+$/);
   });
 
   it('stays healthy', async () => {
@@ -90,7 +98,7 @@ describe('upstream faults', () => {
         body: JSON.stringify(INIT),
       });
       expect(stdio.status).toBe(502);
-      expect((await stdio.json() as any).error.message).toMatch(/stdio upstreams are disabled/);
+      expect((await stdio.json() as any).error.message).toMatch(/stdio servers are disabled here; set GATEWAY_STDIO_COMMANDS/);
     } finally {
       await strict.close();
     }

@@ -6,7 +6,9 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, Implementation, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { createNodeFetch } from './node-fetch.ts';
+import { createNodeFetch, DEFAULT_MAX_MESSAGE_BYTES } from './node-fetch.ts';
+import { stdioCommandAllowed, stdioRefusal } from './stdio-commands.ts';
+import { limitStdioMessageSize } from './stdio-limit.ts';
 import { NodeStreamableHttpClientTransport } from './streamable-http-client.ts';
 
 export type UpstreamTransport = 'streamable_http' | 'sse' | 'stdio';
@@ -24,10 +26,12 @@ export interface UpstreamSpec {
 export interface ConnectUpstreamOptions {
   /** Allow URLs that resolve to private, loopback or link-local addresses. */
   allowPrivateNetworks: boolean;
-  /** Commands stdio upstreams may run, compared exactly; `['*']` allows any; empty disables stdio. */
+  /** Command lines stdio upstreams may run (see stdio-commands.ts); `['*']` allows any; empty disables stdio. */
   stdioCommands: readonly string[];
   /** Bound on connecting and initializing. */
   timeoutMs: number;
+  /** Largest single message accepted from the server (HTTP answer, SSE event, stdio line). Default 16 MiB. */
+  maxMessageBytes?: number;
   clientInfo?: Implementation;
   clientCapabilities?: ClientCapabilities;
   /** Called before connecting, to register handlers for requests and notifications from the server. */
@@ -46,6 +50,7 @@ export class UpstreamRefusedError extends Error {
 const DEFAULT_CLIENT_INFO: Implementation = { name: 'portcullis-gateway', version: '0.1.0' };
 
 export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpstreamOptions): Transport {
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   switch (spec.transport) {
     case 'streamable_http':
     case 'sse': {
@@ -59,21 +64,17 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UpstreamRefusedError(`Upstream URL must be http or https, not ${url.protocol}`);
       if (spec.transport === 'streamable_http') {
         // node:http directly rather than the SDK's fetch-and-web-streams transport (the hot path of every proxied call).
-        return new NodeStreamableHttpClientTransport(url, { headers: { ...spec.headers }, allowPrivateNetworks: options.allowPrivateNetworks });
+        return new NodeStreamableHttpClientTransport(url, { headers: { ...spec.headers }, allowPrivateNetworks: options.allowPrivateNetworks, maxMessageBytes });
       }
-      const fetch = createNodeFetch({ allowPrivateNetworks: options.allowPrivateNetworks });
+      const fetch = createNodeFetch({ allowPrivateNetworks: options.allowPrivateNetworks, maxMessageBytes });
       return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch });
     }
     case 'stdio': {
       const command = spec.command?.trim();
       if (!command) throw new UpstreamRefusedError('A stdio upstream needs a command');
-      const allowed = options.stdioCommands.includes('*') || options.stdioCommands.includes(command);
-      if (!allowed) {
-        throw new UpstreamRefusedError(
-          options.stdioCommands.length === 0
-            ? 'stdio upstreams are disabled on this gateway; set GATEWAY_STDIO_COMMANDS to allow commands'
-            : `Command ${JSON.stringify(command)} is not in GATEWAY_STDIO_COMMANDS (${options.stdioCommands.join(', ')})`,
-        );
+      const args = [...(spec.args ?? [])];
+      if (!stdioCommandAllowed(options.stdioCommands, command, args)) {
+        throw new UpstreamRefusedError(stdioRefusal(options.stdioCommands, command, args, 'GATEWAY_STDIO_COMMANDS'));
       }
       const forbidden = Object.keys(spec.env ?? {}).filter(isForbiddenStdioEnv);
       if (forbidden.length) {
@@ -83,12 +84,14 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
       }
       // Only a minimal inherited environment (PATH, HOME, …) plus the server's own variables: the
       // gateway's secrets (database URL, encryption key) must never reach a child process.
-      return new StdioClientTransport({
+      const transport = new StdioClientTransport({
         command,
-        args: [...(spec.args ?? [])],
+        args,
         env: { ...getDefaultEnvironment(), ...spec.env },
         stderr: options.onStderr ? 'pipe' : 'ignore',
       });
+      limitStdioMessageSize(transport, maxMessageBytes);
+      return transport;
     }
   }
 }

@@ -10,6 +10,36 @@ import { assertPublicUrl, guardedLookup } from './address-guard.ts';
 
 export interface NodeFetchOptions {
   allowPrivateNetworks: boolean;
+  /**
+   * Largest message a response may carry: a whole body, or one event of an event stream (bytes
+   * between blank lines). A response that exceeds it is cut off with an error.
+   */
+  maxMessageBytes?: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export class UpstreamMessageTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`Upstream answer is larger than ${limit} bytes (GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES); it was cut off`);
+    this.name = 'UpstreamMessageTooLargeError';
+  }
+}
+
+const EVENT_SEPARATORS = [Buffer.from('\n\n'), Buffer.from('\r\r'), Buffer.from('\r\n\r\n')];
+
+/** Destroys `res` once more than `limit` bytes arrive without an event boundary (a blank line). */
+export function limitMessageSize(res: http.IncomingMessage, limit: number): void {
+  let pending = 0;
+  res.on('data', (chunk: Buffer) => {
+    let boundary = -1;
+    for (const separator of EVENT_SEPARATORS) {
+      const at = chunk.lastIndexOf(separator);
+      if (at >= 0) boundary = Math.max(boundary, at + separator.length);
+    }
+    pending = boundary >= 0 ? chunk.length - boundary : pending + chunk.length;
+    if (pending > limit) res.destroy(new UpstreamMessageTooLargeError(limit));
+  });
 }
 
 export function createNodeFetch(options: NodeFetchOptions): FetchLike {
@@ -49,6 +79,7 @@ export function createNodeFetch(options: NodeFetchOptions): FetchLike {
           }
           const nullBody = status === 204 || status === 304 || init.method === 'HEAD';
           if (nullBody) res.resume();
+          else limitMessageSize(res, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
           const stream = nullBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
           resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
         },

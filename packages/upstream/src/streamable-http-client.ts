@@ -17,11 +17,14 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { assertPublicUrl, guardedLookup } from './address-guard.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, UpstreamMessageTooLargeError } from './node-fetch.ts';
 
 export interface NodeStreamableHttpOptions {
   /** Sent with every request (the server's secret headers). */
   headers?: Record<string, string>;
   allowPrivateNetworks: boolean;
+  /** Largest JSON answer or single SSE event accepted; beyond it the answer is cut off and its requests fail. Default 16 MiB. */
+  maxMessageBytes?: number;
 }
 
 interface StreamOptions {
@@ -45,6 +48,26 @@ function isRequestMessage(message: JSONRPCMessage): message is JSONRPCMessage & 
 
 function isResponseMessage(message: JSONRPCMessage): boolean {
   return 'id' in message && ('result' in message || 'error' in message) && !('method' in message);
+}
+
+/** Reads a whole body as text, failing (and dropping the connection) beyond `max` bytes. */
+function readBoundedText(res: http.IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        const error = new UpstreamMessageTooLargeError(max);
+        res.destroy(error);
+        reject(error);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+  });
 }
 
 /** Reads a whole body as text; `limit` bounds what is kept (the rest is drained). */
@@ -83,6 +106,7 @@ export class NodeStreamableHttpClientTransport implements Transport {
   /** Messages waiting to be handed to the Protocol, one per event-loop turn (see deliver). */
   private readonly inbox: JSONRPCMessage[] = [];
   private delivering = false;
+  private readonly maxMessageBytes: number;
 
   constructor(
     private readonly url: URL,
@@ -93,6 +117,7 @@ export class NodeStreamableHttpClientTransport implements Transport {
     this.headers = {};
     for (const [key, value] of Object.entries(options.headers ?? {})) this.headers[key.toLowerCase()] = value;
     this.base = this.requestOptions(url);
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   get sessionId(): string | undefined {
@@ -141,11 +166,12 @@ export class NodeStreamableHttpClientTransport implements Transport {
       }
       const type = mediaType(res.headers['content-type']);
       if (type === 'text/event-stream') {
-        this.readSse(res, { ...(options?.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) }, false);
+        const requestIds = messages.filter(isRequestMessage).map((m) => m.id);
+        this.readSse(res, { ...(options?.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) }, false, requestIds);
         return;
       }
       if (type === 'application/json') {
-        const data: unknown = JSON.parse(await readText(res));
+        const data: unknown = JSON.parse(await readBoundedText(res, this.maxMessageBytes));
         const parsed = Array.isArray(data) ? data.map((m) => JSONRPCMessageSchema.parse(m)) : [JSONRPCMessageSchema.parse(data)];
         for (const m of parsed) this.deliver(m);
         return;
@@ -295,8 +321,13 @@ export class NodeStreamableHttpClientTransport implements Transport {
     this.timers.add(timer);
   }
 
-  /** Parses an SSE body (text/event-stream, any line ending) and delivers each `message` event. */
-  private readSse(res: http.IncomingMessage, options: StreamOptions, reconnectable: boolean): void {
+  /**
+   * Parses an SSE body (text/event-stream, any line ending) and delivers each `message` event.
+   * An event larger than the message limit ends the stream: the requests it answers (`requestIds`,
+   * for a POST's stream) fail at once with an error naming the limit, instead of waiting for a
+   * timeout while the gateway buffers the rest.
+   */
+  private readSse(res: http.IncomingMessage, options: StreamOptions, reconnectable: boolean, requestIds: RequestId[] = []): void {
     let buffer = '';
     let data = '';
     let hasData = false;
@@ -360,7 +391,19 @@ export class NodeStreamableHttpClientTransport implements Transport {
 
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
+      if (finished) return;
       buffer = buffer === '' ? chunk : buffer + chunk;
+      // Characters of the event being read (UTF-8 text: never more than its bytes).
+      if (buffer.length + data.length > this.maxMessageBytes) {
+        const error = new UpstreamMessageTooLargeError(this.maxMessageBytes);
+        finished = true;
+        res.destroy();
+        this.onerror?.(error);
+        if (!receivedResponse) {
+          for (const requestId of requestIds) this.deliver({ jsonrpc: '2.0', id: requestId, error: { code: -32603, message: error.message } });
+        }
+        return;
+      }
       let start = 0;
       for (;;) {
         const nl = buffer.indexOf('\n', start);

@@ -6,9 +6,17 @@ describe('isPrivateAddress', () => {
   it.each([
     '127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
     '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '64:ff9b::10.0.0.1', 'not-an-ip',
+    // NAT64 in hex, local-use NAT64, IPv4-compatible, 6to4 and Teredo forms of private IPv4 addresses
+    '64:ff9b::7f00:1', '64:ff9b::a00:1', '64:FF9B::A9FE:A9FE', '64:ff9b:1::808:808', '::7f00:1', '::10.0.0.1',
+    '2002:7f00:1::', '2002:a9fe:a9fe::1', '2001:0:4136:e378:8000:63bf:f5ff:fffe', '2001:0:a00:1::1',
+    // site-local, documentation, discard, multicast, CGNAT, benchmarking, documentation IPv4
+    'fec0::1', '2001:db8::1', '100::1', 'ff02::1', '100.100.1.1', '198.19.0.1', '203.0.113.5', '255.255.255.255', '240.0.0.1',
   ])('refuses %s', (address) => expect(isPrivateAddress(address)).toBe(true));
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows %s', (address) =>
+  it.each([
+    '8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8',
+    '64:ff9b::808:808', '64:ff9b::8.8.8.8', '2002:808:808::1', '2001:0:808:808:0:0:f7f7:f7f7', '2a00:1450:4001:80b::200e',
+  ])('allows %s', (address) =>
     expect(isPrivateAddress(address)).toBe(false),
   );
 });
@@ -24,8 +32,8 @@ describe('assertPublicUrl', () => {
 describe('createUpstreamTransport', () => {
   const options = { allowPrivateNetworks: false, stdioCommands: ['node'], timeoutMs: 1000 };
   it('allows only listed stdio commands, compared exactly', () => {
-    expect(() => createUpstreamTransport({ transport: 'stdio', command: 'bash', args: [] }, options)).toThrow(/not in GATEWAY_STDIO_COMMANDS/);
-    expect(() => createUpstreamTransport({ transport: 'stdio', command: '/tmp/node', args: [] }, options)).toThrow(/not in GATEWAY_STDIO_COMMANDS/);
+    expect(() => createUpstreamTransport({ transport: 'stdio', command: 'bash', args: [] }, options)).toThrow(/is not allowed by GATEWAY_STDIO_COMMANDS/);
+    expect(() => createUpstreamTransport({ transport: 'stdio', command: '/tmp/node', args: [] }, options)).toThrow(/is not allowed by GATEWAY_STDIO_COMMANDS/);
     expect(() => createUpstreamTransport({ transport: 'stdio', command: 'node', args: [] }, { ...options, stdioCommands: [] })).toThrow(/disabled/);
     expect(createUpstreamTransport({ transport: 'stdio', command: 'anything', args: [] }, { ...options, stdioCommands: ['*'] })).toBeDefined();
   });

@@ -93,6 +93,7 @@ export class UpstreamPool {
       allowPrivateNetworks: this.config.allowPrivateUpstreams,
       stdioCommands: this.config.stdioCommands,
       timeoutMs: this.config.upstreamTimeoutMs,
+      maxMessageBytes: this.config.maxUpstreamMessageBytes,
       clientCapabilities: capabilities,
       setup: (c) => this.routeServerTraffic(c, serverId, capabilities, () => [sink]),
     });
@@ -127,6 +128,7 @@ export class UpstreamPool {
         allowPrivateNetworks: this.config.allowPrivateUpstreams,
         stdioCommands: this.config.stdioCommands,
         timeoutMs: this.config.upstreamTimeoutMs,
+        maxMessageBytes: this.config.maxUpstreamMessageBytes,
         clientCapabilities: SHARED_CLIENT_CAPABILITIES,
         setup: (c) => this.routeServerTraffic(c, serverId, SHARED_CLIENT_CAPABILITIES, () => [...created.sinks]),
         onStderr: (line) => this.log.debug({ serverId, stderr: line.slice(0, 500) }, 'stdio upstream stderr'),

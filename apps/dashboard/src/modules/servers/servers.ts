@@ -89,6 +89,7 @@ export async function createServer(db: Db, ctx: OrgContext, raw: ServerInput): P
     transport: input.transport,
     url: input.transport === 'stdio' ? null : (input.url ?? null),
     command: input.transport === 'stdio' ? (input.command ?? null) : null,
+    args: input.transport === 'stdio' ? input.args : [],
   };
   checkUpstreamAllowed(spec);
   const headers = input.transport === 'stdio' ? [] : input.headers;

@@ -1,6 +1,7 @@
 // The dashboard's door to upstream MCP servers: the same client (@portcullis/upstream) and the
 // same refusals (private addresses, stdio command list) as the gateway.
 import { connectUpstream, listAllTools, type UpstreamSpec } from '@portcullis/upstream/connect-upstream';
+import { stdioCommandAllowed, stdioRefusal } from '@portcullis/upstream/stdio-commands';
 import type { Transport } from '@portcullis/db/types';
 import { env } from '../../env';
 import { ValidationError } from '../../server/errors';
@@ -10,17 +11,14 @@ export type { UpstreamSpec };
 const TIMEOUT_MS = 30_000;
 
 /** Checks at registration what connecting would refuse, so the form can point at the field. */
-export function checkUpstreamAllowed(spec: { transport: Transport; url: string | null; command: string | null }): void {
+export function checkUpstreamAllowed(spec: { transport: Transport; url: string | null; command: string | null; args?: readonly string[] }): void {
   const e = env();
   if (spec.transport === 'stdio') {
-    if (!spec.command) throw new ValidationError('Enter the command to run.', 'command');
-    if (!e.stdioCommands.includes('*') && !e.stdioCommands.includes(spec.command)) {
-      throw new ValidationError(
-        e.stdioCommands.length
-          ? `Command "${spec.command}" is not allowed here; allowed: ${e.stdioCommands.join(', ')} (STDIO_COMMANDS).`
-          : 'Stdio servers are disabled here; set STDIO_COMMANDS to the commands you allow.',
-        'command',
-      );
+    const command = spec.command?.trim();
+    if (!command) throw new ValidationError('Enter the command to run.', 'command');
+    const args = spec.args ?? [];
+    if (!stdioCommandAllowed(e.stdioCommands, command, args)) {
+      throw new ValidationError(`${stdioRefusal(e.stdioCommands, command, args, 'STDIO_COMMANDS')}.`, 'command');
     }
     return;
   }
