@@ -42,7 +42,7 @@ const CASES: Array<[string, () => Promise<unknown>]> = [
   ['testConnection', () => testConnection(db, a, b.server!)],
   ['syncServer', () => syncServer(db, a, b.server!)],
   ['listTools', () => listTools(db, a, b.server!)],
-  ['approveToolChange', () => approveToolChange(db, a, b.tool!)],
+  ['approveToolChange', () => approveToolChange(db, a, b.tool!, '0'.repeat(64))],
   ['keepToolBlocked', () => keepToolBlocked(db, a, b.tool!)],
   ['overrideToolRisk', () => overrideToolRisk(db, a, b.tool!, null)],
   ['getActivePolicy', () => getActivePolicy(db, a, b.server!)],

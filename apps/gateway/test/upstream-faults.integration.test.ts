@@ -144,10 +144,32 @@ describe('pinning', () => {
     expect(textOf(denied)).toMatch(/^Denied by policy \(\(pinning\)\): Tool lookup: definition changed since it was approved/);
     expect(upstream.calls).toEqual(['gate']);
 
-    await approveToolDefinition(testDb(), { organizationId: seeded.organizationId, serverId: seeded.serverId, toolId: tool.id });
+    await approveToolDefinition(testDb(), { organizationId: seeded.organizationId, serverId: seeded.serverId, toolId: tool.id, definitionHash: tool.definitionHash });
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await agent.listTools()).tools.map((t) => t.name).sort()).toEqual(['lookup', 'stable']);
     expect(((await agent.callTool({ name: 'lookup', arguments: { word: 'again' } })) as CallToolResult).isError).toBeFalsy();
     expect(upstream.calls).toEqual(['gate', 'again']);
+  });
+
+  it('holds a tool the server adds after the catalog was reviewed, until it is approved', async () => {
+    const { testDb } = await import('./harness.ts');
+    const { approveToolDefinition } = await import('@portcullis/catalog/sync-server-tools');
+    upstream.addTool('wipe_everything', 'Deletes all data.');
+    const tool = await waitFor(async () => {
+      const row = await testDb().tool.findFirst({ where: { serverId: seeded.serverId, name: 'wipe_everything' } });
+      return row ?? undefined;
+    });
+    expect(tool).toMatchObject({ pinState: 'pending', approvedHash: '' });
+    expect((await agent.listTools()).tools.map((t) => t.name).sort()).toEqual(['lookup', 'stable']);
+    const denied = (await agent.callTool({ name: 'wipe_everything', arguments: {} })) as CallToolResult;
+    expect(textOf(denied)).toBe(
+      "Denied by policy ((pinning)): Tool wipe_everything is new since this server's catalog was reviewed; an editor must approve it in the dashboard",
+    );
+    expect(upstream.calls).not.toContain('wipe_everything');
+
+    await approveToolDefinition(testDb(), { organizationId: seeded.organizationId, serverId: seeded.serverId, toolId: tool.id, definitionHash: tool.definitionHash });
+    await waitFor(async () => ((await agent.listTools()).tools.some((t) => t.name === 'wipe_everything') ? true : undefined), 3_000, 100);
+    expect(((await agent.callTool({ name: 'wipe_everything', arguments: {} })) as CallToolResult).isError).toBeFalsy();
+    expect(upstream.calls).toContain('wipe_everything');
   });
 });

@@ -1,10 +1,13 @@
 // Syncing a server's tool list into the catalog: classification, definition hashes and pinning.
 // Used by the gateway (first connect, upstream list_changed) and the dashboard ("Sync tools").
 //
-// Pinning: the first time a tool is seen its definition is trusted (pinState approved, approvedHash
-// = definitionHash), because the person who registered the server chose it and reviews the
-// catalog then. Any later change to name, description, inputSchema or annotations moves the tool to
-// `changed` (hidden and denied by the gateway) until someone re-approves the new definition.
+// Pinning: the tools of a server's first successful sync are trusted as they are (pinState
+// approved, approvedHash = definitionHash), because the person who registered the server chose it
+// and reviews the catalog then. A tool that appears in a later sync is `pending` (hidden and denied
+// by the gateway) until someone approves it: a trusted server must not be able to add a new tool,
+// say `delete_account`, behind the reviewer's back. Any later change to name, description,
+// inputSchema or annotations moves an approved tool to `changed` (hidden and denied) until someone
+// re-approves the new definition. Approval is bound to the definition hash the reviewer saw.
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { hashCanonical } from '@portcullis/crypto/canonical-json';
 import type { Db } from '@portcullis/db/client';
@@ -63,6 +66,8 @@ export async function syncServerTools(
   for (const tool of tools) if (!seen.has(tool.name)) seen.set(tool.name, tool);
 
   await db.$transaction(async (tx) => {
+    const server = await tx.mcpServer.findFirstOrThrow({ where: { id: target.serverId, organizationId: target.organizationId }, select: { lastSyncAt: true } });
+    const firstSync = server.lastSyncAt === null;
     const existing = await tx.tool.findMany({ where: { serverId: target.serverId, organizationId: target.organizationId } });
     const byName = new Map(existing.map((row) => [row.name, row]));
 
@@ -94,16 +99,17 @@ export async function syncServerTools(
             organizationId: target.organizationId,
             serverId: target.serverId,
             name: tool.name,
-            approvedHash: hash,
-            approvedDefinition: definitionOf(tool),
-            pinState: 'approved',
+            // Nothing is approved for a pending tool: no definition hashes to ''.
+            ...(firstSync ? { approvedHash: hash, approvedDefinition: definitionOf(tool), pinState: 'approved' } : { approvedHash: '', pinState: 'pending' }),
           },
         });
         result.added.push(tool.name);
         continue;
       }
-      // Back to the approved definition: trusted again. Otherwise changed, unless a reviewer kept it blocked.
-      const pinState = hash === row.approvedHash ? 'approved' : row.pinState === 'blocked' ? 'blocked' : 'changed';
+      // Back to the approved definition: trusted again. A tool never approved stays pending;
+      // otherwise changed, unless a reviewer kept it blocked.
+      const pinState =
+        hash === row.approvedHash ? 'approved' : row.pinState === 'blocked' ? 'blocked' : row.pinState === 'pending' ? 'pending' : 'changed';
       const definitionChanged = hash !== row.definitionHash;
       if (definitionChanged) result.changed.push(tool.name);
       else if (!row.present) result.added.push(tool.name);
@@ -141,17 +147,31 @@ export async function markSyncFailed(db: Db, target: SyncTarget, message: string
   await notifyChange(db, { type: 'server', organizationId: target.organizationId, serverId: target.serverId });
 }
 
-/** A person reviewed the changed definition and trusts it: the live definition becomes the approved one. */
-export async function approveToolDefinition(db: Db, target: SyncTarget & { toolId: string }): Promise<void> {
+export class DefinitionChangedError extends Error {
+  constructor(toolName: string) {
+    super(`The definition of ${toolName} changed again while you were reviewing it; review the new definition and approve that one`);
+    this.name = 'DefinitionChangedError';
+  }
+}
+
+/**
+ * A person reviewed a changed or new definition and trusts it: the live definition becomes the
+ * approved one, but only if it is still the one they saw (`definitionHash`); otherwise
+ * DefinitionChangedError, and nothing changes.
+ */
+export async function approveToolDefinition(db: Db, target: SyncTarget & { toolId: string; definitionHash: string }): Promise<void> {
   const tool = await db.tool.findFirstOrThrow({ where: { id: target.toolId, organizationId: target.organizationId, serverId: target.serverId } });
-  await db.tool.update({
-    where: { id: tool.id },
+  if (tool.definitionHash !== target.definitionHash) throw new DefinitionChangedError(tool.name);
+  // Conditional on the hash again: a sync between the read above and this write must not be approved unseen.
+  const { count } = await db.tool.updateMany({
+    where: { id: tool.id, definitionHash: target.definitionHash },
     data: {
       pinState: 'approved',
       approvedHash: tool.definitionHash,
       approvedDefinition: definitionOf({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations }),
     },
   });
+  if (count === 0) throw new DefinitionChangedError(tool.name);
   await notifyChange(db, { type: 'tools', organizationId: target.organizationId, serverId: target.serverId });
 }
 

@@ -86,7 +86,8 @@ export async function handleToolCall(
     return refusalResult(decision, policyVersion, approvalId);
   };
 
-  // 2. Decide. No policy denies everything; a tool whose definition changed since approval is blocked.
+  // 2. Decide. No policy denies everything; a tool whose definition changed since approval, or
+  // that appeared after the catalog was reviewed, is blocked.
   let decision: Decision;
   if (!state.policy) {
     decision = { effect: 'deny', rule: '(no policy)', reason: NO_POLICY, counters: [] };
@@ -98,7 +99,10 @@ export async function handleToolCall(
     decision = {
       effect: 'deny',
       rule: '(pinning)',
-      reason: `Tool ${toolName}: definition changed since it was approved; an editor must review the change in the dashboard`,
+      reason:
+        tool.pinState === 'pending' || (tool.pinState === 'blocked' && tool.approvedHash === '')
+          ? `Tool ${toolName} is new since this server's catalog was reviewed; an editor must approve it in the dashboard`
+          : `Tool ${toolName}: definition changed since it was approved; an editor must review the change in the dashboard`,
       counters: [],
     };
   } else {

@@ -9,7 +9,7 @@ import type { ServerConnectionRow } from '@portcullis/catalog/upstream-spec';
 
 export interface ToolState {
   id: string;
-  pinState: 'approved' | 'changed' | 'blocked';
+  pinState: 'approved' | 'changed' | 'blocked' | 'pending';
   approvedHash: string;
   risk: RiskCategory;
   present: boolean;

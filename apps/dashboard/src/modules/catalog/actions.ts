@@ -1,9 +1,11 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
 import type { RiskCategory, RiskSeverity } from '@portcullis/db/types';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
+import { ConflictError } from '../../server/errors';
 import { approveToolChange, keepToolBlocked, overrideToolRisk } from './tools';
 
 const CATEGORIES = ['read', 'write', 'destructive'];
@@ -12,9 +14,17 @@ const SEVERITIES = ['low', 'medium', 'high'];
 export async function decideToolChangeAction(form: FormData): Promise<void> {
   const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
   const toolId = String(form.get('toolId'));
-  if (form.get('decision') === 'approve') await approveToolChange(db(), ctx, toolId);
-  else await keepToolBlocked(db(), ctx, toolId);
+  let changedAgain = false;
+  try {
+    if (form.get('decision') === 'approve') await approveToolChange(db(), ctx, toolId, String(form.get('definitionHash') ?? ''));
+    else await keepToolBlocked(db(), ctx, toolId);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    changedAgain = true;
+  }
   revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');
+  // A fixed code, not the message: the page maps it to its own sentence.
+  if (changedAgain) redirect(`/o/${ctx.orgSlug}/servers/${encodeURIComponent(String(form.get('serverId') ?? ''))}?review=changed-again`);
 }
 
 export async function overrideRiskAction(form: FormData): Promise<void> {

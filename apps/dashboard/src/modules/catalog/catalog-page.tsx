@@ -12,7 +12,7 @@ import { ToolRow } from './components/tool-row';
 import { listTools } from './tools';
 import { notFoundOnMissing } from '../../server/not-found';
 
-type Search = { q?: string; category?: string; severity?: string; pin?: string };
+type Search = { q?: string; category?: string; severity?: string; pin?: string; review?: string };
 
 function pick<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
   return allowed.includes(value as T) ? (value as T) : undefined;
@@ -25,10 +25,12 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
     q: search.q?.slice(0, 200) || undefined,
     category: pick<RiskCategory>(search.category, ['read', 'write', 'destructive']),
     severity: pick<RiskSeverity>(search.severity, ['low', 'medium', 'high']),
-    pin: pick<PinState>(search.pin, ['approved', 'changed', 'blocked']),
+    pin: pick<PinState>(search.pin, ['approved', 'changed', 'blocked', 'pending']),
   };
   const [tools, allTools] = await Promise.all([listTools(db(), ctx, serverId, filter), db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true } })]);
-  const changed = await db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true, pinState: 'changed' } });
+  const [changed = 0, pending = 0] = await Promise.all(
+    (['changed', 'pending'] as const).map((pinState) => db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true, pinState } })),
+  );
   const canEdit = roleAtLeast(ctx.role, 'editor');
   const base = `/o/${ctx.orgSlug}/servers/${server.id}`;
   return (
@@ -73,10 +75,23 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
         </div>
       </header>
       {canEdit ? <ServerActions orgSlug={ctx.orgSlug} serverId={server.id} /> : null}
+      {search.review === 'changed-again' ? (
+        <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          Not approved: the tool&apos;s definition changed again while you were reviewing it. Review the definition shown now.
+        </p>
+      ) : null}
       {changed > 0 ? (
         <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
           {changed} tool{changed === 1 ? '' : 's'} changed upstream since approval and {changed === 1 ? 'is' : 'are'} blocked until reviewed.{' '}
           <Link href={`${base}?pin=changed`} className="underline">
+            Review
+          </Link>
+        </p>
+      ) : null}
+      {pending > 0 ? (
+        <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          {pending} new tool{pending === 1 ? '' : 's'} appeared since the catalog was first reviewed and {pending === 1 ? 'is' : 'are'} blocked until approved.{' '}
+          <Link href={`${base}?pin=pending`} className="underline">
             Review
           </Link>
         </p>
@@ -115,6 +130,7 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
                 <option value="">All</option>
                 <option value="approved">Pinned</option>
                 <option value="changed">Changed</option>
+                <option value="pending">New</option>
                 <option value="blocked">Blocked</option>
               </select>
             </div>

@@ -2,11 +2,11 @@
 import type { Db } from '@portcullis/db/client';
 import type { PinState, Prisma, RiskCategory, RiskSeverity } from '@portcullis/db/types';
 import { notifyChange } from '@portcullis/db/events';
-import { approveToolDefinition, keepToolBlocked as keepBlocked } from '@portcullis/catalog/sync-server-tools';
+import { approveToolDefinition, DefinitionChangedError, keepToolBlocked as keepBlocked } from '@portcullis/catalog/sync-server-tools';
 import { recordAdminEvent } from '../trail/record';
 import { getServer } from '../servers/servers';
 import { assertRole, type OrgContext } from '../../server/context';
-import { NotFoundError } from '../../server/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../server/errors';
 
 export interface ToolFilter {
   q?: string;
@@ -24,6 +24,7 @@ export const toolSelect = {
   inputSchema: true,
   annotations: true,
   pinState: true,
+  definitionHash: true,
   approvedDefinition: true,
   riskCategory: true,
   riskSeverity: true,
@@ -67,12 +68,21 @@ async function findTool(db: Db, ctx: OrgContext, toolId: string) {
   return tool;
 }
 
-/** Accepts the tool's current (changed) definition as the new pinned one. */
-export async function approveToolChange(db: Db, ctx: OrgContext, toolId: string): Promise<void> {
+/**
+ * Accepts the tool's current (changed or new) definition as the pinned one: exactly the definition
+ * the editor reviewed (`definitionHash`, sent with the form), never one that arrived since.
+ */
+export async function approveToolChange(db: Db, ctx: OrgContext, toolId: string, definitionHash: string): Promise<void> {
   assertRole(ctx, 'editor');
+  if (!/^[0-9a-f]{64}$/.test(definitionHash)) throw new ValidationError('The reviewed definition is missing from the request (definitionHash); reload the page and review again.', 'definitionHash');
   const tool = await findTool(db, ctx, toolId);
-  await approveToolDefinition(db, { organizationId: ctx.organizationId, serverId: tool.serverId, toolId: tool.id });
-  await recordAdminEvent(db, ctx, 'tool.approve', { type: 'tool', id: tool.id }, { name: tool.name, serverId: tool.serverId, hash: tool.definitionHash });
+  try {
+    await approveToolDefinition(db, { organizationId: ctx.organizationId, serverId: tool.serverId, toolId: tool.id, definitionHash });
+  } catch (error) {
+    if (error instanceof DefinitionChangedError) throw new ConflictError(error.message);
+    throw error;
+  }
+  await recordAdminEvent(db, ctx, 'tool.approve', { type: 'tool', id: tool.id }, { name: tool.name, serverId: tool.serverId, hash: definitionHash });
 }
 
 export async function keepToolBlocked(db: Db, ctx: OrgContext, toolId: string): Promise<void> {

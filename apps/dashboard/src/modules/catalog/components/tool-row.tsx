@@ -8,6 +8,7 @@ const PIN_BADGE = {
   approved: <Badge tone="green">Pinned</Badge>,
   changed: <Badge tone="red">Changed — blocked</Badge>,
   blocked: <Badge tone="red">Blocked</Badge>,
+  pending: <Badge tone="amber">New — blocked until approved</Badge>,
 };
 
 /** One catalog row. Every upstream string is rendered as a React text node, never as HTML. */
@@ -35,17 +36,27 @@ export function ToolRow({ tool, orgSlug, canEdit }: { tool: CatalogTool; orgSlug
           <summary className="cursor-pointer text-xs text-sky-700">Input schema</summary>
           <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{prettyJson(tool.inputSchema)}</pre>
         </details>
-        {tool.pinState !== 'approved' && tool.approvedDefinition ? (
+        {tool.pinState !== 'approved' ? (
           <div className="mt-2 space-y-2">
-            <DiffView label={`Definition change of ${tool.name}`} before={prettyJson(tool.approvedDefinition)} after={prettyJson(current)} />
+            {tool.approvedDefinition ? (
+              <DiffView label={`Definition change of ${tool.name}`} before={prettyJson(tool.approvedDefinition)} after={prettyJson(current)} />
+            ) : (
+              <div>
+                <p className="text-xs text-slate-600">New since this server&apos;s catalog was first reviewed. Its definition:</p>
+                <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{prettyJson(current)}</pre>
+              </div>
+            )}
             {canEdit ? (
               <form action={decideToolChangeAction} className="flex gap-2">
                 <input type="hidden" name="orgSlug" value={orgSlug} />
+                <input type="hidden" name="serverId" value={tool.serverId} />
                 <input type="hidden" name="toolId" value={tool.id} />
+                {/* Approval is bound to exactly the definition shown above. */}
+                <input type="hidden" name="definitionHash" value={tool.definitionHash} />
                 <button type="submit" name="decision" value="approve" className="btn btn-sm">
                   Approve
                 </button>
-                {tool.pinState === 'changed' ? (
+                {tool.pinState !== 'blocked' ? (
                   <button type="submit" name="decision" value="block" className="btn btn-sm btn-danger">
                     Keep blocked
                   </button>

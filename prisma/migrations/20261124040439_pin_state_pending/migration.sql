@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "PinState" ADD VALUE 'pending';
