@@ -82,7 +82,7 @@ describe('upstream faults', () => {
     const rssBefore = rssMb(gateway.pid);
     await exercise('http', seeded, [...Object.keys(HTTP_FAULTS).filter((f) => f !== 'ok'), 'ok']);
     figures.httpRss = { beforeMb: rssBefore, afterMb: rssMb(gateway.pid) };
-    check('http', { hang: 'timeout', die: 'error', refuse: 'error', garbage: 'error', wrong_shape: 'error', error_500: 'error', endless: 'timeout' });
+    check('http', { hang: 'timeout', die: 'error', refuse: 'error', garbage: 'error', wrong_shape: 'error', error_500: 'error', endless: 'timeout', huge: 'error' });
   }, 180_000);
 
   it('leaves the gateway healthy', async () => {

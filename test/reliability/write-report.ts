@@ -47,6 +47,8 @@ moments under load (${r.seconds} s in all). Then the Twikit call log and the aud
 - Rows left \`pending\` by a killed process: ${r.auditOutcomes?.pending ?? 0}, of which ${r.pendingRowsThatRan} did reach the upstream
   (the gateway died between forwarding and recording the outcome). \`pending\` means "sent, outcome not
   recorded": the audit row was durable before the call was forwarded, the outcome is what a kill loses.
+  The dashboard's audit log shows a row still \`pending\` after 15 minutes as "unknown: sent upstream, the
+  gateway stopped before recording the answer, so the call may have run" — never as a success.
 - Restart to \`/readyz\` 200: p50 ${r.restartMsP50} ms, max ${r.restartMsMax} ms. Orphaned upstream processes afterwards: ${r.orphanedUpstreams}.
 `),
   section('Replicas', 'replicas.reliability.test.ts', 'replicas', (r) => `Two gateway processes; 200 concurrent calls from ${r.redis?.agents ?? '?'} agents spread over both, on a \`max: 30\` rule.

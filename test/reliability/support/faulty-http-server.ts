@@ -78,8 +78,23 @@ export async function startFaultyHttpServer(): Promise<FaultyHttpServer> {
           res.on('close', () => clearInterval(timer));
           return;
         }
-        case 'huge':
-          return reply({ content: [{ type: 'text', text: 'x'.repeat(64 * 1024 * 1024) }] });
+        case 'huge': {
+          // 64 MB, streamed a megabyte at a time as a real server would (building it in one string
+          // first would make this server, not the gateway, the slow part).
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write(`{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":{"content":[{"type":"text","text":"`);
+          const megabyte = 'x'.repeat(1024 * 1024);
+          let sent = 0;
+          const pump = () => {
+            while (sent < 64 && !res.destroyed) {
+              sent += 1;
+              if (!res.write(megabyte)) return void res.once('drain', pump);
+            }
+            if (!res.destroyed) res.end('"}]}}');
+          };
+          pump();
+          return;
+        }
         default:
           return reply({ content: [{ type: 'text', text: 'unknown tool' }], isError: true });
       }
