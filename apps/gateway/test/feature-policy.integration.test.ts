@@ -2,6 +2,7 @@
 // three): a denied feature lists nothing and refuses reads with the reason, every request is
 // audited before it is sent, and a policy edit applies to the next request without reconnecting.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
 import { auditRows, connectAgent, seed, setPolicy, startEverything, startGateway, waitFor, type ChildServer, type Seeded } from './harness.ts';
@@ -18,12 +19,15 @@ describe('resources and prompts under policy', () => {
   let gateway: Gateway;
   let seeded: Seeded;
   let agent: Client;
+  const updates: string[] = [];
 
   beforeAll(async () => {
     everything = await startEverything();
     seeded = await seed({ transport: 'streamable_http', url: everything.url }, DENY_FEATURES);
     gateway = await startGateway();
-    agent = await connectAgent(gateway, seeded);
+    agent = await connectAgent(gateway, seeded, {
+      setup: (client) => client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri)),
+    });
   });
 
   afterAll(async () => {
@@ -74,5 +78,22 @@ describe('resources and prompts under policy', () => {
     });
     expect(rows.at(-2)).toMatchObject({ method: 'resources/read', toolName: listed[0]!.uri, decision: 'allow', ruleId: '/resources', upstreamOutcome: 'ok' });
     expect(rows.at(-1)).toMatchObject({ method: 'prompts/get', decision: 'deny', ruleId: '(default)' });
+  });
+
+  it('stops resource update notifications when the policy stops allowing resources', async () => {
+    await setPolicy(seeded.organizationId, seeded.serverId, { version: '1', default: 'allow' });
+    const uri = await waitFor(async () => (await agent.listResources()).resources[0]?.uri, 5_000, 100);
+    await agent.subscribeResource({ uri });
+    // server-everything sends an update for each subscription at once when updates are switched on.
+    await agent.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+    await waitFor(() => (updates.includes(uri) ? true : undefined), 5_000);
+    await agent.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+
+    await setPolicy(seeded.organizationId, seeded.serverId, { version: '1', default: 'allow', resources: { action: 'deny' } });
+    await waitFor(async () => ((await agent.listResources()).resources.length === 0 ? true : undefined), 5_000, 100);
+    const before = updates.length;
+    await agent.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(updates.length).toBe(before);
   });
 });

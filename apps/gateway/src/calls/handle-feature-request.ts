@@ -56,6 +56,16 @@ async function decide(services: GatewayServices, session: FeatureSession, featur
   return { decision, state };
 }
 
+/** Whether the feature is allowed right now (false when the store cannot say: fail closed). */
+export async function featureAllowed(services: GatewayServices, session: FeatureSession, feature: Feature): Promise<boolean> {
+  try {
+    const decided = await decide(services, session, feature);
+    return !('storeDown' in decided) && decided.decision.effect === 'allow';
+  } catch {
+    return false;
+  }
+}
+
 /** resources/list, resources/templates/list, prompts/list: the upstream's list, or an empty one when the feature is denied. */
 export async function listFeature(
   services: GatewayServices,

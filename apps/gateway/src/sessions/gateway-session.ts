@@ -35,7 +35,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import { completionFeature, handleFeatureRequest, listFeature, type FeatureSession } from '../calls/handle-feature-request.ts';
+import { completionFeature, featureAllowed, handleFeatureRequest, listFeature, type FeatureSession } from '../calls/handle-feature-request.ts';
 import { handleToolCall } from '../calls/handle-tool-call.ts';
 import { filterListedTools } from '../calls/list-tools.ts';
 import type { GatewayServices } from '../services.ts';
@@ -150,12 +150,27 @@ export class GatewaySession implements SessionSink {
   async sendNotification(notification: Notification): Promise<void> {
     if (this.closed) return;
     if (notification.method === 'notifications/message' && this.logLevel && !atLeast((notification.params as { level?: unknown } | undefined)?.level, this.logLevel)) return;
+    // A subscription made while resources were allowed ends when the policy stops allowing them.
+    if (notification.method === 'notifications/resources/updated' && !(await featureAllowed(this.services, this.featureSession(), 'resources'))) {
+      this.subscriptions.delete(String((notification.params as { uri?: unknown } | undefined)?.uri));
+      return;
+    }
     const related = this.relatedRequestId();
     try {
       await this.mcp.notification(notification as ServerNotification, related === undefined ? undefined : { relatedRequestId: related });
     } catch (error) {
       this.services.log.debug({ err: error, sessionId: this.id, method: notification.method }, 'notification to agent dropped');
     }
+  }
+
+  private featureSession(): FeatureSession {
+    return {
+      id: this.id,
+      grantId: this.grant.grantId,
+      organizationId: this.grant.organizationId,
+      serverId: this.grant.serverId,
+      forward: (request, extra) => this.forward(request, extra),
+    };
   }
 
   /** Policy or catalog changed what this agent may see. */
@@ -224,13 +239,7 @@ export class GatewaySession implements SessionSink {
         this.track(extra, () => handleToolCall(this.services, toolSession, request, extra)),
       );
     }
-    const featureSession: FeatureSession = {
-      id: this.id,
-      grantId: this.grant.grantId,
-      organizationId: this.grant.organizationId,
-      serverId: this.grant.serverId,
-      forward: (request, extra) => this.forward(request, extra),
-    };
+    const featureSession = this.featureSession();
     const listed = (feature: 'resources' | 'prompts', empty: Result) => (request: Request, extra: AgentExtra) =>
       this.track(extra, () => listFeature(this.services, featureSession, feature, request, extra, empty));
     if (capabilities.resources) {
