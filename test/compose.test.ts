@@ -67,4 +67,20 @@ describe('docker-compose.yml', () => {
       });
     });
   }
+
+  it('lets the gateway and the dashboard start the same stdio command lines, the Twikit preset among them, from files in the gateway image', async () => {
+    const { stdioCommandAllowed } = await import('../packages/upstream/src/stdio-commands.ts');
+    const defaultOf = (value: string | undefined) => /^\$\{[A-Z_]+:-(.*)\}$/.exec(value ?? '')?.[1] ?? value ?? '';
+    const gatewayLines = defaultOf(compose.services.gateway!.environment!.GATEWAY_STDIO_COMMANDS).split(',');
+    const dashboardEnv = compose.services.dashboard!.environment!;
+    expect(defaultOf(dashboardEnv.STDIO_COMMANDS).split(',')).toEqual(gatewayLines);
+    const command = dashboardEnv.TWIKIT_STDIO_COMMAND!;
+    const args = dashboardEnv.TWIKIT_STDIO_ARGS!.split(/\s+/);
+    expect(stdioCommandAllowed(gatewayLines, command, args)).toBe(true);
+    // Not any script: the allow-list names the file.
+    expect(stdioCommandAllowed(gatewayLines, command, ['/tmp/other.js'])).toBe(false);
+    const script = args[0]!.replace(/^\/app\//, '');
+    expect(existsSync(path.join(root, script))).toBe(true);
+    expect(readFileSync(path.join(root, compose.services.gateway!.build!.dockerfile), 'utf8')).toMatch(new RegExp(`^COPY ${script.split('/').slice(0, 2).join('/')} `, 'm'));
+  });
 });
