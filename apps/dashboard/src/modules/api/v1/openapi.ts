@@ -58,7 +58,7 @@ export function openApiDocument(serverUrl: string) {
             { name: 'q', in: 'query', schema: { type: 'string' } },
             { name: 'category', in: 'query', schema: { enum: ['read', 'write', 'destructive'] } },
             { name: 'severity', in: 'query', schema: { enum: ['low', 'medium', 'high'] } },
-            { name: 'pin', in: 'query', schema: { enum: ['approved', 'changed', 'blocked'] } },
+            { name: 'pin', in: 'query', schema: { enum: ['approved', 'changed', 'blocked', 'pending'] } },
           ],
           responses: { 200: ok('Tools'), ...errors },
         },

@@ -19,7 +19,7 @@ const toolQuery = z.object({
   q: z.string().max(200).optional(),
   category: z.enum(['read', 'write', 'destructive']).optional(),
   severity: z.enum(['low', 'medium', 'high']).optional(),
-  pin: z.enum(['approved', 'changed', 'blocked']).optional(),
+  pin: z.enum(['approved', 'changed', 'blocked', 'pending']).optional(),
 });
 
 export const listToolsRoute = apiRoute<{ serverId: string }>('viewer', async ({ ctx, params, request }) => {
