@@ -13,7 +13,7 @@ import { envSchema as twikitEnv } from '../apps/twikit/src/env.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 interface Service {
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; target?: string };
   image?: string;
   ports?: string[];
   environment?: Record<string, string>;
@@ -28,6 +28,14 @@ const apps: Record<string, { schema: z.ZodObject; port: string; defaultPort: num
 };
 // Variables read by tools outside the app's schema (Node itself, Next's CLI).
 const ambient = new Set(['NODE_ENV', 'DASHBOARD_PORT']);
+
+/** The lines of one `FROM … AS <name>` stage of a Dockerfile, up to the next FROM. */
+function stageOf(dockerfile: string, name: string): string {
+  const stages = dockerfile.split(/^(?=FROM )/m);
+  const stage = stages.find((s) => new RegExp(`^FROM \\S+ AS ${name}\\s*$`, 'im').test(s.split('\n', 1)[0]!));
+  if (!stage) throw new Error(`Dockerfile has no stage named ${name}`);
+  return stage;
+}
 
 describe('docker-compose.yml', () => {
   it('has the services the product needs, postgres with a healthcheck', () => {
@@ -58,12 +66,13 @@ describe('docker-compose.yml', () => {
         expect(service.ports?.map((p) => Number(p.split(':').pop()))).toContain(listens);
       });
 
-      it('builds from a multi-stage Dockerfile that runs as non-root', () => {
+      it('builds from its own stage of a multi-stage Dockerfile, running as non-root', () => {
         const dockerfile = path.join(root, service.build!.dockerfile);
         expect(existsSync(dockerfile)).toBe(true);
         const text = readFileSync(dockerfile, 'utf8');
         expect(text.match(/^FROM /gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
-        expect(text).toMatch(/^USER (?!root)\w+/m);
+        expect(service.build!.target).toBe(name);
+        expect(stageOf(text, name)).toMatch(/^USER (?!root)\w+/m);
       });
     });
   }
@@ -81,6 +90,7 @@ describe('docker-compose.yml', () => {
     expect(stdioCommandAllowed(gatewayLines, command, ['/tmp/other.js'])).toBe(false);
     const script = args[0]!.replace(/^\/app\//, '');
     expect(existsSync(path.join(root, script))).toBe(true);
-    expect(readFileSync(path.join(root, compose.services.gateway!.build!.dockerfile), 'utf8')).toMatch(new RegExp(`^COPY ${script.split('/').slice(0, 2).join('/')} `, 'm'));
+    const gatewayStage = stageOf(readFileSync(path.join(root, compose.services.gateway!.build!.dockerfile), 'utf8'), 'gateway');
+    expect(gatewayStage).toMatch(new RegExp(`^COPY ${script.split('/').slice(0, 2).join('/')} `, 'm'));
   });
 });

@@ -1,0 +1,47 @@
+# syntax=docker/dockerfile:1
+# One file, one stage per image (docker-compose.yml picks them with `target`): install the workspaces
+# once with their dev tools, then copy only what each app runs into a slim non-root image.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY apps/dashboard/package.json apps/dashboard/
+COPY apps/gateway/package.json apps/gateway/
+COPY apps/twikit/package.json apps/twikit/
+COPY packages packages
+COPY prisma prisma
+COPY e2e/package.json e2e/
+COPY scripts/postinstall.mjs scripts/
+RUN npm install --no-audit --no-fund
+
+FROM deps AS dashboard-build
+COPY apps apps
+ENV NEXT_TELEMETRY_DISABLED=1
+RUN cd apps/dashboard && npx next build
+
+FROM node:20-bookworm-slim AS dashboard
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1
+WORKDIR /app
+COPY --from=dashboard-build /app /app
+USER node
+EXPOSE 3000
+CMD ["node", "node_modules/next/dist/bin/next", "start", "apps/dashboard", "-p", "3000"]
+
+FROM node:20-bookworm-slim AS gateway
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app /app
+COPY apps/gateway apps/gateway
+# The Twikit stand-in, which the gateway starts as a stdio upstream (the one command line compose allows).
+COPY apps/twikit apps/twikit
+USER node
+EXPOSE 4000
+CMD ["node", "--import", "tsx", "apps/gateway/src/main.ts"]
+
+FROM node:20-bookworm-slim AS twikit
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app /app
+COPY apps/twikit apps/twikit
+USER node
+EXPOSE 4100
+CMD ["node", "--import", "tsx", "apps/twikit/src/main.ts"]
