@@ -198,6 +198,10 @@ const REST: Record<string, RestProbe[] | 'public'> = {
   'grants/[grantId]/revoke': [{ method: 'POST', path: (t) => `/api/v1/grants/${t.grantId}/revoke` }],
   approvals: [{ method: 'GET', path: () => '/api/v1/approvals', list: true }],
   'approvals/[approvalId]/decide': [{ method: 'POST', path: (t) => `/api/v1/approvals/${t.approvalId}/decide`, body: () => ({ decision: 'approve' }) }],
+  'tools/[toolId]/review': [
+    { method: 'POST', path: (t) => `/api/v1/tools/${t.toolId}/review`, body: () => ({ decision: 'approve', definitionHash: 'a'.repeat(64) }) },
+    { method: 'POST', path: (t) => `/api/v1/tools/${t.toolId}/review`, body: () => ({ decision: 'block' }) },
+  ],
   audit: [
     { method: 'GET', path: () => '/api/v1/audit', list: true },
     { method: 'GET', path: (t) => `/api/v1/audit?server=${t.serverId}&grant=${t.grantId}&tool=get_tweet`, list: true },

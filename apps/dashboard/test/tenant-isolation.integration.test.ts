@@ -24,6 +24,7 @@ interface Ids {
   serverId: string;
   grantId: string;
   approvalId: string;
+  toolId: string;
 }
 type Probe = { method: string; params: (b: Ids) => Record<string, string>; body?: unknown; list?: boolean; query?: (b: Ids) => string };
 
@@ -49,6 +50,10 @@ const ROUTES: Record<string, Probe[] | 'public'> = {
   'grants/[grantId]/revoke': [{ method: 'POST', params: (b) => ({ grantId: b.grantId }) }],
   approvals: [{ method: 'GET', params: () => ({}), list: true }],
   'approvals/[approvalId]/decide': [{ method: 'POST', params: (b) => ({ approvalId: b.approvalId }), body: { decision: 'approve' } }],
+  'tools/[toolId]/review': [
+    { method: 'POST', params: (b) => ({ toolId: b.toolId }), body: { decision: 'approve', definitionHash: 'a'.repeat(64) } },
+    { method: 'POST', params: (b) => ({ toolId: b.toolId }), body: { decision: 'block' } },
+  ],
   audit: [
     { method: 'GET', params: () => ({}), list: true },
     { method: 'GET', params: () => ({}), list: true, query: (b) => `?server=${b.serverId}&grant=${b.grantId}` },
@@ -72,7 +77,8 @@ beforeAll(async () => {
     data: { organizationId: orgB, grantId: grant.id, serverId: server.id, toolName: 'delete_tweet', argumentsHash: 'h', expiresAt: new Date(Date.now() + 600_000) },
   });
   await db.auditEvent.create({ data: { organizationId: orgB, serverId: server.id, grantId: grant.id, method: 'tools/call', decision: 'allow', toolName: 'get_tweet' } });
-  idsB = { serverId: server.id, grantId: grant.id, approvalId: approval.id };
+  const tool = await db.tool.findFirstOrThrow({ where: { serverId: server.id } });
+  idsB = { serverId: server.id, grantId: grant.id, approvalId: approval.id, toolId: tool.id };
   // The grant-create probe names B's server.
   (ROUTES.grants as Probe[])[1]!.body = { name: 'probe', serverId: server.id };
 });
@@ -123,5 +129,6 @@ describe('REST API tenant isolation', () => {
     expect(await db.grant.count({ where: { organizationId: orgB, revokedAt: { not: null } } })).toBe(0);
     expect(await db.approval.count({ where: { organizationId: orgB, status: 'pending' } })).toBe(1);
     expect(await db.policyVersion.count({ where: { organizationId: orgB } })).toBe(1);
+    expect(await db.tool.count({ where: { organizationId: orgB, pinState: { not: 'approved' } } })).toBe(0);
   });
 });

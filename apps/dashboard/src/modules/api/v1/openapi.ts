@@ -63,6 +63,18 @@ export function openApiDocument(serverUrl: string) {
           responses: { 200: ok('Tools'), ...errors },
         },
       },
+      '/tools/{toolId}/review': {
+        post: {
+          summary: 'Approve a changed or new tool definition (bound to the definitionHash reviewed; 409 if it changed since), or keep it blocked',
+          parameters: [pathParam('toolId')],
+          requestBody: json({
+            type: 'object',
+            required: ['decision'],
+            properties: { decision: { enum: ['approve', 'block'] }, definitionHash: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+          }),
+          responses: { 200: ok('Tool'), ...errors },
+        },
+      },
       '/servers/{serverId}/policy': {
         get: { summary: 'Active policy version', parameters: [pathParam('serverId')], responses: { 200: ok('Policy (null when none)'), ...errors } },
         put: {

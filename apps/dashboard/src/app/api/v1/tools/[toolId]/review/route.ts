@@ -1,0 +1,1 @@
+export { reviewToolRoute as POST } from '../../../../../../modules/api/v1/tools';

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { approveToolChange, keepToolBlocked, toolSelect } from '../../catalog/tools';
+import { db } from '../../../server/db';
+import { apiRoute, readJson } from '../handler';
+
+// Approving names the definition reviewed (its hash, from GET …/tools): a definition that changed
+// since is refused with 409, so automation cannot approve what nobody looked at.
+const reviewBody = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('approve'), definitionHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-character definitionHash the review was based on') }).strict(),
+  z.object({ decision: z.literal('block') }).strict(),
+]);
+
+export const reviewToolRoute = apiRoute<{ toolId: string }>('editor', async ({ ctx, params, request }) => {
+  const body = await readJson(request, reviewBody);
+  if (body.decision === 'approve') await approveToolChange(db(), ctx, params.toolId, body.definitionHash);
+  else await keepToolBlocked(db(), ctx, params.toolId);
+  return { tool: await db().tool.findFirstOrThrow({ where: { id: params.toolId, organizationId: ctx.organizationId }, select: toolSelect }) };
+});
