@@ -66,6 +66,10 @@ export async function syncServerTools(
   for (const tool of tools) if (!seen.has(tool.name)) seen.set(tool.name, tool);
 
   await db.$transaction(async (tx) => {
+    // One sync of a server at a time (the gateway's on connect and the dashboard's can overlap):
+    // otherwise both could read "no sync yet" and trust a tool only the later list had as part of
+    // the first sync, and their inserts of the same tool would collide.
+    await tx.$executeRaw`SELECT 1 FROM mcp_servers WHERE id = ${target.serverId} AND "organizationId" = ${target.organizationId} FOR UPDATE`;
     const server = await tx.mcpServer.findFirstOrThrow({ where: { id: target.serverId, organizationId: target.organizationId }, select: { lastSyncAt: true } });
     const firstSync = server.lastSyncAt === null;
     const existing = await tx.tool.findMany({ where: { serverId: target.serverId, organizationId: target.organizationId } });

@@ -73,11 +73,43 @@ describe('syncServerTools', () => {
     expect(await db.tool.findUniqueOrThrow({ where: { id: added.id } })).toMatchObject({ pinState: 'approved', approvedHash: moved.definitionHash });
   });
 
+  it('refuses an approval when the definition changes between its check and its write', async () => {
+    const target = await server();
+    await syncServerTools(db, target, [tool('get_tweet', 'Gets a tweet.')]);
+    await syncServerTools(db, target, [tool('get_tweet', 'Gets a tweet.'), tool('delete_account', 'Deletes the account.')]);
+    const reviewed = await db.tool.findFirstOrThrow({ where: { serverId: target.serverId, name: 'delete_account' } });
+    const moved = tool('delete_account', 'Deletes the account and every backup.');
+    let approval: Promise<unknown> = Promise.resolve();
+    // Hold the row as a sync would: the approval reads the reviewed hash, then waits to write.
+    await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT 1 FROM tools WHERE id = ${reviewed.id} FOR UPDATE`;
+      approval = approveToolDefinition(db, { ...target, toolId: reviewed.id, definitionHash: reviewed.definitionHash }).catch((error: unknown) => error);
+      const waiting = async () => (await db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)[0]!.n;
+      for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await waiting()).toBeGreaterThan(0);
+      await tx.tool.update({ where: { id: reviewed.id }, data: { description: moved.description, definitionHash: toolDefinitionHash(moved) } });
+    });
+    expect(await approval).toBeInstanceOf(DefinitionChangedError);
+    expect(await db.tool.findUniqueOrThrow({ where: { id: reviewed.id } })).toMatchObject({ pinState: 'pending', approvedHash: '' });
+  });
+
   it('trusts every tool of a first sync even when an earlier sync attempt failed', async () => {
     const target = await server();
     await markSyncFailed(db, target, 'connect ECONNREFUSED');
     await syncServerTools(db, target, [tool('a', 'A.'), tool('b', 'B.')]);
     expect((await db.tool.findMany({ where: { serverId: target.serverId } })).map((r) => r.pinState)).toEqual(['approved', 'approved']);
+  });
+
+  it('runs overlapping syncs of a new server one after the other: only one of them is the first sync', async () => {
+    for (let i = 0; i < 5; i++) {
+      const target = await server();
+      // The gateway's sync on connect and the dashboard's "Sync tools", while the server adds `b`.
+      const outcomes = await Promise.allSettled([syncServerTools(db, target, [tool('a', 'A.')]), syncServerTools(db, target, [tool('a', 'A.'), tool('b', 'B.')])]);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual(['ok', 'ok']);
+      const b = await db.tool.findFirstOrThrow({ where: { serverId: target.serverId, name: 'b' } });
+      // `b` is trusted only if its list was the first sync, and then the later [a] sync removed it.
+      expect(b.pinState).toBe(b.present ? 'pending' : 'approved');
+    }
   });
 
   it('hashes name, description, schema and annotations', () => {
