@@ -6,6 +6,7 @@ import type { RiskCategory, RiskSeverity } from '@portcullis/db/types';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { ConflictError } from '../../server/errors';
+import { catalogFilterQuery } from './catalog-filter';
 import { approveToolChange, keepToolBlocked, overrideToolRisk } from './tools';
 
 const CATEGORIES = ['read', 'write', 'destructive'];
@@ -24,7 +25,12 @@ export async function decideToolChangeAction(form: FormData): Promise<void> {
   }
   revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');
   // A fixed code, not the message: the page maps it to its own sentence.
-  if (changedAgain) redirect(`/o/${ctx.orgSlug}/servers/${encodeURIComponent(String(form.get('serverId') ?? ''))}?review=changed-again`);
+  if (changedAgain) {
+    // Back to the same filtered list (only the catalog's own filter keys are carried over).
+    const query = new URLSearchParams(catalogFilterQuery(new URLSearchParams(String(form.get('filter') ?? ''))));
+    query.set('review', 'changed-again');
+    redirect(`/o/${ctx.orgSlug}/servers/${encodeURIComponent(String(form.get('serverId') ?? ''))}?${query.toString()}`);
+  }
 }
 
 export async function overrideRiskAction(form: FormData): Promise<void> {

@@ -10,6 +10,7 @@ import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
 import { ToolRow } from './components/tool-row';
 import { listTools } from './tools';
+import { catalogFilterQuery } from './catalog-filter';
 import { notFoundOnMissing } from '../../server/not-found';
 
 type Search = { q?: string; category?: string; severity?: string; pin?: string; review?: string };
@@ -156,7 +157,7 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
             </thead>
             <tbody>
               {tools.map((tool) => (
-                <ToolRow key={tool.id} tool={tool} orgSlug={ctx.orgSlug} canEdit={canEdit} />
+                <ToolRow key={tool.id} tool={tool} orgSlug={ctx.orgSlug} canEdit={canEdit} filterQuery={catalogFilterQuery(filter)} />
               ))}
             </tbody>
           </table>

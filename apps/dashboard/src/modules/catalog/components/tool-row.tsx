@@ -12,7 +12,7 @@ const PIN_BADGE = {
 };
 
 /** One catalog row. Every upstream string is rendered as a React text node, never as HTML. */
-export function ToolRow({ tool, orgSlug, canEdit }: { tool: CatalogTool; orgSlug: string; canEdit: boolean }) {
+export function ToolRow({ tool, orgSlug, canEdit, filterQuery = '' }: { tool: CatalogTool; orgSlug: string; canEdit: boolean; filterQuery?: string }) {
   const risk = effectiveRisk(tool);
   const overridden = tool.riskOverrideCategory !== null || tool.riskOverrideSeverity !== null;
   const current = { name: tool.name, description: tool.description ?? null, inputSchema: tool.inputSchema ?? {}, annotations: tool.annotations ?? null };
@@ -51,6 +51,7 @@ export function ToolRow({ tool, orgSlug, canEdit }: { tool: CatalogTool; orgSlug
                 <input type="hidden" name="orgSlug" value={orgSlug} />
                 <input type="hidden" name="serverId" value={tool.serverId} />
                 <input type="hidden" name="toolId" value={tool.id} />
+                <input type="hidden" name="filter" value={filterQuery} />
                 {/* Approval is bound to exactly the definition shown above. */}
                 <input type="hidden" name="definitionHash" value={tool.definitionHash} />
                 <button type="submit" name="decision" value="approve" className="btn btn-sm">
