@@ -83,11 +83,17 @@ function spawnAndWait(command: string, args: string[], env: Record<string, strin
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
+    let started = false;
     const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')} did not start:\n${output.slice(-2000)}`)), 120_000);
     const onData = (chunk: Buffer) => {
+      // Once started, keep draining the pipes (a full pipe would stall the child) but stop
+      // collecting: a proxy that logs per call must not cost the benchmark process CPU.
+      if (started) return;
       output += chunk.toString();
       const match = ready.exec(output);
       if (match) {
+        started = true;
+        output = output.slice(-2000);
         clearTimeout(timer);
         resolve({ child, match });
       }
