@@ -1,4 +1,5 @@
 import { Badge } from '../../components/badge';
+import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-table';
 import { Time } from '../../components/time';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
@@ -31,53 +32,32 @@ export async function ApiKeysPage({ orgSlug }: { orgSlug: string }) {
           <CreateKeyForm orgSlug={ctx.orgSlug} />
         </section>
       ) : null}
-      <section aria-labelledby="keys-heading" className="card">
-        <h2 id="keys-heading" className="h2 border-b border-slate-200 p-4">
-          Keys
-        </h2>
-        {keys.length === 0 ? (
-          <p className="p-4 text-sm text-slate-500">No API keys yet.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Role</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <td>{k.name}</td>
-                  <td className="font-mono text-xs">{k.prefix}…</td>
-                  <td>{k.role}</td>
-                  <td>
-                    <Time value={k.lastUsedAt} />
-                  </td>
-                  <td>{k.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="green">active</Badge>}</td>
-                  <td className="text-right">
-                    {isAdmin && !k.revokedAt ? (
-                      <form action={revokeApiKeyAction}>
-                        <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                        <input type="hidden" name="keyId" value={k.id} />
-                        <button type="submit" className="btn btn-sm btn-danger" aria-label={`Revoke key ${k.name}`}>
-                          Revoke
-                        </button>
-                      </form>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      <ListSection id="keys-heading" title="Keys">
+        <DataTable columns={['Name', 'Key', 'Role', 'Last used', 'Status', ACTIONS_COLUMN]} empty={keys.length === 0 && 'No API keys yet.'}>
+          {keys.map((k) => (
+            <tr key={k.id}>
+              <td>{k.name}</td>
+              <td className="font-mono text-xs">{k.prefix}…</td>
+              <td>{k.role}</td>
+              <td>
+                <Time value={k.lastUsedAt} />
+              </td>
+              <td>{k.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="green">active</Badge>}</td>
+              <td className="text-right">
+                {isAdmin && !k.revokedAt ? (
+                  <form action={revokeApiKeyAction}>
+                    <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
+                    <input type="hidden" name="keyId" value={k.id} />
+                    <button type="submit" className="btn btn-sm btn-danger" aria-label={`Revoke key ${k.name}`}>
+                      Revoke
+                    </button>
+                  </form>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      </ListSection>
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { Badge } from '../../components/badge';
+import { DataTable, ListSection } from '../../components/data-table';
 import { Time, formatDuration } from '../../components/time';
 import { prettyJson } from '../diff/line-diff';
 import { db } from '../../server/db';
@@ -49,46 +50,27 @@ export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
           </ul>
         )}
       </section>
-      <section aria-labelledby="history-heading" className="card">
-        <h2 id="history-heading" className="h2 border-b border-slate-200 p-4">
-          History
-        </h2>
-        {history.length === 0 ? (
-          <p className="p-4 text-sm text-slate-500">No decided approvals yet.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Requested</th>
-                <th scope="col">Tool</th>
-                <th scope="col">Grant</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">By</th>
-                <th scope="col">Note</th>
+      <ListSection id="history-heading" title="History">
+        <DataTable columns={['Requested', 'Tool', 'Grant', 'Outcome', 'By', 'Note']} empty={history.length === 0 && 'No decided approvals yet.'}>
+          {history.map((a) => {
+            const status = a.status === 'pending' ? 'expired' : a.status;
+            return (
+              <tr key={a.id}>
+                <td>
+                  <Time value={a.createdAt} />
+                </td>
+                <td className="font-mono text-xs">{a.toolName}</td>
+                <td>{a.grant.name}</td>
+                <td>
+                  <Badge tone={STATUS_TONE[status]}>{status}</Badge>
+                </td>
+                <td className="text-xs">{a.decidedByLabel ?? '—'}</td>
+                <td className="text-xs">{a.note ?? ''}</td>
               </tr>
-            </thead>
-            <tbody>
-              {history.map((a) => {
-                const status = a.status === 'pending' ? 'expired' : a.status;
-                return (
-                  <tr key={a.id}>
-                    <td>
-                      <Time value={a.createdAt} />
-                    </td>
-                    <td className="font-mono text-xs">{a.toolName}</td>
-                    <td>{a.grant.name}</td>
-                    <td>
-                      <Badge tone={STATUS_TONE[status]}>{status}</Badge>
-                    </td>
-                    <td className="text-xs">{a.decidedByLabel ?? '—'}</td>
-                    <td className="text-xs">{a.note ?? ''}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
-      </section>
+            );
+          })}
+        </DataTable>
+      </ListSection>
     </div>
   );
 }

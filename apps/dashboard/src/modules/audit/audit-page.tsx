@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { Badge, DECISION_LABEL, DECISION_TONE } from '../../components/badge';
+import { DataTable } from '../../components/data-table';
 import { Time } from '../../components/time';
 import { prettyJson } from '../diff/line-diff';
 import { db } from '../../server/db';
@@ -109,46 +110,27 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
           <h2 id="audit-table" className="sr-only">
             Events
           </h2>
-          {page.rows.length === 0 ? (
-            <p className="p-6 text-sm text-slate-500">No calls match these filters yet.</p>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Grant</th>
-                  <th scope="col">Tool</th>
-                  <th scope="col">Decision</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Latency</th>
-                  <th scope="col">
-                    <span className="sr-only">Details</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.rows.map((row) => (
-                  <tr key={row.id} aria-selected={row.id === eventId ? true : undefined} className={row.id === eventId ? 'bg-sky-50' : ''}>
-                    <td className="text-xs">
-                      <Time value={row.createdAt} />
-                    </td>
-                    <td className="text-xs">{row.grantName ?? '—'}</td>
-                    <td className="font-mono text-xs break-all">{describeTarget(row)}</td>
-                    <td>
-                      <Badge tone={DECISION_TONE[row.decision] ?? 'slate'}>{DECISION_LABEL[row.decision] ?? row.decision}</Badge>
-                    </td>
-                    <td className="font-mono text-xs break-all">{row.ruleId ?? ''}</td>
-                    <td className="text-xs tabular-nums">{row.latencyMs === null ? '—' : `${Math.round(row.latencyMs)} ms`}</td>
-                    <td>
-                      <Link href={`${base}${filterQuery(filter, { cursor, event: row.id })}`} className="text-xs text-sky-700 hover:underline" scroll={false}>
-                        Details
-                      </Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <DataTable columns={['Time', 'Grant', 'Tool', 'Decision', 'Rule', 'Latency', { label: 'Details', hidden: true }]} empty={page.rows.length === 0 && 'No calls match these filters yet.'}>
+            {page.rows.map((row) => (
+              <tr key={row.id} aria-selected={row.id === eventId ? true : undefined} className={row.id === eventId ? 'bg-sky-50' : ''}>
+                <td className="text-xs">
+                  <Time value={row.createdAt} />
+                </td>
+                <td className="text-xs">{row.grantName ?? '—'}</td>
+                <td className="font-mono text-xs break-all">{describeTarget(row)}</td>
+                <td>
+                  <Badge tone={DECISION_TONE[row.decision] ?? 'slate'}>{DECISION_LABEL[row.decision] ?? row.decision}</Badge>
+                </td>
+                <td className="font-mono text-xs break-all">{row.ruleId ?? ''}</td>
+                <td className="text-xs tabular-nums">{row.latencyMs === null ? '—' : `${Math.round(row.latencyMs)} ms`}</td>
+                <td>
+                  <Link href={`${base}${filterQuery(filter, { cursor, event: row.id })}`} className="text-xs text-sky-700 hover:underline" scroll={false}>
+                    Details
+                  </Link>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           <nav aria-label="Pagination" className="flex justify-between p-3">
             {cursor ? (
               <Link href={`${base}${filterQuery(filter)}`} className="btn btn-sm">

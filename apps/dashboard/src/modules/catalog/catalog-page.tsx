@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { PinState, RiskCategory, RiskSeverity } from '@portcullis/db/types';
 import { Time } from '../../components/time';
+import { DataTable } from '../../components/data-table';
 import { ServerActions } from '../servers/components/server-actions';
 import { ServerStatusBadge } from '../servers/components/status-badge';
 import { getServer } from '../servers/servers';
@@ -140,28 +141,15 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
             </button>
           </form>
         </div>
-        {allTools === 0 ? (
-          <p className="p-6 text-sm text-slate-500">No tools yet. Use “Sync tools” to fetch the server’s catalog.</p>
-        ) : tools.length === 0 ? (
-          <p className="p-6 text-sm text-slate-500">No tools match these filters.</p>
-        ) : (
-          <table className="table">
-            <caption className="sr-only">Tools of {server.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Tool</th>
-                <th scope="col">Risk</th>
-                <th scope="col">Why</th>
-                <th scope="col">Pin</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tools.map((tool) => (
-                <ToolRow key={tool.id} tool={tool} orgSlug={ctx.orgSlug} canEdit={canEdit} filterQuery={catalogFilterQuery(filter)} />
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          columns={['Tool', 'Risk', 'Why', 'Pin']}
+          caption={`Tools of ${server.name}`}
+          empty={allTools === 0 ? 'No tools yet. Use “Sync tools” to fetch the server’s catalog.' : tools.length === 0 && 'No tools match these filters.'}
+        >
+          {tools.map((tool) => (
+            <ToolRow key={tool.id} tool={tool} orgSlug={ctx.orgSlug} canEdit={canEdit} filterQuery={catalogFilterQuery(filter)} />
+          ))}
+        </DataTable>
       </section>
       {canEdit ? (
         <form action={deleteServerAction} className="pt-4">

@@ -1,4 +1,5 @@
 import { Badge } from '../../components/badge';
+import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-table';
 import { Time } from '../../components/time';
 import { listServers } from '../servers/servers';
 import { db } from '../../server/db';
@@ -30,62 +31,40 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
           )}
         </section>
       ) : null}
-      <section aria-labelledby="grant-list" className="card">
-        <h2 id="grant-list" className="h2 border-b border-slate-200 p-4">
-          All grants
-        </h2>
-        {grants.length === 0 ? (
-          <p className="p-4 text-sm text-slate-500">No grants yet.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Server</th>
-                <th scope="col">Token</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <ListSection id="grant-list" title="All grants">
+        <DataTable columns={['Name', 'Server', 'Token', 'Status', 'Last used', 'Expires', ACTIONS_COLUMN]} empty={grants.length === 0 && 'No grants yet.'}>
+          {grants.map((g) => {
+            const status = grantStatus(g);
+            return (
+              <tr key={g.id}>
+                <td className="font-medium">{g.name}</td>
+                <td>{g.server.name}</td>
+                <td className="font-mono text-xs">{g.tokenPrefix}…</td>
+                <td>
+                  <Badge tone={status === 'active' ? 'green' : status === 'revoked' ? 'red' : 'slate'}>{status}</Badge>
+                </td>
+                <td>
+                  <Time value={g.lastUsedAt} />
+                </td>
+                <td>
+                  <Time value={g.expiresAt} />
+                </td>
+                <td className="text-right">
+                  {canEdit && status !== 'revoked' ? (
+                    <form action={revokeGrantAction}>
+                      <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
+                      <input type="hidden" name="grantId" value={g.id} />
+                      <button type="submit" className="btn btn-sm btn-danger" aria-label={`Revoke ${g.name}`}>
+                        Revoke
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {grants.map((g) => {
-                const status = grantStatus(g);
-                return (
-                  <tr key={g.id}>
-                    <td className="font-medium">{g.name}</td>
-                    <td>{g.server.name}</td>
-                    <td className="font-mono text-xs">{g.tokenPrefix}…</td>
-                    <td>
-                      <Badge tone={status === 'active' ? 'green' : status === 'revoked' ? 'red' : 'slate'}>{status}</Badge>
-                    </td>
-                    <td>
-                      <Time value={g.lastUsedAt} />
-                    </td>
-                    <td>
-                      <Time value={g.expiresAt} />
-                    </td>
-                    <td className="text-right">
-                      {canEdit && status !== 'revoked' ? (
-                        <form action={revokeGrantAction}>
-                          <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                          <input type="hidden" name="grantId" value={g.id} />
-                          <button type="submit" className="btn btn-sm btn-danger" aria-label={`Revoke ${g.name}`}>
-                            Revoke
-                          </button>
-                        </form>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
-      </section>
+            );
+          })}
+        </DataTable>
+      </ListSection>
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { Time } from '../../components/time';
+import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-table';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
@@ -16,77 +17,61 @@ export async function MembersPage({ orgSlug }: { orgSlug: string }) {
         <h1 className="h1">Members of {ctx.orgName}</h1>
         <p className="muted">Viewers read; editors change servers, policies, grants and approvals; admins manage members and keys; owners everything.</p>
       </header>
-      <section aria-labelledby="members-heading" className="card">
-        <h2 id="members-heading" className="h2 border-b border-slate-200 p-4">
-          Members
-        </h2>
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Since</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.map((m) => {
-              const self = m.user.id === ctx.actor.id;
-              const manageable = isAdmin && !self && (m.role !== 'owner' || ctx.role === 'owner');
-              return (
-                <tr key={m.id}>
-                  <td>{m.user.name ?? '—'}</td>
-                  <td>{m.user.email}</td>
-                  <td>
-                    {manageable ? (
-                      <form action={changeRoleAction} className="flex items-center gap-2">
-                        <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                        <input type="hidden" name="membershipId" value={m.id} />
-                        <select name="role" defaultValue={m.role} className="input w-32" aria-label={`Role of ${m.user.email}`}>
-                          {ctx.role === 'owner' ? <option value="owner">owner</option> : null}
-                          <option value="admin">admin</option>
-                          <option value="editor">editor</option>
-                          <option value="viewer">viewer</option>
-                        </select>
-                        <button type="submit" className="btn btn-sm">
-                          Change role
-                        </button>
-                      </form>
-                    ) : (
-                      m.role
-                    )}
-                  </td>
-                  <td>
-                    <Time value={m.createdAt} />
-                  </td>
-                  <td className="text-right">
-                    {manageable ? (
-                      <form action={removeMemberAction}>
-                        <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                        <input type="hidden" name="membershipId" value={m.id} />
-                        <button type="submit" className="btn btn-sm btn-danger" aria-label={`Remove ${m.user.email}`}>
-                          Remove
-                        </button>
-                      </form>
-                    ) : null}
-                    {self ? (
-                      <form action={leaveOrganizationAction}>
-                        <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                        <button type="submit" className="btn btn-sm btn-danger">
-                          Leave organization
-                        </button>
-                      </form>
-                    ) : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </section>
+      <ListSection id="members-heading" title="Members">
+        <DataTable columns={['Name', 'Email', 'Role', 'Since', ACTIONS_COLUMN]}>
+          {members.map((m) => {
+            const self = m.user.id === ctx.actor.id;
+            const manageable = isAdmin && !self && (m.role !== 'owner' || ctx.role === 'owner');
+            return (
+              <tr key={m.id}>
+                <td>{m.user.name ?? '—'}</td>
+                <td>{m.user.email}</td>
+                <td>
+                  {manageable ? (
+                    <form action={changeRoleAction} className="flex items-center gap-2">
+                      <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
+                      <input type="hidden" name="membershipId" value={m.id} />
+                      <select name="role" defaultValue={m.role} className="input w-32" aria-label={`Role of ${m.user.email}`}>
+                        {ctx.role === 'owner' ? <option value="owner">owner</option> : null}
+                        <option value="admin">admin</option>
+                        <option value="editor">editor</option>
+                        <option value="viewer">viewer</option>
+                      </select>
+                      <button type="submit" className="btn btn-sm">
+                        Change role
+                      </button>
+                    </form>
+                  ) : (
+                    m.role
+                  )}
+                </td>
+                <td>
+                  <Time value={m.createdAt} />
+                </td>
+                <td className="text-right">
+                  {manageable ? (
+                    <form action={removeMemberAction}>
+                      <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
+                      <input type="hidden" name="membershipId" value={m.id} />
+                      <button type="submit" className="btn btn-sm btn-danger" aria-label={`Remove ${m.user.email}`}>
+                        Remove
+                      </button>
+                    </form>
+                  ) : null}
+                  {self ? (
+                    <form action={leaveOrganizationAction}>
+                      <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
+                      <button type="submit" className="btn btn-sm btn-danger">
+                        Leave organization
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
+      </ListSection>
       {isAdmin ? (
         <section aria-labelledby="invite-heading" className="card space-y-4 p-5">
           <h2 id="invite-heading" className="h2">

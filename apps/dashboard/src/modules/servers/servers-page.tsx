@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { Time } from '../../components/time';
+import { DataTable } from '../../components/data-table';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
@@ -21,40 +22,25 @@ export async function ServersPage({ orgSlug }: { orgSlug: string }) {
         <h2 id="servers-list" className="sr-only">
           Registered servers
         </h2>
-        {servers.length === 0 ? (
-          <p className="p-6 text-sm text-slate-500">No servers yet. Register one below, or start with the Twikit preset.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Transport</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tools</th>
-                <th scope="col">Last sync</th>
-              </tr>
-            </thead>
-            <tbody>
-              {servers.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <Link href={`/o/${ctx.orgSlug}/servers/${s.id}`} className="font-medium text-sky-700 hover:underline">
-                      {s.name}
-                    </Link>
-                  </td>
-                  <td className="font-mono text-xs">{s.transport === 'stdio' ? `stdio: ${s.command ?? ''}` : `${s.transport}: ${s.url ?? ''}`}</td>
-                  <td>
-                    <ServerStatusBadge status={s.status} />
-                  </td>
-                  <td className="tabular-nums">{s.toolCount}</td>
-                  <td>
-                    <Time value={s.lastSyncAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={['Name', 'Transport', 'Status', 'Tools', 'Last sync']} empty={servers.length === 0 && 'No servers yet. Register one below, or start with the Twikit preset.'}>
+          {servers.map((s) => (
+            <tr key={s.id}>
+              <td>
+                <Link href={`/o/${ctx.orgSlug}/servers/${s.id}`} className="font-medium text-sky-700 hover:underline">
+                  {s.name}
+                </Link>
+              </td>
+              <td className="font-mono text-xs">{s.transport === 'stdio' ? `stdio: ${s.command ?? ''}` : `${s.transport}: ${s.url ?? ''}`}</td>
+              <td>
+                <ServerStatusBadge status={s.status} />
+              </td>
+              <td className="tabular-nums">{s.toolCount}</td>
+              <td>
+                <Time value={s.lastSyncAt} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </section>
       {canEdit ? (
         <section aria-labelledby="register-server" className="card p-5">

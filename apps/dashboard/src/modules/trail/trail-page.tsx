@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { DataTable } from '../../components/data-table';
 import { Time } from '../../components/time';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
@@ -15,37 +16,22 @@ export async function TrailPage({ orgSlug, cursor }: { orgSlug: string; cursor?:
         <p className="muted">Who changed servers, policies, grants, approvals, members and keys.</p>
       </header>
       <section className="card" aria-label="Admin events">
-        {page.rows.length === 0 ? (
-          <p className="p-4 text-sm text-slate-500">No changes recorded yet.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.rows.map((e) => (
-                <tr key={e.id}>
-                  <td className="text-xs">
-                    <Time value={e.createdAt} />
-                  </td>
-                  <td className="text-xs">{e.actorLabel}</td>
-                  <td className="font-mono text-xs">{e.action}</td>
-                  <td className="font-mono text-xs">
-                    {e.targetType}
-                    {e.targetId ? ` ${e.targetId}` : ''}
-                  </td>
-                  <td className="max-w-md font-mono text-xs break-all text-slate-600">{e.details ? JSON.stringify(e.details) : ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={['Time', 'Who', 'Action', 'Target', 'Details']} empty={page.rows.length === 0 && 'No changes recorded yet.'}>
+          {page.rows.map((e) => (
+            <tr key={e.id}>
+              <td className="text-xs">
+                <Time value={e.createdAt} />
+              </td>
+              <td className="text-xs">{e.actorLabel}</td>
+              <td className="font-mono text-xs">{e.action}</td>
+              <td className="font-mono text-xs">
+                {e.targetType}
+                {e.targetId ? ` ${e.targetId}` : ''}
+              </td>
+              <td className="max-w-md font-mono text-xs break-all text-slate-600">{e.details ? JSON.stringify(e.details) : ''}</td>
+            </tr>
+          ))}
+        </DataTable>
         <nav aria-label="Pagination" className="flex justify-between p-3">
           {cursor ? (
             <Link className="btn btn-sm" href={base}>
