@@ -170,3 +170,20 @@ describe.each<StoreKind>(['redis', 'postgres'])('%s counter store', (kind) => {
     if (result.ok) await store.release(result.reservation);
   });
 });
+
+describe('postgres counter store isolation', () => {
+  it('refuses to count when connections default to REPEATABLE READ (counts would be stale), and says why', async () => {
+    // Under REPEATABLE READ the count's snapshot predates the lock wait: 200 concurrent consumers
+    // of a max-30 counter were allowed 49 times when this ran unchecked.
+    const pool = new pg.Pool({ connectionString: database.url, options: '-c default_transaction_isolation=repeatable\\ read' });
+    const store = new PostgresCounterStore({ pool, keyPrefix: `${runPrefix}iso:` });
+    try {
+      await expect(store.reserve([{ key: 'k', windowMs: 60_000, max: 30 }])).rejects.toThrow(/need READ COMMITTED.*REPEATABLE READ/);
+      // Checked on every reserve until fixed, not once.
+      await expect(store.reserve([{ key: 'k', windowMs: 60_000, max: 30 }])).rejects.toThrow(/READ COMMITTED/);
+      expect((await pool.query("SELECT count(*)::int AS n FROM rate_limit_hits WHERE key LIKE $1", [`${runPrefix}iso:%`])).rows[0].n).toBe(0);
+    } finally {
+      await pool.end();
+    }
+  });
+});
