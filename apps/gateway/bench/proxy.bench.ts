@@ -1,5 +1,6 @@
 // `npm run bench` (gateway proxy): the same tools/call against one trivial upstream MCP server,
-// directly and through the gateway (policy with a rate-limit rule, durable audit), and, when they
+// directly and through the gateway (policy with a rate-limit rule, durable audit; counters in
+// Redis, and in PostgreSQL as `npm start` runs it unless BENCH_SKIP_PG_COUNTERS=1), and, when they
 // can be fetched with npx, through supergateway and mcp-proxy. Prints p50/p99 latency, calls/s at
 // 1 and 8 concurrent clients, and each proxy's CPU time per call from /proc/<pid>/stat (for each
 // phase and over both). First it measures the floor durable audit puts under one client's latency:
@@ -217,25 +218,34 @@ async function main(): Promise<void> {
     await db.grant.create({ data: { organizationId: org.id, serverId: server.id, name: 'bench', tokenHash: token.hash, tokenPrefix: token.prefix } });
     await db.$disconnect();
 
-    const gateway = await spawnAndWait(
-      process.execPath,
-      [...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []), '--import', 'tsx', path.join(root, 'apps/gateway/src/main.ts')],
-      {
-        DATABASE_URL: testDb.url,
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        GATEWAY_PORT: '0',
-        GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'true',
-        // info: the start-up line carries the URL; nothing is logged per call at this level.
-        LOG_LEVEL: 'info',
-      },
-      /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-    );
-    children.push(gateway.child);
+    // The gateway as deployed with Redis (counters there), and as `npm start` runs it: PostgreSQL only.
+    const startGateway = async (redisUrl: string) => {
+      const started = await spawnAndWait(
+        process.execPath,
+        [...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []), '--import', 'tsx', path.join(root, 'apps/gateway/src/main.ts')],
+        {
+          DATABASE_URL: testDb.url,
+          REDIS_URL: redisUrl,
+          PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          GATEWAY_PORT: '0',
+          GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'true',
+          // info: the start-up line carries the URL; nothing is logged per call at this level.
+          LOG_LEVEL: 'info',
+        },
+        /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+      );
+      children.push(started.child);
+      return started;
+    };
+    const gateway = await startGateway(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const gatewayPg = process.env.BENCH_SKIP_PG_COUNTERS === '1' ? undefined : await startGateway('');
 
     const targets: Target[] = [
       { name: 'direct', url: upstreamUrl, headers: {} },
       { name: 'portcullis gateway', url: `${gateway.match[1]}/mcp/${server.id}`, headers: { Authorization: `Bearer ${token.token}` }, pid: gateway.child.pid! },
+      ...(gatewayPg
+        ? [{ name: 'portcullis gateway (PostgreSQL counters)', url: `${gatewayPg.match[1]}/mcp/${server.id}`, headers: { Authorization: `Bearer ${token.token}` }, pid: gatewayPg.child.pid! }]
+        : []),
     ];
     const stdioUpstream = `${process.execPath} ${path.join(here, 'trivial-stdio-server.mjs')}`;
     if (process.env.BENCH_SKIP_OTHERS !== '1') {
