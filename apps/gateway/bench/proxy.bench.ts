@@ -80,7 +80,8 @@ function treeTicks(pid: number): number {
   }, 0);
 }
 
-function spawnAndWait(command: string, args: string[], env: Record<string, string>, ready: RegExp, cwd = root): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+/** Starts a process and waits for `ready` in its output; `null`: the caller waits some other way (a port). */
+function spawnAndWait(command: string, args: string[], env: Record<string, string>, ready: RegExp | null, cwd = root): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -91,7 +92,7 @@ function spawnAndWait(command: string, args: string[], env: Record<string, strin
       // collecting: a proxy that logs per call must not cost the benchmark process CPU.
       if (started) return;
       output += chunk.toString();
-      const match = ready.exec(output);
+      const match = ready?.exec(output);
       if (match) {
         started = true;
         output = output.slice(-2000);
@@ -105,6 +106,13 @@ function spawnAndWait(command: string, args: string[], env: Record<string, strin
       clearTimeout(timer);
       reject(new Error(`${command} exited with ${code}:\n${output.slice(-2000)}`));
     });
+    if (ready === null) {
+      // Quiet processes (supergateway with --logLevel none, an npx that has the package cached)
+      // print nothing at all; keep draining their pipes and let the caller wait for the port.
+      started = true;
+      clearTimeout(timer);
+      resolve({ child, match: [''] as unknown as RegExpExecArray });
+    }
   });
 }
 
@@ -254,7 +262,7 @@ async function main(): Promise<void> {
           'npx',
           ['--yes', 'supergateway@4.0.0', '--stdio', stdioUpstream, '--outputTransport', 'streamableHttp', '--stateful', '--port', '4311', '--logLevel', 'none'],
           {},
-          /.*/s,
+          null,
           '/tmp',
         );
         children.push(sg.child);
@@ -264,7 +272,7 @@ async function main(): Promise<void> {
         console.log(`supergateway skipped: ${(error as Error).message.split('\n')[0]}`);
       }
       try {
-        const mp = await spawnAndWait('npx', ['--yes', 'mcp-proxy@6.7.19', '--port', '4312', '--', ...stdioUpstream.split(' ')], {}, /.*/s, '/tmp');
+        const mp = await spawnAndWait('npx', ['--yes', 'mcp-proxy@6.7.19', '--port', '4312', '--', ...stdioUpstream.split(' ')], {}, null, '/tmp');
         children.push(mp.child);
         await waitForPort(4312);
         targets.push({ name: 'mcp-proxy 6.7.19 (stdio upstream)', url: 'http://127.0.0.1:4312/mcp', headers: {}, pid: mp.child.pid! });
