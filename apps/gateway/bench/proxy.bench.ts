@@ -40,6 +40,10 @@ interface Target {
   url: string;
   headers: Record<string, string>;
   pid?: number;
+  /** Started just before it is measured (third-party proxies); resolves with the pid to watch. */
+  start?: () => Promise<number>;
+  /** The last lines the process printed, shown when its measurement fails. */
+  tail?: () => string;
 }
 
 interface Figures {
@@ -81,23 +85,26 @@ function treeTicks(pid: number): number {
 }
 
 /** Starts a process and waits for `ready` in its output; `null`: the caller waits some other way (a port). */
-function spawnAndWait(command: string, args: string[], env: Record<string, string>, ready: RegExp | null, cwd = root): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+function spawnAndWait(command: string, args: string[], env: Record<string, string>, ready: RegExp | null, cwd = root): Promise<{ child: ChildProcess; match: RegExpExecArray; tail: () => string }> {
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     let started = false;
     const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')} did not start:\n${output.slice(-2000)}`)), 120_000);
     const onData = (chunk: Buffer) => {
-      // Once started, keep draining the pipes (a full pipe would stall the child) but stop
-      // collecting: a proxy that logs per call must not cost the benchmark process CPU.
-      if (started) return;
+      // Once started, keep draining the pipes (a full pipe would stall the child) and keep only
+      // a short tail: a proxy that logs per call must not cost the benchmark process CPU.
+      if (started) {
+        output = (output + chunk.toString()).slice(-2000);
+        return;
+      }
       output += chunk.toString();
       const match = ready?.exec(output);
       if (match) {
         started = true;
         output = output.slice(-2000);
         clearTimeout(timer);
-        resolve({ child, match });
+        resolve({ child, match, tail: () => output });
       }
     };
     child.stdout!.on('data', onData);
@@ -111,7 +118,7 @@ function spawnAndWait(command: string, args: string[], env: Record<string, strin
       // print nothing at all; keep draining their pipes and let the caller wait for the port.
       started = true;
       clearTimeout(timer);
-      resolve({ child, match: [''] as unknown as RegExpExecArray });
+      resolve({ child, match: [''] as unknown as RegExpExecArray, tail: () => output });
     }
   });
 }
@@ -257,36 +264,42 @@ async function main(): Promise<void> {
     ];
     const stdioUpstream = `${process.execPath} ${path.join(here, 'trivial-stdio-server.mjs')}`;
     if (process.env.BENCH_SKIP_OTHERS !== '1') {
-      try {
-        const sg = await spawnAndWait(
-          'npx',
-          ['--yes', 'supergateway@4.0.0', '--stdio', stdioUpstream, '--outputTransport', 'streamableHttp', '--stateful', '--port', '4311', '--logLevel', 'none'],
-          {},
-          null,
-          '/tmp',
-        );
-        children.push(sg.child);
-        await waitForPort(4311);
-        targets.push({ name: 'supergateway 4.0.0 (stdio upstream)', url: 'http://127.0.0.1:4311/mcp', headers: {}, pid: sg.child.pid! });
-      } catch (error) {
-        console.log(`supergateway skipped: ${(error as Error).message.split('\n')[0]}`);
-      }
-      try {
-        const mp = await spawnAndWait('npx', ['--yes', 'mcp-proxy@6.7.19', '--port', '4312', '--', ...stdioUpstream.split(' ')], {}, null, '/tmp');
-        children.push(mp.child);
-        await waitForPort(4312);
-        targets.push({ name: 'mcp-proxy 6.7.19 (stdio upstream)', url: 'http://127.0.0.1:4312/mcp', headers: {}, pid: mp.child.pid! });
-      } catch (error) {
-        console.log(`mcp-proxy skipped: ${(error as Error).message.split('\n')[0]}`);
-      }
+      // Each started only when its turn comes, so none sits idle for minutes before it is measured.
+      const thirdParty = (name: string, port: number, args: string[]): Target => {
+        const target: Target = {
+          name,
+          url: `http://127.0.0.1:${port}/mcp`,
+          headers: {},
+          start: async () => {
+            const started = await spawnAndWait('npx', args, {}, null, '/tmp');
+            children.push(started.child);
+            target.tail = started.tail;
+            await waitForPort(port);
+            return started.child.pid!;
+          },
+        };
+        return target;
+      };
+      targets.push(
+        thirdParty('supergateway 4.0.0 (stdio upstream)', 4311, ['--yes', 'supergateway@4.0.0', '--stdio', stdioUpstream, '--outputTransport', 'streamableHttp', '--stateful', '--port', '4311', '--logLevel', 'none']),
+        thirdParty('mcp-proxy 6.7.19 (stdio upstream)', 4312, ['--yes', 'mcp-proxy@6.7.19', '--port', '4312', '--', ...stdioUpstream.split(' ')]),
+      );
     }
 
     const results: Figures[] = [];
     for (const target of targets) {
+      if (target.start) {
+        try {
+          target.pid = await target.start();
+        } catch (error) {
+          console.log(`${target.name} skipped: ${(error as Error).message.split('\n')[0]}`);
+          continue;
+        }
+      }
       try {
         results.push(await measure(target));
       } catch (error) {
-        console.log(`${target.name} failed: ${(error as Error).message}`);
+        console.log(`${target.name} failed: ${(error as Error).message}${target.tail ? `\n  its last output: ${target.tail().slice(-500)}` : ''}`);
       }
     }
     const direct = results.find((r) => r.name === 'direct')!;
