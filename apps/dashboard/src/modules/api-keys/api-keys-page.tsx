@@ -1,5 +1,6 @@
 import { Badge } from '../../components/badge';
 import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-table';
+import { RowAction } from '../../components/row-action';
 import { Time } from '../../components/time';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
@@ -45,13 +46,7 @@ export async function ApiKeysPage({ orgSlug }: { orgSlug: string }) {
               <td>{k.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="green">active</Badge>}</td>
               <td className="text-right">
                 {isAdmin && !k.revokedAt ? (
-                  <form action={revokeApiKeyAction}>
-                    <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                    <input type="hidden" name="keyId" value={k.id} />
-                    <button type="submit" className="btn btn-sm btn-danger" aria-label={`Revoke key ${k.name}`}>
-                      Revoke
-                    </button>
-                  </form>
+                  <RowAction action={revokeApiKeyAction} fields={{ orgSlug: ctx.orgSlug, keyId: k.id }} label="Revoke" ariaLabel={`Revoke key ${k.name}`} />
                 ) : null}
               </td>
             </tr>

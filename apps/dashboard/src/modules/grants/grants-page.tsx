@@ -1,5 +1,6 @@
 import { Badge } from '../../components/badge';
 import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-table';
+import { RowAction } from '../../components/row-action';
 import { Time } from '../../components/time';
 import { listServers } from '../servers/servers';
 import { db } from '../../server/db';
@@ -51,13 +52,7 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
                 </td>
                 <td className="text-right">
                   {canEdit && status !== 'revoked' ? (
-                    <form action={revokeGrantAction}>
-                      <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                      <input type="hidden" name="grantId" value={g.id} />
-                      <button type="submit" className="btn btn-sm btn-danger" aria-label={`Revoke ${g.name}`}>
-                        Revoke
-                      </button>
-                    </form>
+                    <RowAction action={revokeGrantAction} fields={{ orgSlug: ctx.orgSlug, grantId: g.id }} label="Revoke" ariaLabel={`Revoke ${g.name}`} />
                   ) : null}
                 </td>
               </tr>

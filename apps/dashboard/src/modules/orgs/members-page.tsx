@@ -1,5 +1,6 @@
 import { Time } from '../../components/time';
 import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-table';
+import { RowAction } from '../../components/row-action';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
@@ -50,21 +51,10 @@ export async function MembersPage({ orgSlug }: { orgSlug: string }) {
                 </td>
                 <td className="text-right">
                   {manageable ? (
-                    <form action={removeMemberAction}>
-                      <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                      <input type="hidden" name="membershipId" value={m.id} />
-                      <button type="submit" className="btn btn-sm btn-danger" aria-label={`Remove ${m.user.email}`}>
-                        Remove
-                      </button>
-                    </form>
+                    <RowAction action={removeMemberAction} fields={{ orgSlug: ctx.orgSlug, membershipId: m.id }} label="Remove" ariaLabel={`Remove ${m.user.email}`} />
                   ) : null}
                   {self ? (
-                    <form action={leaveOrganizationAction}>
-                      <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-                      <button type="submit" className="btn btn-sm btn-danger">
-                        Leave organization
-                      </button>
-                    </form>
+                    <RowAction action={leaveOrganizationAction} fields={{ orgSlug: ctx.orgSlug }} label="Leave organization" />
                   ) : null}
                 </td>
               </tr>
