@@ -76,7 +76,9 @@ export interface MemoryReading {
 export async function startGatewayProcess(options: GatewayOptions): Promise<GatewayProcess> {
   const port = options.port ?? (await freePort());
   const log = logStream(options.logName);
-  const probeFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'gateway-memory-')), 'memory.json');
+  // Only a gateway with the memory probe gets a scratch folder, removed when the process exits.
+  const probeDir = options.memoryProbe ? mkdtempSync(path.join(os.tmpdir(), 'gateway-memory-')) : undefined;
+  const probeFile = probeDir ? path.join(probeDir, 'memory.json') : '';
   const probe = options.memoryProbe ? ['--expose-gc', '--import', './test/reliability/support/memory-probe.mjs'] : [];
   const child = spawn(process.execPath, [...probe, '--import', 'tsx', 'apps/gateway/src/main.ts'], {
     cwd: root,
@@ -91,14 +93,19 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
       GATEWAY_STDIO_COMMANDS: 'node',
       GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'true',
       LOG_LEVEL: 'info',
-      MEMORY_PROBE_FILE: probeFile,
+      ...(probeFile ? { MEMORY_PROBE_FILE: probeFile } : {}),
       ...options.env,
     },
   });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   const url = `http://localhost:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      if (probeDir) rmSync(probeDir, { recursive: true, force: true });
+      resolve();
+    }),
+  );
   return {
     url,
     port,
@@ -116,6 +123,7 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
       );
     },
     async memory() {
+      if (!probeFile) throw new Error('start the gateway with memoryProbe: true to read its memory');
       rmSync(probeFile, { force: true });
       child.kill('SIGUSR2');
       const usage = await until(() => (existsSync(probeFile) ? (JSON.parse(readFileSync(probeFile, 'utf8')) as NodeJS.MemoryUsage) : undefined), 10_000, 'a memory reading');
