@@ -8,79 +8,15 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { mergeCountersByKey, ReservationStates, type CounterStore, type KeyedCounter, type Reservation, type ReserveResult } from './counter-store.ts';
 
-/** The table this store uses; the Prisma migration creates the same one. */
-export const RATE_LIMIT_HITS_DDL = `
-CREATE TABLE IF NOT EXISTS rate_limit_hits (
-  id TEXT PRIMARY KEY,
-  key TEXT NOT NULL,
-  at TIMESTAMPTZ(3) NOT NULL,
-  expires_at TIMESTAMPTZ(3) NOT NULL
-);
-CREATE INDEX IF NOT EXISTS rate_limit_hits_key_at_idx ON rate_limit_hits (key, at);
-CREATE INDEX IF NOT EXISTS rate_limit_hits_expires_at_idx ON rate_limit_hits (expires_at);
-`;
-
-/**
- * One reserve in one round trip and one commit. The outer function takes a transaction-scoped
- * advisory lock per counter key (in hash order, so two reserves cannot deadlock); only then, because
- * its argument is the number of locks taken, is the inner function called, and as a volatile SQL
- * function its statement takes a new snapshot in READ COMMITTED: the count sees the rows of whoever
- * held the lock before. (One plain statement would not: its snapshot predates the lock wait.)
- * Arguments: now in ms (NULL: the database clock at statement start), keys, windows (ms), maxes,
- * reservation id. Expired rows of these keys are purged; counters already full are returned with
- * the time the entry whose expiry frees a slot; rows are inserted only when no counter is full.
- *
- * The migration `rate_limit_reserve_function` creates the same functions (a test checks that they
- * agree). Neither body contains a semicolon: Prisma's migration runner splits scripts on them.
- */
-export const RESERVE_FUNCTION_DDL = `
-CREATE OR REPLACE FUNCTION portcullis_reserve_counters_locked(p_now_ms int8, p_keys text[], p_windows int8[], p_maxes int4[], p_id text, p_locks int8)
-RETURNS TABLE (now_ms text, idx int, frees_at_ms text, inserted int)
-LANGUAGE sql VOLATILE AS $fn$
-  WITH clock AS (
-    SELECT COALESCE(p_now_ms, floor(extract(epoch FROM statement_timestamp()) * 1000)::int8) AS now_ms
-  ), req AS (
-    SELECT r.key, r.window_ms, r.max_hits, r.idx
-    FROM unnest(p_keys, p_windows, p_maxes) WITH ORDINALITY AS r(key, window_ms, max_hits, idx)
-  ), purged AS (
-    DELETE FROM rate_limit_hits
-    WHERE key = ANY(p_keys) AND expires_at <= (SELECT timestamptz 'epoch' + c.now_ms * interval '1 millisecond' FROM clock c)
-  ), full_counters AS (
-    SELECT req.idx, round(extract(epoch FROM blocking.at) * 1000)::int8 + req.window_ms AS frees_at_ms
-    FROM req, clock
-    CROSS JOIN LATERAL (
-      SELECT h.at FROM rate_limit_hits h
-      WHERE h.key = req.key AND h.at > timestamptz 'epoch' + (clock.now_ms - req.window_ms) * interval '1 millisecond'
-      ORDER BY h.at DESC
-      OFFSET req.max_hits - 1 LIMIT 1
-    ) AS blocking
-  ), inserted AS (
-    INSERT INTO rate_limit_hits (id, key, at, expires_at)
-    SELECT p_id || ':' || req.idx, req.key,
-           timestamptz 'epoch' + clock.now_ms * interval '1 millisecond',
-           timestamptz 'epoch' + (clock.now_ms + req.window_ms) * interval '1 millisecond'
-    FROM req, clock
-    WHERE NOT EXISTS (SELECT 1 FROM full_counters)
-    RETURNING id
-  )
-  SELECT clock.now_ms::text, f.idx::int, f.frees_at_ms::text, (SELECT count(*) FROM inserted)::int
-  FROM clock LEFT JOIN full_counters f ON true
-  ORDER BY f.idx
-  LIMIT 1
-$fn$;
-
-CREATE OR REPLACE FUNCTION portcullis_reserve_counters(p_now_ms int8, p_keys text[], p_windows int8[], p_maxes int4[], p_id text)
-RETURNS TABLE (now_ms text, idx int, frees_at_ms text, inserted int)
-LANGUAGE sql VOLATILE AS $fn$
-  SELECT r.now_ms, r.idx, r.frees_at_ms, r.inserted
-  FROM (
-    SELECT count(pg_advisory_xact_lock(ordered.h)) AS locks
-    FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(p_keys) AS k ORDER BY h) AS ordered
-  ) AS l
-  CROSS JOIN LATERAL portcullis_reserve_counters_locked(p_now_ms, p_keys, p_windows, p_maxes, p_id, l.locks) AS r
-$fn$;
-`;
-
+// rate_limit_hits and the reserve function come from the migrations (20261123204611_init and
+// 20261202021500_rate_limit_reserve_function). portcullis_reserve_counters is one reserve in one
+// round trip and one commit: its outer function takes a transaction-scoped advisory lock per key
+// (in hash order, so two reserves cannot deadlock); only then, because its argument is the number of
+// locks taken, is the inner function called, and as a volatile SQL function its statement takes a
+// new snapshot in READ COMMITTED, so the count sees the rows of whoever held the lock before (one
+// plain statement would not: its snapshot predates the lock wait). Expired rows of the keys are
+// purged; counters already full come back with the time the entry whose expiry frees a slot; rows
+// are inserted only when no counter is full.
 const RESERVE_SQL = 'SELECT now_ms, idx, frees_at_ms, inserted FROM portcullis_reserve_counters($1, $2, $3, $4, $5)';
 
 export interface PostgresCounterStoreOptions {
@@ -101,12 +37,6 @@ export class PostgresCounterStore implements CounterStore {
     this.ownsPool = typeof options.pool === 'string';
     this.pool = typeof options.pool === 'string' ? new pg.Pool({ connectionString: options.pool }) : options.pool;
     this.keyPrefix = options.keyPrefix ?? '';
-  }
-
-  /** Creates rate_limit_hits and the reserve function if missing (tests; production relies on the migration). */
-  async ensureTable(): Promise<void> {
-    await this.pool.query(RATE_LIMIT_HITS_DDL);
-    await this.pool.query(RESERVE_FUNCTION_DDL);
   }
 
   async reserve<C extends KeyedCounter>(counters: readonly C[], now?: number): Promise<ReserveResult<C>> {

@@ -7,16 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CounterStore, KeyedCounter } from '../src/counter-store.ts';
 import { PostgresCounterStore } from '../src/postgres-counter-store.ts';
 import { RedisCounterStore } from '../src/redis-counter-store.ts';
-import { createThrowawayDatabase, openStore, REDIS_URL, uniqueSuffix, type StoreKind, type StoreTarget, type ThrowawayDatabase } from './test-stores.ts';
+import { createTestDatabase, type TestDatabase } from '@portcullis/db/test-database';
+import { openStore, REDIS_URL, uniqueSuffix, type StoreKind, type StoreTarget } from './test-stores.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 
-let database: ThrowawayDatabase;
+// The table and the reserve function as deployed: the project's migrations, applied.
+let database: TestDatabase;
 const runPrefix = `test:${uniqueSuffix()}:`;
 
 beforeAll(async () => {
-  database = await createThrowawayDatabase();
+  database = await createTestDatabase('counters');
 });
 afterAll(async () => {
   await database?.drop();
