@@ -4,7 +4,8 @@ import type { Db } from '@portcullis/db/client';
 import type { Role } from '@portcullis/db/types';
 import { hashToken } from '@portcullis/crypto/tokens';
 import { assertRole, type OrgContext } from '../../server/context';
-import { NotFoundError, UnauthenticatedError } from '../../server/errors';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../server/errors';
+import { roleAtLeast } from '../../server/roles';
 
 /** Throws NotFound when the user is not a member (the org's existence is not revealed). */
 export async function resolveMembership(db: Db, userId: string, orgSlug: string, minRole: Role): Promise<OrgContext> {
@@ -24,11 +25,26 @@ export async function resolveMembership(db: Db, userId: string, orgSlug: string,
   return ctx;
 }
 
-/** An organization API key ("pck_…"): looked up by hash; its role is the key's. */
+/**
+ * An organization API key ("pck_…"): looked up by hash. It acts with the lower of its own role and
+ * its creator's current role in the organization, checked on every use: a key must never outlive
+ * or outrank the person who made it (removed creator → 401, demoted creator → the demoted role).
+ */
 export async function resolveApiKey(db: Db, token: string, minRole: Role): Promise<OrgContext> {
   const key = await db.apiKey.findUnique({ where: { keyHash: hashToken(token) }, include: { organization: true } });
   const now = new Date();
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) throw new UnauthenticatedError('API key is invalid, revoked or expired.');
+  const creator = key.createdById
+    ? await db.membership.findUnique({
+        where: { organizationId_userId: { organizationId: key.organizationId, userId: key.createdById } },
+        select: { role: true },
+      })
+    : null;
+  if (!creator) {
+    throw new UnauthenticatedError(
+      `API key ${key.prefix}… no longer works: the person who created it is not a member of this organization any more. Ask an admin to create a new key.`,
+    );
+  }
   // Last-used is informational; at most one write per minute per key.
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
     await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
@@ -37,10 +53,13 @@ export async function resolveApiKey(db: Db, token: string, minRole: Role): Promi
     organizationId: key.organizationId,
     orgSlug: key.organization.slug,
     orgName: key.organization.name,
-    role: key.role,
+    role: roleAtLeast(creator.role, key.role) ? key.role : creator.role,
     actor: { kind: 'apiKey', id: key.id, label: `API key ${key.prefix}…` },
   };
-  assertRole(ctx, minRole);
+  if (!roleAtLeast(ctx.role, minRole)) {
+    const capped = ctx.role === key.role ? '' : ` (the key's role ${key.role} is capped by its creator's current role)`;
+    throw new ForbiddenError(`Only ${minRole}s and above can do this; this API key acts as ${ctx.role}${capped}.`);
+  }
   return ctx;
 }
 
