@@ -5,6 +5,33 @@ import { auditExportStream } from '../src/modules/audit/export.ts';
 
 beforeEach(resetDatabase);
 
+/** A spreadsheet's CSV reader: quoted fields, the given delimiter, rows on newlines outside quotes. */
+function readCsv(text: string, delimiter: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === delimiter || c === '\n') {
+      row.push(field);
+      field = '';
+      if (c === '\n') {
+        rows.push(row);
+        row = [];
+      }
+    } else field += c;
+  }
+  return rows;
+}
+
 describe('audit log', () => {
   it('keyset pagination visits every row once, newest first, including rows sharing a timestamp', async () => {
     const { ctx } = await newOwner();
@@ -52,5 +79,31 @@ describe('audit log', () => {
     const b = await newOwner('B');
     await db.auditEvent.create({ data: { organizationId: b.ctx.organizationId, method: 'tools/call', decision: 'allow' } });
     expect((await listAuditEvents(db, a.ctx, {})).rows).toHaveLength(0);
+  });
+
+  it('CSV export neutralises formulas after leading whitespace or newlines and in ;-separated locales', async () => {
+    const { ctx } = await newOwner();
+    const hostile = [
+      '=HYPERLINK("http://evil.test","x")',
+      ' =1+1',
+      '\n=cmd|\' /C calc\'!A0',
+      '\t+SUM(1)',
+      '\r-2+3',
+      '  @SUM(A1)',
+      'ok;=HYPERLINK("http://evil.test")',
+      'ok,=1+1',
+    ];
+    for (const reason of hostile) {
+      await db.auditEvent.create({ data: { organizationId: ctx.organizationId, method: 'tools/call', decision: 'deny', toolName: reason, reason } });
+    }
+    const csv = await new Response(auditExportStream(db, ctx, {}, 'csv')).text();
+    for (const delimiter of [',', ';']) {
+      const rows = readCsv(csv, delimiter).slice(1);
+      expect(rows).toHaveLength(hostile.length);
+      for (const cell of rows.flat()) expect(cell, `cell ${JSON.stringify(cell)} (split on "${delimiter}")`).not.toMatch(/^\s*[=+\-@]/);
+    }
+    // Neutralised, not lost: the value is there after the apostrophe.
+    const cells = readCsv(csv, ',').slice(1).flat();
+    for (const reason of hostile) expect(cells).toContain(/^\s*[=+\-@]|^[\t\r]/.test(reason) ? `'${reason}` : reason);
   });
 });

@@ -8,12 +8,16 @@ const COLUMNS: Array<keyof AuditRow> = [
   'policyVersion', 'reason', 'upstreamOutcome', 'latencyMs',
 ];
 
+/**
+ * OWASP CSV injection guidance: a cell whose first non-whitespace character is = + - @ (or that starts
+ * with a tab or CR) is a formula to a spreadsheet, so it gets a leading apostrophe; and every cell is
+ * quoted, so a `;` or `,` inside it can never start a new (formula) cell in a locale that splits on it.
+ */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text = value instanceof Date ? value.toISOString() : String(value);
-  // Cells starting with = + - @ are formulas in spreadsheets; prefix them so they stay text.
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (/^\s*[=+\-@]/.test(text) || /^[\t\r]/.test(text)) text = `'${text}`;
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 export function auditExportStream(db: Db, ctx: OrgContext, filter: AuditFilter, format: 'csv' | 'jsonl', maxRows = 1_000_000): ReadableStream<Uint8Array> {
