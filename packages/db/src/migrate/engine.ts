@@ -80,6 +80,26 @@ function patchCharColumns<T extends object>(queryable: T): T {
   return queryable;
 }
 
+// adapter-pg 7.10.1 runs a migration script by splitting it on every ";", even inside comments,
+// strings and $$-quoted function bodies (a PL/pgSQL trigger cannot be written). Prisma's native
+// engine sends the script as one simple query; so do we: PostgreSQL parses it and runs it atomically.
+type ScriptRunner = { executeScript?: (script: string) => Promise<void>; underlyingDriver?: () => { query: (sql: string) => Promise<unknown> }; onError?: (e: unknown) => never };
+function runScriptsWhole<T extends object>(adapter: T): T {
+  const a = adapter as unknown as ScriptRunner;
+  const driver = a.underlyingDriver?.();
+  if (a.executeScript && driver && a.onError) {
+    const onError = a.onError.bind(adapter);
+    a.executeScript = async (script: string) => {
+      try {
+        await driver.query(script);
+      } catch (error) {
+        onError(error);
+      }
+    };
+  }
+  return adapter;
+}
+
 function databaseUrlWith(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
@@ -98,7 +118,7 @@ function adapterFactoryFor(url: string) {
     provider: main.provider,
     adapterName: main.adapterName,
     async connect() {
-      return patchCharColumns(await main.connect());
+      return runScriptsWhole(patchCharColumns(await main.connect()));
     },
     async connectToShadowDb() {
       const name = `portcullis_shadow_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
@@ -110,7 +130,7 @@ function adapterFactoryFor(url: string) {
         await admin.end();
       }
       const shadow = new PrismaPg({ connectionString: databaseUrlWith(url, name), idleTimeoutMillis: 500 });
-      const adapter = patchCharColumns(await shadow.connect());
+      const adapter = runScriptsWhole(patchCharColumns(await shadow.connect()));
       const dispose = adapter.dispose.bind(adapter);
       adapter.dispose = async () => {
         await dispose();

@@ -40,9 +40,13 @@ export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
                     {formatDuration(a.expiresAt.getTime() - now)}
                     {a.ruleId ? ` · rule ${a.ruleId}` : ''}
                   </p>
-                  <pre aria-label={`Arguments of ${a.toolName}`} className="max-h-48 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">
-                    {prettyJson(a.arguments ?? {})}
-                  </pre>
+                  {canDecide ? (
+                    <pre aria-label={`Arguments of ${a.toolName}`} className="max-h-48 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">
+                      {prettyJson(a.arguments ?? {})}
+                    </pre>
+                  ) : (
+                    <p className="muted text-xs">Arguments are shown to editors and above, who decide.</p>
+                  )}
                 </div>
                 {canDecide ? <DecideForm orgSlug={ctx.orgSlug} approvalId={a.id} toolName={a.toolName} /> : <p className="muted">Editors decide.</p>}
               </li>
@@ -53,7 +57,7 @@ export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
       <ListSection id="history-heading" title="History">
         <DataTable columns={['Requested', 'Tool', 'Grant', 'Outcome', 'By', 'Note']} empty={history.length === 0 && 'No decided approvals yet.'}>
           {history.map((a) => {
-            const status = a.status === 'pending' ? 'expired' : a.status;
+            const status = a.status;
             return (
               <tr key={a.id}>
                 <td>

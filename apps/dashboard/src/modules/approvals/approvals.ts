@@ -6,6 +6,7 @@ import { notifyChange } from '@portcullis/db/events';
 import { recordAdminEvent } from '../trail/record';
 import { actorUserId, assertRole, type OrgContext } from '../../server/context';
 import { ConflictError, NotFoundError } from '../../server/errors';
+import { roleAtLeast } from '../../server/roles';
 
 export const approvalSelect = {
   id: true,
@@ -24,34 +25,53 @@ export const approvalSelect = {
 } satisfies Prisma.ApprovalSelect;
 export type ApprovalView = Prisma.ApprovalGetPayload<{ select: typeof approvalSelect }>;
 
+/**
+ * Full arguments are for the people who may decide: viewers get null. (Decided, expired and consumed
+ * rows have none at all: a database trigger clears them when the status leaves pending.)
+ */
+function withArgumentsFor(ctx: OrgContext, rows: ApprovalView[]): ApprovalView[] {
+  if (roleAtLeast(ctx.role, 'editor')) return rows;
+  return rows.map((row) => ({ ...row, arguments: null }));
+}
+
+/** Pending rows past their expiry whose gateway never closed them (crashed, restarted) expire here. */
+async function expireStaleApprovals(db: Db, ctx: OrgContext): Promise<void> {
+  await db.approval.updateMany({
+    where: { organizationId: ctx.organizationId, status: 'pending', expiresAt: { lte: new Date() } },
+    data: { status: 'expired', note: 'timed out' },
+  });
+}
+
 export async function listPendingApprovals(db: Db, ctx: OrgContext): Promise<ApprovalView[]> {
-  return db.approval.findMany({
+  const rows = await db.approval.findMany({
     where: { organizationId: ctx.organizationId, status: 'pending', expiresAt: { gt: new Date() } },
     select: approvalSelect,
     orderBy: { createdAt: 'asc' },
     take: 200,
   });
+  return withArgumentsFor(ctx, rows);
 }
 
 export async function listApprovalHistory(db: Db, ctx: OrgContext, take = 50): Promise<ApprovalView[]> {
-  return db.approval.findMany({
-    where: {
-      organizationId: ctx.organizationId,
-      OR: [{ status: { not: 'pending' } }, { expiresAt: { lte: new Date() } }],
-    },
+  await expireStaleApprovals(db, ctx);
+  const rows = await db.approval.findMany({
+    where: { organizationId: ctx.organizationId, status: { not: 'pending' } },
     select: approvalSelect,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: Math.min(take, 500),
   });
+  return withArgumentsFor(ctx, rows);
 }
 
 export async function listApprovals(db: Db, ctx: OrgContext, status?: ApprovalStatus, take = 100): Promise<ApprovalView[]> {
-  return db.approval.findMany({
+  await expireStaleApprovals(db, ctx);
+  const rows = await db.approval.findMany({
     where: { organizationId: ctx.organizationId, status },
     select: approvalSelect,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: Math.min(take, 500),
   });
+  return withArgumentsFor(ctx, rows);
 }
 
 export async function decideApproval(
