@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseUrl, seed, testDb, type Seeded } from '../../apps/gateway/test/harness.ts';
+import { databaseUrl, nodeScriptServer, seed, testDb, type Seeded } from '../../apps/gateway/test/harness.ts';
 import { connect, textOf } from './support/agents.ts';
 import { HTTP_FAULTS, startFaultyHttpServer, type FaultyHttpServer } from './support/faulty-http-server.ts';
 import { type GatewayProcess, rssMb, startGatewayProcess, until } from './support/processes.ts';
@@ -70,7 +70,7 @@ async function exercise(transport: string, seeded: Seeded, faults: string[]) {
 
 describe('upstream faults', () => {
   it('stdio: hang, crash mid-call, garbage', async () => {
-    const seeded = await seed({ transport: 'stdio', command: 'node', args: [faultyStdio] }, ALLOW_ALL);
+    const seeded = await seed(nodeScriptServer(faultyStdio), ALLOW_ALL);
     const rssBefore = rssMb(gateway.pid);
     await exercise('stdio', seeded, ['hang', 'crash', 'garbage', 'ok']);
     figures.stdioRss = { beforeMb: rssBefore, afterMb: rssMb(gateway.pid) };

@@ -1,5 +1,6 @@
 // What createGateway needs, separate from where it comes from (env in main.ts, literals in tests).
 import { parseEncryptionKey } from '@portcullis/crypto/secret-box';
+import type { StdioPolicy } from '@portcullis/upstream/connect-upstream';
 import type { Env } from './env.ts';
 
 export interface GatewayConfig {
@@ -14,8 +15,12 @@ export interface GatewayConfig {
   /** Origin header values accepted (requests without Origin are accepted); empty: the public URL's origin and local origins. */
   allowedOrigins: string[];
   encryptionKey: Buffer;
+  /** Every private address allowed (single-machine setups only). */
   allowPrivateUpstreams: boolean;
-  stdioCommands: string[];
+  /** Exact upstream origins allowed although private (e.g. npm start's own Twikit stand-in). */
+  privateUpstreamOrigins: string[];
+  /** Operator stdio templates, the free-form organization, and the sandbox. */
+  stdio: StdioPolicy;
   upstreamTimeoutMs: number;
   maxBodyBytes: number;
   /** Largest single message accepted from an upstream (HTTP body, SSE event or stdio line). */
@@ -47,7 +52,12 @@ export function configFromEnv(env: Env): GatewayConfig {
     allowedOrigins: env.GATEWAY_ALLOWED_ORIGINS,
     encryptionKey: parseEncryptionKey(env.PORTCULLIS_ENCRYPTION_KEY),
     allowPrivateUpstreams: env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS,
-    stdioCommands: env.GATEWAY_STDIO_COMMANDS,
+    privateUpstreamOrigins: env.UPSTREAM_PRIVATE_ORIGINS,
+    stdio: {
+      templates: env.stdioTemplates,
+      freeform: env.STDIO_FREEFORM_ORGANIZATION ? { organizationId: env.STDIO_FREEFORM_ORGANIZATION, commands: env.GATEWAY_STDIO_COMMANDS } : undefined,
+      sandbox: { mode: env.STDIO_SANDBOX, uidBase: env.STDIO_SANDBOX_UID_BASE, uidCount: env.STDIO_SANDBOX_UID_COUNT },
+    },
     upstreamTimeoutMs: env.GATEWAY_UPSTREAM_TIMEOUT_MS,
     maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
     maxUpstreamMessageBytes: env.GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES,

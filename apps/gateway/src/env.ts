@@ -1,6 +1,17 @@
 // The only file that reads process.env. Every variable is also described in .env.example.
 import { z } from 'zod';
+import { DEFAULT_SANDBOX } from '@portcullis/upstream/stdio-sandbox';
+import { parseStdioTemplates, type StdioTemplate } from '@portcullis/upstream/stdio-templates';
 import { parseCidrList } from './http/metrics-access.ts';
+
+/** scheme://host[:port] exactly, nothing else (a path or trailing slash would never match). */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -24,7 +35,14 @@ export const envSchema = z.object({
   GATEWAY_ALLOWED_ORIGINS: list,
   PORTCULLIS_ENCRYPTION_KEY: z.string().min(1, 'PORTCULLIS_ENCRYPTION_KEY is required (32 random bytes, base64)'),
   GATEWAY_ALLOW_PRIVATE_UPSTREAMS: bool,
+  UPSTREAM_PRIVATE_ORIGINS: list.pipe(z.array(z.string().refine(isOrigin, 'entries must be origins such as http://127.0.0.1:4100'))),
+  STDIO_TEMPLATES: z.string().optional(),
+  STDIO_TEMPLATES_FILE: z.string().optional().transform((v) => (v ? v : undefined)),
+  STDIO_FREEFORM_ORGANIZATION: z.string().optional().transform((v) => (v ? v : undefined)),
   GATEWAY_STDIO_COMMANDS: list,
+  STDIO_SANDBOX: z.enum(['auto', 'bwrap', 'user', 'off']).default('auto'),
+  STDIO_SANDBOX_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(DEFAULT_SANDBOX.uidBase),
+  STDIO_SANDBOX_UID_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_SANDBOX.uidCount),
   GATEWAY_UPSTREAM_TIMEOUT_MS: int(30_000),
   GATEWAY_MAX_BODY_BYTES: int(1024 * 1024),
   GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES: int(16 * 1024 * 1024),
@@ -46,7 +64,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Env = z.infer<typeof envSchema>;
+export type Env = z.infer<typeof envSchema> & { stdioTemplates: StdioTemplate[] };
 
 export function readEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = envSchema.safeParse(source);
@@ -54,5 +72,11 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Gateway configuration is invalid:\n  ${lines.join('\n  ')}`);
   }
-  return parsed.data;
+  let stdioTemplates: StdioTemplate[];
+  try {
+    stdioTemplates = parseStdioTemplates(parsed.data.STDIO_TEMPLATES, parsed.data.STDIO_TEMPLATES_FILE);
+  } catch (error) {
+    throw new Error(`Gateway configuration is invalid:\n  ${(error as Error).message}`);
+  }
+  return { ...parsed.data, stdioTemplates };
 }

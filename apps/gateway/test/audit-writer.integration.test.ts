@@ -21,7 +21,7 @@ describe('AuditWriter', () => {
       if (text.includes('INSERT INTO audit_events')) statements.push(text);
       return query(...args);
     };
-    seeded = await seed({ transport: 'stdio', command: 'node' }, null);
+    seeded = await seed({ transport: 'stdio', stdioTemplate: 'node-script' }, null);
   });
 
   afterAll(async () => {

@@ -14,6 +14,8 @@ import { encryptSecretMap, serverSecretContext } from '@portcullis/crypto/secret
 import { createPrismaClient, type Db } from '@portcullis/db/client';
 import { notifyChange } from '@portcullis/db/events';
 import type { Prisma } from '@portcullis/db/types';
+import { DEFAULT_SANDBOX } from '@portcullis/upstream/stdio-sandbox';
+import { parseStdioTemplates } from '@portcullis/upstream/stdio-templates';
 import type { GatewayConfig } from '../src/config.ts';
 import { createGateway, type Gateway } from '../src/gateway.ts';
 import { createLogger } from '../src/log.ts';
@@ -42,6 +44,8 @@ export function tempFile(name: string): string {
 
 export interface SeedServer {
   transport?: 'stdio' | 'streamable_http' | 'sse';
+  /** One of testStdioTemplates; `args` are then the extra arguments. */
+  stdioTemplate?: string;
   command?: string;
   args?: string[];
   url?: string;
@@ -71,6 +75,7 @@ export async function seed(server: SeedServer, policy: unknown | null, db: Db = 
       name: `server-${suffix}`,
       transport: server.transport ?? 'stdio',
       url: server.url ?? null,
+      stdioTemplate: server.stdioTemplate ?? null,
       command: server.command ?? null,
       args: server.args ?? [],
       auditArguments: server.auditArguments ?? 'redacted',
@@ -113,8 +118,25 @@ export async function setPolicy(organizationId: string, serverId: string, docume
   await notifyChange(db, { type: 'policy', organizationId, serverId });
 }
 
+/**
+ * The stdio templates the test gateways offer, as an operator would define them. This operator
+ * lets tenants append any arguments (log files, fault switches); production templates don't.
+ */
+export const testStdioTemplates = parseStdioTemplates(
+  JSON.stringify([
+    { id: 'twikit', name: 'Twikit', command: process.execPath, args: [twikitBin, '--stdio'], tenantArgs: { max: 16, pattern: '.*' } },
+    { id: 'node-script', name: 'A node script (tests)', command: process.execPath, tenantArgs: { max: 16, pattern: '.*' } },
+  ]),
+  undefined,
+);
+
 export function twikitServer(logFile: string, extraArgs: string[] = []): SeedServer {
-  return { transport: 'stdio', command: 'node', args: [twikitBin, '--stdio', '--log-file', logFile, ...extraArgs] };
+  return { transport: 'stdio', stdioTemplate: 'twikit', args: ['--log-file', logFile, ...extraArgs] };
+}
+
+/** A stdio server running `node <script> <args…>` through the test operator's node-script template. */
+export function nodeScriptServer(script: string, ...args: string[]): SeedServer {
+  return { transport: 'stdio', stdioTemplate: 'node-script', args: [script, ...args] };
 }
 
 export function readCallLog(logFile: string): Array<{ tool: string; arguments: Record<string, unknown>; ok: boolean }> {
@@ -136,7 +158,9 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     allowedOrigins: [],
     encryptionKey,
     allowPrivateUpstreams: true,
-    stdioCommands: ['node'],
+    privateUpstreamOrigins: [],
+    // Unconfined: these tests are about the gateway; stdio-sandbox tests cover confinement.
+    stdio: { templates: testStdioTemplates, sandbox: { ...DEFAULT_SANDBOX, mode: 'off' } },
     upstreamTimeoutMs: 10_000,
     maxBodyBytes: 1024 * 1024,
     maxUpstreamMessageBytes: 16 * 1024 * 1024,

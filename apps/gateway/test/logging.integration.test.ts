@@ -5,7 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { connectAgent, seed, startGateway, waitFor, type Seeded } from './harness.ts';
+import { connectAgent, nodeScriptServer, seed, startGateway, waitFor, type Seeded } from './harness.ts';
 
 const faultyServer = fileURLToPath(new URL('./fixtures/faulty-server.mjs', import.meta.url));
 
@@ -17,7 +17,7 @@ describe('logging through a shared stdio upstream', () => {
   const heard: Record<'quiet' | 'verbose', LoggingMessageNotification['params'][]> = { quiet: [], verbose: [] };
 
   beforeAll(async () => {
-    seeded = await seed({ transport: 'stdio', command: 'node', args: [faultyServer] }, { version: '1', default: 'allow' });
+    seeded = await seed(nodeScriptServer(faultyServer), { version: '1', default: 'allow' });
     gateway = await startGateway();
     for (const name of ['quiet', 'verbose'] as const) {
       const agent = await connectAgent(gateway, seeded, {

@@ -6,7 +6,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, connectAgent, seed, startGateway, textOf, waitFor, type Seeded } from './harness.ts';
+import { DEFAULT_SANDBOX } from '@portcullis/upstream/stdio-sandbox';
+import { auditRows, connectAgent, nodeScriptServer, seed, startGateway, textOf, waitFor, type Seeded } from './harness.ts';
 import { startMutableServer, type MutableServer } from './fixtures/mutable-server.ts';
 
 const faultyServer = fileURLToPath(new URL('./fixtures/faulty-server.mjs', import.meta.url));
@@ -19,7 +20,7 @@ describe('upstream faults', () => {
   let agent: Client;
 
   beforeAll(async () => {
-    seeded = await seed({ transport: 'stdio', command: 'node', args: [faultyServer] }, ALLOW_ALL);
+    seeded = await seed(nodeScriptServer(faultyServer), ALLOW_ALL);
     gateway = await startGateway({ upstreamTimeoutMs: 1_500, maxUpstreamMessageBytes: 1024 * 1024 });
     agent = await connectAgent(gateway, seeded);
   });
@@ -82,7 +83,7 @@ describe('upstream faults', () => {
   });
 
   it('refuses private upstream addresses and stdio commands the operator did not allow', async () => {
-    const strict = await startGateway({ allowPrivateUpstreams: false, stdioCommands: [] });
+    const strict = await startGateway({ allowPrivateUpstreams: false, stdio: { templates: [], sandbox: { ...DEFAULT_SANDBOX, mode: 'off' } } });
     try {
       const local = await seed({ transport: 'streamable_http', url: 'http://127.0.0.1:1/mcp' }, ALLOW_ALL);
       const res = await fetch(`${strict.url}/mcp/${local.serverId}`, {
@@ -98,7 +99,7 @@ describe('upstream faults', () => {
         body: JSON.stringify(INIT),
       });
       expect(stdio.status).toBe(502);
-      expect((await stdio.json() as any).error.message).toMatch(/stdio servers are disabled here; set GATEWAY_STDIO_COMMANDS/);
+      expect((await stdio.json() as any).error.message).toMatch(/Stdio template "node-script" is not offered here/);
     } finally {
       await strict.close();
     }

@@ -8,6 +8,7 @@ export interface ServerConnectionRow {
   organizationId: string;
   transport: 'streamable_http' | 'sse' | 'stdio';
   url: string | null;
+  stdioTemplate: string | null;
   command: string | null;
   args: string[];
   secretHeadersEnc: string | null;
@@ -17,5 +18,15 @@ export interface ServerConnectionRow {
 export function loadUpstreamSpec(server: ServerConnectionRow, encryptionKey: Buffer): UpstreamSpec {
   const headers = decryptSecretMap(encryptionKey, server.secretHeadersEnc, serverSecretContext(server.organizationId, server.id, 'headers'));
   const env = decryptSecretMap(encryptionKey, server.secretEnvEnc, serverSecretContext(server.organizationId, server.id, 'env'));
-  return { transport: server.transport, url: server.url, command: server.command, args: server.args, headers, env };
+  return {
+    transport: server.transport,
+    url: server.url,
+    stdioTemplate: server.stdioTemplate,
+    command: server.command,
+    args: server.args,
+    headers,
+    env,
+    organizationId: server.organizationId,
+    serverId: server.id,
+  };
 }

@@ -71,7 +71,7 @@ export class PrivateAddressError extends Error {
   constructor(host: string, address: string) {
     super(
       `Upstream ${host} resolves to ${address}, a private, loopback or link-local address; ` +
-        'set GATEWAY_ALLOW_PRIVATE_UPSTREAMS=true to allow local servers',
+        'the operator can allow its exact origin with UPSTREAM_PRIVATE_ORIGINS',
     );
     this.name = 'PrivateAddressError';
   }

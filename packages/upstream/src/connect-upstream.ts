@@ -3,11 +3,12 @@
 // connection is up to the caller (handlers are registered through `setup`).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, Implementation, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createNodeFetch, DEFAULT_MAX_MESSAGE_BYTES } from './node-fetch.ts';
-import { stdioCommandAllowed, stdioRefusal } from './stdio-commands.ts';
+import { confineStdioLaunch, DEFAULT_SANDBOX, type SandboxConfig } from './stdio-sandbox.ts';
+import { resolveStdioLaunch, type StdioFreeform, type StdioTemplate } from './stdio-templates.ts';
 import { limitStdioMessageSize } from './stdio-limit.ts';
 import { NodeStreamableHttpClientTransport } from './streamable-http-client.ts';
 
@@ -21,13 +22,30 @@ export interface UpstreamSpec {
   args?: readonly string[];
   headers?: Record<string, string>;
   env?: Record<string, string>;
+  /** stdio: the operator template the server runs (args then are the tenant's extra arguments). */
+  stdioTemplate?: string | null;
+  /** The server's organization (free-form stdio is allowed for one organization only). */
+  organizationId?: string;
+  /** The server's id: picks its sandbox user. */
+  serverId?: string;
 }
+
+/** What stdio servers may run, and how they are confined (see stdio-templates.ts, stdio-sandbox.ts). */
+export interface StdioPolicy {
+  templates: readonly StdioTemplate[];
+  freeform?: StdioFreeform | undefined;
+  sandbox: SandboxConfig;
+}
+
+export const NO_STDIO: StdioPolicy = { templates: [], sandbox: DEFAULT_SANDBOX };
 
 export interface ConnectUpstreamOptions {
   /** Allow URLs that resolve to private, loopback or link-local addresses. */
   allowPrivateNetworks: boolean;
-  /** Command lines stdio upstreams may run (see stdio-commands.ts); `['*']` allows any; empty disables stdio. */
-  stdioCommands: readonly string[];
+  /** Exact origins (scheme://host:port) allowed although they are private, e.g. a local stand-in. */
+  privateOrigins?: readonly string[];
+  /** Stdio templates, free-form mode and sandbox; absent: stdio servers are refused. */
+  stdio?: StdioPolicy;
   /** Bound on connecting and initializing. */
   timeoutMs: number;
   /** Largest single message accepted from the server (HTTP answer, SSE event, stdio line). Default 16 MiB. */
@@ -64,44 +82,56 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UpstreamRefusedError(`Upstream URL must be http or https, not ${url.protocol}`);
       if (spec.transport === 'streamable_http') {
         // node:http directly rather than the SDK's fetch-and-web-streams transport (the hot path of every proxied call).
-        return new NodeStreamableHttpClientTransport(url, { headers: { ...spec.headers }, allowPrivateNetworks: options.allowPrivateNetworks, maxMessageBytes });
+        return new NodeStreamableHttpClientTransport(url, { headers: { ...spec.headers }, allowPrivateNetworks: privateAllowedFor(url, options), maxMessageBytes });
       }
-      const fetch = createNodeFetch({ allowPrivateNetworks: options.allowPrivateNetworks, maxMessageBytes });
+      // The SSE transport posts to the endpoint the server names; the SDK keeps it on the same origin.
+      const fetch = createNodeFetch({ allowPrivateNetworks: privateAllowedFor(url, options), maxMessageBytes });
       return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch });
     }
     case 'stdio': {
-      const command = spec.command?.trim();
-      if (!command) throw new UpstreamRefusedError('A stdio upstream needs a command');
-      const args = [...(spec.args ?? [])];
-      if (!stdioCommandAllowed(options.stdioCommands, command, args)) {
-        throw new UpstreamRefusedError(stdioRefusal(options.stdioCommands, command, args, 'GATEWAY_STDIO_COMMANDS'));
-      }
-      const forbidden = Object.keys(spec.env ?? {}).filter(isForbiddenStdioEnv);
-      if (forbidden.length) {
-        throw new UpstreamRefusedError(
-          `Environment variable ${forbidden.join(', ')} cannot be set for a stdio server: it would let the server's registration run other code in the host's runtime or loader`,
+      const stdio = options.stdio ?? NO_STDIO;
+      let confined;
+      try {
+        const launch = resolveStdioLaunch(
+          { organizationId: spec.organizationId ?? '', template: spec.stdioTemplate ?? null, command: spec.command ?? null, args: spec.args ?? [], env: spec.env ?? {} },
+          stdio.templates,
+          stdio.freeform,
         );
+        confined = confineStdioLaunch(launch, spec.serverId ?? `${spec.organizationId}:${spec.command}`, stdio.sandbox);
+      } catch (error) {
+        throw new UpstreamRefusedError((error as Error).message);
       }
-      // Only a minimal inherited environment (PATH, HOME, …) plus the server's own variables: the
-      // gateway's secrets (database URL, encryption key) must never reach a child process.
-      const transport = new StdioClientTransport({
-        command,
-        args,
-        env: { ...getDefaultEnvironment(), ...spec.env },
-        stderr: options.onStderr ? 'pipe' : 'ignore',
-      });
+      const transport = new ConfinedStdioTransport(
+        { command: confined.command, args: confined.args, env: confined.env, stderr: options.onStderr ? 'pipe' : 'ignore', ...(confined.cwd ? { cwd: confined.cwd } : {}) },
+        confined.cleanup,
+      );
       limitStdioMessageSize(transport, maxMessageBytes);
       return transport;
     }
   }
 }
 
-// Variables that change what an allow-listed command runs (preloads, interpreter options, lookup
-// paths): with them, allowing `node` would allow anything.
-const FORBIDDEN_STDIO_ENV = [/^NODE_OPTIONS$/i, /^NODE_PATH$/i, /^LD_/i, /^DYLD_/i, /^PATH$/i, /^BASH_ENV$/i, /^ENV$/i, /^PYTHON/i, /^PERL5/i, /^RUBYOPT$/i, /^RUBYLIB$/i, /^JAVA_TOOL_OPTIONS$/i, /^_JAVA_OPTIONS$/i];
+/** The SDK's stdio transport, removing the sandbox's scratch directory once the process is gone. */
+class ConfinedStdioTransport extends StdioClientTransport {
+  constructor(
+    params: ConstructorParameters<typeof StdioClientTransport>[0],
+    private readonly cleanup: () => void,
+  ) {
+    super(params);
+  }
 
-export function isForbiddenStdioEnv(name: string): boolean {
-  return FORBIDDEN_STDIO_ENV.some((pattern) => pattern.test(name));
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      this.cleanup();
+    }
+  }
+}
+
+/** Whether a URL may be reached although it is private: everything allowed, or its exact origin listed. */
+export function privateAllowedFor(url: URL, options: Pick<ConnectUpstreamOptions, 'allowPrivateNetworks' | 'privateOrigins'>): boolean {
+  return options.allowPrivateNetworks || (options.privateOrigins ?? []).includes(url.origin);
 }
 
 /** Connects and initializes; throws with a sentence naming the problem when it cannot. */

@@ -36,7 +36,6 @@ interface StreamOptions {
 /** The SDK's defaults for the standalone GET stream. */
 const RECONNECT = { initialMs: 1_000, maxMs: 30_000, grow: 1.5, maxRetries: 2 };
 const MAX_REDIRECTS = 5;
-const MAX_ERROR_TEXT = 64 * 1024;
 
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';', 1)[0]!.trim().toLowerCase();
@@ -66,23 +65,6 @@ function readBoundedText(res: http.IncomingMessage, max: number): Promise<string
       chunks.push(chunk);
     });
     res.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    res.once('error', reject);
-  });
-}
-
-/** Reads a whole body as text; `limit` bounds what is kept (the rest is drained). */
-function readText(res: http.IncomingMessage, limit = Infinity): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on('data', (chunk: Buffer) => {
-      if (size < limit) chunks.push(chunk);
-      size += chunk.length;
-    });
-    res.once('end', () => {
-      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      resolve(limit === Infinity ? text : text.slice(0, limit));
-    });
     res.once('error', reject);
   });
 }
@@ -149,8 +131,9 @@ export class NodeStreamableHttpClientTransport implements Transport {
       if (typeof sessionId === 'string' && sessionId) this._sessionId = sessionId;
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) {
-        const text = await readText(res, MAX_ERROR_TEXT).catch(() => null);
-        throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`);
+        // The answer's body is never quoted (see upstream-errors.ts): it could be any service's.
+        res.resume();
+        throw new StreamableHTTPError(status, `Upstream answered HTTP ${status}`);
       }
       if (status === 202) {
         res.resume();
@@ -348,7 +331,7 @@ export class NodeStreamableHttpClientTransport implements Transport {
           // itself and drops (onerror) what is not a request, notification or response, which is
           // what the SDK transport does with a message that fails the schema on a stream.
           const message = JSON.parse(data) as JSONRPCMessage;
-          if (typeof message !== 'object' || message === null) throw new Error(`Not a JSON-RPC message: ${data.slice(0, 200)}`);
+          if (typeof message !== 'object' || message === null) throw new Error('Upstream sent an event that is not a JSON-RPC message');
           if (isResponseMessage(message)) {
             receivedResponse = true;
             if (options.replayMessageId !== undefined) (message as { id: RequestId }).id = options.replayMessageId;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertPublicUrl, isPrivateAddress } from '../src/address-guard.ts';
-import { createUpstreamTransport } from '../src/connect-upstream.ts';
+import { createUpstreamTransport, privateAllowedFor } from '../src/connect-upstream.ts';
 
 describe('isPrivateAddress', () => {
   it.each([
@@ -30,15 +30,20 @@ describe('assertPublicUrl', () => {
 });
 
 describe('createUpstreamTransport', () => {
-  const options = { allowPrivateNetworks: false, stdioCommands: ['node'], timeoutMs: 1000 };
-  it('allows only listed stdio commands, compared exactly', () => {
-    expect(() => createUpstreamTransport({ transport: 'stdio', command: 'bash', args: [] }, options)).toThrow(/is not allowed by GATEWAY_STDIO_COMMANDS/);
-    expect(() => createUpstreamTransport({ transport: 'stdio', command: '/tmp/node', args: [] }, options)).toThrow(/is not allowed by GATEWAY_STDIO_COMMANDS/);
-    expect(() => createUpstreamTransport({ transport: 'stdio', command: 'node', args: [] }, { ...options, stdioCommands: [] })).toThrow(/disabled/);
-    expect(createUpstreamTransport({ transport: 'stdio', command: 'anything', args: [] }, { ...options, stdioCommands: ['*'] })).toBeDefined();
+  const options = { allowPrivateNetworks: false, timeoutMs: 1000 };
+  it('refuses stdio servers when the operator offers no template', () => {
+    expect(() => createUpstreamTransport({ transport: 'stdio', command: 'node', args: ['-e', '1'] }, options)).toThrow(/Free-form stdio command lines are disabled/);
   });
   it('rejects bad URLs', () => {
     expect(() => createUpstreamTransport({ transport: 'streamable_http', url: 'file:///etc/passwd' }, options)).toThrow(/http or https/);
     expect(() => createUpstreamTransport({ transport: 'sse', url: null }, options)).toThrow(/needs a URL/);
+  });
+  it('allows a private address only for an exact listed origin', () => {
+    const listed = { allowPrivateNetworks: false, privateOrigins: ['http://127.0.0.1:4100'] };
+    expect(privateAllowedFor(new URL('http://127.0.0.1:4100/mcp'), listed)).toBe(true);
+    expect(privateAllowedFor(new URL('http://127.0.0.1:4000/metrics'), listed)).toBe(false);
+    expect(privateAllowedFor(new URL('https://127.0.0.1:4100/mcp'), listed)).toBe(false);
+    expect(privateAllowedFor(new URL('http://localhost:4100/mcp'), listed)).toBe(false);
+    expect(privateAllowedFor(new URL('http://127.0.0.1:4000/'), { allowPrivateNetworks: true })).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUpstream } from '../src/connect-upstream.ts';
 import { createNodeFetch } from '../src/node-fetch.ts';
+import { DEFAULT_SANDBOX } from '../src/stdio-sandbox.ts';
 import { NodeStreamableHttpClientTransport } from '../src/streamable-http-client.ts';
 
 const LIMIT = 256 * 1024;
@@ -93,7 +94,7 @@ describe('upstream message size limit', () => {
     const script = `process.stdin.once('data', () => { process.stdout.write('{"jsonrpc":"2.0","id":0,"result":"'); setInterval(() => process.stdout.write('z'.repeat(65536)), 1); });`;
     const started = Date.now();
     await expect(
-      connectUpstream({ transport: 'stdio', command: process.execPath, args: ['-e', script] }, { allowPrivateNetworks: true, stdioCommands: ['*'], timeoutMs: 20_000, maxMessageBytes: LIMIT }),
+      connectUpstream({ transport: 'stdio', organizationId: 'o', command: process.execPath, args: ['-e', script] }, { allowPrivateNetworks: true, stdio: { templates: [], freeform: { organizationId: 'o', commands: ['*'] }, sandbox: { ...DEFAULT_SANDBOX, mode: 'off' } }, timeoutMs: 20_000, maxMessageBytes: LIMIT }),
     ).rejects.toThrow(`larger than ${LIMIT} bytes`);
     expect(Date.now() - started).toBeLessThan(10_000);
   });

@@ -8,6 +8,7 @@
 //   /healthz /readyz /metrics  operations
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import type { GatewayServices } from '../services.ts';
 import { JsonRpcError } from '../sessions/forward-request.ts';
 import { findInitialize, jsonRpcError, SessionLimitError, type SessionRegistry } from '../sessions/session-registry.ts';
@@ -51,7 +52,7 @@ export function createHttpHandler(ctx: HttpContext) {
       if (error instanceof JsonRpcError) return sendError(res, 502, error.code, error.message);
       services.log.error({ err: error, path: safePath(req.url) }, 'request failed');
       const message = error instanceof Error && /upstream|connect|ECONNREFUSED|spawn|stdio|GATEWAY_/i.test(error.message)
-        ? `Upstream server is unavailable: ${error.message}`
+        ? `Upstream server is unavailable: ${describeUpstreamError(error)}`
         : 'Internal gateway error';
       sendError(res, 502, ErrorCode.InternalError, message);
     });

@@ -91,7 +91,8 @@ export class UpstreamPool {
     };
     const client = await connectUpstream(loadUpstreamSpec(state.server, this.config.encryptionKey), {
       allowPrivateNetworks: this.config.allowPrivateUpstreams,
-      stdioCommands: this.config.stdioCommands,
+      privateOrigins: this.config.privateUpstreamOrigins,
+      stdio: this.config.stdio,
       timeoutMs: this.config.upstreamTimeoutMs,
       maxMessageBytes: this.config.maxUpstreamMessageBytes,
       clientCapabilities: capabilities,
@@ -115,8 +116,8 @@ export class UpstreamPool {
     const serverId = state.server.id;
     // Changed connection settings (command, args, env) mean a new process for new sessions; other
     // writes to the row (a tool sync, a status) must not start a second copy of the server.
-    const { transport, command, args, secretEnvEnc, url, secretHeadersEnc } = state.server;
-    const key = JSON.stringify([transport, command, args, secretEnvEnc, url, secretHeadersEnc]);
+    const { transport, stdioTemplate, command, args, secretEnvEnc, url, secretHeadersEnc } = state.server;
+    const key = JSON.stringify([transport, stdioTemplate, command, args, secretEnvEnc, url, secretHeadersEnc]);
     let entry = this.shared.get(serverId);
     if (entry && (entry.dead || entry.key !== key)) {
       this.retire(serverId, entry);
@@ -126,7 +127,8 @@ export class UpstreamPool {
       const created: SharedUpstream = { key, client: Promise.resolve(undefined as unknown as Client), sinks: new Set(), idleTimer: undefined, dead: false };
       created.client = connectUpstream(loadUpstreamSpec(state.server, this.config.encryptionKey), {
         allowPrivateNetworks: this.config.allowPrivateUpstreams,
-        stdioCommands: this.config.stdioCommands,
+        privateOrigins: this.config.privateUpstreamOrigins,
+        stdio: this.config.stdio,
         timeoutMs: this.config.upstreamTimeoutMs,
         maxMessageBytes: this.config.maxUpstreamMessageBytes,
         clientCapabilities: SHARED_CLIENT_CAPABILITIES,

@@ -67,7 +67,7 @@ export class ServerStateCache {
       this.db.mcpServer.findUnique({
         where: { id: serverId },
         select: {
-          id: true, organizationId: true, name: true, transport: true, url: true, command: true, args: true,
+          id: true, organizationId: true, name: true, transport: true, url: true, stdioTemplate: true, command: true, args: true,
           secretHeadersEnc: true, secretEnvEnc: true, upstreamAccount: true, auditArguments: true, deletedAt: true, updatedAt: true,
         },
       }),
