@@ -77,10 +77,63 @@ export async function savePolicy(
       select: policyVersionSelect,
     });
     await recordAdminEvent(tx, ctx, 'policy.save', { type: 'policy', id: created.id }, { serverId, version: created.version, message: created.message });
-    return created;
+    const expired = await expireApprovalsNoLongerRequired(tx, ctx, serverId, policy, created.version);
+    return { created, expired };
   });
   await notifyChange(db, { type: 'policy', organizationId: ctx.organizationId, serverId });
-  return saved;
+  // Wakes the gateway replica holding each call, which then refuses it as expired.
+  for (const approvalId of saved.expired) await notifyChange(db, { type: 'approval', organizationId: ctx.organizationId, approvalId });
+  return saved.created;
+}
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+const NOW_WOULD_BE: Record<string, string> = {
+  allow: 'allowed without approval',
+  deny: 'denied',
+  hide: 'hidden (denied)',
+  rate_limited: 'rate limited',
+};
+
+/**
+ * A pending approval the new version would not ask for (the call would now be allowed outright, or
+ * refused) is expired with the reason, for the approver's history and the admin trail. Decided by
+ * the same evaluator the gateway uses, on the approval's stored arguments; rows without stored
+ * arguments cannot be re-decided and stay pending until decided or timed out.
+ */
+async function expireApprovalsNoLongerRequired(tx: Tx, ctx: OrgContext, serverId: string, policy: PolicyDocument, version: number): Promise<string[]> {
+  const now = new Date();
+  const pending = await tx.approval.findMany({
+    where: { organizationId: ctx.organizationId, serverId, status: 'pending', expiresAt: { gt: now } },
+    select: { id: true, toolName: true, arguments: true, grantId: true },
+  });
+  if (pending.length === 0) return [];
+  const tools = await tx.tool.findMany({
+    where: { organizationId: ctx.organizationId, serverId, name: { in: [...new Set(pending.map((a) => a.toolName))] } },
+    select: { name: true, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+  });
+  const riskByName = new Map(tools.map((t) => [t.name, effectiveRisk(t).category]));
+  const expired: string[] = [];
+  for (const approval of pending) {
+    const args = approval.arguments;
+    if (!args || typeof args !== 'object' || Array.isArray(args)) continue;
+    const category = riskByName.get(approval.toolName);
+    const decision = evaluatePolicy(policy, { tool: approval.toolName, args: args as Record<string, unknown>, ...(category ? { risk: { category } } : {}) });
+    if (decision.effect === 'require_approval') continue;
+    const note = `Expired: policy version ${version} no longer requires approval for this call; it would now be ${NOW_WOULD_BE[decision.effect] ?? decision.effect} (rule ${decision.rule}).`;
+    const { count } = await tx.approval.updateMany({ where: { id: approval.id, status: 'pending' }, data: { status: 'expired', note } });
+    if (!count) continue;
+    await recordAdminEvent(tx, ctx, 'approval.expired', { type: 'approval', id: approval.id }, {
+      toolName: approval.toolName,
+      grantId: approval.grantId,
+      policyVersion: version,
+      now: decision.effect,
+      rule: decision.rule,
+      note,
+    });
+    expired.push(approval.id);
+  }
+  return expired;
 }
 
 /** Rolling back never edits history: it saves the old document again as a new version. */
