@@ -20,6 +20,8 @@ RUN cd apps/dashboard && npx next build
 
 FROM node:20-bookworm-slim AS dashboard
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1
+# bubblewrap confines the stdio servers "Sync tools" starts (STDIO_SANDBOX).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=dashboard-build /app /app
 USER node
@@ -28,10 +30,12 @@ CMD ["node", "node_modules/next/dist/bin/next", "start", "apps/dashboard", "-p",
 
 FROM node:20-bookworm-slim AS gateway
 ENV NODE_ENV=production
+# bubblewrap confines every stdio server the gateway starts (STDIO_SANDBOX).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app /app
 COPY apps/gateway apps/gateway
-# The Twikit stand-in, which the gateway starts as a stdio upstream (the one command line compose allows).
+# The Twikit stand-in, which the gateway starts as a stdio upstream (the one template compose offers).
 COPY apps/twikit apps/twikit
 USER node
 EXPOSE 4000

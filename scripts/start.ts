@@ -13,6 +13,8 @@ import { applyMigrations } from '../packages/db/src/migrate/apply.ts';
 const dev = process.argv.includes('--dev');
 const started = Date.now();
 const dataDir = process.env.PORTCULLIS_DATA_DIR ?? path.join(repoRoot, '.data');
+// Loopback unless told otherwise: anyone who can reach the dashboard can sign up.
+const bindHost = process.env.PORTCULLIS_HOST ?? '127.0.0.1';
 const ports = {
   dashboard: Number(process.env.DASHBOARD_PORT ?? 3000),
   gateway: Number(process.env.GATEWAY_PORT ?? 4000),
@@ -135,6 +137,17 @@ async function main(): Promise<void> {
   if (applied.length) console.log(`Applied migrations: ${applied.join(', ')}`);
 
   const twikitBin = path.join(repoRoot, 'apps/twikit/bin/twikit-mcp.mjs');
+  const nodePrefix = path.dirname(path.dirname(process.execPath));
+  // The one stdio server this deployment offers tenants: the Twikit stand-in, confined to its own
+  // code and its dependencies (node's own files when node lives outside /usr).
+  const twikitTemplate = {
+    id: 'twikit',
+    name: 'Twikit',
+    description: 'Twitter/X through Twikit (the offline stand-in that ships with Portcullis).',
+    command: process.execPath,
+    args: [twikitBin, '--stdio'],
+    readOnlyPaths: [path.join(repoRoot, 'apps/twikit'), path.join(repoRoot, 'node_modules'), ...(nodePrefix.startsWith('/usr') ? [] : [nodePrefix])],
+  };
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...secrets,
@@ -142,15 +155,12 @@ async function main(): Promise<void> {
     NEXT_TELEMETRY_DISABLED: '1',
     TURBO_TELEMETRY_DISABLED: '1',
     GATEWAY_PUBLIC_URL: process.env.GATEWAY_PUBLIC_URL ?? `http://localhost:${ports.gateway}`,
-    // The embedded default runs on one machine: local upstreams and the Twikit stand-in are the
-    // common case. A multi-tenant deployment sets these to refuse them.
-    GATEWAY_ALLOW_PRIVATE_UPSTREAMS: process.env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS ?? 'true',
-    GATEWAY_STDIO_COMMANDS: process.env.GATEWAY_STDIO_COMMANDS ?? 'node',
-    // The dashboard's "Test connection" / "Sync tools" obey the same operator limits.
-    ALLOW_PRIVATE_UPSTREAMS: process.env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS ?? 'true',
-    STDIO_COMMANDS: process.env.GATEWAY_STDIO_COMMANDS ?? 'node',
-    TWIKIT_STDIO_COMMAND: process.env.TWIKIT_STDIO_COMMAND ?? 'node',
-    TWIKIT_STDIO_ARGS: process.env.TWIKIT_STDIO_ARGS ?? twikitBin,
+    // Tenants are strangers even here: private addresses are refused except the stand-in's own
+    // origin, and stdio servers come only from operator templates (sandboxed; see
+    // apps/gateway/README.md). The gateway and the dashboard read the same settings.
+    UPSTREAM_PRIVATE_ORIGINS: process.env.UPSTREAM_PRIVATE_ORIGINS ?? `http://localhost:${ports.twikit},http://127.0.0.1:${ports.twikit}`,
+    STDIO_TEMPLATES: process.env.STDIO_TEMPLATES ?? JSON.stringify([twikitTemplate]),
+    GATEWAY_HOST: process.env.GATEWAY_HOST ?? bindHost,
   };
 
   const dashboardDir = path.join(repoRoot, 'apps/dashboard');
@@ -163,7 +173,7 @@ async function main(): Promise<void> {
   const tsx = ['--import', 'tsx'];
   run('twikit', process.execPath, [...tsx, 'apps/twikit/src/main.ts'], { ...baseEnv, TWIKIT_PORT: String(ports.twikit) });
   run('gateway', process.execPath, [...tsx, 'apps/gateway/src/main.ts'], { ...baseEnv, GATEWAY_PORT: String(ports.gateway) });
-  run('dashboard', process.execPath, [nextBin, dev ? 'dev' : 'start', '-p', String(ports.dashboard)], {
+  run('dashboard', process.execPath, [nextBin, dev ? 'dev' : 'start', '-p', String(ports.dashboard), '-H', bindHost], {
     ...baseEnv,
     AUTH_URL: process.env.AUTH_URL ?? `http://localhost:${ports.dashboard}`,
     AUTH_TRUST_HOST: 'true',

@@ -77,20 +77,26 @@ describe('docker-compose.yml', () => {
     });
   }
 
-  it('lets the gateway and the dashboard start the same stdio command lines, the Twikit preset among them, from files in the gateway image', async () => {
-    const { stdioCommandAllowed } = await import('../packages/upstream/src/stdio-commands.ts');
-    const defaultOf = (value: string | undefined) => /^\$\{[A-Z_]+:-(.*)\}$/.exec(value ?? '')?.[1] ?? value ?? '';
-    const gatewayLines = defaultOf(compose.services.gateway!.environment!.GATEWAY_STDIO_COMMANDS).split(',');
+  it('gives the gateway and the dashboard the same stdio templates and sandbox, the Twikit preset among them, from files in the gateway image', async () => {
+    const { parseStdioTemplates } = await import('../packages/upstream/src/stdio-templates.ts');
+    const defaultOf = (value: string | undefined) => /^\$\{[A-Z_]+:-(.*)\}$/s.exec(value ?? '')?.[1] ?? value ?? '';
+    const gatewayEnv = compose.services.gateway!.environment!;
     const dashboardEnv = compose.services.dashboard!.environment!;
-    expect(defaultOf(dashboardEnv.STDIO_COMMANDS).split(',')).toEqual(gatewayLines);
-    const command = dashboardEnv.TWIKIT_STDIO_COMMAND!;
-    const args = dashboardEnv.TWIKIT_STDIO_ARGS!.split(/\s+/);
-    expect(stdioCommandAllowed(gatewayLines, command, args)).toBe(true);
-    // Not any script: the allow-list names the file.
-    expect(stdioCommandAllowed(gatewayLines, command, ['/tmp/other.js'])).toBe(false);
-    const script = args[0]!.replace(/^\/app\//, '');
+    for (const name of ['STDIO_TEMPLATES', 'STDIO_SANDBOX', 'UPSTREAM_PRIVATE_ORIGINS']) expect(defaultOf(dashboardEnv[name]), name).toBe(defaultOf(gatewayEnv[name]));
+    // Confined, never unconfined by default; no blanket private-network allowance.
+    expect(defaultOf(gatewayEnv.STDIO_SANDBOX)).toBe('bwrap');
+    expect(gatewayEnv.GATEWAY_ALLOW_PRIVATE_UPSTREAMS).toBeUndefined();
+    expect(dashboardEnv.ALLOW_PRIVATE_UPSTREAMS).toBeUndefined();
+    expect(defaultOf(gatewayEnv.UPSTREAM_PRIVATE_ORIGINS)).toBe('http://twikit:4100');
+    const [twikit] = parseStdioTemplates(defaultOf(gatewayEnv.STDIO_TEMPLATES), undefined);
+    expect(twikit!.id).toBe('twikit');
+    expect(twikit!.tenantArgs).toBeUndefined();
+    const script = twikit!.args[0]!.replace(/^\/app\//, '');
     expect(existsSync(path.join(root, script))).toBe(true);
-    const gatewayStage = stageOf(readFileSync(path.join(root, compose.services.gateway!.build!.dockerfile), 'utf8'), 'gateway');
+    const dockerfile = readFileSync(path.join(root, compose.services.gateway!.build!.dockerfile), 'utf8');
+    const gatewayStage = stageOf(dockerfile, 'gateway');
     expect(gatewayStage).toMatch(new RegExp(`^COPY ${script.split('/').slice(0, 2).join('/')} `, 'm'));
+    expect(gatewayStage).toMatch(/apt-get install .*bubblewrap/);
+    expect(stageOf(dockerfile, 'dashboard')).toMatch(/apt-get install .*bubblewrap/);
   });
 });

@@ -1,7 +1,7 @@
 // Starts the product the way a user does (`scripts/start.ts`), on free ports, against a fresh
 // database (on DATABASE_URL's server when set, else an embedded PostgreSQL).
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
@@ -26,6 +26,19 @@ export default async function globalSetup(): Promise<void> {
   const db = await createTestDatabase('portcullis_e2e');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-e2e-'));
   const [dashboard, gateway, twikit] = [await freePort(), await freePort(), await freePort()];
+  // The operator's Twikit template, writing its call log where the test reads it. The folder is
+  // open to the sandbox user the gateway picks for the server.
+  const callsDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-e2e-calls-'));
+  await chmod(callsDir, 0o777);
+  const callLog = path.join(callsDir, 'twikit-calls.jsonl');
+  const twikitTemplate = {
+    id: 'twikit',
+    name: 'Twikit',
+    command: process.execPath,
+    args: [path.join(root, 'apps/twikit/bin/twikit-mcp.mjs'), '--stdio', '--log-file', callLog],
+    readOnlyPaths: [path.join(root, 'apps/twikit'), path.join(root, 'node_modules')],
+    writablePaths: [callsDir],
+  };
   const env = {
     ...process.env,
     DATABASE_URL: db.url,
@@ -35,7 +48,7 @@ export default async function globalSetup(): Promise<void> {
     TWIKIT_PORT: String(twikit),
     AUTH_SECRET: randomBytes(32).toString('base64url'),
     PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    TWIKIT_CALL_LOG: path.join(dataDir, 'twikit-calls.jsonl'),
+    STDIO_TEMPLATES: JSON.stringify([twikitTemplate]),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
@@ -59,7 +72,7 @@ export default async function globalSetup(): Promise<void> {
   });
   process.env.E2E_DASHBOARD_URL = `http://localhost:${dashboard}`;
   process.env.E2E_GATEWAY_URL = `http://localhost:${gateway}`;
-  process.env.E2E_TWIKIT_CALL_LOG = env.TWIKIT_CALL_LOG;
+  process.env.E2E_TWIKIT_CALL_LOG = callLog;
   process.env.E2E_DATABASE_URL = db.url;
   await writeFile(path.join(dataDir, 'stack.json'), JSON.stringify({ pid: child.pid }));
   (globalThis as Record<string, unknown>).__portcullisStack = { child, db, dataDir };

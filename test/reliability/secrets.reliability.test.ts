@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashToken } from '@portcullis/crypto/tokens';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCallLog, tempFile, testDb, twikitBin } from '../../apps/gateway/test/harness.ts';
+import { readCallLog, tempFile, testDb } from '../../apps/gateway/test/harness.ts';
 import { connect } from './support/agents.ts';
 import { callAction, form, request, serverActions, signIn, type HttpAnswer } from './support/dashboard.ts';
 import { sleep } from './support/processes.ts';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   const actions = serverActions();
   const page = `/o/${S.orgSlug}/servers`;
   // Through the register form's action, as the browser posts it.
-  const stdio = form({ orgSlug: S.orgSlug, name: 'Twikit with secrets', transport: 'stdio', command: 'node', args: [twikitBin, '--stdio', '--log-file', logFile].join('\n') });
+  const stdio = form({ orgSlug: S.orgSlug, name: 'Twikit with secrets', transport: 'stdio', stdioTemplate: 'twikit', args: ['--log-file', logFile].join('\n') });
   stdio.append('envName', 'TWIKIT_API_SECRET');
   stdio.append('envValue', secretEnv);
   const registered = await callAction(actions.get('registerServerAction')!.id, [null, stdio], { cookie: S.cookie, page });

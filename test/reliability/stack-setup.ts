@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './support/processes.ts';
+import { freePort, RELIABILITY_STDIO_ENV } from './support/processes.ts';
 import { resultsDir, root } from './support/results.ts';
 
 let child: ChildProcess | undefined;
@@ -32,6 +32,7 @@ export async function setup(): Promise<void> {
     DASHBOARD_PORT: String(dashboard),
     GATEWAY_PORT: String(gateway),
     TWIKIT_PORT: String(twikit),
+    ...RELIABILITY_STDIO_ENV,
     // Everything the gateway can say, so the secrets test greps as much as there is.
     LOG_LEVEL: 'debug',
   };
@@ -66,7 +67,7 @@ export async function setup(): Promise<void> {
     RELIABILITY_TWIKIT_URL: `http://localhost:${twikit}/mcp`,
     RELIABILITY_STACK_LOG: logFile,
     // The dashboard's modules, when tests call them directly, obey the same operator settings as the stack.
-    STDIO_COMMANDS: 'node',
+    ...RELIABILITY_STDIO_ENV,
     ALLOW_PRIVATE_UPSTREAMS: 'true',
     GATEWAY_PUBLIC_URL: `http://localhost:${gateway}`,
   });

@@ -10,7 +10,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCallLog, tempFile, testDb, twikitBin } from '../../apps/gateway/test/harness.ts';
+import { readCallLog, tempFile, testDb } from '../../apps/gateway/test/harness.ts';
 import { createInvitation } from '../../apps/dashboard/src/modules/orgs/members.ts';
 import { createGrant } from '../../apps/dashboard/src/modules/grants/grants.ts';
 import { savePolicy } from '../../apps/dashboard/src/modules/policies/policies.ts';
@@ -63,8 +63,8 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
   const server = await createServer(db, t.ctx, {
     name: `${t.label} server ${t.marker}`,
     transport: 'stdio',
-    command: 'node',
-    args: [twikitBin, '--stdio', '--log-file', logFile],
+    stdioTemplate: 'twikit',
+    args: ['--log-file', logFile],
     env: [{ name: 'TENANT_NOTE', value: `${t.marker} env secret` }],
   });
   await syncServer(db, t.ctx, server.id);
@@ -305,7 +305,7 @@ describe('tenant isolation', () => {
       decideApprovalAction: (p) => slugs((slug) => withForm({ orgSlug: slug, approvalId: b.approvalId, decision: 'approve' }, p)),
       createGrantAction: (p) => slugs((slug) => withForm({ orgSlug: slug, name: 'probe', serverId: b.serverId }, p)),
       revokeGrantAction: (p) => slugs((slug) => withForm({ orgSlug: slug, grantId: b.grantId }, p)),
-      registerServerAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', transport: 'stdio', command: 'node', args: 'x.mjs' }, p) }],
+      registerServerAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', transport: 'stdio', stdioTemplate: 'twikit' }, p) }],
       syncToolsAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId }, p)),
       testConnectionAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId }, p)),
       deleteServerAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId }, p)),

@@ -1,7 +1,8 @@
 // The only file that reads process.env (ESLint enforces it). Parsed lazily on first use so that
 // `next build` can run without runtime secrets; a missing variable fails the first request loudly.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import type { StdioPolicy } from '@portcullis/upstream/connect-upstream';
+import { DEFAULT_SANDBOX } from '@portcullis/upstream/stdio-sandbox';
+import { parseStdioTemplates, type StdioTemplate } from '@portcullis/upstream/stdio-templates';
 import { z } from 'zod';
 
 const bool = z
@@ -17,44 +18,33 @@ export const envSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'PORTCULLIS_ENCRYPTION_KEY must be 32 bytes, base64-encoded'),
   GATEWAY_PUBLIC_URL: z.url().default('http://localhost:4000'),
-  TWIKIT_STDIO_COMMAND: z.string().default('node'),
-  TWIKIT_STDIO_ARGS: z.string().optional(),
   AUTH_OIDC_ISSUER: z.url().optional(),
   AUTH_OIDC_ID: z.string().optional(),
   AUTH_OIDC_SECRET: z.string().optional(),
   AUTH_OIDC_NAME: z.string().default('Single sign-on'),
   SMTP_URL: z.string().optional(),
   SMTP_FROM: z.string().default('Portcullis <no-reply@localhost>'),
+  SIGNUP_MODE: z.enum(['open', 'invite', 'domains'], 'SIGNUP_MODE must be open, invite or domains').default('open'),
+  SIGNUP_DOMAINS: z.string().default(''),
   ALLOW_PRIVATE_UPSTREAMS: bool,
+  UPSTREAM_PRIVATE_ORIGINS: z.string().default(''),
+  STDIO_TEMPLATES: z.string().optional(),
+  STDIO_TEMPLATES_FILE: z.string().optional().transform((v) => (v ? v : undefined)),
+  STDIO_FREEFORM_ORGANIZATION: z.string().optional().transform((v) => (v ? v : undefined)),
   STDIO_COMMANDS: z.string().default(''),
+  STDIO_SANDBOX: z.enum(['auto', 'bwrap', 'user', 'off']).default('auto'),
+  STDIO_SANDBOX_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(DEFAULT_SANDBOX.uidBase),
+  STDIO_SANDBOX_UID_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_SANDBOX.uidCount),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
 export type Env = z.infer<typeof envSchema> & {
-  twikitStdioArgs: string[];
-  stdioCommands: string[];
+  privateUpstreamOrigins: string[];
+  /** Operator stdio templates, the free-form organization, and the sandbox (same settings as the gateway). */
+  stdio: StdioPolicy;
 };
 
 let cached: Env | undefined;
-
-/** Finds the monorepo root (the directory holding apps/twikit) from the working directory upwards. */
-function findRepoRoot(): string | undefined {
-  let dir = process.cwd();
-  for (let i = 0; i < 6; i += 1) {
-    if (existsSync(path.join(dir, 'apps/twikit/bin/twikit-mcp.mjs'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return undefined;
-}
-
-function parseArgs(raw: string | undefined): string[] | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const text = raw.trim();
-  if (text.startsWith('[')) return z.array(z.string()).parse(JSON.parse(text));
-  return [text];
-}
 
 export function env(): Env {
   if (cached) return cached;
@@ -69,15 +59,23 @@ export function env(): Env {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Dashboard configuration is invalid:\n${lines.join('\n')}\nSee apps/dashboard/.env.example.`);
   }
-  const root = findRepoRoot();
-  const twikitArgs = parseArgs(parsed.data.TWIKIT_STDIO_ARGS) ?? (root ? [path.join(root, 'apps/twikit/bin/twikit-mcp.mjs')] : []);
-  // The stand-in serves HTTP unless told --stdio; the preset is a stdio registration.
-  const twikitStdioArgs = twikitArgs.includes('--stdio') ? twikitArgs : [...twikitArgs, '--stdio'];
+  const d = parsed.data;
+  let templates: StdioTemplate[];
+  try {
+    templates = parseStdioTemplates(d.STDIO_TEMPLATES, d.STDIO_TEMPLATES_FILE);
+  } catch (error) {
+    throw new Error(`Dashboard configuration is invalid:\n  ${(error as Error).message}\nSee apps/dashboard/.env.example.`, { cause: error });
+  }
+  const commands = d.STDIO_COMMANDS.split(',').map((s) => s.trim()).filter(Boolean);
   cached = {
-    ...parsed.data,
-    GATEWAY_PUBLIC_URL: parsed.data.GATEWAY_PUBLIC_URL.replace(/\/+$/, ''),
-    twikitStdioArgs,
-    stdioCommands: parsed.data.STDIO_COMMANDS.split(',').map((s) => s.trim()).filter(Boolean),
+    ...d,
+    GATEWAY_PUBLIC_URL: d.GATEWAY_PUBLIC_URL.replace(/\/+$/, ''),
+    privateUpstreamOrigins: d.UPSTREAM_PRIVATE_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    stdio: {
+      templates,
+      freeform: d.STDIO_FREEFORM_ORGANIZATION ? { organizationId: d.STDIO_FREEFORM_ORGANIZATION, commands } : undefined,
+      sandbox: { mode: d.STDIO_SANDBOX, uidBase: d.STDIO_SANDBOX_UID_BASE, uidCount: d.STDIO_SANDBOX_UID_COUNT },
+    },
   };
   return cached;
 }

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 
 process.env.AUTH_SECRET ??= randomBytes(32).toString('base64url');
 process.env.PORTCULLIS_ENCRYPTION_KEY ??= randomBytes(32).toString('base64');
-process.env.STDIO_COMMANDS ??= 'node';
+// The test operator offers one stdio template; stdio registrations without one are refused.
+process.env.STDIO_TEMPLATES ??= JSON.stringify([{ id: 'script', name: 'A script', command: process.execPath, tenantArgs: { max: 4, pattern: '.*' }, tenantEnv: { API_TOKEN: {} } }]);
 process.env.ALLOW_PRIVATE_UPSTREAMS ??= 'true';
 process.env.GATEWAY_PUBLIC_URL ??= 'http://gateway.test:4000';
 

@@ -76,7 +76,7 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   try {
     stdioTemplates = parseStdioTemplates(parsed.data.STDIO_TEMPLATES, parsed.data.STDIO_TEMPLATES_FILE);
   } catch (error) {
-    throw new Error(`Gateway configuration is invalid:\n  ${(error as Error).message}`);
+    throw new Error(`Gateway configuration is invalid:\n  ${(error as Error).message}`, { cause: error });
   }
   return { ...parsed.data, stdioTemplates };
 }

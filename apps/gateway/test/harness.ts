@@ -122,13 +122,19 @@ export async function setPolicy(organizationId: string, serverId: string, docume
  * The stdio templates the test gateways offer, as an operator would define them. This operator
  * lets tenants append any arguments (log files, fault switches); production templates don't.
  */
-export const testStdioTemplates = parseStdioTemplates(
-  JSON.stringify([
-    { id: 'twikit', name: 'Twikit', command: process.execPath, args: [twikitBin, '--stdio'], tenantArgs: { max: 16, pattern: '.*' } },
-    { id: 'node-script', name: 'A node script (tests)', command: process.execPath, tenantArgs: { max: 16, pattern: '.*' } },
-  ]),
-  undefined,
-);
+export const TEST_STDIO_TEMPLATES = [
+  {
+    id: 'twikit',
+    name: 'Twikit',
+    command: process.execPath,
+    args: [twikitBin, '--stdio'],
+    tenantArgs: { max: 16, pattern: '.*' },
+    tenantEnv: { TENANT_NOTE: {}, TWIKIT_API_SECRET: {} },
+    readOnlyPaths: [join(repoRoot, 'apps/twikit'), join(repoRoot, 'node_modules')],
+  },
+  { id: 'node-script', name: 'A node script (tests)', command: process.execPath, tenantArgs: { max: 16, pattern: '.*' } },
+];
+export const testStdioTemplates = parseStdioTemplates(JSON.stringify(TEST_STDIO_TEMPLATES), undefined);
 
 export function twikitServer(logFile: string, extraArgs: string[] = []): SeedServer {
   return { transport: 'stdio', stdioTemplate: 'twikit', args: ['--log-file', logFile, ...extraArgs] };

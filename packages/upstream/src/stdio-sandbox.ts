@@ -41,6 +41,8 @@ function firstExisting(candidates: readonly string[]): string | undefined {
 }
 
 let probed: SandboxSupport | undefined;
+// Apps may declare required ProcessEnv keys (Next.js: NODE_ENV); the probe gets PATH only.
+const PROBE_ENV = { PATH: '/usr/bin:/bin' } as unknown as NodeJS.ProcessEnv;
 
 /** Whether bwrap can make its namespaces here (containers often forbid user namespaces). */
 export function probeSandboxSupport(config: SandboxConfig = DEFAULT_SANDBOX): SandboxSupport {
@@ -52,7 +54,7 @@ export function probeSandboxSupport(config: SandboxConfig = DEFAULT_SANDBOX): Sa
   if (bwrap) {
     const userSwitch = root && setpriv ? [setpriv, '--reuid', String(config.uidBase), '--regid', String(config.uidBase), '--clear-groups', '--no-new-privs'] : [];
     const argv = [...userSwitch, bwrap, '--unshare-all', '--die-with-parent', ...baseFileSystem(), '--', '/usr/bin/true'];
-    const probe = spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore', timeout: 5_000, env: { PATH: '/usr/bin:/bin' } });
+    const probe = spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore', timeout: 5_000, env: PROBE_ENV });
     if (probe.status !== 0) bwrap = undefined;
   }
   probed = { root, bwrap, prlimit, setpriv };

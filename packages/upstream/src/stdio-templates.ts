@@ -87,13 +87,13 @@ export function parseStdioTemplates(inline: string | undefined, file: string | u
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`${source} could not be read as JSON: ${(error as Error).message}`);
+      throw new Error(`${source} could not be read as JSON: ${(error as Error).message}`, { cause: error });
     }
   } else if (inline && inline.trim()) {
     try {
       raw = JSON.parse(inline);
     } catch (error) {
-      throw new Error(`${source} is not valid JSON: ${(error as Error).message}`);
+      throw new Error(`${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
   const parsed = z.array(stdioTemplateSchema).max(200).safeParse(raw);

@@ -58,6 +58,22 @@ function template(extra: Partial<StdioTemplate> = {}): StdioTemplate {
   )[0]!;
 }
 
+interface ProbeReport {
+  uid: number;
+  gid: number;
+  groups: number[];
+  cwd: string;
+  home: string;
+  cwdEntries: string[];
+  env: string[];
+  secret: string;
+  worldReadable: string;
+  checkout: string;
+  files: number;
+  children: number;
+  parentVisible: boolean;
+}
+
 async function runConfined(mode: SandboxMode, serverId: string) {
   const t = template();
   const confined = confineStdioLaunch({ command: t.command, args: t.args, env: { TOKEN: 'tenant-secret', FIXED: '1' }, template: t }, serverId, { ...DEFAULT_SANDBOX, mode });
@@ -71,7 +87,7 @@ async function runConfined(mode: SandboxMode, serverId: string) {
   try {
     const lines = out.trim().split('\n');
     const allocated = lines.filter((line) => line.startsWith('allocated ')).map((line) => Number(line.slice(10)));
-    const report = JSON.parse(lines.find((line) => line.startsWith('{'))!) as Record<string, unknown> & { uid: number; env: string[]; children: number; files: number };
+    const report = JSON.parse(lines.find((line) => line.startsWith('{'))!) as ProbeReport;
     return { ...report, allocatedMb: Math.max(0, ...allocated) };
   } catch {
     throw new Error(`probe printed no report: ${out} ${err}`);

@@ -7,8 +7,14 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { encryptionKey } from '../../../apps/gateway/test/harness.ts';
+import { encryptionKey, TEST_STDIO_TEMPLATES } from '../../../apps/gateway/test/harness.ts';
 import { logsDir, root } from './results.ts';
+
+/**
+ * The test operator's stdio settings for the stack and gateway processes: the harness's templates,
+ * unconfined so tests can hand servers log files anywhere (sandbox.reliability.test.ts confines).
+ */
+export const RELIABILITY_STDIO_ENV = { STDIO_TEMPLATES: JSON.stringify(TEST_STDIO_TEMPLATES), STDIO_SANDBOX: 'off' };
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -90,7 +96,7 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
       ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
       GATEWAY_PORT: String(port),
       PORTCULLIS_ENCRYPTION_KEY: encryptionKey.toString('base64'),
-      GATEWAY_STDIO_COMMANDS: 'node',
+      ...RELIABILITY_STDIO_ENV,
       GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'true',
       LOG_LEVEL: 'info',
       ...(probeFile ? { MEMORY_PROBE_FILE: probeFile } : {}),

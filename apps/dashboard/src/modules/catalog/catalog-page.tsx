@@ -49,7 +49,7 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
             {server.name} <ServerStatusBadge status={server.status} />
           </h1>
           <p className="mt-1 font-mono text-xs text-slate-500">
-            {server.transport === 'stdio' ? `${server.command ?? ''} ${server.args.join(' ')}` : server.url}
+            {server.transport === 'stdio' ? `${server.stdioTemplate ? `template ${server.stdioTemplate}` : (server.command ?? '')} ${server.args.join(' ')}`.trim() : server.url}
           </p>
           {server.secretHeaderNames.length + server.secretEnvNames.length > 0 ? (
             <p className="mt-1 text-xs text-slate-500">

@@ -22,6 +22,7 @@ export async function registerServerAction(_prev: ActionResult<unknown>, form: F
       name: String(form.get('name') ?? ''),
       transport,
       url: String(form.get('url') ?? ''),
+      stdioTemplate: String(form.get('stdioTemplate') ?? ''),
       command: String(form.get('command') ?? ''),
       args: String(form.get('args') ?? '')
         .split('\n')

@@ -6,7 +6,8 @@ import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
 import { RegisterServerForm } from './components/register-server-form';
 import { ServerStatusBadge } from './components/status-badge';
-import { listServers, twikitPreset } from './servers';
+import { listServers } from './servers';
+import { freeformStdioAllowed, stdioTemplateChoices } from './upstream';
 
 export async function ServersPage({ orgSlug }: { orgSlug: string }) {
   const ctx = await requireMembership(orgSlug, 'viewer');
@@ -30,7 +31,7 @@ export async function ServersPage({ orgSlug }: { orgSlug: string }) {
                   {s.name}
                 </Link>
               </td>
-              <td className="font-mono text-xs">{s.transport === 'stdio' ? `stdio: ${s.command ?? ''}` : `${s.transport}: ${s.url ?? ''}`}</td>
+              <td className="font-mono text-xs">{s.transport === 'stdio' ? `stdio: ${s.stdioTemplate ?? s.command ?? ''}` : `${s.transport}: ${s.url ?? ''}`}</td>
               <td>
                 <ServerStatusBadge status={s.status} />
               </td>
@@ -47,7 +48,7 @@ export async function ServersPage({ orgSlug }: { orgSlug: string }) {
           <h2 id="register-server" className="h2 mb-4">
             Register a server
           </h2>
-          <RegisterServerForm orgSlug={ctx.orgSlug} preset={twikitPreset()} />
+          <RegisterServerForm orgSlug={ctx.orgSlug} templates={stdioTemplateChoices()} freeform={freeformStdioAllowed(ctx.organizationId)} />
         </section>
       ) : null}
     </div>

@@ -10,7 +10,7 @@ import { env } from '../../env';
 import { recordAdminEvent } from '../trail/record';
 import { assertRole, type OrgContext } from '../../server/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../server/errors';
-import { checkUpstreamAllowed, fetchUpstreamSnapshot, type UpstreamSpec } from './upstream';
+import { checkUpstreamAllowed, describeConnectionError, fetchUpstreamSnapshot, type UpstreamSpec } from './upstream';
 
 /** The columns that may leave the server: no ciphertexts. */
 export const publicServerSelect = {
@@ -18,6 +18,7 @@ export const publicServerSelect = {
   name: true,
   transport: true,
   url: true,
+  stdioTemplate: true,
   command: true,
   args: true,
   secretHeaderNames: true,
@@ -39,6 +40,8 @@ export const serverInput = z
     name: z.string().trim().min(1, 'Enter a name.').max(100, 'Name must be at most 100 characters.'),
     transport: z.enum(['streamable_http', 'sse', 'stdio']),
     url: z.string().trim().max(2_000).optional().nullable(),
+    /** stdio: one of the operator's templates (see GET /api/v1/stdio-templates); args are then its extra arguments. */
+    stdioTemplate: z.string().trim().max(63).optional().nullable(),
     command: z.string().trim().max(500).optional().nullable(),
     args: z.array(z.string().max(2_000)).max(100).default([]),
     headers: secretRows.default([]),
@@ -85,15 +88,18 @@ export async function getServer(db: Db, ctx: OrgContext, serverId: string): Prom
 export async function createServer(db: Db, ctx: OrgContext, raw: ServerInput): Promise<PublicServer> {
   assertRole(ctx, 'editor');
   const input = parse(raw);
+  const stdio = input.transport === 'stdio';
+  const template = stdio && input.stdioTemplate ? input.stdioTemplate : null;
   const spec = {
     transport: input.transport,
-    url: input.transport === 'stdio' ? null : (input.url ?? null),
-    command: input.transport === 'stdio' ? (input.command ?? null) : null,
-    args: input.transport === 'stdio' ? input.args : [],
+    url: stdio ? null : (input.url ?? null),
+    stdioTemplate: template,
+    command: stdio && !template ? (input.command ?? null) : null,
+    args: stdio ? input.args : [],
   };
-  checkUpstreamAllowed(spec);
-  const headers = input.transport === 'stdio' ? [] : input.headers;
-  const envRows = input.transport === 'stdio' ? input.env : [];
+  const headers = stdio ? [] : input.headers;
+  const envRows = stdio ? input.env : [];
+  checkUpstreamAllowed(ctx.organizationId, { ...spec, env: toMap(envRows) });
   try {
     const server = await db.$transaction(async (tx) => {
       const created = await tx.mcpServer.create({
@@ -101,7 +107,6 @@ export async function createServer(db: Db, ctx: OrgContext, raw: ServerInput): P
           organizationId: ctx.organizationId,
           name: input.name,
           ...spec,
-          args: input.transport === 'stdio' ? input.args : [],
           secretHeaderNames: headers.map((h) => h.name),
           secretEnvNames: envRows.map((h) => h.name),
         },
@@ -116,6 +121,7 @@ export async function createServer(db: Db, ctx: OrgContext, raw: ServerInput): P
       await recordAdminEvent(tx, ctx, 'server.create', { type: 'server', id: server.id }, {
         name: server.name,
         transport: server.transport,
+        stdioTemplate: server.stdioTemplate,
         secretHeaderNames: server.secretHeaderNames,
         secretEnvNames: server.secretEnvNames,
       });
@@ -148,12 +154,6 @@ async function loadSpec(db: Db, ctx: OrgContext, serverId: string): Promise<Upst
   return loadUpstreamSpec(row, key());
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof ValidationError) return error.message;
-  const message = error instanceof Error ? error.message : String(error);
-  return `Could not reach the server: ${message.slice(0, 300)}`;
-}
-
 export interface ConnectionResult {
   ok: boolean;
   message: string;
@@ -173,7 +173,7 @@ export async function testConnection(db: Db, ctx: OrgContext, serverId: string):
     });
     return { ok: true, message: `Connected to ${name}: ${snapshot.tools.length} tools offered.`, toolCount: snapshot.tools.length, serverInfo: snapshot.serverInfo };
   } catch (error) {
-    const message = describeError(error);
+    const message = describeConnectionError(error);
     await db.mcpServer.update({ where: { id: serverId }, data: { status: 'error', statusMessage: message } });
     return { ok: false, message };
   }
@@ -195,7 +195,7 @@ export async function syncServer(db: Db, ctx: OrgContext, serverId: string): Pro
   try {
     snapshot = await fetchUpstreamSnapshot(spec);
   } catch (error) {
-    const message = describeError(error);
+    const message = describeConnectionError(error);
     await markSyncFailed(db, target, message);
     throw new ValidationError(message);
   }
@@ -207,9 +207,4 @@ export async function syncServer(db: Db, ctx: OrgContext, serverId: string): Pro
   if (summary.changed) parts.push(`${summary.changed} changed (blocked until approved)`);
   if (summary.removed) parts.push(`${summary.removed} removed`);
   return { ...summary, message: `Synced: ${parts.join(', ')}.` };
-}
-
-export function twikitPreset(): { name: string; command: string; args: string[] } {
-  const e = env();
-  return { name: 'Twikit', command: e.TWIKIT_STDIO_COMMAND, args: e.twikitStdioArgs };
 }
