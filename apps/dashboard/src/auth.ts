@@ -6,7 +6,9 @@ import type { Provider } from 'next-auth/providers';
 import { authConfig } from './auth.config';
 import { oidcConfig } from './env';
 import { verifyCredentials } from './modules/accounts/signin';
-import { findOrCreateOidcUser, OIDC_EMAIL_UNVERIFIED, OidcLinkRefused } from './modules/accounts/oidc';
+import { consumeVerificationToken } from './modules/accounts/email-verification';
+import { signupPolicy } from './modules/accounts/signup-policy';
+import { findOrCreateOidcUser, OIDC_EMAIL_UNVERIFIED, OIDC_SIGNUP_REFUSED, OidcLinkRefused, OidcSignupRefused } from './modules/accounts/oidc';
 import { db } from './server/db';
 
 class RateLimited extends CredentialsSignin {
@@ -41,6 +43,15 @@ function providers(): Provider[] {
         return null;
       },
     }),
+    // The e-mail verification link: single use; confirming it verifies the address and signs in.
+    Credentials({
+      id: 'email-link',
+      credentials: { token: { label: 'Link', type: 'text' } },
+      async authorize(credentials) {
+        const user = await consumeVerificationToken(db(), String(credentials?.token ?? ''));
+        return user ? { id: user.id, email: user.email, name: user.name } : null;
+      },
+    }),
   ];
   const oidc = oidcConfig();
   if (oidc) {
@@ -66,15 +77,21 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       if (!user?.email) return `/signin?error=${OIDC_EMAIL_UNVERIFIED}`;
       try {
         // Stored on the user so the jwt callback (next) finds it without asking again.
-        (user as { id?: string }).id = await findOrCreateOidcUser(db(), {
-          email: user.email,
-          name: user.name ?? null,
-          subject: account.providerAccountId,
-          emailVerified: profile?.email_verified === true,
-        });
+        (user as { id?: string }).id = await findOrCreateOidcUser(
+          db(),
+          {
+            email: user.email,
+            name: user.name ?? null,
+            subject: account.providerAccountId,
+            // Only a literal true counts: "true" strings, missing claims and the like do not verify.
+            emailVerified: profile?.email_verified === true,
+          },
+          signupPolicy(),
+        );
         return true;
       } catch (error) {
         if (error instanceof OidcLinkRefused) return `/signin?error=${OIDC_EMAIL_UNVERIFIED}`;
+        if (error instanceof OidcSignupRefused) return `/signin?error=${OIDC_SIGNUP_REFUSED}`;
         throw error;
       }
     },

@@ -1,9 +1,9 @@
-// Bearer credentials (grant tokens, API keys, invitation secrets): 256 random bits, shown once,
+// Bearer credentials (grant tokens, API keys, invitation and e-mail verification secrets): 256 random bits, shown once,
 // stored only as SHA-256 hashes. A fast hash is right here: the secrets are random, not passwords.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type TokenKind = 'grant' | 'apiKey' | 'invitation';
-const PREFIX: Record<TokenKind, string> = { grant: 'pcg_', apiKey: 'pck_', invitation: 'pci_' };
+export type TokenKind = 'grant' | 'apiKey' | 'invitation' | 'emailVerification';
+const PREFIX: Record<TokenKind, string> = { grant: 'pcg_', apiKey: 'pck_', invitation: 'pci_', emailVerification: 'pcv_' };
 const VISIBLE_CHARS = 8;
 
 export interface IssuedToken {

@@ -1,12 +1,26 @@
 'use server';
 
 import { AuthError } from 'next-auth';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { signIn, signOut } from '../../auth';
+import { env } from '../../env';
 import { db } from '../../server/db';
 import { AppError } from '../../server/errors';
-import type { ActionResult } from '../../server/action-result';
+import { runAction, type ActionResult } from '../../server/action-result';
+import { requireUser } from '../../server/guard';
+import { resendVerificationEmail } from './email-verification';
+import { VERIFICATION_LINK_INVALID } from './auth-errors';
 import { signUp } from './signup';
+import { signupPolicy } from './signup-policy';
+
+/** The dashboard's public URL for links in e-mails: AUTH_URL, else the host this request came to. */
+async function publicOrigin(): Promise<string> {
+  const configured = env().AUTH_URL;
+  if (configured) return configured;
+  const h = await headers();
+  return `${h.get('x-forwarded-proto') ?? 'http'}://${h.get('host') ?? 'localhost:3000'}`;
+}
 
 export async function signUpAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
   const input = {
@@ -14,16 +28,37 @@ export async function signUpAction(_prev: ActionResult, form: FormData): Promise
     email: String(form.get('email') ?? ''),
     password: String(form.get('password') ?? ''),
     organizationName: String(form.get('organizationName') ?? ''),
+    invitation: String(form.get('invitation') ?? '') || undefined,
   };
-  let orgSlug: string;
   try {
-    ({ orgSlug } = await signUp(db(), input));
+    // The outcome is deliberately ignored: a new and a taken address end on the same page.
+    await signUp(db(), input, { policy: signupPolicy(), origin: await publicOrigin() });
   } catch (error) {
     if (error instanceof AppError) return { ok: false, error: error.message, field: error.pointer };
     throw error;
   }
-  await signIn('credentials', { email: input.email, password: input.password, redirect: false });
-  redirect(`/o/${orgSlug}/servers`);
+  redirect('/signup/check-email');
+}
+
+/** The verification link's confirm button: consumes the link, verifies the address and signs in. */
+export async function confirmEmailAction(form: FormData): Promise<void> {
+  try {
+    await signIn('email-link', { token: String(form.get('token') ?? ''), redirect: false });
+  } catch (error) {
+    if (error instanceof AuthError) redirect(`/signin?error=${VERIFICATION_LINK_INVALID}`);
+    throw error;
+  }
+  redirect('/');
+}
+
+/** The "verify your e-mail" banner's resend button. */
+export async function resendVerificationAction(_prev: ActionResult, _form: FormData): Promise<ActionResult> {
+  const user = await requireUser();
+  const origin = await publicOrigin();
+  return runAction(async () => {
+    await resendVerificationEmail(db(), user.id, origin);
+    return undefined;
+  }, `We sent a new link to ${user.email}.`);
 }
 
 export async function signInAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {

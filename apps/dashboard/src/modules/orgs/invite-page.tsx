@@ -5,6 +5,11 @@ import { db } from '../../server/db';
 import { acceptInvitationAction } from './actions';
 import { findInvitation } from './members';
 
+async function isVerified(userId: string): Promise<boolean> {
+  const user = await db().user.findUnique({ where: { id: userId }, select: { emailVerified: true } });
+  return Boolean(user?.emailVerified);
+}
+
 export async function InvitePage({ token }: { token: string }) {
   const invitation = await findInvitation(db(), token);
   const session = await auth();
@@ -18,7 +23,12 @@ export async function InvitePage({ token }: { token: string }) {
   return (
     <AuthCard title={`Join ${invitation.organization.name}`}>
       <p className="text-sm text-slate-700">You are invited as {invitation.role}.</p>
-      {session?.user?.id ? (
+      {session?.user?.id && invitation.email && !(await isVerified(session.user.id)) ? (
+        <p className="mt-4 text-sm" role="alert">
+          This invitation is for {invitation.email}. Verify that address first (open the link we e-mailed you, or resend it from
+          the banner in the dashboard), then open this invitation again.
+        </p>
+      ) : session?.user?.id ? (
         <form action={acceptInvitationAction} className="mt-4">
           <input type="hidden" name="token" value={token} />
           <button type="submit" className="btn btn-primary w-full">
@@ -31,7 +41,7 @@ export async function InvitePage({ token }: { token: string }) {
             Sign in
           </Link>{' '}
           or{' '}
-          <Link className="text-sky-700 underline" href="/signup">
+          <Link className="text-sky-700 underline" href={`/signup?invite=${encodeURIComponent(token)}`}>
             create an account
           </Link>{' '}
           first, then open this link again.

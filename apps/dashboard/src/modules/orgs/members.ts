@@ -79,6 +79,11 @@ export async function acceptInvitation(db: Db, user: { id: string; email: string
   if (invitation.email && invitation.email !== user.email.toLowerCase()) {
     throw new ForbiddenError(`This invitation is for ${invitation.email}; sign in with that account.`);
   }
+  // An invitation sent to an address belongs to whoever proved they read that address.
+  if (invitation.email) {
+    const { emailVerified } = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { emailVerified: true } });
+    if (!emailVerified) throw new ForbiddenError(`Verify ${invitation.email} first: open the link we e-mailed you (or resend it from the banner), then accept this invitation.`);
+  }
   await db.$transaction(async (tx) => {
     const { count } = await tx.invitation.updateMany({ where: { id: invitation.id, acceptedAt: null }, data: { acceptedAt: new Date() } });
     if (!count) throw new ConflictError('This invitation was already used.');

@@ -1,13 +1,10 @@
 import type { Metadata } from 'next';
-import { AuthCard } from '../../../modules/accounts/components/auth-card';
-import { SignUpForm } from '../../../modules/accounts/components/signup-form';
+import { SignUpPage } from '../../../modules/accounts/signup-page';
 
 export const metadata: Metadata = { title: 'Create account' };
+export const dynamic = 'force-dynamic';
 
-export default function SignUpPage() {
-  return (
-    <AuthCard title="Create your account">
-      <SignUpForm />
-    </AuthCard>
-  );
+export default async function Page({ searchParams }: { searchParams: Promise<{ invite?: string }> }) {
+  const { invite } = await searchParams;
+  return <SignUpPage invitation={typeof invite === 'string' ? invite : undefined} />;
 }

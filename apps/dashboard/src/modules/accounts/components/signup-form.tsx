@@ -6,13 +6,14 @@ import { Field } from '../../../components/field';
 import { FormStatus } from '../../../components/form-status';
 import { signUpAction } from '../actions';
 
-export function SignUpForm() {
+export function SignUpForm({ invitation, emailHint }: { invitation?: string; emailHint?: string }) {
   const [state, action, pending] = useActionState(signUpAction, null);
   const fieldError = (name: string) => (state && !state.ok && state.field === name ? state.error : undefined);
   return (
     <form action={action} className="space-y-4" noValidate>
+      {invitation ? <input type="hidden" name="invitation" value={invitation} /> : null}
       <Field label="Name" name="name" autoComplete="name" required error={fieldError('name')} />
-      <Field label="Email" name="email" type="email" autoComplete="email" required error={fieldError('email')} />
+      <Field label="Email" name="email" type="email" autoComplete="email" required hint={emailHint} error={fieldError('email')} />
       <Field
         label="Password"
         name="password"
