@@ -83,7 +83,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     grants: new GrantCache(db, ttl),
     servers: new ServerStateCache(db, ttl),
     counters,
-    audit: new AuditWriter(pool, (error) => log.error({ err: error }, 'audit completion write failed; retrying')),
+    audit: new AuditWriter(pool, (error, message) => log.error({ err: error }, message ?? 'audit completion write failed; retrying')),
     approvals: new ApprovalCoordinator(db, config.approvalPollMs ?? 1_000),
     metrics,
     upstreams: undefined as unknown as UpstreamPool,

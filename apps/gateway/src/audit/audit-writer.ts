@@ -5,9 +5,14 @@
 // waits for them, close() flushes them, and a crash leaves the rows `pending` (true to what we know).
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { storableText } from './storable-text.ts';
 
 export type AuditDecision = 'allow' | 'deny' | 'hide' | 'require_approval' | 'rate_limited' | 'error';
-export type UpstreamOutcome = 'pending' | 'not_sent' | 'ok' | 'tool_error' | 'error' | 'timeout';
+/**
+ * `cancelled`: the agent cancelled after the call was sent upstream; `unknown`: sent, and no answer
+ * came (timeout, connection lost). Both may have run. (Rows written before these existed say `timeout`.)
+ */
+export type UpstreamOutcome = 'pending' | 'not_sent' | 'ok' | 'tool_error' | 'error' | 'cancelled' | 'unknown';
 
 export interface AuditRecord {
   organizationId: string;
@@ -44,11 +49,24 @@ interface PendingInsert {
   reject: (error: unknown) => void;
 }
 
+interface DeferredRecord {
+  record: AuditRecord;
+  deferredAt: number;
+  attempts: number;
+}
+
+/** A record PostgreSQL refuses even in its safe form (e.g. its organization is gone): never retried. */
+export class UnstorableAuditRecordError extends Error {}
+
 const MAX_BATCH = 500;
 const COMPLETION_DELAY_MS = 50;
 /** Refusals kept in memory while the store is down; beyond this the oldest go (and are counted). */
 const MAX_DEFERRED = 10_000;
 const DEFERRED_RETRY_MS = 500;
+/** Retries of deferred records back off up to this interval… */
+const DEFERRED_MAX_INTERVAL_MS = 30_000;
+/** …and stop after this long: the record is then given up (logged and counted in lostRecords). */
+const DEFERRED_MAX_AGE_MS = 60 * 60_000;
 
 // One parameter, a JSON array of rows: one JSON.stringify per batch instead of twenty array
 // literals, and a named statement, so each connection parses and plans it once.
@@ -77,14 +95,18 @@ export class AuditWriter {
   private completing: Promise<void> | undefined;
   private closed = false;
   private wakeCompletions: (() => void) | undefined;
-  private deferred: AuditRecord[] = [];
+  private deferred: DeferredRecord[] = [];
   private deferredTimer: NodeJS.Timeout | undefined;
-  /** Deferred records given up (buffer full, or still unwritable at close). */
+  private deferredAttempts = 0;
+  /** Deferred records given up (buffer full, retried for too long, or still unwritable at close). */
   lostRecords = 0;
+  /** Records PostgreSQL refused even in their safe form; logged through onError instead. */
+  quarantinedRecords = 0;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly onError: (error: unknown) => void,
+    /** Called with what went wrong; `message` says what it means when it is not a completion retry. */
+    private readonly onError: (error: unknown, message?: string) => void,
   ) {}
 
   /** Resolves with the event id once the row is committed; rejects when the store is unavailable. */
@@ -98,12 +120,14 @@ export class AuditWriter {
    * and written once it is back, so an outage does not leave refusals out of the audit log. Calls
    * that are forwarded use insert(), which must succeed first.
    */
-  async insertOrDefer(record: AuditRecord): Promise<'written' | 'deferred'> {
+  async insertOrDefer(record: AuditRecord): Promise<'written' | 'deferred' | 'quarantined'> {
     try {
       await this.insert(record);
       return 'written';
-    } catch {
-      this.defer([record]);
+    } catch (error) {
+      // A record the store refuses for what it holds would be refused forever: it is logged instead.
+      if (error instanceof UnstorableAuditRecordError) return 'quarantined';
+      this.defer([{ record, deferredAt: Date.now(), attempts: 0 }]);
       return 'deferred';
     }
   }
@@ -112,15 +136,22 @@ export class AuditWriter {
     return this.deferred.length;
   }
 
-  private defer(records: AuditRecord[]): void {
-    this.deferred.push(...records);
+  private defer(records: DeferredRecord[]): void {
+    const now = Date.now();
+    const expired = records.filter((r) => now - r.deferredAt > DEFERRED_MAX_AGE_MS);
+    if (expired.length > 0) {
+      this.lostRecords += expired.length;
+      this.onError(new Error(`${expired.length} audit records could not be written for ${DEFERRED_MAX_AGE_MS / 60_000} minutes`), 'audit records given up');
+    }
+    this.deferred.push(...records.filter((r) => now - r.deferredAt <= DEFERRED_MAX_AGE_MS));
     const excess = this.deferred.length - MAX_DEFERRED;
     if (excess > 0) {
       this.deferred.splice(0, excess);
       this.lostRecords += excess;
     }
-    if (!this.deferredTimer && !this.closed) {
-      this.deferredTimer = setTimeout(() => void this.writeDeferred(), DEFERRED_RETRY_MS);
+    if (!this.deferredTimer && !this.closed && this.deferred.length > 0) {
+      const delay = Math.min(DEFERRED_MAX_INTERVAL_MS, DEFERRED_RETRY_MS * 2 ** Math.min(this.deferredAttempts, 10));
+      this.deferredTimer = setTimeout(() => void this.writeDeferred(), delay);
       this.deferredTimer.unref();
     }
   }
@@ -128,9 +159,14 @@ export class AuditWriter {
   private async writeDeferred(): Promise<void> {
     this.deferredTimer = undefined;
     const batch = this.deferred.splice(0, MAX_BATCH);
-    const results = await Promise.allSettled(batch.map((record) => this.insertQueued(record)));
-    const failed = batch.filter((_, i) => results[i]!.status === 'rejected');
-    if (failed.length > 0) this.defer(failed);
+    const results = await Promise.allSettled(batch.map((item) => this.insertQueued(item.record)));
+    // Unstorable records were logged by the insert; only records the store could not take come back.
+    const failed = batch.filter((_, i) => {
+      const result = results[i]!;
+      return result.status === 'rejected' && !(result.reason instanceof UnstorableAuditRecordError);
+    });
+    this.deferredAttempts = failed.length > 0 ? this.deferredAttempts + 1 : 0;
+    if (failed.length > 0) this.defer(failed.map((item) => ({ ...item, attempts: item.attempts + 1 })));
     else if (this.deferred.length > 0) await this.writeDeferred();
   }
 
@@ -148,13 +184,41 @@ export class AuditWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        await this.pool.query({ name: INSERT_STATEMENT, text: INSERT_SQL, values: [insertParam(batch)] });
+        await this.insertRows(batch);
         for (const item of batch) item.resolve();
       } catch (error) {
-        for (const item of batch) item.reject(error);
+        if (!isRowError(error)) {
+          for (const item of batch) item.reject(error);
+          continue;
+        }
+        // One row's content failed the statement: the others must not pay for it. Each row alone,
+        // and a row refused alone once more in its safe form.
+        await Promise.all(batch.map((item) => this.insertAlone(item)));
       }
     }
     this.inserting = undefined;
+  }
+
+  private async insertRows(batch: PendingInsert[]): Promise<void> {
+    await this.pool.query({ name: INSERT_STATEMENT, text: INSERT_SQL, values: [insertParam(batch)] });
+  }
+
+  private async insertAlone(item: PendingInsert): Promise<void> {
+    let error: unknown;
+    for (const candidate of [item, { ...item, record: safeForm(item.record) }]) {
+      try {
+        await this.insertRows([candidate]);
+        item.resolve();
+        return;
+      } catch (caught) {
+        error = caught;
+        if (!isRowError(caught)) break;
+      }
+    }
+    if (!isRowError(error)) return item.reject(error);
+    this.quarantinedRecords += 1;
+    this.onError(error, `audit record quarantined (refused by the store): ${JSON.stringify(insertRow(item.id, safeForm(item.record), new Date()))}`);
+    item.reject(new UnstorableAuditRecordError(`The audit store refused this record: ${errorText(error)}`));
   }
 
   /** Records the outcome of a forwarded call; not awaited by the call, flushed on close. */
@@ -177,7 +241,7 @@ export class AuditWriter {
         await this.pool.query(COMPLETE_SQL, [
           batch.map((c) => c.id),
           batch.map((c) => c.outcome),
-          batch.map((c) => c.error),
+          batch.map((c) => (c.error === null ? null : storableText(c.error))),
           batch.map((c) => c.latencyMs),
           batch.map(() => done),
         ]);
@@ -205,43 +269,81 @@ export class AuditWriter {
     // One last try for refusals recorded during an outage.
     if (this.deferred.length > 0) {
       const batch = this.deferred.splice(0);
-      const results = await Promise.allSettled(batch.map((record) => this.insertQueued(record)));
+      const results = await Promise.allSettled(batch.map((item) => this.insertQueued(item.record)));
       this.lostRecords += results.filter((r) => r.status === 'rejected').length;
     }
     await this.flush();
   }
 }
 
-/** A `\uD8xx`-style escape not preceded by an escaping backslash: JSON.stringify writes lone surrogates so. */
-const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
+/**
+ * A `\uD8xx`-style (lone surrogate) or `\u0000` escape not preceded by an escaping backslash: how
+ * JSON.stringify writes those characters, and PostgreSQL's json/jsonb/text refuse both.
+ */
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:d[89a-f][0-9a-f]{2}|0000)/g;
+
+function insertRow(id: string, r: AuditRecord, now: Date) {
+  return {
+    id,
+    organizationId: r.organizationId,
+    grantId: r.grantId,
+    serverId: r.serverId,
+    toolName: r.toolName,
+    method: r.method,
+    decision: r.decision,
+    ruleId: r.ruleId,
+    policyVersion: r.policyVersion,
+    reason: r.reason,
+    arguments: r.arguments ?? null,
+    argumentsRedacted: r.argumentsRedacted,
+    approvalId: r.approvalId,
+    sessionId: r.sessionId,
+    requestId: r.requestId,
+    upstreamOutcome: r.upstreamOutcome,
+    upstreamError: r.upstreamError ?? null,
+    latencyMs: r.latencyMs ?? null,
+    createdAt: r.createdAt,
+    completedAt: r.upstreamOutcome === 'pending' ? null : now,
+  };
+}
 
 function insertParam(batch: PendingInsert[]): string {
   const now = new Date();
-  const json = JSON.stringify(
-    batch.map(({ id, record: r }) => ({
-      id,
-      organizationId: r.organizationId,
-      grantId: r.grantId,
-      serverId: r.serverId,
-      toolName: r.toolName,
-      method: r.method,
-      decision: r.decision,
-      ruleId: r.ruleId,
-      policyVersion: r.policyVersion,
-      reason: r.reason,
-      arguments: r.arguments ?? null,
-      argumentsRedacted: r.argumentsRedacted,
-      approvalId: r.approvalId,
-      sessionId: r.sessionId,
-      requestId: r.requestId,
-      upstreamOutcome: r.upstreamOutcome,
-      upstreamError: r.upstreamError ?? null,
-      latencyMs: r.latencyMs ?? null,
-      createdAt: r.createdAt,
-      completedAt: r.upstreamOutcome === 'pending' ? null : now,
-    })),
-  );
-  // PostgreSQL refuses lone surrogates in JSON; as text parameters they became U+FFFD, so keep that
-  // (one agent's odd tool name or request id must not fail the batch that carries other calls' rows).
-  return json.includes('\\ud') ? json.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd') : json;
+  const json = JSON.stringify(batch.map(({ id, record }) => insertRow(id, record, now)));
+  // PostgreSQL refuses lone surrogates and NUL in JSON; as text parameters surrogates became U+FFFD,
+  // so both become that (one agent's odd tool name or request id must not fail the batch that
+  // carries other calls' rows).
+  return json.includes('\\u') ? json.replace(UNSTORABLE_ESCAPE, '$1\\ufffd') : json;
+}
+
+/** Printable ASCII only, bounded: what any text column takes. */
+function asciiText(text: string | null | undefined, max = 1_000): string | null {
+  if (text === null || text === undefined) return null;
+  const escaped = JSON.stringify(text).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}
+
+/** The record with every agent- or upstream-controlled text as escaped ASCII and its arguments left out. */
+function safeForm(r: AuditRecord): AuditRecord {
+  return {
+    ...r,
+    toolName: asciiText(r.toolName, 200),
+    method: asciiText(r.method, 200) ?? '',
+    ruleId: asciiText(r.ruleId),
+    reason: asciiText(r.reason),
+    arguments: { 'portcullis/unstorable': 'The arguments could not be stored as given' },
+    sessionId: asciiText(r.sessionId, 200),
+    requestId: asciiText(r.requestId, 200),
+    upstreamError: asciiText(r.upstreamError ?? null),
+  };
+}
+
+/** PostgreSQL refused the row's content (data exception, constraint), not the connection. */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

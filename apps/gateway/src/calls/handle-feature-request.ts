@@ -9,7 +9,7 @@ import { evaluateFeature } from '@portcullis/policy/evaluate';
 import type { Decision, Feature } from '@portcullis/policy/types';
 import type { AuditRecord } from '../audit/audit-writer.ts';
 import type { GatewayServices } from '../services.ts';
-import { JsonRpcError, UpstreamFailure, type AgentExtra } from '../sessions/forward-request.ts';
+import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf, type AgentExtra } from '../sessions/forward-request.ts';
 import type { ServerState } from '../state/server-state.ts';
 import { redactArguments } from './handle-tool-call.ts';
 
@@ -150,8 +150,10 @@ export async function handleFeatureRequest(
     return result;
   } catch (error) {
     const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('error', ErrorCode.InternalError, String(error));
-    audit.complete({ id: auditId, outcome: failure.kind === 'timeout' ? 'timeout' : 'error', error: failure.message.slice(0, 500), latencyMs: performance.now() - started });
-    if (failure.kind !== 'invalid') metrics.recordUpstreamError(failure.kind);
+    if (!(error instanceof UpstreamFailure)) failure.sent = false;
+    const outcome = upstreamOutcomeOf(failure);
+    audit.complete({ id: auditId, outcome, error: describeFailure(failure, outcome), latencyMs: performance.now() - started });
+    if (failure.kind !== 'invalid' && failure.kind !== 'cancelled') metrics.recordUpstreamError(failure.kind);
     throw failure;
   }
 }

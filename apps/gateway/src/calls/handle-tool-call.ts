@@ -10,7 +10,7 @@ import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-store';
 import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
 import type { GatewayServices } from '../services.ts';
-import { JsonRpcError, UpstreamFailure, type AgentExtra } from '../sessions/forward-request.ts';
+import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf, type AgentExtra } from '../sessions/forward-request.ts';
 import type { ServerState } from '../state/server-state.ts';
 
 export interface ToolCallSession {
@@ -26,6 +26,9 @@ export interface ToolCallSession {
 const NO_POLICY = 'No policy is active for this server';
 const STORE_DOWN = 'The gateway cannot reach its policy or counter store, so the call was not sent; retry shortly';
 const AUDIT_DOWN = 'The gateway cannot write its audit log, so the call was not sent; retry shortly';
+/** MCP 2025-11-25 (server/tools, "Tool names"): 1–128 characters of A-Z a-z 0-9 _ - . */
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const BAD_TOOL_NAME = 'Invalid tool name: tool names are 1 to 128 characters of A-Z, a-z, 0-9, underscore, hyphen and dot (MCP 2025-11-25)';
 
 export async function handleToolCall(
   services: GatewayServices,
@@ -38,6 +41,18 @@ export async function handleToolCall(
   const started = performance.now();
   const toolName = request.params.name;
   const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+
+  // 0. A name no MCP tool can have is refused before anything else (it is audited in a storable,
+  // bounded form: a NUL or a megabyte of name must not reach the policy, the counters or the log).
+  if (!TOOL_NAME.test(toolName)) {
+    metrics.recordCall('deny', '(unknown)', 'not_sent', (performance.now() - started) / 1000);
+    void audit.insertOrDefer({
+      organizationId: session.organizationId, grantId: session.grantId, serverId: session.serverId, toolName: boundedName(toolName), method: 'tools/call',
+      decision: 'deny', ruleId: '(tool name)', policyVersion: null, reason: BAD_TOOL_NAME, arguments: redactArguments(services.auditSalt, args), argumentsRedacted: true,
+      approvalId: null, sessionId: session.id, requestId: String(extra.requestId), upstreamOutcome: 'not_sent', latencyMs: performance.now() - started, createdAt: startedAt,
+    });
+    throw new JsonRpcError(-32602, BAD_TOOL_NAME);
+  }
 
   // 1. Server, active policy and catalog entry (cached ≤ 1 s; a store outage refuses the call).
   let state: ServerState | undefined;
@@ -201,14 +216,29 @@ export async function handleToolCall(
     metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, outcome, latencyMs / 1000);
     return result;
   } catch (error) {
-    const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('error', -32603, String(error));
+    const failure = error instanceof UpstreamFailure ? error : notSent(error);
     const latencyMs = performance.now() - started;
-    audit.complete({ id: auditId, outcome: failure.kind === 'timeout' ? 'timeout' : 'error', error: failure.message.slice(0, 500), latencyMs });
-    if (reservation) void counters.release(reservation).catch(() => undefined);
-    metrics.recordUpstreamError(failure.kind === 'invalid' ? 'error' : failure.kind);
-    metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, failure.kind === 'timeout' ? 'timeout' : 'error', latencyMs / 1000);
+    const outcome = upstreamOutcomeOf(failure);
+    audit.complete({ id: auditId, outcome, error: describeFailure(failure, outcome), latencyMs });
+    // The slot is given back only when the upstream certainly never received the call: a call the
+    // agent cancelled, or that timed out, after it was written may have run (and cancelling must not
+    // be a way around the limit).
+    if (reservation) void (outcome === 'not_sent' ? counters.release(reservation) : counters.commit(reservation)).catch(() => undefined);
+    if (failure.kind !== 'cancelled') metrics.recordUpstreamError(failure.kind === 'invalid' ? 'error' : failure.kind);
+    metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, outcome, latencyMs / 1000);
     throw failure;
   }
+}
+
+/** An error from before the request reached the upstream (reconnecting it failed). */
+function notSent(error: unknown): UpstreamFailure {
+  const failure = error instanceof JsonRpcError ? new UpstreamFailure('error', error.code, error.message, error.data) : new UpstreamFailure('error', -32603, String(error));
+  failure.sent = false;
+  return failure;
+}
+
+function boundedName(name: string): string {
+  return name.length > 200 ? `${name.slice(0, 200)}…` : name;
 }
 
 type ScopedCounter = KeyedCounter & { request: CounterRequest };

@@ -2,6 +2,7 @@
 // or the same JSON-RPC error code, message and data. Progress and cancellation follow the request.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { UpstreamOutcome } from '../audit/audit-writer.ts';
 import { ErrorCode, McpError, ResultSchema, type Notification, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
 
 export type AgentExtra = RequestHandlerExtra<Request, Notification>;
@@ -17,9 +18,15 @@ export class JsonRpcError extends Error {
   }
 }
 
-export type UpstreamFailureKind = 'timeout' | 'crash' | 'error' | 'invalid';
+export type UpstreamFailureKind = 'timeout' | 'crash' | 'error' | 'invalid' | 'cancelled';
 
 export class UpstreamFailure extends JsonRpcError {
+  /**
+   * False only when the request was certainly not written to the upstream (the agent cancelled
+   * before it was sent, or the write itself failed); otherwise the upstream may have run it.
+   */
+  sent = true;
+
   constructor(
     readonly kind: UpstreamFailureKind,
     code: number,
@@ -28,6 +35,56 @@ export class UpstreamFailure extends JsonRpcError {
   ) {
     super(code, message, data);
   }
+}
+
+/**
+ * Whether a request reached the upstream's transport. The SDK reports a cancelled request as a
+ * timeout and hides whether it was sent, so each upstream transport's send is wrapped
+ * (trackRequestWrites) and the request being made claims the one send it triggers: Protocol.request
+ * calls transport.send synchronously, so the claim cannot be taken by another request.
+ */
+type WriteState = 'not_sent' | 'writing' | 'written' | 'failed';
+interface WriteClaim {
+  state: WriteState;
+}
+
+const trackedClients = new WeakSet<Client>();
+const openClaims = new WeakMap<Client, WriteClaim>();
+
+/** Wraps the client's transport so forwardRequest can tell a failed write from a sent request. */
+export function trackRequestWrites(client: Client): void {
+  const transport = client.transport;
+  if (!transport || trackedClients.has(client)) return;
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    const claim = 'method' in message && 'id' in message ? openClaims.get(client) : undefined;
+    if (claim) {
+      openClaims.delete(client);
+      claim.state = 'writing';
+    }
+    const written = send(message, options);
+    // Attached before the SDK's own handler, so the state is set when its rejection reaches us.
+    if (claim) written.then(() => (claim.state = 'written'), () => (claim.state = 'failed'));
+    return written;
+  };
+  trackedClients.add(client);
+}
+
+/** What the audit log records for a failed forward. */
+export function upstreamOutcomeOf(failure: UpstreamFailure): UpstreamOutcome {
+  if (!failure.sent) return 'not_sent';
+  if (failure.kind === 'cancelled') return 'cancelled';
+  // No answer (timeout, connection lost): the upstream had the call and may have run it.
+  if (failure.kind === 'timeout' || failure.kind === 'crash') return 'unknown';
+  return 'error';
+}
+
+export function describeFailure(failure: UpstreamFailure, outcome: UpstreamOutcome): string {
+  const message = failure.message.slice(0, 400);
+  if (outcome === 'cancelled') return `${message} after it was sent upstream; it may have run`;
+  if (outcome === 'unknown') return `${message}; the call was sent upstream and may have run`;
+  if (outcome === 'not_sent') return `${message} (not sent upstream)`;
+  return message;
 }
 
 const MCP_PREFIX = /^MCP error -?\d+: /;
@@ -45,6 +102,7 @@ export function toUpstreamFailure(error: unknown, method: string, timeoutMs: num
     }
     return new UpstreamFailure('error', error.code, message, error.data);
   }
+
   if (error && typeof error === 'object' && Array.isArray((error as { issues?: unknown }).issues)) {
     return new UpstreamFailure('invalid', ErrorCode.InternalError, `Upstream server sent an invalid ${method} result`);
   }
@@ -58,8 +116,14 @@ export async function forwardRequest(client: Client, request: Request, extra: Ag
   // Progress must reach the agent before the result: the upstream may send its last progress
   // notification and the response in one chunk, and both are handled in the same tick.
   let progressSent: Promise<unknown> | undefined;
+  // Without tracking (a client we did not wrap) every attempt counts as sent: the safe assumption.
+  const claim: WriteClaim | undefined = trackedClients.has(client) ? { state: 'not_sent' } : undefined;
+  let attempted = false;
   try {
-    const result = await client.request(request, resultSchema, {
+    if (extra.signal.aborted) throw new Error('cancelled before it was sent');
+    if (claim) openClaims.set(client, claim);
+    attempted = true;
+    const pending = client.request(request, resultSchema, {
       signal: extra.signal,
       timeout: timeoutMs,
       resetTimeoutOnProgress: true,
@@ -71,9 +135,17 @@ export async function forwardRequest(client: Client, request: Request, extra: Ag
             },
           }),
     });
+    openClaims.delete(client);
+    const result = await pending;
     if (progressSent) await progressSent;
     return result;
   } catch (error) {
-    throw toUpstreamFailure(error, request.method, timeoutMs);
+    if (claim && openClaims.get(client) === claim) openClaims.delete(client);
+    // The SDK turns an agent's cancellation into a RequestTimeout error: the signal says what it was.
+    const failure = extra.signal.aborted
+      ? new UpstreamFailure('cancelled', ErrorCode.RequestTimeout, `The client cancelled ${request.method}`)
+      : toUpstreamFailure(error, request.method, timeoutMs);
+    failure.sent = claim ? claim.state === 'writing' || claim.state === 'written' : attempted;
+    throw failure;
   }
 }

@@ -7,6 +7,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, Implementation, InitializeRequest, JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import type { Prisma } from '@portcullis/db/types';
+import { storableJson, storableText } from '../audit/storable-text.ts';
 import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { GatewaySession, type SessionHooks } from './gateway-session.ts';
@@ -133,7 +134,7 @@ export class SessionRegistry {
             organizationId: grant.organizationId,
             grantId: grant.grantId,
             serverId: grant.serverId,
-            protocolVersion: initialize.params.protocolVersion,
+            protocolVersion: storableText(initialize.params.protocolVersion),
             clientInfo: json(initialize.params.clientInfo),
             clientCapabilities: json(initialize.params.capabilities),
           },
@@ -302,7 +303,8 @@ export function jsonRpcError(id: string | number | null, code: number, message: 
 }
 
 function json(value: unknown): Prisma.InputJsonValue | undefined {
-  return value === undefined || value === null ? undefined : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
+  // An agent's client info with a NUL in it must not keep its session out of the shared count.
+  return value === undefined || value === null ? undefined : (storableJson(JSON.parse(JSON.stringify(value))) as Prisma.InputJsonValue);
 }
 
 export type { Entry as SessionEntry, StreamableEntry, SseEntry };

@@ -33,6 +33,7 @@ import { connectUpstream, upstreamPid } from '@portcullis/upstream/connect-upstr
 import type { GatewayConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { ServerState } from '../state/server-state.ts';
+import { trackRequestWrites } from './forward-request.ts';
 
 /** What an upstream needs from a gateway session to deliver server→client traffic. */
 export interface SessionSink {
@@ -98,6 +99,7 @@ export class UpstreamPool {
       clientCapabilities: capabilities,
       setup: (c) => this.routeServerTraffic(c, serverId, capabilities, () => [sink]),
     });
+    trackRequestWrites(client);
     let alive = true;
     client.onclose = () => {
       alive = false;
@@ -137,6 +139,7 @@ export class UpstreamPool {
       }).then(
         (client) => {
           this.log.info({ serverId, pid: upstreamPid(client) }, 'stdio upstream started');
+          trackRequestWrites(client);
           client.onclose = () => {
             created.dead = true;
             this.log.warn({ serverId }, 'stdio upstream exited; it restarts with the next session or call');

@@ -4,6 +4,7 @@
 // conditional UPDATE, so one approval never runs a call twice.
 import type { Db } from '@portcullis/db/client';
 import type { Prisma } from '@portcullis/db/types';
+import { storableJson } from '../audit/storable-text.ts';
 
 export interface ApprovalRequest {
   organizationId: string;
@@ -66,7 +67,7 @@ export class ApprovalCoordinator {
         serverId: request.serverId,
         toolName: request.toolName,
         argumentsHash: request.argumentsHash,
-        arguments: request.arguments as Prisma.InputJsonValue,
+        arguments: storableJson(request.arguments) as Prisma.InputJsonValue,
         sessionId: request.sessionId,
         ruleId: request.ruleId,
         status: 'pending',
