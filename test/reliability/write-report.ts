@@ -118,6 +118,16 @@ ${table(['target', 'CSP', 'X-Frame-Options', 'nosniff', 'Referrer-Policy', 'Perm
 Gateway 401 answer: content type ${r.gatewayHeaders?.contentType}, nosniff ${r.gatewayHeaders?.nosniff ?? 'absent'}, X-Powered-By ${r.gatewayHeaders?.xPoweredBy ?? 'absent'}.
 Open redirect: sign-in with callbackUrl ${r.openRedirect?.callbackUrl} went to ${r.openRedirect?.location}.
 `),
+  section('Stdio servers and private upstreams (security review, issue 14)', 'stdio-confinement.reliability.test.ts', 'stdio-confinement', (r) => `A fresh account attacks the host through the running product, as the review did with \`npm start\`:
+
+- **${r.freeForm?.attack}**: registration ${r.freeForm?.registration}; sync of a legacy free-form row ${r.freeForm?.syncOfALegacyRow}; the code ran: **${r.freeForm?.ran ? 'yes' : 'no'}**.
+- **${r.privateUrl?.attack}**: the sync error reads "${r.privateUrl?.result}" (no body of the answer).
+- **A hostile server of an operator template** (its one tool reports what it can reach), started by a gateway
+  process with \`STDIO_SANDBOX=auto\` as root: sandbox **${r.hostileTemplate?.sandbox ?? 'not run'}**, uid ${r.hostileTemplate?.uid}
+  (the gateway runs as 0), environment ${(r.hostileTemplate?.env ?? []).join(', ')}, working directory
+  \`${r.hostileTemplate?.cwd}\` holding ${JSON.stringify(r.hostileTemplate?.cwdEntries)}; reads: ${counts(r.hostileTemplate?.reads)};
+  writes: ${counts(r.hostileTemplate?.writes)}; the gateway's /proc environ: ${r.hostileTemplate?.gatewayEnviron}.
+`),
 ];
 
 writeFileSync(
