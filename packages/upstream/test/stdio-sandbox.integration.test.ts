@@ -38,12 +38,19 @@ for (const fd of fds) fs.closeSync(fd);
 // Processes alive at once: a shell forks sleepers until fork fails, printing each count.
 const forks = spawnSync('/bin/sh', ['-c', 'i=0; while [ $i -lt 200 ]; do /bin/sleep 1 >/dev/null 2>&1 & i=$((i+1)); echo $i; done'], { encoding: 'utf8' });
 const children = Math.max(0, ...forks.stdout.trim().split(/\\s+/).map(Number).filter(Number.isFinite));
+// A host service on loopback (PostgreSQL here and in CI).
+const net = await import('node:net');
+const hostService = await new Promise((resolve) => {
+  const socket = net.connect(5432, '127.0.0.1', () => { socket.destroy(); resolve('connected'); });
+  socket.on('error', (e) => resolve(e.code));
+  setTimeout(() => { socket.destroy(); resolve('timeout'); }, 2000);
+});
 let parentVisible = false; try { process.kill(${process.pid}, 0); parentVisible = true; } catch {}
 console.log(JSON.stringify({
   uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), cwd: process.cwd(), home: process.env.HOME,
   cwdEntries: fs.readdirSync(process.cwd()), env: Object.keys(process.env).sort().filter((k) => k !== 'PWD'),
   secret: tryRead(${JSON.stringify(join(dataDir, 'secrets.json'))}), worldReadable: tryRead(${JSON.stringify(worldReadable)}),
-  checkout: tryRead(${JSON.stringify(join(repoRoot, 'package.json'))}), files, children, parentVisible,
+  checkout: tryRead(${JSON.stringify(join(repoRoot, 'package.json'))}), files, children, parentVisible, hostService,
 }));
 // Memory last: past the limit the process may die (V8 aborts) rather than throw.
 const keep = [];
@@ -72,6 +79,7 @@ interface ProbeReport {
   files: number;
   children: number;
   parentVisible: boolean;
+  hostService: string;
 }
 
 async function runConfined(mode: SandboxMode, serverId: string) {
@@ -121,6 +129,7 @@ describe.skipIf(!root)('stdio sandbox (as root, like npm start here)', () => {
     expect(a.worldReadable).toBe('ENOENT');
     expect(a.checkout).toBe('ENOENT');
     expect(a.parentVisible).toBe(false);
+    expect(a.hostService).not.toBe('connected');
     expect(a.cwd).toBe('/home/mcp');
     expect(a.cwdEntries).toEqual([]);
     expect(a.env).toEqual(['FIXED', 'HOME', 'LOGNAME', 'PATH', 'SHELL', 'TMPDIR', 'TOKEN', 'USER']);
