@@ -1,6 +1,7 @@
 // Starts the product the way a user does (`scripts/start.ts`), on free ports, against a fresh
 // database (on DATABASE_URL's server when set, else an embedded PostgreSQL).
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -52,11 +53,15 @@ export default async function globalSetup(): Promise<void> {
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
+  // The stack's output, kept for the specs: without SMTP the dashboard writes verification links there.
+  const stackLog = path.join(dataDir, 'stack.log');
+  await writeFile(stackLog, '');
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stack did not start in 10 min:\n${log.slice(-4000)}`)), 600_000);
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
       log += text;
+      appendFileSync(stackLog, text);
       process.stdout.write(text.split('\n').filter(Boolean).map((l) => `[stack] ${l}\n`).join(''));
       if (log.includes('Portcullis is up')) {
         clearTimeout(timer);
@@ -74,6 +79,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.E2E_GATEWAY_URL = `http://localhost:${gateway}`;
   process.env.E2E_TWIKIT_CALL_LOG = callLog;
   process.env.E2E_DATABASE_URL = db.url;
+  process.env.E2E_STACK_LOG = stackLog;
   await writeFile(path.join(dataDir, 'stack.json'), JSON.stringify({ pid: child.pid }));
   (globalThis as Record<string, unknown>).__portcullisStack = { child, db, dataDir };
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectAgent, resultText } from '../support/agent.ts';
 import { shot } from '../support/shots.ts';
+import { verificationPath, waitForMail } from '../support/mail-log.ts';
 
 const dashboard = () => process.env.E2E_DASHBOARD_URL!;
 const callLog = () => process.env.E2E_TWIKIT_CALL_LOG!;
@@ -26,6 +27,11 @@ async function signUp(browser: Browser, who: typeof alice): Promise<{ context: B
   await page.getByLabel('Password').fill(who.password);
   await page.getByLabel('Organization name').fill(who.org);
   await page.getByRole('button', { name: 'Create account' }).click();
+  // Sign-up ends on the same page whether or not the address is taken; the link in the mail signs in.
+  await expect(page).toHaveURL(/\/signup\/check-email$/);
+  await expect(page.getByRole('heading', { name: 'Check your e-mail' })).toBeVisible();
+  await page.goto(await verificationPath(who.email));
+  await page.getByRole('button', { name: 'Confirm e-mail address' }).click();
   await expect(page).toHaveURL(/\/o\/[^/]+/);
   return { context, page };
 }
@@ -180,4 +186,25 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
   await expect(agent.callTool({ name: 'get_tweet', arguments: { tweet_id: tweetId } })).rejects.toThrow(/401|nauthori|revoked/i);
   await agent.close().catch(() => undefined);
   await Promise.all([context.close(), approver.close(), other.context.close()]);
+});
+
+test('sign-up with a taken address looks the same to the visitor, and its owner is told', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: dashboard() });
+  const page = await context.newPage();
+  await page.goto('/signup');
+  await page.getByLabel('Name', { exact: true }).fill('Eve Prober');
+  await page.getByLabel('Email').fill(alice.email.toUpperCase());
+  await page.getByLabel('Password').fill('a guess at a passphrase');
+  await page.getByLabel('Organization name').fill('Probe');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/signup\/check-email$/);
+  await expect(page.getByRole('heading', { name: 'Check your e-mail' })).toBeVisible();
+  await waitForMail(alice.email, /Someone tried to sign up/);
+  // Alice's password is still hers.
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(alice.email);
+  await page.getByLabel('Password').fill(alice.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/o\/[^/]+/);
+  await context.close();
 });
