@@ -82,13 +82,20 @@ describe('enforcement against the Twikit stand-in (stdio)', () => {
     expect(log.filter((c) => c.tool === 'search_tweets').map((c) => c.arguments.query)).toEqual(['typescript']);
   });
 
-  it('denies hidden tools when called anyway', async () => {
-    const result = await call('delete_tweet', { tweet_id: TWEET });
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^Denied by policy \(\/tools\/delete_tweet\)/);
+  it('answers a hidden tool exactly like a tool that does not exist, and only the audit log tells them apart', async () => {
+    const hidden = await call('delete_tweet', { tweet_id: TWEET });
+    const missing = await call('delete_tweet_x', { tweet_id: TWEET });
+    expect(hidden.isError).toBe(true);
+    expect(textOf(hidden)).toBe('Denied by policy ((catalog)): Tool delete_tweet is not available on this server');
+    // Same shape, same code path: only the name differs.
+    expect(JSON.stringify(missing).replaceAll('delete_tweet_x', 'delete_tweet')).toBe(JSON.stringify(hidden));
+    expect(hidden._meta?.['portcullis/decision']).toEqual({ effect: 'deny', rule: '(catalog)', reason: 'Tool delete_tweet is not available on this server', policyVersion: 1 });
     expect(readCallLog(logFile).map((c) => c.tool)).not.toContain('delete_tweet');
-    const rows = (await auditRows(seeded.serverId)).filter((a) => a.toolName === 'delete_tweet');
-    expect(rows).toMatchObject([{ decision: 'hide', upstreamOutcome: 'not_sent' }]);
+    const rows = (await auditRows(seeded.serverId)).filter((a) => a.toolName?.startsWith('delete_tweet'));
+    expect(rows).toMatchObject([
+      { toolName: 'delete_tweet', decision: 'hide', ruleId: '/tools/delete_tweet', reason: 'Tool delete_tweet is not available on this server', upstreamOutcome: 'not_sent' },
+      { toolName: 'delete_tweet_x', decision: 'deny', ruleId: '(catalog)', reason: 'Tool delete_tweet_x is not available on this server', upstreamOutcome: 'not_sent' },
+    ]);
   });
 
   it('allows exactly max calls, then rate limits with the seconds until retry', async () => {
@@ -172,8 +179,8 @@ describe('enforcement against the Twikit stand-in (stdio)', () => {
       const all = await auditRows(seeded.serverId);
       return all.every((r) => r.upstreamOutcome !== 'pending') ? all : undefined;
     });
-    // get_tweet 1 + send 1 + search 2 + timeline 1 + delete 1 + user_info 5 + like 3 + retweet 1 + get_tweet 1
-    expect(rows).toHaveLength(16);
+    // get_tweet 1 + send 1 + search 2 + timeline 1 + delete 1 + delete_tweet_x 1 + user_info 5 + like 3 + retweet 1 + get_tweet 1
+    expect(rows).toHaveLength(17);
     expect(rows.every((r) => r.method === 'tools/call' && r.upstreamOutcome !== 'pending')).toBe(true);
     const forwarded = rows.filter((r) => r.upstreamOutcome === 'ok' || r.upstreamOutcome === 'tool_error');
     expect(forwarded).toHaveLength(readCallLog(logFile).length);

@@ -11,6 +11,7 @@ import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-sto
 import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
 import type { GatewayServices } from '../services.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf, type AgentExtra } from '../sessions/forward-request.ts';
+import type { GrantStatus } from '../state/grant-cache.ts';
 import type { ServerState } from '../state/server-state.ts';
 
 export interface ToolCallSession {
@@ -72,7 +73,7 @@ export async function handleToolCall(
   if (!state) throw new JsonRpcError(-32603, 'This server is no longer registered');
   const tool = state.tools.get(toolName);
   const catalogTool = tool?.present ? toolName : '(unknown)';
-  const policyVersion = state.policy?.version ?? null;
+  let policyVersion = state.policy?.version ?? null;
   const fullArguments = state.server.auditArguments === 'full' || (state.policy?.ok === true && state.policy.compiled.auditArguments === 'full');
   const record = (decision: AuditDecision, rule: string | null, reason: string | null, extraFields: Partial<AuditRecord> = {}): AuditRecord => ({
     organizationId: session.organizationId,
@@ -98,31 +99,12 @@ export async function handleToolCall(
     const written = await audit.insertOrDefer(record(auditDecision, decision.rule, decision.reason ?? null, { approvalId, latencyMs: performance.now() - started }));
     if (written === 'deferred') services.log.warn({ serverId: session.serverId }, 'audit store unavailable; the refusal is recorded once it is back');
     metrics.recordCall(auditDecision, catalogTool, 'not_sent', (performance.now() - started) / 1000);
-    return refusalResult(decision, policyVersion, approvalId);
+    return refusalResult(agentView(decision), policyVersion, approvalId);
   };
 
   // 2. Decide. No policy denies everything; a tool whose definition changed since approval, or
   // that appeared after the catalog was reviewed, is blocked.
-  let decision: Decision;
-  if (!state.policy) {
-    decision = { effect: 'deny', rule: '(no policy)', reason: NO_POLICY, counters: [] };
-  } else if (!state.policy.ok) {
-    decision = { effect: 'deny', rule: '(invalid policy)', reason: `The active policy (version ${state.policy.version}) is invalid: ${state.policy.error}`, counters: [] };
-  } else if (!tool || !tool.present) {
-    decision = { effect: 'deny', rule: '(catalog)', reason: `Tool ${toolName} is not in this server's catalog`, counters: [] };
-  } else if (tool.pinState !== 'approved') {
-    decision = {
-      effect: 'deny',
-      rule: '(pinning)',
-      reason:
-        tool.pinState === 'pending' || (tool.pinState === 'blocked' && tool.approvedHash === '')
-          ? `Tool ${toolName} is new since this server's catalog was reviewed; an editor must approve it in the dashboard`
-          : `Tool ${toolName}: definition changed since it was approved; an editor must review the change in the dashboard`,
-      counters: [],
-    };
-  } else {
-    decision = evaluatePolicy(state.policy.compiled, { tool: toolName, args, risk: { category: tool.risk } });
-  }
+  let decision = decide(state, toolName, args);
   if (decision.effect === 'deny' || decision.effect === 'hide') return refuse(decision);
 
   // 3. Hold for approval: bound to grant + tool + exact arguments, decided in the dashboard.
@@ -177,6 +159,27 @@ export async function handleToolCall(
       } as const;
       return refuse({ ...decision, effect: 'deny', reason: reasons[outcome] }, approvalId);
     }
+
+    // The wait may have been long: the call runs only if the grant and the policy as they are now
+    // still let it (an approval is for the call, not for whatever the policy has become).
+    let current: { grant: GrantStatus; state: ServerState | undefined };
+    try {
+      current = { grant: await services.grants.status(session.grantId), state: await services.servers.loadFresh(session.serverId) };
+    } catch (error) {
+      services.log.error({ err: error }, 'policy store unavailable after approval');
+      return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
+    }
+    if (current.grant !== 'active') {
+      return refuse({ effect: 'deny', rule: '(grant)', reason: `The grant was ${current.grant === 'unknown' ? 'deleted' : current.grant} while this call waited for approval`, counters: [] }, approvalId);
+    }
+    if (!current.state) return refuse({ effect: 'deny', rule: '(server)', reason: 'This server was removed while this call waited for approval', counters: [] }, approvalId);
+    state = current.state;
+    policyVersion = state.policy?.version ?? null;
+    const recheck = decide(state, toolName, args);
+    if (recheck.effect === 'deny' || recheck.effect === 'hide') {
+      return refuse({ ...recheck, effect: 'deny', reason: `The policy changed while this call waited for approval: ${recheck.reason ?? 'the call is now denied'}` }, approvalId);
+    }
+    decision = recheck;
   }
 
   // 4. Rate limits: reserve now, commit once the upstream ran the call, release if it did not.
@@ -235,6 +238,44 @@ function notSent(error: unknown): UpstreamFailure {
   const failure = error instanceof JsonRpcError ? new UpstreamFailure('error', error.code, error.message, error.data) : new UpstreamFailure('error', -32603, String(error));
   failure.sent = false;
   return failure;
+}
+
+/**
+ * The decision for a call as the server's state stands. A tool the policy hides is answered
+ * exactly like a tool that does not exist (agents must not learn what is hidden); only the audit
+ * log says which it was.
+ */
+function decide(state: ServerState, toolName: string, args: Record<string, unknown>): Decision {
+  if (!state.policy) return { effect: 'deny', rule: '(no policy)', reason: NO_POLICY, counters: [] };
+  if (!state.policy.ok) {
+    return { effect: 'deny', rule: '(invalid policy)', reason: `The active policy (version ${state.policy.version}) is invalid: ${state.policy.error}`, counters: [] };
+  }
+  const tool = state.tools.get(toolName);
+  if (!tool || !tool.present) return { effect: 'deny', rule: NOT_AVAILABLE_RULE, reason: notAvailable(toolName), counters: [] };
+  const decision = evaluatePolicy(state.policy.compiled, { tool: toolName, args, risk: { category: tool.risk } });
+  if (decision.effect === 'hide') return { ...decision, reason: notAvailable(toolName), counters: [] };
+  if (tool.pinState !== 'approved') {
+    return {
+      effect: 'deny',
+      rule: '(pinning)',
+      reason:
+        tool.pinState === 'pending' || (tool.pinState === 'blocked' && tool.approvedHash === '')
+          ? `Tool ${toolName} is new since this server's catalog was reviewed; an editor must approve it in the dashboard`
+          : `Tool ${toolName}: definition changed since it was approved; an editor must review the change in the dashboard`,
+      counters: [],
+    };
+  }
+  return decision;
+}
+
+const NOT_AVAILABLE_RULE = '(catalog)';
+function notAvailable(toolName: string): string {
+  return `Tool ${toolName} is not available on this server`;
+}
+
+/** What the agent is told: a hidden tool looks exactly like one that does not exist. */
+function agentView(decision: Decision): Decision {
+  return decision.effect === 'hide' ? { ...decision, effect: 'deny', rule: NOT_AVAILABLE_RULE } : decision;
 }
 
 function boundedName(name: string): string {

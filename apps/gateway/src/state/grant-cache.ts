@@ -10,6 +10,8 @@ export interface GrantContext {
   serverId: string;
 }
 
+export type GrantStatus = 'active' | 'revoked' | 'expired' | 'unknown';
+
 export type GrantLookup =
   | { ok: true; grant: GrantContext }
   | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
@@ -49,6 +51,15 @@ export class GrantCache {
     if (row.expiresAt && row.expiresAt.getTime() <= now) return { ok: false, reason: 'expired' };
     this.touch(entry.grantId, now);
     return { ok: true, grant: { grantId: entry.grantId, organizationId: row.organizationId, serverId: row.serverId } };
+  }
+
+  /** The grant as stored now, bypassing the cache (for calls that waited, e.g. for an approval). */
+  async status(grantId: string): Promise<GrantStatus> {
+    const grant = await this.db.grant.findUnique({ where: { id: grantId }, select: { revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } } });
+    if (!grant || grant.server.deletedAt) return 'unknown';
+    if (grant.revokedAt) return 'revoked';
+    if (grant.expiresAt && grant.expiresAt.getTime() <= Date.now()) return 'expired';
+    return 'active';
   }
 
   private async load(hash: string): Promise<CacheEntry> {

@@ -61,6 +61,11 @@ export class ServerStateCache {
     return promise;
   }
 
+  /** Read now, neither from the cache nor joining a load that may have started before a change. */
+  loadFresh(serverId: string): Promise<ServerState | undefined> {
+    return this.fetch(serverId);
+  }
+
   private async fetch(serverId: string): Promise<ServerState | undefined> {
     const loadedAt = Date.now();
     const [server, policy, tools] = await Promise.all([
