@@ -293,6 +293,8 @@ describe('tenant isolation', () => {
     const ACTIONS: Record<string, ((prev: boolean) => Case[]) | 'not org-scoped'> = {
       signInAction: 'not org-scoped',
       signUpAction: 'not org-scoped',
+      confirmEmailAction: 'not org-scoped', // consumes a verification link: a random token signs nobody in
+      resendVerificationAction: 'not org-scoped', // the signed-in user's own address
       signOutAction: 'not org-scoped',
       $$RSC_SERVER_ACTION_0: 'not org-scoped', // the OIDC sign-in button
       createOrganizationAction: 'not org-scoped',
