@@ -1,4 +1,5 @@
 // Errors the modules throw; pages turn NotFound into notFound(), the API into JSON with a status.
+import type { z } from 'zod';
 
 export class AppError extends Error {
   constructor(
@@ -40,4 +41,17 @@ export class ConflictError extends AppError {
   constructor(message: string, pointer?: string) {
     super(409, message, pointer);
   }
+}
+
+/**
+ * Parses `input` with `schema`, or throws the ValidationError that names the first problem: the
+ * field's JSON pointer (`/name`, `/limits/0/window`; `''` for the whole input) and a sentence that
+ * starts with it. The one place a zod error becomes what users see.
+ */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const pointer = issue.path.length ? `/${issue.path.join('/')}` : '';
+  throw new ValidationError(`${pointer ? `${pointer.slice(1)}: ` : ''}${issue.message}`, pointer);
 }

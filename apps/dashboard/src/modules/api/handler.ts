@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { resolveApiKey, resolveMembership } from '../orgs/membership';
 import type { OrgContext } from '../../server/context';
 import { db } from '../../server/db';
-import { AppError, ForbiddenError, UnauthenticatedError, ValidationError } from '../../server/errors';
+import { AppError, ForbiddenError, parseInput, UnauthenticatedError, ValidationError } from '../../server/errors';
 
 type Params = Record<string, string>;
 type Handler<P extends Params> = (args: { ctx: OrgContext; request: Request; params: P }) => Promise<Response | unknown>;
@@ -63,10 +63,10 @@ export async function readJson<T extends z.ZodType>(request: Request, schema: T)
   } catch {
     throw new ValidationError('Request body is not valid JSON.', '');
   }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ValidationError(`${issue.path.length ? `/${issue.path.join('/')} ` : ''}${issue.message}`, `/${issue.path.join('/')}`);
-  }
-  return parsed.data;
+  return parseInput(schema, body);
+}
+
+/** The query string, parsed like a body: a bad value is a 400 naming the parameter, never a 500. */
+export function readQuery<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
+  return parseInput(schema, Object.fromEntries(new URL(request.url).searchParams));
 }

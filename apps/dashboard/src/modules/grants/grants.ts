@@ -8,7 +8,7 @@ import { env } from '../../env';
 import { getServer } from '../servers/servers';
 import { recordAdminEvent } from '../trail/record';
 import { actorUserId, assertRole, type OrgContext } from '../../server/context';
-import { NotFoundError, ValidationError } from '../../server/errors';
+import { NotFoundError, parseInput, ValidationError } from '../../server/errors';
 
 export const grantInput = z
   .object({
@@ -50,12 +50,7 @@ export interface CreatedGrant {
 
 export async function createGrant(db: Db, ctx: OrgContext, raw: GrantInput): Promise<CreatedGrant> {
   assertRole(ctx, 'editor');
-  const parsed = grantInput.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ValidationError(issue.message, `/${issue.path.join('/')}`);
-  }
-  const input = parsed.data;
+  const input = parseInput(grantInput, raw);
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new ValidationError('Expiry must be in the future.', '/expiresAt');
   const server = await getServer(db, ctx, input.serverId);
   const issued = issueToken('grant');

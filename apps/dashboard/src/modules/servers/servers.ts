@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { env } from '../../env';
 import { recordAdminEvent } from '../trail/record';
 import { assertRole, type OrgContext } from '../../server/context';
-import { ConflictError, NotFoundError, ValidationError } from '../../server/errors';
+import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../server/errors';
 import { checkUpstreamAllowed, describeConnectionError, fetchUpstreamSnapshot, type UpstreamSpec } from './upstream';
 
 /** The columns that may leave the server: no ciphertexts. */
@@ -51,12 +51,7 @@ export const serverInput = z
 export type ServerInput = z.input<typeof serverInput>;
 
 function parse(raw: unknown) {
-  const parsed = serverInput.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ValidationError(`${issue.path.length ? issue.path.join('.') + ': ' : ''}${issue.message}`, `/${issue.path.join('/')}`);
-  }
-  return parsed.data;
+  return parseInput(serverInput, raw);
 }
 
 function key(): Buffer {

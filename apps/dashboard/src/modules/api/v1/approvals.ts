@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { decideApproval, listApprovals } from '../../approvals/approvals';
 import { db } from '../../../server/db';
-import { apiRoute, readJson } from '../handler';
+import { apiRoute, readJson, readQuery } from '../handler';
 
 const listQuery = z.object({ status: z.enum(['pending', 'approved', 'denied', 'expired', 'consumed']).optional() });
 
 export const listApprovalsRoute = apiRoute('viewer', async ({ ctx, request }) => {
-  const query = listQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const query = readQuery(request, listQuery);
   return { approvals: await listApprovals(db(), ctx, query.status) };
 });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { listTools } from '../../catalog/tools';
 import { createServer, getServer, listServers, serverInput, syncServer } from '../../servers/servers';
 import { db } from '../../../server/db';
-import { apiRoute, readJson } from '../handler';
+import { apiRoute, readJson, readQuery } from '../handler';
 
 export const listServersRoute = apiRoute('viewer', async ({ ctx }) => ({ servers: await listServers(db(), ctx) }));
 
@@ -23,6 +23,6 @@ const toolQuery = z.object({
 });
 
 export const listToolsRoute = apiRoute<{ serverId: string }>('viewer', async ({ ctx, params, request }) => {
-  const query = toolQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const query = readQuery(request, toolQuery);
   return { tools: await listTools(db(), ctx, params.serverId, query) };
 });
