@@ -134,6 +134,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       case 'grant':
         services.grants.invalidateGrant(event.grantId);
         services.grants.invalidateUnknown();
+        void sessions.closeGrantIfInactive(event.grantId).catch((error: unknown) => log.warn({ err: error, grantId: event.grantId }, 'could not check a changed grant; its sessions are re-checked on the next heartbeat'));
         break;
       case 'policy':
       case 'tools':

@@ -169,11 +169,40 @@ export class SessionRegistry {
     await this.services.db.gatewaySession.updateMany({ where: { id: sessionId, closedAt: null }, data: { closedAt: new Date() } }).catch(() => undefined);
   }
 
-  /** Keeps this replica's live sessions counted (and resumable) on the others. */
+  /**
+   * Keeps this replica's live sessions counted (and resumable) on the others, and closes those of
+   * grants that stopped being valid without an event (expired; a revocation whose event was lost).
+   */
   private async heartbeat(): Promise<void> {
     const ids = [...this.entries.values()].filter((e) => e.kind === 'streamable' && e.session && !e.session.closed).map((e) => e.session!.id);
-    if (ids.length === 0) return;
-    await this.services.db.gatewaySession.updateMany({ where: { id: { in: ids }, closedAt: null }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
+    if (ids.length > 0) await this.services.db.gatewaySession.updateMany({ where: { id: { in: ids }, closedAt: null }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
+    const grantIds = [...new Set([...this.entries.values()].map((e) => e.grant.grantId))];
+    if (grantIds.length === 0) return;
+    const grants = await this.services.db.grant
+      .findMany({ where: { id: { in: grantIds } }, select: { id: true, revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } } })
+      .catch(() => undefined);
+    if (!grants) return;
+    const now = Date.now();
+    const valid = new Set(grants.filter((g) => !g.revokedAt && !g.server.deletedAt && (!g.expiresAt || g.expiresAt.getTime() > now)).map((g) => g.id));
+    await Promise.allSettled(grantIds.filter((id) => !valid.has(id)).map((id) => this.closeGrant(id, 'no longer valid')));
+  }
+
+  /**
+   * A grant changed (change event, on every replica): if it no longer lets anyone in (revoked,
+   * expired, deleted), its sessions here end now, open GET streams included, rather than keep
+   * receiving the upstream's notifications.
+   */
+  async closeGrantIfInactive(grantId: string): Promise<void> {
+    if (![...this.entries.values()].some((e) => e.grant.grantId === grantId)) return;
+    const status = await this.services.grants.status(grantId);
+    if (status !== 'active') await this.closeGrant(grantId, status);
+  }
+
+  private async closeGrant(grantId: string, why: string): Promise<void> {
+    const doomed = [...this.entries].filter(([, entry]) => entry.grant.grantId === grantId);
+    if (doomed.length === 0) return;
+    this.services.log.info({ grantId, sessions: doomed.length, why }, 'closing the sessions of a grant that is no longer valid');
+    await Promise.allSettled(doomed.map(([id, entry]) => this.remove(id, entry)));
   }
 
   /** Streamable HTTP: a session id this process does not know, started on another replica. */
@@ -251,6 +280,8 @@ export class SessionRegistry {
     this.releaseSlot(entry.grant);
     this.services.metrics.sessions = this.entries.size;
     await entry.session?.close();
+    // A legacy SSE stream whose agent never sent initialize has no session to close it.
+    if (entry.kind === 'sse') await entry.transport.close().catch(() => undefined);
     if (entry.kind === 'streamable') {
       await entry.transport.close().catch(() => undefined);
       await this.markClosed(sessionId);
