@@ -49,3 +49,19 @@ COPY apps/twikit apps/twikit
 USER node
 EXPOSE 4100
 CMD ["node", "--import", "tsx", "apps/twikit/src/main.ts"]
+
+# Optional: the gateway and dashboard images plus uv/uvx, for operator stdio templates that run a
+# Python MCP server such as the real twikit-mcp (docs/stdio-templates.md). Build with
+# `--target gateway-uv` / `--target dashboard-uv`; the stages above are unchanged.
+FROM gateway AS gateway-uv
+USER root
+COPY --from=ghcr.io/astral-sh/uv:0.8.22 /uv /uvx /usr/local/bin/
+# The package cache the template's servers share; each runs as its own uid under the sandbox.
+RUN install -d -m 0777 /var/cache/portcullis-uv
+USER node
+
+FROM dashboard AS dashboard-uv
+USER root
+COPY --from=ghcr.io/astral-sh/uv:0.8.22 /uv /uvx /usr/local/bin/
+RUN install -d -m 0777 /var/cache/portcullis-uv
+USER node
