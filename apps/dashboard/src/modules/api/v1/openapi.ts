@@ -24,7 +24,7 @@ export function openApiDocument(serverUrl: string) {
     servers: [{ url: `${serverUrl}/api/v1` }],
     security: [{ apiKey: [] }],
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Organization API key (pck_…); its role limits what it can do.' } },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Organization API key (pck_…); it acts with the lower of its role and its creator’s current role, and stops working (401) when its creator leaves the organization.' } },
       schemas: { PolicyDocument: policyJsonSchema },
     },
     paths: {
@@ -96,7 +96,7 @@ export function openApiDocument(serverUrl: string) {
       '/grants/{grantId}/revoke': { post: { summary: 'Revoke a grant', parameters: [pathParam('grantId')], responses: { 200: ok('Revoked grant'), ...errors } } },
       '/approvals': {
         get: {
-          summary: 'List approvals',
+          summary: 'List approvals (arguments: only for editors and above, and only while pending; null otherwise)',
           parameters: [{ name: 'status', in: 'query', schema: { enum: ['pending', 'approved', 'denied', 'expired', 'consumed'] } }],
           responses: { 200: ok('Approvals'), ...errors },
         },
