@@ -1,13 +1,24 @@
-// `npm run bench` (gateway proxy): the same tools/call against one trivial upstream MCP server,
-// directly and through the gateway (policy with a rate-limit rule, durable audit; counters in
-// Redis, and in PostgreSQL as `npm start` runs it unless BENCH_SKIP_PG_COUNTERS=1), and, when they
-// can be fetched with npx, through supergateway and mcp-proxy. Prints p50/p99 latency, calls/s at
-// 1 and 8 concurrent clients, and each proxy's CPU time per call from /proc/<pid>/stat (for each
-// phase and over both). First it measures the floor durable audit puts under one client's latency:
-// a committed one-row INSERT (an fsync) on the same PostgreSQL.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `npm run bench gateway`: the same tools/call against one trivial upstream MCP server, directly and
+// through each proxy, in interleaved rounds so that noise on this shared machine hits every target
+// alike. Each round measures every target once, in an order rotated by one place per round; ratios
+// and added latency are computed per round against that round's direct run and reported as the
+// median with the min–max across rounds, then checked against the gateway issue's targets
+// (stats.ts). Targets:
+//   - direct: the SDK client to the upstream's Streamable HTTP endpoint;
+//   - the gateway (own process, policy with a rate-limit rule, durable audit) with counters in
+//     Redis, and in PostgreSQL as `npm start` runs it (BENCH_SKIP_PG_COUNTERS=1 skips it);
+//   - the gateway in front of the same server over stdio, started from an operator template
+//     (STDIO_TEMPLATES) under STDIO_SANDBOX=auto as `npm start` runs it, and with STDIO_SANDBOX=off
+//     (BENCH_SKIP_STDIO=1 skips both, BENCH_SKIP_SANDBOX_OFF=1 the second);
+//   - supergateway and mcp-proxy (fetched with npx, then run with node from npx's cache), which proxy
+//     the stdio server to Streamable HTTP without policy, limits or audit (BENCH_SKIP_OTHERS=1 skips them).
+// CPU per call is read from /proc for each proxy's own process and, separately, for the processes it
+// started (a stdio upstream, its sandbox). Every process the bench starts runs in its own process
+// group and is stopped at the end, also when a target fails or the run is interrupted.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -15,14 +26,31 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { issueToken } from '@portcullis/crypto/tokens';
 import { createPrismaClient } from '@portcullis/db/client';
 import { createTestDatabase } from '@portcullis/db/test-database';
+import { DEFAULT_SANDBOX, effectiveSandboxMode } from '@portcullis/upstream/stdio-sandbox';
 import pg from 'pg';
+import { cpuBetween, cpuSnapshot, freePort, killAllSync, listening, startProcess, stopAll, stopProcess, waitForPort, type Started } from './processes.ts';
+import { directStability, fmtSpread, GOALS, pct, percentile, rotation, spread, summarize, verdictLine, verdicts, type RoundFigures, type Spread } from './stats.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const CALLS_ONE = Number(process.env.BENCH_CALLS ?? 2000);
+
+function numberEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replace(/%$/, ''));
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}=${raw} is not a positive number`);
+  return value;
+}
+
+const ROUNDS = Math.floor(numberEnv('BENCH_ROUNDS', 5));
+const CALLS_ONE = Math.floor(numberEnv('BENCH_CALLS', 800));
 const CALLS_EIGHT = CALLS_ONE * 2;
-const WARMUP = 300;
-const TICK_MS = 1000 / 100; // USER_HZ: /proc reports CPU time in clock ticks of 10 ms.
+const WARMUP = Math.floor(numberEnv('BENCH_WARMUP', 200));
+// A fraction (0.25) or a percentage (25, 25%).
+const MAX_DIRECT_SPREAD = ((v) => (v > 1 || process.env.BENCH_MAX_DIRECT_SPREAD?.endsWith('%') ? v / 100 : v))(numberEnv('BENCH_MAX_DIRECT_SPREAD', 0.25));
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const DIRECT = 'direct';
+const MCP_PROXY = 'mcp-proxy 6.7.19 (stdio upstream)';
 
 // The SDK's client transport hands one AbortSignal to every fetch, and Node 20's fetch adds an
 // abort listener to it per request without removing it: a long benchmark client prints one
@@ -35,168 +63,121 @@ process.on('warning', (warning) => {
   else console.warn(`${warning.name}: ${warning.message}`);
 });
 
-interface Target {
-  name: string;
+interface Endpoint {
   url: string;
   headers: Record<string, string>;
+  /** The proxy's own process; its descendants are its "children" CPU. None for direct. */
   pid?: number;
-  /** Started just before it is measured (third-party proxies); resolves with the pid to watch. */
-  start?: () => Promise<number>;
-  /** The last lines the process printed, shown when its measurement fails. */
-  tail?: () => string;
 }
 
-interface Figures {
+interface Target {
   name: string;
-  p50: number;
-  p99: number;
-  rps1: number;
-  rps8: number;
-  cpuMsPerCall?: number;
-  cpuMsPerCall1?: number;
-  cpuMsPerCall8?: number;
+  /** For the per-round lines. */
+  short: string;
+  /** Ready to be measured (starts the process when it is not running). */
+  prepare: () => Promise<Endpoint>;
+  /** After each measurement, failed or not (third-party proxies are stopped; gateways keep running). */
+  release: () => Promise<void>;
+  /** The process's last output, shown when a measurement fails. */
+  tail?: () => string;
+  /** Process names below the proxy at its last measurement (shows the sandbox at work). */
+  childNames?: string[];
 }
 
-function cpuTicks(pid: number): number {
-  // Fields after the command name (which may contain spaces): utime is the 14th, stime the 15th field.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+/** Ports this run listened on, checked free at the end. */
+const usedPorts = new Set<number>();
+
+interface Session {
+  client: Client;
+  transport: StreamableHTTPClientTransport;
 }
 
-function descendants(pid: number): number[] {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return children.flatMap((c) => [c, ...descendants(c)]);
-  } catch {
-    return [];
-  }
-}
-
-/** CPU ticks of a process and its children (npx wraps the real proxy in a shell and node). */
-function treeTicks(pid: number): number {
-  return [pid, ...descendants(pid)].reduce((sum, p) => {
-    try {
-      return sum + cpuTicks(p);
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
-
-/** Starts a process and waits for `ready` in its output; `null`: the caller waits some other way (a port). */
-function spawnAndWait(command: string, args: string[], env: Record<string, string>, ready: RegExp | null, cwd = root): Promise<{ child: ChildProcess; match: RegExpExecArray; tail: () => string }> {
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    let started = false;
-    const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')} did not start:\n${output.slice(-2000)}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      // Once started, keep draining the pipes (a full pipe would stall the child) and keep only
-      // a short tail: a proxy that logs per call must not cost the benchmark process CPU.
-      if (started) {
-        output = (output + chunk.toString()).slice(-2000);
-        return;
-      }
-      output += chunk.toString();
-      const match = ready?.exec(output);
-      if (match) {
-        started = true;
-        output = output.slice(-2000);
-        clearTimeout(timer);
-        resolve({ child, match, tail: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${command} exited with ${code}:\n${output.slice(-2000)}`));
-    });
-    if (ready === null) {
-      // Quiet processes (supergateway with --logLevel none, an npx that has the package cached)
-      // print nothing at all; keep draining their pipes and let the caller wait for the port.
-      started = true;
-      clearTimeout(timer);
-      resolve({ child, match: [''] as unknown as RegExpExecArray, tail: () => output });
-    }
-  });
-}
-
-async function connect(target: Target): Promise<Client> {
+async function connect(endpoint: Endpoint): Promise<Session> {
   const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(target.url), { requestInit: { headers: target.headers } }));
-  return client;
+  const transport = new StreamableHTTPClientTransport(new URL(endpoint.url), { requestInit: { headers: endpoint.headers } });
+  await client.connect(transport);
+  return { client, transport };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** Ends the session on the server too (the gateway caps sessions per grant; rounds would exhaust it). */
+async function disconnect(session: Session): Promise<void> {
+  await session.transport.terminateSession().catch(() => undefined);
+  await session.client.close().catch(() => undefined);
 }
 
-async function measure(target: Target): Promise<Figures> {
-  const one = await connect(target);
-  const text = 'x'.repeat(64);
-  const check = await one.callTool({ name: 'echo', arguments: { text } });
-  if (check.isError) throw new Error(`${target.name}: echo failed: ${JSON.stringify(check)}`);
-  for (let i = 0; i < WARMUP; i++) await one.callTool({ name: 'echo', arguments: { text } });
+const TEXT = 'x'.repeat(64);
+async function call(session: Session): Promise<void> {
+  await session.client.callTool({ name: 'echo', arguments: { text: TEXT } });
+}
 
-  const latencies: number[] = [];
-  const cpuBefore = target.pid ? treeTicks(target.pid) : 0;
-  let start = performance.now();
-  for (let i = 0; i < CALLS_ONE; i++) {
-    const t = performance.now();
-    await one.callTool({ name: 'echo', arguments: { text } });
-    latencies.push(performance.now() - t);
-  }
-  const rps1 = CALLS_ONE / ((performance.now() - start) / 1000);
-  const cpuMiddle = target.pid ? treeTicks(target.pid) : 0;
+async function measure(target: Target, endpoint: Endpoint, round: number): Promise<RoundFigures> {
+  const sessions: Session[] = [];
+  try {
+    const one = await connect(endpoint);
+    sessions.push(one);
+    const check = await one.client.callTool({ name: 'echo', arguments: { text: TEXT } });
+    if (check.isError) throw new Error(`echo failed: ${JSON.stringify(check).slice(0, 500)}`);
+    for (let i = 0; i < WARMUP; i++) await call(one);
 
-  const eight = await Promise.all(Array.from({ length: 8 }, () => connect(target)));
-  for (const c of eight) await c.callTool({ name: 'echo', arguments: { text } });
-  let next = 0;
-  start = performance.now();
-  await Promise.all(
-    eight.map(async (c) => {
-      while (next < CALLS_EIGHT) {
-        next += 1;
-        await c.callTool({ name: 'echo', arguments: { text } });
-      }
-    }),
-  );
-  const rps8 = CALLS_EIGHT / ((performance.now() - start) / 1000);
-  const cpuAfter = target.pid ? treeTicks(target.pid) : 0;
-  await Promise.all([one, ...eight].map((c) => c.close()));
-  latencies.sort((a, b) => a - b);
-  return {
-    name: target.name,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    rps1,
-    rps8,
-    ...(target.pid
-      ? {
-          cpuMsPerCall: ((cpuAfter - cpuBefore) * TICK_MS) / (CALLS_ONE + CALLS_EIGHT + 8),
-          cpuMsPerCall1: ((cpuMiddle - cpuBefore) * TICK_MS) / CALLS_ONE,
-          cpuMsPerCall8: ((cpuAfter - cpuMiddle) * TICK_MS) / (CALLS_EIGHT + 8),
+    const latencies: number[] = [];
+    const cpu0 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
+    let start = performance.now();
+    for (let i = 0; i < CALLS_ONE; i++) {
+      const t = performance.now();
+      await call(one);
+      latencies.push(performance.now() - t);
+    }
+    const rps1 = CALLS_ONE / ((performance.now() - start) / 1000);
+    const cpu1 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
+
+    for (let i = 0; i < 8; i++) sessions.push(await connect(endpoint));
+    const eight = sessions.slice(1);
+    for (const s of eight) await call(s);
+    const cpu2 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
+    let next = 0;
+    start = performance.now();
+    await Promise.all(
+      eight.map(async (s) => {
+        while (next < CALLS_EIGHT) {
+          next += 1;
+          await call(s);
         }
-      : {}),
-  };
+      }),
+    );
+    const rps8 = CALLS_EIGHT / ((performance.now() - start) / 1000);
+    const cpu3 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
+    latencies.sort((a, b) => a - b);
+    const figures: RoundFigures = { round, target: target.name, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps1, rps8 };
+    if (cpu0 && cpu1 && cpu2 && cpu3) {
+      const phase1 = cpuBetween(cpu0, cpu1);
+      const phase8 = cpuBetween(cpu2, cpu3);
+      figures.cpuOwn1 = phase1.ownMs / CALLS_ONE;
+      figures.cpuChildren1 = phase1.childrenMs / CALLS_ONE;
+      figures.cpuOwn8 = phase8.ownMs / CALLS_EIGHT;
+      figures.cpuChildren8 = phase8.childrenMs / CALLS_EIGHT;
+      target.childNames = cpu3.childNames;
+    }
+    return figures;
+  } finally {
+    await Promise.all(sessions.map(disconnect));
+  }
 }
 
-/** p50/p90 of a committed one-row INSERT: what one durable audit record costs on this disk, at least. */
-async function fsyncFloor(url: string): Promise<{ p50: number; p90: number; synchronousCommit: string }> {
+/** p50 of a committed one-row INSERT: the least latency durable audit can add for one client. */
+async function fsyncFloor(url: string, round: number): Promise<{ p50: number; p90: number; synchronousCommit: string }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  const table = `bench_fsync_probe_${round}`;
   try {
     const setting = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
-    await client.query('CREATE TABLE bench_fsync_probe (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload text)');
+    await client.query(`CREATE TABLE ${table} (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload text)`);
     const times: number[] = [];
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 350; i++) {
       const t = performance.now();
-      await client.query({ name: 'probe', text: 'INSERT INTO bench_fsync_probe (payload) VALUES ($1)', values: ['x'.repeat(200)] });
-      if (i >= 100) times.push(performance.now() - t);
+      await client.query({ name: 'probe', text: `INSERT INTO ${table} (payload) VALUES ($1)`, values: ['x'.repeat(200)] });
+      if (i >= 50) times.push(performance.now() - t);
     }
-    await client.query('DROP TABLE bench_fsync_probe');
+    await client.query(`DROP TABLE ${table}`);
     times.sort((a, b) => a - b);
     return { p50: percentile(times, 50), p90: percentile(times, 90), synchronousCommit: setting.rows[0]!.synchronous_commit };
   } finally {
@@ -204,146 +185,278 @@ async function fsyncFloor(url: string): Promise<{ p50: number; p90: number; sync
   }
 }
 
-async function main(): Promise<void> {
-  const children: ChildProcess[] = [];
+/** The installed entry point of an npx package (fetched into npx's cache once), run with node directly. */
+function npxBin(spec: string, bin: string): string {
+  const r = spawnSync('npx', ['--yes', '-p', spec, '-c', `command -v ${bin}`], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 300_000 });
+  const found = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !found) throw new Error(`npx could not provide ${spec}: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ')}`);
+  return realpathSync(found);
+}
+
+function fmt(v: number | undefined, digits: number): string {
+  return v === undefined ? '–' : v.toFixed(digits);
+}
+
+async function main(): Promise<number> {
+  const began = Date.now();
+  const loadBefore = os.loadavg();
   const testDb = await createTestDatabase('portcullis_bench');
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.log(`\n${sig}: stopping every process the bench started`);
+    void stopAll()
+      .then(() => testDb.drop())
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killAllSync);
+
   try {
-    const floor = await fsyncFloor(testDb.url);
-    console.log(
-      `Durable-commit floor: a committed one-row INSERT takes ${floor.p50.toFixed(2)} ms p50, ${floor.p90.toFixed(2)} ms p90 (synchronous_commit=${floor.synchronousCommit}); ` +
-        'one client cannot see less added latency than this with durable audit.',
-    );
-    const upstream = await spawnAndWait(process.execPath, ['--import', 'tsx', path.join(here, 'trivial-server.ts')], {}, /(http:\/\/127\.0\.0\.1:\d+\/mcp)/);
-    children.push(upstream.child);
-    const upstreamUrl = upstream.match[1]!;
+    const upstream = await startProcess(process.execPath, ['--import', 'tsx', path.join(here, 'trivial-server.ts')], { cwd: root, ready: /(http:\/\/127\.0\.0\.1:(\d+)\/mcp)/ });
+    const upstreamUrl = upstream.match![1]!;
+    usedPorts.add(Number(upstream.match![2]));
+
+    const stdioServer = path.join(here, 'trivial-stdio-server.mjs');
+    const stdioTemplates = JSON.stringify([
+      {
+        id: 'bench',
+        name: 'Bench trivial server',
+        command: process.execPath,
+        args: [stdioServer],
+        // The server file, and node_modules for the SDK and zod it imports.
+        readOnlyPaths: [here, path.join(root, 'node_modules')],
+      },
+    ]);
 
     const db = createPrismaClient(testDb.url);
     const org = await db.organization.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
-    const server = await db.mcpServer.create({ data: { organizationId: org.id, name: 'trivial', transport: 'streamable_http', url: upstreamUrl } });
-    await db.policyVersion.create({
-      data: {
-        organizationId: org.id,
-        serverId: server.id,
-        version: 1,
-        active: true,
-        document: { version: '1', default: 'deny', tools: { echo: { limits: [{ window: 'minute', max: 1_000_000, scope: 'grant' }] } } },
-      },
-    });
-    const token = issueToken('grant');
-    await db.grant.create({ data: { organizationId: org.id, serverId: server.id, name: 'bench', tokenHash: token.hash, tokenPrefix: token.prefix } });
+    const policy = { version: '1', default: 'deny', tools: { echo: { limits: [{ window: 'minute', max: 1_000_000, scope: 'grant' }] } } };
+    const register = async (data: { name: string; transport: 'streamable_http' | 'stdio'; url?: string; stdioTemplate?: string }) => {
+      const server = await db.mcpServer.create({ data: { organizationId: org.id, ...data } });
+      await db.policyVersion.create({ data: { organizationId: org.id, serverId: server.id, version: 1, active: true, document: policy } });
+      const token = issueToken('grant');
+      await db.grant.create({ data: { organizationId: org.id, serverId: server.id, name: `bench ${data.name}`, tokenHash: token.hash, tokenPrefix: token.prefix } });
+      return { serverId: server.id, token: token.token };
+    };
+    const httpServer = await register({ name: 'trivial', transport: 'streamable_http', url: upstreamUrl });
+    const stdioRow = await register({ name: 'trivial-stdio', transport: 'stdio', stdioTemplate: 'bench' });
     await db.$disconnect();
 
-    // The gateway as deployed with Redis (counters there), and as `npm start` runs it: PostgreSQL only.
-    const startGateway = async (redisUrl: string) => {
-      const started = await spawnAndWait(
-        process.execPath,
-        [...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []), '--import', 'tsx', path.join(root, 'apps/gateway/src/main.ts')],
-        {
-          DATABASE_URL: testDb.url,
-          REDIS_URL: redisUrl,
-          PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-          GATEWAY_PORT: '0',
-          GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'true',
-          // info: the start-up line carries the URL; nothing is logged per call at this level.
-          LOG_LEVEL: 'info',
-        },
-        /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-      );
-      children.push(started.child);
-      return started;
-    };
-    const gateway = await startGateway(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const gatewayPg = process.env.BENCH_SKIP_PG_COUNTERS === '1' ? undefined : await startGateway('');
-
-    const targets: Target[] = [
-      { name: 'direct', url: upstreamUrl, headers: {} },
-      { name: 'portcullis gateway', url: `${gateway.match[1]}/mcp/${server.id}`, headers: { Authorization: `Bearer ${token.token}` }, pid: gateway.child.pid! },
-      ...(gatewayPg
-        ? [{ name: 'portcullis gateway (PostgreSQL counters)', url: `${gatewayPg.match[1]}/mcp/${server.id}`, headers: { Authorization: `Bearer ${token.token}` }, pid: gatewayPg.child.pid! }]
-        : []),
-    ];
-    const stdioUpstream = `${process.execPath} ${path.join(here, 'trivial-stdio-server.mjs')}`;
-    if (process.env.BENCH_SKIP_OTHERS !== '1') {
-      // Each started only when its turn comes, so none sits idle for minutes before it is measured.
-      const thirdParty = (name: string, port: number, args: string[]): Target => {
-        const target: Target = {
-          name,
-          url: `http://127.0.0.1:${port}/mcp`,
-          headers: {},
-          start: async () => {
-            const started = await spawnAndWait('npx', args, {}, null, '/tmp');
-            children.push(started.child);
-            target.tail = started.tail;
-            await waitForPort(port);
-            return started.child.pid!;
-          },
-        };
-        return target;
-      };
-      targets.push(
-        thirdParty('supergateway 4.0.0 (stdio upstream)', 4311, ['--yes', 'supergateway@4.0.0', '--stdio', stdioUpstream, '--outputTransport', 'streamableHttp', '--stateful', '--port', '4311', '--logLevel', 'none']),
-        thirdParty('mcp-proxy 6.7.19 (stdio upstream)', 4312, ['--yes', 'mcp-proxy@6.7.19', '--port', '4312', '--', ...stdioUpstream.split(' ')]),
-      );
-    }
-
-    const results: Figures[] = [];
-    for (const target of targets) {
-      if (target.start) {
-        try {
-          target.pid = await target.start();
-        } catch (error) {
-          console.log(`${target.name} skipped: ${(error as Error).message.split('\n')[0]}`);
-          continue;
-        }
-      }
+    const sandboxAuto = (() => {
       try {
-        results.push(await measure(target));
+        return effectiveSandboxMode(DEFAULT_SANDBOX);
       } catch (error) {
-        console.log(`${target.name} failed: ${(error as Error).message}${target.tail ? `\n  its last output: ${target.tail().slice(-500)}` : ''}`);
+        return `refused (${(error as Error).message})`;
       }
+    })();
+
+    // A gateway process, started at its first turn and again at the next turn after it died.
+    const gatewayTarget = (name: string, short: string, row: { serverId: string; token: string }, env: Record<string, string>): Target => {
+      let running: Started | undefined;
+      let url = '';
+      const target: Target = {
+        name,
+        short,
+        prepare: async () => {
+          if (!running || running.exited()) {
+            if (running) console.log(`  ${name}: the gateway process had exited; starting it again`);
+            running = await startProcess(
+              process.execPath,
+              [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), '--import', 'tsx', path.join(root, 'apps/gateway/src/main.ts')],
+              {
+                cwd: root,
+                ready: /"url":"(http:\/\/127\.0\.0\.1:(\d+))"/,
+                env: {
+                  DATABASE_URL: testDb.url,
+                  PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+                  GATEWAY_PORT: '0',
+                  // Only the bench upstream's exact origin, as `npm start` allows only the stand-in's.
+                  UPSTREAM_PRIVATE_ORIGINS: new URL(upstreamUrl).origin,
+                  GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'false',
+                  STDIO_TEMPLATES: stdioTemplates,
+                  // info: the start-up line carries the URL; nothing is logged per call at this level.
+                  LOG_LEVEL: 'info',
+                  ...env,
+                },
+              },
+            );
+            url = running.match![1]!;
+            usedPorts.add(Number(running.match![2]));
+            target.tail = running.tail;
+          }
+          return { url: `${url}/mcp/${row.serverId}`, headers: { Authorization: `Bearer ${row.token}` }, pid: running.pid };
+        },
+        release: async () => undefined,
+      };
+      return target;
+    };
+
+    // Third-party proxies: started for each measurement and stopped after it (mcp-proxy left idle
+    // for minutes fails with 'fetch failed'), on a port picked free each time.
+    const thirdParty = (name: string, short: string, spec: string, bin: string, args: (port: number) => string[]): Target => {
+      let entry: string | undefined;
+      let running: Started | undefined;
+      let port = 0;
+      const target: Target = {
+        name,
+        short,
+        prepare: async () => {
+          entry ??= npxBin(spec, bin);
+          port = await freePort();
+          usedPorts.add(port);
+          running = await startProcess(process.execPath, [entry, ...args(port)], { cwd: os.tmpdir(), ready: null });
+          target.tail = running.tail;
+          await waitForPort(port, 60_000, running.exited);
+          return { url: `http://127.0.0.1:${port}/mcp`, headers: {}, pid: running.pid };
+        },
+        release: async () => {
+          if (running) await stopProcess(running);
+          running = undefined;
+          if (port && (await listening(port))) console.log(`  ${name}: port ${port} still answers after its process group was stopped`);
+        },
+      };
+      return target;
+    };
+
+    const stdioCommand = `${process.execPath} ${stdioServer}`;
+    const targets: Target[] = [
+      { name: DIRECT, short: DIRECT, prepare: async () => ({ url: upstreamUrl, headers: {} }), release: async () => undefined },
+      gatewayTarget('portcullis gateway (Redis counters)', 'gw-redis', httpServer, { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }),
+    ];
+    if (process.env.BENCH_SKIP_PG_COUNTERS !== '1') targets.push(gatewayTarget('portcullis gateway (PostgreSQL counters)', 'gw-pg', httpServer, { REDIS_URL: '' }));
+    if (process.env.BENCH_SKIP_STDIO !== '1') {
+      const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+      targets.push(gatewayTarget(`portcullis gateway (stdio upstream, sandbox auto=${sandboxAuto.split(' ')[0]})`, 'gw-stdio-auto', stdioRow, { REDIS_URL: redis, STDIO_SANDBOX: 'auto' }));
+      if (process.env.BENCH_SKIP_SANDBOX_OFF !== '1') targets.push(gatewayTarget('portcullis gateway (stdio upstream, sandbox off)', 'gw-stdio-off', stdioRow, { REDIS_URL: redis, STDIO_SANDBOX: 'off' }));
     }
-    const direct = results.find((r) => r.name === 'direct')!;
-    console.log(`\n${CALLS_ONE} sequential calls (1 client), ${CALLS_EIGHT} calls over 8 clients, tools/call "echo", Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
-    console.log('| target | p50 ms | p99 ms | added p50 ms | calls/s (1) | calls/s (8) | ×direct (8) | CPU ms/call (1) | CPU ms/call (8) | CPU ms/call (all) |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
-    const ms = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
-    for (const r of results) {
-      console.log(
-        `| ${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 - direct.p50).toFixed(2)} | ${r.rps1.toFixed(0)} | ${r.rps8.toFixed(0)} | ${(r.rps8 / direct.rps8).toFixed(2)} | ${ms(r.cpuMsPerCall1)} | ${ms(r.cpuMsPerCall8)} | ${ms(r.cpuMsPerCall)} |`,
+    if (process.env.BENCH_SKIP_OTHERS !== '1') {
+      targets.push(
+        thirdParty('supergateway 4.0.0 (stdio upstream)', 'supergateway', 'supergateway@4.0.0', 'supergateway', (port) => ['--stdio', stdioCommand, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none']),
+        thirdParty(MCP_PROXY, 'mcp-proxy', 'mcp-proxy@6.7.19', 'mcp-proxy', (port) => ['--port', String(port), '--', ...stdioCommand.split(' ')]),
       );
     }
-    if (clientListenerWarnings > 0) console.log(`\n(benchmark client: ${clientListenerWarnings} MaxListenersExceededWarning from the SDK client transport's shared AbortSignal, not printed)`);
-  } finally {
-    for (const child of children.reverse()) {
-      if (child.pid) {
+
+    console.log(
+      `${ROUNDS} rounds × ${targets.length} targets; per target per round ${WARMUP} warm-up calls, ${CALLS_ONE} sequential calls (1 client), ${CALLS_EIGHT} calls over 8 clients; ` +
+        `STDIO_SANDBOX=auto is ${sandboxAuto} on this host; Node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+    );
+
+    const figures: RoundFigures[] = [];
+    const floors: number[] = [];
+    const failures: string[] = [];
+    let synchronousCommit = '';
+    for (let round = 0; round < ROUNDS && !interrupted; round++) {
+      const floor = await fsyncFloor(testDb.url, round);
+      floors.push(floor.p50);
+      synchronousCommit = floor.synchronousCommit;
+      console.log(`\nround ${round + 1}/${ROUNDS}: durable-commit floor ${floor.p50.toFixed(2)} ms p50, ${floor.p90.toFixed(2)} ms p90`);
+      for (const target of rotation(targets, round)) {
+        if (interrupted) break;
+        const t0 = Date.now();
         try {
-          process.kill(child.pid, 'SIGTERM');
-        } catch {
-          /* already gone */
+          const endpoint = await target.prepare();
+          const f = await measure(target, endpoint, round);
+          figures.push(f);
+          const cpu = f.cpuOwn1 === undefined ? '' : `, CPU ms/call own ${fmt(f.cpuOwn1, 3)}/${fmt(f.cpuOwn8, 3)} children ${fmt(f.cpuChildren1, 3)}/${fmt(f.cpuChildren8, 3)} (1/8 clients)`;
+          console.log(`  ${target.name}: p50 ${f.p50.toFixed(2)} ms, ${f.rps1.toFixed(0)} calls/s (1), ${f.rps8.toFixed(0)} calls/s (8)${cpu} [${((Date.now() - t0) / 1000).toFixed(0)} s]`);
+        } catch (error) {
+          const message = (error as Error).message.split('\n')[0];
+          failures.push(`round ${round + 1}: ${target.name}: ${message}`);
+          console.log(`  ${target.name} FAILED: ${(error as Error).message}${target.tail ? `\n    its last output: ${target.tail().slice(-500)}` : ''}`);
+        } finally {
+          await target.release().catch((error: unknown) => console.log(`  ${target.name}: stopping failed: ${(error as Error).message}`));
         }
       }
     }
-    await new Promise((r) => setTimeout(r, process.env.BENCH_PROFILE_DIR ? 5_000 : 500));
-    await testDb.drop().catch(() => undefined);
+
+    const names = targets.map((t) => t.name);
+    const summaries = summarize(figures, names, DIRECT);
+    const floorSpread = spread(floors);
+    const ctx = { directName: DIRECT, mcpProxyName: MCP_PROXY, floorP50: floorSpread, maxDirectSpread: MAX_DIRECT_SPREAD };
+    const results = verdicts(summaries, ctx);
+    const stability = directStability(summaries, ctx);
+    const minutes = (Date.now() - began) / 60_000;
+
+    console.log(`\n## Results: ${ROUNDS} interleaved rounds, medians with (min–max) across rounds`);
+    console.log(
+      `\n${CALLS_ONE} sequential calls (1 client) and ${CALLS_EIGHT} over 8 clients per target per round, after ${WARMUP} warm-up calls; tools/call "echo"; Node ${process.version}, ` +
+        `${os.cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} after; ${minutes.toFixed(1)} min in all.`,
+    );
+    console.log(`Durable-commit floor (committed one-row INSERT, synchronous_commit=${synchronousCommit}): ${fmtSpread(floorSpread, 2)} ms p50.`);
+    console.log(`STDIO_SANDBOX=auto runs stdio servers under: ${sandboxAuto}.`);
+    console.log('\n| target | rounds | p50 ms | added p50 ms | p99 ms | calls/s (1) | calls/s (8) | ×direct (8) | own CPU ms/call (1) | own CPU ms/call (8) | children CPU ms/call (1) | children CPU ms/call (8) |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const s of summaries) {
+      const isDirect = s.target === DIRECT;
+      console.log(
+        `| ${s.target} | ${s.rounds} | ${fmtSpread(s.p50, 2)} | ${isDirect ? '0' : fmtSpread(s.addedP50, 2)} | ${fmtSpread(s.p99, 2)} | ${fmtSpread(s.rps1, 0)} | ${fmtSpread(s.rps8, 0)} | ${isDirect ? '1' : fmtSpread(s.ratio8, 2)} | ` +
+          `${fmtSpread(s.cpuOwn1, 3)} | ${fmtSpread(s.cpuOwn8, 3)} | ${fmtSpread(s.cpuChildren1, 3)} | ${fmtSpread(s.cpuChildren8, 3)} |`,
+      );
+    }
+    for (const t of targets) {
+      if (!t.childNames?.length) continue;
+      const counts = new Map<string, number>();
+      for (const n of t.childNames) counts.set(n, (counts.get(n) ?? 0) + 1);
+      console.log(`Processes below ${t.name} (its children CPU): ${[...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ')}.`);
+    }
+
+    console.log(
+      `\nDirect between rounds: calls/s (8) ${stability.rps8Spread === undefined ? '–' : pct(stability.rps8Spread)}, p50 ${stability.p50Spread === undefined ? '–' : pct(stability.p50Spread)} (max/min − 1; bound BENCH_MAX_DIRECT_SPREAD=${pct(MAX_DIRECT_SPREAD)}).`,
+    );
+    console.log(`\n## Verdicts (issue targets: calls/s (8) ≥ ${GOALS.minRatio8}× direct and ≥ mcp-proxy's ratio; own CPU ≤ ${GOALS.maxCpuOwn8} ms/call at 8 clients; added p50 ≤ floor + ${GOALS.addedP50Margin} ms)\n`);
+    for (const v of results) console.log(`- ${verdictLine(v)}`);
+
+    // The sandbox's cost: the two stdio rows paired round by round (same round, same noise).
+    const auto = names.find((n) => n.includes('sandbox auto'));
+    const off = names.find((n) => n.includes('sandbox off'));
+    if (auto && off) {
+      const paired = (key: keyof RoundFigures) =>
+        spread(
+          figures
+            .filter((f) => f.target === auto)
+            .map((a) => {
+              const o = figures.find((f) => f.target === off && f.round === a.round);
+              return o && typeof a[key] === 'number' && typeof o[key] === 'number' ? (a[key] as number) - (o[key] as number) : undefined;
+            }),
+        );
+      const describe = (label: string, s: Spread | undefined, digits: number, unit: string) =>
+        s ? `${label} ${s.median >= 0 ? '+' : ''}${fmtSpread(s, digits)}${unit}${s.min <= 0 && s.max >= 0 ? ' (within the rounds\' spread)' : ''}` : `${label} –`;
+      console.log(
+        `\nSandbox cost (auto=${sandboxAuto.split(' ')[0]} minus off, per round): ${[
+          describe('p50', paired('p50'), 2, ' ms'),
+          describe('calls/s (8)', paired('rps8'), 0, ''),
+          describe('own CPU (8)', paired('cpuOwn8'), 3, ' ms/call'),
+          describe('children CPU (8)', paired('cpuChildren8'), 3, ' ms/call'),
+        ].join('; ')}.`,
+      );
+    }
+
+    console.log('\nPer round (rotated order; ×direct against the same round):');
+    for (let round = 0; round < ROUNDS; round++) {
+      const direct = figures.find((f) => f.round === round && f.target === DIRECT);
+      const row = rotation(targets, round)
+        .map((t) => {
+          const f = figures.find((x) => x.round === round && x.target === t.name);
+          return `${t.short} ${f ? `${f.rps8.toFixed(0)}/s${direct && f !== direct ? ` ${(f.rps8 / direct.rps8).toFixed(2)}×` : ''}` : 'failed'}`;
+        })
+        .join(' | ');
+      console.log(`  ${round + 1}: ${row}`);
+    }
+    if (failures.length) console.log(`\nFailed measurements (the others continued):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+    if (clientListenerWarnings > 0) console.log(`\n(benchmark client: ${clientListenerWarnings} MaxListenersExceededWarning from the SDK client transport's shared AbortSignal, not printed)`);
+    if (!summaries.some((s) => s.target === DIRECT)) return 1;
+    return 0;
+  } finally {
+    await stopAll(PROFILE_DIR ? 10_000 : 5_000);
+    const busy = [];
+    for (const port of usedPorts) if (await listening(port)) busy.push(port);
+    console.log(busy.length ? `\nStill listening after the bench stopped its processes: ${busy.join(', ')}` : `\nEvery process the bench started is stopped; ports ${[...usedPorts].join(', ')} are free.`);
+    await testDb.drop().catch((error: unknown) => console.log(`Dropping the bench database failed: ${(error as Error).message}`));
   }
 }
 
-async function waitForPort(port: number): Promise<void> {
-  const net = await import('node:net');
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-await main();
-process.exit(0);
+process.exit(await main());

@@ -1,0 +1,233 @@
+// The gateway benchmark's statistics and verdicts, kept free of I/O so they are unit-tested
+// (apps/gateway/test/bench-stats.test.ts). Every target is measured once per round; ratios and
+// added latency are taken per round against that round's direct run, then summarized across rounds
+// as the median with the min–max beside it.
+
+/** One target's figures from one round. CPU figures are ms per call; absent for targets without a process (direct). */
+export interface RoundFigures {
+  round: number;
+  target: string;
+  p50: number;
+  p99: number;
+  rps1: number;
+  rps8: number;
+  cpuOwn1?: number;
+  cpuOwn8?: number;
+  cpuChildren1?: number;
+  cpuChildren8?: number;
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** How many rounds gave a value. */
+  n: number;
+}
+
+export interface TargetSummary {
+  target: string;
+  rounds: number;
+  p50: Spread;
+  p99: Spread;
+  /** p50 minus the same round's direct p50. */
+  addedP50?: Spread;
+  rps1: Spread;
+  rps8: Spread;
+  /** calls/s at 8 clients divided by the same round's direct calls/s at 8 clients. */
+  ratio8?: Spread;
+  cpuOwn1?: Spread;
+  cpuOwn8?: Spread;
+  cpuChildren1?: Spread;
+  cpuChildren8?: Spread;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Median, min and max; undefined for no values. */
+export function spread(values: readonly (number | undefined)[]): Spread | undefined {
+  const present = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (present.length === 0) return undefined;
+  return { median: median(present), min: Math.min(...present), max: Math.max(...present), n: present.length };
+}
+
+/** max/min − 1: 0.25 means the largest round was 25 % above the smallest. */
+export function relativeSpread(s: Spread): number {
+  return s.min > 0 ? s.max / s.min - 1 : Number.POSITIVE_INFINITY;
+}
+
+/** The p-th percentile (nearest rank, 0–100) of an ascending array. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) throw new Error('percentile of no values');
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Targets in the order a round measures them: rotated by one place per round. */
+export function rotation<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const shift = ((round % items.length) + items.length) % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/**
+ * Per-target summaries across rounds. `directName` names the baseline; a round whose direct run
+ * failed contributes no ratio or added latency for any target.
+ */
+export function summarize(figures: readonly RoundFigures[], targets: readonly string[], directName: string): TargetSummary[] {
+  const directByRound = new Map(figures.filter((f) => f.target === directName).map((f) => [f.round, f]));
+  const summaries: TargetSummary[] = [];
+  for (const target of targets) {
+    const rows = figures.filter((f) => f.target === target);
+    if (rows.length === 0) continue;
+    const paired = rows.map((r) => ({ r, d: directByRound.get(r.round) })).filter((x): x is { r: RoundFigures; d: RoundFigures } => x.d !== undefined);
+    const optional = (key: keyof TargetSummary, s: Spread | undefined) => (s ? { [key]: s } : {});
+    summaries.push({
+      target,
+      rounds: rows.length,
+      p50: spread(rows.map((r) => r.p50))!,
+      p99: spread(rows.map((r) => r.p99))!,
+      rps1: spread(rows.map((r) => r.rps1))!,
+      rps8: spread(rows.map((r) => r.rps8))!,
+      ...optional('addedP50', spread(paired.map(({ r, d }) => r.p50 - d.p50))),
+      ...optional('ratio8', spread(paired.map(({ r, d }) => r.rps8 / d.rps8))),
+      ...optional('cpuOwn1', spread(rows.map((r) => r.cpuOwn1))),
+      ...optional('cpuOwn8', spread(rows.map((r) => r.cpuOwn8))),
+      ...optional('cpuChildren1', spread(rows.map((r) => r.cpuChildren1))),
+      ...optional('cpuChildren8', spread(rows.map((r) => r.cpuChildren8))),
+    });
+  }
+  return summaries;
+}
+
+/** The gateway issue's targets. */
+export const GOALS = {
+  /** calls/s at 8 clients, as a fraction of direct (and at least mcp-proxy's fraction). */
+  minRatio8: 0.9,
+  /** The proxy's own process CPU per call at 8 clients, ms. */
+  maxCpuOwn8: 0.3,
+  /** Added p50 at 1 client may exceed the durable-commit floor's p50 by this much, ms. */
+  addedP50Margin: 0.5,
+} as const;
+
+export interface Check {
+  name: string;
+  goal: string;
+  /** Median across rounds, with min–max; undefined when not measured. */
+  value: Spread | undefined;
+  met: boolean | undefined;
+}
+
+export interface Verdict {
+  target: string;
+  /** 'no verdict' when direct moved more than the allowed spread between rounds, or nothing was measured. */
+  status: 'met' | 'not met' | 'no verdict';
+  reason?: string;
+  checks: Check[];
+}
+
+export interface VerdictContext {
+  directName: string;
+  /** The mcp-proxy row's name: its ratio is a floor for every other target's. */
+  mcpProxyName?: string;
+  /** Durable-commit floor p50 per round, ms. */
+  floorP50: Spread | undefined;
+  /** Allowed max/min − 1 of direct's calls/s (8) and p50 across rounds. */
+  maxDirectSpread: number;
+}
+
+/** Whether direct itself held still enough between rounds for ratios to mean anything. */
+export function directStability(summaries: readonly TargetSummary[], ctx: VerdictContext): { stable: boolean; reason?: string; rps8Spread?: number; p50Spread?: number } {
+  const direct = summaries.find((s) => s.target === ctx.directName);
+  if (!direct) return { stable: false, reason: 'direct failed in every round' };
+  const rps8Spread = relativeSpread(direct.rps8);
+  const p50Spread = relativeSpread(direct.p50);
+  const worst = Math.max(rps8Spread, p50Spread);
+  if (worst > ctx.maxDirectSpread) {
+    const what = rps8Spread >= p50Spread ? `calls/s (8) ${fmtSpread(direct.rps8, 0)}` : `p50 ${fmtSpread(direct.p50, 2)} ms`;
+    return {
+      stable: false,
+      reason: `direct varied ${pct(worst)} between rounds (${what}), more than BENCH_MAX_DIRECT_SPREAD=${pct(ctx.maxDirectSpread)}: the machine was too noisy for a verdict`,
+      rps8Spread,
+      p50Spread,
+    };
+  }
+  return { stable: true, rps8Spread, p50Spread };
+}
+
+export function verdicts(summaries: readonly TargetSummary[], ctx: VerdictContext): Verdict[] {
+  const stability = directStability(summaries, ctx);
+  const mcpProxy = ctx.mcpProxyName ? summaries.find((s) => s.target === ctx.mcpProxyName) : undefined;
+  const result: Verdict[] = [];
+  for (const s of summaries) {
+    if (s.target === ctx.directName) continue;
+    const checks: Check[] = [];
+    checks.push({
+      name: 'calls/s (8) vs direct',
+      goal: `≥ ${GOALS.minRatio8}×`,
+      value: s.ratio8,
+      met: s.ratio8 ? s.ratio8.median >= GOALS.minRatio8 : undefined,
+    });
+    if (mcpProxy && mcpProxy.target !== s.target) {
+      checks.push({
+        name: 'calls/s (8) vs mcp-proxy',
+        goal: mcpProxy.ratio8 ? `≥ ${mcpProxy.ratio8.median.toFixed(2)}× (mcp-proxy)` : '≥ mcp-proxy (not measured)',
+        value: s.ratio8,
+        met: s.ratio8 && mcpProxy.ratio8 ? s.ratio8.median >= mcpProxy.ratio8.median : undefined,
+      });
+    }
+    checks.push({
+      name: 'own CPU/call (8)',
+      goal: `≤ ${GOALS.maxCpuOwn8} ms`,
+      value: s.cpuOwn8,
+      met: s.cpuOwn8 ? s.cpuOwn8.median <= GOALS.maxCpuOwn8 : undefined,
+    });
+    const limit = ctx.floorP50 ? ctx.floorP50.median + GOALS.addedP50Margin : undefined;
+    checks.push({
+      name: 'added p50 (1)',
+      goal: limit === undefined ? `≤ floor + ${GOALS.addedP50Margin} ms (floor not measured)` : `≤ ${limit.toFixed(2)} ms (floor ${ctx.floorP50!.median.toFixed(2)} + ${GOALS.addedP50Margin})`,
+      value: s.addedP50,
+      met: s.addedP50 && limit !== undefined ? s.addedP50.median <= limit : undefined,
+    });
+    let status: Verdict['status'];
+    let reason: string | undefined;
+    if (!stability.stable) {
+      status = 'no verdict';
+      reason = stability.reason;
+    } else if (checks.some((c) => c.met === undefined)) {
+      status = 'no verdict';
+      reason = `not measured: ${checks.filter((c) => c.met === undefined).map((c) => c.name).join(', ')}`;
+    } else {
+      status = checks.every((c) => c.met) ? 'met' : 'not met';
+    }
+    result.push({ target: s.target, status, ...(reason ? { reason } : {}), checks });
+  }
+  return result;
+}
+
+export function pct(fraction: number): string {
+  return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(0)} %` : '∞';
+}
+
+/** "1.23 (1.10–1.40)" */
+export function fmtSpread(s: Spread | undefined, digits: number): string {
+  if (!s) return '–';
+  if (s.n === 1) return s.median.toFixed(digits);
+  return `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+}
+
+/** One line per target: "portcullis gateway: not met — calls/s (8) vs direct 0.55 (0.50–0.60) ≥ 0.9× ✗; …" */
+export function verdictLine(v: Verdict): string {
+  const checks = v.checks
+    .map((c) => {
+      const digits = c.name.startsWith('own CPU') ? 3 : 2;
+      const mark = c.met === undefined ? '?' : c.met ? '✓' : '✗';
+      return `${c.name} ${fmtSpread(c.value, digits)} ${c.goal} ${mark}`;
+    })
+    .join('; ');
+  return `${v.target}: ${v.status.toUpperCase()}${v.reason ? ` (${v.reason})` : ''} — ${checks}`;
+}
