@@ -5,9 +5,18 @@
 // approved, approvedHash = definitionHash), because the person who registered the server chose it
 // and reviews the catalog then. A tool that appears in a later sync is `pending` (hidden and denied
 // by the gateway) until someone approves it: a trusted server must not be able to add a new tool,
-// say `delete_account`, behind the reviewer's back. Any later change to name, description,
-// inputSchema or annotations moves an approved tool to `changed` (hidden and denied) until someone
-// re-approves the new definition. Approval is bound to the definition hash the reviewer saw.
+// say `delete_account`, behind the reviewer's back. Any later change to name, title, description,
+// inputSchema, outputSchema or annotations moves an approved tool to `changed` (hidden and denied)
+// until someone re-approves the new definition. Approval is bound to the definition hash the
+// reviewer saw.
+//
+// Hashes written before title and outputSchema were pinned ("legacy": name, description,
+// inputSchema, annotations) still count, but only together with the title and output schema the
+// catalog row holds (what reviewers saw, since the row was written when the legacy hash was): an
+// upgrade neither hides every approved tool nor lets a title the catalog never showed through.
+// The first sync after the upgrade rewrites each row's hashes in the current form; an approved
+// hash that no longer matches is then rebuilt from the approved definition alone (no title, no
+// output schema), so a title changed before the upgrade cannot become approved later.
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { hashCanonical } from '@portcullis/crypto/canonical-json';
 import type { Db } from '@portcullis/db/client';
@@ -17,13 +26,30 @@ import { classifyTool } from '@portcullis/policy/classify';
 
 export interface ToolDefinition {
   name: string;
+  title?: string | null;
   description?: string | null;
   inputSchema: unknown;
+  outputSchema?: unknown;
   annotations?: unknown;
 }
 
-/** SHA-256 of the canonical JSON of what an agent relies on: name, description, input schema, annotations. */
+/**
+ * SHA-256 of the canonical JSON of what an agent relies on: name, title, description, input and
+ * output schema, annotations (which carry annotations.title).
+ */
 export function toolDefinitionHash(tool: ToolDefinition): string {
+  return hashCanonical({
+    name: tool.name,
+    title: tool.title ?? null,
+    description: tool.description ?? null,
+    inputSchema: tool.inputSchema ?? null,
+    outputSchema: tool.outputSchema ?? null,
+    annotations: tool.annotations ?? null,
+  });
+}
+
+/** The hash stored before title and outputSchema were pinned; compared only through definitionMatches. */
+export function legacyToolDefinitionHash(tool: ToolDefinition): string {
   return hashCanonical({
     name: tool.name,
     description: tool.description ?? null,
@@ -32,10 +58,50 @@ export function toolDefinitionHash(tool: ToolDefinition): string {
   });
 }
 
+/** What the catalog row shows of a tool besides its hashed fields: the title and output schema reviewers saw. */
+export interface StoredToolView {
+  title: string | null;
+  outputSchema: unknown;
+}
+
+/** The title as the catalog stores it (the top-level one, else annotations.title). */
+function catalogTitle(tool: ToolDefinition): string | null {
+  return tool.title ?? (tool.annotations as { title?: string } | null | undefined)?.title ?? null;
+}
+
+/**
+ * Whether a live definition is the one a stored hash describes. A legacy hash does not cover
+ * title and output schema, so those must then equal what the catalog row holds.
+ */
+export function definitionMatches(storedHash: string, stored: StoredToolView, live: ToolDefinition): boolean {
+  if (storedHash === '') return false;
+  if (storedHash === toolDefinitionHash(live)) return true;
+  return (
+    storedHash === legacyToolDefinitionHash(live) &&
+    catalogTitle(live) === stored.title &&
+    hashCanonical(live.outputSchema ?? null) === hashCanonical(stored.outputSchema ?? null)
+  );
+}
+
 function definitionOf(tool: ToolDefinition): Prisma.InputJsonValue {
   return JSON.parse(
-    JSON.stringify({ name: tool.name, description: tool.description ?? null, inputSchema: tool.inputSchema ?? null, annotations: tool.annotations ?? null }),
+    JSON.stringify({
+      name: tool.name,
+      title: tool.title ?? null,
+      description: tool.description ?? null,
+      inputSchema: tool.inputSchema ?? null,
+      outputSchema: tool.outputSchema ?? null,
+      annotations: tool.annotations ?? null,
+    }),
   ) as Prisma.InputJsonValue;
+}
+
+/** An approved hash in the current form: a legacy one is rebuilt from the approved definition (title and output schema as it recorded them, else none). */
+function currentApprovedHash(approvedHash: string, approvedDefinition: unknown): string {
+  if (approvedHash === '' || !approvedDefinition || typeof approvedDefinition !== 'object') return approvedHash;
+  const definition = approvedDefinition as ToolDefinition;
+  if (approvedHash === toolDefinitionHash(definition)) return approvedHash;
+  return approvedHash === legacyToolDefinitionHash(definition) ? toolDefinitionHash(definition) : approvedHash;
 }
 
 export interface SyncResult {
@@ -96,6 +162,8 @@ export async function syncServerTools(
         present: true,
       };
       const row = byName.get(tool.name);
+      // Legacy hashes are judged against the row as it is now, before this sync overwrites it.
+      const stored: StoredToolView = { title: row?.title ?? null, outputSchema: row?.outputSchema ?? null };
       if (!row) {
         await tx.tool.create({
           data: {
@@ -112,14 +180,19 @@ export async function syncServerTools(
       }
       // Back to the approved definition: trusted again. A tool never approved stays pending;
       // otherwise changed, unless a reviewer kept it blocked.
-      const pinState =
-        hash === row.approvedHash ? 'approved' : row.pinState === 'blocked' ? 'blocked' : row.pinState === 'pending' ? 'pending' : 'changed';
-      const definitionChanged = hash !== row.definitionHash;
+      const approvedNow = definitionMatches(row.approvedHash, stored, tool);
+      const pinState = approvedNow ? 'approved' : row.pinState === 'blocked' ? 'blocked' : row.pinState === 'pending' ? 'pending' : 'changed';
+      // Hashes are stored in the current form from here on (a legacy approved hash that matched
+      // becomes this definition's hash; one that did not is rebuilt from the approved definition).
+      const approved = approvedNow
+        ? { approvedHash: hash, ...(row.approvedHash === hash ? {} : { approvedDefinition: definitionOf(tool) }) }
+        : { approvedHash: currentApprovedHash(row.approvedHash, row.approvedDefinition) };
+      const definitionChanged = !definitionMatches(row.definitionHash, stored, tool);
       if (definitionChanged) result.changed.push(tool.name);
       else if (!row.present) result.added.push(tool.name);
       else result.unchanged.push(tool.name);
-      if (definitionChanged || !row.present || pinState !== row.pinState || row.riskWhy !== risk.why) {
-        await tx.tool.update({ where: { id: row.id }, data: { ...live, pinState } });
+      if (definitionChanged || hash !== row.definitionHash || approved.approvedHash !== row.approvedHash || !row.present || pinState !== row.pinState || row.riskWhy !== risk.why) {
+        await tx.tool.update({ where: { id: row.id }, data: { ...live, ...approved, pinState } });
       }
     }
     for (const row of existing) {
@@ -172,7 +245,14 @@ export async function approveToolDefinition(db: Db, target: SyncTarget & { toolI
     data: {
       pinState: 'approved',
       approvedHash: tool.definitionHash,
-      approvedDefinition: definitionOf({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations }),
+      approvedDefinition: definitionOf({
+        name: tool.name,
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: tool.annotations,
+      }),
     },
   });
   if (count === 0) throw new DefinitionChangedError(tool.name);

@@ -2,7 +2,7 @@
 // hidden or always denied by the policy, not in the catalog, or blocked by pinning (including a
 // live definition that no longer matches the approved hash, before the catalog has caught up).
 import type { ListToolsResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { toolDefinitionHash } from '@portcullis/catalog/sync-server-tools';
+import { definitionMatches } from '@portcullis/catalog/sync-server-tools';
 import { listVisibleTools } from '@portcullis/policy/evaluate';
 import type { ServerState } from '../state/server-state.ts';
 
@@ -24,7 +24,7 @@ export function filterListedTools(state: ServerState, upstream: ListToolsResult)
       continue;
     }
     if (entry.pinState !== 'approved') continue;
-    if (toolDefinitionHash(tool) !== entry.approvedHash) {
+    if (!definitionMatches(entry.approvedHash, entry, tool)) {
       definitionDrift = true;
       continue;
     }

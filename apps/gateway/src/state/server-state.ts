@@ -11,6 +11,9 @@ export interface ToolState {
   id: string;
   pinState: 'approved' | 'changed' | 'blocked' | 'pending';
   approvedHash: string;
+  /** The title and output schema the catalog shows (legacy approved hashes do not cover them). */
+  title: string | null;
+  outputSchema: unknown;
   risk: RiskCategory;
   present: boolean;
 }
@@ -79,7 +82,7 @@ export class ServerStateCache {
       this.db.policyVersion.findFirst({ where: { serverId, active: true }, orderBy: { version: 'desc' }, select: { id: true, version: true, document: true } }),
       this.db.tool.findMany({
         where: { serverId },
-        select: { id: true, name: true, pinState: true, approvedHash: true, riskCategory: true, riskOverrideCategory: true, present: true },
+        select: { id: true, name: true, pinState: true, approvedHash: true, title: true, outputSchema: true, riskCategory: true, riskOverrideCategory: true, present: true },
       }),
     ]);
     if (!server || server.deletedAt) return undefined;
@@ -103,6 +106,8 @@ export class ServerStateCache {
         id: tool.id,
         pinState: tool.pinState,
         approvedHash: tool.approvedHash,
+        title: tool.title,
+        outputSchema: tool.outputSchema,
         risk: tool.riskOverrideCategory ?? tool.riskCategory,
         present: tool.present,
       });
