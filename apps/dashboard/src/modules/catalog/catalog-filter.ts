@@ -1,6 +1,6 @@
 // The catalog list's filter keys, shared by the page (which writes them into review forms) and the
 // review action (which sends a reviewer back to the same filtered list).
-export const CATALOG_FILTER_KEYS = ['q', 'category', 'severity', 'pin'] as const;
+export const CATALOG_FILTER_KEYS = ['q', 'category', 'severity', 'pin', 'effect'] as const;
 
 /** The given filter as a query string, keeping only the catalog's own keys (values cut to 200 chars). */
 export function catalogFilterQuery(filter: URLSearchParams | Partial<Record<string, string | undefined>>): string {

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { PinState, RiskCategory, RiskSeverity } from '@portcullis/db/types';
 import { Time } from '../../components/time';
 import { DataTable } from '../../components/data-table';
+import { ConfirmAction } from '../../components/confirm-action';
 import { ServerActions } from '../servers/components/server-actions';
 import { ServerStatusBadge } from '../servers/components/status-badge';
 import { getServer } from '../servers/servers';
@@ -10,11 +11,13 @@ import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
 import { ToolRow } from './components/tool-row';
-import { listTools } from './tools';
+import { compileActivePolicy, EFFECT_LABEL, effectTotals, POLICY_EFFECTS, toolEffect } from './policy-effect';
+import { CATEGORY_LABEL } from '../../components/badge';
+import { effectiveRisk, listTools } from './tools';
 import { catalogFilterQuery } from './catalog-filter';
 import { notFoundOnMissing } from '../../server/not-found';
 
-type Search = { q?: string; category?: string; severity?: string; pin?: string; review?: string };
+type Search = { q?: string; category?: string; severity?: string; pin?: string; effect?: string; review?: string };
 
 function pick<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
   return allowed.includes(value as T) ? (value as T) : undefined;
@@ -29,7 +32,18 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
     severity: pick<RiskSeverity>(search.severity, ['low', 'medium', 'high']),
     pin: pick<PinState>(search.pin, ['approved', 'changed', 'blocked', 'pending']),
   };
-  const [tools, allTools] = await Promise.all([listTools(db(), ctx, serverId, filter), db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true } })]);
+  const effectFilter = pick(search.effect, POLICY_EFFECTS);
+  const [everyTool, active] = await Promise.all([
+    listTools(db(), ctx, serverId),
+    db().policyVersion.findFirst({ where: { serverId, organizationId: ctx.organizationId, active: true }, select: { version: true, document: true } }),
+  ]);
+  const policy = compileActivePolicy(active?.document ?? null);
+  const effects = new Map(everyTool.map((t) => [t.id, toolEffect(policy, { name: t.name, category: effectiveRisk(t).category })]));
+  const effectOf = (id: string) => effects.get(id)!;
+  const totals = effectTotals(everyTool.map((t) => ({ category: effectiveRisk(t).category, effect: effectOf(t.id).effect })));
+  const tools = (await listTools(db(), ctx, serverId, filter)).filter((t) => !effectFilter || effectOf(t.id).effect === effectFilter);
+  const allTools = everyTool.length;
+  const filtered = Boolean(filter.q || filter.category || filter.severity || filter.pin || effectFilter);
   const [changed = 0, pending = 0] = await Promise.all(
     (['changed', 'pending'] as const).map((pinState) => db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true, pinState } })),
   );
@@ -101,7 +115,7 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
       <section aria-labelledby="catalog-heading" className="card">
         <div className="flex flex-wrap items-end justify-between gap-3 border-b border-slate-200 p-4">
           <h2 id="catalog-heading" className="h2">
-            Catalog <span className="muted font-normal">({allTools} tools)</span>
+            Catalog <span className="muted font-normal">({filtered ? `${tools.length} of ${allTools}` : allTools} tools)</span>
           </h2>
           <form method="get" className="flex flex-wrap items-end gap-2" role="search">
             <div className="text-xs">
@@ -136,29 +150,83 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
                 <option value="blocked">Blocked</option>
               </select>
             </div>
+            <div className="text-xs">
+              <label htmlFor="catalog-effect" className="block">Policy effect</label>
+              <select id="catalog-effect" name="effect" defaultValue={effectFilter ?? ''} className="input mt-0.5">
+                <option value="">All</option>
+                {POLICY_EFFECTS.map((e) => (
+                  <option key={e} value={e}>
+                    {EFFECT_LABEL[e]}
+                  </option>
+                ))}
+              </select>
+            </div>
             <button type="submit" className="btn">
               Filter
             </button>
           </form>
         </div>
+        {allTools > 0 ? (
+          <div className="border-b border-slate-200 px-4 py-3">
+            <p className="text-xs text-slate-600">
+              {active
+                ? policy
+                  ? `What policy version ${active.version} does with these tools (a call's arguments can still change it where a rule has conditions).`
+                  : `Policy version ${active.version} is invalid: the gateway denies every call until a valid version is saved.`
+                : 'No policy yet: the gateway denies every call to this server until one is saved.'}{' '}
+              <Link href={`${base}/policy`} className="text-sky-800 underline">
+                {active ? 'Edit policy' : 'Write a policy'}
+              </Link>
+            </p>
+            <table className="mt-2 text-xs">
+              <caption className="sr-only">Policy effect by category</caption>
+              <thead>
+                <tr>
+                  <th scope="col" className="pr-4 text-left font-semibold text-slate-600">
+                    Category
+                  </th>
+                  <th scope="col" className="text-left font-semibold text-slate-600">
+                    Effect of the policy
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {(['read', 'write', 'destructive'] as const).map((category) => {
+                  const counts = POLICY_EFFECTS.filter((e) => totals[category][e] > 0).map((e) => `${totals[category][e]} ${EFFECT_LABEL[e].toLowerCase()}`);
+                  return counts.length ? (
+                    <tr key={category}>
+                      <th scope="row" className="pr-4 text-left font-medium">
+                        {CATEGORY_LABEL[category]}
+                      </th>
+                      <td>{counts.join(' · ')}</td>
+                    </tr>
+                  ) : null;
+                })}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
         <DataTable
-          columns={['Tool', 'Risk', 'Why', 'Pin']}
+          columns={['Tool', 'Risk', 'Policy effect', 'Why', 'Pin']}
           caption={`Tools of ${server.name}`}
           empty={allTools === 0 ? 'No tools yet. Use “Sync tools” to fetch the server’s catalog.' : tools.length === 0 && 'No tools match these filters.'}
         >
           {tools.map((tool) => (
-            <ToolRow key={tool.id} tool={tool} orgSlug={ctx.orgSlug} canEdit={canEdit} filterQuery={catalogFilterQuery(filter)} />
+            <ToolRow key={tool.id} tool={tool} effect={effectOf(tool.id)} orgSlug={ctx.orgSlug} canEdit={canEdit} filterQuery={catalogFilterQuery({ ...filter, effect: effectFilter })} />
           ))}
         </DataTable>
       </section>
       {canEdit ? (
-        <form action={deleteServerAction} className="pt-4">
-          <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
-          <input type="hidden" name="serverId" value={server.id} />
-          <button type="submit" className="btn btn-danger btn-sm">
-            Delete server
-          </button>
-        </form>
+        <div className="pt-4">
+          <ConfirmAction
+            action={deleteServerAction}
+            fields={{ orgSlug: ctx.orgSlug, serverId: server.id }}
+            label="Delete server"
+            title={`Delete server “${server.name}”?`}
+            body="Its grants are revoked, so every agent using it is refused at once, and it leaves the server list. The audit log and admin trail keep its history."
+            confirmLabel="Delete server"
+          />
+        </div>
       ) : null}
     </div>
   );

@@ -7,6 +7,7 @@ import { requireMembership } from '../../server/guard';
 import { createGrant, revokeGrant } from './grants';
 
 export interface CreatedGrantView {
+  grantId: string;
   name: string;
   serverName: string;
   token: string;
@@ -23,14 +24,18 @@ export async function createGrantAction(_prev: ActionResult<CreatedGrantView>, f
       serverId: String(form.get('serverId') ?? ''),
       expiresAt: expires ? new Date(expires) : null,
     });
-    return { name: created.grant.name, serverName: created.grant.server.name, token: created.token, proxyUrl: created.proxyUrl, embeddedUrl: created.embeddedUrl };
+    return { grantId: created.grant.id, name: created.grant.name, serverName: created.grant.server.name, token: created.token, proxyUrl: created.proxyUrl, embeddedUrl: created.embeddedUrl };
   });
   revalidatePath(`/o/${ctx.orgSlug}/grants`);
   return result;
 }
 
-export async function revokeGrantAction(form: FormData): Promise<void> {
+export async function revokeGrantAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
   const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  await revokeGrant(db(), ctx, String(form.get('grantId')));
+  const result = await runAction(async () => {
+    await revokeGrant(db(), ctx, String(form.get('grantId')));
+    return undefined;
+  });
   revalidatePath(`/o/${ctx.orgSlug}/grants`);
+  return result;
 }

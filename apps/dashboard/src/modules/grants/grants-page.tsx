@@ -1,6 +1,6 @@
 import { Badge } from '../../components/badge';
 import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-table';
-import { RowAction } from '../../components/row-action';
+import { ConfirmAction } from '../../components/confirm-action';
 import { Time } from '../../components/time';
 import { listServers } from '../servers/servers';
 import { db } from '../../server/db';
@@ -28,7 +28,12 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
           {servers.length === 0 ? (
             <p className="muted">Register a server first.</p>
           ) : (
-            <CreateGrantForm orgSlug={ctx.orgSlug} servers={servers.map((s) => ({ id: s.id, name: s.name }))} defaultServerId={serverId} />
+            <CreateGrantForm
+              orgSlug={ctx.orgSlug}
+              servers={servers.map((s) => ({ id: s.id, name: s.name }))}
+              defaultServerId={serverId}
+              activeGrantIds={grants.filter((g) => grantStatus(g) === 'active').map((g) => g.id)}
+            />
           )}
         </section>
       ) : null}
@@ -52,7 +57,15 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
                 </td>
                 <td className="text-right">
                   {canEdit && status !== 'revoked' ? (
-                    <RowAction action={revokeGrantAction} fields={{ orgSlug: ctx.orgSlug, grantId: g.id }} label="Revoke" ariaLabel={`Revoke ${g.name}`} />
+                    <ConfirmAction
+                      action={revokeGrantAction}
+                      fields={{ orgSlug: ctx.orgSlug, grantId: g.id }}
+                      label="Revoke"
+                      ariaLabel={`Revoke ${g.name}`}
+                      title={`Revoke grant “${g.name}”?`}
+                      body={`Its token stops working at once: the agent using it gets 401 on its next call to ${g.server.name}. This cannot be undone; create a new grant to give access again.`}
+                      confirmLabel="Revoke grant"
+                    />
                   ) : null}
                 </td>
               </tr>

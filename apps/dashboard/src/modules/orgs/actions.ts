@@ -32,16 +32,25 @@ export async function changeRoleAction(form: FormData): Promise<void> {
   revalidatePath(`/o/${ctx.orgSlug}/members`);
 }
 
-export async function removeMemberAction(form: FormData): Promise<void> {
+export async function removeMemberAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
   const ctx = await requireMembership(String(form.get('orgSlug')), 'admin');
-  await removeMember(db(), ctx, String(form.get('membershipId')));
+  const result = await runAction(async () => {
+    await removeMember(db(), ctx, String(form.get('membershipId')));
+    return undefined;
+  });
   revalidatePath(`/o/${ctx.orgSlug}/members`);
+  return result;
 }
 
-export async function leaveOrganizationAction(form: FormData): Promise<void> {
+/** A refusal (the last owner) comes back as the form's error, not as a 500 error page. */
+export async function leaveOrganizationAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
   const ctx = await requireMembership(String(form.get('orgSlug')), 'viewer');
-  await leaveOrganization(db(), ctx);
-  redirect('/');
+  const result = await runAction(async () => {
+    await leaveOrganization(db(), ctx);
+    return undefined;
+  });
+  if (result?.ok) redirect('/');
+  return result;
 }
 
 export async function createOrganizationAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {

@@ -1,6 +1,6 @@
 import { Time } from '../../components/time';
 import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-table';
-import { RowAction } from '../../components/row-action';
+import { ConfirmAction } from '../../components/confirm-action';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
@@ -51,10 +51,25 @@ export async function MembersPage({ orgSlug }: { orgSlug: string }) {
                 </td>
                 <td className="text-right">
                   {manageable ? (
-                    <RowAction action={removeMemberAction} fields={{ orgSlug: ctx.orgSlug, membershipId: m.id }} label="Remove" ariaLabel={`Remove ${m.user.email}`} />
+                    <ConfirmAction
+                      action={removeMemberAction}
+                      fields={{ orgSlug: ctx.orgSlug, membershipId: m.id }}
+                      label="Remove"
+                      ariaLabel={`Remove ${m.user.email}`}
+                      title={`Remove ${m.user.email} from ${ctx.orgName}?`}
+                      body="They lose access to this organization at once; their grants and API keys keep working until revoked."
+                      confirmLabel="Remove member"
+                    />
                   ) : null}
                   {self ? (
-                    <RowAction action={leaveOrganizationAction} fields={{ orgSlug: ctx.orgSlug }} label="Leave organization" />
+                    <ConfirmAction
+                      action={leaveOrganizationAction}
+                      fields={{ orgSlug: ctx.orgSlug }}
+                      label="Leave organization"
+                      title={`Leave ${ctx.orgName}?`}
+                      body="You lose access at once; an admin must invite you again to come back."
+                      confirmLabel="Leave organization"
+                    />
                   ) : null}
                 </td>
               </tr>

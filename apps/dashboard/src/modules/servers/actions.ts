@@ -51,8 +51,12 @@ export async function syncToolsAction(_prev: ActionResult<unknown>, form: FormDa
   return result?.ok ? { ...result, message: result.data.message } : result;
 }
 
-export async function deleteServerAction(form: FormData): Promise<void> {
+export async function deleteServerAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
   const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  await deleteServer(db(), ctx, String(form.get('serverId')));
-  redirect(`/o/${ctx.orgSlug}/servers`);
+  const result = await runAction(async () => {
+    await deleteServer(db(), ctx, String(form.get('serverId')));
+    return undefined;
+  });
+  if (result?.ok) redirect(`/o/${ctx.orgSlug}/servers`);
+  return result;
 }

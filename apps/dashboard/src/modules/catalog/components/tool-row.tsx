@@ -3,6 +3,31 @@ import { DiffView } from '../../../components/diff-view';
 import { prettyJson } from '../../diff/line-diff';
 import { decideToolChangeAction, overrideRiskAction } from '../actions';
 import { effectiveRisk, type CatalogTool } from '../tools';
+import { EFFECT_LABEL, type PolicyEffect, type ToolEffect } from '../policy-effect';
+
+const EFFECT_TONE: Record<PolicyEffect, 'green' | 'amber' | 'violet' | 'red' | 'slate'> = {
+  allow: 'green',
+  limited: 'amber',
+  require_approval: 'violet',
+  deny: 'red',
+  hide: 'slate',
+};
+
+/** The policy's effect on one tool: a badge, then the rule that decides it. */
+export function EffectCell({ effect }: { effect: ToolEffect }) {
+  return (
+    <div className="text-xs">
+      <Badge tone={EFFECT_TONE[effect.effect]} title={EFFECT_LABEL[effect.effect]}>
+        {effect.label}
+      </Badge>
+      <div className="mt-0.5 text-slate-600">
+        by <span className="font-mono">{effect.rule}</span>
+        {effect.conditions ? ` · ${effect.conditions} condition${effect.conditions === 1 ? '' : 's'}` : ''}
+        {!effect.listed && effect.effect === 'deny' ? ' · not in tools/list' : ''}
+      </div>
+    </div>
+  );
+}
 
 const PIN_BADGE = {
   approved: <Badge tone="green">Pinned</Badge>,
@@ -12,7 +37,19 @@ const PIN_BADGE = {
 };
 
 /** One catalog row. Every upstream string is rendered as a React text node, never as HTML. */
-export function ToolRow({ tool, orgSlug, canEdit, filterQuery = '' }: { tool: CatalogTool; orgSlug: string; canEdit: boolean; filterQuery?: string }) {
+export function ToolRow({
+  tool,
+  effect,
+  orgSlug,
+  canEdit,
+  filterQuery = '',
+}: {
+  tool: CatalogTool;
+  effect: ToolEffect;
+  orgSlug: string;
+  canEdit: boolean;
+  filterQuery?: string;
+}) {
   const risk = effectiveRisk(tool);
   const overridden = tool.riskOverrideCategory !== null || tool.riskOverrideSeverity !== null;
   const current = { name: tool.name, description: tool.description ?? null, inputSchema: tool.inputSchema ?? {}, annotations: tool.annotations ?? null };
@@ -20,21 +57,34 @@ export function ToolRow({ tool, orgSlug, canEdit, filterQuery = '' }: { tool: Ca
     <tr data-tool={tool.name}>
       <td className="w-1/4">
         <div className="font-mono text-sm font-medium break-all">{tool.name}</div>
-        {tool.title ? <div className="text-xs text-slate-500">{tool.title}</div> : null}
+        {tool.title || tool.description ? (
+          <div className="line-clamp-1 text-xs text-slate-600" title={tool.description ?? undefined}>
+            {tool.title ?? tool.description}
+          </div>
+        ) : null}
       </td>
       <td className="whitespace-nowrap">
         <div className="flex gap-1">
           <Badge tone={CATEGORY_TONE[risk.category]}>{CATEGORY_LABEL[risk.category]}</Badge>
           <Badge tone={SEVERITY_TONE[risk.severity]}>{SEVERITY_LABEL[risk.severity]}</Badge>
         </div>
-        {overridden ? <div className="mt-1 text-xs text-slate-500">overridden</div> : null}
+        {overridden ? <div className="text-xs text-slate-600">overridden</div> : null}
       </td>
       <td>
-        <p className="text-sm text-slate-700">{tool.riskWhy}</p>
-        {tool.description ? <p className="mt-1 line-clamp-2 text-xs text-slate-500">{tool.description}</p> : null}
-        <details className="mt-1">
-          <summary className="cursor-pointer text-xs text-sky-700">Input schema</summary>
+        <EffectCell effect={effect} />
+      </td>
+      <td>
+        <p className="line-clamp-1 text-xs text-slate-700" title={tool.riskWhy}>
+          {tool.riskWhy}
+        </p>
+        <details className="text-xs">
+          <summary className="cursor-pointer text-sky-800">
+            Details<span className="sr-only"> of {tool.name}</span>
+          </summary>
+          {tool.description ? <p className="mt-1 text-slate-700">{tool.description}</p> : null}
+          <p className="mt-1 font-medium">Input schema</p>
           <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{prettyJson(tool.inputSchema)}</pre>
+          {canEdit ? <OverrideRiskForm tool={tool} orgSlug={orgSlug} overridden={overridden} /> : null}
         </details>
         {tool.pinState !== 'approved' ? (
           <div className="mt-2 space-y-2">
@@ -66,41 +116,42 @@ export function ToolRow({ tool, orgSlug, canEdit, filterQuery = '' }: { tool: Ca
             ) : null}
           </div>
         ) : null}
-        {canEdit ? (
-          <details className="mt-1">
-            <summary className="cursor-pointer text-xs text-sky-700">Override risk label</summary>
-            <form action={overrideRiskAction} className="mt-2 flex flex-wrap items-end gap-2">
-              <input type="hidden" name="orgSlug" value={orgSlug} />
-              <input type="hidden" name="toolId" value={tool.id} />
-              <label className="text-xs">
-                Category
-                <select name="category" defaultValue={risk.category} className="input mt-0.5">
-                  <option value="read">Read</option>
-                  <option value="write">Write</option>
-                  <option value="destructive">Destructive</option>
-                </select>
-              </label>
-              <label className="text-xs">
-                Severity
-                <select name="severity" defaultValue={risk.severity} className="input mt-0.5">
-                  <option value="low">Low</option>
-                  <option value="medium">Medium</option>
-                  <option value="high">High</option>
-                </select>
-              </label>
-              <button type="submit" className="btn btn-sm">
-                Save label
-              </button>
-              {overridden ? (
-                <button type="submit" name="reset" value="1" className="btn btn-sm">
-                  Use classifier label
-                </button>
-              ) : null}
-            </form>
-          </details>
-        ) : null}
       </td>
       <td>{PIN_BADGE[tool.pinState]}</td>
     </tr>
+  );
+}
+
+function OverrideRiskForm({ tool, orgSlug, overridden }: { tool: CatalogTool; orgSlug: string; overridden: boolean }) {
+  const risk = effectiveRisk(tool);
+  return (
+    <form action={overrideRiskAction} className="mt-2 flex flex-wrap items-end gap-2">
+      <input type="hidden" name="orgSlug" value={orgSlug} />
+      <input type="hidden" name="toolId" value={tool.id} />
+      <label className="text-xs">
+        Category<span className="sr-only"> of {tool.name}</span>
+        <select name="category" defaultValue={risk.category} className="input mt-0.5">
+          <option value="read">Read</option>
+          <option value="write">Write</option>
+          <option value="destructive">Destructive</option>
+        </select>
+      </label>
+      <label className="text-xs">
+        Severity<span className="sr-only"> of {tool.name}</span>
+        <select name="severity" defaultValue={risk.severity} className="input mt-0.5">
+          <option value="low">Low</option>
+          <option value="medium">Medium</option>
+          <option value="high">High</option>
+        </select>
+      </label>
+      <button type="submit" className="btn btn-sm">
+        Save risk label<span className="sr-only"> of {tool.name}</span>
+      </button>
+      {overridden ? (
+        <button type="submit" name="reset" value="1" className="btn btn-sm">
+          Use classifier label
+        </button>
+      ) : null}
+    </form>
   );
 }

@@ -3,17 +3,25 @@
 import { useActionState, useState } from 'react';
 import { CopyButton } from '../../../components/copy-button';
 import { FormStatus } from '../../../components/form-status';
-import { createGrantAction } from '../actions';
+import { createGrantAction, type CreatedGrantView } from '../actions';
+import { clientServerName } from '../client-setup';
 
-function slugForClient(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'portcullis';
-}
-
-export function CreateGrantForm({ orgSlug, servers, defaultServerId }: { orgSlug: string; servers: Array<{ id: string; name: string }>; defaultServerId?: string }) {
+export function CreateGrantForm({
+  orgSlug,
+  servers,
+  defaultServerId,
+  activeGrantIds,
+}: {
+  orgSlug: string;
+  servers: Array<{ id: string; name: string }>;
+  defaultServerId?: string;
+  /** Grants still usable; the setups panel of one revoked since it was created disappears. */
+  activeGrantIds: string[];
+}) {
   const [state, action, pending] = useActionState(createGrantAction, null);
   const [expiresLocal, setExpiresLocal] = useState('');
   const expiresIso = expiresLocal ? new Date(expiresLocal).toISOString() : '';
-  const created = state?.ok ? state.data : null;
+  const created = state?.ok && activeGrantIds.includes(state.data.grantId) ? state.data : null;
 
   return (
     <div className="space-y-4">
@@ -54,8 +62,9 @@ export function CreateGrantForm({ orgSlug, servers, defaultServerId }: { orgSlug
   );
 }
 
-function CreatedGrantPanel({ created }: { created: { name: string; serverName: string; token: string; proxyUrl: string; embeddedUrl: string } }) {
-  const name = slugForClient(created.name);
+function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
+  // Clients prefix tools with this name (mcp__twikit__send_tweet): the server's, as agents know it.
+  const name = clientServerName(created.serverName);
   const claude = `claude mcp add --transport http ${name} ${created.proxyUrl} --header "Authorization: Bearer ${created.token}"`;
   const mcpJson = JSON.stringify(
     { mcpServers: { [name]: { type: 'http', url: created.proxyUrl, headers: { Authorization: `Bearer ${created.token}` } } } },
