@@ -205,11 +205,13 @@ async function main(): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
-    console.log(`\n${sig}: stopping every process the bench started`);
-    void stopAll()
-      .then(() => testDb.drop())
-      .catch(() => undefined)
-      .finally(() => process.exit(130));
+    console.log(`\n${sig}: stopping every process the bench started; figures so far follow`);
+    // The measurement under way fails at once; main() then reports what it has, drops the database and exits.
+    void stopAll();
+    setTimeout(() => {
+      killAllSync();
+      process.exit(130);
+    }, 30_000).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -365,7 +367,7 @@ async function main(): Promise<number> {
           console.log(`  ${target.name}: p50 ${f.p50.toFixed(2)} ms, ${f.rps1.toFixed(0)} calls/s (1), ${f.rps8.toFixed(0)} calls/s (8)${cpu} [${((Date.now() - t0) / 1000).toFixed(0)} s]`);
         } catch (error) {
           const message = (error as Error).message.split('\n')[0];
-          failures.push(`round ${round + 1}: ${target.name}: ${message}`);
+          failures.push(`round ${round + 1}: ${target.name}: ${interrupted ? 'interrupted' : message}`);
           console.log(`  ${target.name} FAILED: ${(error as Error).message}${target.tail ? `\n    its last output: ${target.tail().slice(-500)}` : ''}`);
         } finally {
           await target.release().catch((error: unknown) => console.log(`  ${target.name}: stopping failed: ${(error as Error).message}`));
@@ -448,6 +450,7 @@ async function main(): Promise<number> {
     }
     if (failures.length) console.log(`\nFailed measurements (the others continued):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
     if (clientListenerWarnings > 0) console.log(`\n(benchmark client: ${clientListenerWarnings} MaxListenersExceededWarning from the SDK client transport's shared AbortSignal, not printed)`);
+    if (interrupted) return 130;
     if (!summaries.some((s) => s.target === DIRECT)) return 1;
     return 0;
   } finally {
