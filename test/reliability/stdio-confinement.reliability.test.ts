@@ -4,7 +4,7 @@
 //   1. register `node -e <js>` through the dashboard's own form action, then sync;
 //   2. a server of an operator template that turns hostile: what can it read, write and see;
 //   3. register the gateway's own /metrics as a Streamable HTTP server and read the sync error.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,18 +95,21 @@ describe('a hostile server of an operator template, in the default sandbox', () 
         cwdEntries: string[] | null;
         reads: Record<string, string>;
         writes: Record<string, string>;
-        gatewayEnviron: string;
+        processesWithGatewaySecrets: number;
+        processesVisible: number;
       };
       expect(report.uid).not.toBe(0);
       expect(report.uid).not.toBe(process.getuid?.());
       for (const name of ['DATABASE_URL', 'PORTCULLIS_ENCRYPTION_KEY', 'AUTH_SECRET', 'REDIS_URL']) expect(report.env).not.toContain(name);
       expect(report.cwdEntries).toEqual([]);
       expect(report.reads[secretFile]).not.toBe('ok');
-      expect(Object.values(report.writes)).not.toContain('ok');
-      expect(report.gatewayEnviron).not.toBe('ok');
+      // Judged on the host: inside bwrap a write may land in the sandbox's own tmpfs, which is fine.
+      const written = [root, host].flatMap((dir) => readdirSync(dir).filter((name) => name.startsWith('pwned-')));
+      expect(written).toEqual([]);
+      expect(report.processesWithGatewaySecrets).toBe(0);
       const bwrap = Boolean(probeSandboxSupport().bwrap);
       if (bwrap) expect(report.reads[path.join(root, 'package.json')]).toBe('ENOENT');
-      figures.hostileTemplate = { sandbox: bwrap ? 'bwrap' : 'user', ...report };
+      figures.hostileTemplate = { sandbox: bwrap ? 'bwrap' : 'user', ...report, filesWrittenOnTheHost: written.length };
     } finally {
       await agent.close();
     }

@@ -126,7 +126,8 @@ Open redirect: sign-in with callbackUrl ${r.openRedirect?.callbackUrl} went to $
   process with \`STDIO_SANDBOX=auto\` as root: sandbox **${r.hostileTemplate?.sandbox ?? 'not run'}**, uid ${r.hostileTemplate?.uid}
   (the gateway runs as 0), environment ${(r.hostileTemplate?.env ?? []).join(', ')}, working directory
   \`${r.hostileTemplate?.cwd}\` holding ${JSON.stringify(r.hostileTemplate?.cwdEntries)}; reads: ${counts(r.hostileTemplate?.reads)};
-  writes: ${counts(r.hostileTemplate?.writes)}; the gateway's /proc environ: ${r.hostileTemplate?.gatewayEnviron}.
+  writes (as the process saw them): ${counts(r.hostileTemplate?.writes)}, files that reached the host: **${r.hostileTemplate?.filesWrittenOnTheHost}**;
+  processes it can see: ${r.hostileTemplate?.processesVisible}, of which hold the gateway's secrets in a readable environment: **${r.hostileTemplate?.processesWithGatewaySecrets}**.
 `),
 ];
 
