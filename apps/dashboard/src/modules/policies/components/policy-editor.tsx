@@ -1,6 +1,7 @@
 'use client';
 
-import { useActionState, useMemo, useState } from 'react';
+import Link from 'next/link';
+import { useActionState, useEffect, useMemo, useRef, useState } from 'react';
 import { validatePolicy } from '@portcullis/policy/validate';
 import { evaluatePolicy } from '@portcullis/policy/evaluate';
 import type { PolicyDocument, RiskCategory } from '@portcullis/policy/types';
@@ -9,6 +10,36 @@ import { lineOf, locatePointers, rangeForPointer } from '../json-locate';
 import { replayPolicyAction, savePolicyAction } from '../actions';
 import { JsonCodeEditor, type EditorDiagnostic } from './json-code-editor';
 import { RuleForms } from './rule-forms';
+import { policyWarnings } from '../policy-warnings';
+
+const LEAVE_QUESTION = 'This policy draft has unsaved changes. Leave without saving?';
+
+/** While the draft differs from what was saved, leaving (reload, close, any link) asks first. */
+function useLeaveGuard(dirty: boolean): void {
+  useEffect(() => {
+    if (!dirty) return;
+    const beforeUnload = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    // Client-side navigation (next/link) fires no beforeunload: catch link clicks before React does.
+    const click = (event: MouseEvent) => {
+      const link = (event.target as Element | null)?.closest?.('a[href]');
+      if (!(link instanceof HTMLAnchorElement) || link.target === '_blank' || event.defaultPrevented || event.button !== 0) return;
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      if (!window.confirm(LEAVE_QUESTION)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    document.addEventListener('click', click, true);
+    return () => {
+      window.removeEventListener('beforeunload', beforeUnload);
+      document.removeEventListener('click', click, true);
+    };
+  }, [dirty]);
+}
 
 export interface EditorTool {
   name: string;
@@ -47,8 +78,14 @@ export function PolicyEditor({
   canEdit: boolean;
 }) {
   const [text, setText] = useState(initialText);
-  const [view, setView] = useState<'rules' | 'json'>('json');
+  const [view, setView] = useState<'rules' | 'json'>('rules');
   const [saveState, saveAction, saving] = useActionState(savePolicyAction, null);
+  const [savedText, setSavedText] = useState(initialText);
+  const submitted = useRef(initialText);
+  useEffect(() => {
+    if (saveState?.ok) setSavedText(submitted.current);
+  }, [saveState]);
+  useLeaveGuard(canEdit && text !== savedText);
 
   const parsed = useMemo(() => parseText(text), [text]);
   const validation = useMemo(() => (parsed.ok ? validatePolicy(parsed.value) : null), [parsed]);
@@ -63,6 +100,7 @@ export function PolicyEditor({
   }, [parsed, validation, text]);
   const diagnostics: EditorDiagnostic[] = errors.map((e) => ({ from: e.from, to: e.to, message: `${e.pointer || '/'} ${e.message}` }));
   const doc = validation?.ok ? validation.policy : null;
+  const warnings = useMemo(() => (doc ? policyWarnings(doc, tools) : []), [doc, tools]);
   const objectDoc = parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value) ? (parsed.value as PolicyDocument) : null;
 
   return (
@@ -89,7 +127,8 @@ export function PolicyEditor({
           </div>
         </div>
 
-        <form action={saveAction} className="space-y-3">
+        <PolicyHelp />
+        <form action={saveAction} className="space-y-3" onSubmit={() => (submitted.current = text)}>
           <input type="hidden" name="orgSlug" value={orgSlug} />
           <input type="hidden" name="serverId" value={serverId} />
           {view === 'rules' ? (
@@ -106,7 +145,20 @@ export function PolicyEditor({
           )}
           <div aria-live="polite" id="policy-validation">
             {errors.length === 0 ? (
-              <p className="text-sm text-emerald-700">Valid policy.</p>
+              <>
+                <p className="text-sm text-emerald-800">
+                  {warnings.length ? `Valid policy, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}:` : 'Valid policy.'}
+                </p>
+                {warnings.length ? (
+                  <ul className="mt-1 space-y-0.5 rounded-md border border-amber-200 bg-amber-50 p-3 text-xs text-amber-900">
+                    {warnings.map((w) => (
+                      <li key={w.pointer}>
+                        <span className="font-mono">{w.pointer}</span>: {w.message}
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
+              </>
             ) : (
               <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3">
                 <p className="text-sm font-medium text-red-800">
@@ -140,6 +192,25 @@ export function PolicyEditor({
       </section>
       <Simulator doc={doc} tools={tools} />
       <Replay orgSlug={orgSlug} serverId={serverId} text={text} valid={Boolean(doc)} />
+    </div>
+  );
+}
+
+function PolicyHelp() {
+  return (
+    <div className="mb-3 rounded-md border border-slate-200 bg-slate-50 p-3 text-xs text-slate-700">
+      <p>
+        One rule decides each tool: its own rule, else its risk class (<span className="font-mono">@read</span>,{' '}
+        <span className="font-mono">@write</span>, <span className="font-mono">@destructive</span>), else{' '}
+        <span className="font-mono">*</span>, else the default. Rules are never merged: a tool rule replaces its class rule, limits included.
+      </p>
+      <p className="mt-1">
+        <strong>Deny</strong> refuses calls with your reason. <strong>Hide</strong> also removes the tool from the agent’s tools/list. A denied tool
+        without conditions is also left out of tools/list, since no call could succeed; with conditions it stays listed.{' '}
+        <Link href="/docs/policy" className="text-sky-800 underline">
+          Policy language reference
+        </Link>
+      </p>
     </div>
   );
 }

@@ -2,9 +2,12 @@
 
 // Form view of the policy document: one card per rule (a tool, a risk class or *). Every change
 // rewrites the JSON draft, so the two views never disagree.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Condition, ConditionAction, PolicyDocument, RuleAction, ToolRule } from '@portcullis/policy/types';
 import type { EditorTool } from './policy-editor';
+import { replacedRule } from '../policy-warnings';
+
+const ruleId = (key: string) => `rule-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 const CLASS_KEYS = [
   { key: '@read', label: 'All read tools (@read)' },
@@ -48,6 +51,13 @@ export function RuleForms({
   readOnly: boolean;
 }) {
   const [newKey, setNewKey] = useState('');
+  // After "Add rule" (which disables itself), focus moves into the new rule instead of to <body>.
+  const [focusKey, setFocusKey] = useState<string | null>(null);
+  useEffect(() => {
+    if (!focusKey) return;
+    document.getElementById(`${ruleId(focusKey)}-action`)?.focus();
+    setFocusKey(null);
+  }, [focusKey, doc]);
   const rules = Object.entries(doc.tools ?? {});
   const update = (key: string, change: (rule: ToolRule) => void) => {
     const next = clone(doc);
@@ -129,6 +139,7 @@ export function RuleForms({
             update(newKey, (rule) => {
               rule.action = 'allow';
             });
+            setFocusKey(newKey);
             setNewKey('');
           }}
         >
@@ -142,6 +153,7 @@ export function RuleForms({
             <RuleCard
               ruleKey={key}
               rule={rule}
+              replaces={replacedRule(doc, key, tools)}
               onChange={(change) => update(key, change)}
               onRemove={() => {
                 const next = clone(doc);
@@ -159,15 +171,18 @@ export function RuleForms({
 function RuleCard({
   ruleKey,
   rule,
+  replaces,
   onChange,
   onRemove,
 }: {
   ruleKey: string;
   rule: ToolRule;
+  /** The class rule this tool rule replaces, said in a sentence. */
+  replaces: string | null;
   onChange: (change: (rule: ToolRule) => void) => void;
   onRemove: () => void;
 }) {
-  const id = `rule-${ruleKey.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const id = ruleId(ruleKey);
   const limit = rule.rate_limit;
   return (
     <div className="rounded-md border border-slate-200 p-3" aria-labelledby={`${id}-title`} role="group">
@@ -179,6 +194,7 @@ function RuleCard({
           Remove rule for {ruleKey}
         </button>
       </div>
+      {replaces ? <p className="mt-1 text-xs text-amber-900">{replaces}</p> : null}
       <div className="mt-2 grid gap-3 md:grid-cols-4">
         <div>
           <label htmlFor={`${id}-action`} className="label">
