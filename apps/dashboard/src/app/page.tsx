@@ -16,7 +16,7 @@ export default async function Home() {
 
 function Landing() {
   return (
-    <main className="mx-auto max-w-3xl px-6 py-20">
+    <main id="main" className="mx-auto max-w-3xl px-6 py-20">
       <p className="text-sm font-semibold tracking-widest text-slate-500">PORTCULLIS</p>
       <h1 className="mt-3 text-4xl font-semibold text-slate-900">Policy in front of every MCP tool call your agents make.</h1>
       <p className="mt-4 text-lg text-slate-600">

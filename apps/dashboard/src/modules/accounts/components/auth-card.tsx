@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 
 export function AuthCard({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <main className="flex min-h-screen items-center justify-center px-4 py-12">
+    <main id="main" className="flex min-h-screen items-center justify-center px-4 py-12">
       <div className="w-full max-w-sm">
         <p className="mb-6 text-center text-sm font-semibold tracking-wide text-slate-500 uppercase">Portcullis</p>
         <div className="card p-6">

@@ -28,7 +28,8 @@ export function OrgShell({
 }) {
   return (
     <div className="flex min-h-screen">
-      <aside className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
+      {/* Sticky, so the navigation stays in reach down long pages (a full catalog is ~6,000 px). */}
+      <aside className="sticky top-0 flex h-screen w-56 shrink-0 flex-col overflow-y-auto border-r border-slate-200 bg-white">
         <div className="border-b border-slate-200 px-4 py-3">
           <Link href="/" className="text-sm font-semibold tracking-wide text-slate-900 uppercase">
             Portcullis
@@ -56,7 +57,7 @@ export function OrgShell({
           <SignOutButton />
         </div>
       </aside>
-      <main id="main" className="min-w-0 flex-1 px-8 py-6">
+      <main id="main" tabIndex={-1} className="min-w-0 flex-1 px-8 py-6 focus:outline-none">
         {children}
       </main>
     </div>
