@@ -29,6 +29,7 @@ describe('approval, then the current policy and grant', () => {
     const agent = await connectAgent(gateway, seeded);
     agents.push(agent);
     const pending = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: TWEET } }, undefined, { timeout: 60_000 }) as Promise<CallToolResult>;
+    pending.catch(() => undefined); // handled by the caller, after the decision below
     const approval = await waitFor(() => db.approval.findFirst({ where: { grantId: seeded.grantId, status: 'pending' } }).then((a) => a ?? undefined));
     await meanwhile();
     await db.approval.update({ where: { id: approval.id }, data: { status: 'approved', decidedAt: new Date(), decidedByLabel: 'test' } });
@@ -49,15 +50,30 @@ describe('approval, then the current policy and grant', () => {
     expect(rows).toMatchObject([{ decision: 'require_approval', policyVersion: 2, upstreamOutcome: 'not_sent' }]);
   });
 
-  it('refuses an approved call whose grant was revoked meanwhile', async () => {
+  it('refuses an approved call whose grant expired meanwhile (no event announces an expiry)', async () => {
     const logFile = tempFile('recheck-grant.jsonl');
     const seeded = await seed(twikitServer(logFile), HELD);
     const result = await holdThenApprove(seeded, async () => {
-      await testDb().grant.update({ where: { id: seeded.grantId }, data: { revokedAt: new Date() } });
-      await notifyChange(testDb(), { type: 'grant', organizationId: seeded.organizationId, grantId: seeded.grantId });
+      await testDb().grant.update({ where: { id: seeded.grantId }, data: { expiresAt: new Date() } });
     });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe('Denied by policy ((grant)): The grant was revoked while this call waited for approval');
+    expect(textOf(result)).toBe('Denied by policy ((grant)): The grant expired while this call waited for approval');
+    expect(readCallLog(logFile)).toEqual([]);
+  });
+
+  it('never runs an approved call whose grant was revoked meanwhile (its session is closed, too)', async () => {
+    const logFile = tempFile('recheck-revoked.jsonl');
+    const seeded = await seed(twikitServer(logFile), HELD);
+    const outcome = await holdThenApprove(seeded, async () => {
+      await testDb().grant.update({ where: { id: seeded.grantId }, data: { revokedAt: new Date() } });
+      await notifyChange(testDb(), { type: 'grant', organizationId: seeded.organizationId, grantId: seeded.grantId });
+    }).then(
+      (result) => textOf(result),
+      (error: Error) => error.message,
+    );
+    expect(outcome).toBe('MCP error -32000: The session was closed before this request was answered (the grant may have been revoked)');
+    // Long enough for an approval poll and a forward, had the call gone on.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(readCallLog(logFile)).toEqual([]);
   });
 

@@ -170,7 +170,8 @@ export async function handleToolCall(
       return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
     }
     if (current.grant !== 'active') {
-      return refuse({ effect: 'deny', rule: '(grant)', reason: `The grant was ${current.grant === 'unknown' ? 'deleted' : current.grant} while this call waited for approval`, counters: [] }, approvalId);
+      const what = { revoked: 'was revoked', expired: 'expired', unknown: 'was deleted' }[current.grant];
+      return refuse({ effect: 'deny', rule: '(grant)', reason: `The grant ${what} while this call waited for approval`, counters: [] }, approvalId);
     }
     if (!current.state) return refuse({ effect: 'deny', rule: '(server)', reason: 'This server was removed while this call waited for approval', counters: [] }, approvalId);
     state = current.state;

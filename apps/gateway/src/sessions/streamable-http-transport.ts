@@ -182,7 +182,24 @@ export class StreamableHttpTransport implements Transport {
     if (this.keepalive) clearInterval(this.keepalive);
     const streams = new Set(this.byRequest.values());
     this.byRequest.clear();
-    for (const stream of streams) if (!stream.res.writableEnded) stream.res.end();
+    // Requests still waiting get an answer saying why (a revoked grant closes its sessions), not an
+    // empty 200 the client cannot parse.
+    for (const stream of streams) {
+      if (stream.res.writableEnded) continue;
+      const errors: JSONRPCMessage[] = [...stream.open].map((id) => ({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32000, message: 'The session was closed before this request was answered (the grant may have been revoked)' },
+      }));
+      if (stream.sse || stream.res.headersSent) {
+        for (const error of errors) stream.res.write(sseEvent(error));
+        stream.res.end();
+      } else {
+        const answers = [...stream.held, ...errors];
+        const payload = JSON.stringify(stream.batch ? answers : answers[0]);
+        stream.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'mcp-session-id': this.sessionId }).end(payload);
+      }
+    }
     this.standalone?.end();
     this.standalone = undefined;
     this.onclose?.();
