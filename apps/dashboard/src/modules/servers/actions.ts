@@ -32,7 +32,13 @@ export async function registerServerAction(_prev: ActionResult<unknown>, form: F
       env: rows(form, 'env'),
     }),
   );
-  if (result?.ok) redirect(`/o/${ctx.orgSlug}/servers/${(result.data as { id: string }).id}`);
+  if (result?.ok) {
+    const serverId = (result.data as { id: string }).id;
+    // Sync at once, so the catalog is there when the page opens. A failure is not the registration's:
+    // the server is saved, and its page shows the sync error (markSyncFailed) with "Sync tools" to retry.
+    await runAction(() => syncServer(db(), ctx, serverId)).catch(() => undefined);
+    redirect(`/o/${ctx.orgSlug}/servers/${serverId}`);
+  }
   return result;
 }
 
