@@ -46,6 +46,9 @@ const ROUNDS = Math.floor(numberEnv('BENCH_ROUNDS', 5));
 const CALLS_ONE = Math.floor(numberEnv('BENCH_CALLS', 800));
 const CALLS_EIGHT = CALLS_ONE * 2;
 const WARMUP = Math.floor(numberEnv('BENCH_WARMUP', 200));
+// Each phase also stops after this long, whichever comes first, so a full run stays bounded (≈ 10 min
+// for 5 rounds of 7 targets) however busy the shared machine is; figures are per call actually made.
+const PHASE_MS = numberEnv('BENCH_PHASE_SECONDS', 6) * 1000;
 // A fraction (0.25) or a percentage (25, 25%).
 const MAX_DIRECT_SPREAD = ((v) => (v > 1 || process.env.BENCH_MAX_DIRECT_SPREAD?.endsWith('%') ? v / 100 : v))(numberEnv('BENCH_MAX_DIRECT_SPREAD', 0.25));
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
@@ -122,12 +125,13 @@ async function measure(target: Target, endpoint: Endpoint, round: number): Promi
     const latencies: number[] = [];
     const cpu0 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
     let start = performance.now();
-    for (let i = 0; i < CALLS_ONE; i++) {
+    for (let i = 0; i < CALLS_ONE && performance.now() - start < PHASE_MS; i++) {
       const t = performance.now();
       await call(one);
       latencies.push(performance.now() - t);
     }
-    const rps1 = CALLS_ONE / ((performance.now() - start) / 1000);
+    const calls1 = latencies.length;
+    const rps1 = calls1 / ((performance.now() - start) / 1000);
     const cpu1 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
 
     for (let i = 0; i < 8; i++) sessions.push(await connect(endpoint));
@@ -136,25 +140,27 @@ async function measure(target: Target, endpoint: Endpoint, round: number): Promi
     const cpu2 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
     let next = 0;
     start = performance.now();
+    const deadline = start + PHASE_MS;
     await Promise.all(
       eight.map(async (s) => {
-        while (next < CALLS_EIGHT) {
+        while (next < CALLS_EIGHT && performance.now() < deadline) {
           next += 1;
           await call(s);
         }
       }),
     );
-    const rps8 = CALLS_EIGHT / ((performance.now() - start) / 1000);
+    const calls8 = next;
+    const rps8 = calls8 / ((performance.now() - start) / 1000);
     const cpu3 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
     latencies.sort((a, b) => a - b);
-    const figures: RoundFigures = { round, target: target.name, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps1, rps8 };
+    const figures: RoundFigures = { round, target: target.name, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps1, rps8, calls1, calls8 };
     if (cpu0 && cpu1 && cpu2 && cpu3) {
       const phase1 = cpuBetween(cpu0, cpu1);
       const phase8 = cpuBetween(cpu2, cpu3);
-      figures.cpuOwn1 = phase1.ownMs / CALLS_ONE;
-      figures.cpuChildren1 = phase1.childrenMs / CALLS_ONE;
-      figures.cpuOwn8 = phase8.ownMs / CALLS_EIGHT;
-      figures.cpuChildren8 = phase8.childrenMs / CALLS_EIGHT;
+      figures.cpuOwn1 = phase1.ownMs / calls1;
+      figures.cpuChildren1 = phase1.childrenMs / calls1;
+      figures.cpuOwn8 = phase8.ownMs / calls8;
+      figures.cpuChildren8 = phase8.childrenMs / calls8;
       target.childNames = cpu3.childNames;
     }
     return figures;
@@ -191,6 +197,11 @@ function npxBin(spec: string, bin: string): string {
   const found = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || !found) throw new Error(`npx could not provide ${spec}: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ')}`);
   return realpathSync(found);
+}
+
+function callsMade(figures: readonly RoundFigures[]): string {
+  const range = (values: number[]) => (values.length ? `${Math.min(...values)}–${Math.max(...values)}` : '–');
+  return `${range(figures.map((f) => f.calls1 ?? 0))} at 1 client, ${range(figures.map((f) => f.calls8 ?? 0))} at 8`;
 }
 
 function fmt(v: number | undefined, digits: number): string {
@@ -343,7 +354,7 @@ async function main(): Promise<number> {
     }
 
     console.log(
-      `${ROUNDS} rounds × ${targets.length} targets; per target per round ${WARMUP} warm-up calls, ${CALLS_ONE} sequential calls (1 client), ${CALLS_EIGHT} calls over 8 clients; ` +
+      `${ROUNDS} rounds × ${targets.length} targets; per target per round ${WARMUP} warm-up calls, ${CALLS_ONE} sequential calls (1 client), ${CALLS_EIGHT} calls over 8 clients, each phase at most ${PHASE_MS / 1000} s; ` +
         `STDIO_SANDBOX=auto is ${sandboxAuto} on this host; Node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
 
@@ -364,7 +375,9 @@ async function main(): Promise<number> {
           const f = await measure(target, endpoint, round);
           figures.push(f);
           const cpu = f.cpuOwn1 === undefined ? '' : `, CPU ms/call own ${fmt(f.cpuOwn1, 3)}/${fmt(f.cpuOwn8, 3)} children ${fmt(f.cpuChildren1, 3)}/${fmt(f.cpuChildren8, 3)} (1/8 clients)`;
-          console.log(`  ${target.name}: p50 ${f.p50.toFixed(2)} ms, ${f.rps1.toFixed(0)} calls/s (1), ${f.rps8.toFixed(0)} calls/s (8)${cpu} [${((Date.now() - t0) / 1000).toFixed(0)} s]`);
+          console.log(
+            `  ${target.name}: p50 ${f.p50.toFixed(2)} ms, ${f.rps1.toFixed(0)} calls/s (1), ${f.rps8.toFixed(0)} calls/s (8)${cpu} [${f.calls1}+${f.calls8} calls, ${((Date.now() - t0) / 1000).toFixed(0)} s]`,
+          );
         } catch (error) {
           const message = (error as Error).message.split('\n')[0];
           failures.push(`round ${round + 1}: ${target.name}: ${interrupted ? 'interrupted' : message}`);
@@ -385,7 +398,7 @@ async function main(): Promise<number> {
 
     console.log(`\n## Results: ${ROUNDS} interleaved rounds, medians with (min–max) across rounds`);
     console.log(
-      `\n${CALLS_ONE} sequential calls (1 client) and ${CALLS_EIGHT} over 8 clients per target per round, after ${WARMUP} warm-up calls; tools/call "echo"; Node ${process.version}, ` +
+      `\nPer target per round: ${CALLS_ONE} sequential calls (1 client) and ${CALLS_EIGHT} over 8 clients, each phase cut at ${PHASE_MS / 1000} s (calls made: ${callsMade(figures)}), after ${WARMUP} warm-up calls; tools/call "echo"; Node ${process.version}, ` +
         `${os.cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} after; ${minutes.toFixed(1)} min in all.`,
     );
     console.log(`Durable-commit floor (committed one-row INSERT, synchronous_commit=${synchronousCommit}): ${fmtSpread(floorSpread, 2)} ms p50.`);

@@ -11,6 +11,9 @@ export interface RoundFigures {
   p99: number;
   rps1: number;
   rps8: number;
+  /** Calls measured in each phase (a phase may stop at its time limit first). */
+  calls1?: number;
+  calls8?: number;
   cpuOwn1?: number;
   cpuOwn8?: number;
   cpuChildren1?: number;
