@@ -31,6 +31,8 @@ export interface GatewayConfig {
   metricsToken?: string;
   maxSessionsPerGrant: number;
   stdioIdleMs: number;
+  /** stdio processes one organization may run on this gateway at once. */
+  maxStdioPerOrganization: number;
   sessionIdleMs: number;
   logLevel: string;
   /** How long grant, policy and catalog lookups are cached (LISTEN invalidates sooner). At most 1000. */
@@ -65,6 +67,7 @@ export function configFromEnv(env: Env): GatewayConfig {
     ...(env.GATEWAY_METRICS_TOKEN ? { metricsToken: env.GATEWAY_METRICS_TOKEN } : {}),
     maxSessionsPerGrant: env.GATEWAY_MAX_SESSIONS_PER_GRANT,
     stdioIdleMs: env.GATEWAY_STDIO_IDLE_MS,
+    maxStdioPerOrganization: env.GATEWAY_MAX_STDIO_PER_ORGANIZATION,
     sessionIdleMs: env.GATEWAY_SESSION_IDLE_MS,
     logLevel: env.LOG_LEVEL,
   };

@@ -60,6 +60,7 @@ export const envSchema = z.object({
   GATEWAY_METRICS_TOKEN: z.string().optional().transform((v) => (v ? v : undefined)),
   GATEWAY_MAX_SESSIONS_PER_GRANT: int(20),
   GATEWAY_STDIO_IDLE_MS: int(10 * 60_000),
+  GATEWAY_MAX_STDIO_PER_ORGANIZATION: int(10),
   GATEWAY_SESSION_IDLE_MS: int(30 * 60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -173,6 +173,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     metricsAllow: ['127.0.0.1/8', '::1/128'],
     maxSessionsPerGrant: 20,
     stdioIdleMs: 60_000,
+    maxStdioPerOrganization: 10,
     sessionIdleMs: 30 * 60_000,
     logLevel: process.env.GATEWAY_TEST_LOG_LEVEL ?? 'silent',
     approvalPollMs: 1_000,

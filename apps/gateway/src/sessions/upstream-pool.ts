@@ -29,7 +29,7 @@ import {
   type Result,
 } from '@modelcontextprotocol/sdk/types.js';
 import { loadUpstreamSpec } from '@portcullis/catalog/upstream-spec';
-import { connectUpstream, upstreamPid } from '@portcullis/upstream/connect-upstream';
+import { connectUpstream, upstreamPid, UpstreamRefusedError } from '@portcullis/upstream/connect-upstream';
 import type { GatewayConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { ServerState } from '../state/server-state.ts';
@@ -57,6 +57,7 @@ export interface UpstreamLink {
 const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
 
 interface SharedUpstream {
+  organizationId: string;
   key: string;
   client: Promise<Client>;
   sinks: Set<SessionSink>;
@@ -126,7 +127,8 @@ export class UpstreamPool {
       entry = undefined;
     }
     if (!entry) {
-      const created: SharedUpstream = { key, client: Promise.resolve(undefined as unknown as Client), sinks: new Set(), idleTimer: undefined, dead: false };
+      this.makeRoomForProcess(state.server.organizationId);
+      const created: SharedUpstream = { organizationId: state.server.organizationId, key, client: Promise.resolve(undefined as unknown as Client), sinks: new Set(), idleTimer: undefined, dead: false };
       created.client = connectUpstream(loadUpstreamSpec(state.server, this.config.encryptionKey), {
         allowPrivateNetworks: this.config.allowPrivateUpstreams,
         privateOrigins: this.config.privateUpstreamOrigins,
@@ -182,6 +184,21 @@ export class UpstreamPool {
         }
       },
     };
+  }
+
+  /**
+   * One organization runs at most GATEWAY_MAX_STDIO_PER_ORGANIZATION stdio processes on this
+   * gateway, so one tenant's many servers cannot take the host's memory and processes from the
+   * others. An idle one (no session) of the same organization is stopped to make room.
+   */
+  private makeRoomForProcess(organizationId: string): void {
+    const own = [...this.shared.entries()].filter(([, e]) => e.organizationId === organizationId && !e.dead);
+    if (own.length < this.config.maxStdioPerOrganization) return;
+    const idle = own.find(([, e]) => e.sinks.size === 0);
+    if (idle) return this.retire(idle[0], idle[1]);
+    throw new UpstreamRefusedError(
+      `This organization already runs ${own.length} stdio servers with open sessions on this gateway (at most ${this.config.maxStdioPerOrganization}); close sessions of another server and retry`,
+    );
   }
 
   private retire(serverId: string, entry: SharedUpstream): void {
