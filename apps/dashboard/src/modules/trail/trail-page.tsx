@@ -3,11 +3,13 @@ import { DataTable } from '../../components/data-table';
 import { Time } from '../../components/time';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
-import { listAdminEvents } from './trail';
+import { listAdminEvents, namesForEvents } from './trail';
+import { describeDetails, describeTarget, mentionedIds } from './trail-format';
 
 export async function TrailPage({ orgSlug, cursor }: { orgSlug: string; cursor?: string }) {
   const ctx = await requireMembership(orgSlug, 'viewer');
   const page = await listAdminEvents(db(), ctx, { cursor }).catch(() => listAdminEvents(db(), ctx));
+  const names = await namesForEvents(db(), ctx, mentionedIds(page.rows));
   const base = `/o/${ctx.orgSlug}/trail`;
   return (
     <div className="space-y-5">
@@ -24,11 +26,17 @@ export async function TrailPage({ orgSlug, cursor }: { orgSlug: string; cursor?:
               </td>
               <td className="text-xs">{e.actorLabel}</td>
               <td className="font-mono text-xs">{e.action}</td>
-              <td className="font-mono text-xs">
-                {e.targetType}
-                {e.targetId ? ` ${e.targetId}` : ''}
+              <td className="text-xs">{describeTarget(e, names)}</td>
+              <td className="max-w-md text-xs text-slate-700">
+                <dl className="grid grid-cols-[auto_1fr] gap-x-2">
+                  {describeDetails(e.details, names).map((d) => (
+                    <div key={d.label} className="contents">
+                      <dt className="text-slate-500">{d.label}</dt>
+                      <dd className="break-words">{d.value}</dd>
+                    </div>
+                  ))}
+                </dl>
               </td>
-              <td className="max-w-md font-mono text-xs break-all text-slate-600">{e.details ? JSON.stringify(e.details) : ''}</td>
             </tr>
           ))}
         </DataTable>
