@@ -181,6 +181,7 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
   await page.goto(`${orgPath}/grants`);
   page.once('dialog', (d) => void d.accept());
   await page.getByRole('button', { name: 'Revoke' }).first().click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke grant' }).click();
   await expect(page.getByRole('row').filter({ hasText: 'e2e agent' })).toContainText(/revoked/i);
   await shot(page, 'grant-revoked');
   await expect(agent.callTool({ name: 'get_tweet', arguments: { tweet_id: tweetId } })).rejects.toThrow(/401|nauthori|revoked/i);

@@ -57,7 +57,7 @@ describe('approval, then the current policy and grant', () => {
       await testDb().grant.update({ where: { id: seeded.grantId }, data: { expiresAt: new Date() } });
     });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe('Denied by policy ((grant)): The grant expired while this call waited for approval');
+    expect(textOf(result)).toBe('Denied by policy (grant): The grant expired while this call waited for approval');
     expect(readCallLog(logFile)).toEqual([]);
   });
 

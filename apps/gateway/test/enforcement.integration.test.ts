@@ -75,7 +75,7 @@ describe('enforcement against the Twikit stand-in (stdio)', () => {
     expect(allowed.isError).toBeFalsy();
     // Not in the policy at all: the default (deny) applies.
     const byDefault = await call('get_timeline', { count: 5 });
-    expect(textOf(byDefault)).toMatch(/^Denied by policy \(\(default\)\)/);
+    expect(textOf(byDefault)).toMatch(/^Denied by policy \(default\)/);
     const log = readCallLog(logFile);
     expect(log.map((c) => c.tool)).not.toContain('send_tweet');
     expect(log.map((c) => c.tool)).not.toContain('get_timeline');
@@ -86,7 +86,7 @@ describe('enforcement against the Twikit stand-in (stdio)', () => {
     const hidden = await call('delete_tweet', { tweet_id: TWEET });
     const missing = await call('delete_tweet_x', { tweet_id: TWEET });
     expect(hidden.isError).toBe(true);
-    expect(textOf(hidden)).toBe('Denied by policy ((catalog)): Tool delete_tweet is not available on this server');
+    expect(textOf(hidden)).toBe('Denied by policy (catalog): Tool delete_tweet is not available on this server');
     // Same shape, same code path: only the name differs.
     expect(JSON.stringify(missing).replaceAll('delete_tweet_x', 'delete_tweet')).toBe(JSON.stringify(hidden));
     expect(hidden._meta?.['portcullis/decision']).toEqual({ effect: 'deny', rule: '(catalog)', reason: 'Tool delete_tweet is not available on this server', policyVersion: 1 });
@@ -103,7 +103,7 @@ describe('enforcement against the Twikit stand-in (stdio)', () => {
     for (let i = 0; i < 5; i++) results.push(await call('get_user_info', { screen_name: 'alice' }));
     expect(results.map((r) => Boolean(r.isError))).toEqual([false, false, false, true, true]);
     const limited = results[3]!;
-    expect(textOf(limited)).toMatch(/^Rate limited by \/tools\/get_user_info\/limits\/0: retry in \d+ s/);
+    expect(textOf(limited)).toMatch(/^Rate limited by \/tools\/get_user_info\/limits\/0: at most \d+ calls? per [a-z0-9 ]+ \(per \w+\)\. Retry in \d+ s\.$/);
     const meta = limited._meta?.['portcullis/decision'] as { retryAfterSeconds: number; effect: string };
     expect(meta.effect).toBe('rate_limited');
     expect(meta.retryAfterSeconds).toBeGreaterThan(0);

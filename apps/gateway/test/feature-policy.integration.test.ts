@@ -71,7 +71,7 @@ describe('resources and prompts under policy', () => {
     const read = await agent.readResource({ uri: listed[0]!.uri });
     expect(read.contents.length).toBeGreaterThan(0);
     // Prompts have no rule now, and the default is deny.
-    await expect(agent.getPrompt({ name: 'simple-prompt' })).rejects.toThrow(/Denied by policy \(\(default\)\): No policy rule allows prompts/);
+    await expect(agent.getPrompt({ name: 'simple-prompt' })).rejects.toThrow(/Denied by policy \(default\): No policy rule allows prompts/);
     const rows = await waitFor(async () => {
       const all = await auditRows(seeded.serverId);
       return all.some((r) => r.upstreamOutcome === 'pending') ? undefined : all;

@@ -183,7 +183,7 @@ describe('grants and transports', () => {
     const agent = await connectAgent(gateway, bare);
     expect((await agent.listTools()).tools).toEqual([]);
     const result = (await agent.callTool({ name: 'get_tweet', arguments: { tweet_id: '1850000000000001' } })) as CallToolResult;
-    expect(textOf(result)).toBe('Denied by policy ((no policy)): No policy is active for this server');
+    expect(textOf(result)).toBe('Denied by policy (no policy): No policy is active for this server');
     const rows = await auditRows(bare.serverId);
     expect(rows).toMatchObject([{ decision: 'deny', ruleId: '(no policy)', policyVersion: null, argumentsRedacted: false, arguments: { tweet_id: '1850000000000001' } }]);
     await agent.close();

@@ -38,7 +38,7 @@ describe('pinning a tool title', () => {
       return row?.pinState === 'changed' ? row : undefined;
     });
     const denied = (await agent.callTool({ name: 'lookup', arguments: { word: 'gate' } })) as CallToolResult;
-    expect(textOf(denied)).toMatch(/^Denied by policy \(\(pinning\)\): Tool lookup: definition changed since it was approved/);
+    expect(textOf(denied)).toMatch(/^Denied by policy \(pinning\): Tool lookup: definition changed since it was approved/);
     expect(upstream.calls).toEqual([]);
   });
 });

@@ -142,7 +142,7 @@ describe('pinning', () => {
     await waitFor(() => listChanged > 0 || undefined);
     expect((await agent.listTools()).tools.map((t) => t.name)).toEqual(['stable']);
     const denied = (await agent.callTool({ name: 'lookup', arguments: { word: 'gate' } })) as CallToolResult;
-    expect(textOf(denied)).toMatch(/^Denied by policy \(\(pinning\)\): Tool lookup: definition changed since it was approved/);
+    expect(textOf(denied)).toMatch(/^Denied by policy \(pinning\): Tool lookup: definition changed since it was approved/);
     expect(upstream.calls).toEqual(['gate']);
 
     await approveToolDefinition(testDb(), { organizationId: seeded.organizationId, serverId: seeded.serverId, toolId: tool.id, definitionHash: tool.definitionHash });
@@ -164,7 +164,7 @@ describe('pinning', () => {
     expect((await agent.listTools()).tools.map((t) => t.name).sort()).toEqual(['lookup', 'stable']);
     const denied = (await agent.callTool({ name: 'wipe_everything', arguments: {} })) as CallToolResult;
     expect(textOf(denied)).toBe(
-      "Denied by policy ((pinning)): Tool wipe_everything is new since this server's catalog was reviewed; an editor must approve it in the dashboard",
+      "Denied by policy (pinning): Tool wipe_everything is new since this server's catalog was reviewed; an editor must approve it in the dashboard",
     );
     expect(upstream.calls).not.toContain('wipe_everything');
 

@@ -12,6 +12,7 @@ import type { GatewayServices } from '../services.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf, type AgentExtra } from '../sessions/forward-request.ts';
 import type { ServerState } from '../state/server-state.ts';
 import { redactArguments } from './handle-tool-call.ts';
+import { refusalText } from '@portcullis/policy/refusal-text';
 
 export interface FeatureSession {
   id: string;
@@ -129,7 +130,7 @@ export async function handleFeatureRequest(
   if (decision.effect !== 'allow') {
     await audit.insertOrDefer({ ...base('deny', state, decision.rule, decision.reason ?? null), latencyMs: performance.now() - started });
     metrics.recordFeatureRequest(request.method, 'deny');
-    throw new JsonRpcError(ErrorCode.InvalidRequest, `Denied by policy (${decision.rule}): ${decision.reason ?? `${feature} are denied by policy`}`, {
+    throw new JsonRpcError(ErrorCode.InvalidRequest, refusalText(decision, `${feature} are denied by policy`), {
       'portcullis/decision': { effect: 'deny', rule: decision.rule, reason: decision.reason ?? null, policyVersion: state.policy?.version ?? null },
     });
   }

@@ -6,6 +6,7 @@ import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/
 import { hashCanonical, saltedValueHash } from '@portcullis/crypto/canonical-json';
 import { counterKey } from '@portcullis/policy/counter-key';
 import { applyCounterResults, evaluatePolicy } from '@portcullis/policy/evaluate';
+import { refusalText } from '@portcullis/policy/refusal-text';
 import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-store';
 import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
@@ -306,10 +307,7 @@ export function redactArguments(salt: Buffer, args: Record<string, unknown>): Re
 
 function refusalResult(decision: Decision, policyVersion: number | null, approvalId: string | null): CallToolResult {
   const retryAfterSeconds = decision.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-  const text =
-    decision.effect === 'rate_limited'
-      ? `Rate limited by ${decision.rule}: retry in ${retryAfterSeconds} s. ${decision.reason ?? ''}`.trim()
-      : `Denied by policy (${decision.rule}): ${decision.reason ?? 'This tool call is denied by policy.'}`;
+  const text = refusalText(decision);
   return {
     content: [{ type: 'text', text }],
     isError: true,
