@@ -1,15 +1,23 @@
 'use client';
 
-import { useActionState } from 'react';
+import { startTransition, useActionState, type FormEvent } from 'react';
 import Link from 'next/link';
 import { Field } from '../../../components/field';
 import { FormStatus } from '../../../components/form-status';
 import { signInAction } from '../actions';
 
 export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
-  const [state, action, pending] = useActionState(signInAction, null);
+  const [result, action, pending] = useActionState(signInAction, null);
+  // Nothing from the last attempt shows while the next one is on its way.
+  const state = pending ? null : result;
+  // Dispatching ourselves (not <form action>) keeps what was typed: React resets a form after its action.
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    startTransition(() => action(form));
+  };
   return (
-    <form action={action} className="space-y-4">
+    <form onSubmit={submit} className="space-y-4">
       <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <Field label="Email" name="email" type="email" autoComplete="email" required />
       <Field label="Password" name="password" type="password" autoComplete="current-password" required />

@@ -1,16 +1,26 @@
 'use client';
 
-import { useActionState } from 'react';
+import { startTransition, useActionState, type FormEvent } from 'react';
 import Link from 'next/link';
 import { Field } from '../../../components/field';
 import { FormStatus } from '../../../components/form-status';
 import { signUpAction } from '../actions';
 
+const FIELDS = ['name', 'email', 'password', 'organizationName'];
+
 export function SignUpForm({ invitation, emailHint }: { invitation?: string; emailHint?: string }) {
-  const [state, action, pending] = useActionState(signUpAction, null);
+  const [result, action, pending] = useActionState(signUpAction, null);
+  // Nothing from the last attempt shows while the next one is on its way.
+  const state = pending ? null : result;
+  // Dispatching ourselves (not <form action>) keeps what was typed: React resets a form after its action.
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    startTransition(() => action(form));
+  };
   const fieldError = (name: string) => (state && !state.ok && state.field === name ? state.error : undefined);
   return (
-    <form action={action} className="space-y-4" noValidate>
+    <form onSubmit={submit} className="space-y-4" noValidate>
       {invitation ? <input type="hidden" name="invitation" value={invitation} /> : null}
       <Field label="Name" name="name" autoComplete="name" required error={fieldError('name')} />
       <Field label="Email" name="email" type="email" autoComplete="email" required hint={emailHint} error={fieldError('email')} />
@@ -25,7 +35,8 @@ export function SignUpForm({ invitation, emailHint }: { invitation?: string; ema
         error={fieldError('password')}
       />
       <Field label="Organization name" name="organizationName" autoComplete="organization" required error={fieldError('organizationName')} />
-      <FormStatus state={state} />
+      {/* A field's error shows under that field only, not again here. */}
+      <FormStatus state={state && !state.ok && FIELDS.includes(state.field ?? '') ? null : state} />
       <button type="submit" className="btn btn-primary w-full" disabled={pending}>
         {pending ? 'Creating account…' : 'Create account'}
       </button>
