@@ -70,3 +70,42 @@ export async function readJson<T extends z.ZodType>(request: Request, schema: T)
 export function readQuery<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
   return parseInput(schema, Object.fromEntries(new URL(request.url).searchParams));
 }
+
+/** What a route is, for the generated OpenAPI document (openapi.ts) and the route-table test. */
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** Under /api/v1, with {param} placeholders: the folder of its route.ts. */
+  path: string;
+  summary: string;
+  role: Role;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  success: { status: 200 | 201; description: string };
+}
+
+/** `{ serverId: string }` for '/servers/{serverId}/sync'. */
+type PathParams<T extends string> = T extends `${string}{${infer Name}}${infer Rest}` ? { [K in Name]: string } & PathParams<Rest> : unknown;
+
+type Parsed<S, K extends 'body' | 'query'> = S extends { [key in K]: infer T extends z.ZodType } ? z.infer<T> : undefined;
+
+/**
+ * A REST route whose contract is data: the same zod schemas parse the request here and describe it
+ * in the OpenAPI document, so the two cannot disagree. The handler gets the parsed body and query.
+ */
+export function defineRoute<const S extends RouteSpec>(
+  spec: S,
+  handler: (args: { ctx: OrgContext; request: Request; params: PathParams<S['path']>; body: Parsed<S, 'body'>; query: Parsed<S, 'query'> }) => Promise<Response | unknown>,
+) {
+  const route = apiRoute<PathParams<S['path']> & Params>(spec.role, async ({ ctx, request, params }) => {
+    const query = (spec.query ? readQuery(request, spec.query) : undefined) as Parsed<S, 'query'>;
+    const body = (spec.body ? await readJson(request, spec.body) : undefined) as Parsed<S, 'body'>;
+    const result = await handler({ ctx, request, params, body, query });
+    if (result instanceof Response || spec.success.status === 200) return result;
+    return Response.json(result, { status: spec.success.status, headers: { 'Cache-Control': 'no-store' } });
+  });
+  return Object.assign(route, { spec: spec as RouteSpec });
+}
+/** What the OpenAPI document and the route-table test need of a route. */
+export interface DefinedRoute {
+  spec: RouteSpec;
+}

@@ -1,10 +1,18 @@
-import { listAuditEvents, parseAuditFilter } from '../../audit/audit';
+import { z } from 'zod';
+import { auditFilterSchema, listAuditEvents } from '../../audit/audit';
 import { db } from '../../../server/db';
-import { apiRoute } from '../handler';
+import { defineRoute } from '../handler';
 
-export const listAuditRoute = apiRoute('viewer', async ({ ctx, request }) => {
-  const params = Object.fromEntries(new URL(request.url).searchParams);
-  const limit = Math.min(Number(params.limit ?? 100) || 100, 500);
-  const page = await listAuditEvents(db(), ctx, parseAuditFilter(params), { cursor: params.cursor ?? null, limit });
-  return { events: page.rows, nextCursor: page.nextCursor };
+const auditQuery = auditFilterSchema.extend({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+export const listAuditRoute = defineRoute(
+  { method: 'get', path: '/audit', summary: 'Audit events, newest first, cursor-paged', role: 'viewer', query: auditQuery, success: { status: 200, description: '{ events, nextCursor }' } },
+  async ({ ctx, query }) => {
+    const { cursor, limit, ...filter } = query;
+    const page = await listAuditEvents(db(), ctx, filter, { cursor: cursor ?? null, limit });
+    return { events: page.rows, nextCursor: page.nextCursor };
+  },
+);

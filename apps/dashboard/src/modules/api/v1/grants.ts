@@ -1,16 +1,21 @@
 import { createGrant, grantInput, listGrants, revokeGrant } from '../../grants/grants';
 import { db } from '../../../server/db';
-import { apiRoute, readJson } from '../handler';
+import { defineRoute } from '../handler';
 
-export const listGrantsRoute = apiRoute('viewer', async ({ ctx }) => ({ grants: await listGrants(db(), ctx) }));
+export const listGrantsRoute = defineRoute(
+  { method: 'get', path: '/grants', summary: 'List grants', role: 'viewer', success: { status: 200, description: 'Grants' } },
+  async ({ ctx }) => ({ grants: await listGrants(db(), ctx) }),
+);
 
-export const createGrantRoute = apiRoute('editor', async ({ ctx, request }) => {
-  const input = await readJson(request, grantInput);
-  const created = await createGrant(db(), ctx, input);
-  return Response.json(
-    { grant: created.grant, token: created.token, proxyUrl: created.proxyUrl, embeddedUrl: created.embeddedUrl },
-    { status: 201 },
-  );
-});
+export const createGrantRoute = defineRoute(
+  { method: 'post', path: '/grants', summary: 'Create a grant (token and proxy URL returned once)', role: 'editor', body: grantInput, success: { status: 201, description: 'Grant with token, proxyUrl, embeddedUrl' } },
+  async ({ ctx, body }) => {
+    const created = await createGrant(db(), ctx, body);
+    return { grant: created.grant, token: created.token, proxyUrl: created.proxyUrl, embeddedUrl: created.embeddedUrl };
+  },
+);
 
-export const revokeGrantRoute = apiRoute<{ grantId: string }>('editor', async ({ ctx, params }) => ({ grant: await revokeGrant(db(), ctx, params.grantId) }));
+export const revokeGrantRoute = defineRoute(
+  { method: 'post', path: '/grants/{grantId}/revoke', summary: 'Revoke a grant', role: 'editor', success: { status: 200, description: 'Revoked grant' } },
+  async ({ ctx, params }) => ({ grant: await revokeGrant(db(), ctx, params.grantId) }),
+);

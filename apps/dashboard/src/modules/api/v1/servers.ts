@@ -2,18 +2,34 @@ import { z } from 'zod';
 import { listTools } from '../../catalog/tools';
 import { createServer, getServer, listServers, serverInput, syncServer } from '../../servers/servers';
 import { db } from '../../../server/db';
-import { apiRoute, readJson, readQuery } from '../handler';
+import { defineRoute } from '../handler';
 
-export const listServersRoute = apiRoute('viewer', async ({ ctx }) => ({ servers: await listServers(db(), ctx) }));
+export const listServersRoute = defineRoute(
+  { method: 'get', path: '/servers', summary: 'List servers', role: 'viewer', success: { status: 200, description: 'Servers' } },
+  async ({ ctx }) => ({ servers: await listServers(db(), ctx) }),
+);
 
-export const createServerRoute = apiRoute('editor', async ({ ctx, request }) => {
-  const input = await readJson(request, serverInput);
-  return Response.json({ server: await createServer(db(), ctx, input) }, { status: 201 });
-});
+export const createServerRoute = defineRoute(
+  {
+    method: 'post',
+    path: '/servers',
+    summary: 'Register a server (stdio: one of the operator’s templates; secrets are never returned)',
+    role: 'editor',
+    body: serverInput,
+    success: { status: 201, description: 'Created server' },
+  },
+  async ({ ctx, body }) => ({ server: await createServer(db(), ctx, body) }),
+);
 
-export const getServerRoute = apiRoute<{ serverId: string }>('viewer', async ({ ctx, params }) => ({ server: await getServer(db(), ctx, params.serverId) }));
+export const getServerRoute = defineRoute(
+  { method: 'get', path: '/servers/{serverId}', summary: 'Get a server', role: 'viewer', success: { status: 200, description: 'Server' } },
+  async ({ ctx, params }) => ({ server: await getServer(db(), ctx, params.serverId) }),
+);
 
-export const syncServerRoute = apiRoute<{ serverId: string }>('editor', async ({ ctx, params }) => ({ sync: await syncServer(db(), ctx, params.serverId) }));
+export const syncServerRoute = defineRoute(
+  { method: 'post', path: '/servers/{serverId}/sync', summary: 'Sync tools from upstream', role: 'editor', success: { status: 200, description: 'Sync summary' } },
+  async ({ ctx, params }) => ({ sync: await syncServer(db(), ctx, params.serverId) }),
+);
 
 const toolQuery = z.object({
   q: z.string().max(200).optional(),
@@ -22,7 +38,7 @@ const toolQuery = z.object({
   pin: z.enum(['approved', 'changed', 'blocked', 'pending']).optional(),
 });
 
-export const listToolsRoute = apiRoute<{ serverId: string }>('viewer', async ({ ctx, params, request }) => {
-  const query = readQuery(request, toolQuery);
-  return { tools: await listTools(db(), ctx, params.serverId, query) };
-});
+export const listToolsRoute = defineRoute(
+  { method: 'get', path: '/servers/{serverId}/tools', summary: 'List tools (catalog)', role: 'viewer', query: toolQuery, success: { status: 200, description: 'Tools' } },
+  async ({ ctx, params, query }) => ({ tools: await listTools(db(), ctx, params.serverId, query) }),
+);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { approveToolChange, keepToolBlocked, toolSelect } from '../../catalog/tools';
 import { db } from '../../../server/db';
-import { apiRoute, readJson } from '../handler';
+import { defineRoute } from '../handler';
 
 // Approving names the definition reviewed (its hash, from GET …/tools): a definition that changed
 // since is refused with 409, so automation cannot approve what nobody looked at.
@@ -10,9 +10,18 @@ const reviewBody = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('block') }).strict(),
 ]);
 
-export const reviewToolRoute = apiRoute<{ toolId: string }>('editor', async ({ ctx, params, request }) => {
-  const body = await readJson(request, reviewBody);
-  if (body.decision === 'approve') await approveToolChange(db(), ctx, params.toolId, body.definitionHash);
-  else await keepToolBlocked(db(), ctx, params.toolId);
-  return { tool: await db().tool.findFirstOrThrow({ where: { id: params.toolId, organizationId: ctx.organizationId }, select: toolSelect }) };
-});
+export const reviewToolRoute = defineRoute(
+  {
+    method: 'post',
+    path: '/tools/{toolId}/review',
+    summary: 'Approve a changed or new tool definition (bound to the definitionHash reviewed; 409 if it changed since), or keep it blocked',
+    role: 'editor',
+    body: reviewBody,
+    success: { status: 200, description: 'Tool' },
+  },
+  async ({ ctx, params, body }) => {
+    if (body.decision === 'approve') await approveToolChange(db(), ctx, params.toolId, body.definitionHash);
+    else await keepToolBlocked(db(), ctx, params.toolId);
+    return { tool: await db().tool.findFirstOrThrow({ where: { id: params.toolId, organizationId: ctx.organizationId }, select: toolSelect }) };
+  },
+);
