@@ -2,6 +2,8 @@
 // runs it anyway. Real gateway, real stdio upstream (it logs each call the moment it starts), real
 // SDK client sending notifications/cancelled.
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -70,5 +72,60 @@ describe('cancelling rate-limited calls', () => {
     expect(cancelled.length).toBeGreaterThan(0);
     expect(cancelled[0]!.upstreamError).toMatch(/may have run/);
     expect(rows.filter((r) => r.decision === 'rate_limited').length).toBeGreaterThan(0);
+  });
+});
+
+// An upstream that takes the call, runs it and then fails the HTTP exchange (HTTP 500): the write
+// did not fail, so the slot is kept.
+describe('an upstream that answers HTTP 500 after taking the call', () => {
+  let gateway: Gateway;
+  let upstream: http.Server;
+  let seeded: Seeded;
+  let agent: Client;
+  let ran = 0;
+
+  beforeAll(async () => {
+    upstream = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        const message = JSON.parse(body || '{}') as { id?: number; method?: string };
+        const answer = (result: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+        if (message.id === undefined) return void res.writeHead(202).end();
+        if (message.method === 'initialize') return answer({ protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'fails-after', version: '1' } });
+        if (message.method === 'tools/list') return answer({ tools: [{ name: 'boom', description: 'Runs, then the server answers HTTP 500.', inputSchema: { type: 'object' } }] });
+        if (message.method === 'tools/call') {
+          ran += 1;
+          return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+        }
+        answer({});
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+    seeded = await seed({ transport: 'streamable_http', url }, { version: '1', default: 'deny', tools: { boom: { limits: [{ counter: 'boom', window: 'minute', max: 1, scope: 'grant' }] } } });
+    gateway = await startGateway();
+    agent = await connectAgent(gateway, seeded);
+  });
+
+  afterAll(async () => {
+    await agent?.close();
+    await gateway?.close();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  it('keeps the slot: the second call in the minute is rate limited', async () => {
+    await expect(agent.callTool({ name: 'boom', arguments: {} })).rejects.toThrow();
+    const second = await agent.callTool({ name: 'boom', arguments: {} }).catch((error: Error) => error);
+    expect(second instanceof Error ? second.message : textOf(second as CallToolResult)).toMatch(/^Rate limited by \/tools\/boom\/limits\/0/);
+    expect(ran).toBe(1);
+    const rows = await waitFor(async () => {
+      const r = await auditRows(seeded.serverId);
+      return r.length === 2 && r.every((row) => row.upstreamOutcome !== 'pending') ? r : undefined;
+    });
+    expect(rows.map((r) => [r.decision, r.upstreamOutcome])).toEqual([
+      ['allow', 'error'],
+      ['rate_limited', 'not_sent'],
+    ]);
   });
 });

@@ -64,10 +64,25 @@ export function trackRequestWrites(client: Client): void {
     }
     const written = send(message, options);
     // Attached before the SDK's own handler, so the state is set when its rejection reaches us.
-    if (claim) written.then(() => (claim.state = 'written'), () => (claim.state = 'failed'));
+    if (claim) written.then(() => (claim.state = 'written'), (error: unknown) => (claim.state = neverLeft(error) ? 'failed' : 'written'));
     return written;
   };
   trackedClients.add(client);
+}
+
+/** Connection errors that mean no byte of the request reached the upstream. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPRIVATE']);
+
+/**
+ * Whether a failed send certainly never reached the upstream. An HTTP send fails also after the
+ * server took the request (an HTTP 500, a reset connection, a bad answer): that counts as sent.
+ */
+function neverLeft(error: unknown): boolean {
+  const { code, cause, message, name } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown }; message?: unknown; name?: unknown };
+  if (name === 'PrivateAddressError') return true;
+  if (message === 'Not connected' || message === 'Transport is closed') return true;
+  const socketCode = typeof code === 'string' ? code : cause?.code;
+  return typeof socketCode === 'string' && NOT_CONNECTED_CODES.has(socketCode);
 }
 
 /** What the audit log records for a failed forward. */
