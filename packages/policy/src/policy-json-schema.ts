@@ -17,7 +17,7 @@ import {
   MIN_WINDOW_SECONDS,
 } from './bounds.ts';
 import { MAX_REGEX_LENGTH } from './regex.ts';
-import { COUNTER_SCOPES } from './types.ts';
+import { CONDITION_ACTIONS, COUNTER_SCOPES, RULE_ACTIONS, WINDOW_NAMES } from './types.ts';
 
 const reason = { type: 'string', minLength: 1, maxLength: MAX_REASON_LENGTH, pattern: '\\S', description: 'Shown to the agent when the call is not allowed.' };
 
@@ -58,7 +58,7 @@ export const policyJsonSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        action: { enum: ['allow', 'deny', 'hide', 'require_approval'], default: 'allow', description: 'Used when no condition matches.' },
+        action: { enum: [...RULE_ACTIONS], default: 'allow', description: 'Used when no condition matches.' },
         reason,
         rate_limit: { $ref: '#/definitions/limit' },
         limits: { type: 'array', maxItems: MAX_LIMITS_PER_RULE, items: { $ref: '#/definitions/limit' } },
@@ -74,7 +74,7 @@ export const policyJsonSchema = {
         counter: { type: 'string', pattern: COUNTER_NAME_PATTERN.source },
         window: {
           oneOf: [
-            { enum: ['second', 'minute', 'hour', 'day'] },
+            { enum: [...WINDOW_NAMES] },
             { type: 'number', minimum: MIN_WINDOW_SECONDS, maximum: MAX_WINDOW_SECONDS, description: 'Seconds.' },
           ],
         },
@@ -99,7 +99,7 @@ export const policyJsonSchema = {
             { type: 'array', minItems: 1, maxItems: MAX_PREDICATES_PER_CONDITION, items: { $ref: '#/definitions/predicate' } },
           ],
         },
-        action: { enum: ['allow', 'deny', 'require_approval'] },
+        action: { enum: [...CONDITION_ACTIONS] },
         reason,
       },
     },

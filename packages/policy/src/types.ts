@@ -5,16 +5,24 @@ export type RiskCategory = 'read' | 'write' | 'destructive';
 export type RiskSeverity = 'low' | 'medium' | 'high';
 
 /** What a rule or condition does with a call. `hide` also removes the tool from tools/list. */
-export type RuleAction = 'allow' | 'deny' | 'hide' | 'require_approval';
+export const RULE_ACTIONS = ['allow', 'deny', 'hide', 'require_approval'] as const;
+export type RuleAction = (typeof RULE_ACTIONS)[number];
 /** Conditions cannot hide: whether a tool is listed must not depend on arguments. */
-export type ConditionAction = 'allow' | 'deny' | 'require_approval';
+export const CONDITION_ACTIONS = ['allow', 'deny', 'require_approval'] as const satisfies readonly RuleAction[];
+export type ConditionAction = (typeof CONDITION_ACTIONS)[number];
 
 /** Whose calls share one counter. */
 export type CounterScope = 'grant' | 'session' | 'server' | 'org' | 'upstream';
 export const COUNTER_SCOPES: readonly CounterScope[] = ['grant', 'session', 'server', 'org', 'upstream'];
 
+/** Named window units; a window may also be a number of seconds. */
+export const WINDOW_NAMES = ['second', 'minute', 'hour', 'day'] as const;
 /** Sliding window length: a named unit or a number of seconds. */
-export type LimitWindow = 'second' | 'minute' | 'hour' | 'day' | number;
+export type LimitWindow = (typeof WINDOW_NAMES)[number] | number;
+
+/** The tests an argument predicate may make (keys of ArgumentPredicate besides `arg`). */
+export const PREDICATE_OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'regex', 'lt', 'lte', 'gt', 'gte', 'exists'] as const;
+export type PredicateOperator = (typeof PREDICATE_OPERATORS)[number];
 
 export interface LimitSpec {
   /** Counter name; limits with the same name, scope and window share one budget. Defaults to one derived from the rule. */

@@ -19,16 +19,14 @@ import {
   pointerSegment,
 } from './bounds.ts';
 import { compileConditionRegex } from './regex.ts';
-import { COUNTER_SCOPES, FEATURES, type PolicyDocument, type PolicyError, type ValidationResult } from './types.ts';
+import { CONDITION_ACTIONS, COUNTER_SCOPES, FEATURES, PREDICATE_OPERATORS, RULE_ACTIONS, type PolicyDocument, type PolicyError, type ValidationResult } from './types.ts';
 
 const TOP_LEVEL_KEYS = ['version', 'default', 'tools', 'approval', 'audit', 'resources', 'prompts'];
 const RULE_KEYS = ['action', 'reason', 'rate_limit', 'limits', 'conditions', 'approval'];
 const LIMIT_KEYS = ['counter', 'window', 'max', 'scope'];
 const CONDITION_KEYS = ['when', 'action', 'reason'];
-const OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'regex', 'lt', 'lte', 'gt', 'gte', 'exists'];
+const OPERATORS = PREDICATE_OPERATORS;
 const PREDICATE_KEYS = ['arg', ...OPERATORS];
-const RULE_ACTIONS = ['allow', 'deny', 'hide', 'require_approval'];
-const CONDITION_ACTIONS = ['allow', 'deny', 'require_approval'];
 
 type JsonObject = Record<string, unknown>;
 

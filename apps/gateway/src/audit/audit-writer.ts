@@ -4,10 +4,12 @@
 // (outcome, latency) are collected for up to COMPLETION_DELAY_MS and written in one UPDATE; nobody
 // waits for them, close() flushes them, and a crash leaves the rows `pending` (true to what we know).
 import { randomUUID } from 'node:crypto';
+import type { Decision } from '@portcullis/db/types';
 import type pg from 'pg';
 import { storableText } from './storable-text.ts';
 
-export type AuditDecision = 'allow' | 'deny' | 'hide' | 'require_approval' | 'rate_limited' | 'error';
+/** The audit table's decision column (the Prisma enum is the one definition). */
+export type AuditDecision = Decision;
 /**
  * `cancelled`: the agent cancelled after the call was sent upstream; `unknown`: sent, and no answer
  * came (timeout, connection lost). Both may have run. (Rows written before these existed say `timeout`.)

@@ -1,18 +1,18 @@
 // Reading the audit log (the gateway writes it). Keyset pagination on (createdAt desc, id desc) with
 // a row comparison, which PostgreSQL answers from the (organizationId, …, createdAt, id) indexes.
 import type { Db } from '@portcullis/db/client';
-import { Prisma, type Decision } from '@portcullis/db/types';
+import { Decision as DecisionEnum, Prisma, type Decision } from '@portcullis/db/types';
 import { z } from 'zod';
 import type { OrgContext } from '../../server/context';
 import { NotFoundError, ValidationError } from '../../server/errors';
 
-export const DECISIONS: readonly Decision[] = ['allow', 'deny', 'hide', 'require_approval', 'rate_limited', 'error'];
+export const DECISIONS: readonly Decision[] = Object.values(DecisionEnum);
 
 export const auditFilterSchema = z.object({
   server: z.string().max(100).optional(),
   grant: z.string().max(100).optional(),
   tool: z.string().max(200).optional(),
-  decision: z.enum(['allow', 'deny', 'hide', 'require_approval', 'rate_limited', 'error']).optional(),
+  decision: z.enum(DecisionEnum).optional(),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
 });

@@ -1,14 +1,17 @@
+import type { Decision } from '@portcullis/db/types';
 import type { ChartBucket } from '../audit';
 
-const COLORS: Record<string, string> = {
+// Keyed by the decision enum, so a new decision fails to compile until it has a colour; the keys'
+// order is the stacking order.
+const COLORS: Record<Decision, string> = {
   allow: '#059669',
-  deny: '#dc2626',
-  rate_limited: '#d97706',
   require_approval: '#7c3aed',
+  rate_limited: '#d97706',
+  deny: '#dc2626',
   hide: '#64748b',
   error: '#991b1b',
 };
-const ORDER = ['allow', 'require_approval', 'rate_limited', 'deny', 'hide', 'error'];
+const ORDER = Object.keys(COLORS) as Decision[];
 
 /** Stacked bars of calls per bucket by decision, as inline SVG with a text summary for screen readers. */
 export function AuditChart({ from, to, bucketMs, buckets }: { from: Date; to: Date; bucketMs: number; buckets: ChartBucket[] }) {

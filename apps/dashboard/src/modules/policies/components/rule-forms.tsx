@@ -3,7 +3,20 @@
 // Form view of the policy document: one card per rule (a tool, a risk class or *). Every change
 // rewrites the JSON draft, so the two views never disagree.
 import { useEffect, useState } from 'react';
-import type { Condition, ConditionAction, PolicyDocument, RuleAction, ToolRule } from '@portcullis/policy/types';
+import {
+  CONDITION_ACTIONS,
+  COUNTER_SCOPES,
+  PREDICATE_OPERATORS,
+  RULE_ACTIONS,
+  WINDOW_NAMES,
+  type Condition,
+  type ConditionAction,
+  type CounterScope,
+  type PolicyDocument,
+  type PredicateOperator,
+  type RuleAction,
+  type ToolRule,
+} from '@portcullis/policy/types';
 import type { EditorTool } from './policy-editor';
 import { replacedRule } from '../policy-warnings';
 
@@ -15,14 +28,12 @@ const CLASS_KEYS = [
   { key: '@destructive', label: 'All destructive tools (@destructive)' },
   { key: '*', label: 'Every tool (*)' },
 ];
-const ACTIONS: Array<{ value: RuleAction; label: string }> = [
-  { value: 'allow', label: 'Allow' },
-  { value: 'deny', label: 'Deny' },
-  { value: 'hide', label: 'Hide' },
-  { value: 'require_approval', label: 'Require approval' },
-];
-const OPERATORS = ['equals', 'not_equals', 'regex', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'exists'] as const;
-type Operator = (typeof OPERATORS)[number];
+// The values come from packages/policy; only their labels live here.
+const ACTION_LABELS: Record<RuleAction, string> = { allow: 'Allow', deny: 'Deny', hide: 'Hide', require_approval: 'Require approval' };
+const ACTIONS = RULE_ACTIONS.map((value) => ({ value, label: ACTION_LABELS[value] }));
+const OPERATORS = PREDICATE_OPERATORS;
+type Operator = PredicateOperator;
+const SCOPE_LABELS: Record<CounterScope, string> = { grant: 'grant', session: 'session', server: 'server', org: 'organization', upstream: 'upstream account' };
 
 function clone(doc: PolicyDocument): PolicyDocument {
   return structuredClone(doc);
@@ -265,14 +276,15 @@ function RuleCard({
             value={typeof limit?.window === 'string' ? limit.window : 'minute'}
             onChange={(e) =>
               onChange((r) => {
-                if (r.rate_limit) r.rate_limit.window = e.target.value as 'second' | 'minute' | 'hour' | 'day';
+                if (r.rate_limit) r.rate_limit.window = e.target.value as (typeof WINDOW_NAMES)[number];
               })
             }
           >
-            <option value="second">second</option>
-            <option value="minute">minute</option>
-            <option value="hour">hour</option>
-            <option value="day">day</option>
+            {WINDOW_NAMES.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
           </select>
         </div>
         <div>
@@ -286,15 +298,15 @@ function RuleCard({
             value={limit?.scope ?? 'grant'}
             onChange={(e) =>
               onChange((r) => {
-                if (r.rate_limit) r.rate_limit.scope = e.target.value as 'grant';
+                if (r.rate_limit) r.rate_limit.scope = e.target.value as CounterScope;
               })
             }
           >
-            <option value="grant">grant</option>
-            <option value="session">session</option>
-            <option value="server">server</option>
-            <option value="org">organization</option>
-            <option value="upstream">upstream account</option>
+            {COUNTER_SCOPES.map((scope) => (
+              <option key={scope} value={scope}>
+                {SCOPE_LABELS[scope]}
+              </option>
+            ))}
           </select>
         </div>
         {rule.action === 'require_approval' ? (
@@ -390,9 +402,11 @@ function Conditions({
         <label className="text-xs">
           Then
           <select className="input mt-0.5" value={action} onChange={(e) => setAction(e.target.value as ConditionAction)}>
-            <option value="deny">Deny</option>
-            <option value="allow">Allow</option>
-            <option value="require_approval">Require approval</option>
+            {CONDITION_ACTIONS.map((value) => (
+              <option key={value} value={value}>
+                {ACTION_LABELS[value]}
+              </option>
+            ))}
           </select>
         </label>
         <button
