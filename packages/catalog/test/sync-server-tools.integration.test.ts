@@ -184,7 +184,7 @@ describe('syncServerTools', () => {
 describe('loadUpstreamSpec', () => {
   it('decrypts headers and env bound to the server', () => {
     const key = Buffer.alloc(32, 7);
-    const row = { id: 's1', organizationId: 'o1', transport: 'stdio' as const, url: null, command: 'node', args: ['a'], secretHeadersEnc: null, secretEnvEnc: null };
+    const row = { id: 's1', organizationId: 'o1', transport: 'stdio' as const, url: null, stdioTemplate: null, command: 'node', args: ['a'], secretHeadersEnc: null, secretEnvEnc: null };
     const env = encryptSecretMap(key, { TOKEN: 'secret' }, serverSecretContext('o1', 's1', 'env'));
     expect(loadUpstreamSpec({ ...row, secretEnvEnc: env }, key)).toMatchObject({ command: 'node', args: ['a'], env: { TOKEN: 'secret' }, headers: {} });
     expect(() => loadUpstreamSpec({ ...row, id: 's2', secretEnvEnc: env }, key)).toThrow();
