@@ -11,6 +11,11 @@ describe('audit event descriptions', () => {
     expect(describeOutcome({ upstreamOutcome: 'ok', createdAt: new Date(now - PENDING_HORIZON_MS * 10) }, now)).toBe('ok');
   });
 
+  it('says a call that was sent and then cancelled, or never answered, may have run', () => {
+    expect(describeOutcome({ upstreamOutcome: 'cancelled', createdAt: new Date(now) }, now)).toMatch(/^cancelled .*may have run/);
+    expect(describeOutcome({ upstreamOutcome: 'unknown', createdAt: new Date(now) }, now)).toMatch(/^unknown .*may have run/);
+  });
+
   it('names the method and target of resource and prompt requests', () => {
     expect(describeTarget({ method: 'tools/call', toolName: 'send_tweet' })).toBe('send_tweet');
     expect(describeTarget({ method: 'resources/read', toolName: 'file:///etc/hosts' })).toBe('resources/read file:///etc/hosts');

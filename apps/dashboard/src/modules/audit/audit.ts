@@ -170,6 +170,10 @@ export const PENDING_HORIZON_MS = 15 * 60_000;
  * call was sent and may have run, and nobody knows its result.
  */
 export function describeOutcome(event: { upstreamOutcome: string; createdAt: Date }, now = Date.now()): string {
+  // The gateway records these when the call was sent but no answer came (or the client cancelled
+  // after sending): the upstream may have acted on it.
+  if (event.upstreamOutcome === 'unknown') return 'unknown (sent upstream, no answer: the call may have run)';
+  if (event.upstreamOutcome === 'cancelled') return 'cancelled by the client after it was sent (the call may have run)';
   if (event.upstreamOutcome !== 'pending') return event.upstreamOutcome;
   return now - event.createdAt.getTime() > PENDING_HORIZON_MS
     ? 'unknown (sent upstream; the gateway stopped before recording the answer, so the call may have run)'
