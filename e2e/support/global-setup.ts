@@ -32,6 +32,9 @@ export default async function globalSetup(): Promise<void> {
   const callsDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-e2e-calls-'));
   await chmod(callsDir, 0o777);
   const callLog = path.join(callsDir, 'twikit-calls.jsonl');
+  // Every Twikit server of every spec appends to this one log, each as its own sandbox user.
+  await writeFile(callLog, '');
+  await chmod(callLog, 0o666);
   const twikitTemplate = {
     id: 'twikit',
     name: 'Twikit',
