@@ -10,6 +10,8 @@ export interface GatewayConfig {
   host: string;
   port: number;
   publicUrl: string;
+  /** The OAuth authorization server (the dashboard) named in each grant URL's protected-resource metadata; unset: OAuth is not offered. */
+  oauthIssuer?: string;
   /** Host header values accepted; empty: localhost / 127.0.0.1 / [::1] with the bound port, and the public URL's host. */
   allowedHosts: string[];
   /** Origin header values accepted (requests without Origin are accepted); empty: the public URL's origin and local origins. */
@@ -50,6 +52,7 @@ export function configFromEnv(env: Env): GatewayConfig {
     host: env.GATEWAY_HOST,
     port: env.GATEWAY_PORT,
     publicUrl: env.GATEWAY_PUBLIC_URL,
+    oauthIssuer: env.OAUTH_ISSUER.replace(/\/+$/, ''),
     allowedHosts: env.GATEWAY_ALLOWED_HOSTS,
     allowedOrigins: env.GATEWAY_ALLOWED_ORIGINS,
     encryptionKey: parseEncryptionKey(env.PORTCULLIS_ENCRYPTION_KEY),

@@ -31,6 +31,7 @@ export const envSchema = z.object({
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   GATEWAY_PUBLIC_URL: z.string().url().default('http://localhost:4000'),
+  OAUTH_ISSUER: z.string().url().default('http://localhost:3000'),
   GATEWAY_ALLOWED_HOSTS: list,
   GATEWAY_ALLOWED_ORIGINS: list,
   PORTCULLIS_ENCRYPTION_KEY: z.string().min(1, 'PORTCULLIS_ENCRYPTION_KEY is required (32 random bytes, base64)'),

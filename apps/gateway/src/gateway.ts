@@ -14,6 +14,7 @@ import { listAllTools } from '@portcullis/upstream/connect-upstream';
 import { AuditWriter } from './audit/audit-writer.ts';
 import type { GatewayConfig } from './config.ts';
 import { createHttpHandler } from './http/http-handler.ts';
+import { OAuthAccessTokens } from './http/oauth-resource.ts';
 import { createMetricsAccess } from './http/metrics-access.ts';
 import { createLogger, type Logger } from './log.ts';
 import { GatewayMetrics } from './ops/metrics.ts';
@@ -81,6 +82,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     db,
     pool,
     grants: new GrantCache(db, ttl),
+    oauthTokens: new OAuthAccessTokens(db, ttl),
     servers: new ServerStateCache(db, ttl),
     counters,
     audit: new AuditWriter(pool, (error, message) => log.error({ err: error }, message ?? 'audit completion write failed; retrying')),
@@ -134,6 +136,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       case 'grant':
         services.grants.invalidateGrant(event.grantId);
         services.grants.invalidateUnknown();
+        services.oauthTokens.invalidateGrant(event.grantId);
         void sessions.closeGrantIfInactive(event.grantId).catch((error: unknown) => log.warn({ err: error, grantId: event.grantId }, 'could not check a changed grant; its sessions are re-checked on the next heartbeat'));
         break;
       case 'policy':

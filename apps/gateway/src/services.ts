@@ -4,6 +4,7 @@ import type { CounterStore } from '@portcullis/counters/counter-store';
 import type pg from 'pg';
 import type { AuditWriter } from './audit/audit-writer.ts';
 import type { GatewayConfig } from './config.ts';
+import type { OAuthAccessTokens } from './http/oauth-resource.ts';
 import type { Logger } from './log.ts';
 import type { GatewayMetrics } from './ops/metrics.ts';
 import type { UpstreamPool } from './sessions/upstream-pool.ts';
@@ -17,6 +18,8 @@ export interface GatewayServices {
   db: Db;
   pool: pg.Pool;
   grants: GrantCache;
+  /** OAuth access tokens (MCP authorization), each bound to a grant and one resource. */
+  oauthTokens: OAuthAccessTokens;
   servers: ServerStateCache;
   counters: CounterStore;
   audit: AuditWriter;

@@ -6,6 +6,7 @@
 //   /mcp/<serverId>/messages   … and its message endpoint (POST ?sessionId=)
 //   /g/<token>/mcp|sse|messages  the same, token in the URL for clients that cannot set headers
 //   /healthz /readyz /metrics  operations
+//   /.well-known/oauth-protected-resource/mcp/<serverId>  OAuth protected-resource metadata (oauth-resource.ts)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
@@ -13,6 +14,7 @@ import type { GatewayServices } from '../services.ts';
 import { JsonRpcError } from '../sessions/forward-request.ts';
 import { findInitialize, jsonRpcError, SessionLimitError, type SessionRegistry } from '../sessions/session-registry.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
+import { bearerChallenge, isOAuthAccessToken, METADATA_PREFIX, protectedResourceMetadata, resourceFor } from './oauth-resource.ts';
 
 export interface HttpContext {
   services: GatewayServices;
@@ -72,6 +74,17 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
   if (req.method === 'GET' && path === '/metrics') {
     if (!ctx.metricsAccess(req)) throw new HttpError(404, `Not found: ${path}`);
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(services.metrics.render());
+    return;
+  }
+
+  if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`)) {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'mcp-protocol-version' }).end();
+      return;
+    }
+    const metadata = services.config.oauthIssuer ? protectedResourceMetadata(services.config.publicUrl, services.config.oauthIssuer, path) : undefined;
+    if (req.method !== 'GET' || !metadata) throw new HttpError(404, `Not found: ${path.slice(0, 100)}; protected-resource metadata is at ${METADATA_PREFIX}/mcp/<serverId>`);
+    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*', 'cache-control': 'public, max-age=300' }).end(JSON.stringify(metadata));
     return;
   }
 
@@ -138,11 +151,15 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
 
 async function authenticate(ctx: HttpContext, req: IncomingMessage, pathServerId: string | undefined, urlToken: string | undefined): Promise<GrantContext> {
   let token = urlToken;
+  const { publicUrl, oauthIssuer } = ctx.services.config;
+  // A grant URL is an OAuth protected resource: its challenge says where to find the authorization server.
+  const challenge = pathServerId && oauthIssuer ? bearerChallenge(publicUrl, pathServerId) : AUTH_CHALLENGE;
   if (pathServerId) {
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!bearer) throw new HttpError(401, 'Missing grant token: send Authorization: Bearer <grant token>', { 'www-authenticate': AUTH_CHALLENGE });
+    if (!bearer) throw new HttpError(401, 'Missing grant token: send Authorization: Bearer <grant token or OAuth access token>', { 'www-authenticate': challenge });
     token = bearer[1];
+    if (oauthIssuer && isOAuthAccessToken(token ?? '')) return authenticateAccessToken(ctx, token ?? '', pathServerId);
   }
   let lookup;
   try {
@@ -153,9 +170,31 @@ async function authenticate(ctx: HttpContext, req: IncomingMessage, pathServerId
   }
   if (!lookup.ok) {
     const why = { unknown: 'Unknown grant token', revoked: 'This grant was revoked', expired: 'This grant has expired' }[lookup.reason];
-    throw new HttpError(401, `${why}; ask for a new grant in the Portcullis dashboard`, { 'www-authenticate': `${AUTH_CHALLENGE}, error="invalid_token"` });
+    throw new HttpError(401, `${why}; ask for a new grant in the Portcullis dashboard`, { 'www-authenticate': `${challenge}, error="invalid_token"` });
   }
   if (pathServerId && lookup.grant.serverId !== pathServerId) throw new HttpError(404, 'Not found: this grant is for another server');
+  return lookup.grant;
+}
+
+/** An OAuth access token: valid, for this server's grant (else 404, as for grant tokens), and issued for exactly this resource. */
+async function authenticateAccessToken(ctx: HttpContext, token: string, pathServerId: string): Promise<GrantContext> {
+  const { publicUrl } = ctx.services.config;
+  let lookup;
+  try {
+    lookup = await ctx.services.oauthTokens.authenticate(token);
+  } catch (error) {
+    ctx.services.log.error({ err: error }, 'access token lookup failed');
+    throw new HttpError(503, 'The gateway cannot reach its policy store; retry shortly', { 'retry-after': '1' }, ErrorCode.InternalError);
+  }
+  const invalid = bearerChallenge(publicUrl, pathServerId, 'invalid_token');
+  if (!lookup.ok) {
+    const why = { unknown: 'Unknown access token', revoked: 'This access token or its grant was revoked', expired: 'This access token has expired' }[lookup.reason];
+    throw new HttpError(401, `${why}; authorize the client again`, { 'www-authenticate': invalid });
+  }
+  if (lookup.grant.serverId !== pathServerId) throw new HttpError(404, 'Not found: this grant is for another server');
+  if (lookup.resource !== resourceFor(publicUrl, pathServerId)) {
+    throw new HttpError(401, 'This access token was issued for another resource (RFC 8707); authorize the client for this URL', { 'www-authenticate': invalid });
+  }
   return lookup.grant;
 }
 
