@@ -161,6 +161,8 @@ async function main(): Promise<void> {
     UPSTREAM_PRIVATE_ORIGINS: process.env.UPSTREAM_PRIVATE_ORIGINS ?? `http://localhost:${ports.twikit},http://127.0.0.1:${ports.twikit}`,
     STDIO_TEMPLATES: process.env.STDIO_TEMPLATES ?? JSON.stringify([twikitTemplate]),
     GATEWAY_HOST: process.env.GATEWAY_HOST ?? bindHost,
+    // The gateway names the dashboard as the OAuth authorization server of every grant URL.
+    OAUTH_ISSUER: process.env.OAUTH_ISSUER ?? process.env.AUTH_URL ?? `http://localhost:${ports.dashboard}`,
   };
 
   const dashboardDir = path.join(repoRoot, 'apps/dashboard');

@@ -28,6 +28,7 @@ export const envSchema = z.object({
   SIGNUP_DOMAINS: z.string().default(''),
   ALLOW_PRIVATE_UPSTREAMS: bool,
   UPSTREAM_PRIVATE_ORIGINS: z.string().default(''),
+  OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS: z.string().default(''),
   STDIO_TEMPLATES: z.string().optional(),
   STDIO_TEMPLATES_FILE: z.string().optional().transform((v) => (v ? v : undefined)),
   STDIO_FREEFORM_ORGANIZATION: z.string().optional().transform((v) => (v ? v : undefined)),
@@ -40,6 +41,8 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema> & {
   privateUpstreamOrigins: string[];
+  /** Exact origins whose Client ID Metadata Documents may be fetched although private (docs/oauth.md). */
+  clientMetadataPrivateOrigins: string[];
   /** Operator stdio templates, the free-form organization, and the sandbox (same settings as the gateway). */
   stdio: StdioPolicy;
 };
@@ -71,6 +74,7 @@ export function env(): Env {
     ...d,
     GATEWAY_PUBLIC_URL: d.GATEWAY_PUBLIC_URL.replace(/\/+$/, ''),
     privateUpstreamOrigins: d.UPSTREAM_PRIVATE_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    clientMetadataPrivateOrigins: d.OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     stdio: {
       templates,
       freeform: d.STDIO_FREEFORM_ORGANIZATION ? { organizationId: d.STDIO_FREEFORM_ORGANIZATION, commands } : undefined,

@@ -3,6 +3,8 @@ import { ACTIONS_COLUMN, DataTable, ListSection } from '../../components/data-ta
 import { ConfirmAction } from '../../components/confirm-action';
 import { Time } from '../../components/time';
 import { listServers } from '../servers/servers';
+import { listAuthorizedClients } from '../oauth/authorized-clients';
+import { AuthorizedClientsSection } from '../oauth/authorized-clients-section';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
@@ -12,7 +14,7 @@ import { grantStatus, listGrants } from './grants';
 
 export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serverId?: string }) {
   const ctx = await requireMembership(orgSlug, 'viewer');
-  const [grants, servers] = await Promise.all([listGrants(db(), ctx), listServers(db(), ctx)]);
+  const [grants, servers, oauthClients] = await Promise.all([listGrants(db(), ctx), listServers(db(), ctx), listAuthorizedClients(db(), ctx)]);
   const canEdit = roleAtLeast(ctx.role, 'editor');
   return (
     <div className="space-y-6">
@@ -63,7 +65,7 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
                       label="Revoke"
                       ariaLabel={`Revoke ${g.name}`}
                       title={`Revoke grant “${g.name}”?`}
-                      body={`Its token stops working at once: the agent using it gets 401 on its next call to ${g.server.name}. This cannot be undone; create a new grant to give access again.`}
+                      body={`Its token and the OAuth clients authorized on it stop working at once: agents using it get 401 on their next call to ${g.server.name}. This cannot be undone; create a new grant to give access again.`}
                       confirmLabel="Revoke grant"
                     />
                   ) : null}
@@ -73,6 +75,7 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
           })}
         </DataTable>
       </ListSection>
+      <AuthorizedClientsSection orgSlug={ctx.orgSlug} clients={oauthClients} canEdit={canEdit} />
     </div>
   );
 }

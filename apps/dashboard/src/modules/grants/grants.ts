@@ -95,6 +95,8 @@ export async function revokeGrant(db: Db, ctx: OrgContext, grantId: string): Pro
     const updated = await tx.grant.update({ where: { id: grant.id }, data: { revokedAt: new Date() }, select: grantSelect });
     // Pending approvals of a revoked grant can never be used.
     await tx.approval.updateMany({ where: { grantId: grant.id, status: 'pending' }, data: { status: 'expired' } });
+    // OAuth access and refresh tokens bound to the grant go with it.
+    await tx.oAuthToken.updateMany({ where: { grantId: grant.id, revokedAt: null }, data: { revokedAt: new Date() } });
     await recordAdminEvent(tx, ctx, 'grant.revoke', { type: 'grant', id: grant.id }, { name: grant.name, tokenPrefix: grant.tokenPrefix });
     return updated;
   });

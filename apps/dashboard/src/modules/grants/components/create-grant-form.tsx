@@ -4,7 +4,7 @@ import { useActionState, useState } from 'react';
 import { CopyButton } from '../../../components/copy-button';
 import { FormStatus } from '../../../components/form-status';
 import { createGrantAction, type CreatedGrantView } from '../actions';
-import { clientServerName } from '../client-setup';
+import { oauthSetups, tokenEnvName, tokenSetups } from '../client-setups';
 
 export function CreateGrantForm({
   orgSlug,
@@ -63,19 +63,9 @@ export function CreateGrantForm({
 }
 
 function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
-  // Clients prefix tools with this name (mcp__twikit__send_tweet): the server's, as agents know it.
-  const name = clientServerName(created.serverName);
-  const claude = `claude mcp add --transport http ${name} ${created.proxyUrl} --header "Authorization: Bearer ${created.token}"`;
-  const mcpJson = JSON.stringify(
-    { mcpServers: { [name]: { type: 'http', url: created.proxyUrl, headers: { Authorization: `Bearer ${created.token}` } } } },
-    null,
-    2,
-  );
-  const vscodeJson = JSON.stringify(
-    { servers: { [name]: { type: 'http', url: created.proxyUrl, headers: { Authorization: `Bearer ${created.token}` } } } },
-    null,
-    2,
-  );
+  // Clients prefix tools with the server's name (mcp__twikit__send_tweet), as agents know it.
+  const oauth = oauthSetups(created.serverName, created.proxyUrl);
+  const withToken = tokenSetups(created.serverName, created.proxyUrl);
   return (
     <section aria-labelledby="grant-created" role="region" className="rounded-lg border border-amber-300 bg-amber-50 p-4">
       <h3 id="grant-created" className="h2">
@@ -109,14 +99,26 @@ function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
           </dd>
         </div>
       </dl>
-      <h4 className="mt-4 text-sm font-semibold">Set up your client</h4>
+      <h4 className="mt-4 text-sm font-semibold">Set up your client with OAuth (recommended: just the URL)</h4>
+      <p className="mt-1 text-xs text-slate-600">
+        The client opens this dashboard to sign in; you pick a grant (a new one, or this one) and it gets short-lived tokens bound to it. No token in any file.
+      </p>
       <div className="mt-2 grid gap-3 lg:grid-cols-3">
-        <Snippet title="Claude Code" text={claude} copyLabel="Copy Claude Code command" />
-        <Snippet title="Cursor (.cursor/mcp.json)" text={mcpJson} copyLabel="Copy Cursor config" />
-        <Snippet title="VS Code (.vscode/mcp.json)" text={vscodeJson} copyLabel="Copy VS Code config" />
+        {oauth.map((s) => (
+          <Snippet key={s.title} {...s} />
+        ))}
+      </div>
+      <h4 className="mt-4 text-sm font-semibold">Or with this grant’s token</h4>
+      <p className="mt-1 text-xs text-slate-600">
+        The configs read the token from a secret, never from the file: set <code className="code">{tokenEnvName(created.serverName)}</code> in the client’s environment, or let VS Code ask for it.
+      </p>
+      <div className="mt-2 grid gap-3 lg:grid-cols-3">
+        {withToken.map((s) => (
+          <Snippet key={s.title} {...s} />
+        ))}
       </div>
       <p className="mt-3 text-xs text-slate-600">
-        Any other MCP client: use the proxy URL with the header <code className="code">Authorization: Bearer &lt;token&gt;</code>, or the URL with the embedded token.
+        Any other MCP client: the proxy URL alone (OAuth), or with the header <code className="code">Authorization: Bearer &lt;token&gt;</code>, or the URL with the embedded token.
       </p>
     </section>
   );
