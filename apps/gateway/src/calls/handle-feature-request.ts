@@ -5,7 +5,7 @@
 // get, completion and subscription is audited like a tool call: the record is durably stored
 // before the request reaches the upstream, and a store outage refuses the request.
 import { ErrorCode, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
-import { evaluateFeature } from '@portcullis/policy/evaluate';
+import { decideFeatureRequest } from '@portcullis/policy/decide';
 import type { Decision, Feature } from '@portcullis/policy/types';
 import type { AuditRecord } from '../audit/audit-writer.ts';
 import type { GatewayServices } from '../services.ts';
@@ -48,13 +48,7 @@ async function decide(services: GatewayServices, session: FeatureSession, featur
     return { storeDown: true };
   }
   if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
-  const policy = state.policy;
-  const decision: Decision = !policy
-    ? { effect: 'deny', rule: '(no policy)', reason: 'No policy is active for this server', counters: [] }
-    : !policy.ok
-      ? { effect: 'deny', rule: '(invalid policy)', reason: `The active policy (version ${policy.version}) is invalid: ${policy.error}`, counters: [] }
-      : evaluateFeature(policy.compiled, feature);
-  return { decision, state };
+  return { decision: decideFeatureRequest(state.policy, feature), state };
 }
 
 /** Whether the feature is allowed right now (false when the store cannot say: fail closed). */

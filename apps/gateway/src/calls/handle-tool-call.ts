@@ -5,7 +5,8 @@
 import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { hashCanonical, saltedValueHash } from '@portcullis/crypto/canonical-json';
 import { counterKey } from '@portcullis/policy/counter-key';
-import { applyCounterResults, evaluatePolicy } from '@portcullis/policy/evaluate';
+import { decideToolCall, PRE_POLICY_RULES } from '@portcullis/policy/decide';
+import { applyCounterResults } from '@portcullis/policy/evaluate';
 import { refusalText } from '@portcullis/policy/refusal-text';
 import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-store';
@@ -25,7 +26,6 @@ export interface ToolCallSession {
 }
 
 /** Shown to agents and stored as the audit reason. */
-const NO_POLICY = 'No policy is active for this server';
 const STORE_DOWN = 'The gateway cannot reach its policy or counter store, so the call was not sent; retry shortly';
 const AUDIT_DOWN = 'The gateway cannot write its audit log, so the call was not sent; retry shortly';
 /** MCP 2025-11-25 (server/tools, "Tool names"): 1–128 characters of A-Z a-z 0-9 _ - . */
@@ -242,42 +242,14 @@ function notSent(error: unknown): UpstreamFailure {
   return failure;
 }
 
-/**
- * The decision for a call as the server's state stands. A tool the policy hides is answered
- * exactly like a tool that does not exist (agents must not learn what is hidden); only the audit
- * log says which it was.
- */
+/** The decision for a call as the server's state stands (packages/policy's decideToolCall, which simulation uses too). */
 function decide(state: ServerState, toolName: string, args: Record<string, unknown>): Decision {
-  if (!state.policy) return { effect: 'deny', rule: '(no policy)', reason: NO_POLICY, counters: [] };
-  if (!state.policy.ok) {
-    return { effect: 'deny', rule: '(invalid policy)', reason: `The active policy (version ${state.policy.version}) is invalid: ${state.policy.error}`, counters: [] };
-  }
-  const tool = state.tools.get(toolName);
-  if (!tool || !tool.present) return { effect: 'deny', rule: NOT_AVAILABLE_RULE, reason: notAvailable(toolName), counters: [] };
-  const decision = evaluatePolicy(state.policy.compiled, { tool: toolName, args, risk: { category: tool.risk } });
-  if (decision.effect === 'hide') return { ...decision, reason: notAvailable(toolName), counters: [] };
-  if (tool.pinState !== 'approved') {
-    return {
-      effect: 'deny',
-      rule: '(pinning)',
-      reason:
-        tool.pinState === 'pending' || (tool.pinState === 'blocked' && tool.approvedHash === '')
-          ? `Tool ${toolName} is new since this server's catalog was reviewed; an editor must approve it in the dashboard`
-          : `Tool ${toolName}: definition changed since it was approved; an editor must review the change in the dashboard`,
-      counters: [],
-    };
-  }
-  return decision;
-}
-
-const NOT_AVAILABLE_RULE = '(catalog)';
-function notAvailable(toolName: string): string {
-  return `Tool ${toolName} is not available on this server`;
+  return decideToolCall(state.policy, state.tools.get(toolName), { tool: toolName, args });
 }
 
 /** What the agent is told: a hidden tool looks exactly like one that does not exist. */
 function agentView(decision: Decision): Decision {
-  return decision.effect === 'hide' ? { ...decision, effect: 'deny', rule: NOT_AVAILABLE_RULE } : decision;
+  return decision.effect === 'hide' ? { ...decision, effect: 'deny', rule: PRE_POLICY_RULES.catalog } : decision;
 }
 
 function boundedName(name: string): string {

@@ -3,7 +3,7 @@
 // live definition that no longer matches the approved hash, before the catalog has caught up).
 import type { ListToolsResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { definitionMatches } from '@portcullis/catalog/sync-server-tools';
-import { listVisibleTools } from '@portcullis/policy/evaluate';
+import { visibleTools } from '@portcullis/policy/decide';
 import type { ServerState } from '../state/server-state.ts';
 
 export interface ListFilterOutcome {
@@ -14,22 +14,13 @@ export interface ListFilterOutcome {
 
 export function filterListedTools(state: ServerState, upstream: ListToolsResult): ListFilterOutcome {
   let definitionDrift = false;
-  const policy = state.policy;
-  if (!policy || !policy.ok) return { result: { ...upstream, tools: [] }, definitionDrift };
-  const pinned: Tool[] = [];
+  // The live definition must still be the approved one; drift (or a tool the catalog lacks) asks for a re-sync.
+  const live: Tool[] = [];
   for (const tool of upstream.tools) {
     const entry = state.tools.get(tool.name);
-    if (!entry || !entry.present) {
-      definitionDrift = true;
-      continue;
-    }
-    if (entry.pinState !== 'approved') continue;
-    if (!definitionMatches(entry.approvedHash, entry, tool)) {
-      definitionDrift = true;
-      continue;
-    }
-    pinned.push(tool);
+    if (!entry || !entry.present) definitionDrift = true;
+    else if (entry.pinState === 'approved' && !definitionMatches(entry.approvedHash, entry, tool)) definitionDrift = true;
+    else live.push(tool);
   }
-  const visible = listVisibleTools(policy.compiled, pinned, (tool) => state.tools.get(tool.name)?.risk);
-  return { result: { ...upstream, tools: visible }, definitionDrift };
+  return { result: { ...upstream, tools: visibleTools(state.policy, live, (name) => state.tools.get(name)) }, definitionDrift };
 }

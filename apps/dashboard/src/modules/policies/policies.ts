@@ -2,7 +2,7 @@
 import type { Db } from '@portcullis/db/client';
 import type { Prisma } from '@portcullis/db/types';
 import { notifyChange } from '@portcullis/db/events';
-import { evaluatePolicy } from '@portcullis/policy/evaluate';
+import { catalogRowSelect, simulateCall } from './simulate';
 import { recommendPolicy } from '@portcullis/policy/recommend';
 import type { PolicyDocument } from '@portcullis/policy/types';
 import { validatePolicy } from '@portcullis/policy/validate';
@@ -110,15 +110,14 @@ async function expireApprovalsNoLongerRequired(tx: Tx, ctx: OrgContext, serverId
   if (pending.length === 0) return [];
   const tools = await tx.tool.findMany({
     where: { organizationId: ctx.organizationId, serverId, name: { in: [...new Set(pending.map((a) => a.toolName))] } },
-    select: { name: true, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+    select: { ...catalogRowSelect, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
   });
-  const riskByName = new Map(tools.map((t) => [t.name, effectiveRisk(t).category]));
+  const catalog = new Map(tools.map((t) => [t.name, { ...t, category: effectiveRisk(t).category }]));
   const expired: string[] = [];
   for (const approval of pending) {
     const args = approval.arguments;
     if (!args || typeof args !== 'object' || Array.isArray(args)) continue;
-    const category = riskByName.get(approval.toolName);
-    const decision = evaluatePolicy(policy, { tool: approval.toolName, args: args as Record<string, unknown>, ...(category ? { risk: { category } } : {}) });
+    const decision = simulateCall(policy, catalog, approval.toolName, args as Record<string, unknown>);
     if (decision.effect === 'require_approval') continue;
     const note = `Expired: policy version ${version} no longer requires approval for this call; it would now be ${NOW_WOULD_BE[decision.effect] ?? decision.effect} (rule ${decision.rule}).`;
     const { count } = await tx.approval.updateMany({ where: { id: approval.id, status: 'pending' }, data: { status: 'expired', note } });
@@ -180,15 +179,14 @@ export async function replayPolicy(db: Db, ctx: OrgContext, serverId: string, dr
     }),
     db.tool.findMany({
       where: { organizationId: ctx.organizationId, serverId },
-      select: { name: true, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+      select: { ...catalogRowSelect, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
     }),
   ]);
-  const riskByName = new Map(tools.map((t) => [t.name, effectiveRisk(t).category]));
+  const catalog = new Map(tools.map((t) => [t.name, { ...t, category: effectiveRisk(t).category }]));
   const changed: ReplayRow[] = [];
   for (const event of events) {
     const args = event.arguments && typeof event.arguments === 'object' && !Array.isArray(event.arguments) ? (event.arguments as Record<string, unknown>) : {};
-    const category = riskByName.get(event.toolName!);
-    const decision = evaluatePolicy(policy, { tool: event.toolName!, args, ...(category ? { risk: { category } } : {}) });
+    const decision = simulateCall(policy, catalog, event.toolName!, args);
     const before = event.decision === 'rate_limited' ? 'allow' : event.decision;
     if (before !== decision.effect && event.decision !== 'error') {
       changed.push({

@@ -1,3 +1,4 @@
+import { catalogRowSelect } from './simulate';
 import Link from 'next/link';
 import { Badge } from '../../components/badge';
 import { DiffView } from '../../components/diff-view';
@@ -21,7 +22,7 @@ export async function PolicyPage({ orgSlug, serverId }: { orgSlug: string; serve
     recommendedPolicyFor(db(), ctx, serverId),
     db().tool.findMany({
       where: { organizationId: ctx.organizationId, serverId, present: true },
-      select: { name: true, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+      select: { ...catalogRowSelect, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
       orderBy: { name: 'asc' },
     }),
   ]);
@@ -57,7 +58,7 @@ export async function PolicyPage({ orgSlug, serverId }: { orgSlug: string; serve
         serverId={server.id}
         initialText={`${prettyJson(initial)}\n`}
         recommended={recommended}
-        tools={tools.map((t) => ({ name: t.name, category: effectiveRisk(t).category }))}
+        tools={tools.map((t) => ({ name: t.name, present: t.present, pinState: t.pinState, approvedHash: t.approvedHash, category: effectiveRisk(t).category }))}
         canEdit={canEdit}
       />
       <section aria-labelledby="history-heading" className="card">

@@ -3,8 +3,8 @@
 import Link from 'next/link';
 import { useActionState, useEffect, useMemo, useRef, useState } from 'react';
 import { validatePolicy } from '@portcullis/policy/validate';
-import { evaluatePolicy } from '@portcullis/policy/evaluate';
-import type { PolicyDocument, RiskCategory } from '@portcullis/policy/types';
+import { simulateCall, type CatalogRow } from '../simulate';
+import type { PolicyDocument } from '@portcullis/policy/types';
 import { FormStatus } from '../../../components/form-status';
 import { lineOf, locatePointers, rangeForPointer } from '../json-locate';
 import { replayPolicyAction, savePolicyAction } from '../actions';
@@ -41,10 +41,8 @@ function useLeaveGuard(dirty: boolean): void {
   }, [dirty]);
 }
 
-export interface EditorTool {
-  name: string;
-  category: RiskCategory;
-}
+/** A catalog tool as the editor needs it: its risk class, and what simulation needs (see simulate.ts). */
+export type EditorTool = CatalogRow;
 
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string; offset: number };
 
@@ -240,8 +238,7 @@ function Simulator({ doc, tools }: { doc: PolicyDocument | null; tools: EditorTo
             return setError('Arguments must be a JSON object, e.g. {"text": "hello"}.');
           }
           if (!parsedArgs || typeof parsedArgs !== 'object' || Array.isArray(parsedArgs)) return setError('Arguments must be a JSON object.');
-          const category = tools.find((t) => t.name === tool)?.category;
-          const decision = evaluatePolicy(doc, { tool, args: parsedArgs as Record<string, unknown>, ...(category ? { risk: { category } } : {}) });
+          const decision = simulateCall(doc, new Map(tools.map((t) => [t.name, t])), tool, parsedArgs as Record<string, unknown>);
           const limits = decision.counters.map((c) => `${c.max} per ${c.windowMs / 1000} s per ${c.scope}`).join(', ');
           setResult(
             `${decision.effect} — rule ${decision.rule}${decision.reason ? ` — “${decision.reason}”` : ''}${limits ? ` — limits: ${limits}` : ''}`,
