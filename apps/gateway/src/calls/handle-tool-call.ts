@@ -12,7 +12,8 @@ import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-store';
 import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
 import type { GatewayServices } from '../services.ts';
-import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf, type AgentExtra } from '../sessions/forward-request.ts';
+import type { AgentExtra } from '../agent-request.ts';
+import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
 import type { GrantStatus } from '../state/grant-cache.ts';
 import type { ServerState } from '../state/server-state.ts';
 

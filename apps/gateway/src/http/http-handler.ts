@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import type { GatewayServices } from '../services.ts';
-import { JsonRpcError } from '../sessions/forward-request.ts';
+import { JsonRpcError } from '../errors.ts';
 import { findInitialize, jsonRpcError, SessionLimitError, type SessionRegistry } from '../sessions/session-registry.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { bearerChallenge, isOAuthAccessToken, METADATA_PREFIX, protectedResourceMetadata, resourceFor } from './oauth-resource.ts';

@@ -1,41 +1,10 @@
 // Sends an agent's request to the upstream and carries back its answer unchanged: the same result,
 // or the same JSON-RPC error code, message and data. Progress and cancellation follow the request.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { UpstreamOutcome } from '../audit/audit-writer.ts';
-import { ErrorCode, McpError, ResultSchema, type Notification, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, ResultSchema, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
+import type { AgentExtra } from '../agent-request.ts';
+import { UpstreamFailure } from '../errors.ts';
 
-export type AgentExtra = RequestHandlerExtra<Request, Notification>;
-
-/** A JSON-RPC error to send to the agent exactly as given (the SDK passes code, message and data through). */
-export class JsonRpcError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-export type UpstreamFailureKind = 'timeout' | 'crash' | 'error' | 'invalid' | 'cancelled';
-
-export class UpstreamFailure extends JsonRpcError {
-  /**
-   * False only when the request was certainly not written to the upstream (the agent cancelled
-   * before it was sent, or the write itself failed); otherwise the upstream may have run it.
-   */
-  sent = true;
-
-  constructor(
-    readonly kind: UpstreamFailureKind,
-    code: number,
-    message: string,
-    data?: unknown,
-  ) {
-    super(code, message, data);
-  }
-}
 
 /**
  * Whether a request reached the upstream's transport. The SDK reports a cancelled request as a
@@ -83,23 +52,6 @@ function neverLeft(error: unknown): boolean {
   if (message === 'Not connected' || message === 'Transport is closed') return true;
   const socketCode = typeof code === 'string' ? code : cause?.code;
   return typeof socketCode === 'string' && NOT_CONNECTED_CODES.has(socketCode);
-}
-
-/** What the audit log records for a failed forward. */
-export function upstreamOutcomeOf(failure: UpstreamFailure): UpstreamOutcome {
-  if (!failure.sent) return 'not_sent';
-  if (failure.kind === 'cancelled') return 'cancelled';
-  // No answer (timeout, connection lost): the upstream had the call and may have run it.
-  if (failure.kind === 'timeout' || failure.kind === 'crash') return 'unknown';
-  return 'error';
-}
-
-export function describeFailure(failure: UpstreamFailure, outcome: UpstreamOutcome): string {
-  const message = failure.message.slice(0, 400);
-  if (outcome === 'cancelled') return `${message} after it was sent upstream; it may have run`;
-  if (outcome === 'unknown') return `${message}; the call was sent upstream and may have run`;
-  if (outcome === 'not_sent') return `${message} (not sent upstream)`;
-  return message;
 }
 
 const MCP_PREFIX = /^MCP error -?\d+: /;

@@ -40,7 +40,9 @@ import { handleToolCall } from '../calls/handle-tool-call.ts';
 import { filterListedTools } from '../calls/list-tools.ts';
 import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
-import { forwardRequest, JsonRpcError, type AgentExtra } from './forward-request.ts';
+import type { AgentExtra } from '../agent-request.ts';
+import { JsonRpcError } from '../errors.ts';
+import { forwardRequest } from './forward-request.ts';
 import type { SessionSink, UpstreamLink } from './upstream-pool.ts';
 
 export interface SessionHooks {

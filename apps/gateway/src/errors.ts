@@ -1,0 +1,52 @@
+// The errors the gateway's layers share: what the agent is sent (JsonRpcError) and what forwarding
+// to an upstream can end in (UpstreamFailure, and how the audit log words it). Its own module, so
+// calls/ and sessions/ both depend on it instead of on each other.
+import type { UpstreamOutcome } from './audit/audit-writer.ts';
+
+/** A JSON-RPC error to send to the agent exactly as given (the SDK passes code, message and data through). */
+export class JsonRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export type UpstreamFailureKind = 'timeout' | 'crash' | 'error' | 'invalid' | 'cancelled';
+
+export class UpstreamFailure extends JsonRpcError {
+  /**
+   * False only when the request was certainly not written to the upstream (the agent cancelled
+   * before it was sent, or the write itself failed); otherwise the upstream may have run it.
+   */
+  sent = true;
+
+  constructor(
+    readonly kind: UpstreamFailureKind,
+    code: number,
+    message: string,
+    data?: unknown,
+  ) {
+    super(code, message, data);
+  }
+}
+
+/** What the audit log records for a failed forward. */
+export function upstreamOutcomeOf(failure: UpstreamFailure): UpstreamOutcome {
+  if (!failure.sent) return 'not_sent';
+  if (failure.kind === 'cancelled') return 'cancelled';
+  // No answer (timeout, connection lost): the upstream had the call and may have run it.
+  if (failure.kind === 'timeout' || failure.kind === 'crash') return 'unknown';
+  return 'error';
+}
+
+export function describeFailure(failure: UpstreamFailure, outcome: UpstreamOutcome): string {
+  const message = failure.message.slice(0, 400);
+  if (outcome === 'cancelled') return `${message} after it was sent upstream; it may have run`;
+  if (outcome === 'unknown') return `${message}; the call was sent upstream and may have run`;
+  if (outcome === 'not_sent') return `${message} (not sent upstream)`;
+  return message;
+}
+
