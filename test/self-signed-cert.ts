@@ -10,6 +10,7 @@ export interface SelfSignedCert {
   key: string;
   /** The certificate's file, for NODE_EXTRA_CA_CERTS. */
   certFile: string;
+  keyFile: string;
 }
 
 export function selfSignedCert(): SelfSignedCert {
@@ -21,5 +22,5 @@ export function selfSignedCert(): SelfSignedCert {
     '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
     '-keyout', keyFile, '-out', certFile,
   ], { stdio: 'ignore' });
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile };
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
 }

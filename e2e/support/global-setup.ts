@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@portcullis/db/test-database';
+import { selfSignedCert } from '../../test/self-signed-cert.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -27,6 +28,10 @@ export default async function globalSetup(): Promise<void> {
   const db = await createTestDatabase('portcullis_e2e');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-e2e-'));
   const [dashboard, gateway, twikit] = [await freePort(), await freePort(), await freePort()];
+  // The OAuth spec serves a Client ID Metadata Document over https on loopback: the dashboard trusts
+  // its throw-away certificate and the operator allows exactly that origin, nothing else private.
+  const clientMetadataPort = await freePort();
+  const tls = selfSignedCert();
   // The operator's Twikit template, writing its call log where the test reads it. The folder is
   // open to the sandbox user the gateway picks for the server.
   const callsDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-e2e-calls-'));
@@ -53,6 +58,8 @@ export default async function globalSetup(): Promise<void> {
     AUTH_SECRET: randomBytes(32).toString('base64url'),
     PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     STDIO_TEMPLATES: JSON.stringify([twikitTemplate]),
+    NODE_EXTRA_CA_CERTS: tls.certFile,
+    OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS: `https://localhost:${clientMetadataPort}`,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
@@ -83,6 +90,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.E2E_TWIKIT_CALL_LOG = callLog;
   process.env.E2E_DATABASE_URL = db.url;
   process.env.E2E_STACK_LOG = stackLog;
+  process.env.E2E_CLIENT_METADATA_PORT = String(clientMetadataPort);
+  process.env.E2E_TLS_CERT_FILE = tls.certFile;
+  process.env.E2E_TLS_KEY_FILE = tls.keyFile;
   await writeFile(path.join(dataDir, 'stack.json'), JSON.stringify({ pid: child.pid }));
   (globalThis as Record<string, unknown>).__portcullisStack = { child, db, dataDir };
 }

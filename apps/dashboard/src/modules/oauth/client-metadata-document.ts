@@ -4,7 +4,8 @@
 import { createNodeFetch } from '@portcullis/upstream/node-fetch';
 import { z } from 'zod';
 
-export const METADATA_DOCUMENT_MAX_BYTES = 16 * 1024;
+// The MCP authorization spec recommends 5 KB; real documents are a few hundred bytes.
+export const METADATA_DOCUMENT_MAX_BYTES = 5 * 1024;
 export const METADATA_DOCUMENT_TIMEOUT_MS = 5_000;
 
 export class ClientMetadataError extends Error {
