@@ -12,8 +12,8 @@ import type { GatewayServices } from '../services.ts';
 import type { AgentExtra } from '../agent-request.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
 import type { ServerState } from '../state/server-state.ts';
-import { redactArguments } from './handle-tool-call.ts';
-import { refusalText } from '@portcullis/policy/refusal-text';
+import { auditRecord, type RequestAuditContext } from './audit-record.ts';
+import { refusalError } from './refusal.ts';
 
 export interface FeatureSession {
   id: string;
@@ -93,27 +93,17 @@ export async function handleFeatureRequest(
   const startedAt = new Date();
   const started = performance.now();
   const { _meta: _ignored, ...params } = (request.params ?? {}) as Record<string, unknown>;
-  const base = (decision: AuditRecord['decision'], state: ServerState | undefined, rule: string | null, reason: string | null): AuditRecord => {
-    const full = state?.server.auditArguments === 'full' || (state?.policy?.ok === true && state.policy.compiled.auditArguments === 'full');
-    return {
-      organizationId: session.organizationId,
-      grantId: session.grantId,
-      serverId: session.serverId,
-      toolName: target.slice(0, MAX_TARGET_LENGTH),
-      method: request.method,
-      decision,
-      ruleId: rule,
-      policyVersion: state?.policy?.version ?? null,
-      reason,
-      arguments: full ? params : redactArguments(services.auditSalt, params),
-      argumentsRedacted: !full,
-      approvalId: null,
-      sessionId: session.id,
-      requestId: String(extra.requestId),
-      upstreamOutcome: 'not_sent',
-      createdAt: startedAt,
-    };
+  const auditContext: RequestAuditContext = {
+    salt: services.auditSalt,
+    session,
+    method: request.method,
+    target: target.slice(0, MAX_TARGET_LENGTH),
+    args: params,
+    requestId: String(extra.requestId),
+    startedAt,
   };
+  const base = (decision: AuditRecord['decision'], state: ServerState | undefined, rule: string | null, reason: string | null): AuditRecord =>
+    auditRecord(auditContext, state, decision, rule, reason);
 
   const decided = await decide(services, session, feature);
   if ('storeDown' in decided) {
@@ -125,9 +115,7 @@ export async function handleFeatureRequest(
   if (decision.effect !== 'allow') {
     await audit.insertOrDefer({ ...base('deny', state, decision.rule, decision.reason ?? null), latencyMs: performance.now() - started });
     metrics.recordFeatureRequest(request.method, 'deny');
-    throw new JsonRpcError(ErrorCode.InvalidRequest, refusalText(decision, `${feature} are denied by policy`), {
-      'portcullis/decision': { effect: 'deny', rule: decision.rule, reason: decision.reason ?? null, policyVersion: state.policy?.version ?? null },
-    });
+    throw refusalError(decision, state.policy?.version ?? null, `${feature} are denied by policy`);
   }
 
   let auditId: string;

@@ -3,14 +3,15 @@
 //   rate-limit counters → (hold for approval) → audit record committed → forward → record outcome.
 // Anything that goes wrong before forwarding refuses the call: the gateway fails closed.
 import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { hashCanonical, saltedValueHash } from '@portcullis/crypto/canonical-json';
+import { hashCanonical } from '@portcullis/crypto/canonical-json';
 import { counterKey } from '@portcullis/policy/counter-key';
 import { decideToolCall, PRE_POLICY_RULES } from '@portcullis/policy/decide';
 import { applyCounterResults } from '@portcullis/policy/evaluate';
-import { refusalText } from '@portcullis/policy/refusal-text';
 import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-store';
 import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
+import { auditRecord, type RequestAuditContext } from './audit-record.ts';
+import { refusalResult } from './refusal.ts';
 import type { GatewayServices } from '../services.ts';
 import type { AgentExtra } from '../agent-request.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
@@ -44,16 +45,13 @@ export async function handleToolCall(
   const started = performance.now();
   const toolName = request.params.name;
   const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+  const auditContext: RequestAuditContext = { salt: services.auditSalt, session, method: 'tools/call', target: toolName, args, requestId: String(extra.requestId), startedAt };
 
   // 0. A name no MCP tool can have is refused before anything else (it is audited in a storable,
   // bounded form: a NUL or a megabyte of name must not reach the policy, the counters or the log).
   if (!TOOL_NAME.test(toolName)) {
     metrics.recordCall('deny', '(unknown)', 'not_sent', (performance.now() - started) / 1000);
-    void audit.insertOrDefer({
-      organizationId: session.organizationId, grantId: session.grantId, serverId: session.serverId, toolName: boundedName(toolName), method: 'tools/call',
-      decision: 'deny', ruleId: '(tool name)', policyVersion: null, reason: BAD_TOOL_NAME, arguments: redactArguments(services.auditSalt, args), argumentsRedacted: true,
-      approvalId: null, sessionId: session.id, requestId: String(extra.requestId), upstreamOutcome: 'not_sent', latencyMs: performance.now() - started, createdAt: startedAt,
-    });
+    void audit.insertOrDefer(auditRecord({ ...auditContext, target: boundedName(toolName) }, undefined, 'deny', '(tool name)', BAD_TOOL_NAME, { latencyMs: performance.now() - started }));
     throw new JsonRpcError(-32602, BAD_TOOL_NAME);
   }
 
@@ -64,38 +62,16 @@ export async function handleToolCall(
   } catch (error) {
     services.log.error({ err: error, serverId: session.serverId }, 'policy store unavailable');
     metrics.recordCall('error', '(unknown)', 'not_sent', (performance.now() - started) / 1000);
-    // The server's argument setting is unknown here: redacted, the safe choice.
-    void audit.insertOrDefer({
-      organizationId: session.organizationId, grantId: session.grantId, serverId: session.serverId, toolName, method: 'tools/call',
-      decision: 'error', ruleId: null, policyVersion: null, reason: STORE_DOWN, arguments: redactArguments(services.auditSalt, args), argumentsRedacted: true,
-      approvalId: null, sessionId: session.id, requestId: String(extra.requestId), upstreamOutcome: 'not_sent', latencyMs: performance.now() - started, createdAt: startedAt,
-    });
+    void audit.insertOrDefer(auditRecord(auditContext, undefined, 'error', null, STORE_DOWN, { latencyMs: performance.now() - started }));
     throw new JsonRpcError(-32603, STORE_DOWN);
   }
   if (!state) throw new JsonRpcError(-32603, 'This server is no longer registered');
   const tool = state.tools.get(toolName);
   const catalogTool = tool?.present ? toolName : '(unknown)';
   let policyVersion = state.policy?.version ?? null;
-  const fullArguments = state.server.auditArguments === 'full' || (state.policy?.ok === true && state.policy.compiled.auditArguments === 'full');
-  const record = (decision: AuditDecision, rule: string | null, reason: string | null, extraFields: Partial<AuditRecord> = {}): AuditRecord => ({
-    organizationId: session.organizationId,
-    grantId: session.grantId,
-    serverId: session.serverId,
-    toolName,
-    method: 'tools/call',
-    decision,
-    ruleId: rule,
-    policyVersion,
-    reason,
-    arguments: fullArguments ? args : redactArguments(services.auditSalt, args),
-    argumentsRedacted: !fullArguments,
-    approvalId: null,
-    sessionId: session.id,
-    requestId: String(extra.requestId),
-    upstreamOutcome: 'not_sent',
-    createdAt: startedAt,
-    ...extraFields,
-  });
+  // (The state may be reloaded after an approval wait: records use the state as it is then.)
+  const record = (decision: AuditDecision, rule: string | null, reason: string | null, extraFields: Partial<AuditRecord> = {}): AuditRecord =>
+    auditRecord(auditContext, state, decision, rule, reason, extraFields);
   const refuse = async (decision: Decision, approvalId: string | null = null): Promise<CallToolResult> => {
     const auditDecision: AuditDecision = approvalId && decision.effect !== 'rate_limited' ? 'require_approval' : decision.effect;
     const written = await audit.insertOrDefer(record(auditDecision, decision.rule, decision.reason ?? null, { approvalId, latencyMs: performance.now() - started }));
@@ -269,30 +245,4 @@ function toKeyedCounter(counter: CounterRequest, session: ToolCallSession, state
   });
   // Counters of one organization never share a key with another's, whatever the policy names them.
   return { key: `${session.organizationId}:${key}`, windowMs: counter.windowMs, max: counter.max, request: counter };
-}
-
-/** Keys and a keyed hash of each value: repeats can be linked, values cannot be read. */
-export function redactArguments(salt: Buffer, args: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(args)) out[key] = `hmac:${saltedValueHash(salt, args[key])}`;
-  return out;
-}
-
-function refusalResult(decision: Decision, policyVersion: number | null, approvalId: string | null): CallToolResult {
-  const retryAfterSeconds = decision.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-  const text = refusalText(decision);
-  return {
-    content: [{ type: 'text', text }],
-    isError: true,
-    _meta: {
-      'portcullis/decision': {
-        effect: decision.effect,
-        rule: decision.rule,
-        reason: decision.reason ?? null,
-        policyVersion,
-        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-        ...(approvalId ? { approvalId } : {}),
-      },
-    },
-  };
 }

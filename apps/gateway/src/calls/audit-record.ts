@@ -1,0 +1,59 @@
+// The one place a call's audit record is built: tools/call and feature requests alike. Arguments
+// are stored redacted (keys and keyed hashes) unless the server or its policy asks for them in full.
+import { saltedValueHash } from '@portcullis/crypto/canonical-json';
+import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
+import type { ServerState } from '../state/server-state.ts';
+
+/** What every record of one request shares. */
+export interface RequestAuditContext {
+  salt: Buffer;
+  session: { id: string; grantId: string; organizationId: string; serverId: string };
+  method: string;
+  /** The tool name, resource URI or prompt name (bounded by the caller). */
+  target: string | null;
+  args: Record<string, unknown>;
+  requestId: string;
+  startedAt: Date;
+}
+
+/** Keys and a keyed hash of each value: repeats can be linked, values cannot be read. */
+export function redactArguments(salt: Buffer, args: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(args)) out[key] = `hmac:${saltedValueHash(salt, args[key])}`;
+  return out;
+}
+
+/** Whether arguments are stored in full; unknown server state (store down) means redacted, the safe choice. */
+function fullArguments(state: ServerState | undefined): boolean {
+  return state?.server.auditArguments === 'full' || (state?.policy?.ok === true && state.policy.compiled.auditArguments === 'full');
+}
+
+export function auditRecord(
+  ctx: RequestAuditContext,
+  state: ServerState | undefined,
+  decision: AuditDecision,
+  rule: string | null,
+  reason: string | null,
+  extra: Partial<AuditRecord> = {},
+): AuditRecord {
+  const full = fullArguments(state);
+  return {
+    organizationId: ctx.session.organizationId,
+    grantId: ctx.session.grantId,
+    serverId: ctx.session.serverId,
+    toolName: ctx.target,
+    method: ctx.method,
+    decision,
+    ruleId: rule,
+    policyVersion: state?.policy?.version ?? null,
+    reason,
+    arguments: full ? ctx.args : redactArguments(ctx.salt, ctx.args),
+    argumentsRedacted: !full,
+    approvalId: null,
+    sessionId: ctx.session.id,
+    requestId: ctx.requestId,
+    upstreamOutcome: 'not_sent',
+    createdAt: ctx.startedAt,
+    ...extra,
+  };
+}
