@@ -9,7 +9,7 @@ import { hashToken } from '@portcullis/crypto/tokens';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../../../test/self-signed-cert.ts';
 import { addMember, db, newOwner, resetDatabase, seedServer } from './helpers.ts';
-import { handleTokenRequest, validateAuthorizationRequest, type AuthorizationParams } from '../src/modules/oauth/authorization-server.ts';
+import { denialRedirect, handleTokenRequest, validateAuthorizationRequest, type AuthorizationParams } from '../src/modules/oauth/authorization-server.ts';
 import { approveConsent, loadConsent } from '../src/modules/oauth/consent.ts';
 import { registerOAuthClient, RegistrationError, resolveOAuthClient } from '../src/modules/oauth/oauth-clients.ts';
 import { listAuthorizedClients, revokeAuthorizedClient } from '../src/modules/oauth/authorized-clients.ts';
@@ -276,6 +276,18 @@ describe('OAuth authorization server', () => {
     await expect(approveConsent(db, viewer.user.id, result.request, 'new', 'x')).rejects.toBeInstanceOf(ForbiddenError);
     const strangersGrant = await createGrant(db, stranger.ctx, { name: 'theirs', serverId: (await seedServer(stranger.ctx.organizationId)).id });
     await expect(approveConsent(db, owner.userId, result.request, strangersGrant.grant.id, 'x')).rejects.toThrow(/active grant of this server/);
+
+    // Declining sends the client back with access_denied and its state, and makes nothing.
+    const denied = new URL(denialRedirect(result.request));
+    expect([denied.searchParams.get('error'), denied.searchParams.get('state'), denied.searchParams.get('code')]).toEqual(['access_denied', 'st-1', null]);
+
+    // Another organization's clients are neither listed nor revocable.
+    const code = await authorize(owner.userId, clientId, resource, pkce().challenge);
+    expect(code).toMatch(/^pco_/);
+    const ownersGrant = (await db.oAuthAuthorizationCode.findFirstOrThrow()).grantId;
+    const client = await db.oAuthClient.findUniqueOrThrow({ where: { clientId } });
+    expect(await listAuthorizedClients(db, stranger.ctx)).toEqual([]);
+    await expect(revokeAuthorizedClient(db, stranger.ctx, ownersGrant, client.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 
@@ -318,6 +330,13 @@ describe('OAuth clients', () => {
       await expect(resolveOAuthClient(db, `${documentBase}/huge.json`)).rejects.toThrow(/larger than|could not be fetched/);
       await expect(resolveOAuthClient(db, `${documentBase}/other.json`)).rejects.toThrow(/another client_id/);
       await expect(resolveOAuthClient(db, `${documentBase}/missing.json`)).rejects.toThrow(/HTTP 404/);
+
+      // The public token endpoint never fetches a document for a client it has not seen.
+      const before = documentRequests;
+      const unknown = await token({ grant_type: 'authorization_code', client_id: `${documentBase}/never-authorized.json`, code: 'pco_x', code_verifier: verifier, redirect_uri: REDIRECT });
+      expect(unknown.status).toBe(401);
+      expect(unknown.body.error).toBe('invalid_client');
+      expect(documentRequests).toBe(before);
     } finally {
       if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
       else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;

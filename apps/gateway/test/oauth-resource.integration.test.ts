@@ -88,6 +88,7 @@ describe('OAuth protected resource', () => {
     } finally {
       await agent.close();
     }
+    expect((await testDb().grant.findUniqueOrThrow({ where: { id: seeded.grantId } })).lastUsedAt).not.toBeNull();
     const rows = await auditRows(seeded.serverId);
     expect(rows.filter((r) => r.grantId === seeded.grantId).map((r) => [r.toolName, r.decision])).toEqual(
       expect.arrayContaining([

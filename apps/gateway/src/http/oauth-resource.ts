@@ -60,10 +60,12 @@ interface CachedRow {
 }
 
 const MAX_ENTRIES = 10_000;
+const LAST_USED_THROTTLE_MS = 60_000;
 
 /** Access-token lookups, cached for at most `ttlMs` (a revocation takes effect within it). */
 export class OAuthAccessTokens {
   private readonly byHash = new Map<string, CachedRow>();
+  private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -84,7 +86,16 @@ export class OAuthAccessTokens {
     if (row.revokedAt || row.grant.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.accessExpiresAt.getTime() <= now || (row.grant.expiresAt && row.grant.expiresAt.getTime() <= now)) return { ok: false, reason: 'expired' };
     const { grantId, organizationId, serverId } = row.grant;
+    this.touch(grantId, now);
     return { ok: true, grant: { grantId, organizationId, serverId }, resource: row.resource };
+  }
+
+  /** The grant's lastUsedAt, as for grant tokens: informational, at most once a minute, never awaited. */
+  private touch(grantId: string, now: number): void {
+    if (now - (this.lastUsedWritten.get(grantId) ?? 0) < LAST_USED_THROTTLE_MS) return;
+    if (this.lastUsedWritten.size >= MAX_ENTRIES) this.lastUsedWritten.clear();
+    this.lastUsedWritten.set(grantId, now);
+    this.db.grant.update({ where: { id: grantId }, data: { lastUsedAt: new Date(now) } }).catch(() => this.lastUsedWritten.delete(grantId));
   }
 
   private async load(hash: string): Promise<CachedRow['row']> {

@@ -113,7 +113,7 @@ export async function handleTokenRequest(db: Db, form: URLSearchParams, headers:
   const body: Record<string, string> = {};
   for (const [key, value] of form) body[key] = value;
   const answerHeaders = { 'cache-control': 'no-store', pragma: 'no-cache' };
-  const server = new OAuth2Server({ model: createOAuthModel(db, body.resource), ...options() });
+  const server = new OAuth2Server({ model: createOAuthModel(db, body.resource, false), ...options() });
   // The form is parsed already; the library still checks the body's type and presence from these headers.
   const formHeaders = { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form.toString())) };
   const req = new OAuth2Server.Request({ method: 'POST', headers: formHeaders, query: {}, body });

@@ -20,8 +20,12 @@ export interface OAuthClientView {
 
 const clientSelect = { id: true, clientId: true, kind: true, name: true, redirectUris: true, fetchedAt: true } as const;
 
-/** The client, or a ClientMetadataError saying why there is none. */
-export async function resolveOAuthClient(db: Db, clientId: string, now = Date.now()): Promise<OAuthClientView> {
+/**
+ * The client, or a ClientMetadataError saying why there is none. `fetch: false` (the public token
+ * endpoint) never fetches a document: a client that got a code was stored when it was authorized,
+ * so an anonymous caller cannot make the dashboard fetch URLs of its choosing.
+ */
+export async function resolveOAuthClient(db: Db, clientId: string, now = Date.now(), options: { fetch?: boolean } = {}): Promise<OAuthClientView> {
   if (clientId.length > 2000) throw new ClientMetadataError('client_id is too long');
   const stored = await db.oAuthClient.findUnique({ where: { clientId }, select: clientSelect });
   if (!isMetadataDocumentClientId(clientId)) {
@@ -29,6 +33,10 @@ export async function resolveOAuthClient(db: Db, clientId: string, now = Date.no
     return stored;
   }
   if (stored && stored.fetchedAt && now - stored.fetchedAt.getTime() < METADATA_DOCUMENT_CACHE_MS) return stored;
+  if (options.fetch === false) {
+    if (!stored) throw new ClientMetadataError('Unknown client_id; authorize the client first');
+    return stored;
+  }
   const metadata = await fetchClientMetadataDocument(clientId, env().clientMetadataPrivateOrigins);
   return db.oAuthClient.upsert({
     where: { clientId },

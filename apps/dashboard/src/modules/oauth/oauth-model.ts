@@ -28,8 +28,11 @@ export class InvalidTargetError extends OAuth2Server.OAuthError {
 
 type Model = OAuth2Server.AuthorizationCodeModel & OAuth2Server.RefreshTokenModel;
 
-/** `requestedResource`: the token request's `resource` parameter, when it sent one. */
-export function createOAuthModel(db: Db, requestedResource?: string): Model {
+/**
+ * `requestedResource`: the token request's `resource` parameter, when it sent one.
+ * `fetchMetadataDocuments`: false at the token endpoint (see resolveOAuthClient).
+ */
+export function createOAuthModel(db: Db, requestedResource?: string, fetchMetadataDocuments = true): Model {
   const checkResource = (bound: string) => {
     if (requestedResource === undefined) return;
     const parsed = parseGatewayResource(requestedResource);
@@ -40,7 +43,7 @@ export function createOAuthModel(db: Db, requestedResource?: string): Model {
   return {
     async getClient(clientId) {
       try {
-        const client = await resolveOAuthClient(db, clientId);
+        const client = await resolveOAuthClient(db, clientId, Date.now(), { fetch: fetchMetadataDocuments });
         return { id: client.clientId, dbId: client.id, name: client.name, redirectUris: client.redirectUris, grants: ['authorization_code', 'refresh_token'] };
       } catch (error) {
         if (error instanceof ClientMetadataError) return false;
