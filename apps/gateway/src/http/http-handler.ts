@@ -12,7 +12,9 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import type { GatewayServices } from '../services.ts';
 import { JsonRpcError } from '../errors.ts';
-import { findInitialize, jsonRpcError, SessionLimitError, type SessionRegistry } from '../sessions/session-registry.ts';
+import type { SessionRegistry } from '../sessions/session-registry.ts';
+import { SessionLimitError } from '../sessions/session-store.ts';
+import { findInitialize, jsonRpcError } from './json-rpc.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { bearerChallenge, isOAuthAccessToken, METADATA_PREFIX, protectedResourceMetadata, resourceFor } from './oauth-resource.ts';
 

@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ClientCapabilities, Implementation, InitializeRequest, JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import type { Prisma } from '@portcullis/db/types';
-import { storableJson, storableText } from '../audit/storable-text.ts';
+import type { ClientCapabilities, Implementation, InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { findInitialize, jsonRpcError } from '../http/json-rpc.ts';
 import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { GatewaySession, type SessionHooks } from './gateway-session.ts';
+import { LegacySseAdapter } from './legacy-sse-adapter.ts';
+import { SessionLimitError, SessionStore } from './session-store.ts';
 import { StreamableHttpTransport } from './streamable-http-transport.ts';
 
 interface StreamableEntry {
@@ -32,45 +32,13 @@ interface SseEntry {
 
 type Entry = StreamableEntry | SseEntry;
 
-/**
- * Lets the SDK Server sit on an SSE transport that was started before the Server existed (the
- * endpoint event must be sent on GET, but the Server's capabilities come from an upstream we
- * connect only once the agent's initialize arrives with its own capabilities).
- */
-class LegacySseAdapter implements Transport {
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
-
-  constructor(private readonly inner: SSEServerTransport) {
-    inner.onclose = () => this.onclose?.();
-    inner.onerror = (error) => this.onerror?.(error);
-    inner.onmessage = (message, extra) => this.onmessage?.(message, extra);
-  }
-
-  get sessionId(): string {
-    return this.inner.sessionId;
-  }
-
-  async start(): Promise<void> {}
-
-  send(message: JSONRPCMessage): Promise<void> {
-    return this.inner.send(message);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
-export class SessionLimitError extends Error {}
-
 export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly perGrant = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  private readonly store: SessionStore;
 
   constructor(
     private readonly services: GatewayServices,
@@ -79,6 +47,7 @@ export class SessionRegistry {
     this.sweeper = setInterval(() => this.closeIdle(), Math.min(60_000, services.config.sessionIdleMs));
     this.sweeper.unref();
     this.heartbeatMs = Math.min(30_000, Math.max(1_000, Math.floor(services.config.sessionIdleMs / 4)));
+    this.store = new SessionStore(services, this.heartbeatMs);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.heartbeatTimer.unref();
   }
@@ -113,41 +82,6 @@ export class SessionRegistry {
     return `Too many open sessions for this grant (at most ${this.services.config.maxSessionsPerGrant}); close unused sessions with DELETE or let them expire`;
   }
 
-  /**
-   * Records a new session, counting the grant's open sessions on every replica first: under a
-   * per-grant advisory lock, so two replicas admitting at once cannot both take the last slot.
-   * Open = not closed and seen within the idle timeout (each replica refreshes lastSeenAt of its
-   * live sessions, so sessions of a replica that died stop counting once they would have expired).
-   * Returns false when the store could not be reached: the session then only counts on this replica.
-   */
-  private async recordSession(id: string, grant: GrantContext, initialize: InitializeRequest): Promise<boolean> {
-    const { db, config } = this.services;
-    const cutoff = new Date(Date.now() - config.sessionIdleMs - this.heartbeatMs);
-    try {
-      await db.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`session-limit:${grant.grantId}`}, 0))`;
-        const open = await tx.gatewaySession.count({ where: { grantId: grant.grantId, closedAt: null, lastSeenAt: { gt: cutoff } } });
-        if (open >= config.maxSessionsPerGrant) throw new SessionLimitError(this.limitMessage());
-        await tx.gatewaySession.create({
-          data: {
-            id,
-            organizationId: grant.organizationId,
-            grantId: grant.grantId,
-            serverId: grant.serverId,
-            protocolVersion: storableText(initialize.params.protocolVersion),
-            clientInfo: json(initialize.params.clientInfo),
-            clientCapabilities: json(initialize.params.capabilities),
-          },
-        });
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof SessionLimitError) throw error;
-      this.services.log.warn({ err: error, sessionId: id }, 'could not record session; it counts on this replica only and will not move between replicas');
-      return false;
-    }
-  }
-
   /** Streamable HTTP: a new session for an initialize request. */
   async createStreamable(grant: GrantContext, initialize: InitializeRequest): Promise<StreamableEntry> {
     this.reserveSlot(grant);
@@ -155,18 +89,14 @@ export class SessionRegistry {
     let recorded = false;
     let session: GatewaySession;
     try {
-      recorded = await this.recordSession(id, grant, initialize);
+      recorded = await this.store.record(id, grant, initialize, this.limitMessage());
       session = await GatewaySession.open(this.services, this.hooks, { id, grant, clientCapabilities: initialize.params.capabilities });
     } catch (error) {
       this.releaseSlot(grant);
-      if (recorded) await this.markClosed(id);
+      if (recorded) await this.store.markClosed(id);
       throw error;
     }
     return this.attachStreamable(grant, session);
-  }
-
-  private async markClosed(sessionId: string): Promise<void> {
-    await this.services.db.gatewaySession.updateMany({ where: { id: sessionId, closedAt: null }, data: { closedAt: new Date() } }).catch(() => undefined);
   }
 
   /**
@@ -174,16 +104,11 @@ export class SessionRegistry {
    * grants that stopped being valid without an event (expired; a revocation whose event was lost).
    */
   private async heartbeat(): Promise<void> {
-    const ids = [...this.entries.values()].filter((e) => e.kind === 'streamable' && e.session && !e.session.closed).map((e) => e.session!.id);
-    if (ids.length > 0) await this.services.db.gatewaySession.updateMany({ where: { id: { in: ids }, closedAt: null }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
+    await this.store.touch([...this.entries.values()].filter((e) => e.kind === 'streamable' && e.session && !e.session.closed).map((e) => e.session!.id));
     const grantIds = [...new Set([...this.entries.values()].map((e) => e.grant.grantId))];
     if (grantIds.length === 0) return;
-    const grants = await this.services.db.grant
-      .findMany({ where: { id: { in: grantIds } }, select: { id: true, revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } } })
-      .catch(() => undefined);
-    if (!grants) return;
-    const now = Date.now();
-    const valid = new Set(grants.filter((g) => !g.revokedAt && !g.server.deletedAt && (!g.expiresAt || g.expiresAt.getTime() > now)).map((g) => g.id));
+    const valid = await this.store.validGrants(grantIds);
+    if (!valid) return;
     await Promise.allSettled(grantIds.filter((id) => !valid.has(id)).map((id) => this.closeGrant(id, 'no longer valid')));
   }
 
@@ -207,7 +132,7 @@ export class SessionRegistry {
 
   /** Streamable HTTP: a session id this process does not know, started on another replica. */
   async resumeStreamable(grant: GrantContext, sessionId: string): Promise<StreamableEntry | undefined> {
-    const row = await this.services.db.gatewaySession.findUnique({ where: { id: sessionId } });
+    const row = await this.store.find(sessionId);
     if (!row || row.closedAt || row.grantId !== grant.grantId) return undefined;
     this.reserveSlot(grant);
     const capabilities = (row.clientCapabilities ?? {}) as ClientCapabilities;
@@ -284,7 +209,7 @@ export class SessionRegistry {
     if (entry.kind === 'sse') await entry.transport.close().catch(() => undefined);
     if (entry.kind === 'streamable') {
       await entry.transport.close().catch(() => undefined);
-      await this.markClosed(sessionId);
+      await this.store.markClosed(sessionId);
     }
   }
 
@@ -313,29 +238,6 @@ export class SessionRegistry {
     for (const entry of this.entries.values()) n += entry.session?.inflightCount ?? 0;
     return n;
   }
-}
-
-export function findInitialize(body: unknown): InitializeRequest | undefined {
-  const messages = Array.isArray(body) ? body : [body];
-  for (const message of messages) {
-    if (message && typeof message === 'object' && (message as { method?: unknown }).method === 'initialize') {
-      // No session (and no upstream) for an initialize the transport would refuse anyway.
-      const id = (message as { id?: unknown }).id;
-      if (typeof id !== 'string' && !Number.isSafeInteger(id)) continue;
-      const params = (message as { params?: { capabilities?: unknown } }).params;
-      if (params && typeof params === 'object' && params.capabilities && typeof params.capabilities === 'object') return message as InitializeRequest;
-    }
-  }
-  return undefined;
-}
-
-export function jsonRpcError(id: string | number | null, code: number, message: string): string {
-  return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
-}
-
-function json(value: unknown): Prisma.InputJsonValue | undefined {
-  // An agent's client info with a NUL in it must not keep its session out of the shared count.
-  return value === undefined || value === null ? undefined : (storableJson(JSON.parse(JSON.stringify(value))) as Prisma.InputJsonValue);
 }
 
 export type { Entry as SessionEntry, StreamableEntry, SseEntry };
