@@ -29,6 +29,7 @@ export const envSchema = z.object({
   ALLOW_PRIVATE_UPSTREAMS: bool,
   UPSTREAM_PRIVATE_ORIGINS: z.string().default(''),
   OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS: z.string().default(''),
+  WEBHOOK_PRIVATE_ORIGINS: z.string().default(''),
   STDIO_TEMPLATES: z.string().optional(),
   STDIO_TEMPLATES_FILE: z.string().optional().transform((v) => (v ? v : undefined)),
   STDIO_FREEFORM_ORGANIZATION: z.string().optional().transform((v) => (v ? v : undefined)),
@@ -43,6 +44,8 @@ export type Env = z.infer<typeof envSchema> & {
   privateUpstreamOrigins: string[];
   /** Exact origins whose Client ID Metadata Documents may be fetched although private (docs/oauth.md). */
   clientMetadataPrivateOrigins: string[];
+  /** Exact origins notification webhooks may reach although private (tests' receivers, an internal relay). */
+  webhookPrivateOrigins: string[];
   /** Operator stdio templates, the free-form organization, and the sandbox (same settings as the gateway). */
   stdio: StdioPolicy;
 };
@@ -75,6 +78,7 @@ export function env(): Env {
     GATEWAY_PUBLIC_URL: d.GATEWAY_PUBLIC_URL.replace(/\/+$/, ''),
     privateUpstreamOrigins: d.UPSTREAM_PRIVATE_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     clientMetadataPrivateOrigins: d.OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    webhookPrivateOrigins: d.WEBHOOK_PRIVATE_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     stdio: {
       templates,
       freeform: d.STDIO_FREEFORM_ORGANIZATION ? { organizationId: d.STDIO_FREEFORM_ORGANIZATION, commands } : undefined,

@@ -5,11 +5,10 @@ import { prettyJson } from '../diff/line-diff';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
+import { approvalOutcome } from '../audit/call-outcome';
 import { listApprovalHistory, listPendingApprovals } from './approvals';
 import { AutoRefresh } from './components/auto-refresh';
 import { DecideForm } from './components/decide-form';
-
-const STATUS_TONE = { pending: 'violet', approved: 'green', denied: 'red', expired: 'slate', consumed: 'green' } as const;
 
 export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
   const ctx = await requireMembership(orgSlug, 'viewer');
@@ -32,7 +31,7 @@ export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
         ) : (
           <ul aria-label="Pending approvals">
             {pending.map((a) => (
-              <li key={a.id} className="grid gap-4 border-b border-slate-100 p-4 md:grid-cols-[1fr_18rem]" aria-label={`Approval for ${a.toolName}`}>
+              <li key={a.id} id={`approval-${a.id}`} className="grid gap-4 border-b border-slate-100 p-4 md:grid-cols-[1fr_18rem]" aria-label={`Approval for ${a.toolName}`}>
                 <div className="min-w-0 space-y-1">
                   <p className="font-mono text-sm font-semibold">{a.toolName}</p>
                   <p className="text-xs text-slate-600">
@@ -57,7 +56,7 @@ export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
       <ListSection id="history-heading" title="History">
         <DataTable columns={['Requested', 'Tool', 'Grant', 'Outcome', 'By', 'Note']} empty={history.length === 0 && 'No decided approvals yet.'}>
           {history.map((a) => {
-            const status = a.status;
+            const outcome = approvalOutcome(a, now);
             return (
               <tr key={a.id}>
                 <td>
@@ -66,7 +65,10 @@ export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
                 <td className="font-mono text-xs">{a.toolName}</td>
                 <td>{a.grant.name}</td>
                 <td>
-                  <Badge tone={STATUS_TONE[status]}>{status}</Badge>
+                  <Badge tone={outcome.tone} title={outcome.detail ?? undefined}>
+                    {outcome.words}
+                  </Badge>
+                  {outcome.detail ? <span className="mt-0.5 block text-[11px] break-words text-slate-600">{outcome.detail}</span> : null}
                 </td>
                 <td className="text-xs">{a.decidedByLabel ?? '—'}</td>
                 <td className="text-xs">{a.note ?? ''}</td>

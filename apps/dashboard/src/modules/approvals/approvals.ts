@@ -52,7 +52,14 @@ export async function listPendingApprovals(db: Db, ctx: OrgContext): Promise<App
   return withArgumentsFor(ctx, rows);
 }
 
-export async function listApprovalHistory(db: Db, ctx: OrgContext, take = 50): Promise<ApprovalView[]> {
+export interface ApprovalRun {
+  upstreamOutcome: string;
+  upstreamError: string | null;
+  createdAt: Date;
+}
+
+/** Decided approvals, each with the audit row of the call it let through (null: none ran). */
+export async function listApprovalHistory(db: Db, ctx: OrgContext, take = 50): Promise<Array<ApprovalView & { run: ApprovalRun | null }>> {
   await expireStaleApprovals(db, ctx);
   const rows = await db.approval.findMany({
     where: { organizationId: ctx.organizationId, status: { not: 'pending' } },
@@ -60,7 +67,21 @@ export async function listApprovalHistory(db: Db, ctx: OrgContext, take = 50): P
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: Math.min(take, 500),
   });
-  return withArgumentsFor(ctx, rows);
+  // The forwarded call is the approval's one row that was sent upstream (held and handed-back rows were not).
+  const runs = await db.auditEvent.findMany({
+    where: { organizationId: ctx.organizationId, approvalId: { in: rows.map((r) => r.id) }, upstreamOutcome: { not: 'not_sent' } },
+    select: { approvalId: true, upstreamOutcome: true, upstreamError: true, createdAt: true },
+  });
+  const runOf = new Map(runs.map((r) => [r.approvalId, r]));
+  return withArgumentsFor(ctx, rows).map((row) => {
+    const run = runOf.get(row.id);
+    return { ...row, run: run ? { upstreamOutcome: run.upstreamOutcome, upstreamError: run.upstreamError, createdAt: run.createdAt } : null };
+  });
+}
+
+/** How many calls wait for a person: the navigation's count. */
+export async function countPendingApprovals(db: Db, ctx: OrgContext): Promise<number> {
+  return db.approval.count({ where: { organizationId: ctx.organizationId, status: 'pending', expiresAt: { gt: new Date() } } });
 }
 
 export async function listApprovals(db: Db, ctx: OrgContext, status?: ApprovalStatus, take = 100): Promise<ApprovalView[]> {

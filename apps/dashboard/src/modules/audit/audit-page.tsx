@@ -6,14 +6,35 @@ import { prettyJson } from '../diff/line-diff';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { notFoundOnMissing } from '../../server/not-found';
-import { auditChart, auditFilterOptions, DECISIONS, describeOutcome, describeTarget, getAuditEvent, listAuditEvents, parseAuditFilter, type AuditFilter } from './audit';
+import {
+  auditChart,
+  auditFilterOptions,
+  DECISIONS,
+  describeTarget,
+  getAuditEvent,
+  listAuditEvents,
+  parseAuditFilter,
+  type AuditFilter,
+} from './audit';
+import { callOutcome } from './call-outcome';
 import { AuditChart } from './components/audit-chart';
+import { LiveAudit } from './components/live-audit';
+
+/** Quick ranges for the chart and the table: each sets `from`, and `to` stays "now". */
+const RANGES = [
+  { label: 'Last hour', ms: 3_600_000 },
+  { label: '6 hours', ms: 6 * 3_600_000 },
+  { label: '24 hours', ms: 24 * 3_600_000 },
+  { label: '7 days', ms: 7 * 86_400_000 },
+  { label: '30 days', ms: 30 * 86_400_000 },
+];
 
 type Query = Record<string, string | string[] | undefined>;
 
 function filterQuery(filter: AuditFilter, extra: Record<string, string | undefined> = {}): string {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(filter)) if (v !== undefined) params.set(k, v instanceof Date ? v.toISOString() : String(v));
+  for (const [k, v] of Object.entries(filter))
+    if (v !== undefined) params.set(k, v instanceof Date ? v.toISOString() : String(v));
   for (const [k, v] of Object.entries(extra)) if (v) params.set(k, v);
   const s = params.toString();
   return s ? `?${s}` : '';
@@ -29,12 +50,16 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
   const cursor = typeof query.cursor === 'string' ? query.cursor : undefined;
   const eventId = typeof query.event === 'string' ? query.event : undefined;
   const [page, chart, options, event] = await Promise.all([
-    listAuditEvents(db(), ctx, filter, { cursor, limit: 50 }).catch(() => listAuditEvents(db(), ctx, filter, { limit: 50 })),
+    listAuditEvents(db(), ctx, filter, { cursor, limit: 50 }).catch(() =>
+      listAuditEvents(db(), ctx, filter, { limit: 50 }),
+    ),
     auditChart(db(), ctx, filter),
     auditFilterOptions(db(), ctx),
     eventId ? notFoundOnMissing(getAuditEvent(db(), ctx, eventId)) : Promise.resolve(null),
   ]);
   const base = `/o/${ctx.orgSlug}/audit`;
+  const now = Date.now();
+  const eventOutcome = event ? callOutcome(event, now) : null;
   return (
     <div className="space-y-5">
       <header className="flex flex-wrap items-end justify-between gap-3">
@@ -51,9 +76,17 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
           </a>
         </div>
       </header>
-      <form method="get" action={base} className="card flex flex-wrap items-end gap-3 p-4" role="search" aria-label="Filter audit events">
+      <form
+        method="get"
+        action={base}
+        className="card flex flex-wrap items-end gap-3 p-4"
+        role="search"
+        aria-label="Filter audit events"
+      >
         <div className="text-xs">
-          <label htmlFor="audit-server" className="block">Server</label>
+          <label htmlFor="audit-server" className="block">
+            Server
+          </label>
           <select id="audit-server" name="server" defaultValue={filter.server ?? ''} className="input mt-0.5">
             <option value="">All servers</option>
             {options.servers.map((s) => (
@@ -64,7 +97,9 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
           </select>
         </div>
         <div className="text-xs">
-          <label htmlFor="audit-grant" className="block">Grant</label>
+          <label htmlFor="audit-grant" className="block">
+            Grant
+          </label>
           <select id="audit-grant" name="grant" defaultValue={filter.grant ?? ''} className="input mt-0.5">
             <option value="">All grants</option>
             {options.grants.map((g) => (
@@ -75,12 +110,27 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
           </select>
         </div>
         <div className="text-xs">
-          <label htmlFor="audit-tool" className="block">Tool</label>
-          <input id="audit-tool" name="tool" defaultValue={filter.tool ?? ''} className="input mt-0.5 w-44 font-mono" placeholder="exact tool name" />
+          <label htmlFor="audit-tool" className="block">
+            Tool
+          </label>
+          <input
+            id="audit-tool"
+            name="tool"
+            defaultValue={filter.tool ?? ''}
+            className="input mt-0.5 w-44 font-mono"
+            placeholder="exact tool name"
+          />
         </div>
         <div className="text-xs">
-          <label htmlFor="audit-decision" className="block">Decision</label>
-          <select id="audit-decision" name="decision" defaultValue={filter.decision ?? ''} className="input mt-0.5">
+          <label htmlFor="audit-decision" className="block">
+            Decision
+          </label>
+          <select
+            id="audit-decision"
+            name="decision"
+            defaultValue={filter.decision ?? ''}
+            className="input mt-0.5"
+          >
             <option value="">All decisions</option>
             {DECISIONS.map((d) => (
               <option key={d} value={d}>
@@ -90,12 +140,28 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
           </select>
         </div>
         <div className="text-xs">
-          <label htmlFor="audit-from" className="block">From (UTC)</label>
-          <input type="datetime-local" id="audit-from" name="from" defaultValue={localInput(filter.from)} className="input mt-0.5" />
+          <label htmlFor="audit-from" className="block">
+            From (UTC)
+          </label>
+          <input
+            type="datetime-local"
+            id="audit-from"
+            name="from"
+            defaultValue={localInput(filter.from)}
+            className="input mt-0.5"
+          />
         </div>
         <div className="text-xs">
-          <label htmlFor="audit-to" className="block">To (UTC)</label>
-          <input type="datetime-local" id="audit-to" name="to" defaultValue={localInput(filter.to)} className="input mt-0.5" />
+          <label htmlFor="audit-to" className="block">
+            To (UTC)
+          </label>
+          <input
+            type="datetime-local"
+            id="audit-to"
+            name="to"
+            defaultValue={localInput(filter.to)}
+            className="input mt-0.5"
+          />
         </div>
         <button type="submit" className="btn btn-primary">
           Apply filters
@@ -104,32 +170,83 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
           Clear
         </Link>
       </form>
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <nav aria-label="Time range" className="flex flex-wrap gap-1 text-xs">
+          {RANGES.map((range) => (
+            <Link
+              key={range.ms}
+              href={`${base}${filterQuery({ ...filter, from: new Date(Math.floor((now - range.ms) / 60_000) * 60_000), to: undefined })}`}
+              className="btn btn-sm"
+            >
+              {range.label}
+            </Link>
+          ))}
+        </nav>
+        <LiveAudit ms={3000} rowOpen={Boolean(event)} paging={Boolean(cursor)} />
+      </div>
       <AuditChart {...chart} />
       <div className="flex gap-4">
         <section aria-labelledby="audit-table" className="card min-w-0 flex-1 overflow-x-auto">
           <h2 id="audit-table" className="sr-only">
             Events
           </h2>
-          <DataTable columns={['Time', 'Grant', 'Tool', 'Decision', 'Rule', 'Latency', { label: 'Details', hidden: true }]} empty={page.rows.length === 0 && 'No calls match these filters yet.'}>
-            {page.rows.map((row) => (
-              <tr key={row.id} aria-selected={row.id === eventId ? true : undefined} className={row.id === eventId ? 'bg-sky-50' : ''}>
-                <td className="text-xs">
-                  <Time value={row.createdAt} />
-                </td>
-                <td className="text-xs">{row.grantName ?? '—'}</td>
-                <td className="font-mono text-xs break-all">{describeTarget(row)}</td>
-                <td>
-                  <Badge tone={DECISION_TONE[row.decision] ?? 'slate'}>{DECISION_LABEL[row.decision] ?? row.decision}</Badge>
-                </td>
-                <td className="font-mono text-xs break-all">{row.ruleId ?? ''}</td>
-                <td className="text-xs tabular-nums">{row.latencyMs === null ? '—' : `${Math.round(row.latencyMs)} ms`}</td>
-                <td>
-                  <Link href={`${base}${filterQuery(filter, { cursor, event: row.id })}`} className="text-xs text-sky-700 hover:underline" scroll={false}>
-                    Details
-                  </Link>
-                </td>
-              </tr>
-            ))}
+          <DataTable
+            columns={[
+              'Time',
+              'Grant',
+              'Tool',
+              'Decision',
+              'Outcome',
+              'Rule',
+              'Latency',
+              { label: 'Details', hidden: true },
+            ]}
+            empty={page.rows.length === 0 && 'No calls match these filters yet.'}
+          >
+            {page.rows.map((row) => {
+              const outcome = callOutcome(row, now);
+              return (
+                <tr
+                  key={row.id}
+                  aria-selected={row.id === eventId ? true : undefined}
+                  className={row.id === eventId ? 'bg-sky-50' : ''}
+                >
+                  <td className="text-xs">
+                    <Time value={row.createdAt} />
+                  </td>
+                  <td className="text-xs">{row.grantName ?? '—'}</td>
+                  <td className="font-mono text-xs break-all">{describeTarget(row)}</td>
+                  <td>
+                    <Badge tone={DECISION_TONE[row.decision] ?? 'slate'}>
+                      {DECISION_LABEL[row.decision] ?? row.decision}
+                    </Badge>
+                  </td>
+                  <td className="text-xs">
+                    <Badge tone={outcome.tone} title={outcome.detail ?? undefined}>
+                      {outcome.words}
+                    </Badge>
+                    {outcome.detail && outcome.tone === 'red' ? (
+                      <span className="mt-0.5 block text-[11px] break-words text-slate-600">
+                        {outcome.detail}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td className="font-mono text-xs break-all">{row.ruleId ?? ''}</td>
+                  <td className="text-xs tabular-nums">
+                    {row.latencyMs === null ? '—' : `${Math.round(row.latencyMs)} ms`}
+                  </td>
+                  <td>
+                    <Link
+                      href={`${base}${filterQuery(filter, { cursor, event: row.id })}`}
+                      className="text-xs text-sky-700 hover:underline"
+                      scroll={false}
+                    >
+                      Details
+                    </Link>
+                  </td>
+                </tr>
+              );
+            })}
           </DataTable>
           <nav aria-label="Pagination" className="flex justify-between p-3">
             {cursor ? (
@@ -140,7 +257,10 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
               <span />
             )}
             {page.nextCursor ? (
-              <Link href={`${base}${filterQuery(filter, { cursor: page.nextCursor })}`} className="btn btn-sm">
+              <Link
+                href={`${base}${filterQuery(filter, { cursor: page.nextCursor })}`}
+                className="btn btn-sm"
+              >
                 Next page
               </Link>
             ) : null}
@@ -165,7 +285,9 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
               <dd className="font-mono break-all">{describeTarget(event)}</dd>
               <dt className="text-slate-500">Decision</dt>
               <dd>
-                <Badge tone={DECISION_TONE[event.decision] ?? 'slate'}>{DECISION_LABEL[event.decision] ?? event.decision}</Badge>
+                <Badge tone={DECISION_TONE[event.decision] ?? 'slate'}>
+                  {DECISION_LABEL[event.decision] ?? event.decision}
+                </Badge>
               </dd>
               <dt className="text-slate-500">Rule</dt>
               <dd className="font-mono break-all">{event.ruleId ?? '—'}</dd>
@@ -177,10 +299,12 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
               <dd>{event.grant ? `${event.grant.name} (${event.grant.tokenPrefix}…)` : '—'}</dd>
               <dt className="text-slate-500">Server</dt>
               <dd>{event.server?.name ?? '—'}</dd>
-              <dt className="text-slate-500">Upstream</dt>
+              <dt className="text-slate-500">Outcome</dt>
               <dd>
-                {describeOutcome(event)}
-                {event.upstreamError ? `: ${event.upstreamError}` : ''}
+                {eventOutcome ? <Badge tone={eventOutcome.tone}>{eventOutcome.words}</Badge> : null}
+                {eventOutcome?.detail ? (
+                  <span className="mt-0.5 block break-words">{eventOutcome.detail}</span>
+                ) : null}
               </dd>
               <dt className="text-slate-500">Latency</dt>
               <dd>{event.latencyMs === null ? '—' : `${event.latencyMs.toFixed(1)} ms`}</dd>
@@ -190,9 +314,33 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
               <dd className="font-mono break-all">{event.sessionId ?? '—'}</dd>
             </dl>
             <div>
-              <p className="text-xs font-medium text-slate-600">Arguments {event.argumentsRedacted ? '(redacted: keys and salted hashes)' : ''}</p>
-              <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{prettyJson(event.arguments ?? {})}</pre>
+              <p className="text-xs font-medium text-slate-600">
+                Arguments{' '}
+                {event.argumentsRedacted ? (
+                  '(redacted: keys and salted hashes)'
+                ) : (
+                  <Badge tone="amber" title="This server or tool stores arguments and results in plain text">
+                    stored in plain text
+                  </Badge>
+                )}
+              </p>
+              <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">
+                {prettyJson(event.arguments ?? {})}
+              </pre>
             </div>
+            {event.result !== null && event.result !== undefined ? (
+              <div>
+                <p className="text-xs font-medium text-slate-600">
+                  Result{' '}
+                  <Badge tone="amber" title="This server or tool stores arguments and results in plain text">
+                    stored in plain text
+                  </Badge>
+                </p>
+                <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">
+                  {prettyJson(event.result)}
+                </pre>
+              </div>
+            ) : null}
           </aside>
         ) : null}
       </div>

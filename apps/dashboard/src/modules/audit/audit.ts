@@ -67,7 +67,17 @@ export interface AuditRow {
   policyVersion: number | null;
   reason: string | null;
   upstreamOutcome: string;
+  upstreamError: string | null;
   latencyMs: number | null;
+  approvalId: string | null;
+  /** The approval's status and note, for rows about an approval (what became of a held call). */
+  approvalStatus: string | null;
+  approvalNote: string | null;
+  /** False when the arguments (and result) are stored in plain text. */
+  argumentsRedacted: boolean;
+  /** Only with `withContent`: the stored arguments and, when stored in full, the result. */
+  arguments?: unknown;
+  result?: unknown;
 }
 
 function whereSql(ctx: OrgContext, filter: AuditFilter, cursor?: AuditCursor): Prisma.Sql {
@@ -86,14 +96,15 @@ export async function listAuditEvents(
   db: Db,
   ctx: OrgContext,
   filter: AuditFilter,
-  options: { cursor?: string | null; limit?: number } = {},
+  options: { cursor?: string | null; limit?: number; withContent?: boolean } = {},
 ): Promise<{ rows: AuditRow[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
   const cursor = decodeCursor(options.cursor);
   const rows = await db.$queryRaw<AuditRow[]>`
     SELECT e.id, e."createdAt", e."grantId", g.name AS "grantName", e."serverId", s.name AS "serverName",
            e."toolName", e.method, e.decision::text AS decision, e."ruleId", e."policyVersion", e.reason,
-           e."upstreamOutcome", e."latencyMs"
+           e."upstreamOutcome", e."upstreamError", e."latencyMs", e."approvalId", a.status::text AS "approvalStatus", a.note AS "approvalNote",
+           e."argumentsRedacted"${options.withContent ? Prisma.sql`, e.arguments, e.result` : Prisma.empty}
     FROM (
       SELECT * FROM audit_events e
       WHERE ${whereSql(ctx, filter, cursor)}
@@ -102,6 +113,7 @@ export async function listAuditEvents(
     ) e
     LEFT JOIN grants g ON g.id = e."grantId"
     LEFT JOIN mcp_servers s ON s.id = e."serverId"
+    LEFT JOIN approvals a ON a.id = e."approvalId"
     ORDER BY e."createdAt" DESC, e.id DESC`;
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -114,7 +126,37 @@ export async function getAuditEvent(db: Db, ctx: OrgContext, id: string) {
     include: { grant: { select: { name: true, tokenPrefix: true } }, server: { select: { name: true } } },
   });
   if (!event) throw new NotFoundError('Audit event not found');
-  return event;
+  const approval = event.approvalId
+    ? await db.approval.findFirst({ where: { id: event.approvalId, organizationId: ctx.organizationId }, select: { status: true, note: true } })
+    : null;
+  return { ...event, approvalStatus: approval?.status ?? null, approvalNote: approval?.note ?? null };
+}
+
+/** Nice bucket sizes for the chart; the one chosen gives 24 to 60 bars for the range shown. */
+const BUCKET_SIZES_MS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60_000);
+
+/**
+ * The chart's window and bucket size: buckets fit the range (a 30-minute session gets one-minute
+ * bars, a month gets daily ones) and start on whole multiples of the bucket size (UTC).
+ */
+export function chartWindow(from: Date, to: Date): { from: Date; to: Date; bucketMs: number } {
+  const span = Math.max(to.getTime() - from.getTime(), 60_000);
+  const bucketMs = BUCKET_SIZES_MS.find((size) => span / size <= 60) ?? BUCKET_SIZES_MS.at(-1)!;
+  const alignedFrom = new Date(Math.floor(from.getTime() / bucketMs) * bucketMs);
+  return { from: alignedFrom, to, bucketMs };
+}
+
+/** Time-axis ticks for the chart: about six labels on round times, worded for the range's length. */
+export function chartTicks(from: Date, to: Date, bucketMs: number): Array<{ at: Date; label: string }> {
+  const span = to.getTime() - from.getTime();
+  const step = BUCKET_SIZES_MS.find((size) => size >= bucketMs && span / size <= 7) ?? Math.ceil(span / 6 / bucketMs) * bucketMs;
+  const ticks: Array<{ at: Date; label: string }> = [];
+  for (let t = Math.ceil(from.getTime() / step) * step; t <= to.getTime(); t += step) {
+    const iso = new Date(t).toISOString();
+    const label = span <= 86_400_000 ? iso.slice(11, 16) : step >= 86_400_000 ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+    ticks.push({ at: new Date(t), label });
+  }
+  return ticks;
 }
 
 export interface ChartBucket {
@@ -126,9 +168,7 @@ export interface ChartBucket {
 /** Calls per time bucket and decision, for the chart; bounded to the filter's window (default 24 h). */
 export async function auditChart(db: Db, ctx: OrgContext, filter: AuditFilter): Promise<{ from: Date; to: Date; bucketMs: number; buckets: ChartBucket[] }> {
   const to = filter.to ?? new Date();
-  const from = filter.from ?? new Date(to.getTime() - 24 * 3_600_000);
-  const span = Math.max(to.getTime() - from.getTime(), 60_000);
-  const bucketMs = Math.max(60_000, Math.ceil(span / 48 / 60_000) * 60_000);
+  const { from, bucketMs } = chartWindow(filter.from ?? new Date(to.getTime() - 24 * 3_600_000), to);
   const interval = `${bucketMs / 1000} seconds`;
   type Row = { bucket: Date; decision: Decision; count: bigint };
   // Without server/grant/tool filters, one index-only scan per decision on

@@ -2,11 +2,25 @@
 import type { Db } from '@portcullis/db/client';
 import type { OrgContext } from '../../server/context';
 import { listAuditEvents, type AuditFilter, type AuditRow } from './audit';
+import { callOutcome } from './call-outcome';
 
-const COLUMNS: Array<keyof AuditRow> = [
+const COLUMNS = [
   'createdAt', 'id', 'serverName', 'serverId', 'grantName', 'grantId', 'method', 'toolName', 'decision', 'ruleId',
-  'policyVersion', 'reason', 'upstreamOutcome', 'latencyMs',
-];
+  'policyVersion', 'reason', 'upstreamOutcome', 'upstreamError', 'outcome', 'latencyMs', 'approvalId', 'contentStored', 'arguments', 'result',
+] as const;
+
+/** One exported row: the outcome in words, and whether arguments and result are plain text. */
+function exportRow(row: AuditRow): Record<(typeof COLUMNS)[number], unknown> {
+  const { approvalStatus: _status, approvalNote: _note, argumentsRedacted, ...rest } = row;
+  return {
+    ...rest,
+    outcome: callOutcome(row).words,
+    // Marked, so whoever reads the export knows which rows carry readable arguments and results.
+    contentStored: argumentsRedacted ? 'redacted' : 'plain text',
+    arguments: row.arguments === undefined || row.arguments === null ? null : JSON.stringify(row.arguments),
+    result: row.result === undefined || row.result === null ? null : JSON.stringify(row.result),
+  };
+}
 
 /**
  * OWASP CSV injection guidance: a cell whose first non-whitespace character is = + - @ (or that starts
@@ -29,10 +43,11 @@ export function auditExportStream(db: Db, ctx: OrgContext, filter: AuditFilter, 
     async pull(controller) {
       if (!started && format === 'csv') controller.enqueue(encoder.encode(`${COLUMNS.join(',')}\n`));
       started = true;
-      const page = await listAuditEvents(db, ctx, filter, { cursor, limit: 500 });
-      const lines = page.rows.map((row) =>
-        format === 'csv' ? COLUMNS.map((c) => csvCell(row[c])).join(',') : JSON.stringify(row),
-      );
+      const page = await listAuditEvents(db, ctx, filter, { cursor, limit: 500, withContent: true });
+      const lines = page.rows.map((row) => {
+        const out = exportRow(row);
+        return format === 'csv' ? COLUMNS.map((c) => csvCell(out[c])).join(',') : JSON.stringify({ ...out, arguments: row.arguments ?? null, result: row.result ?? null });
+      });
       if (lines.length) controller.enqueue(encoder.encode(`${lines.join('\n')}\n`));
       sent += page.rows.length;
       cursor = page.nextCursor;

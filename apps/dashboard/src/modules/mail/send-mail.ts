@@ -10,6 +10,21 @@ export interface Mail {
 }
 
 let transport: Transporter | undefined;
+const transports = new Map<string, Transporter>();
+
+/**
+ * Sends through `smtpUrl` (default SMTP_URL) and throws when that fails, for callers that retry
+ * (approval notifications). Connecting, greeting and each socket wait are bounded to 10 s.
+ */
+export async function deliverMail(mail: Mail, smtpUrl = env().SMTP_URL): Promise<void> {
+  if (!smtpUrl) throw new Error('E-mail is not configured (SMTP_URL is not set)');
+  let t = transports.get(smtpUrl);
+  if (!t) {
+    t = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 });
+    transports.set(smtpUrl, t);
+  }
+  await t.sendMail({ from: env().SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text });
+}
 
 /** Never throws: a mail that could not be sent is logged, and callers answer the same either way. */
 export async function sendMail(mail: Mail): Promise<void> {

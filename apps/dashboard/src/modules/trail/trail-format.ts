@@ -11,6 +11,7 @@ const TARGET_LABEL: Record<string, string> = {
   api_key: 'API key',
   approval: 'Approval',
   organization: 'Organization',
+  notification_channel: 'Notification channel',
 };
 
 const ID = /^c[a-z0-9]{20,}$/;

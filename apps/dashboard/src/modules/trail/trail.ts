@@ -23,7 +23,7 @@ export async function namesForEvents(db: Db, ctx: OrgContext, ids: string[]): Pr
   const names = new Map<string, string>();
   if (ids.length === 0) return names;
   const org = { organizationId: ctx.organizationId, id: { in: ids } };
-  const [servers, grants, tools, keys, approvals, policies, invitations, users] = await Promise.all([
+  const [servers, grants, tools, keys, approvals, policies, invitations, users, channels] = await Promise.all([
     db.mcpServer.findMany({ where: org, select: { id: true, name: true, deletedAt: true } }),
     db.grant.findMany({ where: org, select: { id: true, name: true } }),
     db.tool.findMany({ where: org, select: { id: true, name: true } }),
@@ -33,6 +33,7 @@ export async function namesForEvents(db: Db, ctx: OrgContext, ids: string[]): Pr
     db.invitation.findMany({ where: org, select: { id: true, email: true } }),
     // Members are recorded by user id; only people who are or were in this organization's trail are asked for.
     db.user.findMany({ where: { id: { in: ids } }, select: { id: true, email: true } }),
+    db.notificationChannel.findMany({ where: org, select: { id: true, name: true } }),
   ]);
   // A deleted server's row carries "(deleted <id>)" in its name to free the name; say it in words.
   for (const s of servers) names.set(s.id, s.deletedAt ? `${s.name.replace(/ \(deleted [^)]*\)$/, '')} (deleted)` : s.name);
@@ -43,5 +44,6 @@ export async function namesForEvents(db: Db, ctx: OrgContext, ids: string[]): Pr
   for (const p of policies) names.set(p.id, `version ${p.version} of ${p.server.name.replace(/ \(deleted [^)]*\)$/, '')}`);
   for (const i of invitations) names.set(i.id, i.email ?? 'by link');
   for (const u of users) names.set(u.id, u.email);
+  for (const c of channels) names.set(c.id, c.name);
   return names;
 }

@@ -1,5 +1,5 @@
 import type { Decision } from '@portcullis/db/types';
-import type { ChartBucket } from '../audit';
+import { chartTicks, type ChartBucket } from '../audit';
 
 // Keyed by the decision enum, so a new decision fails to compile until it has a colour; the keys'
 // order is the stacking order.
@@ -27,12 +27,15 @@ export function AuditChart({ from, to, bucketMs, buckets }: { from: Date; to: Da
   const width = 720;
   const height = 120;
   const barWidth = width / count;
+  const ticks = chartTicks(from, to, bucketMs);
+  const position = (at: Date) => ((at.getTime() - from.getTime()) / (count * bucketMs)) * 100;
   const summary = ORDER.filter((d) => totals[d]).map((d) => `${d.replace('_', ' ')}: ${totals[d]}`).join(', ') || 'no calls';
   return (
     <figure className="card p-4">
       <figcaption className="mb-2 flex flex-wrap items-center justify-between gap-2 text-xs text-slate-600">
         <span>
-          Calls from {from.toISOString().slice(0, 16).replace('T', ' ')} to {to.toISOString().slice(0, 16).replace('T', ' ')} UTC — {summary}
+          Calls from {from.toISOString().slice(0, 16).replace('T', ' ')} to {to.toISOString().slice(0, 16).replace('T', ' ')} UTC, one bar per{' '}
+          {formatBucket(bucketMs)} — {summary}
         </span>
         <span className="flex flex-wrap gap-3">
           {ORDER.map((d) => (
@@ -55,6 +58,21 @@ export function AuditChart({ from, to, bucketMs, buckets }: { from: Date; to: Da
           });
         })}
       </svg>
+      {/* The time axis in HTML, so labels keep their size while the bars stretch with the width. */}
+      <div aria-hidden className="relative mt-1 h-4 border-t border-slate-200 text-[10px] text-slate-500 tabular-nums" data-testid="chart-axis">
+        {ticks.map((tick) => (
+          <span key={tick.at.getTime()} className="absolute -translate-x-1/2 whitespace-nowrap" style={{ left: `${position(tick.at)}%` }}>
+            {tick.label}
+          </span>
+        ))}
+      </div>
     </figure>
   );
+}
+
+function formatBucket(ms: number): string {
+  const minutes = ms / 60_000;
+  if (minutes < 60) return minutes === 1 ? 'minute' : `${minutes} minutes`;
+  if (minutes < 1440) return minutes === 60 ? 'hour' : `${minutes / 60} hours`;
+  return minutes === 1440 ? 'day' : `${minutes / 1440} days`;
 }

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import type { OrgContext } from '../../../server/context';
 import { SignOutButton } from '../../accounts/components/sign-out-button';
+import { PendingCount } from '../../approvals/components/pending-count';
 import { OrgSwitcher } from './org-switcher';
 import { NavLink } from './nav-link';
 
@@ -13,6 +14,7 @@ const NAV = [
   { href: 'trail', label: 'Admin trail' },
   { href: 'members', label: 'Members' },
   { href: 'settings/api-keys', label: 'API keys' },
+  { href: 'settings/notifications', label: 'Notifications' },
 ];
 
 export function OrgShell({
@@ -42,7 +44,10 @@ export function OrgShell({
           <ul className="space-y-0.5">
             {NAV.map((item) => (
               <li key={item.href}>
-                <NavLink href={`/o/${ctx.orgSlug}/${item.href}`}>{item.label}</NavLink>
+                <NavLink href={`/o/${ctx.orgSlug}/${item.href}`}>
+                  {item.label}
+                  {item.href === 'approvals' ? <PendingCount orgSlug={ctx.orgSlug} /> : null}
+                </NavLink>
               </li>
             ))}
           </ul>

@@ -1,0 +1,8 @@
+// Runs once when a dashboard server starts: the approval-notification worker (Node.js runtime only;
+// the edge runtime has no sockets for webhooks or SMTP).
+export async function register(): Promise<void> {
+  // eslint-disable-next-line no-restricted-properties -- NEXT_RUNTIME is set by Next itself, not configuration
+  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  const { startNotifications } = await import('./modules/notifications/start-worker');
+  startNotifications();
+}
