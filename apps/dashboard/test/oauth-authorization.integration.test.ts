@@ -14,6 +14,7 @@ import { approveConsent, loadConsent } from '../src/modules/oauth/consent.ts';
 import { registerOAuthClient, RegistrationError, resolveOAuthClient } from '../src/modules/oauth/oauth-clients.ts';
 import { listAuthorizedClients, revokeAuthorizedClient } from '../src/modules/oauth/authorized-clients.ts';
 import { authorizationServerMetadata } from '../src/modules/oauth/oauth-settings.ts';
+import { pruneOAuthRows } from '../src/modules/oauth/oauth-prune.ts';
 import { createGrant, revokeGrant } from '../src/modules/grants/grants.ts';
 import { ForbiddenError, NotFoundError } from '../src/server/errors.ts';
 
@@ -260,6 +261,19 @@ describe('OAuth authorization server', () => {
     await revokeGrant(db, owner.ctx, grantId);
     expect(await db.oAuthToken.count({ where: { grantId, revokedAt: null } })).toBe(0);
     expect(server.id).toBeTruthy();
+  });
+
+  it('prunes codes and tokens a day after their last possible use, and idle clients after a week', async () => {
+    const { owner, resource } = await setup();
+    const clientId = await registered();
+    const { verifier, challenge } = pkce();
+    const live = await exchange(clientId, await authorize(owner.userId, clientId, resource, challenge), verifier, resource);
+    expect(live.status).toBe(200);
+    const idle = await db.oAuthClient.create({ data: { clientId: 'pcc_idle', kind: 'registered', name: 'idle', redirectUris: [REDIRECT], createdAt: new Date(Date.now() - 8 * 86_400_000) } });
+    expect(await pruneOAuthRows(db)).toEqual({ codes: 0, tokens: 0, clients: 1 });
+    expect(await db.oAuthClient.findUnique({ where: { id: idle.id } })).toBeNull();
+    // Thirty-one days on, the refresh token has been dead for a day: everything goes.
+    expect(await pruneOAuthRows(db, Date.now() + 32 * 86_400_000)).toEqual({ codes: 1, tokens: 1, clients: 1 });
   });
 
   it("keeps consent inside the user's organizations and roles", async () => {

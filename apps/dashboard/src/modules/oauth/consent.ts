@@ -8,6 +8,7 @@ import { recordAdminEvent } from '../trail/record';
 import { roleAtLeast } from '../../server/roles';
 import { NotFoundError, ValidationError } from '../../server/errors';
 import { issueAuthorizationCode, type AuthorizationRequest } from './authorization-server';
+import { pruneOAuthRows } from './oauth-prune';
 
 export interface ConsentView {
   organization: { name: string; slug: string };
@@ -55,5 +56,6 @@ export async function approveConsent(db: Db, userId: string, request: Authorizat
     clientId: request.client.clientId,
     redirectHost: new URL(request.redirectUri).host,
   });
+  await pruneOAuthRows(db);
   return location;
 }
