@@ -24,7 +24,6 @@ export function authorizationServerMetadata(): Record<string, unknown> {
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none'],
     client_id_metadata_document_supported: true,
-    service_documentation: `${issuer}/docs/oauth`,
   };
 }
 
