@@ -8,7 +8,9 @@ import { env } from '../../env';
 import { db } from '../../server/db';
 import { AppError } from '../../server/errors';
 import { runAction, type ActionResult } from '../../server/action-result';
+import { parseForm, safeParseForm, text } from '../../server/form';
 import { requireUser } from '../../server/guard';
+import { z } from 'zod';
 import { resendVerificationEmail } from './email-verification';
 import { VERIFICATION_LINK_INVALID } from './auth-errors';
 import { signUp } from './signup';
@@ -22,17 +24,15 @@ async function publicOrigin(): Promise<string> {
   return `${h.get('x-forwarded-proto') ?? 'http'}://${h.get('host') ?? 'localhost:3000'}`;
 }
 
+const signUpForm = z.object({ name: text(200), email: text(320), password: text(1_000), organizationName: text(200), invitation: text(200) });
+const tokenForm = z.object({ token: text(200) });
+const signInForm = z.object({ email: text(320), password: text(1_000), callbackUrl: text(2_000) });
+
 export async function signUpAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
-  const input = {
-    name: String(form.get('name') ?? ''),
-    email: String(form.get('email') ?? ''),
-    password: String(form.get('password') ?? ''),
-    organizationName: String(form.get('organizationName') ?? ''),
-    invitation: String(form.get('invitation') ?? '') || undefined,
-  };
   try {
+    const { invitation, ...rest } = parseForm(signUpForm, form);
     // The outcome is deliberately ignored: a new and a taken address end on the same page.
-    await signUp(db(), input, { policy: signupPolicy(), origin: await publicOrigin() });
+    await signUp(db(), { ...rest, invitation: invitation || undefined }, { policy: signupPolicy(), origin: await publicOrigin() });
   } catch (error) {
     if (error instanceof AppError) return { ok: false, error: error.message, field: error.pointer };
     throw error;
@@ -43,7 +43,7 @@ export async function signUpAction(_prev: ActionResult, form: FormData): Promise
 /** The verification link's confirm button: consumes the link, verifies the address and signs in. */
 export async function confirmEmailAction(form: FormData): Promise<void> {
   try {
-    await signIn('email-link', { token: String(form.get('token') ?? ''), redirect: false });
+    await signIn('email-link', { token: safeParseForm(tokenForm, form)?.token ?? '', redirect: false });
   } catch (error) {
     if (error instanceof AuthError) redirect(`/signin?error=${VERIFICATION_LINK_INVALID}`);
     throw error;
@@ -62,15 +62,13 @@ export async function resendVerificationAction(_prev: ActionResult, _form: FormD
 }
 
 export async function signInAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
-  const callbackUrl = String(form.get('callbackUrl') ?? '');
+  const input = safeParseForm(signInForm, form);
+  if (!input) return { ok: false, error: 'Email or password is incorrect.' };
+  const { callbackUrl, email, password } = input;
   // Only same-site paths, never "//evil.example".
   const target = callbackUrl.startsWith('/') && !callbackUrl.startsWith('//') ? callbackUrl : '/';
   try {
-    await signIn('credentials', {
-      email: String(form.get('email') ?? ''),
-      password: String(form.get('password') ?? ''),
-      redirect: false,
-    });
+    await signIn('credentials', { email, password, redirect: false });
   } catch (error) {
     if (error instanceof AuthError) {
       const code = (error as AuthError & { code?: string }).code;

@@ -4,7 +4,7 @@ import { issueToken } from '@portcullis/crypto/tokens';
 import { z } from 'zod';
 import { recordAdminEvent } from '../trail/record';
 import { assertRole, actorUserId, type OrgContext } from '../../server/context';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../server/errors';
+import { ForbiddenError, NotFoundError, parseInput } from '../../server/errors';
 import { roleAtLeast } from '../../server/roles';
 
 const input = z.object({
@@ -23,21 +23,20 @@ export async function listApiKeys(db: Db, ctx: OrgContext) {
 
 export async function createApiKey(db: Db, ctx: OrgContext, raw: z.input<typeof input>) {
   assertRole(ctx, 'admin');
-  const parsed = input.safeParse(raw);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, `/${parsed.error.issues[0]!.path.join('/')}`);
+  const data = parseInput(input, raw);
   // A key can never hold more power than the person who made it.
-  if (!roleAtLeast(ctx.role, parsed.data.role)) throw new ForbiddenError(`You cannot create a key with role ${parsed.data.role}.`);
+  if (!roleAtLeast(ctx.role, data.role)) throw new ForbiddenError(`You cannot create a key with role ${data.role}.`);
   const issued = issueToken('apiKey');
   const key = await db.$transaction(async (tx) => {
     const created = await tx.apiKey.create({
       data: {
         organizationId: ctx.organizationId,
-        name: parsed.data.name,
+        name: data.name,
         prefix: issued.prefix,
         keyHash: issued.hash,
-        role: parsed.data.role,
+        role: data.role,
         createdById: actorUserId(ctx),
-        expiresAt: parsed.data.expiresAt ?? null,
+        expiresAt: data.expiresAt ?? null,
       },
       select: { id: true, name: true, prefix: true, role: true },
     });

@@ -2,23 +2,37 @@
 
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
-import type { RiskCategory, RiskSeverity } from '@portcullis/db/types';
 import { db } from '../../server/db';
+import { z } from 'zod';
+import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
 import { ConflictError } from '../../server/errors';
 import { catalogFilterQuery } from './catalog-filter';
 import { approveToolChange, keepToolBlocked, overrideToolRisk } from './tools';
 
-const CATEGORIES = ['read', 'write', 'destructive'];
-const SEVERITIES = ['low', 'medium', 'high'];
+const decideForm = z.object({
+  toolId: idField,
+  decision: z.enum(['approve', 'block']).default('block'),
+  definitionHash: text(64),
+  serverId: idField,
+  /** The catalog's filter query to come back to. */
+  filter: text(2_000),
+});
+// An unknown category or severity (or reset=1) clears the override, as the form's Reset does.
+const overrideForm = z.object({
+  toolId: idField,
+  category: z.enum(['read', 'write', 'destructive']).optional().catch(undefined),
+  severity: z.enum(['low', 'medium', 'high']).optional().catch(undefined),
+  reset: text(1),
+});
 
 export async function decideToolChangeAction(form: FormData): Promise<void> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  const toolId = String(form.get('toolId'));
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
+  const input = parseForm(decideForm, form);
   let changedAgain = false;
   try {
-    if (form.get('decision') === 'approve') await approveToolChange(db(), ctx, toolId, String(form.get('definitionHash') ?? ''));
-    else await keepToolBlocked(db(), ctx, toolId);
+    if (input.decision === 'approve') await approveToolChange(db(), ctx, input.toolId, input.definitionHash);
+    else await keepToolBlocked(db(), ctx, input.toolId);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     changedAgain = true;
@@ -27,20 +41,16 @@ export async function decideToolChangeAction(form: FormData): Promise<void> {
   // A fixed code, not the message: the page maps it to its own sentence.
   if (changedAgain) {
     // Back to the same filtered list (only the catalog's own filter keys are carried over).
-    const query = new URLSearchParams(catalogFilterQuery(new URLSearchParams(String(form.get('filter') ?? ''))));
+    const query = new URLSearchParams(catalogFilterQuery(new URLSearchParams(input.filter)));
     query.set('review', 'changed-again');
-    redirect(`/o/${ctx.orgSlug}/servers/${encodeURIComponent(String(form.get('serverId') ?? ''))}?${query.toString()}`);
+    redirect(`/o/${ctx.orgSlug}/servers/${encodeURIComponent(input.serverId)}?${query.toString()}`);
   }
 }
 
 export async function overrideRiskAction(form: FormData): Promise<void> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  const category = String(form.get('category'));
-  const severity = String(form.get('severity'));
-  const override =
-    form.get('reset') === '1' || !CATEGORIES.includes(category) || !SEVERITIES.includes(severity)
-      ? null
-      : { category: category as RiskCategory, severity: severity as RiskSeverity };
-  await overrideToolRisk(db(), ctx, String(form.get('toolId')), override);
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
+  const input = parseForm(overrideForm, form);
+  const override = input.reset === '1' || !input.category || !input.severity ? null : { category: input.category, severity: input.severity };
+  await overrideToolRisk(db(), ctx, input.toolId, override);
   revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');
 }

@@ -3,6 +3,8 @@
 import { revalidatePath } from 'next/cache';
 import { runAction, type ActionResult } from '../../server/action-result';
 import { db } from '../../server/db';
+import { z } from 'zod';
+import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
 import { createGrant, revokeGrant } from './grants';
 
@@ -15,15 +17,15 @@ export interface CreatedGrantView {
   embeddedUrl: string;
 }
 
+const createForm = z.object({ name: text(200), serverId: idField, expiresAt: text(40) });
+const revokeForm = z.object({ grantId: idField });
+
 export async function createGrantAction(_prev: ActionResult<CreatedGrantView>, form: FormData): Promise<ActionResult<CreatedGrantView>> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  const expires = String(form.get('expiresAt') ?? '').trim();
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(async () => {
-    const created = await createGrant(db(), ctx, {
-      name: String(form.get('name') ?? ''),
-      serverId: String(form.get('serverId') ?? ''),
-      expiresAt: expires ? new Date(expires) : null,
-    });
+    const input = parseForm(createForm, form);
+    const expires = input.expiresAt.trim();
+    const created = await createGrant(db(), ctx, { name: input.name, serverId: input.serverId, expiresAt: expires ? new Date(expires) : null });
     return { grantId: created.grant.id, name: created.grant.name, serverName: created.grant.server.name, token: created.token, proxyUrl: created.proxyUrl, embeddedUrl: created.embeddedUrl };
   });
   revalidatePath(`/o/${ctx.orgSlug}/grants`);
@@ -31,9 +33,9 @@ export async function createGrantAction(_prev: ActionResult<CreatedGrantView>, f
 }
 
 export async function revokeGrantAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(async () => {
-    await revokeGrant(db(), ctx, String(form.get('grantId')));
+    await revokeGrant(db(), ctx, parseForm(revokeForm, form).grantId);
     return undefined;
   });
   revalidatePath(`/o/${ctx.orgSlug}/grants`);

@@ -4,15 +4,25 @@ import { redirect } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
 import { runAction, type ActionResult } from '../../server/action-result';
 import { db } from '../../server/db';
+import { z } from 'zod';
+import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership, requireUser } from '../../server/guard';
 import { env } from '../../env';
 import { acceptInvitation, changeMemberRole, createInvitation, leaveOrganization, removeMember, revokeInvitation } from './members';
 import { createOrganization } from './organizations';
 
+const inviteForm = z.object({ email: text(320), role: text(20) });
+const invitationForm = z.object({ invitationId: idField });
+const roleForm = z.object({ membershipId: idField, role: text(20) });
+const memberForm = z.object({ membershipId: idField });
+const organizationForm = z.object({ name: text(200) });
+const acceptForm = z.object({ token: text(200) });
+
 export async function inviteAction(_prev: ActionResult<{ link: string }>, form: FormData): Promise<ActionResult<{ link: string }>> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'admin');
+  const ctx = await requireMembership(formOrgSlug(form), 'admin');
   const result = await runAction(async () => {
-    const invitation = await createInvitation(db(), ctx, { email: String(form.get('email') ?? ''), role: String(form.get('role') ?? 'viewer') });
+    const input = parseForm(inviteForm, form);
+    const invitation = await createInvitation(db(), ctx, { email: input.email, role: input.role || 'viewer' });
     const origin = env().AUTH_URL ?? '';
     return { link: `${origin}/invite/${invitation.token}` };
   });
@@ -21,21 +31,22 @@ export async function inviteAction(_prev: ActionResult<{ link: string }>, form: 
 }
 
 export async function revokeInvitationAction(form: FormData): Promise<void> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'admin');
-  await revokeInvitation(db(), ctx, String(form.get('invitationId')));
+  const ctx = await requireMembership(formOrgSlug(form), 'admin');
+  await revokeInvitation(db(), ctx, parseForm(invitationForm, form).invitationId);
   revalidatePath(`/o/${ctx.orgSlug}/members`);
 }
 
 export async function changeRoleAction(form: FormData): Promise<void> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'admin');
-  await changeMemberRole(db(), ctx, String(form.get('membershipId')), String(form.get('role')));
+  const ctx = await requireMembership(formOrgSlug(form), 'admin');
+  const input = parseForm(roleForm, form);
+  await changeMemberRole(db(), ctx, input.membershipId, input.role);
   revalidatePath(`/o/${ctx.orgSlug}/members`);
 }
 
 export async function removeMemberAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'admin');
+  const ctx = await requireMembership(formOrgSlug(form), 'admin');
   const result = await runAction(async () => {
-    await removeMember(db(), ctx, String(form.get('membershipId')));
+    await removeMember(db(), ctx, parseForm(memberForm, form).membershipId);
     return undefined;
   });
   revalidatePath(`/o/${ctx.orgSlug}/members`);
@@ -44,7 +55,7 @@ export async function removeMemberAction(_prev: ActionResult, form: FormData): P
 
 /** A refusal (the last owner) comes back as the form's error, not as a 500 error page. */
 export async function leaveOrganizationAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'viewer');
+  const ctx = await requireMembership(formOrgSlug(form), 'viewer');
   const result = await runAction(async () => {
     await leaveOrganization(db(), ctx);
     return undefined;
@@ -57,7 +68,7 @@ export async function createOrganizationAction(_prev: ActionResult, form: FormDa
   const user = await requireUser();
   let slug = '';
   const result = await runAction(async () => {
-    slug = (await createOrganization(db(), user, String(form.get('name') ?? ''))).slug;
+    slug = (await createOrganization(db(), user, parseForm(organizationForm, form).name)).slug;
     return undefined;
   });
   if (result?.ok) redirect(`/o/${slug}/servers`);
@@ -66,6 +77,6 @@ export async function createOrganizationAction(_prev: ActionResult, form: FormDa
 
 export async function acceptInvitationAction(form: FormData): Promise<void> {
   const user = await requireUser();
-  const { orgSlug } = await acceptInvitation(db(), user, String(form.get('token')));
+  const { orgSlug } = await acceptInvitation(db(), user, parseForm(acceptForm, form).token);
   redirect(`/o/${orgSlug}/servers`);
 }

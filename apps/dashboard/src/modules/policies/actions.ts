@@ -3,6 +3,8 @@
 import { revalidatePath } from 'next/cache';
 import { runAction, type ActionResult } from '../../server/action-result';
 import { db } from '../../server/db';
+import { z } from 'zod';
+import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
 import { ValidationError } from '../../server/errors';
 import { replayPolicy, rollbackPolicy, savePolicy, type ReplayRow } from './policies';
@@ -15,11 +17,16 @@ function parseDocument(text: string): unknown {
   }
 }
 
+const saveForm = z.object({ serverId: idField, document: text(1_000_000), message: text(500) });
+const rollbackForm = z.object({ serverId: idField, versionId: idField });
+const replayForm = z.object({ serverId: idField, document: text(1_000_000), limit: z.coerce.number().int().min(1).max(1_000).catch(200) });
+
 export async function savePolicyAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  const serverId = String(form.get('serverId'));
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
+  const { serverId } = parseForm(z.object({ serverId: idField }), form);
   const result = await runAction(async () => {
-    const saved = await savePolicy(db(), ctx, serverId, parseDocument(String(form.get('document') ?? '')), String(form.get('message') ?? ''));
+    const input = parseForm(saveForm, form);
+    const saved = await savePolicy(db(), ctx, serverId, parseDocument(input.document), input.message);
     return { version: saved.version };
   });
   if (result?.ok) {
@@ -30,9 +37,9 @@ export async function savePolicyAction(_prev: ActionResult<unknown>, form: FormD
 }
 
 export async function rollbackPolicyAction(form: FormData): Promise<void> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  const serverId = String(form.get('serverId'));
-  await rollbackPolicy(db(), ctx, serverId, String(form.get('versionId')));
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
+  const { serverId, versionId } = parseForm(rollbackForm, form);
+  await rollbackPolicy(db(), ctx, serverId, versionId);
   revalidatePath(`/o/${ctx.orgSlug}/servers/${serverId}/policy`);
 }
 
@@ -40,8 +47,9 @@ export async function replayPolicyAction(
   _prev: ActionResult<{ replayed: number; changed: ReplayRow[] }>,
   form: FormData,
 ): Promise<ActionResult<{ replayed: number; changed: ReplayRow[] }>> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'viewer');
-  return runAction(() =>
-    replayPolicy(db(), ctx, String(form.get('serverId')), parseDocument(String(form.get('document') ?? '')), Number(form.get('limit') ?? 200) || 200),
-  );
+  const ctx = await requireMembership(formOrgSlug(form), 'viewer');
+  return runAction(() => {
+    const input = parseForm(replayForm, form);
+    return replayPolicy(db(), ctx, input.serverId, parseDocument(input.document), input.limit);
+  });
 }

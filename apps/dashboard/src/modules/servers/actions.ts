@@ -4,34 +4,49 @@ import { redirect } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
 import { runAction, type ActionResult } from '../../server/action-result';
 import { db } from '../../server/db';
+import { z } from 'zod';
+import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
 import { createServer, deleteServer, syncServer, testConnection } from './servers';
 
-function rows(form: FormData, kind: 'header' | 'env'): Array<{ name: string; value: string }> {
-  const names = form.getAll(`${kind}Name`).map(String);
-  const values = form.getAll(`${kind}Value`).map(String);
+const registerForm = z.object({
+  name: text(200),
+  transport: z.enum(['streamable_http', 'sse', 'stdio']).default('streamable_http'),
+  url: text(2_000),
+  stdioTemplate: text(100),
+  command: text(500),
+  /** One argument per line. */
+  args: text(20_000),
+  headerName: z.array(z.string().max(200)).max(50).default([]),
+  headerValue: z.array(z.string().max(8_192)).max(50).default([]),
+  envName: z.array(z.string().max(200)).max(50).default([]),
+  envValue: z.array(z.string().max(8_192)).max(50).default([]),
+});
+const serverForm = z.object({ serverId: idField });
+
+/** Name/value input pairs (rows with no name are the form's empty rows). */
+function rows(names: string[], values: string[]): Array<{ name: string; value: string }> {
   return names.map((name, i) => ({ name: name.trim(), value: values[i] ?? '' })).filter((r) => r.name !== '');
 }
 
 export async function registerServerAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
-  const orgSlug = String(form.get('orgSlug'));
-  const ctx = await requireMembership(orgSlug, 'editor');
-  const transport = String(form.get('transport') ?? 'streamable_http') as 'streamable_http' | 'sse' | 'stdio';
-  const result = await runAction(() =>
-    createServer(db(), ctx, {
-      name: String(form.get('name') ?? ''),
-      transport,
-      url: String(form.get('url') ?? ''),
-      stdioTemplate: String(form.get('stdioTemplate') ?? ''),
-      command: String(form.get('command') ?? ''),
-      args: String(form.get('args') ?? '')
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
+  const result = await runAction(() => {
+    const input = parseForm(registerForm, form);
+    return createServer(db(), ctx, {
+      name: input.name,
+      transport: input.transport,
+      url: input.url,
+      stdioTemplate: input.stdioTemplate,
+      command: input.command,
+      args: input.args
         .split('\n')
         .map((a) => a.trim())
         .filter(Boolean),
-      headers: rows(form, 'header'),
-      env: rows(form, 'env'),
-    }),
-  );
+      headers: rows(input.headerName, input.headerValue),
+      env: rows(input.envName, input.envValue),
+    });
+  });
   if (result?.ok) {
     const serverId = (result.data as { id: string }).id;
     // Sync at once, so the catalog is there when the page opens. A failure is not the registration's:
@@ -43,24 +58,24 @@ export async function registerServerAction(_prev: ActionResult<unknown>, form: F
 }
 
 export async function testConnectionAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  const result = await runAction(() => testConnection(db(), ctx, String(form.get('serverId'))));
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
+  const result = await runAction(() => testConnection(db(), ctx, parseForm(serverForm, form).serverId));
   revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');
   if (!result?.ok) return result;
   return result.data.ok ? { ...result, message: result.data.message } : { ok: false, error: result.data.message };
 }
 
 export async function syncToolsAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
-  const result = await runAction(() => syncServer(db(), ctx, String(form.get('serverId'))));
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
+  const result = await runAction(() => syncServer(db(), ctx, parseForm(serverForm, form).serverId));
   revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');
   return result?.ok ? { ...result, message: result.data.message } : result;
 }
 
 export async function deleteServerAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(async () => {
-    await deleteServer(db(), ctx, String(form.get('serverId')));
+    await deleteServer(db(), ctx, parseForm(serverForm, form).serverId);
     return undefined;
   });
   if (result?.ok) redirect(`/o/${ctx.orgSlug}/servers`);
