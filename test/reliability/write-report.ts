@@ -118,6 +118,32 @@ ${table(['target', 'CSP', 'X-Frame-Options', 'nosniff', 'Referrer-Policy', 'Perm
 Gateway 401 answer: content type ${r.gatewayHeaders?.contentType}, nosniff ${r.gatewayHeaders?.nosniff ?? 'absent'}, X-Powered-By ${r.gatewayHeaders?.xPoweredBy ?? 'absent'}.
 Open redirect: sign-in with callbackUrl ${r.openRedirect?.callbackUrl} went to ${r.openRedirect?.location}.
 `),
+  `## Security review findings (issue 14): attack, result, test
+
+Each finding of the outside review was reproduced as a test that failed before its fix and passes
+now; the suites run in \`npm test\` (reliability ones also write the figures above).
+
+${table(
+    ['finding', 'attack tried', 'result now', 'test'],
+    [
+      ['any account runs code on the host (stdio)', 'register {"command":"node","args":["-e",…]} and sync; a legacy free-form row', 'refused at registration and at launch; stdio only from operator templates, confined (own uid, limits, bwrap)', 'test/reliability/stdio-confinement, packages/upstream/test/stdio-*, apps/dashboard/test/server-registration'],
+      ['host services read through a private URL', 'register the gateway\'s /metrics, sync, read the error', 'refused (private address); errors never quote an answer body', 'test/reliability/stdio-confinement, apps/dashboard/test/server-registration'],
+      ['trailing arguments and env past the deny-list', '--log-file /any/path; TWIKIT_CALL_LOG, NODE_V8_COVERAGE, OPENSSL_CONF, HOME', 'whole-argv and per-template env allow-lists', 'packages/upstream/test/stdio-templates'],
+      ['one tenant\'s stdio servers take the host', 'many servers of one organization with open sessions', 'at most GATEWAY_MAX_STDIO_PER_ORGANIZATION processes per organization; others unaffected', 'apps/gateway/test/stdio-fairness'],
+      ['rate limit escaped by cancelling', 'tools/call then notifications/cancelled 3 ms later, 8 times against 3/min', 'a sent call keeps its slot; audited cancelled / unknown, never timeout; at most 3 ran', 'apps/gateway/test/cancellation'],
+      ['one NUL stalls every tenant\'s audit', 'tool named "x\\u0000" while another tenant calls', 'name refused (-32602) and audited; other tenant 100/100 audited; bad rows retried alone, then quarantined', 'apps/gateway/test/hostile-names, audit-quarantine'],
+      ['pinning ignores title and outputSchema', 'retitle an approved tool ("URGENT: ignore previous instructions…")', 'tool held as changed until re-approved', 'apps/gateway/test/title-pinning, packages/catalog tests'],
+      ['approved call runs after the policy changed', 'approve, then save a deny policy or let the grant expire', 're-checked before forwarding; refused', 'apps/gateway/test/approval-recheck'],
+      ['revoked grant keeps its GET streams', 'revoke while two replicas hold streams', 'streams closed on every replica', 'apps/gateway/test/grant-revocation'],
+      ['hidden tool answers unlike a missing one', 'call a hidden and a missing tool', 'same text and _meta', 'apps/gateway/test/enforcement'],
+      ['API keys outlive their creator\'s membership or role', 'creator leaves / is demoted, key still used', '401 naming why / acts with the lower role', 'apps/dashboard/test/api-keys'],
+      ['viewers read full approval arguments', 'viewer key on GET /api/v1/approvals', 'null for viewers; cleared once decided', 'apps/dashboard/test/approvals'],
+      ['CSV formula injection', 'cells starting "  @SUM(", newline, ";"-separated', 'neutralised with a leading apostrophe, all cells quoted', 'apps/dashboard/test/audit'],
+      ['sign-up open to anyone, reveals addresses', 'sign up with a taken address; lookalike domains; unverified OIDC link', 'same page and timing; SIGNUP_MODE/SIGNUP_DOMAINS; verification required for invitations and SSO linking', 'apps/dashboard/test/signup-*, email-verification'],
+      ['dashboard reachable from every interface', 'npm start defaults', 'binds 127.0.0.1 (PORTCULLIS_HOST to change)', 'scripts/start.ts'],
+    ],
+  )}
+`,
   section('Stdio servers and private upstreams (security review, issue 14)', 'stdio-confinement.reliability.test.ts', 'stdio-confinement', (r) => `A fresh account attacks the host through the running product, as the review did with \`npm start\`:
 
 - **${r.freeForm?.attack}**: registration ${r.freeForm?.registration}; sync of a legacy free-form row ${r.freeForm?.syncOfALegacyRow}; the code ran: **${r.freeForm?.ran ? 'yes' : 'no'}**.
