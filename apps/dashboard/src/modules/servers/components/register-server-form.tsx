@@ -67,7 +67,7 @@ export function RegisterServerForm({
             value={name}
             onChange={(e) => setName(e.target.value)}
           />
-          {error('name') ? <p className="mt-1 text-xs text-red-700">{error('name')}</p> : null}
+          <FieldError message={error('name')} />
         </div>
         {twikit ? (
           <button
@@ -151,7 +151,7 @@ export function RegisterServerForm({
                   onChange={(e) => setCommand(e.target.value)}
                   required
                 />
-                {error('command') ? <p className="mt-1 text-xs text-red-700">{error('command')}</p> : null}
+                <FieldError message={error('command')} />
               </div>
               <div>
                 <label htmlFor="server-args" className="label">
@@ -184,7 +184,7 @@ export function RegisterServerForm({
               {template.extraArgs.description ? (
                 <p className="mt-1 text-xs text-slate-500">{template.extraArgs.description}</p>
               ) : null}
-              {error('args') ? <p className="mt-1 text-xs text-red-700">{error('args')}</p> : null}
+              <FieldError message={error('args')} />
             </div>
           ) : null}
           {template && template.env.length ? (
@@ -214,7 +214,7 @@ export function RegisterServerForm({
                   {v.description ? <p className="mt-1 text-xs text-slate-500">{v.description}</p> : null}
                 </div>
               ))}
-              {error('env') ? <p className="mt-1 text-xs text-red-700">{error('env')}</p> : null}
+              <FieldError message={error('env')} />
             </fieldset>
           ) : null}
         </div>
@@ -233,7 +233,7 @@ export function RegisterServerForm({
             onChange={(e) => setUrl(e.target.value)}
             required
           />
-          {error('url') ? <p className="mt-1 text-xs text-red-700">{error('url')}</p> : null}
+          <FieldError message={error('url')} />
         </div>
       )}
       {transport !== 'stdio' || custom ? (
@@ -283,4 +283,8 @@ export function RegisterServerForm({
       </button>
     </form>
   );
+}
+
+function FieldError({ message }: { message: string | undefined }) {
+  return message ? <p className="mt-1 text-xs text-red-700">{message}</p> : null;
 }
