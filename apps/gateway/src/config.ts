@@ -43,6 +43,8 @@ export interface GatewayConfig {
   approvalPollMs?: number;
   /** Interval of progress notifications while a call waits for approval. */
   approvalProgressMs?: number;
+  /** How long a call is held for approval before the agent is told to call again once approved (default 45 s). */
+  approvalHoldMs?: number;
 }
 
 export function configFromEnv(env: Env): GatewayConfig {
@@ -72,6 +74,7 @@ export function configFromEnv(env: Env): GatewayConfig {
     stdioIdleMs: env.GATEWAY_STDIO_IDLE_MS,
     maxStdioPerOrganization: env.GATEWAY_MAX_STDIO_PER_ORGANIZATION,
     sessionIdleMs: env.GATEWAY_SESSION_IDLE_MS,
+    approvalHoldMs: env.GATEWAY_APPROVAL_HOLD_MS,
     logLevel: env.LOG_LEVEL,
   };
 }

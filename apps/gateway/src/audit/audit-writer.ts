@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Decision } from '@portcullis/db/types';
 import type pg from 'pg';
-import { storableText } from './storable-text.ts';
+import { storableJson, storableText } from './storable-text.ts';
 
 /** The audit table's decision column (the Prisma enum is the one definition). */
 export type AuditDecision = Decision;
@@ -42,6 +42,8 @@ export interface AuditCompletion {
   outcome: UpstreamOutcome;
   error: string | null;
   latencyMs: number;
+  /** The tool's result, only when its content is stored in full (already bounded by the caller). */
+  result?: unknown;
 }
 
 interface PendingInsert {
@@ -86,8 +88,9 @@ FROM json_to_recordset($1::json) AS r(id text, "organizationId" text, "grantId" 
   "createdAt" timestamptz, "completedAt" timestamptz)`;
 
 const COMPLETE_SQL = `
-UPDATE audit_events AS a SET "upstreamOutcome" = c.outcome, "upstreamError" = c.error, "latencyMs" = c.latency, "completedAt" = c.done
-FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::timestamptz[]) AS c(id, outcome, error, latency, done)
+UPDATE audit_events AS a SET "upstreamOutcome" = c.outcome, "upstreamError" = c.error, "latencyMs" = c.latency, "completedAt" = c.done,
+  result = COALESCE(c.result, a.result)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::timestamptz[], $6::jsonb[]) AS c(id, outcome, error, latency, done, result)
 WHERE a.id = c.id`;
 
 export class AuditWriter {
@@ -246,6 +249,7 @@ export class AuditWriter {
           batch.map((c) => (c.error === null ? null : storableText(c.error))),
           batch.map((c) => c.latencyMs),
           batch.map(() => done),
+          batch.map((c) => (c.result === undefined ? null : JSON.stringify(storableJson(c.result)))),
         ]);
       } catch (error) {
         // The rows stay `pending`, which is true to what we know; retry once the store is back.

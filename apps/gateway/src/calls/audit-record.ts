@@ -23,9 +23,23 @@ export function redactArguments(salt: Buffer, args: Record<string, unknown>): Re
   return out;
 }
 
-/** Whether arguments are stored in full; unknown server state (store down) means redacted, the safe choice. */
-function fullArguments(state: ServerState | undefined): boolean {
+/**
+ * Whether arguments (and results) are stored in full: the tool's own setting when it has one, else
+ * the server's or its policy's; unknown server state (store down) means redacted, the safe choice.
+ */
+export function fullArguments(state: ServerState | undefined, target: string | null = null): boolean {
+  const toolSetting = target === null ? null : state?.tools.get(target)?.auditContent;
+  if (toolSetting === 'full' || toolSetting === 'redacted') return toolSetting === 'full';
   return state?.server.auditArguments === 'full' || (state?.policy?.ok === true && state.policy.compiled.auditArguments === 'full');
+}
+
+/** Largest result stored in plain text (characters of JSON); a longer one is cut and says so. */
+export const MAX_STORED_RESULT_CHARS = 64 * 1024;
+
+/** The result as stored when content is kept in full: as is, or cut to the bound. */
+export function storedResult(result: unknown): unknown {
+  const text = JSON.stringify(result) ?? 'null';
+  return text.length <= MAX_STORED_RESULT_CHARS ? result : { truncated: true, originalChars: text.length, text: text.slice(0, MAX_STORED_RESULT_CHARS) };
 }
 
 export function auditRecord(
@@ -36,7 +50,7 @@ export function auditRecord(
   reason: string | null,
   extra: Partial<AuditRecord> = {},
 ): AuditRecord {
-  const full = fullArguments(state);
+  const full = fullArguments(state, ctx.method === 'tools/call' ? ctx.target : null);
   return {
     organizationId: ctx.session.organizationId,
     grantId: ctx.session.grantId,

@@ -1,6 +1,7 @@
 // The path of every tools/call through the gateway, top to bottom:
 //   (grant authenticated by the HTTP layer) → policy and catalog (cached) → pinning → decide →
-//   rate-limit counters → (hold for approval) → audit record committed → forward → record outcome.
+//   (hold for approval, or hand back) → rate-limit counters → approval consumed → audit record
+//   committed → forward → record outcome.
 // Anything that goes wrong before forwarding refuses the call: the gateway fails closed.
 import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { hashCanonical } from '@portcullis/crypto/canonical-json';
@@ -10,8 +11,9 @@ import { applyCounterResults } from '@portcullis/policy/evaluate';
 import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-store';
 import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
-import { auditRecord, type RequestAuditContext } from './audit-record.ts';
+import { auditRecord, fullArguments, storedResult, type RequestAuditContext } from './audit-record.ts';
 import { refusalResult } from './refusal.ts';
+import { approvalHandBack, withApproverNote } from './approval-hand-back.ts';
 import type { GatewayServices } from '../services.ts';
 import type { AgentExtra } from '../agent-request.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
@@ -85,12 +87,16 @@ export async function handleToolCall(
   let decision = decide(state, toolName, args);
   if (decision.effect === 'deny' || decision.effect === 'hide') return refuse(decision);
 
-  // 3. Hold for approval: bound to grant + tool + exact arguments, decided in the dashboard.
+  // 3. Hold for approval: bound to grant + tool + exact arguments, decided in the dashboard. The
+  // call is held only as long as a client can wait (GATEWAY_APPROVAL_HOLD_MS, under the SDK's 60 s);
+  // then the agent is told to call again once approved, and that identical call runs (once).
   let approvalId: string | null = null;
+  let approverNote: string | null = null;
   if (decision.effect === 'require_approval') {
     const argumentsHash = hashCanonical(args);
     metrics.approvalsPending += 1;
-    let outcome: 'approved' | 'denied' | 'expired' | 'cancelled' | 'used';
+    let outcome: 'approved' | 'denied' | 'expired' | 'cancelled' | 'held';
+    let approvalExpiresAt: Date | undefined;
     try {
       const approval = await approvals.findOrCreate({
         organizationId: session.organizationId,
@@ -106,34 +112,51 @@ export async function handleToolCall(
         timeoutMs: decision.approval?.timeoutMs ?? 300_000,
       });
       approvalId = approval.id;
+      approvalExpiresAt = approval.expiresAt;
       const progressToken = extra._meta?.progressToken;
-      outcome =
-        approval.status === 'approved'
-          ? 'approved'
-          : await approvals.waitForDecision(approval.id, approval.expiresAt, extra.signal, progressToken === undefined ? undefined : {
-              everyMs: config.approvalProgressMs ?? 5_000,
-              run: (elapsedMs) => {
-                void extra
-                  .sendNotification({
-                    method: 'notifications/progress',
-                    params: { progressToken, progress: Math.round(elapsedMs / 1000), message: 'Waiting for a person to approve this call' },
-                  })
-                  .catch(() => undefined);
-              },
-            });
-      if (outcome === 'approved' && !(await approvals.consume(approval.id))) outcome = 'used';
+      const waited =
+        approval.status !== 'pending'
+          ? { outcome: approval.status, note: approval.note }
+          : await approvals.waitForDecision(
+              approval.id,
+              approval.expiresAt,
+              extra.signal,
+              progressToken === undefined
+                ? undefined
+                : {
+                    everyMs: config.approvalProgressMs ?? 5_000,
+                    run: (elapsedMs) => {
+                      void extra
+                        .sendNotification({
+                          method: 'notifications/progress',
+                          params: { progressToken, progress: Math.round(elapsedMs / 1000), message: 'Waiting for a person to approve this call' },
+                        })
+                        .catch(() => undefined);
+                    },
+                  },
+              Date.now() + (config.approvalHoldMs ?? 45_000),
+            );
+      outcome = waited.outcome;
+      approverNote = waited.note;
     } catch (error) {
       services.log.error({ err: error }, 'approval store unavailable');
       return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
     } finally {
       metrics.approvalsPending -= 1;
     }
+    if (outcome === 'held') {
+      // Handed back: the approval stays pending; the agent's identical call later runs once approved.
+      const reason = 'Waiting for approval: a person has been asked';
+      const written = await audit.insertOrDefer(record('require_approval', decision.rule, reason, { approvalId, latencyMs: performance.now() - started }));
+      if (written === 'deferred') services.log.warn({ serverId: session.serverId }, 'audit store unavailable; the hand-back is recorded once it is back');
+      metrics.recordCall('require_approval', catalogTool, 'not_sent', (performance.now() - started) / 1000);
+      return approvalHandBack({ toolName, rule: decision.rule, policyVersion, approvalId: approvalId!, expiresAt: approvalExpiresAt! });
+    }
     if (outcome !== 'approved') {
       const reasons = {
-        denied: 'A person denied this call',
+        denied: `A person denied this call${approverNote ? `: ${approverNote}` : ''}`,
         expired: 'No one approved this call in time',
         cancelled: 'The call was cancelled while waiting for approval',
-        used: 'The approval was already used by another call',
       } as const;
       return refuse({ ...decision, effect: 'deny', reason: reasons[outcome] }, approvalId);
     }
@@ -172,8 +195,25 @@ export async function handleToolCall(
       services.log.error({ err: error }, 'counter store unavailable');
       return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
     }
+    // A rate-limited approved call keeps its approval (not consumed yet): the agent retries later.
     if (!reserved.ok) return refuse(applyCounterResults(decision, { ok: false, counter: reserved.counter.request, retryAfterMs: reserved.retryAfterMs }), approvalId);
     reservation = reserved.reservation;
+  }
+
+  // 4b. The call goes ahead: only now is the approval used up (exactly one call wins it).
+  if (approvalId) {
+    let won: boolean;
+    try {
+      won = await approvals.consume(approvalId);
+    } catch (error) {
+      services.log.error({ err: error }, 'approval store unavailable');
+      if (reservation) await counters.release(reservation).catch(() => undefined);
+      return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
+    }
+    if (!won) {
+      if (reservation) await counters.release(reservation).catch(() => undefined);
+      return refuse({ ...decision, effect: 'deny', reason: 'The approval was already used by another call; call again to ask for a new one' }, approvalId);
+    }
   }
 
   // 5. Audit record, committed before anything reaches the upstream.
@@ -183,6 +223,8 @@ export async function handleToolCall(
   } catch (error) {
     services.log.error({ err: error }, 'audit insert failed; call not forwarded');
     if (reservation) await counters.release(reservation).catch(() => undefined);
+    // The call did not go ahead, so its approval is not used up.
+    if (approvalId) await approvals.restore(approvalId).catch(() => undefined);
     metrics.recordCall('error', catalogTool, 'not_sent', (performance.now() - started) / 1000);
     void audit.insertOrDefer(record('error', decision.rule, AUDIT_DOWN, { approvalId, latencyMs: performance.now() - started }));
     throw new JsonRpcError(-32603, AUDIT_DOWN);
@@ -193,10 +235,11 @@ export async function handleToolCall(
     const result = await session.forwardToolCall(request, extra);
     const outcome = result.isError ? 'tool_error' : 'ok';
     const latencyMs = performance.now() - started;
-    audit.complete({ id: auditId, outcome, error: null, latencyMs });
+    // Results are kept only where the server or tool stores content in plain text (bounded).
+    audit.complete({ id: auditId, outcome, error: null, latencyMs, ...(fullArguments(state, toolName) ? { result: storedResult(result) } : {}) });
     if (reservation) void counters.commit(reservation).catch(() => undefined);
     metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, outcome, latencyMs / 1000);
-    return result;
+    return approvalId ? withApproverNote(result, approvalId, approverNote) : result;
   } catch (error) {
     const failure = error instanceof UpstreamFailure ? error : notSent(error);
     const latencyMs = performance.now() - started;

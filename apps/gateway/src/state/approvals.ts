@@ -20,6 +20,13 @@ export interface ApprovalRequest {
 
 export type ApprovalOutcome = 'approved' | 'denied' | 'expired' | 'cancelled';
 
+/** What the wait ended with; `held` means the hold ran out while the approval is still pending. */
+export interface WaitResult {
+  outcome: ApprovalOutcome | 'held';
+  /** The approver's note, for the agent. */
+  note: string | null;
+}
+
 export class ApprovalCoordinator {
   private readonly waiters = new Map<string, Set<() => void>>();
 
@@ -40,25 +47,27 @@ export class ApprovalCoordinator {
   }
 
   /**
-   * An approval for exactly this grant, tool and arguments: an approved unused one, a pending one
-   * (a retried call joins it rather than asking twice), or a new pending one.
+   * An approval for exactly this grant, tool and arguments: an approved unused one, else the latest
+   * pending one (a retried call joins it rather than asking twice) or denial (the agent is told the
+   * person's answer, not a new question), else a new pending one. Decided rows count while valid.
    */
-  async findOrCreate(request: ApprovalRequest): Promise<{ id: string; status: 'approved' | 'pending'; expiresAt: Date }> {
+  async findOrCreate(request: ApprovalRequest): Promise<{ id: string; status: 'approved' | 'pending' | 'denied'; expiresAt: Date; note: string | null }> {
     const now = new Date();
-    const existing = await this.db.approval.findFirst({
+    const rows = await this.db.approval.findMany({
       where: {
         grantId: request.grantId,
         toolName: request.toolName,
         argumentsHash: request.argumentsHash,
-        status: { in: ['approved', 'pending'] },
+        status: { in: ['approved', 'pending', 'denied'] },
         expiresAt: { gt: now },
       },
-      // Enum order is pending, approved, …: descending puts an approved row first.
-      orderBy: [{ status: 'desc' }, { createdAt: 'asc' }],
-      select: { id: true, status: true, expiresAt: true },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: 10,
+      select: { id: true, status: true, expiresAt: true, note: true },
     });
-    if (existing && (existing.status === 'approved' || existing.status === 'pending')) {
-      return { id: existing.id, status: existing.status, expiresAt: existing.expiresAt };
+    const existing = rows.find((r) => r.status === 'approved') ?? rows[0];
+    if (existing && (existing.status === 'approved' || existing.status === 'pending' || existing.status === 'denied')) {
+      return { id: existing.id, status: existing.status, expiresAt: existing.expiresAt, note: existing.note };
     }
     const created = await this.db.approval.create({
       data: {
@@ -75,39 +84,45 @@ export class ApprovalCoordinator {
       },
       select: { id: true, expiresAt: true },
     });
-    return { id: created.id, status: 'pending', expiresAt: created.expiresAt };
+    return { id: created.id, status: 'pending', expiresAt: created.expiresAt, note: null };
   }
 
-  /** Waits until the approval is decided or expires; `onTick` runs every `tickMs` while waiting. */
+  /**
+   * Waits until the approval is decided or expires, or until `holdUntil` (then `held`: the approval
+   * stays pending for a later identical call); `tick.run` runs every `tick.everyMs` while waiting.
+   */
   async waitForDecision(
     approvalId: string,
     expiresAt: Date,
     signal: AbortSignal,
     tick?: { everyMs: number; run: (elapsedMs: number) => void },
-  ): Promise<ApprovalOutcome> {
+    holdUntil = Infinity,
+  ): Promise<WaitResult> {
     const started = Date.now();
     let nextTick = tick ? started + tick.everyMs : Infinity;
     for (;;) {
-      const row = await this.db.approval.findUnique({ where: { id: approvalId }, select: { status: true } });
-      if (!row) return 'denied';
-      if (row.status === 'approved') return 'approved';
-      if (row.status === 'denied') return 'denied';
-      if (row.status === 'expired' || row.status === 'consumed') return 'expired';
+      const row = await this.db.approval.findUnique({ where: { id: approvalId }, select: { status: true, note: true } });
+      if (!row) return { outcome: 'denied', note: null };
+      const note = row.note;
+      if (row.status === 'approved') return { outcome: 'approved', note };
+      if (row.status === 'denied') return { outcome: 'denied', note };
+      if (row.status === 'expired' || row.status === 'consumed') return { outcome: 'expired', note: null };
       if (signal.aborted) {
         await this.expire(approvalId, 'cancelled by the client');
-        return 'cancelled';
+        return { outcome: 'cancelled', note: null };
       }
       const now = Date.now();
       if (now >= expiresAt.getTime()) {
         // Only a still-pending row expires; a decision that raced in wins and is read on the next pass.
-        if (await this.expire(approvalId, 'timed out')) return 'expired';
+        if (await this.expire(approvalId, 'timed out')) return { outcome: 'expired', note: null };
         continue;
       }
+      if (now >= holdUntil) return { outcome: 'held', note: null };
       if (tick && now >= nextTick) {
         tick.run(now - started);
         nextTick = now + tick.everyMs;
       }
-      await this.sleep(approvalId, Math.min(this.pollMs, expiresAt.getTime() - now, nextTick - now), signal);
+      await this.sleep(approvalId, Math.min(this.pollMs, expiresAt.getTime() - now, nextTick - now, holdUntil - now), signal);
     }
   }
 
@@ -115,6 +130,11 @@ export class ApprovalCoordinator {
   async consume(approvalId: string): Promise<boolean> {
     const updated = await this.db.approval.updateMany({ where: { id: approvalId, status: 'approved' }, data: { status: 'consumed' } });
     return updated.count === 1;
+  }
+
+  /** Gives a consumed approval back when its call could not go ahead after all (the audit store failed). */
+  async restore(approvalId: string): Promise<void> {
+    await this.db.approval.updateMany({ where: { id: approvalId, status: 'consumed' }, data: { status: 'approved' } });
   }
 
   private async expire(approvalId: string, note: string): Promise<boolean> {

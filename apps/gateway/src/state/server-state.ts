@@ -16,6 +16,8 @@ export interface ToolState {
   outputSchema: unknown;
   risk: RiskCategory;
   present: boolean;
+  /** "full" or "redacted" audit content for this tool; null follows the server's setting. */
+  auditContent: string | null;
 }
 
 export type ActivePolicy =
@@ -82,7 +84,7 @@ export class ServerStateCache {
       this.db.policyVersion.findFirst({ where: { serverId, active: true }, orderBy: { version: 'desc' }, select: { id: true, version: true, document: true } }),
       this.db.tool.findMany({
         where: { serverId },
-        select: { id: true, name: true, pinState: true, approvedHash: true, title: true, outputSchema: true, riskCategory: true, riskOverrideCategory: true, present: true },
+        select: { id: true, name: true, pinState: true, approvedHash: true, title: true, outputSchema: true, riskCategory: true, riskOverrideCategory: true, present: true, auditContent: true },
       }),
     ]);
     if (!server || server.deletedAt) return undefined;
@@ -110,6 +112,7 @@ export class ServerStateCache {
         outputSchema: tool.outputSchema,
         risk: tool.riskOverrideCategory ?? tool.riskCategory,
         present: tool.present,
+        auditContent: tool.auditContent,
       });
     }
     return { server, policy: active, tools: toolMap, loadedAt };

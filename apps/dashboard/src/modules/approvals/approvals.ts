@@ -95,6 +95,12 @@ export async function listApprovals(db: Db, ctx: OrgContext, status?: ApprovalSt
   return withArgumentsFor(ctx, rows);
 }
 
+/**
+ * How long a decision stands: an approval lets one identical call through within this time (the
+ * agent was told to call again), and a denial answers identical calls instead of asking again.
+ */
+export const DECISION_VALID_MS = 15 * 60_000;
+
 export async function decideApproval(
   db: Db,
   ctx: OrgContext,
@@ -108,7 +114,14 @@ export async function decideApproval(
   const decided = await db.$transaction(async (tx) => {
     const { count } = await tx.approval.updateMany({
       where: { id: approvalId, organizationId: ctx.organizationId, status: 'pending', expiresAt: { gt: now } },
-      data: { status, decidedAt: now, decidedById: actorUserId(ctx), decidedByLabel: ctx.actor.label, note: note?.trim().slice(0, 1000) || null },
+      data: {
+        status,
+        decidedAt: now,
+        decidedById: actorUserId(ctx),
+        decidedByLabel: ctx.actor.label,
+        note: note?.trim().slice(0, 1000) || null,
+        expiresAt: new Date(now.getTime() + DECISION_VALID_MS),
+      },
     });
     if (count === 0) {
       const existing = await tx.approval.findFirst({ where: { id: approvalId, organizationId: ctx.organizationId }, select: { status: true, expiresAt: true } });
