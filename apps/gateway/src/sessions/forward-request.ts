@@ -3,6 +3,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError, ResultSchema, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentExtra } from '../agent-request.ts';
+import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import { UpstreamFailure } from '../errors.ts';
 
 
@@ -73,8 +74,9 @@ export function toUpstreamFailure(error: unknown, method: string, timeoutMs: num
   if (error && typeof error === 'object' && Array.isArray((error as { issues?: unknown }).issues)) {
     return new UpstreamFailure('invalid', ErrorCode.InternalError, `Upstream server sent an invalid ${method} result`);
   }
-  const text = error instanceof Error ? error.message : String(error);
-  return new UpstreamFailure('error', ErrorCode.InternalError, `Upstream server failed on ${method}: ${text.slice(0, 300)}`);
+  // Transport errors can carry the body of whatever answered (an SSE upstream's HTTP error): only
+  // our own words and codes reach the agent.
+  return new UpstreamFailure('error', ErrorCode.InternalError, `Upstream server failed on ${method}: ${describeUpstreamError(error)}`);
 }
 
 /** Forwards one request; throws UpstreamFailure. */
