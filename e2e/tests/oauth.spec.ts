@@ -21,7 +21,9 @@ const POLICY = {
 };
 let seq = 0;
 
-async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string }> {
+const PASSWORD = 'a long enough passphrase 17';
+
+async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string; email: string }> {
   seq += 1;
   const stamp = `${Date.now()}-${seq}`;
   const context = await browser.newContext({ baseURL: dashboard(), viewport: { width: 1280, height: 900 } });
@@ -30,14 +32,14 @@ async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string }
   await page.goto('/signup');
   await page.getByLabel('Name', { exact: true }).fill('Olga OAuth');
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('a long enough passphrase 17');
+  await page.getByLabel('Password').fill(PASSWORD);
   await page.getByLabel('Organization name').fill(`OAuth ${stamp}`);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/signup\/check-email$/);
   await page.goto(await verificationPath(email));
   await page.getByRole('button', { name: 'Confirm e-mail address' }).click();
   await expect(page).toHaveURL(/\/o\/[^/]+/);
-  return { page, orgPath: new URL(page.url()).pathname.match(/^\/o\/[^/]+/)![0] };
+  return { page, orgPath: new URL(page.url()).pathname.match(/^\/o\/[^/]+/)![0], email };
 }
 
 /** Registers Twikit and saves POLICY; returns the server id. */
@@ -72,7 +74,7 @@ function initialize(url: string, token?: string) {
 }
 
 /** Discovery, registration and consent through the SDK and Chromium; returns the connected provider. */
-async function authorizeInBrowser(page: Page, serverUrl: URL, provider: MemoryOAuthProvider, next: () => Promise<URLSearchParams>, label: string): Promise<void> {
+async function authorizeInBrowser(page: Page, serverUrl: URL, provider: MemoryOAuthProvider, next: () => Promise<URLSearchParams>, label: string, signInAs?: string): Promise<void> {
   const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
   await expect(new Client({ name: 'e2e-oauth', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
   const authorizationUrl = provider.authorizationUrl!;
@@ -81,6 +83,14 @@ async function authorizeInBrowser(page: Page, serverUrl: URL, provider: MemoryOA
   expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256');
 
   await page.goto(authorizationUrl.toString());
+  if (signInAs) {
+    // Signed out: sign in first, then straight back to the same authorization request.
+    await expect(page).toHaveURL(/\/signin\?.*callbackUrl=/);
+    await page.getByLabel('Email').fill(signInAs);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/oauth\/authorize\?/);
+  }
   await expect(page.getByTestId('oauth-client-name')).toHaveText(provider.clientMetadata.client_name!);
   await expect(page.getByTestId('oauth-redirect-host')).toHaveText(new URL(provider.redirectUrl).host);
   await shot(page, `oauth-consent-${label}`);
@@ -131,7 +141,7 @@ async function refusedWith401(serverUrl: URL, token: string): Promise<void> {
 
 test('OAuth with dynamic client registration: consent creates a grant, its policy applies, refresh rotates, revoking the client answers 401', async ({ browser }) => {
   test.setTimeout(240_000);
-  const { page, orgPath } = await signUp(browser);
+  const { page, orgPath, email } = await signUp(browser);
   const serverId = await twikitWithPolicy(page, orgPath);
   const serverUrl = new URL(`${gateway()}/mcp/${serverId}`);
 
@@ -142,7 +152,9 @@ test('OAuth with dynamic client registration: consent creates a grant, its polic
   const listener = await redirectListener();
   try {
     const provider = new MemoryOAuthProvider(listener.url, 'E2E Agent (registered)');
-    await authorizeInBrowser(page, serverUrl, provider, listener.next, 'registered');
+    // The client opens the authorization page in a browser that is not signed in yet.
+    const signedOut = await (await browser.newContext({ baseURL: dashboard(), viewport: { width: 1280, height: 900 } })).newPage();
+    await authorizeInBrowser(signedOut, serverUrl, provider, listener.next, 'registered', email);
     expect(provider.information?.client_id).toMatch(/^pcc_/);
     await callsUnderPolicy(serverUrl, provider);
     await refreshes(serverUrl, provider);
