@@ -16,6 +16,7 @@ import { CATEGORY_LABEL } from '../../components/badge';
 import { effectiveRisk, listTools } from './tools';
 import { catalogFilterQuery } from './catalog-filter';
 import { notFoundOnMissing } from '../../server/not-found';
+import { AuditContentSection } from '../servers/components/audit-content-section';
 
 type Search = { q?: string; category?: string; severity?: string; pin?: string; effect?: string; review?: string };
 
@@ -91,6 +92,7 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
         </div>
       </header>
       {canEdit ? <ServerActions orgSlug={ctx.orgSlug} serverId={server.id} /> : null}
+      <AuditContentSection ctx={ctx} serverId={server.id} />
       {search.review === 'changed-again' ? (
         <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
           Not approved: the tool&apos;s definition changed again while you were reviewing it. Review the definition shown now.
