@@ -20,6 +20,14 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   });
 }
 
+async function waitForPending(serverId: string, count: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await testDb().approval.count({ where: { serverId, status: 'pending' } })) < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} approvals became pending`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('grants and transports', () => {
   let gateway: Gateway;
   let seeded: Seeded;
@@ -105,18 +113,47 @@ describe('grants and transports', () => {
     expect((await broken.json() as any).error.code).toBe(-32700);
   });
 
-  it('limits open sessions per grant (429) and frees a slot on DELETE', async () => {
+  it('at the session limit, closes the grant\'s least recently used idle session (its agent gets 404), and frees a slot on DELETE', async () => {
     const grant = await addGrant(seeded.organizationId, seeded.serverId);
     const agents: Client[] = [];
     for (let i = 0; i < 3; i++) agents.push(await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token }));
-    const refused = await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` });
-    expect(refused.status).toBe(429);
-    expect((await refused.json() as any).error.message).toContain('Too many open sessions');
-    await (agents[0]!.transport as StreamableHTTPClientTransport).terminateSession();
-    await agents[0]!.close();
+    // The first agent is the least recently used: touch the others.
+    for (const a of agents.slice(1)) await a.listTools();
+    const evictedId = (agents[0]!.transport as StreamableHTTPClientTransport).sessionId!;
+    const fourth = await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token });
+    const stale = await post(`${gateway.url}/mcp/${seeded.serverId}`, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, {
+      authorization: `Bearer ${grant.token}`,
+      'mcp-session-id': evictedId,
+      'mcp-protocol-version': '2025-06-18',
+    });
+    expect(stale.status).toBe(404);
+    expect((await agents[1]!.listTools()).tools.length).toBeGreaterThan(0);
+    await (fourth.transport as StreamableHTTPClientTransport).terminateSession();
+    await fourth.close();
     const again = await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token });
     await again.close();
-    for (const a of agents.slice(1)) await a.close();
+    for (const a of agents) await a.close();
+  });
+
+  it('refuses a new session (429) only when every session of the grant has a request in flight', async () => {
+    const held = await seed(twikitServer(tempFile('held.jsonl')), { version: '1', default: 'deny', tools: { get_tweet: { action: 'require_approval', approval: { timeout: 60 } } } });
+    const agents: Client[] = [];
+    const waiting: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 3; i++) {
+      const agent = await connectAgent(gateway, held);
+      agents.push(agent);
+      // Held for a person's approval: in flight until the agent goes away.
+      waiting.push(agent.callTool({ name: 'get_tweet', arguments: { tweet_id: `t${i}` } }).catch(() => undefined));
+    }
+    await waitForPending(held.serverId, 3);
+    const refused = await post(`${gateway.url}/mcp/${held.serverId}`, INIT, { authorization: `Bearer ${held.token}` });
+    expect(refused.status).toBe(429);
+    expect((await refused.json() as any).error.message).toContain('Too many open sessions');
+    for (const a of agents) {
+      await (a.transport as StreamableHTTPClientTransport).terminateSession().catch(() => undefined);
+      await a.close();
+    }
+    await Promise.all(waiting);
   });
 
   it('counts a grant\'s sessions across replicas, including concurrent opens', async () => {
@@ -125,17 +162,16 @@ describe('grants and transports', () => {
       const grant = await addGrant(seeded.organizationId, seeded.serverId);
       const a = await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token });
       const b = await connectAgent(second, { serverId: seeded.serverId, token: grant.token });
-      // Two more at once, one on each replica: only one slot is left between them.
+      const open = () => testDb().gatewaySession.count({ where: { grantId: grant.grantId, closedAt: null } });
+      // Two more at once, one on each replica, with one slot left between them: the limit holds
+      // (an idle session on a replica makes room for the other; never a fourth open session).
       const answers = await Promise.all([gateway, second].map((g) => post(`${g.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` })));
-      expect(answers.map((r) => r.status).sort()).toEqual([200, 429]);
-      const refusedAgain = await post(`${second.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` });
-      expect(refusedAgain.status).toBe(429);
-      expect(await testDb().gatewaySession.count({ where: { grantId: grant.grantId, closedAt: null } })).toBe(3);
-      // Closing one on the first replica frees a slot on the second.
-      await (a.transport as StreamableHTTPClientTransport).terminateSession();
-      await a.close();
-      const c = await connectAgent(second, { serverId: seeded.serverId, token: grant.token });
-      await Promise.all([b.close(), c.close()]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200]);
+      expect(await open()).toBe(3);
+      const more = await post(`${second.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` });
+      expect(more.status).toBe(200);
+      expect(await open()).toBe(3);
+      await Promise.all([a.close(), b.close()]);
     } finally {
       await second.close();
     }

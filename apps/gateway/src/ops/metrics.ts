@@ -29,6 +29,8 @@ export class GatewayMetrics {
   private readonly upstreamErrors = new Map<string, number>();
   approvalsPending = 0;
   sessions = 0;
+  /** Idle sessions closed to make room for a new one of the same grant. */
+  sessionsEvicted = 0;
   private readonly httpResponses = new Map<string, number>();
   private readonly featureRequests = new Map<string, number>();
 
@@ -87,6 +89,9 @@ export class GatewayMetrics {
     out.push('# HELP portcullis_gateway_sessions Open MCP sessions on this process.');
     out.push('# TYPE portcullis_gateway_sessions gauge');
     out.push(`portcullis_gateway_sessions ${this.sessions}`);
+    out.push('# HELP portcullis_gateway_sessions_evicted_total Idle sessions closed because their grant reached its session limit.');
+    out.push('# TYPE portcullis_gateway_sessions_evicted_total counter');
+    out.push(`portcullis_gateway_sessions_evicted_total ${this.sessionsEvicted}`);
     out.push('# HELP portcullis_gateway_http_responses_total HTTP responses by status code.');
     out.push('# TYPE portcullis_gateway_http_responses_total counter');
     for (const [status, value] of this.httpResponses) out.push(`portcullis_gateway_http_responses_total${labels({ code: status })} ${value}`);

@@ -79,17 +79,52 @@ export class SessionRegistry {
   }
 
   private limitMessage(): string {
-    return `Too many open sessions for this grant (at most ${this.services.config.maxSessionsPerGrant}); close unused sessions with DELETE or let them expire`;
+    return `Too many open sessions for this grant (at most ${this.services.config.maxSessionsPerGrant}), each with a request in flight; retry when one finishes`;
+  }
+
+  /**
+   * Makes room for a new session of a grant at its limit: the grant's least recently used session
+   * on this replica with no request in flight is closed (its agent's next request gets 404 and it
+   * initializes again, as the transport spec has it). Clients that reconnect without DELETE, which
+   * most do, would otherwise lock themselves out until their old sessions expire.
+   */
+  private async evictIdle(grant: GrantContext): Promise<boolean> {
+    let oldest: [string, Entry] | undefined;
+    for (const item of this.entries) {
+      const session = item[1].session;
+      if (item[1].grant.grantId !== grant.grantId || !session || session.inflightCount > 0) continue;
+      if (!oldest || session.lastSeenAt < oldest[1].session!.lastSeenAt) oldest = item;
+    }
+    if (!oldest) return false;
+    this.services.log.info({ grantId: grant.grantId, sessionId: oldest[0] }, 'session limit reached: closing the least recently used idle session');
+    this.services.metrics.sessionsEvicted += 1;
+    await this.remove(oldest[0], oldest[1]);
+    return true;
+  }
+
+  private async reserveSlotEvicting(grant: GrantContext): Promise<void> {
+    if ((this.perGrant.get(grant.grantId) ?? 0) >= this.services.config.maxSessionsPerGrant) await this.evictIdle(grant);
+    this.reserveSlot(grant);
+  }
+
+  /** Records the session; at the limit across replicas, an idle session here makes room once. */
+  private async recordEvicting(id: string, grant: GrantContext, initialize: InitializeRequest): Promise<boolean> {
+    try {
+      return await this.store.record(id, grant, initialize, this.limitMessage());
+    } catch (error) {
+      if (!(error instanceof SessionLimitError) || !(await this.evictIdle(grant))) throw error;
+      return this.store.record(id, grant, initialize, this.limitMessage());
+    }
   }
 
   /** Streamable HTTP: a new session for an initialize request. */
   async createStreamable(grant: GrantContext, initialize: InitializeRequest): Promise<StreamableEntry> {
-    this.reserveSlot(grant);
+    await this.reserveSlotEvicting(grant);
     const id = randomUUID();
     let recorded = false;
     let session: GatewaySession;
     try {
-      recorded = await this.store.record(id, grant, initialize, this.limitMessage());
+      recorded = await this.recordEvicting(id, grant, initialize);
       session = await GatewaySession.open(this.services, this.hooks, { id, grant, clientCapabilities: initialize.params.capabilities });
     } catch (error) {
       this.releaseSlot(grant);
@@ -165,7 +200,7 @@ export class SessionRegistry {
 
   /** Legacy SSE: GET opens the event stream; the session is built when initialize is posted. */
   async createSse(grant: GrantContext, endpoint: string, res: ServerResponse): Promise<void> {
-    this.reserveSlot(grant);
+    await this.reserveSlotEvicting(grant);
     const transport = new SSEServerTransport(endpoint, res);
     const adapter = new LegacySseAdapter(transport);
     const entry: SseEntry = { kind: 'sse', grant, transport, session: undefined, opening: undefined, adapter };
