@@ -31,6 +31,9 @@ export default async function globalSetup(): Promise<void> {
   // The OAuth spec serves a Client ID Metadata Document over https on loopback: the dashboard trusts
   // its throw-away certificate and the operator allows exactly that origin, nothing else private.
   const clientMetadataPort = await freePort();
+  // The approvals spec's webhook receiver, and a port where nothing listens (a receiver that is
+  // down): the operator allows exactly these two private origins for notification webhooks.
+  const [webhookPort, webhookDownPort] = [await freePort(), await freePort()];
   const tls = selfSignedCert();
   // The operator's Twikit template, writing its call log where the test reads it. The folder is
   // open to the sandbox user the gateway picks for the server.
@@ -60,6 +63,7 @@ export default async function globalSetup(): Promise<void> {
     STDIO_TEMPLATES: JSON.stringify([twikitTemplate]),
     NODE_EXTRA_CA_CERTS: tls.certFile,
     OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS: `https://localhost:${clientMetadataPort}`,
+    WEBHOOK_PRIVATE_ORIGINS: `http://127.0.0.1:${webhookPort},http://127.0.0.1:${webhookDownPort}`,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
@@ -91,6 +95,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.E2E_DATABASE_URL = db.url;
   process.env.E2E_STACK_LOG = stackLog;
   process.env.E2E_CLIENT_METADATA_PORT = String(clientMetadataPort);
+  process.env.E2E_WEBHOOK_PORT = String(webhookPort);
+  process.env.E2E_WEBHOOK_DOWN_PORT = String(webhookDownPort);
   process.env.E2E_TLS_CERT_FILE = tls.certFile;
   process.env.E2E_TLS_KEY_FILE = tls.keyFile;
   await writeFile(path.join(dataDir, 'stack.json'), JSON.stringify({ pid: child.pid }));

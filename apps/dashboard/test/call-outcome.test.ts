@@ -20,6 +20,12 @@ describe('call outcomes in words', () => {
     expect(callOutcome({ ...held, approvalStatus: 'expired', approvalNote: 'cancelled by the client' }, now).words).toBe('cancelled by the client');
     expect(callOutcome({ ...held, approvalStatus: 'denied', approvalNote: 'not today' }, now)).toEqual({ words: 'refused: denied by a person', tone: 'red', detail: 'note: not today' });
     expect(callOutcome({ ...held, approvalStatus: 'pending' }, now).words).toBe('waiting for approval');
+    // The hand-back row of a call the agent repeated later: what became of its approval.
+    const handedBack = { ...held, reason: 'Waiting for approval: a person has been asked' };
+    expect(callOutcome({ ...handedBack, approvalStatus: 'consumed' }, now).words).toBe('handed back; approved later');
+    expect(callOutcome({ ...handedBack, approvalStatus: 'denied', approvalNote: 'no' }, now)).toMatchObject({ words: 'handed back; denied later', detail: 'note: no' });
+    // Approved, then refused anyway (the policy changed meanwhile): refused, with the reason.
+    expect(callOutcome({ ...held, approvalStatus: 'consumed', reason: 'The policy changed' }, now)).toMatchObject({ words: 'refused', detail: 'The policy changed' });
     expect(callOutcome({ decision: 'allow', upstreamOutcome: 'cancelled', createdAt: at }, now).detail).toMatch(/may have run/);
   });
 

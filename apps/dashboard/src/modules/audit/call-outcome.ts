@@ -52,16 +52,22 @@ export function callOutcome(row: OutcomeInput, now = Date.now()): CallOutcome {
   return { words: 'refused', tone: row.decision === 'hide' ? 'slate' : 'red', detail: row.reason ?? null };
 }
 
+/** The gateway's reason on a call it held and then handed back to the agent (the approval went on). */
+const HAND_BACK_REASON = 'Waiting for approval';
+
 function heldOutcome(row: OutcomeInput): CallOutcome {
   const note = row.approvalNote ? `note: ${row.approvalNote}` : null;
-  switch (row.approvalStatus) {
+  const handedBack = row.reason?.startsWith(HAND_BACK_REASON) === true;
+  // Not handed back and not sent although approved: refused for another reason (the policy changed, the approval was used).
+  const approvedButRefused = !handedBack && (row.approvalStatus === 'approved' || row.approvalStatus === 'consumed');
+  switch (approvedButRefused ? 'refused' : row.approvalStatus) {
     case 'pending':
       return { words: 'waiting for approval', tone: 'violet', detail: 'a person has been asked; the agent retries once approved' };
     case 'approved':
     case 'consumed':
       return { words: 'handed back; approved later', tone: 'violet', detail: note ?? 'the agent was told to call again once approved' };
     case 'denied':
-      return { words: 'refused: denied by a person', tone: 'red', detail: note };
+      return handedBack ? { words: 'handed back; denied later', tone: 'red', detail: note } : { words: 'refused: denied by a person', tone: 'red', detail: note };
     case 'expired':
       return row.approvalNote === 'cancelled by the client'
         ? { words: 'cancelled by the client', tone: 'slate', detail: 'while it waited for approval' }
