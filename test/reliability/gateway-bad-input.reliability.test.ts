@@ -144,7 +144,11 @@ function acceptable(p: Probe, a: Answer): boolean {
   if (!p.status.includes(a.status)) return false;
   if (a.status === 401 && !String(a.headers['www-authenticate'] ?? '').startsWith('Bearer')) return false;
   if (a.status === 200 && p.body200 === 'jsonrpc-error') return /"error"\s*:\s*\{"code":-32\d{3}/.test(a.body);
-  if (a.status === 200 && p.body200 === 'refusal') return /"isError":true/.test(a.body) && /Denied by policy/.test(a.body);
+  // A well-formed name the catalog lacks is a policy refusal; a name outside MCP's tool-name rules
+  // (empty, too long, spaces, markup, a lone surrogate) is refused as invalid params before policy.
+  if (a.status === 200 && p.body200 === 'refusal') {
+    return (/"isError":true/.test(a.body) && /Denied by policy/.test(a.body)) || /"error"\s*:\s*\{"code":-32602,"message":"Invalid tool name/.test(a.body);
+  }
   if (a.status === 200 && p.body200 === 'error-or-tool-error') return /"error"\s*:\s*\{"code":-32\d{3}/.test(a.body) || /"isError":true/.test(a.body);
   if (a.status >= 400 && a.status !== 431) return /"error"\s*:\s*\{"code":-?\d+,"message":"[^"]+/.test(a.body);
   return true;

@@ -77,7 +77,10 @@ describe('approval across replicas', () => {
     const logFile = tempFile('twikit-calls.jsonl');
     const seeded = await seed(twikitServer(logFile), { version: '1', default: 'deny', tools: { like_tweet: { action: 'require_approval', approval: { timeout: 120 } } } });
     const key = issueToken('apiKey');
-    await testDb().apiKey.create({ data: { organizationId: seeded.organizationId, name: 'reliability', prefix: key.prefix, keyHash: key.hash, role: 'editor' } });
+    // A key acts with at most its creator's current role: the creator is an editor of the organization.
+    const creator = await testDb().user.create({ data: { email: `approver-${key.prefix}@example.test`, name: 'Approver' } });
+    await testDb().membership.create({ data: { organizationId: seeded.organizationId, userId: creator.id, role: 'editor' } });
+    await testDb().apiKey.create({ data: { organizationId: seeded.organizationId, name: 'reliability', prefix: key.prefix, keyHash: key.hash, role: 'editor', createdById: creator.id } });
     const [a, b] = await twoReplicas('redis');
     const agent = await connect(b.url, seeded.serverId, seeded.token);
     const held = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: '1850000000000001' } }, undefined, { timeout: 120_000 }) as Promise<CallToolResult>;

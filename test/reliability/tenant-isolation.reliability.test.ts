@@ -35,6 +35,7 @@ interface Objects {
   membershipId: string;
   apiKeyId: string;
   versionId: string;
+  channelId: string;
   logFile: string;
 }
 
@@ -82,6 +83,7 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
   const member = await db.user.create({ data: { email: `member-${t.marker}@example.test`, name: `${t.label} member ${t.marker}` } });
   const membership = await db.membership.create({ data: { organizationId: t.ctx.organizationId, userId: member.id, role: 'viewer' } });
   const apiKey = await db.apiKey.findFirstOrThrow({ where: { organizationId: t.ctx.organizationId } });
+  const channel = await db.notificationChannel.create({ data: { organizationId: t.ctx.organizationId, name: `${t.label} channel ${t.marker}`, kind: 'email', target: `ops-${t.marker}@example.test` } });
   return {
     serverId: server.id,
     grantId: grant.grant.id,
@@ -92,6 +94,7 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
     membershipId: membership.id,
     apiKeyId: apiKey.id,
     versionId: first.id,
+    channelId: channel.id,
     logFile,
   };
 }
@@ -99,7 +102,7 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
 /** Every row of B's, by table, minus columns that legitimately move (last used / seen). */
 async function snapshot(organizationId: string): Promise<string> {
   const db = testDb();
-  const tables = ['organizations', 'memberships', 'invitations', 'api_keys', 'mcp_servers', 'tools', 'policy_versions', 'grants', 'approvals', 'audit_events', 'admin_events', 'gateway_sessions'];
+  const tables = ['organizations', 'memberships', 'invitations', 'api_keys', 'mcp_servers', 'tools', 'policy_versions', 'grants', 'approvals', 'audit_events', 'admin_events', 'gateway_sessions', 'notification_channels'];
   const out: Record<string, unknown> = {};
   for (const table of tables) {
     const where = table === 'organizations' ? 'id' : '"organizationId"';

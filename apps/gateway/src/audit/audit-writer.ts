@@ -67,8 +67,8 @@ const COMPLETION_DELAY_MS = 50;
 /** Refusals kept in memory while the store is down; beyond this the oldest go (and are counted). */
 const MAX_DEFERRED = 10_000;
 const DEFERRED_RETRY_MS = 500;
-/** Retries of deferred records back off up to this interval… */
-const DEFERRED_MAX_INTERVAL_MS = 30_000;
+/** Retries of deferred records back off up to this interval (sooner once any write goes through)… */
+const DEFERRED_MAX_INTERVAL_MS = 5_000;
 /** …and stop after this long: the record is then given up (logged and counted in lostRecords). */
 const DEFERRED_MAX_AGE_MS = 60 * 60_000;
 
@@ -117,7 +117,19 @@ export class AuditWriter {
   /** Resolves with the event id once the row is committed; rejects when the store is unavailable. */
   insert(record: AuditRecord): Promise<string> {
     if (this.closed) return Promise.reject(new Error('Audit writer is closed'));
-    return this.insertQueued(record);
+    return this.insertQueued(record).then((id) => {
+      this.storeIsBack();
+      return id;
+    });
+  }
+
+  /** A write went through, so the store is back: deferred records need not wait out their backoff. */
+  private storeIsBack(): void {
+    if (this.deferred.length === 0 || !this.deferredTimer) return;
+    clearTimeout(this.deferredTimer);
+    this.deferredTimer = undefined;
+    this.deferredAttempts = 0;
+    void this.writeDeferred();
   }
 
   /**
