@@ -3,13 +3,18 @@
 import { revalidatePath } from 'next/cache';
 import { runAction, type ActionResult } from '../../server/action-result';
 import { db } from '../../server/db';
+import { z } from 'zod';
+import { formOrgSlug, idField, parseForm } from '../../server/form';
 import { requireMembership } from '../../server/guard';
 import { revokeAuthorizedClient } from './authorized-clients';
 
+const revokeForm = z.object({ grantId: idField, clientId: idField });
+
 export async function revokeAuthorizedClientAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
-  const ctx = await requireMembership(String(form.get('orgSlug')), 'editor');
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(async () => {
-    await revokeAuthorizedClient(db(), ctx, String(form.get('grantId')), String(form.get('clientId')));
+    const input = parseForm(revokeForm, form);
+    await revokeAuthorizedClient(db(), ctx, input.grantId, input.clientId);
     return undefined;
   });
   revalidatePath(`/o/${ctx.orgSlug}/grants`);
