@@ -325,6 +325,15 @@ describe('tenant isolation', () => {
       replayPolicyAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, document: JSON.stringify(ALLOW_ALL) }, p)),
       revokeApiKeyAction: (p) => slugs((slug) => withForm({ orgSlug: slug, keyId: b.apiKeyId }, p)),
       createApiKeyAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', role: 'admin' }, p) }],
+      // OAuth consent: the organization comes from the requested resource (a grant URL); approveConsent
+      // checks membership and role there (oauth-authorization.integration.test.ts tries another org's server).
+      consentAction: 'not org-scoped',
+      revokeAuthorizedClientAction: (p) => slugs((slug) => withForm({ orgSlug: slug, grantId: b.grantId, clientId: 'pcc_probe' }, p)),
+      createChannelAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', kind: 'email', target: 'x@example.test' }, p) }],
+      updateChannelAction: (p) => slugs((slug) => withForm({ orgSlug: slug, channelId: b.channelId, field: 'trusted', value: 'true' }, p)),
+      deleteChannelAction: (p) => slugs((slug) => withForm({ orgSlug: slug, channelId: b.channelId }, p)),
+      setServerAuditContentAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, mode: 'full' }, p)),
+      setToolAuditContentAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, toolName: 'get_tweet', mode: 'full' }, p)),
     };
     function slugs(build: (slug: string) => unknown[]): Case[] {
       return [
@@ -347,7 +356,7 @@ describe('tenant isolation', () => {
       const entry = ACTIONS[name];
       if (!entry || entry === 'not org-scoped') continue;
       // Actions used with useActionState take (previous state, form data); the others (form data).
-      const prev = ['inviteAction', 'createOrganizationAction', 'decideApprovalAction', 'createGrantAction', 'registerServerAction', 'syncToolsAction', 'testConnectionAction', 'savePolicyAction', 'replayPolicyAction', 'createApiKeyAction'].includes(name);
+      const prev = ['inviteAction', 'createOrganizationAction', 'decideApprovalAction', 'createGrantAction', 'registerServerAction', 'syncToolsAction', 'testConnectionAction', 'savePolicyAction', 'replayPolicyAction', 'createApiKeyAction', 'revokeAuthorizedClientAction', 'createChannelAction', 'removeMemberAction', 'leaveOrganizationAction', 'revokeGrantAction'].includes(name);
       const worker = Object.keys(manifest.node[id]!.workers).find((w) => w.includes('[orgSlug]')) ?? Object.keys(manifest.node[id]!.workers)[0]!;
       for (const c of entry(prev)) {
         await probe('server actions', `${name} (${c.who})`, () => callAction(id, c.args, { cookie: A.cookie, page: page(worker) }), (answer) => answer.status >= 400 || /"ok":false/.test(answer.text));
