@@ -99,7 +99,7 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
   };
 }
 
-/** Every row of B's, by table, minus columns that legitimately move (last used / seen). */
+/** Every row of B's, by table, minus columns that legitimately move (last used / seen, a channel's backoff). */
 async function snapshot(organizationId: string): Promise<string> {
   const db = testDb();
   const tables = ['organizations', 'memberships', 'invitations', 'api_keys', 'mcp_servers', 'tools', 'policy_versions', 'grants', 'approvals', 'audit_events', 'admin_events', 'gateway_sessions', 'notification_channels'];
@@ -108,8 +108,11 @@ async function snapshot(organizationId: string): Promise<string> {
     const where = table === 'organizations' ? 'id' : '"organizationId"';
     const rows = await db.$queryRawUnsafe<Array<{ row: Record<string, unknown> }>>(`SELECT to_jsonb(t) AS row FROM ${table} t WHERE ${where} = $1`, organizationId);
     out[table] = rows.map((r) => {
-      const { lastUsedAt: _u, lastSeenAt: _s, ...rest } = r.row;
-      return rest;
+      const { lastUsedAt: _u, lastSeenAt: _s, ...row } = r.row;
+      if (table !== 'notification_channels') return row;
+      // A channel's delivery backoff moves with B's own notifications (B has a pending approval).
+      const { updatedAt: _t, pausedUntil: _p, ...channel } = row;
+      return channel;
     }).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
   }
   return JSON.stringify(out);
