@@ -1,4 +1,4 @@
-// A bound on one message from a stdio server. The SDK's stdio transport buffers stdout until a
+// Ordered delivery and a bound on one message from a stdio server. The SDK's stdio transport buffers stdout until a
 // newline with no limit (and copies the whole buffer on every chunk), so a server that writes one
 // endless line grows the gateway's memory until it dies. This watches the same stdout: once a line
 // passes the limit, the process is killed, and when it has exited the requests that were waiting on
@@ -19,16 +19,38 @@ export function limitStdioMessageSize(transport: StdioClientTransport, max: numb
   const pending = new Set<RequestId>();
   let tripped: UpstreamMessageTooLargeError | undefined;
   let onMessage: MessageHandler;
+  let deliver: MessageHandler;
   let onClose: CloseHandler;
+  // The SDK's reader hands over every message of a chunk in one go, and its Protocol handles a
+  // progress notification a microtask later but a response at once, dropping the progress handler:
+  // the last progress before a result was lost about half the time. Messages are handed over one
+  // per event-loop turn, in order, so each is handled before the next arrives.
+  const inbox: Array<() => void> = [];
+  let scheduled = false;
+  const drainOne = () => {
+    scheduled = false;
+    inbox.shift()?.();
+    if (inbox.length > 0) schedule();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(drainOne);
+  };
+  const enqueue = (task: () => void) => {
+    inbox.push(task);
+    schedule();
+  };
   // The Protocol assigns onmessage and onclose when it connects; wrap what it assigns.
   Object.defineProperty(transport, 'onmessage', {
     configurable: true,
     get: () => onMessage,
     set: (next: MessageHandler) => {
+      deliver = next;
       onMessage = next
         ? (message) => {
             if ('id' in message && ('result' in message || 'error' in message)) pending.delete(message.id as RequestId);
-            next(message);
+            enqueue(() => deliver?.(message));
           }
         : undefined;
     },
@@ -43,7 +65,8 @@ export function limitStdioMessageSize(transport: StdioClientTransport, max: numb
               for (const id of pending) onMessage?.({ jsonrpc: '2.0', id, error: { code: -32603, message: tripped.message } });
               pending.clear();
             }
-            next();
+            // After every message the process wrote before it exited.
+            enqueue(() => next());
           }
         : undefined;
     },
