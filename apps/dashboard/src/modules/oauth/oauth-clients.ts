@@ -1,5 +1,6 @@
 // OAuth clients: Client ID Metadata Documents (fetched, cached in oauth_clients) and clients made by
 // dynamic client registration (RFC 7591). Both are public clients (PKCE, no secret).
+import { pruneUnauthorizedRegistrations } from './oauth-prune';
 import type { Db } from '@portcullis/db/client';
 import { issueToken } from '@portcullis/crypto/tokens';
 import { z } from 'zod';
@@ -84,6 +85,7 @@ export async function registerOAuthClient(db: Db, body: unknown): Promise<Record
   const clientId = issueToken('oauthClient').token;
   const name = input.client_name ?? 'Unnamed MCP client';
   const created = await db.oAuthClient.create({ data: { clientId, kind: 'registered', name, redirectUris: input.redirect_uris }, select: { createdAt: true } });
+  await pruneUnauthorizedRegistrations(db);
   return {
     client_id: clientId,
     client_id_issued_at: Math.floor(created.createdAt.getTime() / 1000),

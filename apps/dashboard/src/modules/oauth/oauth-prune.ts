@@ -18,3 +18,20 @@ export async function pruneOAuthRows(db: Db, now = Date.now()): Promise<{ codes:
   });
   return { codes: codes.count, tokens: tokens.count, clients: clients.count };
 }
+
+/**
+ * Registration is open to anyone (RFC 7591), so registered clients nobody has authorized yet are
+ * bounded: past this many, the oldest of them are dropped as a new one registers. A flood of
+ * registrations costs the database a bounded table, never unbounded growth; a real client
+ * authorizes within minutes of registering, long before it could be pushed out.
+ */
+export const MAX_UNAUTHORIZED_REGISTRATIONS = 1_000;
+
+export async function pruneUnauthorizedRegistrations(db: Db, keep = MAX_UNAUTHORIZED_REGISTRATIONS): Promise<number> {
+  const unused = { kind: 'registered' as const, codes: { none: {} }, tokens: { none: {} } };
+  const excess = (await db.oAuthClient.count({ where: unused })) - keep;
+  if (excess <= 0) return 0;
+  const oldest = await db.oAuthClient.findMany({ where: unused, orderBy: { createdAt: 'asc' }, take: excess, select: { id: true } });
+  const { count } = await db.oAuthClient.deleteMany({ where: { ...unused, id: { in: oldest.map((c) => c.id) } } });
+  return count;
+}
