@@ -8,6 +8,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import AxeBuilder from '@axe-core/playwright';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { connectAgent, resultText } from '../support/agent.ts';
@@ -74,6 +75,15 @@ function likes(): number {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { tool: string; arguments: { tweet_id?: string } })
     .filter((c) => c.tool === 'like_tweet' && c.arguments.tweet_id === TWEET).length;
+}
+
+/** axe on the page as it is: no serious or critical violation. */
+async function axe(page: Page, name: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const bad = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  expect.soft(bad, `axe on ${name} (${page.url()})`).toEqual([]);
 }
 
 const decisionOf = (r: CallToolResult) => r._meta?.['portcullis/decision'] as { effect: string; approvalId?: string };
@@ -189,6 +199,7 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     await expect(history.getByRole('row').filter({ hasText: 'approved; ran' })).toBeVisible();
     await expect(history.getByRole('row').filter({ hasText: 'Not from this account' })).toContainText('denied');
     await shot(page, 'approvals-history-outcomes');
+    await axe(page, 'approvals with history');
 
     // The dead receiver: retried with backoff and logged, while everything above went on.
     await page.goto(`${orgPath}/settings/notifications`);
@@ -198,6 +209,7 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     await expect.poll(async () => Number(await deadRow.locator('summary').textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     await expect(page.getByRole('row', { name: 'Delivery to on-call hook' }).first()).toContainText('delivered');
     await shot(page, 'notifications-delivery-log');
+    await axe(page, 'notifications');
 
     // The audit log shows a call made after it was opened, without a reload.
     await page.goto(`${orgPath}/audit`);
@@ -214,6 +226,7 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     expect(loads).toEqual([]);
     await expect(page.getByTestId('chart-axis')).toBeVisible();
     await shot(page, 'audit-live');
+    await axe(page, 'audit log (live)');
     await agent.close();
   } finally {
     await receiver.close();
