@@ -43,6 +43,9 @@ function numberEnv(name: string, fallback: number): number {
 }
 
 const ROUNDS = Math.floor(numberEnv('BENCH_ROUNDS', 5));
+// Rounds run first and discarded: long-lived processes (the upstreams, PostgreSQL, this client) keep
+// getting faster over the first minutes, which made direct's figures climb round after round.
+const WARMUP_ROUNDS = Math.floor(numberEnv('BENCH_WARMUP_ROUNDS', 1));
 const CALLS_ONE = Math.floor(numberEnv('BENCH_CALLS', 800));
 const CALLS_EIGHT = CALLS_ONE * 2;
 const WARMUP = Math.floor(numberEnv('BENCH_WARMUP', 200));
@@ -354,7 +357,7 @@ async function main(): Promise<number> {
     }
 
     console.log(
-      `${ROUNDS} rounds × ${targets.length} targets; per target per round ${WARMUP} warm-up calls, ${CALLS_ONE} sequential calls (1 client), ${CALLS_EIGHT} calls over 8 clients, each phase at most ${PHASE_MS / 1000} s; ` +
+      `${WARMUP_ROUNDS} warm-up round(s) not counted, then ${ROUNDS} rounds × ${targets.length} targets; per target per round ${WARMUP} warm-up calls, ${CALLS_ONE} sequential calls (1 client), ${CALLS_EIGHT} calls over 8 clients, each phase at most ${PHASE_MS / 1000} s; ` +
         `STDIO_SANDBOX=auto is ${sandboxAuto} on this host; Node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
 
@@ -362,25 +365,31 @@ async function main(): Promise<number> {
     const floors: number[] = [];
     const failures: string[] = [];
     let synchronousCommit = '';
-    for (let round = 0; round < ROUNDS && !interrupted; round++) {
-      const floor = await fsyncFloor(testDb.url, round);
-      floors.push(floor.p50);
+    for (let pass = 0; pass < WARMUP_ROUNDS + ROUNDS && !interrupted; pass++) {
+      const warmup = pass < WARMUP_ROUNDS;
+      const round = pass - WARMUP_ROUNDS;
+      const floor = await fsyncFloor(testDb.url, pass);
+      if (!warmup) floors.push(floor.p50);
       synchronousCommit = floor.synchronousCommit;
-      console.log(`\nround ${round + 1}/${ROUNDS}: durable-commit floor ${floor.p50.toFixed(2)} ms p50, ${floor.p90.toFixed(2)} ms p90`);
-      for (const target of rotation(targets, round)) {
+      console.log(
+        warmup
+          ? `\nwarm-up round ${pass + 1}/${WARMUP_ROUNDS} (not counted): durable-commit floor ${floor.p50.toFixed(2)} ms p50`
+          : `\nround ${round + 1}/${ROUNDS}: durable-commit floor ${floor.p50.toFixed(2)} ms p50, ${floor.p90.toFixed(2)} ms p90`,
+      );
+      for (const target of rotation(targets, pass)) {
         if (interrupted) break;
         const t0 = Date.now();
         try {
           const endpoint = await target.prepare();
-          const f = await measure(target, endpoint, round);
-          figures.push(f);
+          const f = await measure(target, endpoint, Math.max(0, round));
+          if (!warmup) figures.push(f);
           const cpu = f.cpuOwn1 === undefined ? '' : `, CPU ms/call own ${fmt(f.cpuOwn1, 3)}/${fmt(f.cpuOwn8, 3)} children ${fmt(f.cpuChildren1, 3)}/${fmt(f.cpuChildren8, 3)} (1/8 clients)`;
           console.log(
             `  ${target.name}: p50 ${f.p50.toFixed(2)} ms, ${f.rps1.toFixed(0)} calls/s (1), ${f.rps8.toFixed(0)} calls/s (8)${cpu} [${f.calls1}+${f.calls8} calls, ${((Date.now() - t0) / 1000).toFixed(0)} s]`,
           );
         } catch (error) {
           const message = (error as Error).message.split('\n')[0];
-          failures.push(`round ${round + 1}: ${target.name}: ${interrupted ? 'interrupted' : message}`);
+          failures.push(`${warmup ? 'warm-up round' : `round ${round + 1}`}: ${target.name}: ${interrupted ? 'interrupted' : message}`);
           console.log(`  ${target.name} FAILED: ${(error as Error).message}${target.tail ? `\n    its last output: ${target.tail().slice(-500)}` : ''}`);
         } finally {
           await target.release().catch((error: unknown) => console.log(`  ${target.name}: stopping failed: ${(error as Error).message}`));
