@@ -123,11 +123,16 @@ export interface Check {
   /** Median across rounds, with min–max; undefined when not measured. */
   value: Spread | undefined;
   met: boolean | undefined;
+  /** Missed in every round (its best round still on the wrong side of the goal): holds however noisy the run. */
+  missedEveryRound: boolean;
 }
 
 export interface Verdict {
   target: string;
-  /** 'no verdict' when direct moved more than the allowed spread between rounds, or nothing was measured. */
+  /**
+   * 'no verdict' when direct moved more than the allowed spread between rounds (unless a goal was
+   * missed in every round, which is 'not met' however noisy), or nothing was measured.
+   */
   status: 'met' | 'not met' | 'no verdict';
   reason?: string;
   checks: Check[];
@@ -174,6 +179,7 @@ export function verdicts(summaries: readonly TargetSummary[], ctx: VerdictContex
       goal: `≥ ${GOALS.minRatio8}×`,
       value: s.ratio8,
       met: s.ratio8 ? s.ratio8.median >= GOALS.minRatio8 : undefined,
+      missedEveryRound: s.ratio8 !== undefined && s.ratio8.max < GOALS.minRatio8,
     });
     if (mcpProxy && mcpProxy.target !== s.target) {
       checks.push({
@@ -181,6 +187,7 @@ export function verdicts(summaries: readonly TargetSummary[], ctx: VerdictContex
         goal: mcpProxy.ratio8 ? `≥ ${mcpProxy.ratio8.median.toFixed(2)}× (mcp-proxy)` : '≥ mcp-proxy (not measured)',
         value: s.ratio8,
         met: s.ratio8 && mcpProxy.ratio8 ? s.ratio8.median >= mcpProxy.ratio8.median : undefined,
+        missedEveryRound: s.ratio8 !== undefined && mcpProxy.ratio8 !== undefined && s.ratio8.max < mcpProxy.ratio8.min,
       });
     }
     checks.push({
@@ -188,6 +195,7 @@ export function verdicts(summaries: readonly TargetSummary[], ctx: VerdictContex
       goal: `≤ ${GOALS.maxCpuOwn8} ms`,
       value: s.cpuOwn8,
       met: s.cpuOwn8 ? s.cpuOwn8.median <= GOALS.maxCpuOwn8 : undefined,
+      missedEveryRound: s.cpuOwn8 !== undefined && s.cpuOwn8.min > GOALS.maxCpuOwn8,
     });
     const limit = ctx.floorP50 ? ctx.floorP50.median + GOALS.addedP50Margin : undefined;
     checks.push({
@@ -195,10 +203,16 @@ export function verdicts(summaries: readonly TargetSummary[], ctx: VerdictContex
       goal: limit === undefined ? `≤ floor + ${GOALS.addedP50Margin} ms (floor not measured)` : `≤ ${limit.toFixed(2)} ms (floor ${ctx.floorP50!.median.toFixed(2)} + ${GOALS.addedP50Margin})`,
       value: s.addedP50,
       met: s.addedP50 && limit !== undefined ? s.addedP50.median <= limit : undefined,
+      missedEveryRound: s.addedP50 !== undefined && ctx.floorP50 !== undefined && s.addedP50.min > ctx.floorP50.max + GOALS.addedP50Margin,
     });
     let status: Verdict['status'];
     let reason: string | undefined;
-    if (!stability.stable) {
+    const missed = checks.filter((c) => c.missedEveryRound);
+    if (!stability.stable && missed.length > 0) {
+      // Noise can hide a success, not a miss in every single round: that verdict stands.
+      status = 'not met';
+      reason = `missed in every round: ${missed.map((c) => c.name).join(', ')}; the rest unjudged, ${stability.reason}`;
+    } else if (!stability.stable) {
       status = 'no verdict';
       reason = stability.reason;
     } else if (checks.some((c) => c.met === undefined)) {

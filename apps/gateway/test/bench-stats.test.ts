@@ -66,6 +66,17 @@ describe('bench statistics', () => {
     expect(verdicts(summaries, { ...ctx, maxDirectSpread: 0.35 })[0]!.status).toBe('met');
   });
 
+  it('on a noisy run still says not met for a goal missed in every round, never met', () => {
+    // Direct moves 30 %; the gateway is far below 0.9× direct and above 0.3 ms CPU in both rounds.
+    const figures = [row(0, 'direct', 1000, 2), row(0, 'gw', 400, 6, 0.9), row(1, 'direct', 1300, 2), row(1, 'gw', 500, 6, 1.1)];
+    const [v] = verdicts(summarize(figures, ['direct', 'gw'], 'direct'), { ...ctx, mcpProxyName: undefined });
+    expect(v!.status).toBe('not met');
+    expect(v!.reason).toMatch(/^missed in every round: calls\/s \(8\) vs direct, own CPU\/call \(8\), added p50 \(1\); the rest unjudged, direct varied 30 %/);
+    // One round meeting the goal is enough to leave it unjudged.
+    const mixed = [row(0, 'direct', 1000, 2), row(0, 'gw', 950, 2.1, 0.1), row(1, 'direct', 1300, 2), row(1, 'gw', 500, 2.1, 0.1)];
+    expect(verdicts(summarize(mixed, ['direct', 'gw'], 'direct'), { ...ctx, mcpProxyName: undefined })[0]!.status).toBe('no verdict');
+  });
+
   it('gives no verdict for what was not measured', () => {
     const figures = [row(0, 'direct', 1000, 2), row(0, 'gw', 950, 2.1)];
     const [v] = verdicts(summarize(figures, ['direct', 'gw'], 'direct'), { ...ctx, mcpProxyName: undefined });
