@@ -12,7 +12,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { connectAgent, resultText } from '../support/agent.ts';
-import { verificationPath } from '../support/mail-log.ts';
+import { registerTwikitPreset, signUpAndConfirm } from '../support/accounts.ts';
 import { shot } from '../support/shots.ts';
 
 const dashboard = () => process.env.E2E_DASHBOARD_URL!;
@@ -28,17 +28,8 @@ async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string }
   const context = await browser.newContext({ baseURL: dashboard(), viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const email = `approver-${stamp}@example.test`;
-  await page.goto('/signup');
-  await page.getByLabel('Name', { exact: true }).fill('Ada Approver');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('a long enough passphrase 18');
-  await page.getByLabel('Organization name').fill(`Approvals ${stamp}`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/signup\/check-email$/);
-  await page.goto(await verificationPath(email));
-  await page.getByRole('button', { name: 'Confirm e-mail address' }).click();
-  await expect(page).toHaveURL(/\/o\/[^/]+/);
-  return { page, orgPath: new URL(page.url()).pathname.match(/^\/o\/[^/]+/)![0] };
+  const orgPath = await signUpAndConfirm(page, { name: 'Ada Approver', email, password: 'a long enough passphrase 18', organizationName: `Approvals ${stamp}` });
+  return { page, orgPath };
 }
 
 interface Delivery {
@@ -94,11 +85,7 @@ test('a held call is handed back, approved in the browser, runs once on the iden
   try {
     const { page, orgPath } = await signUp(browser);
     // Server, policy, channels, grant.
-    await page.goto(`${orgPath}/servers`);
-    await page.getByRole('button', { name: 'Use Twikit preset' }).click();
-    await page.getByRole('button', { name: 'Register server' }).click();
-    await expect(page).toHaveURL(/\/servers\/[^/]+$/, { timeout: 60_000 });
-    const serverPath = new URL(page.url()).pathname;
+    const serverPath = await registerTwikitPreset(page, orgPath);
     await page.goto(`${serverPath}/policy`);
     await page.getByRole('button', { name: 'JSON' }).click();
     const editor = page.getByRole('textbox', { name: 'Policy JSON' });

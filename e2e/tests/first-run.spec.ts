@@ -4,7 +4,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { connectAgent, resultText } from '../support/agent.ts';
-import { verificationPath } from '../support/mail-log.ts';
+import { registerTwikitPreset, signUpAndConfirm } from '../support/accounts.ts';
 import { shot } from '../support/shots.ts';
 
 const dashboard = () => process.env.E2E_DASHBOARD_URL!;
@@ -16,31 +16,11 @@ async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string; 
   const context = await browser.newContext({ baseURL: dashboard(), viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
   const email = `first-run-${stamp}@example.test`;
-  await page.goto('/signup');
-  await page.getByLabel('Name', { exact: true }).fill('Fran First');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('a long enough passphrase 19');
-  await page.getByLabel('Organization name').fill(`First ${stamp}`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/signup\/check-email$/);
-  await page.goto(await verificationPath(email));
-  await page.getByRole('button', { name: 'Confirm e-mail address' }).click();
-  await expect(page).toHaveURL(/\/o\/[^/]+/);
-  return { page, orgPath: new URL(page.url()).pathname.match(/^\/o\/[^/]+/)![0], email };
+  const orgPath = await signUpAndConfirm(page, { name: 'Fran First', email, password: 'a long enough passphrase 19', organizationName: `First ${stamp}` });
+  return { page, orgPath, email };
 }
 
-/** Registers the Twikit preset; returns the catalog's path. Syncs by hand only if registering did not. */
-async function registerTwikit(page: Page, orgPath: string): Promise<string> {
-  await page.goto(`${orgPath}/servers`);
-  await page.getByRole('button', { name: 'Use Twikit preset' }).click();
-  await page.getByRole('button', { name: 'Register server' }).click();
-  await expect(page).toHaveURL(/\/servers\/[^/]+$/, { timeout: 60_000 });
-  if (!(await page.getByText('(62 tools)').isVisible())) {
-    await page.getByRole('button', { name: 'Sync tools' }).click();
-    await expect(page.getByRole('status').filter({ hasText: /Synced: 62 tools/ })).toBeVisible({ timeout: 60_000 });
-  }
-  return new URL(page.url()).pathname;
-}
+
 
 /** axe on the page as it is: no serious or critical violation. */
 async function axe(page: Page, name: string): Promise<void> {
@@ -120,7 +100,7 @@ test('first run: the checklist ticks itself from sign-up to the first call; regi
 test('the catalog shows what the active policy does with each tool, per category, and filters on it', async ({ browser }) => {
   test.setTimeout(180_000);
   const { page, orgPath } = await signUp(browser);
-  const serverPath = await registerTwikit(page, orgPath);
+  const serverPath = await registerTwikitPreset(page, orgPath);
   await savePolicyJson(page, serverPath, {
     version: '1',
     default: 'deny',
@@ -172,7 +152,7 @@ test('the catalog shows what the active policy does with each tool, per category
 test('policy editor: opens on Rules, explains deny and hide, warns on unknown tools, keeps focus and the draft', async ({ browser }) => {
   test.setTimeout(180_000);
   const { page, orgPath } = await signUp(browser);
-  const serverPath = await registerTwikit(page, orgPath);
+  const serverPath = await registerTwikitPreset(page, orgPath);
   await page.goto(`${serverPath}/policy`);
   await expect.soft(page.getByRole('button', { name: 'Rules' })).toHaveAttribute('aria-pressed', 'true');
   await expect.soft(page.getByText(/A denied tool without conditions is also left out of tools\/list/)).toBeVisible();
@@ -221,7 +201,7 @@ test('policy editor: opens on Rules, explains deny and hide, warns on unknown to
 test('revoking a grant asks first and leaves no setups for the dead token; setups are named after the server', async ({ browser }) => {
   test.setTimeout(180_000);
   const { page, orgPath } = await signUp(browser);
-  await registerTwikit(page, orgPath);
+  await registerTwikitPreset(page, orgPath);
 
   // Revoke: a dialog names the grant; Cancel keeps it; confirming revokes and clears the setups panel.
   await page.goto(`${orgPath}/grants`);
@@ -262,7 +242,7 @@ test('leaving as the only owner asks first, then shows the server’s reason and
 
 test('deleting a server asks first', async ({ browser }) => {
   const { page, orgPath } = await signUp(browser);
-  const serverPath = await registerTwikit(page, orgPath);
+  const serverPath = await registerTwikitPreset(page, orgPath);
   // Delete server: asks, then deletes.
   await page.goto(serverPath);
   await page.getByRole('button', { name: 'Delete server' }).click();
@@ -276,7 +256,7 @@ test('deleting a server asks first', async ({ browser }) => {
 test('refusals read cleanly; the admin trail speaks in names; every page has a skip link, a favicon and passes axe', async ({ browser }) => {
   test.setTimeout(420_000);
   const { page, orgPath } = await signUp(browser);
-  const serverPath = await registerTwikit(page, orgPath);
+  const serverPath = await registerTwikitPreset(page, orgPath);
   await savePolicyJson(page, serverPath, { version: '1', default: 'deny', tools: { get_tweet: { action: 'allow' } } });
   await page.goto(`${orgPath}/grants`);
   await page.getByLabel('Grant name').fill('reader');

@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { resultText } from '../support/agent.ts';
-import { verificationPath } from '../support/mail-log.ts';
+import { registerTwikitPreset, signUpAndConfirm } from '../support/accounts.ts';
 import { MemoryOAuthProvider, redirectListener, serveClientMetadata } from '../support/oauth-client.ts';
 import { shot } from '../support/shots.ts';
 
@@ -29,30 +29,13 @@ async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string; 
   const context = await browser.newContext({ baseURL: dashboard(), viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const email = `oauth-${stamp}@example.test`;
-  await page.goto('/signup');
-  await page.getByLabel('Name', { exact: true }).fill('Olga OAuth');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByLabel('Organization name').fill(`OAuth ${stamp}`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/signup\/check-email$/);
-  await page.goto(await verificationPath(email));
-  await page.getByRole('button', { name: 'Confirm e-mail address' }).click();
-  await expect(page).toHaveURL(/\/o\/[^/]+/);
-  return { page, orgPath: new URL(page.url()).pathname.match(/^\/o\/[^/]+/)![0], email };
+  const orgPath = await signUpAndConfirm(page, { name: 'Olga OAuth', email, password: PASSWORD, organizationName: `OAuth ${stamp}` });
+  return { page, orgPath, email };
 }
 
 /** Registers Twikit and saves POLICY; returns the server id. */
 async function twikitWithPolicy(page: Page, orgPath: string): Promise<string> {
-  await page.goto(`${orgPath}/servers`);
-  await page.getByRole('button', { name: 'Use Twikit preset' }).click();
-  await page.getByRole('button', { name: 'Register server' }).click();
-  await expect(page).toHaveURL(/\/servers\/[^/]+$/, { timeout: 60_000 });
-  if (!(await page.getByText('(62 tools)').isVisible())) {
-    await page.getByRole('button', { name: 'Sync tools' }).click();
-    await expect(page.getByRole('status').filter({ hasText: /Synced: 62 tools/ })).toBeVisible({ timeout: 60_000 });
-  }
-  const serverPath = new URL(page.url()).pathname;
+  const serverPath = await registerTwikitPreset(page, orgPath);
   await page.goto(`${serverPath}/policy`);
   await page.getByRole('button', { name: 'JSON' }).click();
   const editor = page.getByRole('textbox', { name: 'Policy JSON' });
