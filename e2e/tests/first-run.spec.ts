@@ -140,6 +140,8 @@ test('the catalog shows what the active policy does with each tool, per category
   await page.getByLabel('Policy effect').selectOption('require_approval');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(page).toHaveURL(/effect=require_approval/);
+  // The URL changes when the navigation commits; wait for the filtered page's header before counting.
+  await expect(page.getByRole('heading', { name: /^Catalog \(\d+ of 62 tools\)$/ })).toBeVisible();
   const shown = await page.locator('tr[data-tool]').count();
   expect(shown).toBeGreaterThan(0);
   expect(shown).toBeLessThan(62);
