@@ -3,13 +3,12 @@
 // connection is up to the caller (handlers are registered through `setup`).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, Implementation, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createNodeFetch, DEFAULT_MAX_MESSAGE_BYTES } from './node-fetch.ts';
 import { confineStdioLaunch, DEFAULT_SANDBOX, type SandboxConfig } from './stdio-sandbox.ts';
 import { resolveStdioLaunch, type StdioFreeform, type StdioTemplate } from './stdio-templates.ts';
-import { limitStdioMessageSize } from './stdio-limit.ts';
+import { PacedTransport, StdioUpstreamTransport, stdioPid } from './stdio-transport.ts';
 import { NodeStreamableHttpClientTransport } from './streamable-http-client.ts';
 
 export type UpstreamTransport = 'streamable_http' | 'sse' | 'stdio';
@@ -101,30 +100,17 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
       } catch (error) {
         throw new UpstreamRefusedError((error as Error).message);
       }
-      const transport = new ConfinedStdioTransport(
-        { command: confined.command, args: confined.args, env: confined.env, stderr: options.onStderr ? 'pipe' : 'ignore', ...(confined.cwd ? { cwd: confined.cwd } : {}) },
-        confined.cleanup,
-      );
-      limitStdioMessageSize(transport, maxMessageBytes);
-      return transport;
-    }
-  }
-}
-
-/** The SDK's stdio transport, removing the sandbox's scratch directory once the process is gone. */
-class ConfinedStdioTransport extends StdioClientTransport {
-  constructor(
-    params: ConstructorParameters<typeof StdioClientTransport>[0],
-    private readonly cleanup: () => void,
-  ) {
-    super(params);
-  }
-
-  override async close(): Promise<void> {
-    try {
-      await super.close();
-    } finally {
-      this.cleanup();
+      // Our own transport (stdio-transport.ts): bounded lines, ordered synchronous delivery, and
+      // the sandbox's scratch directory removed once the process is gone.
+      return new StdioUpstreamTransport({
+        command: confined.command,
+        args: confined.args,
+        env: confined.env,
+        ...(confined.cwd ? { cwd: confined.cwd } : {}),
+        stderr: options.onStderr ? 'pipe' : 'ignore',
+        maxMessageBytes,
+        cleanup: confined.cleanup,
+      });
     }
   }
 }
@@ -139,7 +125,7 @@ export async function connectUpstream(spec: UpstreamSpec, options: ConnectUpstre
   const transport = createUpstreamTransport(spec, options);
   const client = new Client(options.clientInfo ?? DEFAULT_CLIENT_INFO, { capabilities: options.clientCapabilities ?? {} });
   options.setup?.(client);
-  if (transport instanceof StdioClientTransport && options.onStderr) {
+  if (transport instanceof StdioUpstreamTransport && options.onStderr) {
     const onStderr = options.onStderr;
     let buffered = '';
     transport.stderr?.on('data', (chunk: Buffer) => {
@@ -153,7 +139,8 @@ export async function connectUpstream(spec: UpstreamSpec, options: ConnectUpstre
     });
   }
   try {
-    await client.connect(transport, { timeout: options.timeoutMs });
+    // The SDK's Client loses progress handed to it in the same turn as its result (see PacedTransport).
+    await client.connect(transport instanceof StdioUpstreamTransport ? new PacedTransport(transport) : transport, { timeout: options.timeoutMs });
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
@@ -176,6 +163,5 @@ export async function listAllTools(client: Client, timeoutMs: number, maxPages =
 
 /** The pid of a stdio upstream's process (for tests and operations), if there is one. */
 export function upstreamPid(client: Client): number | undefined {
-  const transport = client.transport;
-  return transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
+  return stdioPid(client.transport);
 }
