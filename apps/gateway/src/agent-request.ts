@@ -1,6 +1,16 @@
-// What the agent-facing protocol hands a request handler: the request's id, its abort signal, its
-// progress token and a way to send notifications. Shared by calls/ and sessions/.
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { Notification, Request } from '@modelcontextprotocol/sdk/types.js';
+// What the relay hands a request handler for one agent request: its id, an abort signal (the agent
+// cancelled, or its session closed), its _meta (progress token) and a way to send it notifications
+// that belong with the request (progress). Shared by calls/ and sessions/.
+import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 
-export type AgentExtra = RequestHandlerExtra<Request, Notification>;
+export interface AgentNotification {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface AgentExtra {
+  requestId: RequestId;
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number; [key: string]: unknown } | undefined;
+  sendNotification(notification: AgentNotification): Promise<void>;
+}

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Redis } from 'ioredis';
 import { markSyncFailed, syncServerTools } from '@portcullis/catalog/sync-server-tools';
 import type { CounterStore } from '@portcullis/counters/counter-store';
@@ -11,6 +10,7 @@ import { PostgresCounterStore } from '@portcullis/counters/postgres-counter-stor
 import { RedisCounterStore } from '@portcullis/counters/redis-counter-store';
 import { createPrismaClient, createResilientPool } from '@portcullis/db/client';
 import { listAllTools } from '@portcullis/upstream/connect-upstream';
+import type { UpstreamConnection } from '@portcullis/upstream/upstream-connection';
 import { AuditWriter } from './audit/audit-writer.ts';
 import type { GatewayConfig } from './config.ts';
 import { createHttpHandler } from './http/http-handler.ts';
@@ -93,7 +93,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   };
 
   /** Lists the upstream's tools and syncs the catalog; one sync per server at a time. */
-  const syncCatalog = (serverId: string, client: Client): Promise<void> => {
+  const syncCatalog = (serverId: string, connection: UpstreamConnection): Promise<void> => {
     const running = syncing.get(serverId);
     if (running) return running;
     const run = (async () => {
@@ -101,8 +101,8 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       if (!state) return;
       const target = { organizationId: state.server.organizationId, serverId };
       try {
-        const tools = await listAllTools(client, config.upstreamTimeoutMs);
-        const result = await syncServerTools(db, target, tools, client.getServerVersion());
+        const tools = await listAllTools(connection, config.upstreamTimeoutMs);
+        const result = await syncServerTools(db, target, tools, connection.getServerVersion());
         catalogSyncedAt.set(serverId, Date.now());
         services.servers.invalidate(serverId);
         if (result.added.length || result.changed.length || result.removed.length) {
@@ -118,16 +118,16 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   };
 
   services.upstreams = new UpstreamPool(config, log, {
-    onToolsChanged: (serverId, client) => void syncCatalog(serverId, client),
+    onToolsChanged: (serverId, connection) => void syncCatalog(serverId, connection),
   });
   const sessions = new SessionRegistry(services, {
     // Bounded: an upstream whose list never matches the catalog must not cause a sync per tools/list.
-    onDefinitionDrift: (serverId, client) => {
-      if (Date.now() - (catalogSyncedAt.get(serverId) ?? 0) > DRIFT_RESYNC_MS) void syncCatalog(serverId, client);
+    onDefinitionDrift: (serverId, connection) => {
+      if (Date.now() - (catalogSyncedAt.get(serverId) ?? 0) > DRIFT_RESYNC_MS) void syncCatalog(serverId, connection);
     },
-    ensureCatalog: async (serverId, client) => {
+    ensureCatalog: async (serverId, connection) => {
       if (Date.now() - (catalogSyncedAt.get(serverId) ?? 0) < CATALOG_FRESH_MS) return;
-      await syncCatalog(serverId, client);
+      await syncCatalog(serverId, connection);
     },
   });
 

@@ -5,9 +5,9 @@
 // the gateway's CPU per proxied call. This speaks the same protocol directly on node:http: POST
 // answered with JSON or an SSE stream, the standalone GET stream (opened after initialized,
 // reconnected like the SDK does), resumption with Last-Event-ID when the server sent event ids,
-// the session id and protocol version headers, DELETE to end a session. JSON answers are
-// validated with the SDK's JSONRPCMessageSchema, as the SDK transport does; SSE events are left to
-// the Protocol's own checks (see readSse). No OAuth (upstream credentials
+// the session id and protocol version headers, DELETE to end a session. Every message's JSON-RPC
+// envelope is checked (json-rpc-message.ts), in JSON answers and SSE events alike; what is inside
+// is the receiver's to check (a relay passes it on untouched). No OAuth (upstream credentials
 // are static headers). Redirects are followed only within the origin (307/308 for POST), as the
 // SDK does; the address guard runs in every new socket's DNS lookup.
 import http from 'node:http';
@@ -15,7 +15,8 @@ import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonRpcMessage } from './json-rpc-message.ts';
 import { assertPublicUrl, guardedLookup } from './address-guard.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, UpstreamMessageTooLargeError } from './node-fetch.ts';
 
@@ -85,9 +86,6 @@ export class NodeStreamableHttpClientTransport implements Transport {
   private readonly agent: http.Agent;
   private readonly headers: Record<string, string>;
   private readonly base: http.RequestOptions;
-  /** Messages waiting to be handed to the Protocol, one per event-loop turn (see deliver). */
-  private readonly inbox: JSONRPCMessage[] = [];
-  private delivering = false;
   private readonly maxMessageBytes: number;
 
   constructor(
@@ -155,7 +153,9 @@ export class NodeStreamableHttpClientTransport implements Transport {
       }
       if (type === 'application/json') {
         const data: unknown = JSON.parse(await readBoundedText(res, this.maxMessageBytes));
-        const parsed = Array.isArray(data) ? data.map((m) => JSONRPCMessageSchema.parse(m)) : [JSONRPCMessageSchema.parse(data)];
+        const parsed = Array.isArray(data) ? data : [data];
+        // Every message's envelope is checked before any is delivered, as the SDK's transport does.
+        if (!parsed.every(isJsonRpcMessage)) throw new Error('Upstream answered with something that is not a JSON-RPC message');
         for (const m of parsed) this.deliver(m);
         return;
       }
@@ -194,30 +194,14 @@ export class NodeStreamableHttpClientTransport implements Transport {
   }
 
   /**
-   * Hands messages to the Protocol in order, at most one per event-loop turn. The SDK dispatches
-   * a notification a microtask later but settles a response at once (dropping its progress
-   * handler), so a last progress notification that arrives in the same chunk as the response
-   * would otherwise be lost; the SDK's own transport avoids this only by its web-stream hops.
+   * Hands a message over at once, in the order the server sent it: the gateway's relay forwards
+   * each message as it comes, so whatever the server wrote before a response reaches the agent
+   * before that response. (The SDK's Protocol, used by the dashboard only to list tools, settles a
+   * response before a progress notification in the same chunk; nothing there waits on progress.)
    */
   private deliver(message: JSONRPCMessage): void {
-    if (this.delivering) {
-      this.inbox.push(message);
-      return;
-    }
-    this.delivering = true;
     this.onmessage?.(message);
-    setImmediate(this.deliverNext);
   }
-
-  private readonly deliverNext = (): void => {
-    const next = this.inbox.shift();
-    if (next === undefined) {
-      this.delivering = false;
-      return;
-    }
-    this.onmessage?.(next);
-    setImmediate(this.deliverNext);
-  };
 
   private requestHeaders(fixed: Record<string, string>): Record<string, string> {
     const headers: Record<string, string> = {};
@@ -327,11 +311,9 @@ export class NodeStreamableHttpClientTransport implements Transport {
       }
       if (hasData && data !== '' && (event === '' || event === 'message')) {
         try {
-          // Not parsed with JSONRPCMessageSchema here: the Protocol checks every message's shape
-          // itself and drops (onerror) what is not a request, notification or response, which is
-          // what the SDK transport does with a message that fails the schema on a stream.
-          const message = JSON.parse(data) as JSONRPCMessage;
-          if (typeof message !== 'object' || message === null) throw new Error('Upstream sent an event that is not a JSON-RPC message');
+          // An event that is not a JSON-RPC message is dropped (onerror), as the SDK transport does.
+          const message: unknown = JSON.parse(data);
+          if (!isJsonRpcMessage(message)) throw new Error('Upstream sent an event that is not a JSON-RPC message');
           if (isResponseMessage(message)) {
             receivedResponse = true;
             if (options.replayMessageId !== undefined) (message as { id: RequestId }).id = options.replayMessageId;

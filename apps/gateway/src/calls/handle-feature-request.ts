@@ -4,7 +4,8 @@
 // empty list; reading, getting, completing or subscribing is refused with the reason. Every read,
 // get, completion and subscription is audited like a tool call: the record is durably stored
 // before the request reaches the upstream, and a store outage refuses the request.
-import { ErrorCode, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import type { Params } from '@portcullis/upstream/upstream-connection';
 import { decideFeatureRequest } from '@portcullis/policy/decide';
 import type { Decision, Feature } from '@portcullis/policy/types';
 import type { AuditRecord } from '../audit/audit-writer.ts';
@@ -21,7 +22,7 @@ export interface FeatureSession {
   organizationId: string;
   serverId: string;
   /** Sends the request upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
-  forward(request: Request, extra: AgentExtra): Promise<Result>;
+  forward(method: string, params: Params, extra: AgentExtra): Promise<Params>;
 }
 
 const STORE_DOWN = 'The gateway cannot reach its policy store, so the request was not sent; retry shortly';
@@ -30,8 +31,8 @@ const AUDIT_DOWN = 'The gateway cannot write its audit log, so the request was n
 const MAX_TARGET_LENGTH = 500;
 
 /** The feature a completion/complete request belongs to, from its reference. */
-export function completionFeature(request: Request): Feature {
-  const ref = (request.params as { ref?: { type?: unknown } } | undefined)?.ref;
+export function completionFeature(params: Params): Feature {
+  const ref = params.ref as { type?: unknown } | undefined;
   return ref?.type === 'ref/prompt' ? 'prompts' : 'resources';
 }
 
@@ -67,14 +68,15 @@ export async function listFeature(
   services: GatewayServices,
   session: FeatureSession,
   feature: Feature,
-  request: Request,
+  method: string,
+  params: Params,
   extra: AgentExtra,
-  empty: Result,
-): Promise<Result> {
+  empty: Params,
+): Promise<Params> {
   const decided = await decide(services, session, feature);
   if ('storeDown' in decided) throw new JsonRpcError(ErrorCode.InternalError, STORE_DOWN);
   if (decided.decision.effect !== 'allow') return empty;
-  return session.forward(request, extra);
+  return session.forward(method, params, extra);
 }
 
 /**
@@ -85,20 +87,21 @@ export async function handleFeatureRequest(
   services: GatewayServices,
   session: FeatureSession,
   feature: Feature,
-  request: Request,
+  method: string,
+  params: Params,
   extra: AgentExtra,
   target: string,
-): Promise<Result> {
+): Promise<Params> {
   const { audit, metrics } = services;
   const startedAt = new Date();
   const started = performance.now();
-  const { _meta: _ignored, ...params } = (request.params ?? {}) as Record<string, unknown>;
+  const { _meta: _ignored, ...args } = params;
   const auditContext: RequestAuditContext = {
     salt: services.auditSalt,
     session,
-    method: request.method,
+    method,
     target: target.slice(0, MAX_TARGET_LENGTH),
-    args: params,
+    args,
     requestId: String(extra.requestId),
     startedAt,
   };
@@ -108,13 +111,13 @@ export async function handleFeatureRequest(
   const decided = await decide(services, session, feature);
   if ('storeDown' in decided) {
     void audit.insertOrDefer({ ...base('error', undefined, null, STORE_DOWN), latencyMs: performance.now() - started });
-    metrics.recordFeatureRequest(request.method, 'error');
+    metrics.recordFeatureRequest(method, 'error');
     throw new JsonRpcError(ErrorCode.InternalError, STORE_DOWN);
   }
   const { decision, state } = decided;
   if (decision.effect !== 'allow') {
     await audit.insertOrDefer({ ...base('deny', state, decision.rule, decision.reason ?? null), latencyMs: performance.now() - started });
-    metrics.recordFeatureRequest(request.method, 'deny');
+    metrics.recordFeatureRequest(method, 'deny');
     throw refusalError(decision, state.policy?.version ?? null, `${feature} are denied by policy`);
   }
 
@@ -124,12 +127,12 @@ export async function handleFeatureRequest(
   } catch (error) {
     services.log.error({ err: error }, 'audit insert failed; request not forwarded');
     void audit.insertOrDefer({ ...base('error', state, decision.rule, AUDIT_DOWN), latencyMs: performance.now() - started });
-    metrics.recordFeatureRequest(request.method, 'error');
+    metrics.recordFeatureRequest(method, 'error');
     throw new JsonRpcError(ErrorCode.InternalError, AUDIT_DOWN);
   }
-  metrics.recordFeatureRequest(request.method, 'allow');
+  metrics.recordFeatureRequest(method, 'allow');
   try {
-    const result = await session.forward(request, extra);
+    const result = await session.forward(method, params, extra);
     audit.complete({ id: auditId, outcome: 'ok', error: null, latencyMs: performance.now() - started });
     return result;
   } catch (error) {

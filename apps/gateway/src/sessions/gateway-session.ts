@@ -1,96 +1,129 @@
-// One agent session: the SDK Server the agent talks to, and its link to the upstream. The Server
-// advertises what the upstream advertises and forwards every method the spec defines. Tools are
-// filtered (tools/list) and enforced (tools/call); resources, prompts and completions are allowed
-// or denied per feature and audited (calls/handle-feature-request.ts); ping, logging and
-// notifications pass through.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
+// One agent session, relayed at the message level. The agent's transport hands every JSON-RPC
+// message here; the gateway answers initialize and ping itself, polices what it must (tools/list,
+// tools/call, resources/*, prompts/*, completion/complete, logging/setLevel) and passes every other
+// request and notification to the upstream verbatim: unknown methods, unknown fields, _meta, icons,
+// outputSchema, annotations, tasks. Requests from the upstream (sampling, elicitation, roots, or
+// anything else) reach the agent with an id of this session's and their answers go back verbatim.
+// Nothing here parses a message beyond its envelope and the parameters a policy decision reads.
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  CallToolRequestSchema,
-  CallToolResultSchema,
-  CompleteRequestSchema,
   ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-  ResultSchema,
-  RootsListChangedNotificationSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type CallToolRequest,
   type CallToolResult,
   type ClientCapabilities,
   type Implementation,
+  type JSONRPCMessage,
   type ListToolsResult,
   type LoggingLevel,
-  type Notification,
-  type Request,
-  type Result,
+  type RequestId,
   type ServerCapabilities,
-  type ServerNotification,
-  type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Params, UpstreamConnection } from '@portcullis/upstream/upstream-connection';
 import { completionFeature, featureAllowed, handleFeatureRequest, listFeature, type FeatureSession } from '../calls/handle-feature-request.ts';
-import { handleToolCall } from '../calls/handle-tool-call.ts';
+import { handleToolCall, type ToolCallSession } from '../calls/handle-tool-call.ts';
 import { filterListedTools } from '../calls/list-tools.ts';
 import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
-import type { AgentExtra } from '../agent-request.ts';
-import { JsonRpcError } from '../errors.ts';
+import type { AgentExtra, AgentNotification } from '../agent-request.ts';
+import { JsonRpcError, UpstreamFailure } from '../errors.ts';
 import { forwardRequest } from './forward-request.ts';
+import { checkParams } from './request-params.ts';
 import type { SessionSink, UpstreamLink } from './upstream-pool.ts';
 
 export interface SessionHooks {
   /** The upstream lists a definition that differs from the catalog: re-sync it. */
-  onDefinitionDrift(serverId: string, client: Client): void;
+  onDefinitionDrift(serverId: string, connection: UpstreamConnection): void;
   /** A session connected: make sure the catalog has been synced from this upstream recently. */
-  ensureCatalog(serverId: string, client: Client): Promise<void>;
+  ensureCatalog(serverId: string, connection: UpstreamConnection): Promise<void>;
 }
 
 export interface OpenSessionOptions {
   id: string;
   grant: GrantContext;
   clientCapabilities: ClientCapabilities;
+  /** Resumed on this replica: initialize happened on another, with this client info. */
+  resumed?: { clientInfo: Implementation | undefined } | undefined;
 }
 
 /** How long the upstream may wait on the agent for sampling or elicitation (a person may be typing). */
 const AGENT_REQUEST_TIMEOUT_MS = 30 * 60_000;
 
+/** The capability an agent must have declared for each server→client request the spec defines. */
+const CLIENT_CAPABILITY_FOR: Record<string, keyof ClientCapabilities> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+interface OutgoingRequest {
+  resolve(result: Params): void;
+  reject(error: JsonRpcError): void;
+  timer: NodeJS.Timeout;
+}
+
+type ResultBody = Record<string, unknown>;
+
 export class GatewaySession implements SessionSink {
   readonly id: string;
   readonly grant: GrantContext;
-  readonly mcp: Server;
   lastSeenAt = Date.now();
   closed = false;
+  private transport: Transport | undefined;
   private link: UpstreamLink;
   private reconnecting: Promise<UpstreamLink> | undefined;
-  private readonly inflight = new Set<string | number>();
+  /** Agent requests being handled, by the agent's id; aborting one cancels it upstream. */
+  private readonly inflight = new Map<RequestId, AbortController>();
+  /** Requests sent to the agent on the upstream's behalf, by the id this session gave them. */
+  private readonly outgoing = new Map<number, OutgoingRequest>();
+  private nextOutgoingId = 0;
   private readonly subscriptions = new Set<string>();
   /** The level this agent asked for with logging/setLevel; messages below it are not sent to it. */
   private logLevel: LoggingLevel | undefined;
+  private clientCapabilities: ClientCapabilities;
+  private clientInfo: Implementation | undefined;
+  private initialized: boolean;
+  private readonly capabilities: ServerCapabilities;
+  private readonly featureSession: FeatureSession;
+  private readonly toolSession: ToolCallSession;
 
   private constructor(
     private readonly services: GatewayServices,
     private readonly hooks: SessionHooks,
     options: OpenSessionOptions,
     link: UpstreamLink,
-    serverInfo: Implementation,
-    capabilities: ServerCapabilities,
-    instructions: string | undefined,
   ) {
     this.id = options.id;
     this.grant = options.grant;
     this.link = link;
-    this.mcp = new Server(serverInfo, { capabilities, ...(instructions ? { instructions } : {}) });
-    this.registerHandlers(capabilities);
+    this.clientCapabilities = options.clientCapabilities;
+    this.clientInfo = options.resumed?.clientInfo;
+    this.initialized = options.resumed !== undefined;
+    const upstream = link.connection.server.capabilities;
+    // The upstream's capabilities as it announced them (experimental and newer ones included),
+    // except that the gateway announces tools/list_changed itself: policy and catalog changes alter
+    // what this agent may see.
+    this.capabilities = upstream.tools ? { ...upstream, tools: { ...upstream.tools, listChanged: true } } : { ...upstream };
+    this.featureSession = {
+      id: this.id,
+      grantId: this.grant.grantId,
+      organizationId: this.grant.organizationId,
+      serverId: this.grant.serverId,
+      forward: (method, params, extra) => this.forward(method, params, extra),
+    };
+    this.toolSession = {
+      ...this.featureSession,
+      forwardToolCall: async (request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult> => {
+        const result = await this.forward('tools/call', request.params as Params, extra);
+        // The one check of a tool result: a malformed one is recorded as an upstream error, not a tool error.
+        if (!isToolResult(result)) throw new UpstreamFailure('invalid', ErrorCode.InternalError, 'Upstream server sent an invalid tools/call result');
+        return result as CallToolResult;
+      },
+    };
   }
 
-  /** Connects the upstream (or joins the shared one) and builds the agent-facing Server. */
+  /** Connects the upstream (or joins the shared one) and makes sure the catalog is fresh. */
   static async open(services: GatewayServices, hooks: SessionHooks, options: OpenSessionOptions): Promise<GatewaySession> {
     const state = await services.servers.get(options.grant.serverId);
     if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
@@ -101,29 +134,31 @@ export class GatewaySession implements SessionSink {
       get inflightCount() {
         return ref.session?.inflightCount ?? 0;
       },
-      sendRequest: (request, signal) => (ref.session ? ref.session.sendRequest(request, signal) : Promise.reject(new Error('session not ready'))),
-      sendNotification: (notification) => ref.session?.sendNotification(notification) ?? Promise.resolve(),
+      sendRequest: (method, params, signal) => (ref.session ? ref.session.sendRequest(method, params, signal) : Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'session not ready'))),
+      sendNotification: (notification) => ref.session?.sendNotification(notification),
       isSubscribed: (uri) => ref.session?.isSubscribed(uri) ?? false,
     };
     const link = await services.upstreams.connect(state, sink, options.clientCapabilities);
     try {
-      await hooks.ensureCatalog(options.grant.serverId, link.client);
+      await hooks.ensureCatalog(options.grant.serverId, link.connection);
     } catch (error) {
       await link.release().catch(() => undefined);
       throw error;
     }
-    const upstreamCapabilities = link.client.getServerCapabilities() ?? {};
-    const capabilities: ServerCapabilities = {
-      // The gateway announces tools/list_changed itself when policy or catalog changes what is visible.
-      ...(upstreamCapabilities.tools ? { tools: { ...upstreamCapabilities.tools, listChanged: true } } : {}),
-      ...(upstreamCapabilities.resources ? { resources: upstreamCapabilities.resources } : {}),
-      ...(upstreamCapabilities.prompts ? { prompts: upstreamCapabilities.prompts } : {}),
-      ...(upstreamCapabilities.completions ? { completions: upstreamCapabilities.completions } : {}),
-      ...(upstreamCapabilities.logging ? { logging: upstreamCapabilities.logging } : {}),
-    };
-    const serverInfo = link.client.getServerVersion() ?? { name: state.server.name, version: '0.0.0' };
-    ref.session = new GatewaySession(services, hooks, options, link, serverInfo, capabilities, link.client.getInstructions());
+    ref.session = new GatewaySession(services, hooks, options, link);
     return ref.session;
+  }
+
+  /** Starts relaying over the agent's transport. */
+  async attach(transport: Transport): Promise<void> {
+    this.transport = transport;
+    const onclose = transport.onclose;
+    transport.onclose = () => {
+      onclose?.();
+      void this.close();
+    };
+    transport.onmessage = (message) => this.receive(message);
+    await transport.start();
   }
 
   get inflightCount(): number {
@@ -135,64 +170,249 @@ export class GatewaySession implements SessionSink {
   }
 
   /** The agent request a server→client message belongs with: the only one in flight, if there is one. */
-  private relatedRequestId(): string | number | undefined {
+  private relatedRequestId(): RequestId | undefined {
     if (this.inflight.size !== 1) return undefined;
-    return this.inflight.values().next().value;
+    return this.inflight.keys().next().value;
   }
 
-  async sendRequest(request: Request, signal: AbortSignal): Promise<Result> {
-    const related = this.relatedRequestId();
-    return this.mcp.request(request as ServerRequest, ResultSchema, {
-      signal,
-      timeout: AGENT_REQUEST_TIMEOUT_MS,
-      ...(related === undefined ? {} : { relatedRequestId: related }),
+  private send(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
+    if (this.closed || !this.transport) return;
+    this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch((error: unknown) => {
+      this.services.log.debug({ err: error, sessionId: this.id }, 'message to agent dropped');
     });
   }
 
-  async sendNotification(notification: Notification): Promise<void> {
-    if (this.closed) return;
-    if (notification.method === 'notifications/message' && this.logLevel && !atLeast((notification.params as { level?: unknown } | undefined)?.level, this.logLevel)) return;
-    // A subscription made while resources were allowed ends when the policy stops allowing them.
-    if (notification.method === 'notifications/resources/updated' && !(await featureAllowed(this.services, this.featureSession(), 'resources'))) {
-      this.subscriptions.delete(String((notification.params as { uri?: unknown } | undefined)?.uri));
-      return;
-    }
-    const related = this.relatedRequestId();
-    try {
-      await this.mcp.notification(notification as ServerNotification, related === undefined ? undefined : { relatedRequestId: related });
-    } catch (error) {
-      this.services.log.debug({ err: error, sessionId: this.id, method: notification.method }, 'notification to agent dropped');
+  // ---- agent → gateway
+
+  private receive(message: JSONRPCMessage): void {
+    this.lastSeenAt = Date.now();
+    const m = message as { id?: RequestId; method?: string; params?: Params; result?: Params; error?: { code: number; message: string; data?: unknown } };
+    if (m.method === undefined) return this.receiveResponse(m);
+    if (m.id === undefined) return this.receiveNotification(m.method, m.params);
+    this.receiveRequest(m.id, m.method, m.params);
+  }
+
+  private receiveResponse(m: { id?: RequestId; result?: Params; error?: { code: number; message: string; data?: unknown } }): void {
+    const pending = typeof m.id === 'number' ? this.outgoing.get(m.id) : undefined;
+    if (!pending) return;
+    this.outgoing.delete(m.id as number);
+    clearTimeout(pending.timer);
+    if (m.error) pending.reject(new JsonRpcError(m.error.code, m.error.message, m.error.data));
+    else pending.resolve(m.result ?? {});
+  }
+
+  private receiveNotification(method: string, params: Params | undefined): void {
+    switch (method) {
+      case 'notifications/initialized':
+        return; // The upstream was initialized by the gateway.
+      case 'notifications/cancelled': {
+        const requestId = params?.requestId as RequestId | undefined;
+        if (requestId !== undefined) this.inflight.get(requestId)?.abort();
+        return;
+      }
+      default:
+        // Roots changed, the agent's progress on a server request, and whatever a newer spec adds: verbatim.
+        void this.upstream()
+          .then((connection) => connection.notify(method, params))
+          .catch(() => undefined);
     }
   }
 
-  private featureSession(): FeatureSession {
-    return {
-      id: this.id,
-      grantId: this.grant.grantId,
-      organizationId: this.grant.organizationId,
-      serverId: this.grant.serverId,
-      forward: (request, extra) => this.forward(request, extra),
+  private receiveRequest(id: RequestId, method: string, params: Params | undefined): void {
+    if (this.inflight.has(id)) {
+      this.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: a request id is already in use in this session' } });
+      return;
+    }
+    const controller = new AbortController();
+    this.inflight.set(id, controller);
+    const extra: AgentExtra = {
+      requestId: id,
+      signal: controller.signal,
+      _meta: params?._meta as AgentExtra['_meta'],
+      sendNotification: async (notification) => this.send({ jsonrpc: '2.0', ...notification } as JSONRPCMessage, id),
     };
+    let work: Promise<ResultBody>;
+    try {
+      work = this.dispatch(method, params ?? {}, extra);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    work.then(
+      (result) => {
+        this.inflight.delete(id);
+        // A cancelled request is not answered (MCP: the receiver should not respond).
+        if (!controller.signal.aborted) this.send({ jsonrpc: '2.0', id, result } as JSONRPCMessage);
+      },
+      (error: unknown) => {
+        this.inflight.delete(id);
+        if (controller.signal.aborted) return;
+        if (!(error instanceof JsonRpcError)) this.services.log.error({ err: error, sessionId: this.id, method }, 'request failed');
+        this.send({ jsonrpc: '2.0', id, error: toErrorBody(error) } as JSONRPCMessage);
+      },
+    );
+  }
+
+  private dispatch(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
+    const caps = this.capabilities;
+    const notOffered = () => Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, 'Method not found'));
+    switch (method) {
+      case 'initialize':
+        return Promise.resolve(this.initialize(params));
+      case 'ping':
+        return Promise.resolve({});
+      case 'tools/list':
+        return caps.tools ? this.listTools(params, extra) : notOffered();
+      case 'tools/call': {
+        if (!caps.tools) return notOffered();
+        checkParams(method, params);
+        return handleToolCall(this.services, this.toolSession, { method, params } as CallToolRequest, extra) as Promise<ResultBody>;
+      }
+      case 'resources/list':
+      case 'resources/templates/list':
+        if (!caps.resources) return notOffered();
+        return listFeature(this.services, this.featureSession, 'resources', method, params, extra, method === 'resources/list' ? { resources: [] } : { resourceTemplates: [] });
+      case 'resources/read':
+        if (!caps.resources) return notOffered();
+        checkParams(method, params);
+        return handleFeatureRequest(this.services, this.featureSession, 'resources', method, params, extra, params.uri as string);
+      case 'resources/subscribe':
+        if (!caps.resources?.subscribe) return notOffered();
+        checkParams(method, params);
+        return handleFeatureRequest(this.services, this.featureSession, 'resources', method, params, extra, params.uri as string).then((result) => {
+          this.subscriptions.add(params.uri as string);
+          return result;
+        });
+      case 'resources/unsubscribe':
+        // Ending a subscription is always allowed: it only takes access away.
+        if (!caps.resources?.subscribe) return notOffered();
+        checkParams(method, params);
+        this.subscriptions.delete(params.uri as string);
+        return this.forward(method, params, extra);
+      case 'prompts/list':
+        if (!caps.prompts) return notOffered();
+        return listFeature(this.services, this.featureSession, 'prompts', method, params, extra, { prompts: [] });
+      case 'prompts/get':
+        if (!caps.prompts) return notOffered();
+        checkParams(method, params);
+        return handleFeatureRequest(this.services, this.featureSession, 'prompts', method, params, extra, params.name as string);
+      case 'completion/complete': {
+        if (!caps.completions) return notOffered();
+        checkParams(method, params);
+        const ref = params.ref as { type: string; name?: string; uri?: string };
+        return handleFeatureRequest(this.services, this.featureSession, completionFeature(params), method, params, extra, (ref.type === 'ref/prompt' ? ref.name : ref.uri) ?? '');
+      }
+      case 'logging/setLevel':
+        if (!caps.logging) return notOffered();
+        checkParams(method, params);
+        this.logLevel = params.level as LoggingLevel;
+        // A shared (stdio) upstream serves every session of the server: it is asked for everything
+        // and each session filters to its own level, so one agent's setting never silences another's.
+        return this.forward(method, this.link.shared ? { level: 'debug' } : params, extra);
+      default:
+        // Everything the gateway does not police passes through as it is (tasks, newer methods).
+        return this.forward(method, params, extra);
+    }
+  }
+
+  private initialize(params: Params): ResultBody {
+    this.initialized = true;
+    if (params.capabilities && typeof params.capabilities === 'object') this.clientCapabilities = params.capabilities as ClientCapabilities;
+    if (params.clientInfo && typeof params.clientInfo === 'object') this.clientInfo = params.clientInfo as Implementation;
+    const requested = params.protocolVersion;
+    const server = this.link.connection.server;
+    return {
+      protocolVersion: typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
+      capabilities: this.capabilities,
+      serverInfo: server.serverInfo,
+      ...(server.instructions ? { instructions: server.instructions } : {}),
+    };
+  }
+
+  private async listTools(params: Params, extra: AgentExtra): Promise<ResultBody> {
+    const upstream = await this.forward('tools/list', params, extra);
+    if (!Array.isArray(upstream.tools)) throw new UpstreamFailure('invalid', ErrorCode.InternalError, 'Upstream server sent an invalid tools/list result');
+    const state = await this.services.servers.get(this.grant.serverId);
+    if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
+    const { result, definitionDrift } = filterListedTools(state, upstream as ListToolsResult);
+    if (definitionDrift) this.hooks.onDefinitionDrift(this.grant.serverId, this.link.connection);
+    return result as ResultBody;
+  }
+
+  // ---- upstream → agent
+
+  /** A request from the upstream to this agent; settles with the agent's answer (or its error, as a JsonRpcError). */
+  sendRequest(method: string, params: Params | undefined, signal: AbortSignal): Promise<Params> {
+    const needed = CLIENT_CAPABILITY_FOR[method];
+    if (needed && !this.clientCapabilities[needed]) {
+      return Promise.reject(new JsonRpcError(ErrorCode.InternalError, `Client does not support ${needed} (required for ${method})`));
+    }
+    if (this.closed) return Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session is closed'));
+    const id = this.nextOutgoingId++;
+    return new Promise<Params>((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.outgoing.delete(id)) return;
+        clearTimeout(timer);
+        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'The server cancelled the request' } });
+        reject(new JsonRpcError(ErrorCode.RequestTimeout, 'The server cancelled the request'));
+      };
+      const timer = setTimeout(() => {
+        if (!this.outgoing.delete(id)) return;
+        signal.removeEventListener('abort', onAbort);
+        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timed out' } });
+        reject(new JsonRpcError(ErrorCode.RequestTimeout, `The client did not answer ${method} in time`));
+      }, AGENT_REQUEST_TIMEOUT_MS);
+      this.outgoing.set(id, {
+        resolve: (result) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+        timer,
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) } as JSONRPCMessage, this.relatedRequestId());
+    });
+  }
+
+  /** A notification from the upstream for this agent (sent at once: order is kept). */
+  sendNotification(notification: AgentNotification): void {
+    if (this.closed) return;
+    const { method, params } = notification;
+    if (method === 'notifications/message' && this.logLevel && !atLeast(params?.level, this.logLevel)) return;
+    if (method === 'notifications/resources/updated') {
+      // A subscription made while resources were allowed ends when the policy stops allowing them.
+      void featureAllowed(this.services, this.featureSession, 'resources').then((allowed) => {
+        if (allowed) this.send({ jsonrpc: '2.0', method, params } as JSONRPCMessage);
+        else this.subscriptions.delete(String(params?.uri));
+      });
+      return;
+    }
+    this.send({ jsonrpc: '2.0', ...notification } as JSONRPCMessage, this.relatedRequestId());
   }
 
   /** Policy or catalog changed what this agent may see. */
   async notifyToolsChanged(): Promise<void> {
-    if (this.closed || !this.mcp.getClientCapabilities()) return;
-    await this.mcp.sendToolListChanged().catch(() => undefined);
+    if (this.closed || !this.initialized || !this.capabilities.tools) return;
+    this.send({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
   }
 
+  // ---- the upstream
+
   /** The upstream connection, reconnected first if it died (a stdio process is restarted). */
-  private async upstream(): Promise<Client> {
-    if (this.link.alive) return this.link.client;
+  private async upstream(): Promise<UpstreamConnection> {
+    if (this.link.alive) return this.link.connection;
     this.reconnecting ??= (async () => {
       await this.link.release().catch(() => undefined);
       const state = await this.services.servers.get(this.grant.serverId);
       if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
-      this.link = await this.services.upstreams.connect(state, this, this.mcp.getClientCapabilities() ?? {});
+      this.link = await this.services.upstreams.connect(state, this, this.clientCapabilities);
       return this.link;
     })().finally(() => (this.reconnecting = undefined));
     try {
-      return (await this.reconnecting).client;
+      return (await this.reconnecting).connection;
     } catch (error) {
       if (error instanceof JsonRpcError) throw error;
       this.services.metrics.recordUpstreamError('connect');
@@ -200,106 +420,36 @@ export class GatewaySession implements SessionSink {
     }
   }
 
-  private async forward(request: Request, extra: AgentExtra, resultSchema?: typeof ResultSchema): Promise<Result> {
-    const client = await this.upstream();
-    return forwardRequest(client, request, extra, this.services.config.upstreamTimeoutMs, resultSchema);
-  }
-
-  private track<R>(extra: AgentExtra, work: () => Promise<R>): Promise<R> {
-    this.lastSeenAt = Date.now();
-    this.inflight.add(extra.requestId);
-    return work().finally(() => this.inflight.delete(extra.requestId));
-  }
-
-  private registerHandlers(capabilities: ServerCapabilities): void {
-    const mcp = this.mcp;
-    const passthrough = (request: Request, extra: AgentExtra) => this.track(extra, () => this.forward(request, extra));
-
-    if (capabilities.tools) {
-      mcp.setRequestHandler(ListToolsRequestSchema, (request, extra) =>
-        this.track(extra, async () => {
-          const upstream = (await this.forward(request, extra)) as ListToolsResult;
-          const state = await this.services.servers.get(this.grant.serverId);
-          if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
-          const { result, definitionDrift } = filterListedTools(state, upstream);
-          if (definitionDrift) this.hooks.onDefinitionDrift(this.grant.serverId, this.link.client);
-          return result;
-        }),
-      );
-      const toolSession = {
-        id: this.id,
-        grantId: this.grant.grantId,
-        organizationId: this.grant.organizationId,
-        serverId: this.grant.serverId,
-        // Validated here, so a malformed result is recorded as an upstream error rather than a tool error.
-        forwardToolCall: async (request: CallToolRequest, extra: AgentExtra) => (await this.forward(request, extra, CallToolResultSchema)) as CallToolResult,
-      };
-      // Registered with Protocol's setRequestHandler, not Server's override: the override parses the
-      // request a second time and re-validates the result, which the upstream client (above) or our
-      // own refusal already produced as a validated CallToolResult. The request is still parsed once.
-      Protocol.prototype.setRequestHandler.call(mcp, CallToolRequestSchema, (request: CallToolRequest, extra: AgentExtra) =>
-        this.track(extra, () => handleToolCall(this.services, toolSession, request, extra)),
-      );
-    }
-    const featureSession = this.featureSession();
-    const listed = (feature: 'resources' | 'prompts', empty: Result) => (request: Request, extra: AgentExtra) =>
-      this.track(extra, () => listFeature(this.services, featureSession, feature, request, extra, empty));
-    if (capabilities.resources) {
-      mcp.setRequestHandler(ListResourcesRequestSchema, listed('resources', { resources: [] }));
-      mcp.setRequestHandler(ListResourceTemplatesRequestSchema, listed('resources', { resourceTemplates: [] }));
-      mcp.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
-        this.track(extra, () => handleFeatureRequest(this.services, featureSession, 'resources', request, extra, request.params.uri)),
-      );
-      if (capabilities.resources.subscribe) {
-        mcp.setRequestHandler(SubscribeRequestSchema, (request, extra) =>
-          this.track(extra, async () => {
-            const result = await handleFeatureRequest(this.services, featureSession, 'resources', request, extra, request.params.uri);
-            this.subscriptions.add(request.params.uri);
-            return result;
-          }),
-        );
-        // Ending a subscription is always allowed: it only takes access away.
-        mcp.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
-          this.subscriptions.delete(request.params.uri);
-          return passthrough(request, extra);
-        });
-      }
-    }
-    if (capabilities.prompts) {
-      mcp.setRequestHandler(ListPromptsRequestSchema, listed('prompts', { prompts: [] }));
-      mcp.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
-        this.track(extra, () => handleFeatureRequest(this.services, featureSession, 'prompts', request, extra, request.params.name)),
-      );
-    }
-    if (capabilities.completions) {
-      mcp.setRequestHandler(CompleteRequestSchema, (request, extra) => {
-        const ref = request.params.ref;
-        const target = ref.type === 'ref/prompt' ? ref.name : ref.uri;
-        return this.track(extra, () => handleFeatureRequest(this.services, featureSession, completionFeature(request), request, extra, target));
-      });
-    }
-    if (capabilities.logging) {
-      mcp.setRequestHandler(SetLevelRequestSchema, (request, extra) =>
-        this.track(extra, async () => {
-          this.logLevel = request.params.level;
-          // A shared (stdio) upstream serves every session of the server: it is asked for everything
-          // and each session filters to its own level, so one agent's setting never silences another's.
-          if (this.link.shared) return this.forward({ method: 'logging/setLevel', params: { level: 'debug' } }, extra);
-          return this.forward(request, extra);
-        }),
-      );
-    }
-    mcp.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
-      const client = await this.upstream().catch(() => undefined);
-      if (client?.getServerCapabilities()) await client.sendRootsListChanged().catch(() => undefined);
-    });
+  private async forward(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
+    const connection = await this.upstream();
+    return forwardRequest(connection, method, params, extra, this.services.config.upstreamTimeoutMs);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([this.link.release(), this.mcp.close()]);
+    for (const controller of this.inflight.values()) controller.abort();
+    for (const [id, pending] of this.outgoing) {
+      clearTimeout(pending.timer);
+      pending.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session closed'));
+      this.outgoing.delete(id);
+    }
+    await Promise.allSettled([this.link.release(), this.transport?.close()]);
   }
+
+}
+
+/** A tools/call result as the spec shapes it (content a list, isError a boolean), or a task (tasks extension). */
+function isToolResult(result: ResultBody): boolean {
+  if ('content' in result && !Array.isArray(result.content)) return false;
+  if ('isError' in result && typeof result.isError !== 'boolean') return false;
+  if ('structuredContent' in result && (typeof result.structuredContent !== 'object' || result.structuredContent === null)) return false;
+  return true;
+}
+
+function toErrorBody(error: unknown): { code: number; message: string; data?: unknown } {
+  if (error instanceof JsonRpcError) return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
+  return { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Internal error' };
 }
 
 const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];

@@ -173,16 +173,12 @@ export class SessionRegistry {
     const capabilities = (row.clientCapabilities ?? {}) as ClientCapabilities;
     let session: GatewaySession;
     try {
-      session = await GatewaySession.open(this.services, this.hooks, { id: sessionId, grant, clientCapabilities: capabilities });
+      // Initialized on the first replica: the session starts out with what that replica saw.
+      session = await GatewaySession.open(this.services, this.hooks, { id: sessionId, grant, clientCapabilities: capabilities, resumed: { clientInfo: (row.clientInfo ?? undefined) as Implementation | undefined } });
     } catch (error) {
       this.releaseSlot(grant);
       throw error;
     }
-    // The SDK Server keeps the initialize outcome in private fields; restore what the first replica saw.
-    Object.assign(session.mcp as unknown as Record<string, unknown>, {
-      _clientCapabilities: capabilities,
-      _clientVersion: (row.clientInfo ?? undefined) as Implementation | undefined,
-    });
     const entry = await this.attachStreamable(grant, session, true);
     this.services.log.info({ sessionId, grantId: grant.grantId }, 'session resumed from another replica');
     return entry;
@@ -192,7 +188,7 @@ export class SessionRegistry {
     const transport = new StreamableHttpTransport(session.id, resumed);
     const entry: StreamableEntry = { kind: 'streamable', grant, session, transport };
     transport.onclose = () => void this.remove(session.id, entry);
-    await session.mcp.connect(transport);
+    await session.attach(transport);
     this.entries.set(session.id, entry);
     this.services.metrics.sessions = this.entries.size;
     return entry;
@@ -223,8 +219,8 @@ export class SessionRegistry {
         grant: entry.grant,
         clientCapabilities: initialize.params.capabilities,
       }).then(async (session) => {
-        // connect() keeps the adapter's onclose (registry removal) and chains its own.
-        await session.mcp.connect(entry.adapter);
+        // attach() keeps the adapter's onclose (registry removal) and chains its own.
+        await session.attach(entry.adapter);
         entry.session = session;
         return session;
       });

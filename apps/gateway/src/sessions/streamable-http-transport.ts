@@ -10,6 +10,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+// The envelope check the SDK's transport does with zod, by hand (it runs for every message); anything
+// else the SDK would drop without an answer, leaving the POST open forever.
+import { isJsonRpcMessage } from '@portcullis/upstream/json-rpc-message';
 
 interface AnswerStream {
   res: ServerResponse;
@@ -29,24 +32,6 @@ function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: 
 
 function isRequest(message: unknown): message is { id: RequestId; method: string } {
   return typeof message === 'object' && message !== null && 'method' in message && 'id' in message;
-}
-
-/**
- * What the SDK's transport checks with its zod schema, by hand (this runs for every call): a request
- * or notification has a string method and object params; ids are strings or integers. Anything else
- * the SDK would drop without an answer, leaving the POST open forever.
- */
-function isJsonRpcMessage(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const m = value as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
-  if (m.jsonrpc !== '2.0') return false;
-  const hasId = 'id' in m;
-  if (hasId && typeof m.id !== 'string' && !Number.isSafeInteger(m.id)) return false;
-  if ('method' in m) return typeof m.method === 'string' && (m.params === undefined || (typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params)));
-  if (!hasId) return false;
-  if ('result' in m) return typeof m.result === 'object' && m.result !== null;
-  const error = m.error as { code?: unknown; message?: unknown } | null | undefined;
-  return typeof error === 'object' && error !== null && Number.isInteger(error.code) && typeof error.message === 'string';
 }
 
 function sseEvent(message: JSONRPCMessage): string {
@@ -95,7 +80,7 @@ export class StreamableHttpTransport implements Transport {
       return this.reject(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
     const messages = Array.isArray(body) ? body : [body];
-    if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
+    if (messages.length === 0 || messages.some((m) => !isJsonRpcMessage(m))) {
       return this.reject(res, 400, -32600, 'Invalid Request: expected a JSON-RPC 2.0 message or batch');
     }
     const initializing = messages.some((m) => (m as { method?: unknown }).method === 'initialize');

@@ -10,42 +10,31 @@
 // restarted on the next session after it dies, and stopped after GATEWAY_STDIO_IDLE_MS without
 // sessions. Routing of its server→client requests: they go to the only session that has a request
 // in flight; when several have, the request is refused rather than guessed, since the wrong agent
-// could see another agent's data. Progress follows its request (the SDK maps progress tokens).
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  McpError,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type ClientCapabilities,
-  type Notification,
-  type Request,
-  type Result,
-} from '@modelcontextprotocol/sdk/types.js';
+// could see another agent's data. Progress follows its request (the connection maps progress
+// tokens), and request ids are the connection's own, so agents never see each other's ids.
+import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { loadUpstreamSpec } from '@portcullis/catalog/upstream-spec';
-import { connectUpstream, upstreamPid, UpstreamRefusedError } from '@portcullis/upstream/connect-upstream';
+import { UpstreamRefusedError, type ConnectUpstreamOptions } from '@portcullis/upstream/connect-upstream';
+import { UpstreamConnection, type Params, type UpstreamHandlers } from '@portcullis/upstream/upstream-connection';
+import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { AgentNotification } from '../agent-request.ts';
 import type { GatewayConfig } from '../config.ts';
+import { JsonRpcError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ServerState } from '../state/server-state.ts';
-import { trackRequestWrites } from './forward-request.ts';
 
 /** What an upstream needs from a gateway session to deliver server→client traffic. */
 export interface SessionSink {
   readonly id: string;
   readonly inflightCount: number;
-  sendRequest(request: Request, signal: AbortSignal): Promise<Result>;
-  sendNotification(notification: Notification): Promise<void>;
+  /** A request from the upstream; settles with the agent's result or rejects with its error (JsonRpcError). */
+  sendRequest(method: string, params: Params | undefined, signal: AbortSignal): Promise<Params>;
+  sendNotification(notification: AgentNotification): void;
   isSubscribed(uri: string): boolean;
 }
 
 export interface UpstreamLink {
-  readonly client: Client;
+  readonly connection: UpstreamConnection;
   readonly shared: boolean;
   /** False once the connection closed (process died, server went away): the session reconnects. */
   readonly alive: boolean;
@@ -59,15 +48,15 @@ const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitati
 interface SharedUpstream {
   organizationId: string;
   key: string;
-  client: Promise<Client>;
+  connection: Promise<UpstreamConnection>;
   sinks: Set<SessionSink>;
   idleTimer: NodeJS.Timeout | undefined;
   dead: boolean;
 }
 
 export interface UpstreamPoolEvents {
-  /** An upstream said its tool list changed; the gateway re-syncs the catalog from this client. */
-  onToolsChanged(serverId: string, client: Client): void;
+  /** An upstream said its tool list changed; the gateway re-syncs the catalog over this connection. */
+  onToolsChanged(serverId: string, connection: UpstreamConnection): void;
 }
 
 export class UpstreamPool {
@@ -83,35 +72,41 @@ export class UpstreamPool {
     return state.server.transport === 'stdio' ? this.connectShared(state, sink) : this.connectOwn(state, sink, agentCapabilities);
   }
 
-  private async connectOwn(state: ServerState, sink: SessionSink, agentCapabilities: ClientCapabilities): Promise<UpstreamLink> {
-    const serverId = state.server.id;
-    // Only what the gateway can carry back to the agent; tasks and experimental features are not forwarded.
-    const capabilities: ClientCapabilities = {
-      ...(agentCapabilities.sampling ? { sampling: agentCapabilities.sampling } : {}),
-      ...(agentCapabilities.elicitation ? { elicitation: agentCapabilities.elicitation } : {}),
-      ...(agentCapabilities.roots ? { roots: agentCapabilities.roots } : {}),
-    };
-    const client = await connectUpstream(loadUpstreamSpec(state.server, this.config.encryptionKey), {
+  private options(capabilities: ClientCapabilities, extra: Partial<ConnectUpstreamOptions> = {}): ConnectUpstreamOptions {
+    return {
       allowPrivateNetworks: this.config.allowPrivateUpstreams,
       privateOrigins: this.config.privateUpstreamOrigins,
       stdio: this.config.stdio,
       timeoutMs: this.config.upstreamTimeoutMs,
       maxMessageBytes: this.config.maxUpstreamMessageBytes,
       clientCapabilities: capabilities,
-      setup: (c) => this.routeServerTraffic(c, serverId, capabilities, () => [sink]),
-    });
-    trackRequestWrites(client);
-    let alive = true;
-    client.onclose = () => {
-      alive = false;
+      ...extra,
     };
+  }
+
+  private async connectOwn(state: ServerState, sink: SessionSink, agentCapabilities: ClientCapabilities): Promise<UpstreamLink> {
+    const serverId = state.server.id;
+    // What the gateway can carry back to the agent, as the agent declared it.
+    const capabilities: ClientCapabilities = {
+      ...(agentCapabilities.sampling ? { sampling: agentCapabilities.sampling } : {}),
+      ...(agentCapabilities.elicitation ? { elicitation: agentCapabilities.elicitation } : {}),
+      ...(agentCapabilities.roots ? { roots: agentCapabilities.roots } : {}),
+    };
+    let alive = true;
+    const holder: { connection?: UpstreamConnection } = {};
+    const connection = await UpstreamConnection.open(
+      loadUpstreamSpec(state.server, this.config.encryptionKey),
+      this.options(capabilities),
+      this.route(serverId, holder, () => [sink], false, () => (alive = false)),
+    );
+    holder.connection = connection;
     return {
-      client,
+      connection,
       shared: false,
       get alive() {
-        return alive;
+        return alive && !connection.closed;
       },
-      release: () => client.close(),
+      release: () => connection.close(),
     };
   }
 
@@ -128,25 +123,21 @@ export class UpstreamPool {
     }
     if (!entry) {
       this.makeRoomForProcess(state.server.organizationId);
-      const created: SharedUpstream = { organizationId: state.server.organizationId, key, client: Promise.resolve(undefined as unknown as Client), sinks: new Set(), idleTimer: undefined, dead: false };
-      created.client = connectUpstream(loadUpstreamSpec(state.server, this.config.encryptionKey), {
-        allowPrivateNetworks: this.config.allowPrivateUpstreams,
-        privateOrigins: this.config.privateUpstreamOrigins,
-        stdio: this.config.stdio,
-        timeoutMs: this.config.upstreamTimeoutMs,
-        maxMessageBytes: this.config.maxUpstreamMessageBytes,
-        clientCapabilities: SHARED_CLIENT_CAPABILITIES,
-        setup: (c) => this.routeServerTraffic(c, serverId, SHARED_CLIENT_CAPABILITIES, () => [...created.sinks]),
-        onStderr: (line) => this.log.debug({ serverId, stderr: line.slice(0, 500) }, 'stdio upstream stderr'),
-      }).then(
-        (client) => {
-          this.log.info({ serverId, pid: upstreamPid(client) }, 'stdio upstream started');
-          trackRequestWrites(client);
-          client.onclose = () => {
-            created.dead = true;
-            this.log.warn({ serverId }, 'stdio upstream exited; it restarts with the next session or call');
-          };
-          return client;
+      const created: SharedUpstream = { organizationId: state.server.organizationId, key, connection: Promise.resolve(undefined as unknown as UpstreamConnection), sinks: new Set(), idleTimer: undefined, dead: false };
+      const holder: { connection?: UpstreamConnection } = {};
+      const onClose = () => {
+        created.dead = true;
+        this.log.warn({ serverId }, 'stdio upstream exited; it restarts with the next session or call');
+      };
+      created.connection = UpstreamConnection.open(
+        loadUpstreamSpec(state.server, this.config.encryptionKey),
+        this.options(SHARED_CLIENT_CAPABILITIES, { onStderr: (line) => this.log.debug({ serverId, stderr: line.slice(0, 500) }, 'stdio upstream stderr') }),
+        this.route(serverId, holder, () => [...created.sinks], true, onClose),
+      ).then(
+        (connection) => {
+          holder.connection = connection;
+          this.log.info({ serverId, pid: connection.pid }, 'stdio upstream started');
+          return connection;
         },
         (error: unknown) => {
           created.dead = true;
@@ -160,19 +151,19 @@ export class UpstreamPool {
     entry.idleTimer = undefined;
     entry.sinks.add(sink);
     const owner = entry;
-    let client: Client;
+    let connection: UpstreamConnection;
     try {
-      client = await owner.client;
+      connection = await owner.connection;
     } catch (error) {
       owner.sinks.delete(sink);
       if (this.shared.get(serverId) === owner) this.shared.delete(serverId);
       throw error;
     }
     return {
-      client,
+      connection,
       shared: true,
       get alive() {
-        return !owner.dead;
+        return !owner.dead && !connection.closed;
       },
       release: async () => {
         owner.sinks.delete(sink);
@@ -180,7 +171,7 @@ export class UpstreamPool {
           owner.idleTimer = setTimeout(() => this.retire(serverId, owner), this.config.stdioIdleMs);
           owner.idleTimer.unref();
         } else if (owner.sinks.size === 0 && this.shared.get(serverId) !== owner) {
-          await client.close().catch(() => undefined);
+          await connection.close().catch(() => undefined);
         }
       },
     };
@@ -205,33 +196,70 @@ export class UpstreamPool {
     if (entry.idleTimer) clearTimeout(entry.idleTimer);
     if (this.shared.get(serverId) === entry) this.shared.delete(serverId);
     if (entry.sinks.size === 0 || entry.dead) {
-      entry.client.then((c) => c.close()).catch(() => undefined);
+      entry.connection.then((c) => c.close()).catch(() => undefined);
     }
   }
 
-  private routeServerTraffic(client: Client, serverId: string, capabilities: ClientCapabilities, sinks: () => SessionSink[]): void {
+  /**
+   * Where the upstream's own traffic goes. Its requests (sampling, elicitation, roots, anything
+   * else) go to one agent session and the answer comes back verbatim; its cancellation of such a
+   * request aborts it; its notifications go to every session it serves (resource updates only to
+   * subscribers); tools/list_changed re-syncs the catalog (the gateway tells agents itself).
+   */
+  private route(serverId: string, holder: { connection?: UpstreamConnection }, sinks: () => SessionSink[], shared: boolean, onClose: () => void): UpstreamHandlers {
+    const asked = new Map<RequestId, AbortController>();
     const pick = (method: string): SessionSink => {
       const all = sinks();
       if (all.length === 1) return all[0]!;
       const busy = all.filter((s) => s.inflightCount > 0);
       if (busy.length === 1) return busy[0]!;
-      throw new McpError(ErrorCode.InternalError, `Cannot tell which client session this ${method} request is for`);
+      throw new JsonRpcError(ErrorCode.InternalError, `Cannot tell which client session this ${method} request is for`);
     };
-    const forward = async (request: Request, extra: { signal: AbortSignal }) => pick(request.method).sendRequest(request, extra.signal);
-    if (capabilities.sampling) client.setRequestHandler(CreateMessageRequestSchema, forward as never);
-    if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, forward as never);
-    if (capabilities.roots) client.setRequestHandler(ListRootsRequestSchema, forward as never);
-
-    const broadcast = async (notification: Notification) => {
-      await Promise.allSettled(sinks().map((s) => s.sendNotification(notification)));
+    return {
+      onRequest: ({ id, method, params }) => {
+        const connection = holder.connection;
+        if (!connection) return;
+        const controller = new AbortController();
+        asked.set(id, controller);
+        let answer: Promise<Params>;
+        try {
+          answer = pick(method).sendRequest(method, params, controller.signal);
+        } catch (error) {
+          answer = Promise.reject(error);
+        }
+        answer
+          .then(
+            (result) => connection.respond(id, { result }),
+            (error: unknown) => {
+              if (controller.signal.aborted) return;
+              const { code, message, data } = error instanceof JsonRpcError ? error : new JsonRpcError(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
+              return connection.respond(id, { error: { code, message, ...(data === undefined ? {} : { data }) } });
+            },
+          )
+          .catch((error: unknown) => this.log.debug({ err: error, serverId }, 'answer to upstream request dropped'))
+          .finally(() => asked.delete(id));
+      },
+      onNotification: (notification) => {
+        const { method, params } = notification;
+        if (method === 'notifications/tools/list_changed') {
+          if (holder.connection) this.events.onToolsChanged(serverId, holder.connection);
+          return;
+        }
+        if (method === 'notifications/cancelled') {
+          asked.get(params?.requestId as RequestId)?.abort();
+          return;
+        }
+        if (method === 'notifications/resources/updated') {
+          for (const sink of sinks()) if (sink.isSubscribed(String(params?.uri))) sink.sendNotification(notification);
+          return;
+        }
+        // Progress for no request of ours: on a shared process it could be anyone's, so it goes nowhere.
+        if (method === 'notifications/progress' && shared) return;
+        for (const sink of sinks()) sink.sendNotification(notification);
+      },
+      onClose,
+      onError: (error) => this.log.debug({ err: error, serverId }, 'upstream transport error'),
     };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.events.onToolsChanged(serverId, client));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, broadcast);
-    client.setNotificationHandler(PromptListChangedNotificationSchema, broadcast);
-    client.setNotificationHandler(LoggingMessageNotificationSchema, broadcast);
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (notification) => {
-      await Promise.allSettled(sinks().filter((s) => s.isSubscribed(notification.params.uri)).map((s) => s.sendNotification(notification)));
-    });
   }
 
   async close(): Promise<void> {
@@ -240,8 +268,8 @@ export class UpstreamPool {
     await Promise.allSettled(
       entries.map(async ([, entry]) => {
         if (entry.idleTimer) clearTimeout(entry.idleTimer);
-        const client = await entry.client;
-        await client.close();
+        const connection = await entry.connection;
+        await connection.close();
       }),
     );
   }
