@@ -102,7 +102,7 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
       }
       // Our own transport (stdio-transport.ts): bounded lines, ordered synchronous delivery, and
       // the sandbox's scratch directory removed once the process is gone.
-      return new StdioUpstreamTransport({
+      const transport = new StdioUpstreamTransport({
         command: confined.command,
         args: confined.args,
         env: confined.env,
@@ -111,8 +111,24 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
         maxMessageBytes,
         cleanup: confined.cleanup,
       });
+      if (options.onStderr) readStderrLines(transport, options.onStderr);
+      return transport;
     }
   }
+}
+
+/** Hands the stdio server's stderr over line by line (a piped stderr must be read, or a chatty server blocks). */
+function readStderrLines(transport: StdioUpstreamTransport, onStderr: (line: string) => void): void {
+  let buffered = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      onStderr(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+    if (buffered.length > 8192) buffered = buffered.slice(-8192);
+  });
 }
 
 /** Whether a URL may be reached although it is private: everything allowed, or its exact origin listed. */
@@ -125,19 +141,6 @@ export async function connectUpstream(spec: UpstreamSpec, options: ConnectUpstre
   const transport = createUpstreamTransport(spec, options);
   const client = new Client(options.clientInfo ?? DEFAULT_CLIENT_INFO, { capabilities: options.clientCapabilities ?? {} });
   options.setup?.(client);
-  if (transport instanceof StdioUpstreamTransport && options.onStderr) {
-    const onStderr = options.onStderr;
-    let buffered = '';
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        onStderr(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-      }
-      if (buffered.length > 8192) buffered = buffered.slice(-8192);
-    });
-  }
   try {
     // The SDK's Client loses progress handed to it in the same turn as its result (see PacedTransport).
     await client.connect(transport instanceof StdioUpstreamTransport ? new PacedTransport(transport) : transport, { timeout: options.timeoutMs });
@@ -148,8 +151,13 @@ export async function connectUpstream(spec: UpstreamSpec, options: ConnectUpstre
   return client;
 }
 
+/** What listAllTools needs: the SDK's Client, or the gateway's relay connection (upstream-connection.ts). */
+export interface ToolLister {
+  listTools(params: { cursor?: string }, options: { timeout: number }): Promise<{ tools: Tool[]; nextCursor?: string | undefined }>;
+}
+
 /** Every tool the server lists, following pagination (bounded, so a server that loops cannot hang us). */
-export async function listAllTools(client: Client, timeoutMs: number, maxPages = 100): Promise<Tool[]> {
+export async function listAllTools(client: ToolLister, timeoutMs: number, maxPages = 100): Promise<Tool[]> {
   const tools: Tool[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < maxPages; page++) {

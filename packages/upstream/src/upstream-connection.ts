@@ -17,7 +17,6 @@ import {
   LATEST_PROTOCOL_VERSION,
   ListToolsResultSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
-  type ClientCapabilities,
   type Implementation,
   type JSONRPCMessage,
   type ListToolsResult,
@@ -151,7 +150,7 @@ export class UpstreamConnection {
       return connection;
     } catch (error) {
       await connection.close().catch(() => undefined);
-      if (error instanceof UpstreamCallError && error.kind === 'rpc') throw new Error(`The upstream server refused initialize: ${error.message}`);
+      if (error instanceof UpstreamCallError && error.kind === 'rpc') throw new Error(`The upstream server refused initialize: ${error.message}`, { cause: error });
       // The transport's own error, so the caller can describe it (an address the guard refused, a refused connection).
       throw error instanceof UpstreamCallError && error.kind === 'transport' ? error.cause : error;
     }
@@ -242,7 +241,7 @@ export class UpstreamConnection {
       return ListToolsResultSchema.parse(await this.request('tools/list', params, { timeoutMs: options.timeout }));
     } catch (error) {
       if (error instanceof UpstreamCallError) throw error;
-      throw new Error('The upstream server sent an invalid tools/list result');
+      throw new Error('The upstream server sent an invalid tools/list result', { cause: error });
     }
   }
 
