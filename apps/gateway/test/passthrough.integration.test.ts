@@ -6,6 +6,7 @@ import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ListRootsRequestSchema,
+  LATEST_PROTOCOL_VERSION,
   LoggingMessageNotificationSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -113,6 +114,8 @@ describe('passthrough to server-everything (Streamable HTTP upstream)', () => {
     const rows = (await auditRows(seeded.serverId)).filter((r) => r.method === 'tools/call');
     expect(rows.map((r) => r.toolName).sort()).toEqual(['get-roots-list', 'trigger-elicitation-request', 'trigger-long-running-operation', 'trigger-sampling-request']);
     expect(rows.every((r) => r.decision === 'allow' && r.upstreamOutcome === 'ok')).toBe(true);
+    // The version the agent's initialize agreed (the SDK client asks for the latest it knows).
+    expect(new Set(rows.map((r) => r.protocolVersion))).toEqual(new Set([LATEST_PROTOCOL_VERSION]));
   });
 
   it('audits every resource read, subscription, prompt get and completion', async () => {

@@ -31,6 +31,8 @@ export interface AuditRecord {
   approvalId: string | null;
   sessionId: string | null;
   requestId: string | null;
+  /** The MCP protocol version the agent spoke. */
+  protocolVersion?: string | null;
   upstreamOutcome: UpstreamOutcome;
   upstreamError?: string | null;
   latencyMs?: number | null;
@@ -78,13 +80,13 @@ const INSERT_STATEMENT = 'portcullis_audit_insert';
 const INSERT_SQL = `
 INSERT INTO audit_events (id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
   "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
-  "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt")
+  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt")
 SELECT id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
   "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
-  "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt"
+  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt"
 FROM json_to_recordset($1::json) AS r(id text, "organizationId" text, "grantId" text, "serverId" text, "toolName" text,
   method text, decision "Decision", "ruleId" text, "policyVersion" int4, reason text, arguments jsonb, "argumentsRedacted" bool,
-  "approvalId" text, "sessionId" text, "requestId" text, "upstreamOutcome" text, "upstreamError" text, "latencyMs" float8,
+  "approvalId" text, "sessionId" text, "requestId" text, "protocolVersion" text, "upstreamOutcome" text, "upstreamError" text, "latencyMs" float8,
   "createdAt" timestamptz, "completedAt" timestamptz)`;
 
 const COMPLETE_SQL = `
@@ -317,6 +319,7 @@ function insertRow(id: string, r: AuditRecord, now: Date) {
     approvalId: r.approvalId,
     sessionId: r.sessionId,
     requestId: r.requestId,
+    protocolVersion: r.protocolVersion ?? null,
     upstreamOutcome: r.upstreamOutcome,
     upstreamError: r.upstreamError ?? null,
     latencyMs: r.latencyMs ?? null,
@@ -352,6 +355,7 @@ function safeForm(r: AuditRecord): AuditRecord {
     arguments: { 'portcullis/unstorable': 'The arguments could not be stored as given' },
     sessionId: asciiText(r.sessionId, 200),
     requestId: asciiText(r.requestId, 200),
+    protocolVersion: asciiText(r.protocolVersion ?? null, 40),
     upstreamError: asciiText(r.upstreamError ?? null),
   };
 }

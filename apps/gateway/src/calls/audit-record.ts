@@ -7,7 +7,7 @@ import type { ServerState } from '../state/server-state.ts';
 /** What every record of one request shares. */
 export interface RequestAuditContext {
   salt: Buffer;
-  session: { id: string; grantId: string; organizationId: string; serverId: string };
+  session: { id: string; grantId: string; organizationId: string; serverId: string; protocolVersion?: string | undefined };
   method: string;
   /** The tool name, resource URI or prompt name (bounded by the caller). */
   target: string | null;
@@ -66,8 +66,15 @@ export function auditRecord(
     approvalId: null,
     sessionId: ctx.session.id,
     requestId: ctx.requestId,
+    protocolVersion: protocolVersionText(ctx.session.protocolVersion),
     upstreamOutcome: 'not_sent',
     createdAt: ctx.startedAt,
     ...extra,
   };
+}
+
+/** The agent's protocol version as stored: a version-like token, or 'invalid' for anything else it sent. */
+function protocolVersionText(version: string | undefined): string | null {
+  if (version === undefined) return null;
+  return /^[0-9A-Za-z._-]{1,40}$/.test(version) ? version : 'invalid';
 }

@@ -21,6 +21,8 @@ export interface FeatureSession {
   grantId: string;
   organizationId: string;
   serverId: string;
+  /** The MCP protocol version the agent speaks (recorded with each request). */
+  readonly protocolVersion?: string | undefined;
   /** Sends the request upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
   forward(method: string, params: Params, extra: AgentExtra): Promise<Params>;
 }

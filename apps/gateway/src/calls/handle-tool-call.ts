@@ -25,6 +25,8 @@ export interface ToolCallSession {
   grantId: string;
   organizationId: string;
   serverId: string;
+  /** The MCP protocol version the agent speaks (recorded with each call). */
+  readonly protocolVersion?: string | undefined;
   /** Sends the call upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
   forwardToolCall(request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult>;
 }

@@ -44,7 +44,7 @@ export interface OpenSessionOptions {
   grant: GrantContext;
   clientCapabilities: ClientCapabilities;
   /** Resumed on this replica: initialize happened on another, with this client info. */
-  resumed?: { clientInfo: Implementation | undefined } | undefined;
+  resumed?: { clientInfo: Implementation | undefined; protocolVersion: string | undefined } | undefined;
 }
 
 /** How long the upstream may wait on the agent for sampling or elicitation (a person may be typing). */
@@ -83,6 +83,8 @@ export class GatewaySession implements SessionSink {
   private logLevel: LoggingLevel | undefined;
   private clientCapabilities: ClientCapabilities;
   private clientInfo: Implementation | undefined;
+  /** The protocol version agreed in initialize (recorded with every audited request). */
+  private protocolVersion: string | undefined;
   private initialized: boolean;
   private readonly capabilities: ServerCapabilities;
   private readonly featureSession: FeatureSession;
@@ -99,22 +101,34 @@ export class GatewaySession implements SessionSink {
     this.link = link;
     this.clientCapabilities = options.clientCapabilities;
     this.clientInfo = options.resumed?.clientInfo;
+    this.protocolVersion = options.resumed?.protocolVersion;
     this.initialized = options.resumed !== undefined;
     const upstream = link.connection.server.capabilities;
     // The upstream's capabilities as it announced them (experimental and newer ones included),
     // except that the gateway announces tools/list_changed itself: policy and catalog changes alter
     // what this agent may see.
     this.capabilities = upstream.tools ? { ...upstream, tools: { ...upstream.tools, listChanged: true } } : { ...upstream };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters read the version agreed later, in initialize
+    const session = this;
     this.featureSession = {
       id: this.id,
       grantId: this.grant.grantId,
       organizationId: this.grant.organizationId,
       serverId: this.grant.serverId,
+      get protocolVersion() {
+        return session.protocolVersion;
+      },
       forward: (method, params, extra) => this.forward(method, params, extra),
     };
     this.toolSession = {
-      ...this.featureSession,
-      forwardToolCall: async (request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult> => {
+      id: this.id,
+      grantId: this.grant.grantId,
+      organizationId: this.grant.organizationId,
+      serverId: this.grant.serverId,
+      get protocolVersion() {
+        return session.protocolVersion;
+      },
+      forwardToolCall: async (request, extra) => {
         const result = await this.forward('tools/call', request.params as Params, extra);
         // The one check of a tool result: a malformed one is recorded as an upstream error, not a tool error.
         if (!isToolResult(result)) throw new UpstreamFailure('invalid', ErrorCode.InternalError, 'Upstream server sent an invalid tools/call result');
@@ -320,8 +334,9 @@ export class GatewaySession implements SessionSink {
     if (params.clientInfo && typeof params.clientInfo === 'object') this.clientInfo = params.clientInfo as Implementation;
     const requested = params.protocolVersion;
     const server = this.link.connection.server;
+    this.protocolVersion = typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
     return {
-      protocolVersion: typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
+      protocolVersion: this.protocolVersion,
       capabilities: this.capabilities,
       serverInfo: server.serverInfo,
       ...(server.instructions ? { instructions: server.instructions } : {}),

@@ -174,7 +174,7 @@ export class SessionRegistry {
     let session: GatewaySession;
     try {
       // Initialized on the first replica: the session starts out with what that replica saw.
-      session = await GatewaySession.open(this.services, this.hooks, { id: sessionId, grant, clientCapabilities: capabilities, resumed: { clientInfo: (row.clientInfo ?? undefined) as Implementation | undefined } });
+      session = await GatewaySession.open(this.services, this.hooks, { id: sessionId, grant, clientCapabilities: capabilities, resumed: { clientInfo: (row.clientInfo ?? undefined) as Implementation | undefined, protocolVersion: row.protocolVersion ?? undefined } });
     } catch (error) {
       this.releaseSlot(grant);
       throw error;
