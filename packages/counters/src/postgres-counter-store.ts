@@ -1,22 +1,19 @@
-// Sliding-window counters in PostgreSQL, one row per consumed slot in rate_limit_hits.
-// Exactness under concurrency: each reserve is one transaction (one call of a database function)
-// that first takes a transaction-scoped advisory lock per counter key (in a fixed order, so two
-// reserves cannot deadlock), then counts and inserts. Row locks would not do: there is no row to
-// lock while a counter is empty.
+// Sliding-window counters in PostgreSQL: one row per consumed slot in rate_limit_hits (when it
+// expires), and per key a row in rate_limit_counters with how many unexpired hits it holds, so a
+// check reads one row whatever the limit (a limit of a million per minute costs what 30 does).
+// Exactness under concurrency: each reserve is one statement in its own transaction (one call of a
+// database function) that first takes a transaction-scoped advisory lock per counter key (in a
+// fixed order, so two reserves cannot deadlock), then purges, counts and inserts. Row locks alone
+// would not do: there is no row to lock while a counter is empty.
 
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { mergeCountersByKey, ReservationStates, type CounterStore, type KeyedCounter, type Reservation, type ReserveResult } from './counter-store.ts';
 
-// rate_limit_hits and the reserve function come from the migrations (20261123204611_init and
-// 20261202021500_rate_limit_reserve_function). portcullis_reserve_counters is one reserve in one
-// round trip and one commit: its outer function takes a transaction-scoped advisory lock per key
-// (in hash order, so two reserves cannot deadlock); only then, because its argument is the number of
-// locks taken, is the inner function called, and as a volatile SQL function its statement takes a
-// new snapshot in READ COMMITTED, so the count sees the rows of whoever held the lock before (one
-// plain statement would not: its snapshot predates the lock wait). Expired rows of the keys are
-// purged; counters already full come back with the time the entry whose expiry frees a slot; rows
-// are inserted only when no counter is full.
+// The tables and functions come from the migrations (20261123204611_init, and
+// 20261203133111_rate_limit_counters for the functions as they are now): portcullis_reserve_counters
+// is one reserve in one round trip and one commit (see the migration for how it stays exact);
+// portcullis_release_hits and portcullis_delete_expired_hits delete hits and lower their counters.
 const RESERVE_SQL = 'SELECT now_ms, idx, frees_at_ms, inserted FROM portcullis_reserve_counters($1, $2, $3, $4, $5)';
 
 export interface PostgresCounterStoreOptions {
@@ -86,7 +83,7 @@ export class PostgresCounterStore implements CounterStore {
   async release(reservation: Reservation): Promise<void> {
     if (!this.states.settle(reservation) || reservation.entries.length === 0) return;
     try {
-      await this.pool.query('DELETE FROM rate_limit_hits WHERE id = ANY($1::text[])', [reservation.entries.map((e) => e.member)]);
+      await this.pool.query('SELECT portcullis_release_hits($1::text[])', [reservation.entries.map((e) => e.member)]);
     } catch (error) {
       this.states.unsettle(reservation);
       throw error;
@@ -95,11 +92,10 @@ export class PostgresCounterStore implements CounterStore {
 
   /** Deletes rows of every key that have slid out of their window; run periodically (reserve only prunes the keys it touches). */
   async deleteExpired(now?: number): Promise<number> {
-    const result = await this.pool.query(
-      `DELETE FROM rate_limit_hits WHERE expires_at <= COALESCE(timestamptz 'epoch' + $1::int8 * interval '1 millisecond', statement_timestamp())`,
-      [now === undefined ? null : Math.floor(now)],
-    );
-    return result.rowCount ?? 0;
+    const { rows } = await this.pool.query<{ deleted: number }>('SELECT portcullis_delete_expired_hits($1::int8) AS deleted', [now === undefined ? null : Math.floor(now)]);
+    // Counters of keys with no hits left are dropped (a reserve recreates one as it needs it).
+    await this.pool.query('DELETE FROM rate_limit_counters WHERE hits <= 0');
+    return rows[0]?.deleted ?? 0;
   }
 
   async close(): Promise<void> {

@@ -189,3 +189,83 @@ describe('postgres counter store isolation', () => {
     }
   });
 });
+
+describe('postgres counter store: work per reserve does not grow with the limit', () => {
+  const prefix = `${runPrefix}scale:`;
+  let pool: pg.Pool;
+  let store: PostgresCounterStore;
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    store = new PostgresCounterStore({ pool, keyPrefix: prefix });
+  });
+  afterAll(async () => {
+    await store.close();
+    await pool.end();
+  });
+
+  /** Tuples of rate_limit_hits (and its indexes) one reserve reads, from the statistics of its own transaction. */
+  async function tuplesRead(counter: KeyedCounter): Promise<{ read: number; ok: boolean }> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ idx: number | null }>('SELECT idx FROM portcullis_reserve_counters(NULL, $1, $2, $3, $4)', [
+        [prefix + counter.key],
+        [counter.windowMs],
+        [counter.max],
+        `probe-${counter.key}`,
+      ]);
+      // Index scans count against each index, heap reads against the table: all of them.
+      const stats = await client.query<{ n: string }>(
+        `SELECT sum(pg_stat_get_xact_tuples_returned(r.oid) + pg_stat_get_xact_tuples_fetched(r.oid)) AS n
+         FROM (SELECT 'rate_limit_hits'::regclass::oid AS oid UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = 'rate_limit_hits'::regclass) AS r`,
+      );
+      await client.query('ROLLBACK');
+      return { read: Number(stats.rows[0]!.n), ok: rows[0]!.idx === null };
+    } finally {
+      client.release();
+    }
+  }
+
+  it('reads a handful of rows with 5,000 hits in the window, allowed or full', async () => {
+    const busy = { key: 'busy', windowMs: 3_600_000, max: 1_000_000 };
+    // 5,000 hits stored through the store's own reserve, in batches of concurrent calls.
+    for (let i = 0; i < 5_000; i += 500) await Promise.all(Array.from({ length: 500 }, () => store.reserve([busy])));
+    const allowed = await tuplesRead(busy);
+    expect(allowed.ok).toBe(true);
+    // The previous function walked the window's rows (5,000 here, twice: index and heap) looking for the max-th.
+    expect(allowed.read).toBeLessThan(50);
+    const full = await tuplesRead({ ...busy, max: 5_000 });
+    expect(full.ok).toBe(false);
+    expect(full.read).toBeLessThan(50);
+  }, 120_000);
+
+  it('keeps each counter equal to its unexpired hits through reserves, releases and expiry', async () => {
+    const counter = { key: 'consistent', windowMs: 1_000, max: 5 };
+    const t0 = Date.now();
+    const taken = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await store.reserve([counter], t0);
+      if (!r.ok) throw new Error('expected a slot');
+      taken.push(r.reservation);
+    }
+    expect((await store.reserve([counter], t0)).ok).toBe(false);
+    await store.release(taken[0]!);
+    await store.release(taken[0]!); // twice: one slot back, not two
+    const counts = async () =>
+      (
+        await pool.query<{ hits: number; rows: number }>(
+          'SELECT (SELECT hits FROM rate_limit_counters WHERE key = $1) AS hits, (SELECT count(*)::int FROM rate_limit_hits WHERE key = $1) AS rows',
+          [prefix + counter.key],
+        )
+      ).rows[0]!;
+    expect(await counts()).toEqual({ hits: 4, rows: 4 });
+    expect((await store.reserve([counter], t0)).ok).toBe(true);
+    expect((await store.reserve([counter], t0)).ok).toBe(false);
+    // After the window, expired hits are purged by the next reserve and the counter follows.
+    expect((await store.reserve([counter], t0 + 1_500)).ok).toBe(true);
+    expect(await counts()).toEqual({ hits: 1, rows: 1 });
+    await store.deleteExpired(t0 + 3_000);
+    expect((await counts()).rows).toBe(0);
+    expect((await counts()).hits ?? 0).toBe(0);
+  });
+});
