@@ -50,7 +50,7 @@ export function captureLoggedMail() {
 
 export async function resetDatabase(): Promise<void> {
   await db.$executeRawUnsafe(
-    'TRUNCATE organizations, users, login_attempts, rate_limit_hits, gateway_sessions, verification_tokens RESTART IDENTITY CASCADE',
+    'TRUNCATE organizations, users, login_attempts, rate_limit_hits, rate_limit_counters, gateway_sessions, verification_tokens RESTART IDENTITY CASCADE',
   );
 }
 
