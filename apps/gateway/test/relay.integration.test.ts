@@ -1,0 +1,426 @@
+// The gateway as a message-level relay: what the upstream sends reaches the agent as it was sent
+// (unknown fields, _meta, unknown methods and notifications), what the agent sends reaches the
+// upstream as it was sent, order is kept, and ids and progress tokens are mapped so that agents
+// sharing one stdio process never see each other's traffic. Real gateway and PostgreSQL; the
+// upstream is fixtures/raw-server.mjs (raw JSON lines, logs every message it reads); agents are the
+// SDK's Client and, where the SDK would strip or reshape things, raw HTTP POSTs.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { LATEST_PROTOCOL_VERSION, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../src/gateway.ts';
+import { connectAgent, nodeScriptServer, seed, startGateway, tempFile, testDb, textOf, waitFor, type Seeded } from './harness.ts';
+
+const rawServer = fileURLToPath(new URL('./fixtures/raw-server.mjs', import.meta.url));
+const TOOLS = JSON.parse(readFileSync(new URL('./fixtures/raw-server-tools.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>;
+
+type Message = { jsonrpc: '2.0'; id?: string | number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } };
+
+/** The `data:` payloads of a text/event-stream body. */
+function sseMessages(text: string): Message[] {
+  return text
+    .split('\n\n')
+    .map((event) =>
+      event
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trimStart())
+        .join('\n'),
+    )
+    .filter(Boolean)
+    .map((data) => JSON.parse(data) as Message);
+}
+
+/** An agent speaking raw JSON-RPC over Streamable HTTP (nothing parsed or dropped on its side). */
+class RawAgent {
+  private constructor(
+    private readonly endpoint: string,
+    private readonly token: string,
+    readonly sessionId: string,
+    readonly initializeResult: Record<string, unknown>,
+  ) {}
+
+  static async connect(gateway: Gateway, seeded: Pick<Seeded, 'serverId' | 'token'>): Promise<RawAgent> {
+    const endpoint = `${gateway.url}/mcp/${seeded.serverId}`;
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${seeded.token}`, accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw-agent', version: '1' } } }),
+    });
+    expect(res.status).toBe(200);
+    const sessionId = res.headers.get('mcp-session-id');
+    expect(sessionId).toBeTruthy();
+    const [answer] = await RawAgent.messagesOf(res);
+    const agent = new RawAgent(endpoint, seeded.token, sessionId!, answer!.result!);
+    expect((await agent.post({ jsonrpc: '2.0', method: 'notifications/initialized' })).status).toBe(202);
+    return agent;
+  }
+
+  private static async messagesOf(res: Response): Promise<Message[]> {
+    const text = await res.text();
+    if (res.status === 202 || text === '') return [];
+    return (res.headers.get('content-type') ?? '').includes('text/event-stream') ? sseMessages(text) : ([JSON.parse(text)].flat() as Message[]);
+  }
+
+  private headers(accept = 'application/json, text/event-stream'): Record<string, string> {
+    return { authorization: `Bearer ${this.token}`, accept, 'content-type': 'application/json', 'mcp-session-id': this.sessionId, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION };
+  }
+
+  /** POSTs a message (or batch); resolves with every message of the answer, in order, once it ended. */
+  async post(message: unknown, signal?: AbortSignal): Promise<{ status: number; contentType: string | null; messages: Message[] }> {
+    const res = await fetch(this.endpoint, { method: 'POST', headers: this.headers(), body: JSON.stringify(message), ...(signal ? { signal } : {}) });
+    return { status: res.status, contentType: res.headers.get('content-type'), messages: await RawAgent.messagesOf(res) };
+  }
+
+  /** POSTs a request whose answer is read as it arrives (`messages` fills; `done` once the answer ended). */
+  async postStreaming(message: unknown): Promise<{ messages: Message[]; done: Promise<void> }> {
+    const res = await fetch(this.endpoint, { method: 'POST', headers: this.headers(), body: JSON.stringify(message) });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const messages: Message[] = [];
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    const done = (async () => {
+      for (;;) {
+        const { done: ended, value } = await reader.read();
+        if (ended) return;
+        buffered += decoder.decode(value, { stream: true });
+        const end = buffered.lastIndexOf('\n\n');
+        if (end < 0) continue;
+        messages.push(...sseMessages(buffered.slice(0, end)));
+        buffered = buffered.slice(end + 2);
+      }
+    })();
+    return { messages, done };
+  }
+
+  /** The result of one request (fails the test on an error answer). */
+  async request(id: string | number, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const { messages } = await this.post({ jsonrpc: '2.0', id, method, params });
+    const answer = messages.find((m) => m.id === id && m.method === undefined);
+    expect(answer?.error, JSON.stringify(answer?.error)).toBeUndefined();
+    return answer!.result!;
+  }
+
+  /** Opens the standalone GET stream; `messages` fills as events arrive. */
+  async openStream(): Promise<{ messages: Message[]; close(): void }> {
+    const controller = new AbortController();
+    const res = await fetch(this.endpoint, { method: 'GET', headers: this.headers('text/event-stream'), signal: controller.signal });
+    expect(res.status).toBe(200);
+    const messages: Message[] = [];
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    void (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffered += decoder.decode(value, { stream: true });
+        const end = buffered.lastIndexOf('\n\n');
+        if (end < 0) continue;
+        messages.push(...sseMessages(buffered.slice(0, end)));
+        buffered = buffered.slice(end + 2);
+      }
+    })().catch(() => undefined);
+    return { messages, close: () => controller.abort() };
+  }
+
+  async close(): Promise<void> {
+    await fetch(this.endpoint, { method: 'DELETE', headers: this.headers() }).catch(() => undefined);
+  }
+}
+
+describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
+  let gateway: Gateway;
+  let seeded: Seeded;
+  let agent: Client;
+  const raws: RawAgent[] = [];
+  const logFile = tempFile('raw-server-seen.log');
+  /** Every message the upstream read, in order. */
+  const upstreamSaw = (): Message[] =>
+    existsSync(logFile)
+      ? readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Message)
+      : [];
+  const upstreamCall = (predicate: (args: Record<string, unknown>, m: Message) => boolean): Message | undefined =>
+    upstreamSaw().find((m) => m.method === 'tools/call' && predicate((m.params?.arguments ?? {}) as Record<string, unknown>, m));
+  const rawAgent = async () => {
+    const raw = await RawAgent.connect(gateway, seeded);
+    raws.push(raw);
+    return raw;
+  };
+
+  beforeAll(async () => {
+    seeded = await seed(nodeScriptServer(rawServer, logFile), { version: '1', default: 'allow' });
+    gateway = await startGateway();
+    agent = await connectAgent(gateway, seeded);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(raws.map((r) => r.close()));
+    await agent?.close();
+    await gateway?.close();
+  });
+
+  it("initializes with the upstream's identity and capabilities, experimental ones included", async () => {
+    const raw = await rawAgent();
+    expect(raw.initializeResult).toEqual({
+      protocolVersion: LATEST_PROTOCOL_VERSION,
+      // tools.listChanged is the gateway's own (policy changes alter the list).
+      capabilities: { tools: { listChanged: true }, resources: {}, logging: {}, experimental: { 'x-vendor-feature': { on: true } } },
+      serverInfo: { name: 'raw-server', version: '2.1.0' },
+      instructions: 'Raw JSON lines.',
+    });
+    expect(agent.getServerCapabilities()?.experimental).toEqual({ 'x-vendor-feature': { on: true } });
+  });
+
+  it('passes tools/list through with every unknown field of the tools and of the page', async () => {
+    const raw = await rawAgent();
+    const result = await raw.request(1, 'tools/list', {});
+    // (vendor_annotated: see the next test.)
+    expect({ ...result, tools: (result.tools as Array<{ name: string }>).filter((t) => t.name !== 'vendor_annotated') }).toEqual({
+      tools: TOOLS.filter((t) => t.name !== 'vendor_annotated'),
+      _meta: { 'vendor/page': 1 },
+      'x-page-info': { total: TOOLS.length },
+    });
+    // The SDK agent sees the fields it models unchanged.
+    const echo = (await agent.listTools()).tools.find((t) => t.name === 'echo')!;
+    expect(echo.icons).toEqual(TOOLS[0]!.icons);
+    expect(echo.outputSchema).toEqual(TOOLS[0]!.outputSchema);
+    expect(echo.annotations).toEqual(TOOLS[0]!.annotations);
+    expect(echo._meta).toEqual(TOOLS[0]!._meta);
+  });
+
+  // Product bug: the catalog hashes the tool as the SDK's ToolSchema parsed it (UpstreamConnection.listTools,
+  // which drops unknown keys inside `annotations`), the gateway's tools/list filter hashes the raw
+  // tool (list-tools.ts, definitionMatches): they never match, so the tool counts as drifted and
+  // is left out of every tools/list, though the catalog shows it approved and tools/call runs it.
+  it('lists a tool whose annotations carry a key the SDK does not model (approved on first sync)', async () => {
+    const row = await testDb().tool.findFirst({ where: { serverId: seeded.serverId, name: 'vendor_annotated' } });
+    expect([row?.present, row?.pinState]).toEqual([true, 'approved']);
+    const raw = await rawAgent();
+    const result = await raw.request(2, 'tools/list', {});
+    const listed = (result.tools as Array<{ name: string }>).find((t) => t.name === 'vendor_annotated');
+    expect(listed).toEqual(TOOLS.find((t) => t.name === 'vendor_annotated'));
+  });
+
+  it('runs the tool whose annotations carry a vendor key (the catalog approved it)', async () => {
+    const raw = await rawAgent();
+    const result = await raw.request(3, 'tools/call', { name: 'vendor_annotated', arguments: {} });
+    expect(result).toEqual({ content: [{ type: 'text', text: 'vendor_annotated ran' }] });
+  });
+
+  it('passes a tools/call result through with its unknown fields and _meta, and the call with its own', async () => {
+    const raw = await rawAgent();
+    const params = { name: 'echo', arguments: { text: 'hi', marker: 'verbatim-call' }, _meta: { 'vendor/caller': { a: 1 } }, 'x-call-extra': [1, 'two'] };
+    const result = await raw.request('call-1', 'tools/call', params);
+    expect(result).toEqual({
+      content: [{ type: 'text', text: 'echo', annotations: { audience: ['user'], priority: 0.5 }, _meta: { 'vendor/part': 1 } }],
+      structuredContent: { args: { text: 'hi', marker: 'verbatim-call' } },
+      isError: false,
+      _meta: { 'vendor/trace': 't-1', nested: { a: [1, 2] } },
+      'x-vendor-result': { kept: true, list: [{ x: 1 }] },
+    });
+    // The upstream got the agent's params as sent (no progress token: nothing swapped), under an id of the gateway's.
+    const seen = upstreamCall((args) => args.marker === 'verbatim-call')!;
+    expect(seen.params).toEqual(params);
+    expect(typeof seen.id).toBe('number');
+    // The SDK agent gets _meta too.
+    const viaSdk = (await agent.callTool({ name: 'echo', arguments: { text: 'sdk' } })) as CallToolResult;
+    expect(viaSdk._meta).toEqual({ 'vendor/trace': 't-1', nested: { a: [1, 2] } });
+    expect(viaSdk.structuredContent).toEqual({ args: { text: 'sdk' } });
+  });
+
+  it('round-trips an unknown method (vendor/echo) with its params', async () => {
+    const raw = await rawAgent();
+    const params = { anything: { deep: [1, null, 'x'] }, _meta: { 'vendor/k': 'v' } };
+    const result = await raw.request('v-1', 'vendor/echo', params);
+    expect(result.echoed).toEqual(params);
+    const seen = upstreamSaw().find((m) => m.method === 'vendor/echo' && (m.params as { _meta?: unknown })?._meta !== undefined && JSON.stringify(m.params) === JSON.stringify(params))!;
+    expect(seen).toBeDefined();
+    // The upstream saw the gateway's id, and the agent got the answer under its own.
+    expect(result.sawId).toBe(seen.id);
+    expect(typeof seen.id).toBe('number');
+  });
+
+  it('passes an unknown notification from the agent to the upstream verbatim', async () => {
+    const raw = await rawAgent();
+    const notification = { jsonrpc: '2.0', method: 'vendor/hello', params: { greeting: 'hi', nested: { list: [1, { b: false }] }, _meta: { 'vendor/n': 7 } } };
+    const answer = await raw.post(notification);
+    expect(answer.status).toBe(202);
+    await expect.poll(() => upstreamSaw().filter((m) => m.method === 'vendor/hello')).toEqual([notification]);
+  });
+
+  it("delivers the upstream's unknown notification on the agent's GET stream", async () => {
+    const raw = await rawAgent();
+    const stream = await raw.openStream();
+    try {
+      const result = await raw.request('after-1', 'tools/call', { name: 'notify_after', arguments: { tag: 'standalone-1' } });
+      expect(textOf(result)).toBe('{"done":true}');
+      await expect.poll(() => stream.messages.filter((m) => m.method === 'vendor/event' && m.params?.after === 'standalone-1')).toEqual([
+        { jsonrpc: '2.0', method: 'vendor/event', params: { after: 'standalone-1' } },
+      ]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("delivers the upstream's unknown notification during a call on that call's stream, before its result", async () => {
+    const raw = await rawAgent();
+    const answer = await raw.post({ jsonrpc: '2.0', id: 'during-1', method: 'tools/call', params: { name: 'notify_during', arguments: { tag: 'raw-during' } } });
+    expect(answer.contentType).toContain('text/event-stream');
+    expect(answer.messages).toEqual([
+      { jsonrpc: '2.0', method: 'vendor/event', params: { during: 'raw-during', _meta: { 'vendor/n': 1 } } },
+      { jsonrpc: '2.0', id: 'during-1', result: { content: [{ type: 'text', text: '{"done":true}' }] } },
+    ]);
+    // The SDK agent gets it too (through its fallback handler).
+    const received: unknown[] = [];
+    agent.fallbackNotificationHandler = async (n) => void received.push(n);
+    try {
+      await agent.callTool({ name: 'notify_during', arguments: { tag: 'sdk-during' } });
+      await expect.poll(() => received.filter((n) => (n as { params?: { during?: string } }).params?.during === 'sdk-during')).toEqual([
+        { jsonrpc: '2.0', method: 'vendor/event', params: { during: 'sdk-during', _meta: { 'vendor/n': 1 } } },
+      ]);
+    } finally {
+      agent.fallbackNotificationHandler = undefined;
+    }
+  });
+
+  for (const tool of ['progress_then_result', 'progress_separate']) {
+    it(`delivers every progress notification before the result (${tool}, 20 calls)`, async () => {
+      for (let call = 0; call < 20; call++) {
+        const seen: number[] = [];
+        const result = (await agent.callTool({ name: tool, arguments: { n: 4 } }, undefined, { onprogress: (p) => seen.push(p.progress) })) as CallToolResult;
+        expect(JSON.parse(textOf(result)).done).toBe(true);
+        expect(seen, `call ${call}`).toEqual([1, 2, 3, 4]);
+      }
+    });
+  }
+
+  it('carries progress back under the agent’s own token, in order before the result, on the raw stream', async () => {
+    const raw = await rawAgent();
+    const answer = await raw.post({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'progress_then_result', arguments: { n: 2, marker: 'raw-progress' }, _meta: { progressToken: 'agent-token' } } });
+    const seen = upstreamCall((args) => args.marker === 'raw-progress')!;
+    // The upstream saw the gateway's token (its own request id), not the agent's.
+    expect((seen.params!._meta as { progressToken: unknown }).progressToken).toBe(seen.id);
+    expect(answer.messages).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'agent-token', progress: 1, total: 2 } },
+      { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'agent-token', progress: 2, total: 2 } },
+      { jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: JSON.stringify({ done: true, sawId: seen.id }) }] } },
+    ]);
+  });
+
+  it("cancels upstream with the upstream's id when the SDK agent aborts a call", async () => {
+    const controller = new AbortController();
+    const call = agent.callTool({ name: 'slow', arguments: { marker: 'sdk-cancel' } }, undefined, { signal: controller.signal });
+    const settled = call.then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    const seen = await waitFor(() => upstreamCall((args) => args.marker === 'sdk-cancel'), 5_000, 10);
+    controller.abort('changed my mind');
+    expect(await settled).toBe('rejected');
+    const cancels = await waitFor(() => {
+      const found = upstreamSaw().filter((m) => m.method === 'notifications/cancelled' && m.params?.requestId === seen.id);
+      return found.length > 0 ? found : undefined;
+    }, 5_000);
+    expect(cancels).toHaveLength(1);
+    expect(typeof cancels[0]!.params!.requestId).toBe('number');
+  });
+
+  it("cancels upstream with the upstream's id, never the agent's, for a raw agent's cancel", async () => {
+    const raw = await rawAgent();
+    const controller = new AbortController();
+    const pending = raw.post({ jsonrpc: '2.0', id: 'agent-slow-1', method: 'tools/call', params: { name: 'slow', arguments: { marker: 'raw-cancel' } } }, controller.signal).catch(() => undefined);
+    try {
+      const seen = await waitFor(() => upstreamCall((args) => args.marker === 'raw-cancel'), 5_000, 10);
+      expect(seen.id).not.toBe('agent-slow-1');
+      const before = upstreamSaw().length;
+      expect((await raw.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'agent-slow-1', reason: 'no longer needed' } })).status).toBe(202);
+      await expect.poll(() => upstreamSaw().slice(before).filter((m) => m.method === 'notifications/cancelled')).toEqual([
+        { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: seen.id, reason: 'The client cancelled the request' } },
+      ]);
+      // The agent's own cancellation is not passed on as well (with an id the upstream never gave out).
+      expect(upstreamSaw().some((m) => m.method === 'notifications/cancelled' && m.params?.requestId === 'agent-slow-1')).toBe(false);
+    } finally {
+      controller.abort();
+      await pending;
+    }
+  });
+
+  it('keeps two agents with the same request id and progress token apart on the shared stdio process', async () => {
+    const [a, b] = [await rawAgent(), await rawAgent()];
+    const call = (agentRaw: RawAgent, tag: string) =>
+      agentRaw.post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'paired', arguments: { tag }, _meta: { progressToken: 'tok' } } });
+    const [answerA, answerB] = await Promise.all([call(a, 'A'), call(b, 'B')]);
+    const seenA = upstreamCall((args) => args.tag === 'A')!;
+    const seenB = upstreamCall((args) => args.tag === 'B')!;
+    // One process for both sessions, two ids and two tokens of the gateway's.
+    expect(seenA.id).not.toBe(seenB.id);
+    expect((seenA.params!._meta as { progressToken: unknown }).progressToken).toBe(seenA.id);
+    expect((seenB.params!._meta as { progressToken: unknown }).progressToken).toBe(seenB.id);
+    for (const [answer, tag, seen] of [
+      [answerA, 'A', seenA],
+      [answerB, 'B', seenB],
+    ] as const) {
+      expect(answer.messages, tag).toEqual([
+        ...[1, 2, 3].map((progress) => ({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'tok', progress, total: 3, message: tag } })),
+        { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: JSON.stringify({ tag, sawId: seen.id }) }] } },
+      ]);
+    }
+  });
+
+  it("relays the upstream's request to the agent under the session's own id, and the agent's answer back verbatim", async () => {
+    const raw = await rawAgent();
+    const call = await raw.postStreaming({ jsonrpc: '2.0', id: 'ask-call', method: 'tools/call', params: { name: 'ask_agent', arguments: { question: 'colour?' } } });
+    const asked = await waitFor(() => call.messages.find((m) => m.method === 'vendor/ask'), 5_000, 10);
+    // The agent sees the request with an id of its session's, not the upstream's.
+    expect(asked).toEqual({ jsonrpc: '2.0', id: expect.any(Number), method: 'vendor/ask', params: { question: 'colour?', _meta: { 'vendor/q': 1 } } });
+    const answer = { answer: 'blue', _meta: { 'vendor/a': true }, 'x-extra': [1, { y: null }] };
+    expect((await raw.post({ jsonrpc: '2.0', id: asked.id, result: answer })).status).toBe(202);
+    await call.done;
+    const result = call.messages.find((m) => m.id === 'ask-call')!;
+    // What reached the upstream: the agent's result, under the upstream's own id.
+    expect(JSON.parse(textOf(result.result!))).toEqual({ jsonrpc: '2.0', id: 'up-ask-1', result: answer });
+  });
+
+  it("passes the upstream's cancellation of its request to the agent, with the session's id, on the call's stream", async () => {
+    // An agent without a GET stream: everything belonging to the call must come on the call's answer.
+    const raw = await rawAgent();
+    const { messages } = await raw.post({ jsonrpc: '2.0', id: 'cancel-call', method: 'tools/call', params: { name: 'ask_then_cancel', arguments: {} } });
+    const asked = messages.find((m) => m.method === 'vendor/ask')!;
+    expect(asked).toEqual({ jsonrpc: '2.0', id: expect.any(Number), method: 'vendor/ask', params: { question: 'never mind' } });
+    expect(messages).toEqual([
+      asked,
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: asked.id, reason: 'The server cancelled the request' } },
+      { jsonrpc: '2.0', id: 'cancel-call', result: { content: [{ type: 'text', text: 'gave up asking' }] } },
+    ]);
+  });
+
+  it("passes the upstream's cancellation of its request to the agent's GET stream when it has one", async () => {
+    const raw = await rawAgent();
+    const stream = await raw.openStream();
+    try {
+      const { messages } = await raw.post({ jsonrpc: '2.0', id: 'cancel-call-2', method: 'tools/call', params: { name: 'ask_then_cancel', arguments: {} } });
+      const asked = messages.find((m) => m.method === 'vendor/ask')!;
+      expect(typeof asked.id).toBe('number');
+      const everywhere = () => [...messages, ...stream.messages].filter((m) => m.method === 'notifications/cancelled');
+      await expect.poll(everywhere).toEqual([{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: asked.id, reason: 'The server cancelled the request' } }]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('answers a tools/call whose name is not a string with -32602, without asking the upstream', async () => {
+    const raw = await rawAgent();
+    const before = upstreamSaw().length;
+    const { messages } = await raw.post({ jsonrpc: '2.0', id: 'bad-name', method: 'tools/call', params: { name: 42, arguments: {} } });
+    expect(messages).toEqual([{ jsonrpc: '2.0', id: 'bad-name', error: { code: -32602, message: 'Invalid params for tools/call: name must be a string' } }]);
+    // A call after it reaches the upstream, the bad one never did.
+    await raw.request('good', 'tools/call', { name: 'echo', arguments: { marker: 'after-bad' } });
+    expect(upstreamSaw().slice(before).filter((m) => m.method === 'tools/call').map((m) => m.params?.name)).toEqual(['echo']);
+  });
+});
