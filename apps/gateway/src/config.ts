@@ -45,6 +45,10 @@ export interface GatewayConfig {
   approvalProgressMs?: number;
   /** How long a call is held for approval before the agent is told to call again once approved (default 45 s). */
   approvalHoldMs?: number;
+  /** Modern (2026-07-28) requests: how long one leg runs before it answers input-required with a state to wait on (default 20 s). */
+  modernLegMs?: number;
+  /** Modern requests: how long a held request waits for the client's next leg before it is given up (default 60 s). */
+  modernResumeMs?: number;
 }
 
 export function configFromEnv(env: Env): GatewayConfig {
@@ -75,6 +79,8 @@ export function configFromEnv(env: Env): GatewayConfig {
     maxStdioPerOrganization: env.GATEWAY_MAX_STDIO_PER_ORGANIZATION,
     sessionIdleMs: env.GATEWAY_SESSION_IDLE_MS,
     approvalHoldMs: env.GATEWAY_APPROVAL_HOLD_MS,
+    modernLegMs: env.GATEWAY_MODERN_LEG_MS,
+    modernResumeMs: env.GATEWAY_MODERN_RESUME_MS,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -65,6 +65,8 @@ export const envSchema = z.object({
   GATEWAY_SESSION_IDLE_MS: int(30 * 60_000),
   // Under the MCP SDK's default 60 s request timeout, so a client with default options gets the answer.
   GATEWAY_APPROVAL_HOLD_MS: int(45_000),
+  GATEWAY_MODERN_LEG_MS: int(20_000),
+  GATEWAY_MODERN_RESUME_MS: int(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -20,6 +20,8 @@ import { createLogger, type Logger } from './log.ts';
 import { GatewayMetrics } from './ops/metrics.ts';
 import type { GatewayServices } from './services.ts';
 import { SessionRegistry } from './sessions/session-registry.ts';
+import type { SessionHooks } from './sessions/gateway-session.ts';
+import { ModernRequests } from './modern/modern-requests.ts';
 import { UpstreamPool } from './sessions/upstream-pool.ts';
 import { ApprovalCoordinator } from './state/approvals.ts';
 import { ChangeListener } from './state/change-listener.ts';
@@ -120,7 +122,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   services.upstreams = new UpstreamPool(config, log, {
     onToolsChanged: (serverId, connection) => void syncCatalog(serverId, connection),
   });
-  const sessions = new SessionRegistry(services, {
+  const sessionHooks: SessionHooks = {
     // Bounded: an upstream whose list never matches the catalog must not cause a sync per tools/list.
     onDefinitionDrift: (serverId, connection) => {
       if (Date.now() - (catalogSyncedAt.get(serverId) ?? 0) > DRIFT_RESYNC_MS) void syncCatalog(serverId, connection);
@@ -129,7 +131,9 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       if (Date.now() - (catalogSyncedAt.get(serverId) ?? 0) < CATALOG_FRESH_MS) return;
       await syncCatalog(serverId, connection);
     },
-  });
+  };
+  const sessions = new SessionRegistry(services, sessionHooks);
+  const modern = new ModernRequests(services, sessionHooks, { legMs: config.modernLegMs, resumeMs: config.modernResumeMs });
 
   listener.onChange((event) => {
     switch (event.type) {
@@ -176,6 +180,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     createHttpHandler({
       services,
       sessions,
+      modern,
       allowedHosts: () => allowedHosts,
       allowedOrigins: () => allowedOrigins,
       accepting: () => accepting,
@@ -217,9 +222,10 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + drainMs;
-      while (sessions.inflightTotal() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (sessions.inflightTotal() + modern.inflightTotal() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       await services.audit.close();
       await sessions.closeAll();
+      await modern.closeAll();
       await services.upstreams.close();
       server.closeAllConnections();
       await closed;

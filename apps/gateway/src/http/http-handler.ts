@@ -5,6 +5,7 @@
 //   /mcp/<serverId>/sse        legacy HTTP+SSE event stream (GET) …
 //   /mcp/<serverId>/messages   … and its message endpoint (POST ?sessionId=)
 //   /g/<token>/mcp|sse|messages  the same, token in the URL for clients that cannot set headers
+//   (a POST to the Streamable HTTP endpoint whose _meta names MCP 2026-07-28 is served statelessly: modern/)
 //   /healthz /readyz /metrics  operations
 //   /.well-known/oauth-protected-resource/mcp/<serverId>  OAuth protected-resource metadata (oauth-resource.ts)
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +15,8 @@ import type { GatewayServices } from '../services.ts';
 import { JsonRpcError } from '../errors.ts';
 import type { SessionRegistry } from '../sessions/session-registry.ts';
 import { SessionLimitError } from '../sessions/session-store.ts';
+import { classifyPost } from '../modern/modern-era.ts';
+import type { ModernRequests } from '../modern/modern-requests.ts';
 import { findInitialize, jsonRpcError } from './json-rpc.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { bearerChallenge, isOAuthAccessToken, METADATA_PREFIX, protectedResourceMetadata, resourceFor } from './oauth-resource.ts';
@@ -21,6 +24,8 @@ import { bearerChallenge, isOAuthAccessToken, METADATA_PREFIX, protectedResource
 export interface HttpContext {
   services: GatewayServices;
   sessions: SessionRegistry;
+  /** Stateless requests of MCP 2026-07-28 clients. */
+  modern: ModernRequests;
   allowedHosts: () => Set<string>;
   allowedOrigins: () => Set<string>;
   /** False while shutting down: new sessions are refused, open ones finish. */
@@ -144,6 +149,22 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
   }
   if (req.method !== 'POST') throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required');
   const body = await readJsonBody(req, services.config.maxBodyBytes);
+  // MCP 2026-07-28: a request whose _meta names its protocol version is served statelessly (modern/);
+  // an initialize (or anything else without that envelope) keeps today's session behaviour.
+  const era = classifyPost(req, body);
+  if (era.kind === 'reject') {
+    res.writeHead(era.status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: era.id, error: era.error }));
+    return;
+  }
+  if (era.kind === 'notification') {
+    res.writeHead(202).end();
+    return;
+  }
+  if (era.kind === 'modern') {
+    if (!ctx.accepting()) throw new HttpError(503, 'Gateway is shutting down; retry shortly');
+    await ctx.modern.serve(grant, era.request, res);
+    return;
+  }
   const initialize = findInitialize(body);
   if (!initialize) throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
   if (!ctx.accepting()) throw new HttpError(503, 'Gateway is shutting down; reconnect shortly');

@@ -65,8 +65,18 @@ interface OutgoingRequest {
 
 type ResultBody = Record<string, unknown>;
 
+/** Where a session without an agent transport (modern, stateless requests) sends the upstream's requests. */
+export type AgentRequestRouter = (method: string, params: Params | undefined, signal: AbortSignal) => Promise<Params>;
+
 export class GatewaySession implements SessionSink {
   readonly id: string;
+  /**
+   * Set on a session that serves stateless (MCP 2026-07-28) requests instead of an agent transport:
+   * the upstream's sampling, elicitation and roots requests go here (modern/ turns them into
+   * input-required results) rather than to a transport.
+   */
+  agentRequests: AgentRequestRouter | undefined;
+  private nextServedId = 0;
   readonly grant: GrantContext;
   lastSeenAt = Date.now();
   closed = false;
@@ -266,6 +276,38 @@ export class GatewaySession implements SessionSink {
     );
   }
 
+  /**
+   * One request of a session without an agent transport (modern, stateless requests): policed by the
+   * same dispatch as an agent session's, counted in flight while it runs. The caller's extra carries
+   * its own abort signal; the request id in it is the agent's, used for audit only.
+   */
+  serve(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
+    this.lastSeenAt = Date.now();
+    const key = `served:${this.nextServedId++}`;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    if (extra.signal.aborted) controller.abort();
+    else extra.signal.addEventListener('abort', onAbort, { once: true });
+    this.inflight.set(key, controller);
+    let work: Promise<ResultBody>;
+    try {
+      work = this.dispatch(method, params, { ...extra, signal: controller.signal });
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    return work.finally(() => {
+      this.inflight.delete(key);
+      extra.signal.removeEventListener('abort', onAbort);
+      this.lastSeenAt = Date.now();
+    });
+  }
+
+  /** The server as this grant's agents see it: the upstream's identity and instructions, the gateway's capabilities. */
+  describe(): { serverInfo: Implementation; capabilities: ServerCapabilities; instructions?: string } {
+    const server = this.link.connection.server;
+    return { serverInfo: server.serverInfo, capabilities: this.capabilities, ...(server.instructions ? { instructions: server.instructions } : {}) };
+  }
+
   private dispatch(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
     const caps = this.capabilities;
     const notOffered = () => Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, 'Method not found'));
@@ -362,6 +404,7 @@ export class GatewaySession implements SessionSink {
       return Promise.reject(new JsonRpcError(ErrorCode.InternalError, `Client does not support ${needed} (required for ${method})`));
     }
     if (this.closed) return Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session is closed'));
+    if (this.agentRequests) return this.agentRequests(method, params, signal);
     const id = this.nextOutgoingId++;
     return new Promise<Params>((resolve, reject) => {
       const onAbort = () => {

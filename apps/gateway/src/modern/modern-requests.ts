@@ -1,0 +1,421 @@
+// Serving modern (MCP 2026-07-28) requests: stateless, any replica, no session and no sticky routing.
+//
+// Each request is policed by the same dispatch as a legacy agent session's (GatewaySession.serve),
+// on a session kept warm per grant, protocol revision and declared client capabilities: the upstream
+// (2025-era: it needs initialize) sees one legacy session per such key, initialised with the
+// capabilities the requests declare. stdio upstreams stay the one shared process per server.
+//
+// Multi-round trips. A legacy upstream's sampling, elicitation or roots request during a modern
+// client's tools/call, prompts/get or resources/read becomes an input-required result; the client's
+// next leg carries inputResponses, which go back upstream as the answers. A request still running
+// when a leg has lasted modernLegMs (an approval hold, a slow tool) answers input-required with only
+// a requestState, and the client's retry waits on. That state (the held upstream request) lives on
+// the replica that started it: requestState names it, bound to grant, method and target and signed;
+// a leg that lands on another replica, or after the hold was given up, gets a clear error.
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { Params } from '@portcullis/upstream/upstream-connection';
+import type { AgentExtra } from '../agent-request.ts';
+import { JsonRpcError } from '../errors.ts';
+import type { GatewayServices } from '../services.ts';
+import { GatewaySession, type SessionHooks } from '../sessions/gateway-session.ts';
+import type { GrantContext } from '../state/grant-cache.ts';
+import { completeResult, discoverResult, legacyParams, type ModernRequest } from './modern-era.ts';
+import { RequestStateCodec } from './request-state.ts';
+
+type ResultBody = Record<string, unknown>;
+
+/** Methods whose 2026-07-28 results may be input-required (multi-round-trip requests). */
+const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
+/** Server→client requests that have an input-request form on 2026-07-28. */
+const INPUT_REQUEST_METHODS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
+/** Session-bound methods a stateless request cannot use. */
+const SESSION_ONLY: Record<string, string> = {
+  'resources/subscribe': 'resource subscriptions need a session (subscriptions/listen is not offered by this gateway yet); use initialize, or read the resource again',
+  'resources/unsubscribe': 'resource subscriptions need a session; use initialize',
+  'subscriptions/listen': 'this gateway does not offer subscriptions/listen yet: list results carry ttlMs 0, so list again when you need the current view',
+  initialize: 'a request with a 2026-07-28 _meta envelope is stateless; send initialize without the envelope for a session',
+};
+/** Longest a held exchange waits for the client's next leg before it is given up (upstream request cancelled). */
+const DEFAULT_RESUME_MS = 60_000;
+/** A leg answers input-required (requestState only) after this long, well under clients' 60 s request timeout. */
+const DEFAULT_LEG_MS = 20_000;
+const MAX_INPUTS_PER_EXCHANGE = 16;
+const MAX_INPUT_RESPONSES = 32;
+const TARGET_CHARS = 512;
+
+interface PendingInput {
+  method: string;
+  params: Params | undefined;
+  resolve(result: Params): void;
+  reject(error: JsonRpcError): void;
+}
+
+interface Pooled {
+  key: string;
+  grantId: string;
+  opening: Promise<GatewaySession>;
+  session: GatewaySession | undefined;
+  /** Held exchanges running on this session (their upstream requests go to the only one in flight). */
+  exchanges: Set<Exchange>;
+}
+
+class Exchange {
+  readonly id = randomUUID();
+  readonly controller = new AbortController();
+  outcome: { ok: true; result: ResultBody } | { ok: false; error: unknown } | undefined;
+  readonly inputs = new Map<string, PendingInput>();
+  private nextInput = 0;
+  private wake: (() => void) | undefined;
+  abandonTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly pooled: Pooled,
+    readonly grantId: string,
+    readonly method: string,
+    readonly target: string,
+  ) {}
+
+  changed(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  addInput(method: string, params: Params | undefined, signal: AbortSignal): Promise<Params> {
+    if (this.inputs.size >= MAX_INPUTS_PER_EXCHANGE) return Promise.reject(new JsonRpcError(ErrorCode.InternalError, `Too many pending requests to the client (at most ${MAX_INPUTS_PER_EXCHANGE})`));
+    const key = `input-${this.nextInput++}`;
+    return new Promise<Params>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.inputs.delete(key)) reject(new JsonRpcError(ErrorCode.RequestTimeout, 'The server cancelled the request'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.inputs.set(key, {
+        method,
+        params,
+        resolve: (result) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      });
+      this.changed();
+    });
+  }
+
+  /** Gives up: the upstream request is cancelled and the upstream's pending requests to the client fail. */
+  abandon(why: string): void {
+    clearTimeout(this.abandonTimer);
+    this.controller.abort();
+    for (const [key, input] of this.inputs) {
+      this.inputs.delete(key);
+      input.reject(new JsonRpcError(ErrorCode.InternalError, why));
+    }
+  }
+}
+
+export interface ModernOptions {
+  legMs?: number;
+  resumeMs?: number;
+}
+
+export class ModernRequests {
+  private readonly pool = new Map<string, Pooled>();
+  private readonly exchanges = new Map<string, Exchange>();
+  private readonly codec: RequestStateCodec;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly legMs: number;
+  private readonly resumeMs: number;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly services: GatewayServices,
+    private readonly hooks: SessionHooks,
+    options: ModernOptions = {},
+  ) {
+    this.codec = new RequestStateCodec(services.config.encryptionKey);
+    this.legMs = options.legMs ?? DEFAULT_LEG_MS;
+    this.resumeMs = options.resumeMs ?? DEFAULT_RESUME_MS;
+    this.idleMs = Math.min(services.config.sessionIdleMs, 5 * 60_000);
+    this.sweeper = setInterval(() => void this.closeIdle(), Math.max(1_000, Math.min(30_000, this.idleMs)));
+    this.sweeper.unref();
+  }
+
+  /** Requests being served or held on this replica. */
+  inflightTotal(): number {
+    let n = 0;
+    for (const pooled of this.pool.values()) n += pooled.session?.inflightCount ?? 0;
+    return n;
+  }
+
+  /** Serves one modern request and writes its answer (HTTP 200 with a JSON-RPC result or error). */
+  async serve(grant: GrantContext, request: ModernRequest, res: ServerResponse): Promise<void> {
+    const abort = new AbortController();
+    // The client closing its request is the 2026-07-28 cancellation signal.
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    let body: { result: ResultBody } | { error: { code: number; message: string; data?: unknown } };
+    try {
+      body = { result: await this.answer(grant, request, abort.signal) };
+    } catch (error) {
+      if (!(error instanceof JsonRpcError)) this.services.log.error({ err: error, method: request.method.slice(0, 100) }, 'modern request failed');
+      body = { error: errorBody(error) };
+    }
+    if (abort.signal.aborted || res.headersSent) return;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: request.id, ...body }));
+  }
+
+  private async answer(grant: GrantContext, request: ModernRequest, signal: AbortSignal): Promise<ResultBody> {
+    const { method, params } = request;
+    if (Object.hasOwn(SESSION_ONLY, method)) throw new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method} — ${SESSION_ONLY[method]}`);
+    if (method === 'ping') return { resultType: 'complete' };
+    const session = await this.sessionFor(grant, request);
+    const view = session.describe();
+    if (method === 'server/discover') return discoverResult(view);
+    // Deprecated in 2026-07-28, and meaningless without a session: accepted, changes nothing.
+    if (method === 'logging/setLevel') return completeResult(method, {}, view.serverInfo);
+    const result = MULTI_ROUND.has(method) ? await this.multiRound(grant, session, request, signal) : await session.serve(method, legacyParams(params), this.extra(request, signal));
+    if (result.resultType === 'input_required') return result;
+    return completeResult(method, result, view.serverInfo);
+  }
+
+  private extra(request: ModernRequest, signal: AbortSignal): AgentExtra {
+    const meta = request.params._meta as AgentExtra['_meta'];
+    return { requestId: request.id, signal, _meta: meta, sendNotification: async () => undefined };
+  }
+
+  // ---- multi-round-trip requests
+
+  private async multiRound(grant: GrantContext, session: GatewaySession, request: ModernRequest, signal: AbortSignal): Promise<ResultBody> {
+    const target = targetOf(request).slice(0, TARGET_CHARS);
+    let exchange: Exchange;
+    if (request.params.requestState !== undefined) {
+      exchange = this.resume(grant, request, target);
+    } else {
+      if (request.params.inputResponses !== undefined) throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: inputResponses without requestState (answer the input requests of the result that asked for them, with its requestState)');
+      exchange = this.start(grant, session, request, target);
+    }
+    return this.leg(exchange, signal);
+  }
+
+  private start(grant: GrantContext, session: GatewaySession, request: ModernRequest, target: string): Exchange {
+    const pooled = this.pooledOf(session);
+    const held = [...this.exchanges.values()].filter((e) => e.grantId === grant.grantId).length;
+    if (held >= this.services.config.maxSessionsPerGrant) {
+      throw new JsonRpcError(ErrorCode.InvalidRequest, `Too many requests of this grant held on this gateway (at most ${this.services.config.maxSessionsPerGrant}); retry when one finishes`);
+    }
+    const exchange = new Exchange(pooled, grant.grantId, request.method, target);
+    this.exchanges.set(exchange.id, exchange);
+    pooled.exchanges.add(exchange);
+    session
+      .serve(request.method, legacyParams(request.params), this.extra(request, exchange.controller.signal))
+      .then(
+        (result) => (exchange.outcome = { ok: true, result }),
+        (error: unknown) => (exchange.outcome = { ok: false, error }),
+      )
+      .finally(() => {
+        pooled.exchanges.delete(exchange);
+        exchange.changed();
+      });
+    return exchange;
+  }
+
+  private resume(grant: GrantContext, request: ModernRequest, target: string): Exchange {
+    const decoded = this.codec.decode(request.params.requestState);
+    if (!decoded.ok) throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: ${decoded.reason}`);
+    const { claim } = decoded;
+    if (claim.grantId !== grant.grantId || claim.method !== request.method || claim.target !== target) {
+      throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: requestState belongs to another request (grant, method or name differ)');
+    }
+    const exchange = this.exchanges.get(claim.exchangeId);
+    if (!exchange) {
+      throw new JsonRpcError(
+        ErrorCode.InvalidParams,
+        'Invalid params: requestState names a request this gateway replica does not hold (it finished, was given up after the client did not come back in time, or is held by another replica); send the request again without requestState',
+      );
+    }
+    const responses = request.params.inputResponses;
+    if (responses !== undefined) {
+      if (!responses || typeof responses !== 'object' || Array.isArray(responses)) throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: inputResponses must be an object');
+      const entries = Object.entries(responses as Record<string, unknown>);
+      if (entries.length > MAX_INPUT_RESPONSES) throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: inputResponses has more than ${MAX_INPUT_RESPONSES} entries`);
+      for (const [key, value] of entries) {
+        if (!value || typeof value !== 'object' || Array.isArray(value)) throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${key.slice(0, 100)}"] must be an object (the result of the input request)`);
+      }
+      for (const [key, value] of entries) {
+        const input = exchange.inputs.get(key);
+        if (!input) continue; // Answered already, or cancelled by the upstream meanwhile.
+        exchange.inputs.delete(key);
+        const { resultType: _resultType, ...result } = value as Record<string, unknown>;
+        input.resolve(result);
+      }
+    }
+    return exchange;
+  }
+
+  /** One leg: the result, the upstream's requests to the client, or (after legMs) a state to wait on. */
+  private async leg(exchange: Exchange, signal: AbortSignal): Promise<ResultBody> {
+    clearTimeout(exchange.abandonTimer);
+    const onAbort = () => {
+      this.exchanges.delete(exchange.id);
+      exchange.abandon('The client cancelled the request');
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const deadline = Date.now() + this.legMs;
+      for (;;) {
+        if (exchange.outcome) {
+          this.exchanges.delete(exchange.id);
+          if (exchange.outcome.ok) return exchange.outcome.result;
+          throw exchange.outcome.error;
+        }
+        const left = deadline - Date.now();
+        if (exchange.inputs.size > 0 || left <= 0) break;
+        await exchange.waitForChange(left);
+        if (signal.aborted) throw new JsonRpcError(ErrorCode.RequestTimeout, 'The client cancelled the request');
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    // Held until the client's next leg, for as long as a client may take to come back.
+    exchange.abandonTimer = setTimeout(() => {
+      this.exchanges.delete(exchange.id);
+      exchange.abandon('The client did not come back for this request in time');
+    }, this.resumeMs);
+    exchange.abandonTimer.unref();
+    const requestState = this.codec.encode({ exchangeId: exchange.id, grantId: exchange.grantId, method: exchange.method, target: exchange.target, expiresAt: Date.now() + this.resumeMs });
+    const inputRequests: Record<string, unknown> = {};
+    for (const [key, input] of exchange.inputs) inputRequests[key] = { method: input.method, ...(input.params === undefined ? {} : { params: inputParams(input.method, input.params) }) };
+    return { resultType: 'input_required', ...(exchange.inputs.size > 0 ? { inputRequests } : {}), requestState };
+  }
+
+  /** The upstream asked the client something during a modern request: into the held exchange, or a clear refusal. */
+  private routeAgentRequest(pooled: Pooled, method: string, params: Params | undefined, signal: AbortSignal): Promise<Params> {
+    if (method === 'ping') return Promise.resolve({});
+    if (!INPUT_REQUEST_METHODS.has(method)) {
+      return Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, `The client speaks MCP 2026-07-28, which has no form for a server request ${method.slice(0, 100)} (only sampling/createMessage, elicitation/create and roots/list become input requests)`));
+    }
+    const session = pooled.session;
+    const exchanges = [...pooled.exchanges].filter((e) => !e.outcome);
+    if (!session || exchanges.length !== 1 || session.inflightCount !== 1) {
+      return Promise.reject(
+        new JsonRpcError(
+          ErrorCode.InternalError,
+          exchanges.length === 0
+            ? `Cannot ask the client (${method}): the request in flight is not a tools/call, prompts/get or resources/read, the only MCP 2026-07-28 requests that can carry input requests`
+            : `Cannot ask the client (${method}): several MCP 2026-07-28 requests of this grant are in flight, so the gateway cannot tell which one this is for`,
+        ),
+      );
+    }
+    return exchanges[0]!.addInput(method, params, signal);
+  }
+
+  // ---- the pool of warm sessions
+
+  private async sessionFor(grant: GrantContext, request: ModernRequest): Promise<GatewaySession> {
+    const capabilities = routedCapabilities(request.clientCapabilities);
+    const key = JSON.stringify([grant.grantId, request.protocolVersion, capabilities]);
+    let pooled = this.pool.get(key);
+    if (pooled?.session?.closed) {
+      this.pool.delete(key);
+      pooled = undefined;
+    }
+    if (!pooled) {
+      const entry: Pooled = { key, grantId: grant.grantId, opening: Promise.resolve(undefined as unknown as GatewaySession), session: undefined, exchanges: new Set() };
+      entry.opening = GatewaySession.open(this.services, this.hooks, {
+        id: `stateless-${randomUUID()}`,
+        grant,
+        clientCapabilities: capabilities,
+        resumed: { clientInfo: request.clientInfo, protocolVersion: request.protocolVersion },
+      }).then(
+        (session) => {
+          session.agentRequests = (method, params, signal) => this.routeAgentRequest(entry, method, params, signal);
+          entry.session = session;
+          return session;
+        },
+        (error: unknown) => {
+          if (this.pool.get(key) === entry) this.pool.delete(key);
+          throw error;
+        },
+      );
+      this.pool.set(key, entry);
+      pooled = entry;
+    }
+    try {
+      return await pooled.opening;
+    } catch (error) {
+      if (error instanceof JsonRpcError) throw error;
+      this.services.metrics.recordUpstreamError('connect');
+      throw new JsonRpcError(ErrorCode.InternalError, `Upstream server is unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private pooledOf(session: GatewaySession): Pooled {
+    for (const pooled of this.pool.values()) if (pooled.session === session) return pooled;
+    throw new JsonRpcError(ErrorCode.InternalError, 'The session for this request was closed; send it again');
+  }
+
+  private async closeIdle(): Promise<void> {
+    const cutoff = Date.now() - this.idleMs;
+    for (const [key, pooled] of this.pool) {
+      const session = pooled.session;
+      if (!session || session.inflightCount > 0 || pooled.exchanges.size > 0 || session.lastSeenAt > cutoff) continue;
+      this.pool.delete(key);
+      await session.close().catch(() => undefined);
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const exchange of this.exchanges.values()) exchange.abandon('The gateway is shutting down');
+    this.exchanges.clear();
+    const pooled = [...this.pool.values()];
+    this.pool.clear();
+    await Promise.allSettled(pooled.map((p) => p.opening.then((s) => s.close())));
+  }
+}
+
+/** What the gateway can carry back from the upstream, as the request declared it (the pool key, bounded by the edge). */
+function routedCapabilities(declared: ClientCapabilities): ClientCapabilities {
+  return {
+    ...(declared.sampling && typeof declared.sampling === 'object' ? { sampling: declared.sampling } : {}),
+    ...(declared.elicitation && typeof declared.elicitation === 'object' ? { elicitation: declared.elicitation } : {}),
+    ...(declared.roots && typeof declared.roots === 'object' ? { roots: declared.roots } : {}),
+  };
+}
+
+function targetOf(request: ModernRequest): string {
+  const value = request.method === 'resources/read' ? request.params.uri : request.params.name;
+  return typeof value === 'string' ? value : '';
+}
+
+/** A 2025-era server request's params in their 2026-07-28 input-request form. */
+function inputParams(method: string, params: Params): Params {
+  if (method !== 'elicitation/create') return params;
+  // URL-mode elicitation lost its elicitationId (and the completion notification it keyed).
+  const { elicitationId: _elicitationId, ...rest } = params;
+  return rest;
+}
+
+function errorBody(error: unknown): { code: number; message: string; data?: unknown } {
+  if (error instanceof JsonRpcError) return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
+  return { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Internal error' };
+}
