@@ -58,6 +58,41 @@ describe('two replicas', () => {
   });
 });
 
+describe('two replicas with counters in PostgreSQL (as npm start runs them)', () => {
+  let a: Gateway;
+  let b: Gateway;
+  let seeded: Seeded;
+  const logFile = tempFile('twikit-calls.jsonl');
+
+  beforeAll(async () => {
+    seeded = await seed(twikitServer(logFile), { version: '1', default: 'deny', tools: { get_user_info: { limits: [{ window: 'minute', max: 30, scope: 'server' }] } } });
+    [a, b] = await Promise.all([startGateway({ redisUrl: undefined }), startGateway({ redisUrl: undefined })]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('let exactly max of 200 concurrent calls through, each reservation committed with its audit row', async () => {
+    const agents = await Promise.all([connectAgent(a, seeded), connectAgent(b, seeded), connectAgent(a, seeded), connectAgent(b, seeded)]);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => agents[i % agents.length]!.callTool({ name: 'get_user_info', arguments: { screen_name: 'bob' } }) as Promise<CallToolResult>),
+    );
+    expect(results.filter((r) => !r.isError)).toHaveLength(30);
+    expect(results.filter((r) => r.isError).every((r) => textOf(r).startsWith('Rate limited by /tools/get_user_info/limits/0'))).toBe(true);
+    expect(readCallLog(logFile).filter((c) => c.tool === 'get_user_info')).toHaveLength(30);
+    const rows = await auditRows(seeded.serverId);
+    expect(rows.filter((r) => r.decision === 'allow')).toHaveLength(30);
+    expect(rows.filter((r) => r.decision === 'rate_limited')).toHaveLength(170);
+    // The counter row agrees with the hits it counts.
+    const [counter] = await testDb().$queryRaw<Array<{ hits: number; rows: number }>>`
+      SELECT c.hits, (SELECT count(*)::int FROM rate_limit_hits h WHERE h.key = c.key) AS rows
+      FROM rate_limit_counters c WHERE c.key LIKE ${`${seeded.organizationId}:%`}`;
+    expect(counter).toEqual({ hits: 30, rows: 30 });
+    await Promise.all(agents.map((x) => x.close()));
+  });
+});
+
 describe('failing closed and shutting down', () => {
   let seeded: Seeded;
   const logFile = tempFile('twikit-calls.jsonl');

@@ -22,6 +22,17 @@ export type ReserveResult<C extends KeyedCounter = KeyedCounter> =
   /** `counter` is the caller's own object for the first counter that is full. */
   | { ok: false; counter: C; retryAfterMs: number };
 
+/**
+ * A reservation made by the caller's own SQL statement instead of by reserve(): for a store in the
+ * same PostgreSQL as the caller, so the reservation and the caller's write share one round trip and
+ * one commit. `spec` goes to the database function (portcullis_take_counters); `result` turns its
+ * answer (undefined: taken; else the full counter and when it frees) into what reserve() returns.
+ */
+export interface InlineReservation<C extends KeyedCounter = KeyedCounter> {
+  spec: { id: string; keys: string[]; windows: number[]; maxes: number[] };
+  result(refused: { counterIndex: number; freesAtMs: number; nowMs: number } | undefined, nowMs: number): ReserveResult<C>;
+}
+
 export interface CounterStore {
   /**
    * Takes one slot in every counter, or none if any is full (all-or-nothing, atomic across
@@ -34,6 +45,8 @@ export interface CounterStore {
   /** The call was denied later or failed upstream: give the slots back. No-op after commit; idempotent. */
   release(reservation: Reservation): Promise<void>;
   close(): Promise<void>;
+  /** Present when reservations can ride in the caller's own statement (PostgreSQL); rejects when the store cannot count exactly. */
+  prepareInline?<C extends KeyedCounter>(counters: readonly C[]): Promise<InlineReservation<C>>;
 }
 
 /**

@@ -8,7 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { mergeCountersByKey, ReservationStates, type CounterStore, type KeyedCounter, type Reservation, type ReserveResult } from './counter-store.ts';
+import { mergeCountersByKey, ReservationStates, type CounterStore, type InlineReservation, type KeyedCounter, type Reservation, type ReserveResult } from './counter-store.ts';
 
 // The tables and functions come from the migrations (20261123204611_init, and
 // 20261203133111_rate_limit_counters for the functions as they are now): portcullis_reserve_counters
@@ -41,8 +41,7 @@ export class PostgresCounterStore implements CounterStore {
     const id = randomUUID();
     if (merged.length === 0) return { ok: true, reservation: { id, entries: [], at: now ?? Date.now() } };
     const keys = merged.map((c) => this.keyPrefix + c.key);
-    this.isolationChecked ??= this.checkIsolation();
-    await this.isolationChecked;
+    await this.checkedIsolation();
     // One statement in its own transaction: autocommit, one round trip, one commit.
     const { rows } = await this.pool.query<{ now_ms: string; idx: number | null; frees_at_ms: string | null; inserted: number }>({
       name: 'portcullis_reserve_counters',
@@ -55,6 +54,30 @@ export class PostgresCounterStore implements CounterStore {
       return { ok: false, counter: merged[row.idx - 1]!.source, retryAfterMs: Math.max(1, Number(row.frees_at_ms) - at) };
     }
     return { ok: true, reservation: { id, entries: keys.map((key, i) => ({ key, member: `${id}:${i + 1}` })), at } };
+  }
+
+  /**
+   * The same reservation taken by the caller's statement (the gateway's audit insert calls the
+   * database function with `spec`); commit and release then work as for reserve().
+   */
+  async prepareInline<C extends KeyedCounter>(counters: readonly C[]): Promise<InlineReservation<C>> {
+    await this.checkedIsolation();
+    const merged = mergeCountersByKey(counters);
+    const id = randomUUID();
+    const keys = merged.map((c) => this.keyPrefix + c.key);
+    return {
+      spec: { id, keys, windows: merged.map((c) => c.windowMs), maxes: merged.map((c) => c.max) },
+      result: (refused, nowMs) =>
+        refused
+          ? { ok: false, counter: merged[refused.counterIndex - 1]!.source, retryAfterMs: Math.max(1, refused.freesAtMs - refused.nowMs) }
+          : { ok: true, reservation: { id, entries: keys.map((key, i) => ({ key, member: `${id}:${i + 1}` })), at: nowMs } },
+    };
+  }
+
+  /** Resolves once the connection's isolation level is known to keep counts exact (see checkIsolation). */
+  private checkedIsolation(): Promise<void> {
+    this.isolationChecked ??= this.checkIsolation();
+    return this.isolationChecked;
   }
 
   /**

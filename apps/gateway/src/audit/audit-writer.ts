@@ -5,6 +5,7 @@
 // waits for them, close() flushes them, and a crash leaves the rows `pending` (true to what we know).
 import { randomUUID } from 'node:crypto';
 import type { Decision } from '@portcullis/db/types';
+import type { InlineReservation } from '@portcullis/counters/counter-store';
 import type pg from 'pg';
 import { storableJson, storableText } from './storable-text.ts';
 
@@ -48,9 +49,20 @@ export interface AuditCompletion {
   result?: unknown;
 }
 
+/** A rate-limit reservation taken in the same statement as the row (PostgreSQL counters; see insertReserving). */
+export type InlineReservationSpec = InlineReservation['spec'];
+/** A reservation that found a counter full: which one, and when its slot frees (store clock). */
+export interface RefusedReservation {
+  counterIndex: number;
+  freesAtMs: number;
+  nowMs: number;
+}
+
 interface PendingInsert {
   id: string;
   record: AuditRecord;
+  reserve?: InlineReservationSpec | undefined;
+  refused?: RefusedReservation | undefined;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -89,6 +101,11 @@ FROM json_to_recordset($1::json) AS r(id text, "organizationId" text, "grantId" 
   "approvalId" text, "sessionId" text, "requestId" text, "protocolVersion" text, "upstreamOutcome" text, "upstreamError" text, "latencyMs" float8,
   "createdAt" timestamptz, "completedAt" timestamptz)`;
 
+// The same rows with rate-limit reservations taken first, in one statement (migration
+// 20261203133431_audit_insert_reserving): rows whose reservation found a counter full come back, unwritten.
+const INSERT_RESERVING_STATEMENT = 'portcullis_audit_insert_reserving';
+const INSERT_RESERVING_SQL = 'SELECT row_n, counter_idx, frees_at_ms, now_ms FROM portcullis_audit_insert_reserving($1::json, $2::json)';
+
 const COMPLETE_SQL = `
 UPDATE audit_events AS a SET "upstreamOutcome" = c.outcome, "upstreamError" = c.error, "latencyMs" = c.latency, "completedAt" = c.done,
   result = COALESCE(c.result, a.result)
@@ -122,6 +139,24 @@ export class AuditWriter {
     return this.insertQueued(record).then((id) => {
       this.storeIsBack();
       return id;
+    });
+  }
+
+  /**
+   * Takes a rate-limit reservation and inserts the row in one statement, in the same group commit
+   * as other calls' rows: one round trip and one commit for both. When a counter is full, nothing
+   * is written (neither slot nor row) and the refusal comes back for the caller to record.
+   */
+  insertReserving(record: AuditRecord, reserve: InlineReservationSpec): Promise<{ id: string; refused: RefusedReservation | undefined }> {
+    if (this.closed) return Promise.reject(new Error('Audit writer is closed'));
+    const id = randomUUID();
+    return new Promise<{ id: string; refused: RefusedReservation | undefined }>((resolve, reject) => {
+      const item: PendingInsert = { id, record, reserve, resolve: () => resolve({ id, refused: item.refused }), reject };
+      this.queue.push(item);
+      if (!this.inserting) this.inserting = this.drainInserts();
+    }).then((outcome) => {
+      this.storeIsBack();
+      return outcome;
     });
   }
 
@@ -219,7 +254,19 @@ export class AuditWriter {
   }
 
   private async insertRows(batch: PendingInsert[]): Promise<void> {
-    await this.pool.query({ name: INSERT_STATEMENT, text: INSERT_SQL, values: [insertParam(batch)] });
+    const reservations = batch.flatMap((item, i) => (item.reserve ? [{ row: i + 1, ...item.reserve }] : []));
+    if (reservations.length === 0) {
+      await this.pool.query({ name: INSERT_STATEMENT, text: INSERT_SQL, values: [insertParam(batch)] });
+      return;
+    }
+    const { rows } = await this.pool.query<{ row_n: number; counter_idx: number; frees_at_ms: string; now_ms: string }>({
+      name: INSERT_RESERVING_STATEMENT,
+      text: INSERT_RESERVING_SQL,
+      values: [insertParam(batch), JSON.stringify(reservations)],
+    });
+    for (const row of rows) {
+      batch[row.row_n - 1]!.refused = { counterIndex: row.counter_idx, freesAtMs: Number(row.frees_at_ms), nowMs: Number(row.now_ms) };
+    }
   }
 
   private async insertAlone(item: PendingInsert): Promise<void> {
@@ -227,6 +274,7 @@ export class AuditWriter {
     for (const candidate of [item, { ...item, record: safeForm(item.record) }]) {
       try {
         await this.insertRows([candidate]);
+        item.refused = candidate.refused;
         item.resolve();
         return;
       } catch (caught) {
@@ -330,7 +378,8 @@ function insertRow(id: string, r: AuditRecord, now: Date) {
 
 function insertParam(batch: PendingInsert[]): string {
   const now = new Date();
-  const json = JSON.stringify(batch.map(({ id, record }) => insertRow(id, record, now)));
+  // `n`, the row's place in the batch, names the rows whose reservation was refused (insertRows).
+  const json = JSON.stringify(batch.map(({ id, record }, i) => ({ n: i + 1, ...insertRow(id, record, now) })));
   // PostgreSQL refuses lone surrogates and NUL in JSON; as text parameters surrogates became U+FFFD,
   // so both become that (one agent's odd tool name or request id must not fail the batch that
   // carries other calls' rows).

@@ -186,9 +186,40 @@ export async function handleToolCall(
     decision = recheck;
   }
 
+  /** The audit record could not be written: nothing was forwarded, and the agent is told why. */
+  const auditDown = (error: unknown): never => {
+    services.log.error({ err: error }, 'audit insert failed; call not forwarded');
+    metrics.recordCall('error', catalogTool, 'not_sent', (performance.now() - started) / 1000);
+    void audit.insertOrDefer(record('error', decision.rule, AUDIT_DOWN, { approvalId, latencyMs: performance.now() - started }));
+    throw new JsonRpcError(-32603, AUDIT_DOWN);
+  };
+
   // 4. Rate limits: reserve now, commit once the upstream ran the call, release if it did not.
+  // With counters in PostgreSQL (the embedded default) and no approval to use up, the reservation
+  // rides in the audit insert of step 5: one statement, one round trip, one commit for both.
   let reservation: Reservation | undefined;
-  if (decision.counters.length > 0) {
+  let auditId: string | undefined;
+  if (decision.counters.length > 0 && !approvalId && counters.prepareInline) {
+    const keyed = decision.counters.map((counter) => toKeyedCounter(counter, session, state));
+    let inline;
+    try {
+      inline = await counters.prepareInline(keyed);
+    } catch (error) {
+      services.log.error({ err: error }, 'counter store unavailable');
+      return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
+    }
+    let inserted;
+    try {
+      inserted = await audit.insertReserving(record('allow', decision.rule, null, { upstreamOutcome: 'pending' }), inline.spec);
+    } catch (error) {
+      // Neither the slot nor the row was written (one statement): the call is refused, and says why.
+      return auditDown(error);
+    }
+    const reserved = inline.result(inserted.refused, Date.now());
+    if (!reserved.ok) return refuse(applyCounterResults(decision, { ok: false, counter: reserved.counter.request, retryAfterMs: reserved.retryAfterMs }), approvalId);
+    reservation = reserved.reservation;
+    auditId = inserted.id;
+  } else if (decision.counters.length > 0) {
     const keyed = decision.counters.map((counter) => toKeyedCounter(counter, session, state));
     let reserved;
     try {
@@ -218,18 +249,16 @@ export async function handleToolCall(
     }
   }
 
-  // 5. Audit record, committed before anything reaches the upstream.
-  let auditId: string;
-  try {
-    auditId = await audit.insert(record(approvalId ? 'require_approval' : 'allow', decision.rule, approvalId ? 'Approved' : null, { approvalId, upstreamOutcome: 'pending' }));
-  } catch (error) {
-    services.log.error({ err: error }, 'audit insert failed; call not forwarded');
-    if (reservation) await counters.release(reservation).catch(() => undefined);
-    // The call did not go ahead, so its approval is not used up.
-    if (approvalId) await approvals.restore(approvalId).catch(() => undefined);
-    metrics.recordCall('error', catalogTool, 'not_sent', (performance.now() - started) / 1000);
-    void audit.insertOrDefer(record('error', decision.rule, AUDIT_DOWN, { approvalId, latencyMs: performance.now() - started }));
-    throw new JsonRpcError(-32603, AUDIT_DOWN);
+  // 5. Audit record, committed before anything reaches the upstream (already, on the inline path).
+  if (auditId === undefined) {
+    try {
+      auditId = await audit.insert(record(approvalId ? 'require_approval' : 'allow', decision.rule, approvalId ? 'Approved' : null, { approvalId, upstreamOutcome: 'pending' }));
+    } catch (error) {
+      if (reservation) await counters.release(reservation).catch(() => undefined);
+      // The call did not go ahead, so its approval is not used up.
+      if (approvalId) await approvals.restore(approvalId).catch(() => undefined);
+      return auditDown(error);
+    }
   }
 
   // 6. Forward, then record the outcome (batched; the agent does not wait for it).

@@ -1,7 +1,7 @@
 // tools/list through the gateway: the upstream's page, minus tools the grant may not call —
 // hidden or always denied by the policy, not in the catalog, or blocked by pinning (including a
 // live definition that no longer matches the approved hash, before the catalog has caught up).
-import type { ListToolsResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ToolSchema, type ListToolsResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { definitionMatches } from '@portcullis/catalog/sync-server-tools';
 import { visibleTools } from '@portcullis/policy/decide';
 import type { ServerState } from '../state/server-state.ts';
@@ -17,9 +17,12 @@ export function filterListedTools(state: ServerState, upstream: ListToolsResult)
   // The live definition must still be the approved one; drift (or a tool the catalog lacks) asks for a re-sync.
   const live: Tool[] = [];
   for (const tool of upstream.tools) {
-    const entry = state.tools.get(tool.name);
+    // Compared in the form the catalog was synced from (the SDK's Tool schema, which leaves out keys
+    // it does not model, e.g. a vendor's annotation), but listed as the upstream sent it.
+    const parsed = ToolSchema.safeParse(tool);
+    const entry = parsed.success ? state.tools.get(parsed.data.name) : undefined;
     if (!entry || !entry.present) definitionDrift = true;
-    else if (entry.pinState === 'approved' && !definitionMatches(entry.approvedHash, entry, tool)) definitionDrift = true;
+    else if (entry.pinState === 'approved' && !definitionMatches(entry.approvedHash, entry, parsed.data!)) definitionDrift = true;
     else live.push(tool);
   }
   return { result: { ...upstream, tools: visibleTools(state.policy, live, (name) => state.tools.get(name)) }, definitionDrift };

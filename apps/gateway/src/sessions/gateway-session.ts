@@ -406,17 +406,19 @@ export class GatewaySession implements SessionSink {
     if (this.closed) return Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session is closed'));
     if (this.agentRequests) return this.agentRequests(method, params, signal);
     const id = this.nextOutgoingId++;
+    // The agent call this request belongs with: its cancellation goes on the same stream.
+    const related = this.relatedRequestId();
     return new Promise<Params>((resolve, reject) => {
       const onAbort = () => {
         if (!this.outgoing.delete(id)) return;
         clearTimeout(timer);
-        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'The server cancelled the request' } });
+        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'The server cancelled the request' } }, related);
         reject(new JsonRpcError(ErrorCode.RequestTimeout, 'The server cancelled the request'));
       };
       const timer = setTimeout(() => {
         if (!this.outgoing.delete(id)) return;
         signal.removeEventListener('abort', onAbort);
-        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timed out' } });
+        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timed out' } }, related);
         reject(new JsonRpcError(ErrorCode.RequestTimeout, `The client did not answer ${method} in time`));
       }, AGENT_REQUEST_TIMEOUT_MS);
       this.outgoing.set(id, {
@@ -431,7 +433,7 @@ export class GatewaySession implements SessionSink {
         timer,
       });
       signal.addEventListener('abort', onAbort, { once: true });
-      this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) } as JSONRPCMessage, this.relatedRequestId());
+      this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) } as JSONRPCMessage, related);
     });
   }
 

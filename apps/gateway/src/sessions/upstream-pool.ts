@@ -97,7 +97,7 @@ export class UpstreamPool {
     const connection = await UpstreamConnection.open(
       loadUpstreamSpec(state.server, this.config.encryptionKey),
       this.options(capabilities),
-      this.route(serverId, holder, () => [sink], false, () => (alive = false)),
+      this.route(serverId, holder, () => [sink], () => (alive = false)),
     );
     holder.connection = connection;
     return {
@@ -132,7 +132,7 @@ export class UpstreamPool {
       created.connection = UpstreamConnection.open(
         loadUpstreamSpec(state.server, this.config.encryptionKey),
         this.options(SHARED_CLIENT_CAPABILITIES, { onStderr: (line) => this.log.debug({ serverId, stderr: line.slice(0, 500) }, 'stdio upstream stderr') }),
-        this.route(serverId, holder, () => [...created.sinks], true, onClose),
+        this.route(serverId, holder, () => [...created.sinks], onClose),
       ).then(
         (connection) => {
           holder.connection = connection;
@@ -206,7 +206,7 @@ export class UpstreamPool {
    * request aborts it; its notifications go to every session it serves (resource updates only to
    * subscribers); tools/list_changed re-syncs the catalog (the gateway tells agents itself).
    */
-  private route(serverId: string, holder: { connection?: UpstreamConnection }, sinks: () => SessionSink[], shared: boolean, onClose: () => void): UpstreamHandlers {
+  private route(serverId: string, holder: { connection?: UpstreamConnection }, sinks: () => SessionSink[], onClose: () => void): UpstreamHandlers {
     const asked = new Map<RequestId, AbortController>();
     const pick = (method: string): SessionSink => {
       const all = sinks();
@@ -253,8 +253,10 @@ export class UpstreamPool {
           for (const sink of sinks()) if (sink.isSubscribed(String(params?.uri))) sink.sendNotification(notification);
           return;
         }
-        // Progress for no request of ours: on a shared process it could be anyone's, so it goes nowhere.
-        if (method === 'notifications/progress' && shared) return;
+        // Progress for no request in flight (late, or for one that was cancelled): every token the
+        // upstream has is the connection's own, meaningless to an agent (and on a shared process
+        // it could be anyone's), so it goes nowhere.
+        if (method === 'notifications/progress') return;
         for (const sink of sinks()) sink.sendNotification(notification);
       },
       onClose,
