@@ -109,3 +109,40 @@ export function grantStatus(grant: Pick<GrantView, 'revokedAt' | 'expiresAt'>, n
   if (grant.expiresAt && grant.expiresAt <= now) return 'expired';
   return 'active';
 }
+
+/** How far back the grants page looks for the protocol versions a grant's clients spoke. */
+export const PROTOCOL_ERA_WINDOW_DAYS = 30;
+
+export interface ProtocolEraUse {
+  version: string;
+  /** 2026-07-28 and later: stateless requests; before: initialize and a session. */
+  era: 'modern' | 'legacy';
+}
+
+/**
+ * The MCP protocol versions each grant's clients spoke in the last PROTOCOL_ERA_WINDOW_DAYS days
+ * (from the audit log; oldest revision first), for this organization's grants only.
+ */
+export async function protocolErasByGrant(db: Db, ctx: OrgContext, grantIds: string[], now = new Date()): Promise<Map<string, ProtocolEraUse[]>> {
+  const out = new Map<string, ProtocolEraUse[]>();
+  if (grantIds.length === 0) return out;
+  const since = new Date(now.getTime() - PROTOCOL_ERA_WINDOW_DAYS * 24 * 60 * 60_000);
+  const rows = await db.auditEvent.groupBy({
+    by: ['grantId', 'protocolVersion'],
+    where: { organizationId: ctx.organizationId, grantId: { in: grantIds }, protocolVersion: { not: null }, createdAt: { gte: since } },
+    orderBy: [{ grantId: 'asc' }, { protocolVersion: 'asc' }],
+  });
+  for (const row of rows) {
+    if (!row.grantId || !row.protocolVersion) continue;
+    const list = out.get(row.grantId) ?? [];
+    list.push({ version: row.protocolVersion, era: row.protocolVersion >= '2026-07-28' ? 'modern' : 'legacy' });
+    out.set(row.grantId, list);
+  }
+  return out;
+}
+
+/** "MCP 2025-11-25 (legacy session), 2026-07-28 (modern)", or null when no client was seen. */
+export function describeProtocolEras(uses: ProtocolEraUse[] | undefined): string | null {
+  if (!uses || uses.length === 0) return null;
+  return `MCP ${uses.map((u) => `${u.version} (${u.era === 'modern' ? 'modern, stateless' : 'legacy session'})`).join(', ')}`;
+}
