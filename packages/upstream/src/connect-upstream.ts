@@ -1,6 +1,6 @@
-// The one module that talks to upstream MCP servers: used by the gateway for every session and by
-// the dashboard's "Test connection" / "Sync tools". It only connects; what flows over the
-// connection is up to the caller (handlers are registered through `setup`).
+// How Portcullis reaches upstream MCP servers: the transport for each kind (createUpstreamTransport,
+// which the gateway's relay connection in upstream-connection.ts uses for every session), and an SDK
+// Client over it for the dashboard's "Test connection" / "Sync tools" (connectUpstream).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
