@@ -96,7 +96,8 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
     ...(mcpMethodHeader ? { mcpMethodHeader } : {}),
     ...(mcpNameHeader ? { mcpNameHeader } : {}),
   });
-  if (route.kind === 'legacy') return { kind: 'legacy' };
+  // Not JSON-RPC at all, or an empty batch: not a modern request either; the legacy path answers as it always has.
+  if (route.kind === 'legacy' || (route.kind === 'reject' && (route.cell === 'invalid-json-rpc-body' || route.cell === 'empty-batch'))) return { kind: 'legacy' };
   if (route.kind === 'reject') {
     return { kind: 'reject', status: route.httpStatus, id, error: { code: route.code, message: route.message.slice(0, 1000), ...(route.data === undefined ? {} : { data: route.data }) } };
   }
