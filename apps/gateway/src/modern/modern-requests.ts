@@ -393,13 +393,25 @@ export class ModernRequests {
   }
 }
 
-/** What the gateway can carry back from the upstream, as the request declared it (the pool key, bounded by the edge). */
+/**
+ * What the gateway can carry back from the upstream, as the request declared it, reduced to the
+ * spec's own sub-capabilities: the pool key, so an agent cannot make a new upstream session per
+ * request by varying what it declares (a handful of combinations at most per grant).
+ */
 function routedCapabilities(declared: ClientCapabilities): ClientCapabilities {
-  return {
-    ...(declared.sampling && typeof declared.sampling === 'object' ? { sampling: declared.sampling } : {}),
-    ...(declared.elicitation && typeof declared.elicitation === 'object' ? { elicitation: declared.elicitation } : {}),
-    ...(declared.roots && typeof declared.roots === 'object' ? { roots: declared.roots } : {}),
+  const pick = (value: unknown, keys: string[], flag = false): Record<string, unknown> | undefined => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const key of keys) {
+      const sub = (value as Record<string, unknown>)[key];
+      if (flag ? sub === true : sub && typeof sub === 'object' && !Array.isArray(sub)) out[key] = flag ? true : {};
+    }
+    return out;
   };
+  const sampling = pick(declared.sampling, ['context', 'tools']);
+  const elicitation = pick(declared.elicitation, ['form', 'url']);
+  const roots = pick(declared.roots, ['listChanged'], true);
+  return { ...(sampling ? { sampling } : {}), ...(elicitation ? { elicitation } : {}), ...(roots ? { roots } : {}) };
 }
 
 function targetOf(request: ModernRequest): string {
