@@ -142,11 +142,13 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
         services.grants.invalidateUnknown();
         services.oauthTokens.invalidateGrant(event.grantId);
         void sessions.closeGrantIfInactive(event.grantId).catch((error: unknown) => log.warn({ err: error, grantId: event.grantId }, 'could not check a changed grant; its sessions are re-checked on the next heartbeat'));
+        void modern.closeGrantIfInactive(event.grantId).catch((error: unknown) => log.warn({ err: error, grantId: event.grantId }, 'could not check a changed grant for its listen streams'));
         break;
       case 'policy':
       case 'tools':
         services.servers.invalidate(event.serverId);
         void sessions.notifyToolsChanged(event.serverId);
+        modern.notifyToolsChanged(event.serverId);
         break;
       case 'server':
         services.servers.invalidate(event.serverId);

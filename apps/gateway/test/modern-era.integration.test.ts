@@ -8,7 +8,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { notifyChange } from '@portcullis/db/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, connectAgent, readCallLog, seed, startGateway, tempFile, testDb, textOf, twikitServer, waitFor, type Seeded } from './harness.ts';
+import { auditRows, connectAgent, readCallLog, seed, setPolicy, startGateway, tempFile, testDb, textOf, twikitServer, waitFor, type Seeded } from './harness.ts';
 
 const POLICY = {
   version: '1',
@@ -238,6 +238,21 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
       expect([...versions].sort()).toEqual(['2025-11-25', MODERN]);
     } finally {
       await legacy.close();
+    }
+  });
+
+  it('tells a subscriptions/listen stream when the policy changes the tool list, and honors only tool list changes', async () => {
+    const changed: unknown[] = [];
+    agent.setNotificationHandler('notifications/tools/list_changed', (n) => void changed.push(n));
+    const subscription = await agent.listen({ toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ['twikit://x'] });
+    try {
+      expect(subscription.honoredFilter).toEqual({ toolsListChanged: true });
+      await setPolicy(seeded.organizationId, seeded.serverId, { ...POLICY, tools: { ...POLICY.tools, get_timeline: { action: 'hide' } } });
+      await waitFor(() => changed.length > 0 || undefined);
+      expect((await agent.listTools()).tools.map((t) => t.name)).not.toContain('get_timeline');
+    } finally {
+      await subscription.close();
+      await setPolicy(seeded.organizationId, seeded.serverId, POLICY);
     }
   });
 });

@@ -191,9 +191,9 @@ export function completeResult(method: string, result: Record<string, unknown>, 
 /** What server/discover says: the grant's view of the server, with the capabilities modern clients are served. */
 export function discoverResult(view: { serverInfo: Implementation; capabilities: ServerCapabilities; instructions?: string }): Record<string, unknown> {
   const { tools, prompts, resources, completions, experimental } = view.capabilities;
-  // No subscriptions/listen here (yet): list-changed and resource subscriptions are not offered to modern clients.
+  // subscriptions/listen delivers tool list changes (policy and catalog edits); nothing else is offered on it.
   const capabilities: Record<string, unknown> = {
-    ...(tools ? { tools: {} } : {}),
+    ...(tools ? { tools: { listChanged: true } } : {}),
     ...(prompts ? { prompts: {} } : {}),
     ...(resources ? { resources: {} } : {}),
     ...(completions ? { completions: {} } : {}),

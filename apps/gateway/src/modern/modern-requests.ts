@@ -21,6 +21,7 @@ import { JsonRpcError } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
 import { GatewaySession, type SessionHooks } from '../sessions/gateway-session.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
+import { SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
 import { completeResult, discoverResult, legacyParams, type ModernRequest } from './modern-era.ts';
 import { RequestStateCodec } from './request-state.ts';
 
@@ -32,9 +33,8 @@ const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
 const INPUT_REQUEST_METHODS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
 /** Session-bound methods a stateless request cannot use. */
 const SESSION_ONLY: Record<string, string> = {
-  'resources/subscribe': 'resource subscriptions need a session (subscriptions/listen is not offered by this gateway yet); use initialize, or read the resource again',
+  'resources/subscribe': 'resource subscriptions need a session (subscriptions/listen offers tool list changes only); use initialize, or read the resource again',
   'resources/unsubscribe': 'resource subscriptions need a session; use initialize',
-  'subscriptions/listen': 'this gateway does not offer subscriptions/listen yet: list results carry ttlMs 0, so list again when you need the current view',
   initialize: 'a request with a 2026-07-28 _meta envelope is stateless; send initialize without the envelope for a session',
 };
 /** Longest a held exchange waits for the client's next leg before it is given up (upstream request cancelled). */
@@ -131,6 +131,18 @@ class Exchange {
   }
 }
 
+/** An open subscriptions/listen stream (tool list changes of one grant's server). */
+interface Listener {
+  grantId: string;
+  serverId: string;
+  subscriptionId: string | number;
+  res: ServerResponse;
+  keepAlive: NodeJS.Timeout;
+}
+
+/** A comment line on an open listen stream this often, so proxies keep it open. */
+const LISTEN_KEEPALIVE_MS = 15_000;
+
 export interface ModernOptions {
   legMs?: number;
   resumeMs?: number;
@@ -139,6 +151,7 @@ export interface ModernOptions {
 export class ModernRequests {
   private readonly pool = new Map<string, Pooled>();
   private readonly exchanges = new Map<string, Exchange>();
+  private readonly listeners = new Set<Listener>();
   private readonly codec: RequestStateCodec;
   private readonly sweeper: NodeJS.Timeout;
   private readonly legMs: number;
@@ -174,6 +187,7 @@ export class ModernRequests {
     });
     let body: { result: ResultBody } | { error: { code: number; message: string; data?: unknown } };
     try {
+      if (request.method === 'subscriptions/listen') return await this.listen(grant, request, res);
       body = { result: await this.answer(grant, request, abort.signal) };
     } catch (error) {
       if (!(error instanceof JsonRpcError)) this.services.log.error({ err: error, method: request.method.slice(0, 100) }, 'modern request failed');
@@ -200,6 +214,67 @@ export class ModernRequests {
   private extra(request: ModernRequest, signal: AbortSignal): AgentExtra {
     const meta = request.params._meta as AgentExtra['_meta'];
     return { requestId: request.id, signal, _meta: meta, sendNotification: async () => undefined };
+  }
+
+  // ---- subscriptions/listen (the 2026-07-28 replacement of the GET stream)
+
+  /**
+   * Opens a listen stream: the acknowledgement (with what is honored), then
+   * notifications/tools/list_changed whenever the policy or catalog of the grant's server changes
+   * (every replica hears those changes, so any replica can hold the stream). Only tool list changes
+   * are offered: prompts, resources and resource updates are refused by the acknowledgement.
+   */
+  private async listen(grant: GrantContext, request: ModernRequest, res: ServerResponse): Promise<void> {
+    const filter = request.params.notifications;
+    if (!filter || typeof filter !== 'object' || Array.isArray(filter)) {
+      throw new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: 'notifications' is required and must be a subscription filter object");
+    }
+    const open = [...this.listeners].filter((l) => l.grantId === grant.grantId).length;
+    if (open >= this.services.config.maxSessionsPerGrant) {
+      throw new JsonRpcError(ErrorCode.InternalError, `Subscription limit reached: at most ${this.services.config.maxSessionsPerGrant} open listen streams per grant on this gateway`);
+    }
+    const session = await this.sessionFor(grant, request);
+    const view = session.describe();
+    const honored = (filter as Record<string, unknown>).toolsListChanged === true && view.capabilities.tools ? { toolsListChanged: true } : {};
+    const subscriptionId = request.id;
+    const frame = (message: Record<string, unknown>) => res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...message })}\n\n`);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    frame({ method: 'notifications/subscriptions/acknowledged', params: { notifications: honored, _meta: { [SUBSCRIPTION_ID_META_KEY]: subscriptionId } } });
+    if (Object.keys(honored).length === 0) {
+      // Nothing to deliver: the subscription ends at once, gracefully.
+      frame({ id: subscriptionId, result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID_META_KEY]: subscriptionId, 'io.modelcontextprotocol/serverInfo': view.serverInfo } } });
+      res.end();
+      return;
+    }
+    const listener: Listener = { grantId: grant.grantId, serverId: grant.serverId, subscriptionId, res, keepAlive: setInterval(() => res.write(': keepalive\n\n'), LISTEN_KEEPALIVE_MS) };
+    listener.keepAlive.unref();
+    this.listeners.add(listener);
+    res.on('close', () => {
+      clearInterval(listener.keepAlive);
+      this.listeners.delete(listener);
+    });
+  }
+
+  /** Policy or catalog changed what the grants of this server may see. */
+  notifyToolsChanged(serverId: string): void {
+    for (const listener of this.listeners) {
+      if (listener.serverId !== serverId) continue;
+      listener.res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [SUBSCRIPTION_ID_META_KEY]: listener.subscriptionId } } })}\n\n`);
+    }
+  }
+
+  /** A grant changed: if it no longer lets anyone in, its listen streams end now. */
+  async closeGrantIfInactive(grantId: string): Promise<void> {
+    const open = [...this.listeners].filter((l) => l.grantId === grantId);
+    if (open.length === 0) return;
+    if ((await this.services.grants.status(grantId)) === 'active') return;
+    for (const listener of open) this.endListener(listener);
+  }
+
+  private endListener(listener: Listener): void {
+    clearInterval(listener.keepAlive);
+    this.listeners.delete(listener);
+    listener.res.end();
   }
 
   // ---- multi-round-trip requests
@@ -385,6 +460,7 @@ export class ModernRequests {
 
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
+    for (const listener of [...this.listeners]) this.endListener(listener);
     for (const exchange of this.exchanges.values()) exchange.abandon('The gateway is shutting down');
     this.exchanges.clear();
     const pooled = [...this.pool.values()];
