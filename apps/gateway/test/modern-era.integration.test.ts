@@ -201,6 +201,16 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
     expect(readCallLog(logFile).filter((c) => c.tool === 'get_timeline')).toHaveLength(1);
   });
 
+  it('serves modern requests on the token-in-URL form of the grant URL too', async () => {
+    const res = await fetch(`${gateway.url}/g/${seeded.token}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'server/discover', params: { _meta: envelope() } }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: 9, result: { resultType: 'complete', supportedVersions: [MODERN], cacheScope: 'private' } });
+  });
+
   it('answers an unsupported version with 400, -32022 and the supported list', async () => {
     const body = { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: envelope('2099-01-01') } };
     const answer = await post(gateway, seeded, body, { 'mcp-protocol-version': '2099-01-01', 'mcp-method': 'tools/list' });
@@ -289,5 +299,39 @@ describe('two replicas serving one modern client alternately', () => {
     });
     expect(rows.map((r) => r.decision).sort()).toEqual(['allow', 'allow', 'allow', 'rate_limited', 'rate_limited', 'rate_limited']);
     expect(rows.every((r) => r.protocolVersion === MODERN)).toBe(true);
+  });
+});
+
+describe('revoking a grant used by a modern client', () => {
+  let gateway: Gateway;
+  let seeded: Seeded;
+  let agent: ModernClient;
+
+  beforeAll(async () => {
+    seeded = await seed(twikitServer(tempFile('twikit-modern-revoke.jsonl')), POLICY);
+    gateway = await startGateway();
+    agent = await connectModern(seeded, [gateway.url]);
+  });
+
+  afterAll(async () => {
+    await agent?.close();
+    await gateway?.close();
+  });
+
+  it('ends its listen streams at once and refuses its next request', async () => {
+    expect((await agent.callTool({ name: 'get_tweet', arguments: { tweet_id: TWEET } })).isError).toBeFalsy();
+    const subscription = await agent.listen({ toolsListChanged: true });
+    const db = testDb();
+    await db.grant.update({ where: { id: seeded.grantId }, data: { revokedAt: new Date() } });
+    await notifyChange(db, { type: 'grant', organizationId: seeded.organizationId, grantId: seeded.grantId });
+    expect(await Promise.race([subscription.closed, new Promise((r) => setTimeout(() => r('still open'), 5_000))])).not.toBe('still open');
+    // The token-in-URL form answers the same way: the grant no longer lets anyone in.
+    const res = await fetch(`${gateway.url}/g/${seeded.token}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope() } }),
+    });
+    expect(res.status).toBe(401);
+    await expect(agent.callTool({ name: 'get_tweet', arguments: { tweet_id: TWEET } })).rejects.toThrow();
   });
 });

@@ -263,12 +263,19 @@ export class ModernRequests {
     }
   }
 
-  /** A grant changed: if it no longer lets anyone in, its listen streams end now. */
+  /** A grant changed: if it no longer lets anyone in, its listen streams, held calls and pooled upstream sessions end now. */
   async closeGrantIfInactive(grantId: string): Promise<void> {
+    const pooled = [...this.pool.values()].filter((p) => p.grantId === grantId);
     const open = [...this.listeners].filter((l) => l.grantId === grantId);
-    if (open.length === 0) return;
+    if (open.length === 0 && pooled.length === 0) return;
     if ((await this.services.grants.status(grantId)) === 'active') return;
     for (const listener of open) this.endListener(listener);
+    for (const exchange of [...this.exchanges.values()].filter((e) => e.grantId === grantId)) {
+      this.exchanges.delete(exchange.id);
+      exchange.abandon('The grant is no longer valid');
+    }
+    for (const entry of pooled) if (this.pool.get(entry.key) === entry) this.pool.delete(entry.key);
+    await Promise.allSettled(pooled.map((p) => p.opening.then((s) => s.close())));
   }
 
   private endListener(listener: Listener): void {
