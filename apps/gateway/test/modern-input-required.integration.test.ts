@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, nodeScriptServer, seed, startGateway, waitFor, type Seeded } from './harness.ts';
+import { auditRows, nodeScriptServer, seed, startEverything, startGateway, waitFor, type ChildServer, type Seeded } from './harness.ts';
 
 const ENVELOPE = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -159,6 +159,42 @@ describe('server-to-client requests from a legacy upstream during a 2026-07-28 c
       expect(again.error).toMatchObject({ code: -32602, message: expect.stringContaining('does not hold') });
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('a Streamable HTTP upstream (server-everything) behind 2026-07-28 clients', () => {
+  let everything: ChildServer;
+  let gateway: Gateway;
+  let seeded: Seeded;
+
+  beforeAll(async () => {
+    everything = await startEverything();
+    seeded = await seed({ transport: 'streamable_http', url: everything.url }, { version: '1', default: 'allow' });
+    gateway = await startGateway();
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await everything?.stop();
+  });
+
+  it('initialises the upstream session with the capabilities the requests declare, and carries its elicitation', async () => {
+    const legs: Leg[] = [];
+    const client = await connect(gateway, seeded, { elicitation: { form: {} }, sampling: {} }, legs);
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Ada Lovelace', check: true } }));
+    client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', content: { type: 'text', text: 'sampled by the modern agent' }, model: 'test-model', stopReason: 'endTurn' }));
+    try {
+      expect(client.getServerVersion()).toMatchObject({ name: 'mcp-servers/everything' });
+      // server-everything offers these tools only to clients that declared elicitation and sampling.
+      await waitFor(async () => ((await client.listTools()).tools.some((t) => t.name === 'trigger-elicitation-request') ? true : undefined), 15_000, 200);
+      const elicited = await client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
+      expect(JSON.stringify(elicited.content)).toContain('Ada Lovelace');
+      const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'say hi', maxTokens: 10 } });
+      expect(JSON.stringify(sampled.content)).toContain('sampled by the modern agent');
+      expect(legs.filter((l) => l.resultType === 'input_required').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await client.close();
     }
   });
 });
