@@ -115,6 +115,9 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
   // the request's HTTP connection closing): accepted, not forwarded.
   if (route.messageKind !== 'request') return { kind: 'notification' };
   const message = route.message as unknown as { id: string | number; method: string; params?: Record<string, unknown> };
+  if (message.params !== undefined && (typeof message.params !== 'object' || message.params === null || Array.isArray(message.params))) {
+    return { kind: 'reject', status: 400, id, error: { code: -32602, message: 'Invalid params: params must be an object' } };
+  }
   const params = message.params ?? {};
 
   // The standard headers every modern request carries, and Mcp-Name against the body.
