@@ -130,6 +130,18 @@ describe('server-to-client requests from a legacy upstream during a 2026-07-28 c
     }
   });
 
+  it('never passes on an upstream result that claims to be input-required: only the gateway makes those', async () => {
+    const legs: Leg[] = [];
+    const client = await connect(gateway, seeded, {}, legs);
+    try {
+      const result = await client.callTool({ name: 'claims_input_required', arguments: {} });
+      expect(textOf(result)).toBe('done');
+      expect(legs.map((l) => l.resultType)).toEqual(['complete']);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('keeps the held call on its replica: another one answers its requestState with a clear error, the first one resumes it', async () => {
     const other = await startGateway();
     const post = async (target: Gateway, params: Record<string, unknown>) => {

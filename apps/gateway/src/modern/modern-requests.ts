@@ -37,6 +37,8 @@ const SESSION_ONLY: Record<string, string> = {
   'resources/unsubscribe': 'resource subscriptions need a session; use initialize',
   initialize: 'a request with a 2026-07-28 _meta envelope is stateless; send initialize without the envelope for a session',
 };
+/** The input-required results this gateway made (as opposed to anything an upstream sent). */
+const INPUT_REQUIRED = new WeakSet<object>();
 /** Longest a held exchange waits for the client's next leg before it is given up (upstream request cancelled). */
 const DEFAULT_RESUME_MS = 60_000;
 /** A leg answers input-required (requestState only) after this long, well under clients' 60 s request timeout. */
@@ -207,7 +209,8 @@ export class ModernRequests {
     // Deprecated in 2026-07-28, and meaningless without a session: accepted, changes nothing.
     if (method === 'logging/setLevel') return completeResult(method, {}, view.serverInfo);
     const result = MULTI_ROUND.has(method) ? await this.multiRound(grant, session, request, signal) : await session.serve(method, legacyParams(params), this.extra(request, signal));
-    if (result.resultType === 'input_required') return result;
+    // Only the gateway's own input-required answers go out as such; an upstream's result is always complete.
+    if (INPUT_REQUIRED.has(result)) return result;
     return completeResult(method, result, view.serverInfo);
   }
 
@@ -386,7 +389,9 @@ export class ModernRequests {
     const requestState = this.codec.encode({ exchangeId: exchange.id, grantId: exchange.grantId, method: exchange.method, target: exchange.target, expiresAt: Date.now() + this.resumeMs });
     const inputRequests: Record<string, unknown> = {};
     for (const [key, input] of exchange.inputs) inputRequests[key] = { method: input.method, ...(input.params === undefined ? {} : { params: inputParams(input.method, input.params) }) };
-    return { resultType: 'input_required', ...(exchange.inputs.size > 0 ? { inputRequests } : {}), requestState };
+    const result = { resultType: 'input_required', ...(exchange.inputs.size > 0 ? { inputRequests } : {}), requestState };
+    INPUT_REQUIRED.add(result);
+    return result;
   }
 
   /** The upstream asked the client something during a modern request: into the held exchange, or a clear refusal. */
