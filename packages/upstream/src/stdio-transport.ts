@@ -82,7 +82,8 @@ export class StdioUpstreamTransport implements Transport {
     if (this.child) throw new Error('StdioUpstreamTransport already started');
     if (this.finished) throw new Error('StdioUpstreamTransport is closed');
     const { command, args, env, cwd } = this.options;
-    const child = spawn(command, args, { env, cwd, stdio: ['pipe', 'pipe', this.options.stderr], windowsHide: true, shell: false });
+    // (ProcessEnv, as Next.js's types declare it, requires NODE_ENV; the sandbox decides the environment.)
+    const child: ChildProcess = spawn(command, args, { env: env as NodeJS.ProcessEnv, cwd, stdio: ['pipe', 'pipe', this.options.stderr], windowsHide: true, shell: false });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => this.read(chunk));
     // EPIPE and the like when the process has gone: reported, never thrown.
