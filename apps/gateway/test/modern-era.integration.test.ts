@@ -162,6 +162,19 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
     expect(legs.every((l) => l.body?.params?.name === 'like_tweet' && l.headers.get('mcp-name') === 'like_tweet')).toBe(true);
   });
 
+  it('refuses a held call that a person denied', async () => {
+    const db = testDb();
+    const other = '1850000000000002';
+    const pending = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: other } });
+    const approval = await waitFor(() => db.approval.findFirst({ where: { grantId: seeded.grantId, toolName: 'like_tweet', status: 'pending' } }).then((a) => a ?? undefined));
+    await db.approval.update({ where: { id: approval.id }, data: { status: 'denied', decidedAt: new Date() } });
+    await notifyChange(db, { type: 'approval', organizationId: seeded.organizationId, approvalId: approval.id });
+    const result = await pending;
+    expect(result.isError).toBe(true);
+    expect(text(result)).toBe('Denied by policy (/tools/like_tweet): A person denied this call');
+    expect(readCallLog(logFile).filter((c) => c.tool === 'like_tweet').map((c) => c.arguments.tweet_id)).toEqual([TWEET]);
+  });
+
   it('refuses a tool whose definition changed since it was approved (pinning)', async () => {
     const db = testDb();
     await db.tool.updateMany({ where: { serverId: seeded.serverId, name: 'search_tweets' }, data: { pinState: 'changed' } });

@@ -2,11 +2,12 @@
 // a 2026-07-28 client's tools/call. Its elicitation, sampling and roots requests become input-required
 // results, the client's inputResponses go back upstream as the answers; what has no 2026-07-28 form,
 // or what the client did not declare, is refused with an error naming what is missing.
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, nodeScriptServer, seed, startEverything, startGateway, waitFor, type ChildServer, type Seeded } from './harness.ts';
+import { auditRows, nodeScriptServer, seed, startEverything, startGateway, tempFile, waitFor, type ChildServer, type Seeded } from './harness.ts';
 
 const ENVELOPE = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -15,6 +16,7 @@ const ENVELOPE = {
 };
 
 const askingServer = fileURLToPath(new URL('./fixtures/asking-server.mjs', import.meta.url));
+const rawServer = fileURLToPath(new URL('./fixtures/raw-server.mjs', import.meta.url));
 
 interface Leg {
   requestState?: unknown;
@@ -210,3 +212,35 @@ describe('a Streamable HTTP upstream (server-everything) behind 2026-07-28 clien
     }
   });
 });
+
+describe('cancelling a 2026-07-28 request', () => {
+  let gateway: Gateway;
+  let seeded: Seeded;
+  const seen = tempFile('raw-server-modern-cancel.log');
+
+  beforeAll(async () => {
+    seeded = await seed(nodeScriptServer(rawServer, seen), { version: '1', default: 'allow' });
+    gateway = await startGateway();
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('closing the request cancels the call upstream', async () => {
+    const client = await connect(gateway, seeded, {}, []);
+    const upstreamSaw = () => (existsSync(seen) ? readFileSync(seen, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: unknown; method?: string; params?: Record<string, unknown> }) : []);
+    try {
+      const abort = new AbortController();
+      const pending = client.callTool({ name: 'slow', arguments: {} }, { signal: abort.signal });
+      const call = await waitFor(() => upstreamSaw().find((m) => m.method === 'tools/call' && m.params?.name === 'slow'));
+      abort.abort();
+      await expect(pending).rejects.toThrow();
+      const cancelled = await waitFor(() => upstreamSaw().find((m) => m.method === 'notifications/cancelled'));
+      expect(cancelled.params?.requestId).toBe(call.id);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
