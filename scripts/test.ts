@@ -42,8 +42,16 @@ function vitestTier(project: 'unit' | 'integration' | 'reliability'): void {
   }
   const report = JSON.parse(readFileSync(out, 'utf8')) as {
     numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numTotalTestSuites: number;
+    numTotalTests: number; success?: boolean;
     testResults: { name: string; status: string; message?: string }[];
   };
+  // A global setup that crashed (e.g. the reliability stack did not build) runs no test at all and
+  // vitest may still exit 0: a tier that ran nothing, or that vitest itself calls unsuccessful, fails.
+  if (report.numTotalTests === 0 || (report.success === false && report.numFailedTests === 0 && status === 0)) {
+    total.failed += 1;
+    failures.push(`${project}: ${report.numTotalTests === 0 ? 'no test ran (a global setup may have failed; see above)' : 'vitest reported the run unsuccessful'}`);
+    return;
+  }
   total.passed += report.numPassedTests;
   total.failed += report.numFailedTests;
   total.skipped += report.numPendingTests + report.numTodoTests;
