@@ -34,18 +34,18 @@ import { directStability, fmtSpread, GOALS, pct, percentile, rotation, spread, s
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 
-function numberEnv(name: string, fallback: number): number {
+function numberEnv(name: string, fallback: number, { zero = false } = {}): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw.replace(/%$/, ''));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}=${raw} is not a positive number`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zero)) throw new Error(`${name}=${raw} is not a ${zero ? 'non-negative' : 'positive'} number`);
   return value;
 }
 
 const ROUNDS = Math.floor(numberEnv('BENCH_ROUNDS', 5));
 // Rounds run first and discarded: long-lived processes (the upstreams, PostgreSQL, this client) keep
 // getting faster over the first minutes, which made direct's figures climb round after round.
-const WARMUP_ROUNDS = Math.floor(numberEnv('BENCH_WARMUP_ROUNDS', 1));
+const WARMUP_ROUNDS = Math.floor(numberEnv('BENCH_WARMUP_ROUNDS', 1, { zero: true }));
 const CALLS_ONE = Math.floor(numberEnv('BENCH_CALLS', 800));
 const CALLS_EIGHT = CALLS_ONE * 2;
 const WARMUP = Math.floor(numberEnv('BENCH_WARMUP', 200));

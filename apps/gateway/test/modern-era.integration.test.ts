@@ -81,7 +81,8 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
 
   beforeAll(async () => {
     seeded = await seed(twikitServer(logFile), POLICY);
-    gateway = await startGateway({ modernLegMs: 1_000 });
+    // Legs of 1 s; a legacy caller's approval would be handed back after 1.5 s (GATEWAY_APPROVAL_HOLD_MS).
+    gateway = await startGateway({ modernLegMs: 1_000, approvalHoldMs: 1_500 });
     agent = await connectModern(seeded, [gateway.url], sent);
   });
 
@@ -151,6 +152,8 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
     // At least one leg came back input-required and the client came back with its requestState.
     await waitFor(() => sent.slice(before).some((s) => s.body?.method === 'tools/call' && typeof s.body.params?.requestState === 'string') || undefined, 10_000);
     expect(readCallLog(logFile).map((c) => c.tool)).not.toContain('like_tweet');
+    // Longer than a legacy caller is held: a modern caller keeps waiting in legs, never handed back.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     await db.approval.update({ where: { id: approval.id }, data: { status: 'approved', decidedAt: new Date(), decidedByLabel: 'test' } });
     await notifyChange(db, { type: 'approval', organizationId: seeded.organizationId, approvalId: approval.id });
     const result = await pending;

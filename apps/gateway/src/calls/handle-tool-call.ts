@@ -27,6 +27,12 @@ export interface ToolCallSession {
   serverId: string;
   /** The MCP protocol version the agent speaks (recorded with each call). */
   readonly protocolVersion?: string | undefined;
+  /**
+   * True for stateless (MCP 2026-07-28) callers: their requests come back in legs (input-required
+   * with a requestState) however long a call takes, so an approval is waited for until it is
+   * decided or expires instead of being handed back after GATEWAY_APPROVAL_HOLD_MS.
+   */
+  readonly waitsInLegs?: boolean | undefined;
   /** Sends the call upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
   forwardToolCall(request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult>;
 }
@@ -136,7 +142,7 @@ export async function handleToolCall(
                         .catch(() => undefined);
                     },
                   },
-              Date.now() + (config.approvalHoldMs ?? 45_000),
+              session.waitsInLegs ? approval.expiresAt.getTime() : Date.now() + (config.approvalHoldMs ?? 45_000),
             );
       outcome = waited.outcome;
       approverNote = waited.note;

@@ -138,6 +138,9 @@ export class GatewaySession implements SessionSink {
       get protocolVersion() {
         return session.protocolVersion;
       },
+      get waitsInLegs() {
+        return session.agentRequests !== undefined;
+      },
       forwardToolCall: async (request, extra) => {
         const result = await this.forward('tools/call', request.params as Params, extra);
         // The one check of a tool result: a malformed one is recorded as an upstream error, not a tool error.
