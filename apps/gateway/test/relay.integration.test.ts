@@ -423,4 +423,12 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     await raw.request('good', 'tools/call', { name: 'echo', arguments: { marker: 'after-bad' } });
     expect(upstreamSaw().slice(before).filter((m) => m.method === 'tools/call').map((m) => m.params?.name)).toEqual(['echo']);
   });
+
+  it('answers a tools/list whose cursor is not a string with -32602, without asking the upstream', async () => {
+    const raw = await rawAgent();
+    const before = upstreamSaw().length;
+    const { messages } = await raw.post({ jsonrpc: '2.0', id: 'bad-cursor', method: 'tools/list', params: { cursor: {} } });
+    expect(messages).toEqual([{ jsonrpc: '2.0', id: 'bad-cursor', error: { code: -32602, message: 'Invalid params for tools/list: cursor must be a string' } }]);
+    expect(upstreamSaw().slice(before).filter((m) => m.method === 'tools/list')).toEqual([]);
+  });
 });

@@ -320,7 +320,9 @@ export class GatewaySession implements SessionSink {
       case 'ping':
         return Promise.resolve({});
       case 'tools/list':
-        return caps.tools ? this.listTools(params, extra) : notOffered();
+        if (!caps.tools) return notOffered();
+        checkParams(method, params);
+        return this.listTools(params, extra);
       case 'tools/call': {
         if (!caps.tools) return notOffered();
         checkParams(method, params);
@@ -329,6 +331,7 @@ export class GatewaySession implements SessionSink {
       case 'resources/list':
       case 'resources/templates/list':
         if (!caps.resources) return notOffered();
+        checkParams(method, params);
         return listFeature(this.services, this.featureSession, 'resources', method, params, extra, method === 'resources/list' ? { resources: [] } : { resourceTemplates: [] });
       case 'resources/read':
         if (!caps.resources) return notOffered();
@@ -349,6 +352,7 @@ export class GatewaySession implements SessionSink {
         return this.forward(method, params, extra);
       case 'prompts/list':
         if (!caps.prompts) return notOffered();
+        checkParams(method, params);
         return listFeature(this.services, this.featureSession, 'prompts', method, params, extra, { prompts: [] });
       case 'prompts/get':
         if (!caps.prompts) return notOffered();

@@ -17,6 +17,12 @@ function invalid(method: string, what: string): never {
 
 export function checkParams(method: string, params: Params): void {
   switch (method) {
+    case 'tools/list':
+    case 'resources/list':
+    case 'resources/templates/list':
+    case 'prompts/list':
+      if (params.cursor !== undefined && !isString(params.cursor)) invalid(method, 'cursor must be a string');
+      return;
     case 'tools/call':
       if (!isString(params.name)) invalid(method, 'name must be a string');
       if (params.arguments !== undefined && !isObject(params.arguments)) invalid(method, 'arguments must be an object');
