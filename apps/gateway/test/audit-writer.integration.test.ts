@@ -110,6 +110,16 @@ describe('AuditWriter', () => {
     await writer.close();
   });
 
+  it("stores a record whose arguments JSON cannot write in its safe form, without failing the batch's other rows", async () => {
+    const writer = new AuditWriter(pool, () => undefined);
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const [poisoned, plain] = await Promise.all([writer.insert(record({ requestId: 'deep', arguments: { deep } })), writer.insert(record({ requestId: 'beside-deep' }))]);
+    expect((await testDb().auditEvent.findUniqueOrThrow({ where: { id: poisoned } })).arguments).toEqual({ 'portcullis/unstorable': 'The arguments could not be stored as given' });
+    expect((await testDb().auditEvent.findUniqueOrThrow({ where: { id: plain } })).requestId).toBe('beside-deep');
+    await writer.close();
+  });
+
   it('rejects every call of a batch the store refuses, and refuses after close', async () => {
     const writer = new AuditWriter(pool, () => undefined);
     await expect(writer.insert(record({ organizationId: 'no-such-organization' }))).rejects.toThrow();

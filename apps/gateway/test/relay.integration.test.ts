@@ -69,7 +69,12 @@ class RawAgent {
 
   /** POSTs a message (or batch); resolves with every message of the answer, in order, once it ended. */
   async post(message: unknown, signal?: AbortSignal): Promise<{ status: number; contentType: string | null; messages: Message[] }> {
-    const res = await fetch(this.endpoint, { method: 'POST', headers: this.headers(), body: JSON.stringify(message), ...(signal ? { signal } : {}) });
+    return this.postText(JSON.stringify(message), signal);
+  }
+
+  /** POSTs a body as written (for JSON that JSON.stringify could not produce, e.g. nested 100,000 deep). */
+  async postText(body: string, signal?: AbortSignal): Promise<{ status: number; contentType: string | null; messages: Message[] }> {
+    const res = await fetch(this.endpoint, { method: 'POST', headers: this.headers(), body, ...(signal ? { signal } : {}) });
     return { status: res.status, contentType: res.headers.get('content-type'), messages: await RawAgent.messagesOf(res) };
   }
 
@@ -194,10 +199,9 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     expect(echo._meta).toEqual(TOOLS[0]!._meta);
   });
 
-  // Product bug: the catalog hashes the tool as the SDK's ToolSchema parsed it (UpstreamConnection.listTools,
-  // which drops unknown keys inside `annotations`), the gateway's tools/list filter hashes the raw
-  // tool (list-tools.ts, definitionMatches): they never match, so the tool counts as drifted and
-  // is left out of every tools/list, though the catalog shows it approved and tools/call runs it.
+  // The catalog hashes the tool as the SDK's ToolSchema parsed it (dropping keys it does not model
+  // inside `annotations`); tools/list must compare in that form too, or the tool counts as drifted
+  // and is left out of every list though the catalog shows it approved (a bug the relay once had).
   it('lists a tool whose annotations carry a key the SDK does not model (approved on first sync)', async () => {
     const row = await testDb().tool.findFirst({ where: { serverId: seeded.serverId, name: 'vendor_annotated' } });
     expect([row?.present, row?.pinState]).toEqual([true, 'approved']);
@@ -246,23 +250,30 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     expect(typeof seen.id).toBe('number');
   });
 
-  it('passes an unknown notification from the agent to the upstream verbatim', async () => {
+  it("keeps an agent's own notifications away from a process other agents share (roots changes still reach it)", async () => {
     const raw = await rawAgent();
-    const notification = { jsonrpc: '2.0', method: 'vendor/hello', params: { greeting: 'hi', nested: { list: [1, { b: false }] }, _meta: { 'vendor/n': 7 } } };
-    const answer = await raw.post(notification);
-    expect(answer.status).toBe(202);
-    await expect.poll(() => upstreamSaw().filter((m) => m.method === 'vendor/hello')).toEqual([notification]);
+    // A notification named like a request must never reach an upstream that might act on the name.
+    for (const notification of [
+      { jsonrpc: '2.0', method: 'notifications/vendor/hello', params: { greeting: 'hi' } },
+      { jsonrpc: '2.0', method: 'tools/call', params: { name: 'echo', arguments: { marker: 'as-notification' } } },
+    ]) {
+      expect((await raw.post(notification)).status).toBe(202);
+    }
+    expect((await raw.post({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' })).status).toBe(202);
+    await expect.poll(() => upstreamSaw().filter((m) => m.method === 'notifications/roots/list_changed').length).toBeGreaterThan(0);
+    expect(upstreamSaw().filter((m) => m.method === 'notifications/vendor/hello' || (m.method === 'tools/call' && m.id === undefined))).toEqual([]);
   });
 
-  it("delivers the upstream's unknown notification on the agent's GET stream", async () => {
+  it("shows no agent a shared process's notification that belongs to no call in flight (it could be another agent's)", async () => {
     const raw = await rawAgent();
     const stream = await raw.openStream();
     try {
+      // notify_after sends vendor/event once its result is out: no call is in flight then, and
+      // several sessions share this process.
       const result = await raw.request('after-1', 'tools/call', { name: 'notify_after', arguments: { tag: 'standalone-1' } });
       expect(textOf(result)).toBe('{"done":true}');
-      await expect.poll(() => stream.messages.filter((m) => m.method === 'vendor/event' && m.params?.after === 'standalone-1')).toEqual([
-        { jsonrpc: '2.0', method: 'vendor/event', params: { after: 'standalone-1' } },
-      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(stream.messages.filter((m) => m.method === 'vendor/event' && m.params?.after === 'standalone-1')).toEqual([]);
     } finally {
       stream.close();
     }
@@ -430,5 +441,86 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     const { messages } = await raw.post({ jsonrpc: '2.0', id: 'bad-cursor', method: 'tools/list', params: { cursor: {} } });
     expect(messages).toEqual([{ jsonrpc: '2.0', id: 'bad-cursor', error: { code: -32602, message: 'Invalid params for tools/list: cursor must be a string' } }]);
     expect(upstreamSaw().slice(before).filter((m) => m.method === 'tools/list')).toEqual([]);
+  });
+});
+
+describe('what the relay refuses before anything reaches the upstream', () => {
+  let gateway: Gateway;
+  let allowAll: Seeded;
+  let denyAll: Seeded;
+  const allowLog = tempFile('raw-server-allow.log');
+  const denyLog = tempFile('raw-server-deny.log');
+  const saw = (file: string): Message[] =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Message)
+      : [];
+
+  beforeAll(async () => {
+    allowAll = await seed(nodeScriptServer(rawServer, allowLog), { version: '1', default: 'allow' });
+    denyAll = await seed(nodeScriptServer(rawServer, denyLog), { version: '1', default: 'deny', tools: { echo: { action: 'allow' } } });
+    gateway = await startGateway();
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('relays a method it does not know only when the policy default allows it, and audits it either way', async () => {
+    const allowed = await RawAgent.connect(gateway, allowAll);
+    const denied = await RawAgent.connect(gateway, denyAll);
+    try {
+      expect(await allowed.request('v1', 'vendor/echo', { say: 'hi' })).toMatchObject({ echoed: { say: 'hi' } });
+      const { messages } = await denied.post({ jsonrpc: '2.0', id: 'v2', method: 'vendor/echo', params: { say: 'hi' } });
+      expect(messages[0]?.error).toMatchObject({ code: -32600, message: expect.stringContaining('No policy rule allows vendor/echo') });
+      expect(saw(denyLog).filter((m) => m.method === 'vendor/echo')).toEqual([]);
+      const rows = await testDb().auditEvent.findMany({ where: { method: 'vendor/echo', serverId: { in: [allowAll.serverId, denyAll.serverId] } } });
+      expect(rows.map((r) => [r.serverId === allowAll.serverId ? 'allow-all' : 'deny-all', r.decision]).sort()).toEqual([
+        ['allow-all', 'allow'],
+        ['deny-all', 'deny'],
+      ]);
+    } finally {
+      await Promise.all([allowed.close(), denied.close()]);
+    }
+  });
+
+  it('refuses tasks, params nested too deep, and request-named notifications with the right code', async () => {
+    const raw = await RawAgent.connect(gateway, allowAll);
+    try {
+      const before = saw(allowLog).length;
+      const deep = `{"jsonrpc":"2.0","id":"t3","method":"tools/call","params":{"name":"echo","arguments":{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`;
+      const answers = await Promise.all([
+        raw.post({ jsonrpc: '2.0', id: 't1', method: 'tasks/list', params: {} }),
+        raw.post({ jsonrpc: '2.0', id: 't2', method: 'tools/call', params: { name: 'echo', arguments: {}, task: { ttl: 1000 } } }),
+        raw.postText(deep),
+        raw.post({ jsonrpc: '2.0', id: 't4', method: 'notifications/cancelled', params: { requestId: 1 } }),
+      ]);
+      expect(answers.map((a) => a.messages[0]?.error?.code)).toEqual([-32601, -32602, -32602, -32600]);
+      expect(answers[2]!.messages[0]!.error!.message).toMatch(/nested more than 64 levels/);
+      // Nothing of it reached the process, and the gateway still answers.
+      expect(saw(allowLog).slice(before).filter((m) => m.method !== 'notifications/initialized')).toEqual([]);
+      expect(await raw.request('t5', 'tools/call', { name: 'echo', arguments: { marker: 'still-fine' } })).toMatchObject({ content: expect.any(Array) });
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('bounds the requests one session has in flight', async () => {
+    const agent = await connectAgent(gateway, allowAll);
+    const stop = new AbortController();
+    try {
+      const held = Array.from({ length: 64 }, () => agent.callTool({ name: 'slow', arguments: {} }, undefined, { signal: stop.signal }).catch(() => 'cancelled'));
+      await waitFor(() => saw(allowLog).filter((m) => m.method === 'tools/call' && m.params?.name === 'slow').length >= 64 || undefined);
+      await expect(agent.callTool({ name: 'echo', arguments: {} })).rejects.toThrow(/Too many requests in flight in this session \(at most 64\)/);
+      stop.abort();
+      await Promise.all(held);
+      // Cancelled calls leave room again.
+      await waitFor(async () => (await agent.callTool({ name: 'echo', arguments: { marker: 'room' } }).then(() => true, () => undefined)));
+    } finally {
+      stop.abort();
+      await agent.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
 // (present, pinned) and the policy's rules. The gateway enforces with these functions; the
 // dashboard's simulate, replay, approval expiry and catalog view call the same ones.
 import type { CompiledPolicy } from './compile.ts';
-import { evaluateFeature, evaluatePolicy, listVisibleTools } from './evaluate.ts';
+import { evaluateFeature, evaluatePolicy, listVisibleTools, toCompiledPolicy } from './evaluate.ts';
 import type { Decision, Feature, PolicyDocument, RiskCategory } from './types.ts';
 
 /** A server's active policy as stored: absent, a version that fails validation, or a valid one. */
@@ -83,4 +83,17 @@ export function visibleTools<T extends { name: string }>(policy: ActivePolicy | 
     return entry !== undefined && entry.present && entry.pinState === 'approved';
   });
   return listVisibleTools((policy as { compiled: CompiledPolicy | PolicyDocument }).compiled, pinned, (tool) => catalog(tool.name)?.risk);
+}
+
+/**
+ * A request method the gateway relays without knowing it (a vendor's, a newer revision's): the
+ * policy's default decides, so a default-deny policy passes nothing it does not name. No policy or
+ * an invalid one refuses, as for every other request.
+ */
+export function decideOtherRequest(policy: ActivePolicy | undefined | null, method: string): Decision {
+  const refusal = serverRefusal(policy);
+  if (refusal) return refusal;
+  const fallback = toCompiledPolicy((policy as { compiled: CompiledPolicy | PolicyDocument }).compiled).defaultDecision;
+  if (fallback.effect === 'allow') return { effect: 'allow', rule: '(default)', counters: [] };
+  return refused('(default)', `No policy rule allows ${method} (the policy default is deny)`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideFeatureRequest, decideToolCall, visibleTools, type ActivePolicy, type CatalogTool } from '../src/decide.ts';
+import { decideFeatureRequest, decideOtherRequest, decideToolCall, visibleTools, type ActivePolicy, type CatalogTool } from '../src/decide.ts';
 import type { PolicyDocument } from '../src/types.ts';
 
 const doc: PolicyDocument = {
@@ -48,6 +48,12 @@ describe('decideFeatureRequest and visibleTools', () => {
     expect(decideFeatureRequest(policy, 'resources').effect).toBe('allow');
     expect(decideFeatureRequest(policy, 'prompts').effect).toBe('deny');
     expect(decideFeatureRequest(undefined, 'resources')).toMatchObject({ effect: 'deny', rule: '(no policy)' });
+  });
+
+  it('decide methods the gateway does not know by the policy default, refusing without a valid one', () => {
+    expect(decideOtherRequest(policy, 'vendor/echo')).toEqual({ effect: 'deny', rule: '(default)', reason: 'No policy rule allows vendor/echo (the policy default is deny)', counters: [] });
+    expect(decideOtherRequest({ ok: true, version: 1, compiled: { ...doc, default: 'allow' } }, 'vendor/echo')).toEqual({ effect: 'allow', rule: '(default)', counters: [] });
+    expect(decideOtherRequest(undefined, 'vendor/echo')).toMatchObject({ effect: 'deny', rule: '(no policy)' });
   });
 
   it('list only catalogued, approved tools the policy does not hide or always deny', () => {

@@ -150,6 +150,14 @@ export class StdioUpstreamTransport implements Transport {
   }
 
   /** Ends stdin, waits, then SIGTERM, waits, then SIGKILL; resolves once the process is gone. Idempotent. */
+  /**
+   * The caller gave up on a request it sent (cancelled, timed out): it is no longer waiting, so
+   * nothing is owed to it if the process is cut off, and a long-lived process does not collect ids.
+   */
+  forget(id: RequestId): void {
+    this.pending.delete(id);
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;

@@ -269,6 +269,8 @@ export class UpstreamConnection {
   private settle(id: number, entry: Pending): void {
     this.pending.delete(id);
     if (entry.timer) clearTimeout(entry.timer);
+    // A transport that tracks what is owed an answer (stdio) stops tracking it.
+    (this.transport as { forget?: (id: RequestId) => void }).forget?.(id);
   }
 
   private receive(message: JSONRPCMessage): void {

@@ -161,6 +161,18 @@ describe('StdioUpstreamTransport', () => {
     expect(events.filter((e) => e === 'close')).toHaveLength(1);
   });
 
+  it('owes nothing to a request its caller forgot (cancelled, timed out) when the limit cuts the process off', async () => {
+    const { transport, messages, events } = server(
+      replying(`if (m.id === 1) return; process.stdout.write('{"jsonrpc":"2.0","id":' + m.id + ',"result":{"pad":"'); setInterval(() => process.stdout.write('z'.repeat(65536)), 1);`),
+    );
+    await transport.start();
+    await transport.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'slow' } });
+    transport.forget(1);
+    await transport.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'huge' } });
+    await expect.poll(() => events.includes('close'), { timeout: 5_000 }).toBe(true);
+    expect(messages.map((m) => (m as { id?: unknown }).id)).toEqual([2]);
+  });
+
   it('also refuses a complete line over the limit that came in one piece', async () => {
     const { transport, errors, events, messages } = server(
       `process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'big', params: { pad: 'q'.repeat(2000) } }) + '\\n'); ${STAY}`,

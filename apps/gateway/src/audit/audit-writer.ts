@@ -379,7 +379,16 @@ function insertRow(id: string, r: AuditRecord, now: Date) {
 function insertParam(batch: PendingInsert[]): string {
   const now = new Date();
   // `n`, the row's place in the batch, names the rows whose reservation was refused (insertRows).
-  const json = JSON.stringify(batch.map(({ id, record }, i) => ({ n: i + 1, ...insertRow(id, record, now) })));
+  // Each row alone: one whose arguments cannot be written as JSON (nested too deep for
+  // JSON.stringify, say) is stored in its safe form instead of failing the rows of other calls.
+  const rows = batch.map(({ id, record }, i) => {
+    try {
+      return JSON.stringify({ n: i + 1, ...insertRow(id, record, now) });
+    } catch {
+      return JSON.stringify({ n: i + 1, ...insertRow(id, safeForm(record), now) });
+    }
+  });
+  const json = `[${rows.join(',')}]`;
   // PostgreSQL refuses lone surrogates and NUL in JSON; as text parameters surrogates became U+FFFD,
   // so both become that (one agent's odd tool name or request id must not fail the batch that
   // carries other calls' rows).

@@ -6,7 +6,7 @@
 // before the request reaches the upstream, and a store outage refuses the request.
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Params } from '@portcullis/upstream/upstream-connection';
-import { decideFeatureRequest } from '@portcullis/policy/decide';
+import { decideFeatureRequest, decideOtherRequest } from '@portcullis/policy/decide';
 import type { Decision, Feature } from '@portcullis/policy/types';
 import type { AuditRecord } from '../audit/audit-writer.ts';
 import type { GatewayServices } from '../services.ts';
@@ -43,7 +43,10 @@ interface Decided {
   state: ServerState;
 }
 
-async function decide(services: GatewayServices, session: FeatureSession, feature: Feature): Promise<Decided | { storeDown: true }> {
+/** What a request is decided as: a feature the policy names, or a method the gateway relays without knowing it. */
+export type RequestKind = Feature | 'other';
+
+async function decide(services: GatewayServices, session: FeatureSession, feature: RequestKind, method: string): Promise<Decided | { storeDown: true }> {
   let state: ServerState | undefined;
   try {
     state = await services.servers.get(session.serverId);
@@ -52,13 +55,13 @@ async function decide(services: GatewayServices, session: FeatureSession, featur
     return { storeDown: true };
   }
   if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
-  return { decision: decideFeatureRequest(state.policy, feature), state };
+  return { decision: feature === 'other' ? decideOtherRequest(state.policy, method) : decideFeatureRequest(state.policy, feature), state };
 }
 
 /** Whether the feature is allowed right now (false when the store cannot say: fail closed). */
 export async function featureAllowed(services: GatewayServices, session: FeatureSession, feature: Feature): Promise<boolean> {
   try {
-    const decided = await decide(services, session, feature);
+    const decided = await decide(services, session, feature, feature);
     return !('storeDown' in decided) && decided.decision.effect === 'allow';
   } catch {
     return false;
@@ -75,7 +78,7 @@ export async function listFeature(
   extra: AgentExtra,
   empty: Params,
 ): Promise<Params> {
-  const decided = await decide(services, session, feature);
+  const decided = await decide(services, session, feature, method);
   if ('storeDown' in decided) throw new JsonRpcError(ErrorCode.InternalError, STORE_DOWN);
   if (decided.decision.effect !== 'allow') return empty;
   return session.forward(method, params, extra);
@@ -88,12 +91,14 @@ export async function listFeature(
 export async function handleFeatureRequest(
   services: GatewayServices,
   session: FeatureSession,
-  feature: Feature,
+  feature: RequestKind,
   method: string,
   params: Params,
   extra: AgentExtra,
   target: string,
 ): Promise<Params> {
+  // Unknown methods are the agent's strings: one metric series for all of them.
+  const metricLabel = feature === 'other' ? '(other)' : method;
   const { audit, metrics } = services;
   const startedAt = new Date();
   const started = performance.now();
@@ -110,17 +115,17 @@ export async function handleFeatureRequest(
   const base = (decision: AuditRecord['decision'], state: ServerState | undefined, rule: string | null, reason: string | null): AuditRecord =>
     auditRecord(auditContext, state, decision, rule, reason);
 
-  const decided = await decide(services, session, feature);
+  const decided = await decide(services, session, feature, method);
   if ('storeDown' in decided) {
     void audit.insertOrDefer({ ...base('error', undefined, null, STORE_DOWN), latencyMs: performance.now() - started });
-    metrics.recordFeatureRequest(method, 'error');
+    metrics.recordFeatureRequest(metricLabel, 'error');
     throw new JsonRpcError(ErrorCode.InternalError, STORE_DOWN);
   }
   const { decision, state } = decided;
   if (decision.effect !== 'allow') {
     await audit.insertOrDefer({ ...base('deny', state, decision.rule, decision.reason ?? null), latencyMs: performance.now() - started });
-    metrics.recordFeatureRequest(method, 'deny');
-    throw refusalError(decision, state.policy?.version ?? null, `${feature} are denied by policy`);
+    metrics.recordFeatureRequest(metricLabel, 'deny');
+    throw refusalError(decision, state.policy?.version ?? null, feature === 'other' ? `${method} is not allowed by policy` : `${feature} are denied by policy`);
   }
 
   let auditId: string;
@@ -129,10 +134,10 @@ export async function handleFeatureRequest(
   } catch (error) {
     services.log.error({ err: error }, 'audit insert failed; request not forwarded');
     void audit.insertOrDefer({ ...base('error', state, decision.rule, AUDIT_DOWN), latencyMs: performance.now() - started });
-    metrics.recordFeatureRequest(method, 'error');
+    metrics.recordFeatureRequest(metricLabel, 'error');
     throw new JsonRpcError(ErrorCode.InternalError, AUDIT_DOWN);
   }
-  metrics.recordFeatureRequest(method, 'allow');
+  metrics.recordFeatureRequest(metricLabel, 'allow');
   try {
     const result = await session.forward(method, params, extra);
     audit.complete({ id: auditId, outcome: 'ok', error: null, latencyMs: performance.now() - started });

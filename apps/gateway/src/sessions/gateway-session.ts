@@ -29,7 +29,7 @@ import type { GrantContext } from '../state/grant-cache.ts';
 import type { AgentExtra, AgentNotification } from '../agent-request.ts';
 import { JsonRpcError, UpstreamFailure } from '../errors.ts';
 import { forwardRequest } from './forward-request.ts';
-import { checkParams } from './request-params.ts';
+import { checkParams, checkRequest } from './request-params.ts';
 import type { SessionSink, UpstreamLink } from './upstream-pool.ts';
 
 export interface SessionHooks {
@@ -46,6 +46,9 @@ export interface OpenSessionOptions {
   /** Resumed on this replica: initialize happened on another, with this client info. */
   resumed?: { clientInfo: Implementation | undefined; protocolVersion: string | undefined } | undefined;
 }
+
+/** Requests one session may have in flight at once (each holds memory and, relayed, an upstream slot). */
+const MAX_INFLIGHT_PER_SESSION = 64;
 
 /** How long the upstream may wait on the agent for sampling or elicitation (a person may be typing). */
 const AGENT_REQUEST_TIMEOUT_MS = 30 * 60_000;
@@ -117,7 +120,10 @@ export class GatewaySession implements SessionSink {
     // The upstream's capabilities as it announced them (experimental and newer ones included),
     // except that the gateway announces tools/list_changed itself: policy and catalog changes alter
     // what this agent may see.
-    this.capabilities = upstream.tools ? { ...upstream, tools: { ...upstream.tools, listChanged: true } } : { ...upstream };
+    // Tasks are not relayed (their results and cancellation would bypass policy and audit, and on a
+    // shared process every agent's tasks would be one list): the capability is not announced.
+    const { tasks: _tasks, ...offered } = upstream as ServerCapabilities & { tasks?: unknown };
+    this.capabilities = offered.tools ? { ...offered, tools: { ...offered.tools, listChanged: true } } : { ...offered };
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters read the version agreed later, in initialize
     const session = this;
     this.featureSession = {
@@ -237,17 +243,26 @@ export class GatewaySession implements SessionSink {
         if (requestId !== undefined) this.inflight.get(requestId)?.abort();
         return;
       }
+      case 'notifications/roots/list_changed':
+        break;
       default:
-        // Roots changed, the agent's progress on a server request, and whatever a newer spec adds: verbatim.
-        void this.upstream()
-          .then((connection) => connection.notify(method, params))
-          .catch(() => undefined);
+        // A shared (stdio) process serves other agents too: only what concerns them all reaches it.
+        // On an upstream of its own, the agent's other notifications (its progress on a server
+        // request, whatever a newer spec adds) pass verbatim.
+        if (this.link.shared || !method.startsWith('notifications/')) return;
     }
+    void this.upstream()
+      .then((connection) => connection.notify(method, params))
+      .catch(() => undefined);
   }
 
   private receiveRequest(id: RequestId, method: string, params: Params | undefined): void {
     if (this.inflight.has(id)) {
       this.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: a request id is already in use in this session' } });
+      return;
+    }
+    if (this.inflight.size >= MAX_INFLIGHT_PER_SESSION) {
+      this.send({ jsonrpc: '2.0', id, error: { code: -32000, message: `Too many requests in flight in this session (at most ${MAX_INFLIGHT_PER_SESSION}); retry when some have finished` } });
       return;
     }
     const controller = new AbortController();
@@ -312,6 +327,7 @@ export class GatewaySession implements SessionSink {
   }
 
   private dispatch(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
+    checkRequest(method, params);
     const caps = this.capabilities;
     const notOffered = () => Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, 'Method not found'));
     switch (method) {
@@ -372,8 +388,10 @@ export class GatewaySession implements SessionSink {
         // and each session filters to its own level, so one agent's setting never silences another's.
         return this.forward(method, this.link.shared ? { level: 'debug' } : params, extra);
       default:
-        // Everything the gateway does not police passes through as it is (tasks, newer methods).
-        return this.forward(method, params, extra);
+        if (method.startsWith('tasks/')) return Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method} (tasks are not relayed by the gateway)`));
+        // A method the gateway does not know (a vendor's, a newer revision's) passes through as it
+        // is when the policy's default allows it, audited like a resource read.
+        return handleFeatureRequest(this.services, this.featureSession, 'other', method, params, extra, method);
     }
   }
 

@@ -15,6 +15,36 @@ function invalid(method: string, what: string): never {
   throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${what}`);
 }
 
+/** Deepest nesting of an agent's params: deeper values cannot be audited or forwarded (JSON.stringify recurses). */
+export const MAX_PARAMS_DEPTH = 64;
+/** Longest method name relayed (methods are stored in the audit log). */
+const MAX_METHOD_LENGTH = 200;
+
+/** Whether a value nests objects or arrays more than `limit` levels deep (walked without recursion). */
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * What every agent request must be before anything reads it: a method name of bounded length that
+ * is not a notification's, and params nested at most MAX_PARAMS_DEPTH levels (a request nested
+ * 100,000 levels deep parses, but would throw wherever it is hashed, stored or forwarded).
+ */
+export function checkRequest(method: string, params: Params): void {
+  if (method.length > MAX_METHOD_LENGTH) throw new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: method names are at most ${MAX_METHOD_LENGTH} characters`);
+  if (method.startsWith('notifications/')) throw new JsonRpcError(ErrorCode.InvalidRequest, `Invalid Request: ${method} is a notification; send it without an id`);
+  if (deeperThan(params, MAX_PARAMS_DEPTH)) invalid(method, `params are nested more than ${MAX_PARAMS_DEPTH} levels deep`);
+}
+
 export function checkParams(method: string, params: Params): void {
   switch (method) {
     case 'tools/list':
@@ -26,6 +56,9 @@ export function checkParams(method: string, params: Params): void {
     case 'tools/call':
       if (!isString(params.name)) invalid(method, 'name must be a string');
       if (params.arguments !== undefined && !isObject(params.arguments)) invalid(method, 'arguments must be an object');
+      // A task-augmented call would be audited when the task is created, and its result fetched
+      // and cancelled through tasks/* outside policy: not relayed.
+      if (params.task !== undefined) invalid(method, 'task-augmented tool calls are not supported through the gateway');
       return;
     case 'resources/read':
     case 'resources/subscribe':

@@ -42,6 +42,9 @@ export interface UpstreamLink {
   release(): Promise<void>;
 }
 
+/** Notifications of a shared upstream that concern all its sessions. */
+const BROADCAST = new Set(['notifications/message', 'notifications/resources/list_changed', 'notifications/prompts/list_changed']);
+
 /** Client capabilities a shared stdio upstream is told about: everything we can route. */
 const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
 
@@ -97,7 +100,7 @@ export class UpstreamPool {
     const connection = await UpstreamConnection.open(
       loadUpstreamSpec(state.server, this.config.encryptionKey),
       this.options(capabilities),
-      this.route(serverId, holder, () => [sink], () => (alive = false)),
+      this.route(serverId, holder, () => [sink], false, () => (alive = false)),
     );
     holder.connection = connection;
     return {
@@ -132,7 +135,7 @@ export class UpstreamPool {
       created.connection = UpstreamConnection.open(
         loadUpstreamSpec(state.server, this.config.encryptionKey),
         this.options(SHARED_CLIENT_CAPABILITIES, { onStderr: (line) => this.log.debug({ serverId, stderr: line.slice(0, 500) }, 'stdio upstream stderr') }),
-        this.route(serverId, holder, () => [...created.sinks], onClose),
+        this.route(serverId, holder, () => [...created.sinks], true, onClose),
       ).then(
         (connection) => {
           holder.connection = connection;
@@ -206,7 +209,7 @@ export class UpstreamPool {
    * request aborts it; its notifications go to every session it serves (resource updates only to
    * subscribers); tools/list_changed re-syncs the catalog (the gateway tells agents itself).
    */
-  private route(serverId: string, holder: { connection?: UpstreamConnection }, sinks: () => SessionSink[], onClose: () => void): UpstreamHandlers {
+  private route(serverId: string, holder: { connection?: UpstreamConnection }, sinks: () => SessionSink[], shared: boolean, onClose: () => void): UpstreamHandlers {
     const asked = new Map<RequestId, AbortController>();
     const pick = (method: string): SessionSink => {
       const all = sinks();
@@ -257,7 +260,17 @@ export class UpstreamPool {
         // upstream has is the connection's own, meaningless to an agent (and on a shared process
         // it could be anyone's), so it goes nowhere.
         if (method === 'notifications/progress') return;
-        for (const sink of sinks()) sink.sendNotification(notification);
+        // List changes and log messages concern every session of the server (log levels are
+        // filtered per session). Anything else from a shared process belongs to one agent's call:
+        // it goes to the only session with a request in flight (or the only session), and is
+        // dropped when that is ambiguous rather than shown to another agent.
+        const all = sinks();
+        if (!shared || BROADCAST.has(method) || all.length === 1) {
+          for (const sink of all) sink.sendNotification(notification);
+          return;
+        }
+        const busy = all.filter((s) => s.inflightCount > 0);
+        if (busy.length === 1) busy[0]!.sendNotification(notification);
       },
       onClose,
       onError: (error) => this.log.debug({ err: error, serverId }, 'upstream transport error'),
