@@ -179,6 +179,8 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
 
   // 8. Revoke the grant; the next call is refused.
   await page.goto(`${orgPath}/grants`);
+  // The grant says which MCP era its client spoke (the SDK v1 agent above: a legacy session).
+  await expect(page.getByRole('row').filter({ hasText: 'e2e agent' })).toContainText('MCP 2025-11-25 (legacy session)');
   page.once('dialog', (d) => void d.accept());
   await page.getByRole('button', { name: 'Revoke' }).first().click();
   await page.getByRole('dialog').getByRole('button', { name: 'Revoke grant' }).click();
