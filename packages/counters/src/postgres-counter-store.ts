@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { mergeCountersByKey, ReservationStates, type CounterStore, type InlineReservation, type KeyedCounter, type Reservation, type ReserveResult } from './counter-store.ts';
 
-// The tables and functions come from the migrations (20261123204611_init, and
-// 20261203133111_rate_limit_counters for the functions as they are now): portcullis_reserve_counters
-// is one reserve in one round trip and one commit (see the migration for how it stays exact);
+// The tables and functions come from the migrations (20261123204611_init,
+// 20261203133111_rate_limit_counters, 20261203133431_audit_insert_reserving): portcullis_reserve_counters
+// is one reserve in one round trip and one commit (see the last migration for how it stays exact);
 // portcullis_release_hits and portcullis_delete_expired_hits delete hits and lower their counters.
 const RESERVE_SQL = 'SELECT now_ms, idx, frees_at_ms, inserted FROM portcullis_reserve_counters($1, $2, $3, $4, $5)';
 

@@ -19,6 +19,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonRpcMessage } from './json-rpc-message.ts';
 import { UpstreamMessageTooLargeError } from './node-fetch.ts';
 
 export interface StdioUpstreamOptions {
@@ -275,24 +276,6 @@ export function stdioPid(transport: unknown): number | undefined {
   if (transport instanceof StdioUpstreamTransport) return transport.pid;
   if (transport instanceof PacedTransport) return stdioPid(transport.inner);
   return undefined;
-}
-
-/**
- * A JSON-RPC 2.0 message as far as the envelope goes: a request or notification has a string
- * method (and object params, if any); ids are strings or integers; a response has a result object
- * or an error with an integer code and a string message.
- */
-export function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const m = value as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
-  if (m.jsonrpc !== '2.0') return false;
-  const hasId = 'id' in m;
-  if (hasId && typeof m.id !== 'string' && !Number.isSafeInteger(m.id)) return false;
-  if ('method' in m) return typeof m.method === 'string' && (m.params === undefined || (typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params)));
-  if (!hasId) return false;
-  if ('result' in m) return typeof m.result === 'object' && m.result !== null && !Array.isArray(m.result);
-  const error = m.error as { code?: unknown; message?: unknown } | null | undefined;
-  return typeof error === 'object' && error !== null && Number.isInteger(error.code) && typeof error.message === 'string';
 }
 
 /**

@@ -1,7 +1,8 @@
 -- Rate-limit reservations inside the audit insert: with counters in PostgreSQL, a forwarded call's
 -- reservation and its audit row travel in one statement (one round trip, one commit), and the
--- gateway's group commit carries many calls' reservations and rows at once. The reserve of
--- 20261203133111_rate_limit_counters is split into its two steps so both paths share them.
+-- gateway's group commit carries many calls' reservations and rows at once. The reserve keeps the
+-- counters of 20261203133111_rate_limit_counters: a check reads one row per key whatever the limit
+-- (the previous reserve walked every hit in the window), and its two steps are shared by both paths.
 
 -- Step 1: the advisory lock of every key (in hash order, so two callers cannot deadlock), then the
 -- keys' expired hits deleted and their counters lowered. Later statements of the caller take a new
@@ -49,7 +50,11 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION portcullis_reserve_counters(p_now_ms int8, p_keys text[], p_windows int8[], p_maxes int4[], p_id text)
+DROP FUNCTION IF EXISTS portcullis_reserve_counters(int8, text[], int8[], int4[], text);
+DROP FUNCTION IF EXISTS portcullis_reserve_counters_locked(int8, text[], int8[], int4[], text, int8);
+
+-- One reservation in one round trip and one commit: step 1, then step 2.
+CREATE FUNCTION portcullis_reserve_counters(p_now_ms int8, p_keys text[], p_windows int8[], p_maxes int4[], p_id text)
 RETURNS TABLE (now_ms text, idx int, frees_at_ms text, inserted int)
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE

@@ -9,7 +9,7 @@ import { counterKey } from '@portcullis/policy/counter-key';
 import { decideToolCall, PRE_POLICY_RULES } from '@portcullis/policy/decide';
 import { applyCounterResults } from '@portcullis/policy/evaluate';
 import type { CounterRequest, Decision } from '@portcullis/policy/types';
-import type { KeyedCounter, Reservation } from '@portcullis/counters/counter-store';
+import type { KeyedCounter, Reservation, ReserveResult } from '@portcullis/counters/counter-store';
 import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
 import { auditRecord, fullArguments, storedResult, type RequestAuditContext } from './audit-record.ts';
 import { refusalResult } from './refusal.ts';
@@ -205,34 +205,29 @@ export async function handleToolCall(
   // rides in the audit insert of step 5: one statement, one round trip, one commit for both.
   let reservation: Reservation | undefined;
   let auditId: string | undefined;
-  if (decision.counters.length > 0 && !approvalId && counters.prepareInline) {
+  if (decision.counters.length > 0) {
     const keyed = decision.counters.map((counter) => toKeyedCounter(counter, session, state));
-    let inline;
+    const inline = !approvalId && counters.prepareInline ? counters.prepareInline.bind(counters) : undefined;
+    // Assigned by reserve() or, on the inline path, from the audit insert's answer below.
+    let reserved!: ReserveResult<ScopedCounter>;
+    let prepared;
     try {
-      inline = await counters.prepareInline(keyed);
+      if (inline) prepared = await inline(keyed);
+      else reserved = await counters.reserve(keyed);
     } catch (error) {
       services.log.error({ err: error }, 'counter store unavailable');
       return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
     }
-    let inserted;
-    try {
-      inserted = await audit.insertReserving(record('allow', decision.rule, null, { upstreamOutcome: 'pending' }), inline.spec);
-    } catch (error) {
-      // Neither the slot nor the row was written (one statement): the call is refused, and says why.
-      return auditDown(error);
-    }
-    const reserved = inline.result(inserted.refused, Date.now());
-    if (!reserved.ok) return refuse(applyCounterResults(decision, { ok: false, counter: reserved.counter.request, retryAfterMs: reserved.retryAfterMs }), approvalId);
-    reservation = reserved.reservation;
-    auditId = inserted.id;
-  } else if (decision.counters.length > 0) {
-    const keyed = decision.counters.map((counter) => toKeyedCounter(counter, session, state));
-    let reserved;
-    try {
-      reserved = await counters.reserve(keyed);
-    } catch (error) {
-      services.log.error({ err: error }, 'counter store unavailable');
-      return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
+    if (prepared) {
+      let inserted;
+      try {
+        inserted = await audit.insertReserving(record('allow', decision.rule, null, { upstreamOutcome: 'pending' }), prepared.spec);
+      } catch (error) {
+        // Neither the slot nor the row was written (one statement): the call is refused, and says why.
+        return auditDown(error);
+      }
+      reserved = prepared.result(inserted.refused, Date.now());
+      if (reserved.ok) auditId = inserted.id;
     }
     // A rate-limited approved call keeps its approval (not consumed yet): the agent retries later.
     if (!reserved.ok) return refuse(applyCounterResults(decision, { ok: false, counter: reserved.counter.request, retryAfterMs: reserved.retryAfterMs }), approvalId);

@@ -124,19 +124,10 @@ export class GatewaySession implements SessionSink {
     // shared process every agent's tasks would be one list): the capability is not announced.
     const { tasks: _tasks, ...offered } = upstream as ServerCapabilities & { tasks?: unknown };
     this.capabilities = offered.tools ? { ...offered, tools: { ...offered.tools, listChanged: true } } : { ...offered };
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters read the version agreed later, in initialize
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters read what initialize (or the modern layer) sets later
     const session = this;
-    this.featureSession = {
-      id: this.id,
-      grantId: this.grant.grantId,
-      organizationId: this.grant.organizationId,
-      serverId: this.grant.serverId,
-      get protocolVersion() {
-        return session.protocolVersion;
-      },
-      forward: (method, params, extra) => this.forward(method, params, extra),
-    };
-    this.toolSession = {
+    // Who is calling, as calls/ records it: read live, since the version is agreed after this.
+    const identity = () => ({
       id: this.id,
       grantId: this.grant.grantId,
       organizationId: this.grant.organizationId,
@@ -147,13 +138,18 @@ export class GatewaySession implements SessionSink {
       get waitsInLegs() {
         return session.agentRequests !== undefined;
       },
-      forwardToolCall: async (request, extra) => {
+    });
+    this.featureSession = Object.assign(identity(), {
+      forward: (method: string, params: Params, extra: AgentExtra) => this.forward(method, params, extra),
+    });
+    this.toolSession = Object.assign(identity(), {
+      forwardToolCall: async (request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult> => {
         const result = await this.forward('tools/call', request.params as Params, extra);
         // The one check of a tool result: a malformed one is recorded as an upstream error, not a tool error.
         if (!isToolResult(result)) throw new UpstreamFailure('invalid', ErrorCode.InternalError, 'Upstream server sent an invalid tools/call result');
         return result as CallToolResult;
       },
-    };
+    });
   }
 
   /** Connects the upstream (or joins the shared one) and makes sure the catalog is fresh. */
