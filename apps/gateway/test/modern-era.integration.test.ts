@@ -318,6 +318,36 @@ describe('two replicas serving one modern client alternately', () => {
   });
 });
 
+describe('session-scoped limits for stateless clients', () => {
+  let gateway: Gateway;
+  let seeded: Seeded;
+
+  beforeAll(async () => {
+    seeded = await seed(twikitServer(tempFile('twikit-modern-session-scope.jsonl')), {
+      version: '1',
+      default: 'deny',
+      tools: { get_tweet: { action: 'allow', limits: [{ window: 'minute', max: 2, scope: 'session' }] } },
+    });
+    gateway = await startGateway();
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('count per grant: declaring other capabilities (another pooled upstream session) starts no fresh budget', async () => {
+    const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'get_tweet' };
+    const capabilities = [{}, { sampling: {} }, { elicitation: {} }, { roots: {} }];
+    const answers = [];
+    for (const [i, declared] of capabilities.entries()) {
+      const _meta = { ...envelope(), 'io.modelcontextprotocol/clientCapabilities': declared };
+      answers.push(await post(gateway, seeded, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'get_tweet', arguments: { tweet_id: TWEET }, _meta } }, headers));
+    }
+    const limited = answers.map((a) => a.json.result?.isError === true && /Rate limited/.test(text(a.json.result)));
+    expect(limited).toEqual([false, false, true, true]);
+  });
+});
+
 describe('revoking a grant used by a modern client', () => {
   let gateway: Gateway;
   let seeded: Seeded;

@@ -313,7 +313,9 @@ type ScopedCounter = KeyedCounter & { request: CounterRequest };
 function toKeyedCounter(counter: CounterRequest, session: ToolCallSession, state: ServerState): ScopedCounter {
   const key = counterKey(counter, {
     grantId: session.grantId,
-    sessionId: session.id,
+    // A stateless (2026-07-28) caller has no session: its session-scoped limits count per grant, so
+    // declaring other capabilities (another pooled upstream session) cannot start a fresh budget.
+    sessionId: session.waitsInLegs ? `stateless:${session.grantId}` : session.id,
     serverId: session.serverId,
     orgId: session.organizationId,
     upstreamId: state.server.upstreamAccount ?? session.serverId,
