@@ -17,7 +17,7 @@ import type { SessionRegistry } from '../sessions/session-registry.ts';
 import { SessionLimitError } from '../sessions/session-store.ts';
 import { classifyPost } from '../modern/modern-era.ts';
 import type { ModernRequests } from '../modern/modern-requests.ts';
-import { findInitialize, jsonRpcError } from './json-rpc.ts';
+import { findInitialize, jsonRpcError, MAX_PARAMS_DEPTH, nestedTooDeep } from './json-rpc.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { bearerChallenge, isOAuthAccessToken, METADATA_PREFIX, protectedResourceMetadata, resourceFor } from './oauth-resource.ts';
 
@@ -250,6 +250,7 @@ async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unk
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
+  if (nestedTooDeep(text)) throw new HttpError(400, `Invalid params: params are nested more than ${MAX_PARAMS_DEPTH} levels deep`, {}, ErrorCode.InvalidParams);
   try {
     return JSON.parse(text);
   } catch {

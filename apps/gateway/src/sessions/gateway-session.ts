@@ -323,7 +323,7 @@ export class GatewaySession implements SessionSink {
   }
 
   private dispatch(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
-    checkRequest(method, params);
+    checkRequest(method);
     const caps = this.capabilities;
     const notOffered = () => Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, 'Method not found'));
     switch (method) {

@@ -15,34 +15,17 @@ function invalid(method: string, what: string): never {
   throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${what}`);
 }
 
-/** Deepest nesting of an agent's params: deeper values cannot be audited or forwarded (JSON.stringify recurses). */
-export const MAX_PARAMS_DEPTH = 64;
 /** Longest method name relayed (methods are stored in the audit log). */
 const MAX_METHOD_LENGTH = 200;
 
-/** Whether a value nests objects or arrays more than `limit` levels deep (walked without recursion). */
-function deeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
-
 /**
  * What every agent request must be before anything reads it: a method name of bounded length that
- * is not a notification's, and params nested at most MAX_PARAMS_DEPTH levels (a request nested
- * 100,000 levels deep parses, but would throw wherever it is hashed, stored or forwarded).
+ * is not a notification's. (How deep its params nest is bounded where the body is read, before it
+ * is parsed: http/json-rpc.ts, nestedTooDeep.)
  */
-export function checkRequest(method: string, params: Params): void {
+export function checkRequest(method: string): void {
   if (method.length > MAX_METHOD_LENGTH) throw new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: method names are at most ${MAX_METHOD_LENGTH} characters`);
   if (method.startsWith('notifications/')) throw new JsonRpcError(ErrorCode.InvalidRequest, `Invalid Request: ${method} is a notification; send it without an id`);
-  if (deeperThan(params, MAX_PARAMS_DEPTH)) invalid(method, `params are nested more than ${MAX_PARAMS_DEPTH} levels deep`);
 }
 
 export function checkParams(method: string, params: Params): void {
