@@ -5,8 +5,14 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     ignores: [
-      '**/node_modules/**', '**/.next/**', '**/dist/**', '**/generated/**', '**/.data/**',
-      'e2e/artifacts/**', 'test-results/**', '**/next-env.d.ts',
+      '**/node_modules/**',
+      '**/.next/**',
+      '**/dist/**',
+      '**/generated/**',
+      '**/.data/**',
+      'e2e/artifacts/**',
+      'test-results/**',
+      '**/next-env.d.ts',
     ],
   },
   js.configs.recommended,
@@ -16,14 +22,35 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'off',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read env through the app\'s env.ts schema.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: "Read env through the app's env.ts schema." },
+      ],
     },
   },
   // The architecture's walls (README "Architecture"), enforced rather than remembered.
   {
     files: ['packages/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**', '**/dashboard/src/**', '**/gateway/src/**', '**/twikit/src/**', '@portcullis/dashboard', '@portcullis/gateway', '@portcullis/twikit'], message: 'Packages never import apps.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/apps/**',
+                '**/dashboard/src/**',
+                '**/gateway/src/**',
+                '**/twikit/src/**',
+                '@portcullis/dashboard',
+                '@portcullis/gateway',
+                '@portcullis/twikit',
+              ],
+              message: 'Packages never import apps.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -31,20 +58,68 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'pg', 'ioredis', '@portcullis/db/*', '@portcullis/counters/*'], message: 'packages/policy is pure: no I/O.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'fs',
+                'net',
+                'http',
+                'https',
+                'child_process',
+                'pg',
+                'ioredis',
+                '@portcullis/db/*',
+                '@portcullis/counters/*',
+              ],
+              message: 'packages/policy is pure: no I/O.',
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ['apps/dashboard/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/gateway/**', '**/gateway/src/**', '@portcullis/gateway', '@portcullis/gateway/*'], message: 'The dashboard and the gateway never import each other.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/apps/gateway/**',
+                '**/gateway/src/**',
+                '@portcullis/gateway',
+                '@portcullis/gateway/*',
+              ],
+              message: 'The dashboard and the gateway never import each other.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['apps/gateway/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/dashboard/**', '**/dashboard/src/**', '@portcullis/dashboard', '@portcullis/dashboard/*'], message: 'The dashboard and the gateway never import each other.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/apps/dashboard/**',
+                '**/dashboard/src/**',
+                '@portcullis/dashboard',
+                '@portcullis/dashboard/*',
+              ],
+              message: 'The dashboard and the gateway never import each other.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -54,8 +129,20 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/apps/dashboard/**', '**/dashboard/src/**', '@portcullis/dashboard', '@portcullis/dashboard/*'], message: 'The dashboard and the gateway never import each other.' },
-            { group: ['../sessions/*'], message: 'calls/ decides and records; it does not reach into sessions/ (shared types live in src/errors.ts and src/agent-request.ts).' },
+            {
+              group: [
+                '**/apps/dashboard/**',
+                '**/dashboard/src/**',
+                '@portcullis/dashboard',
+                '@portcullis/dashboard/*',
+              ],
+              message: 'The dashboard and the gateway never import each other.',
+            },
+            {
+              group: ['../sessions/*'],
+              message:
+                'calls/ decides and records; it does not reach into sessions/ (shared types live in src/errors.ts and src/agent-request.ts).',
+            },
           ],
         },
       ],
@@ -68,8 +155,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='PrismaClient']", message: 'Only packages/db makes a PrismaClient: use createPrismaClient.' },
-        { selector: "MemberExpression[object.property.name='auditEvent'][property.name=/^(create|createMany|update|updateMany|upsert|delete|deleteMany)$/]", message: 'Only the gateway audit writer writes audit events.' },
+        {
+          selector: "NewExpression[callee.name='PrismaClient']",
+          message: 'Only packages/db makes a PrismaClient: use createPrismaClient.',
+        },
+        {
+          selector:
+            "MemberExpression[object.property.name='auditEvent'][property.name=/^(create|createMany|update|updateMany|upsert|delete|deleteMany)$/]",
+          message: 'Only the gateway audit writer writes audit events.',
+        },
       ],
     },
   },
@@ -79,7 +173,18 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['**/env.ts', 'scripts/**', '**/*.test.ts', '**/*.config.*', 'e2e/**', 'packages/db/src/migrate/**', 'packages/db/src/embedded-postgres.ts', 'packages/db/src/test-database.ts', '**/bench/**', '**/test/**'],
+    files: [
+      '**/env.ts',
+      'scripts/**',
+      '**/*.test.ts',
+      '**/*.config.*',
+      'e2e/**',
+      'packages/db/src/migrate/**',
+      'packages/db/src/embedded-postgres.ts',
+      'packages/db/src/test-database.ts',
+      '**/bench/**',
+      '**/test/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -9,9 +9,24 @@ import { createTestDatabase } from '../packages/db/src/test-database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benches = [
-  { name: 'policy', title: 'policy evaluator', args: ['packages/policy/bench/evaluate.bench.ts'], database: false },
-  { name: 'gateway', title: 'gateway proxy vs direct, supergateway, mcp-proxy (interleaved rounds)', args: ['apps/gateway/bench/proxy.bench.ts'], database: false },
-  { name: 'audit', title: 'audit page queries on 1M audit events', args: ['apps/dashboard/scripts/seed-audit.ts', '--rows', '1000000'], database: true },
+  {
+    name: 'policy',
+    title: 'policy evaluator',
+    args: ['packages/policy/bench/evaluate.bench.ts'],
+    database: false,
+  },
+  {
+    name: 'gateway',
+    title: 'gateway proxy vs direct, supergateway, mcp-proxy (interleaved rounds)',
+    args: ['apps/gateway/bench/proxy.bench.ts'],
+    database: false,
+  },
+  {
+    name: 'audit',
+    title: 'audit page queries on 1M audit events',
+    args: ['apps/dashboard/scripts/seed-audit.ts', '--rows', '1000000'],
+    database: true,
+  },
 ];
 const only = process.argv[2];
 let failed = 0;

@@ -36,7 +36,8 @@ async function loadSecrets(): Promise<Secrets> {
     AUTH_SECRET: stored.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
     PORTCULLIS_ENCRYPTION_KEY: stored.PORTCULLIS_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
   };
-  if (!stored.AUTH_SECRET || !stored.PORTCULLIS_ENCRYPTION_KEY) await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (!stored.AUTH_SECRET || !stored.PORTCULLIS_ENCRYPTION_KEY)
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return {
     AUTH_SECRET: process.env.AUTH_SECRET ?? secrets.AUTH_SECRET,
     PORTCULLIS_ENCRYPTION_KEY: process.env.PORTCULLIS_ENCRYPTION_KEY ?? secrets.PORTCULLIS_ENCRYPTION_KEY,
@@ -46,7 +47,13 @@ async function loadSecrets(): Promise<Secrets> {
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): ChildProcess {
+function run(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = repoRoot,
+): ChildProcess {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${name}] `;
   const forward = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
@@ -146,7 +153,11 @@ async function main(): Promise<void> {
     description: 'Twitter/X through Twikit (the offline stand-in that ships with Portcullis).',
     command: process.execPath,
     args: [twikitBin, '--stdio'],
-    readOnlyPaths: [path.join(repoRoot, 'apps/twikit'), path.join(repoRoot, 'node_modules'), ...(nodePrefix.startsWith('/usr') ? [] : [nodePrefix])],
+    readOnlyPaths: [
+      path.join(repoRoot, 'apps/twikit'),
+      path.join(repoRoot, 'node_modules'),
+      ...(nodePrefix.startsWith('/usr') ? [] : [nodePrefix]),
+    ],
   };
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -158,7 +169,9 @@ async function main(): Promise<void> {
     // Tenants are strangers even here: private addresses are refused except the stand-in's own
     // origin, and stdio servers come only from operator templates (sandboxed; see
     // apps/gateway/README.md). The gateway and the dashboard read the same settings.
-    UPSTREAM_PRIVATE_ORIGINS: process.env.UPSTREAM_PRIVATE_ORIGINS ?? `http://localhost:${ports.twikit},http://127.0.0.1:${ports.twikit}`,
+    UPSTREAM_PRIVATE_ORIGINS:
+      process.env.UPSTREAM_PRIVATE_ORIGINS ??
+      `http://localhost:${ports.twikit},http://127.0.0.1:${ports.twikit}`,
     STDIO_TEMPLATES: process.env.STDIO_TEMPLATES ?? JSON.stringify([twikitTemplate]),
     GATEWAY_HOST: process.env.GATEWAY_HOST ?? bindHost,
     // The gateway names the dashboard as the OAuth authorization server of every grant URL.
@@ -169,18 +182,34 @@ async function main(): Promise<void> {
   const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
   if (!dev && (await dashboardBuildIsStale(dashboardDir))) {
     console.log('Building the dashboard (later starts skip this until its sources change)…');
-    const build = spawnSync(process.execPath, [nextBin, 'build'], { cwd: dashboardDir, env: { ...baseEnv, NODE_ENV: 'production' }, stdio: 'inherit' });
+    const build = spawnSync(process.execPath, [nextBin, 'build'], {
+      cwd: dashboardDir,
+      env: { ...baseEnv, NODE_ENV: 'production' },
+      stdio: 'inherit',
+    });
     if (build.status !== 0) throw new Error('Dashboard build failed');
   }
   const tsx = ['--import', 'tsx'];
-  run('twikit', process.execPath, [...tsx, 'apps/twikit/src/main.ts'], { ...baseEnv, TWIKIT_PORT: String(ports.twikit) });
-  run('gateway', process.execPath, [...tsx, 'apps/gateway/src/main.ts'], { ...baseEnv, GATEWAY_PORT: String(ports.gateway) });
-  run('dashboard', process.execPath, [nextBin, dev ? 'dev' : 'start', '-p', String(ports.dashboard), '-H', bindHost], {
+  run('twikit', process.execPath, [...tsx, 'apps/twikit/src/main.ts'], {
     ...baseEnv,
-    AUTH_URL: process.env.AUTH_URL ?? `http://localhost:${ports.dashboard}`,
-    AUTH_TRUST_HOST: 'true',
-    NODE_ENV: dev ? 'development' : 'production',
-  }, dashboardDir);
+    TWIKIT_PORT: String(ports.twikit),
+  });
+  run('gateway', process.execPath, [...tsx, 'apps/gateway/src/main.ts'], {
+    ...baseEnv,
+    GATEWAY_PORT: String(ports.gateway),
+  });
+  run(
+    'dashboard',
+    process.execPath,
+    [nextBin, dev ? 'dev' : 'start', '-p', String(ports.dashboard), '-H', bindHost],
+    {
+      ...baseEnv,
+      AUTH_URL: process.env.AUTH_URL ?? `http://localhost:${ports.dashboard}`,
+      AUTH_TRUST_HOST: 'true',
+      NODE_ENV: dev ? 'development' : 'production',
+    },
+    dashboardDir,
+  );
 
   await Promise.all([
     waitFor(`http://localhost:${ports.dashboard}/api/health`, 120_000),

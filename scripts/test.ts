@@ -25,15 +25,22 @@ function exec(label: string, command: string, args: string[], extraEnv: NodeJS.P
   console.log(`\n=== ${label}: ${command} ${args.join(' ')}`);
   const started = Date.now();
   const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
-  console.log(`=== ${label}: exit ${r.status ?? r.signal} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `=== ${label}: exit ${r.status ?? r.signal} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return r.status ?? 1;
 }
 
 function vitestTier(project: 'unit' | 'integration' | 'reliability'): void {
   const out = path.join(tmp, `${project}.json`);
   const status = exec(project, process.execPath, [
-    'node_modules/vitest/vitest.mjs', 'run', '--project', project,
-    '--reporter=default', '--reporter=json', `--outputFile.json=${out}`,
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
   ]);
   if (!existsSync(out)) {
     total.failed += 1;
@@ -41,15 +48,25 @@ function vitestTier(project: 'unit' | 'integration' | 'reliability'): void {
     return;
   }
   const report = JSON.parse(readFileSync(out, 'utf8')) as {
-    numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numTotalTestSuites: number;
-    numTotalTests: number; success?: boolean;
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+    numTotalTestSuites: number;
+    numTotalTests: number;
+    success?: boolean;
     testResults: { name: string; status: string; message?: string }[];
   };
   // A global setup that crashed (e.g. the reliability stack did not build) runs no test at all and
   // vitest may still exit 0: a tier that ran nothing, or that vitest itself calls unsuccessful, fails.
-  if (report.numTotalTests === 0 || (report.success === false && report.numFailedTests === 0 && status === 0)) {
+  if (
+    report.numTotalTests === 0 ||
+    (report.success === false && report.numFailedTests === 0 && status === 0)
+  ) {
     total.failed += 1;
-    failures.push(`${project}: ${report.numTotalTests === 0 ? 'no test ran (a global setup may have failed; see above)' : 'vitest reported the run unsuccessful'}`);
+    failures.push(
+      `${project}: ${report.numTotalTests === 0 ? 'no test ran (a global setup may have failed; see above)' : 'vitest reported the run unsuccessful'}`,
+    );
     return;
   }
   total.passed += report.numPassedTests;
@@ -57,7 +74,8 @@ function vitestTier(project: 'unit' | 'integration' | 'reliability'): void {
   total.skipped += report.numPendingTests + report.numTodoTests;
   // A suite that failed to load (syntax error, setup crash) has no failed tests but must still fail the run.
   const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.message);
-  for (const f of brokenFiles) failures.push(`${project}: ${path.relative(root, f.name)}: ${f.message?.split('\n')[0]}`);
+  for (const f of brokenFiles)
+    failures.push(`${project}: ${path.relative(root, f.name)}: ${f.message?.split('\n')[0]}`);
   if (status !== 0 && report.numFailedTests === 0) {
     total.failed += Math.max(1, brokenFiles.length);
     if (!brokenFiles.length) failures.push(`${project}: exit ${status}`);
@@ -67,15 +85,30 @@ function vitestTier(project: 'unit' | 'integration' | 'reliability'): void {
 
 function e2eTier(): void {
   const out = path.join(tmp, 'e2e.json');
-  const status = exec('e2e', process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {
-    PLAYWRIGHT_JSON_OUTPUT_NAME: out,
-  });
+  const status = exec(
+    'e2e',
+    process.execPath,
+    [
+      'node_modules/@playwright/test/cli.js',
+      'test',
+      '-c',
+      'e2e/playwright.config.ts',
+      '--reporter=list,json',
+    ],
+    {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+    },
+  );
   if (!existsSync(out)) {
     total.failed += 1;
     failures.push(`e2e: runner produced no report (exit ${status})`);
     return;
   }
-  const stats = (JSON.parse(readFileSync(out, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } }).stats;
+  const stats = (
+    JSON.parse(readFileSync(out, 'utf8')) as {
+      stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+    }
+  ).stats;
   total.passed += stats.expected + stats.flaky;
   total.failed += stats.unexpected;
   total.skipped += stats.skipped;

@@ -20,7 +20,9 @@ interface Service {
   healthcheck?: unknown;
   depends_on?: Record<string, { condition: string }>;
 }
-const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+};
 const apps: Record<string, { schema: z.ZodObject; port: string; defaultPort: number }> = {
   dashboard: { schema: dashboardEnv as unknown as z.ZodObject, port: 'DASHBOARD_PORT', defaultPort: 3000 },
   gateway: { schema: gatewayEnv as unknown as z.ZodObject, port: 'GATEWAY_PORT', defaultPort: 4000 },
@@ -39,7 +41,9 @@ function stageOf(dockerfile: string, name: string): string {
 
 describe('docker-compose.yml', () => {
   it('has the services the product needs, postgres with a healthcheck', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'redis', 'dashboard', 'gateway', 'twikit']));
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining(['postgres', 'redis', 'dashboard', 'gateway', 'twikit']),
+    );
     expect(compose.services.postgres?.healthcheck).toBeTruthy();
     expect(compose.services.gateway?.depends_on?.redis?.condition).toBe('service_healthy');
   });
@@ -62,7 +66,8 @@ describe('docker-compose.yml', () => {
 
       it('publishes the port the app listens on', () => {
         const listens = Number(environment[app.port] ?? app.defaultPort);
-        if (declared.has(app.port)) expect(app.schema.shape[app.port]!.parse(undefined)).toBe(app.defaultPort);
+        if (declared.has(app.port))
+          expect(app.schema.shape[app.port]!.parse(undefined)).toBe(app.defaultPort);
         expect(service.ports?.map((p) => Number(p.split(':').pop()))).toContain(listens);
       });
 
@@ -79,10 +84,12 @@ describe('docker-compose.yml', () => {
 
   it('gives the gateway and the dashboard the same stdio templates and sandbox, the Twikit preset among them, from files in the gateway image', async () => {
     const { parseStdioTemplates } = await import('../packages/upstream/src/stdio-templates.ts');
-    const defaultOf = (value: string | undefined) => /^\$\{[A-Z_]+:-(.*)\}$/s.exec(value ?? '')?.[1] ?? value ?? '';
+    const defaultOf = (value: string | undefined) =>
+      /^\$\{[A-Z_]+:-(.*)\}$/s.exec(value ?? '')?.[1] ?? value ?? '';
     const gatewayEnv = compose.services.gateway!.environment!;
     const dashboardEnv = compose.services.dashboard!.environment!;
-    for (const name of ['STDIO_TEMPLATES', 'STDIO_SANDBOX', 'UPSTREAM_PRIVATE_ORIGINS']) expect(defaultOf(dashboardEnv[name]), name).toBe(defaultOf(gatewayEnv[name]));
+    for (const name of ['STDIO_TEMPLATES', 'STDIO_SANDBOX', 'UPSTREAM_PRIVATE_ORIGINS'])
+      expect(defaultOf(dashboardEnv[name]), name).toBe(defaultOf(gatewayEnv[name]));
     // Confined, never unconfined by default; no blanket private-network allowance.
     expect(defaultOf(gatewayEnv.STDIO_SANDBOX)).toBe('bwrap');
     expect(gatewayEnv.GATEWAY_ALLOW_PRIVATE_UPSTREAMS).toBeUndefined();

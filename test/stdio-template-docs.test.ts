@@ -15,9 +15,14 @@ describe('docs/stdio-templates.md', () => {
     expect(block, 'a ```json block').toBeTruthy();
     const [template] = parseStdioTemplates(JSON.stringify([JSON.parse(block!)]), undefined);
     expect(template!.network).toBe(true);
-    expect(template!.args.join(' ')).toMatch(/\/usr\/local\/bin\/uvx --from twikit-mcp==\d+\.\d+\.\d+ twikit-mcp/);
+    expect(template!.args.join(' ')).toMatch(
+      /\/usr\/local\/bin\/uvx --from twikit-mcp==\d+\.\d+\.\d+ twikit-mcp/,
+    );
     expect(template!.tenantEnv.TWITTER_COOKIES_JSON?.required).toBe(true);
-    const cookie = JSON.stringify([{ name: 'ct0', value: 'abc' }, { name: 'auth_token', value: 'def' }]);
+    const cookie = JSON.stringify([
+      { name: 'ct0', value: 'abc' },
+      { name: 'auth_token', value: 'def' },
+    ]);
     expect(new RegExp(template!.tenantEnv.TWITTER_COOKIES_JSON!.pattern, 'u').test(cookie)).toBe(true);
   });
 
@@ -25,6 +30,8 @@ describe('docs/stdio-templates.md', () => {
     const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM gateway AS gateway-uv$/m);
     expect(dockerfile).toMatch(/^FROM dashboard AS dashboard-uv$/m);
-    expect(dockerfile).toMatch(/COPY --from=ghcr\.io\/astral-sh\/uv:\d+\.\d+\.\d+ \/uv \/uvx \/usr\/local\/bin\//);
+    expect(dockerfile).toMatch(
+      /COPY --from=ghcr\.io\/astral-sh\/uv:\d+\.\d+\.\d+ \/uv \/uvx \/usr\/local\/bin\//,
+    );
   });
 });

@@ -28,7 +28,13 @@ const securityHeaders = [
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  transpilePackages: ['@portcullis/db', '@portcullis/policy', '@portcullis/crypto', '@portcullis/upstream', '@portcullis/catalog'],
+  transpilePackages: [
+    '@portcullis/db',
+    '@portcullis/policy',
+    '@portcullis/crypto',
+    '@portcullis/upstream',
+    '@portcullis/catalog',
+  ],
   serverExternalPackages: ['@prisma/client', '@prisma/adapter-pg', 'pg', '@node-rs/argon2'],
   typescript: { tsconfigPath: './tsconfig.json' },
   async headers() {

@@ -34,7 +34,9 @@ export async function registerTwikitPreset(page: Page, orgPath: string): Promise
   await expect(page).toHaveURL(/\/servers\/[^/]+$/, { timeout: 60_000 });
   if (!(await page.getByText('(62 tools)').isVisible())) {
     await page.getByRole('button', { name: 'Sync tools' }).click();
-    await expect(page.getByRole('status').filter({ hasText: /Synced: 62 tools/ })).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByRole('status').filter({ hasText: /Synced: 62 tools/ })).toBeVisible({
+      timeout: 60_000,
+    });
   }
   return new URL(page.url()).pathname;
 }

@@ -65,18 +65,32 @@ export default async function globalSetup(): Promise<void> {
     OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS: `https://localhost:${clientMetadataPort}`,
     WEBHOOK_PRIVATE_ORIGINS: `http://127.0.0.1:${webhookPort},http://127.0.0.1:${webhookDownPort}`,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let log = '';
   // The stack's output, kept for the specs: without SMTP the dashboard writes verification links there.
   const stackLog = path.join(dataDir, 'stack.log');
   await writeFile(stackLog, '');
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stack did not start in 10 min:\n${log.slice(-4000)}`)), 600_000);
+    const timer = setTimeout(
+      () => reject(new Error(`stack did not start in 10 min:\n${log.slice(-4000)}`)),
+      600_000,
+    );
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
       log += text;
       appendFileSync(stackLog, text);
-      process.stdout.write(text.split('\n').filter(Boolean).map((l) => `[stack] ${l}\n`).join(''));
+      process.stdout.write(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `[stack] ${l}\n`)
+          .join(''),
+      );
       if (log.includes('Portcullis is up')) {
         clearTimeout(timer);
         resolve();

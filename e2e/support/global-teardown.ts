@@ -4,8 +4,7 @@ import type { TestDatabase } from '@portcullis/db/test-database';
 
 export default async function globalTeardown(): Promise<void> {
   const stack = (globalThis as Record<string, unknown>).__portcullisStack as
-    | { child: ChildProcess; db: TestDatabase; dataDir: string }
-    | undefined;
+    { child: ChildProcess; db: TestDatabase; dataDir: string } | undefined;
   if (!stack) return;
   const exited = new Promise<void>((resolve) => stack.child.once('exit', () => resolve()));
   stack.child.kill('SIGINT');

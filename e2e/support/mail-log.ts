@@ -17,9 +17,12 @@ function mailsTo(email: string): string[] {
 export async function waitForMail(email: string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = mailsTo(email).filter((m) => pattern.test(m)).at(-1);
+    const found = mailsTo(email)
+      .filter((m) => pattern.test(m))
+      .at(-1);
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no mail to ${email} matching ${pattern} in the dashboard log`);
+    if (Date.now() > deadline)
+      throw new Error(`no mail to ${email} matching ${pattern} in the dashboard log`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -7,7 +7,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
 
 export class MemoryOAuthProvider implements OAuthClientProvider {
   information: OAuthClientInformationMixed | undefined;
@@ -23,7 +27,13 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   ) {}
 
   get clientMetadata(): OAuthClientMetadata {
-    return { client_name: this.name, redirect_uris: [this.redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+    return {
+      client_name: this.name,
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
   }
   state() {
     return this.expectedState;
@@ -67,7 +77,9 @@ export async function redirectListener(): Promise<RedirectListener> {
   const arrived: URLSearchParams[] = [];
   const server = http.createServer((req, res) => {
     const query = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams;
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Done</title><p>You can close this window.</p>');
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>Done</title><p>You can close this window.</p>');
     if (waiting) waiting(query);
     else arrived.push(query);
     waiting = undefined;
@@ -76,21 +88,33 @@ export async function redirectListener(): Promise<RedirectListener> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
   return {
     url,
-    next: () => (arrived.length > 0 ? Promise.resolve(arrived.shift()!) : new Promise((resolve) => (waiting = resolve))),
+    next: () =>
+      arrived.length > 0 ? Promise.resolve(arrived.shift()!) : new Promise((resolve) => (waiting = resolve)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 /** Serves `document` at https://localhost:<E2E_CLIENT_METADATA_PORT>/<path>; returns that URL and a stop function. */
-export async function serveClientMetadata(path: string, document: (url: string) => Record<string, unknown>): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+export async function serveClientMetadata(
+  path: string,
+  document: (url: string) => Record<string, unknown>,
+): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
   const port = Number(process.env.E2E_CLIENT_METADATA_PORT);
   const url = `https://localhost:${port}${path}`;
   let requests = 0;
-  const server = https.createServer({ cert: readFileSync(process.env.E2E_TLS_CERT_FILE!), key: readFileSync(process.env.E2E_TLS_KEY_FILE!) }, (req, res) => {
-    requests += 1;
-    if (req.url === path) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(url)));
-    else res.writeHead(404).end();
-  });
+  const server = https.createServer(
+    { cert: readFileSync(process.env.E2E_TLS_CERT_FILE!), key: readFileSync(process.env.E2E_TLS_KEY_FILE!) },
+    (req, res) => {
+      requests += 1;
+      if (req.url === path)
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(url)));
+      else res.writeHead(404).end();
+    },
+  );
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url, requests: () => requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url,
+    requests: () => requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -8,5 +8,8 @@ let step = 0;
 /** Saves a numbered full-page screenshot under e2e/artifacts/screenshots/. */
 export async function shot(page: Page, name: string): Promise<void> {
   step += 1;
-  await page.screenshot({ path: path.join(dir, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+  await page.screenshot({
+    path: path.join(dir, `${String(step).padStart(2, '0')}-${name}.png`),
+    fullPage: true,
+  });
 }

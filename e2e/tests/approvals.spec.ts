@@ -20,7 +20,10 @@ const TWEET = '1850000000000001';
 const POLICY = {
   version: '1',
   default: 'deny',
-  tools: { get_tweet: { action: 'allow' }, like_tweet: { action: 'require_approval', approval: { timeout: 900 } } },
+  tools: {
+    get_tweet: { action: 'allow' },
+    like_tweet: { action: 'require_approval', approval: { timeout: 900 } },
+  },
 };
 
 async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string }> {
@@ -28,7 +31,12 @@ async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string }
   const context = await browser.newContext({ baseURL: dashboard(), viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const email = `approver-${stamp}@example.test`;
-  const orgPath = await signUpAndConfirm(page, { name: 'Ada Approver', email, password: 'a long enough passphrase 18', organizationName: `Approvals ${stamp}` });
+  const orgPath = await signUpAndConfirm(page, {
+    name: 'Ada Approver',
+    email,
+    password: 'a long enough passphrase 18',
+    organizationName: `Approvals ${stamp}`,
+  });
   return { page, orgPath };
 }
 
@@ -56,8 +64,14 @@ async function startReceiver(): Promise<{ deliveries: Delivery[]; close: () => P
 function verifies(secret: string, d: Delivery): boolean {
   const timestamp = String(d.headers['x-portcullis-timestamp']);
   const signature = Buffer.from(String(d.headers['x-portcullis-signature']));
-  const expected = Buffer.from(`v1=${createHmac('sha256', secret).update(`${timestamp}.${d.body}`).digest('hex')}`);
-  return Math.abs(Date.now() / 1000 - Number(timestamp)) < 300 && signature.length === expected.length && timingSafeEqual(signature, expected);
+  const expected = Buffer.from(
+    `v1=${createHmac('sha256', secret).update(`${timestamp}.${d.body}`).digest('hex')}`,
+  );
+  return (
+    Math.abs(Date.now() / 1000 - Number(timestamp)) < 300 &&
+    signature.length === expected.length &&
+    timingSafeEqual(signature, expected)
+  );
 }
 
 function likes(): number {
@@ -73,13 +87,22 @@ async function axe(page: Page, name: string): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).analyze();
   const bad = violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(' | ')}`,
+    );
   expect.soft(bad, `axe on ${name} (${page.url()})`).toEqual([]);
 }
 
-const decisionOf = (r: CallToolResult) => r._meta?.['portcullis/decision'] as { effect: string; approvalId?: string };
+const decisionOf = (r: CallToolResult) =>
+  r._meta?.['portcullis/decision'] as { effect: string; approvalId?: string };
 
-test('a held call is handed back, approved in the browser, runs once on the identical retry; a denial note reaches the agent; a dead receiver is retried and logged', async ({ browser }) => {
+test('a held call is handed back, approved in the browser, runs once on the identical retry; a denial note reaches the agent; a dead receiver is retried and logged', async ({
+  browser,
+}) => {
   test.setTimeout(420_000);
   const receiver = await startReceiver();
   try {
@@ -120,7 +143,10 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     await page.goto(`${orgPath}/servers`);
     await expect(nav.getByTestId('pending-approvals')).toHaveCount(0);
     const startedAt = Date.now();
-    const held = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: TWEET } }) as Promise<CallToolResult>;
+    const held = agent.callTool({
+      name: 'like_tweet',
+      arguments: { tweet_id: TWEET },
+    }) as Promise<CallToolResult>;
 
     // The approver hears of it: the navigation's count, and a signed webhook linking the approval.
     await expect(nav.getByTestId('pending-approvals')).toHaveText(/^1/, { timeout: 20_000 });
@@ -128,8 +154,13 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     await expect.poll(() => receiver.deliveries.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     const delivery = receiver.deliveries[0]!;
     expect(verifies(secret, delivery)).toBe(true);
-    expect(verifies(secret, { ...delivery, body: delivery.body.replace('like_tweet', 'retweet') })).toBe(false);
-    const message = JSON.parse(delivery.body) as { type: string; approval: { id: string; url: string; tool: string; argumentNames: string[]; arguments?: unknown } };
+    expect(verifies(secret, { ...delivery, body: delivery.body.replace('like_tweet', 'retweet') })).toBe(
+      false,
+    );
+    const message = JSON.parse(delivery.body) as {
+      type: string;
+      approval: { id: string; url: string; tool: string; argumentNames: string[]; arguments?: unknown };
+    };
     expect(message.type).toBe('approval.requested');
     expect(message.approval.tool).toBe('like_tweet');
     expect(message.approval.argumentNames).toEqual(['tweet_id']);
@@ -146,7 +177,9 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     expect(message.approval.id).toBe(approvalId);
     expect(message.approval.url).toContain(`${orgPath}/approvals#approval-${approvalId}`);
     expect(resultText(first)).toContain(`approval ${approvalId}`);
-    expect(resultText(first)).toMatch(/Call like_tweet again with exactly the same arguments once it is approved/);
+    expect(resultText(first)).toMatch(
+      /Call like_tweet again with exactly the same arguments once it is approved/,
+    );
     expect(likes()).toBe(likesBefore);
 
     // Approved in the browser, from the link in the message.
@@ -162,14 +195,20 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     expect(second.isError).toBeFalsy();
     expect(resultText(second)).toContain('Note from the person who approved this call: ok, just this one');
     expect(likes()).toBe(likesBefore + 1);
-    const third = (await agent.callTool({ name: 'like_tweet', arguments: { tweet_id: TWEET } })) as CallToolResult;
+    const third = (await agent.callTool({
+      name: 'like_tweet',
+      arguments: { tweet_id: TWEET },
+    })) as CallToolResult;
     expect(decisionOf(third).effect).toBe('require_approval');
     const secondApprovalId = decisionOf(third).approvalId!;
     expect(secondApprovalId).not.toBe(approvalId);
     expect(likes()).toBe(likesBefore + 1);
 
     // A denial with a note, decided while the agent's identical call waits: the agent reads the note.
-    const waiting = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: TWEET } }) as Promise<CallToolResult>;
+    const waiting = agent.callTool({
+      name: 'like_tweet',
+      arguments: { tweet_id: TWEET },
+    }) as Promise<CallToolResult>;
     await page.goto(`${orgPath}/approvals`);
     const pending = page.locator(`#approval-${secondApprovalId}`);
     await pending.getByLabel('Note for like_tweet (optional)').fill('Not from this account');
@@ -177,14 +216,18 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     await expect(pending).toHaveCount(0, { timeout: 15_000 });
     const denied = await waiting;
     expect(denied.isError).toBe(true);
-    expect(resultText(denied)).toBe('Denied by policy (/tools/like_tweet): A person denied this call: Not from this account');
+    expect(resultText(denied)).toBe(
+      'Denied by policy (/tools/like_tweet): A person denied this call: Not from this account',
+    );
     expect(likes()).toBe(likesBefore + 1);
 
     // Approvals history says how the approved call went, in words.
     await page.reload();
     const history = page.getByRole('region', { name: 'History' });
     await expect(history.getByRole('row').filter({ hasText: 'approved; ran' })).toBeVisible();
-    await expect(history.getByRole('row').filter({ hasText: 'Not from this account' })).toContainText('denied');
+    await expect(history.getByRole('row').filter({ hasText: 'Not from this account' })).toContainText(
+      'denied',
+    );
     await shot(page, 'approvals-history-outcomes');
     await axe(page, 'approvals with history');
 
@@ -193,8 +236,12 @@ test('a held call is handed back, approved in the browser, runs once on the iden
     const deadRow = page.getByRole('row', { name: 'Delivery to dead hook' }).first();
     await expect(deadRow).toContainText(/retrying|failed/);
     await expect(deadRow).toContainText(/ECONNREFUSED/);
-    await expect.poll(async () => Number(await deadRow.locator('summary').textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
-    await expect(page.getByRole('row', { name: 'Delivery to on-call hook' }).first()).toContainText('delivered');
+    await expect
+      .poll(async () => Number(await deadRow.locator('summary').textContent()), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(2);
+    await expect(page.getByRole('row', { name: 'Delivery to on-call hook' }).first()).toContainText(
+      'delivered',
+    );
     await shot(page, 'notifications-delivery-log');
     await axe(page, 'notifications');
 

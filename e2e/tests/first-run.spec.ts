@@ -13,21 +13,34 @@ let seq = 0;
 async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string; email: string }> {
   seq += 1;
   const stamp = `${Date.now()}-${seq}`;
-  const context = await browser.newContext({ baseURL: dashboard(), viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+  const context = await browser.newContext({
+    baseURL: dashboard(),
+    viewport: { width: 1440, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
   const page = await context.newPage();
   const email = `first-run-${stamp}@example.test`;
-  const orgPath = await signUpAndConfirm(page, { name: 'Fran First', email, password: 'a long enough passphrase 19', organizationName: `First ${stamp}` });
+  const orgPath = await signUpAndConfirm(page, {
+    name: 'Fran First',
+    email,
+    password: 'a long enough passphrase 19',
+    organizationName: `First ${stamp}`,
+  });
   return { page, orgPath, email };
 }
-
-
 
 /** axe on the page as it is: no serious or critical violation. */
 async function axe(page: Page, name: string): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).analyze();
   const bad = violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(' | ')}`,
+    );
   expect.soft(bad, `axe on ${name} (${page.url()})`).toEqual([]);
 }
 
@@ -43,7 +56,9 @@ async function savePolicyJson(page: Page, serverPath: string, doc: unknown): Pro
   await expect(page.getByText(/Saved as version \d+/)).toBeVisible();
 }
 
-test('first run: the checklist ticks itself from sign-up to the first call; registering syncs at once', async ({ browser }) => {
+test('first run: the checklist ticks itself from sign-up to the first call; registering syncs at once', async ({
+  browser,
+}) => {
   test.setTimeout(240_000);
   const { page, orgPath } = await signUp(browser);
   const checklist = page.getByRole('region', { name: 'Getting started' });
@@ -90,14 +105,22 @@ test('first run: the checklist ticks itself from sign-up to the first call; regi
   await agent.callTool({ name: 'like_twet', arguments: {} });
   await agent.close();
   await page.reload();
-  for (const name of ['Register a server', 'Sync its tools', 'Save a policy', 'Create a grant', 'Make a first call']) {
+  for (const name of [
+    'Register a server',
+    'Sync its tools',
+    'Save a policy',
+    'Create a grant',
+    'Make a first call',
+  ]) {
     await expect(step(name)).toHaveAttribute('data-done', 'true');
   }
   await shot(page, 'first-run-checklist-done');
   await expect(page.getByRole('row').filter({ hasText: 'Twikit' })).toContainText('Version 1');
 });
 
-test('the catalog shows what the active policy does with each tool, per category, and filters on it', async ({ browser }) => {
+test('the catalog shows what the active policy does with each tool, per category, and filters on it', async ({
+  browser,
+}) => {
   test.setTimeout(180_000);
   const { page, orgPath } = await signUp(browser);
   const serverPath = await registerTwikitPreset(page, orgPath);
@@ -135,7 +158,9 @@ test('the catalog shows what the active policy does with each tool, per category
 
   // The sidebar stays in view down a long page.
   await page.mouse.wheel(0, 20_000);
-  await expect.soft(page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Servers' })).toBeInViewport();
+  await expect
+    .soft(page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Servers' }))
+    .toBeInViewport();
 
   await page.getByLabel('Policy effect').selectOption('require_approval');
   await page.getByRole('button', { name: 'Filter' }).click();
@@ -151,13 +176,17 @@ test('the catalog shows what the active policy does with each tool, per category
   await shot(page, 'catalog-filtered-approval');
 });
 
-test('policy editor: opens on Rules, explains deny and hide, warns on unknown tools, keeps focus and the draft', async ({ browser }) => {
+test('policy editor: opens on Rules, explains deny and hide, warns on unknown tools, keeps focus and the draft', async ({
+  browser,
+}) => {
   test.setTimeout(180_000);
   const { page, orgPath } = await signUp(browser);
   const serverPath = await registerTwikitPreset(page, orgPath);
   await page.goto(`${serverPath}/policy`);
   await expect.soft(page.getByRole('button', { name: 'Rules' })).toHaveAttribute('aria-pressed', 'true');
-  await expect.soft(page.getByText(/A denied tool without conditions is also left out of tools\/list/)).toBeVisible();
+  await expect
+    .soft(page.getByText(/A denied tool without conditions is also left out of tools\/list/))
+    .toBeVisible();
   await expect.soft(page.getByRole('link', { name: 'Policy language reference' })).toBeVisible();
   await page.getByRole('button', { name: 'Use recommended policy' }).click();
   await page.getByRole('button', { name: 'Rules' }).click();
@@ -170,7 +199,9 @@ test('policy editor: opens on Rules, explains deny and hide, warns on unknown to
   await page.keyboard.press('Enter');
   await expect.soft(page.getByLabel('Action for send_dm')).toBeFocused();
   // A tool rule replaces the risk class rule: say so.
-  await expect.soft(page.getByRole('group', { name: 'send_dm', exact: true })).toContainText('replaces the @write rule');
+  await expect
+    .soft(page.getByRole('group', { name: 'send_dm', exact: true }))
+    .toContainText('replaces the @write rule');
   await axe(page, 'policy (rules)');
   await shot(page, 'policy-rule-replaces-class');
 
@@ -180,7 +211,9 @@ test('policy editor: opens on Rules, explains deny and hide, warns on unknown to
   await editor.click();
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.press('Delete');
-  await page.keyboard.insertText(JSON.stringify({ version: '1', default: 'deny', tools: { like_twet: { action: 'allow' } } }, null, 2));
+  await page.keyboard.insertText(
+    JSON.stringify({ version: '1', default: 'deny', tools: { like_twet: { action: 'allow' } } }, null, 2),
+  );
   const status = page.locator('#policy-validation');
   await expect(status).toContainText('Valid policy');
   await expect.soft(status).toContainText('like_twet is not in this server’s catalog');
@@ -200,7 +233,9 @@ test('policy editor: opens on Rules, explains deny and hide, warns on unknown to
   await expect.soft(page).toHaveURL(/\/policy$/);
 });
 
-test('revoking a grant asks first and leaves no setups for the dead token; setups are named after the server', async ({ browser }) => {
+test('revoking a grant asks first and leaves no setups for the dead token; setups are named after the server', async ({
+  browser,
+}) => {
   test.setTimeout(180_000);
   const { page, orgPath } = await signUp(browser);
   await registerTwikitPreset(page, orgPath);
@@ -227,7 +262,9 @@ test('revoking a grant asks first and leaves no setups for the dead token; setup
   await expect(panel).toHaveCount(0);
 });
 
-test('leaving as the only owner asks first, then shows the server’s reason and removes nothing', async ({ browser }) => {
+test('leaving as the only owner asks first, then shows the server’s reason and removes nothing', async ({
+  browser,
+}) => {
   const { page, orgPath } = await signUp(browser);
   // Leave as the only owner: the server's own message, nothing removed.
   await page.goto(`${orgPath}/members`);
@@ -255,11 +292,17 @@ test('deleting a server asks first', async ({ browser }) => {
   await expect(page.getByRole('link', { name: 'Twikit' })).toHaveCount(0);
 });
 
-test('refusals read cleanly; the admin trail speaks in names; every page has a skip link, a favicon and passes axe', async ({ browser }) => {
+test('refusals read cleanly; the admin trail speaks in names; every page has a skip link, a favicon and passes axe', async ({
+  browser,
+}) => {
   test.setTimeout(420_000);
   const { page, orgPath } = await signUp(browser);
   const serverPath = await registerTwikitPreset(page, orgPath);
-  await savePolicyJson(page, serverPath, { version: '1', default: 'deny', tools: { get_tweet: { action: 'allow' } } });
+  await savePolicyJson(page, serverPath, {
+    version: '1',
+    default: 'deny',
+    tools: { get_tweet: { action: 'allow' } },
+  });
   await page.goto(`${orgPath}/grants`);
   await page.getByLabel('Grant name').fill('reader');
   await page.getByRole('button', { name: 'Create grant' }).click();
@@ -286,7 +329,9 @@ test('refusals read cleanly; the admin trail speaks in names; every page has a s
   const favicon = await page.request.get('/favicon.ico');
   expect.soft(favicon.status(), '/favicon.ico').toBe(200);
 
-  const pages = ['servers', 'grants', 'approvals', 'audit', 'trail', 'members', 'settings/api-keys'].map((p) => `${orgPath}/${p}`);
+  const pages = ['servers', 'grants', 'approvals', 'audit', 'trail', 'members', 'settings/api-keys'].map(
+    (p) => `${orgPath}/${p}`,
+  );
   for (const path of [...pages, serverPath, `${serverPath}/policy`, '/orgs/new']) {
     await page.goto(path);
     await page.keyboard.press('Tab');
@@ -305,7 +350,9 @@ test('refusals read cleanly; the admin trail speaks in names; every page has a s
   await anon.close();
 });
 
-test('sign-up and sign-in keep what was typed after an error, show it once, and drop it while retrying', async ({ browser }) => {
+test('sign-up and sign-in keep what was typed after an error, show it once, and drop it while retrying', async ({
+  browser,
+}) => {
   const context = await browser.newContext({ baseURL: dashboard() });
   const page = await context.newPage();
   await page.goto('/signup');

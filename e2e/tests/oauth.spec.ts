@@ -17,7 +17,10 @@ const gateway = () => process.env.E2E_GATEWAY_URL!;
 const POLICY = {
   version: '1',
   default: 'deny',
-  tools: { get_tweet: { action: 'allow' }, send_tweet: { action: 'deny', reason: 'No posting from OAuth agents' } },
+  tools: {
+    get_tweet: { action: 'allow' },
+    send_tweet: { action: 'deny', reason: 'No posting from OAuth agents' },
+  },
 };
 let seq = 0;
 
@@ -29,7 +32,12 @@ async function signUp(browser: Browser): Promise<{ page: Page; orgPath: string; 
   const context = await browser.newContext({ baseURL: dashboard(), viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const email = `oauth-${stamp}@example.test`;
-  const orgPath = await signUpAndConfirm(page, { name: 'Olga OAuth', email, password: PASSWORD, organizationName: `OAuth ${stamp}` });
+  const orgPath = await signUpAndConfirm(page, {
+    name: 'Olga OAuth',
+    email,
+    password: PASSWORD,
+    organizationName: `OAuth ${stamp}`,
+  });
   return { page, orgPath, email };
 }
 
@@ -51,15 +59,33 @@ async function twikitWithPolicy(page: Page, orgPath: string): Promise<string> {
 function initialize(url: string, token?: string) {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
 }
 
 /** Discovery, registration and consent through the SDK and Chromium; returns the connected provider. */
-async function authorizeInBrowser(page: Page, serverUrl: URL, provider: MemoryOAuthProvider, next: () => Promise<URLSearchParams>, label: string, signInAs?: string): Promise<void> {
+async function authorizeInBrowser(
+  page: Page,
+  serverUrl: URL,
+  provider: MemoryOAuthProvider,
+  next: () => Promise<URLSearchParams>,
+  label: string,
+  signInAs?: string,
+): Promise<void> {
   const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
-  await expect(new Client({ name: 'e2e-oauth', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
+  await expect(new Client({ name: 'e2e-oauth', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(
+    UnauthorizedError,
+  );
   const authorizationUrl = provider.authorizationUrl!;
   expect(`${authorizationUrl.origin}${authorizationUrl.pathname}`).toBe(`${dashboard()}/oauth/authorize`);
   expect(authorizationUrl.searchParams.get('resource')).toBe(serverUrl.toString());
@@ -114,15 +140,20 @@ async function refreshes(serverUrl: URL, provider: MemoryOAuthProvider): Promise
 
 async function refusedWith401(serverUrl: URL, token: string): Promise<void> {
   await expect
-    .poll(async () => {
-      const res = await initialize(serverUrl.toString(), token);
-      await res.text();
-      return res.status;
-    }, { timeout: 10_000 })
+    .poll(
+      async () => {
+        const res = await initialize(serverUrl.toString(), token);
+        await res.text();
+        return res.status;
+      },
+      { timeout: 10_000 },
+    )
     .toBe(401);
 }
 
-test('OAuth with dynamic client registration: consent creates a grant, its policy applies, refresh rotates, revoking the client answers 401', async ({ browser }) => {
+test('OAuth with dynamic client registration: consent creates a grant, its policy applies, refresh rotates, revoking the client answers 401', async ({
+  browser,
+}) => {
   test.setTimeout(240_000);
   const { page, orgPath, email } = await signUp(browser);
   const serverId = await twikitWithPolicy(page, orgPath);
@@ -130,13 +161,17 @@ test('OAuth with dynamic client registration: consent creates a grant, its polic
 
   const bare = await initialize(serverUrl.toString());
   expect(bare.status).toBe(401);
-  expect(bare.headers.get('www-authenticate')).toContain(`resource_metadata="${gateway()}/.well-known/oauth-protected-resource/mcp/${serverId}"`);
+  expect(bare.headers.get('www-authenticate')).toContain(
+    `resource_metadata="${gateway()}/.well-known/oauth-protected-resource/mcp/${serverId}"`,
+  );
 
   const listener = await redirectListener();
   try {
     const provider = new MemoryOAuthProvider(listener.url, 'E2E Agent (registered)');
     // The client opens the authorization page in a browser that is not signed in yet.
-    const signedOut = await (await browser.newContext({ baseURL: dashboard(), viewport: { width: 1280, height: 900 } })).newPage();
+    const signedOut = await (
+      await browser.newContext({ baseURL: dashboard(), viewport: { width: 1280, height: 900 } })
+    ).newPage();
     await authorizeInBrowser(signedOut, serverUrl, provider, listener.next, 'registered', email);
     expect(provider.information?.client_id).toMatch(/^pcc_/);
     await callsUnderPolicy(serverUrl, provider);
@@ -159,7 +194,9 @@ test('OAuth with dynamic client registration: consent creates a grant, its polic
   }
 });
 
-test('OAuth with a Client ID Metadata Document: consent picks the existing grant, revoking the grant answers 401', async ({ browser }) => {
+test('OAuth with a Client ID Metadata Document: consent picks the existing grant, revoking the grant answers 401', async ({
+  browser,
+}) => {
   test.setTimeout(240_000);
   const { page, orgPath } = await signUp(browser);
   const serverId = await twikitWithPolicy(page, orgPath);
@@ -182,7 +219,9 @@ test('OAuth with a Client ID Metadata Document: consent picks the existing grant
   try {
     const provider = new MemoryOAuthProvider(listener.url, 'E2E Agent (metadata document)', document.url);
     const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
-    await expect(new Client({ name: 'e2e-oauth', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(
+      new Client({ name: 'e2e-oauth', version: '1.0.0' }).connect(transport),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
     expect(provider.information?.client_id).toBe(document.url);
     await page.goto(provider.authorizationUrl!.toString());
     await expect(page.getByTestId('oauth-client-name')).toHaveText('E2E Agent (metadata document)');
@@ -199,7 +238,9 @@ test('OAuth with a Client ID Metadata Document: consent picks the existing grant
 
     await page.goto(`${orgPath}/grants`);
     const clients = page.getByRole('region', { name: 'Authorized clients (OAuth)' });
-    await expect(clients.getByRole('row').filter({ hasText: 'E2E Agent (metadata document)' })).toContainText('laptop');
+    await expect(clients.getByRole('row').filter({ hasText: 'E2E Agent (metadata document)' })).toContainText(
+      'laptop',
+    );
     await page.getByRole('button', { name: 'Revoke laptop' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke grant' }).click();
     await refusedWith401(serverUrl, provider.saved!.access_token);

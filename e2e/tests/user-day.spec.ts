@@ -10,16 +10,32 @@ import { verificationPath, waitForMail } from '../support/mail-log.ts';
 const dashboard = () => process.env.E2E_DASHBOARD_URL!;
 const callLog = () => process.env.E2E_TWIKIT_CALL_LOG!;
 const stamp = Date.now();
-const alice = { name: 'Alice Admin', email: `alice-${stamp}@example.test`, password: 'correct horse battery staple', org: `Acme ${stamp}` };
-const mallory = { name: 'Mallory Other', email: `mallory-${stamp}@example.test`, password: 'another long passphrase 42', org: `Umbrella ${stamp}` };
+const alice = {
+  name: 'Alice Admin',
+  email: `alice-${stamp}@example.test`,
+  password: 'correct horse battery staple',
+  org: `Acme ${stamp}`,
+};
+const mallory = {
+  name: 'Mallory Other',
+  email: `mallory-${stamp}@example.test`,
+  password: 'another long passphrase 42',
+  org: `Umbrella ${stamp}`,
+};
 
 function loggedCalls(): { tool: string; arguments: Record<string, unknown> }[] {
   if (!existsSync(callLog())) return [];
-  return readFileSync(callLog(), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return readFileSync(callLog(), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 async function signUp(browser: Browser, who: typeof alice): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL: dashboard(), permissions: ['clipboard-read', 'clipboard-write'] });
+  const context = await browser.newContext({
+    baseURL: dashboard(),
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
   const page = await context.newPage();
   await page.goto('/signup');
   await page.getByLabel('Name', { exact: true }).fill(who.name);
@@ -38,7 +54,9 @@ async function signUp(browser: Browser, who: typeof alice): Promise<{ context: B
 
 test.describe.configure({ mode: 'serial' });
 
-test('a user signs up, registers Twikit, sets policy, hands an agent a grant, and reviews the audit log', async ({ browser }) => {
+test('a user signs up, registers Twikit, sets policy, hands an agent a grant, and reviews the audit log', async ({
+  browser,
+}) => {
   test.setTimeout(300_000);
   // 1. Sign up; land in a fresh organization.
   const { context, page } = await signUp(browser, alice);
@@ -54,7 +72,9 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
   await expect(page).toHaveURL(/\/servers\/[^/]+$/);
   const serverPath = new URL(page.url()).pathname;
   await page.getByRole('button', { name: 'Sync tools' }).click();
-  await expect(page.getByRole('status').filter({ hasText: /Synced: 62 tools/ })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('status').filter({ hasText: /Synced: 62 tools/ })).toBeVisible({
+    timeout: 60_000,
+  });
   await expect(page.getByText('(62 tools)')).toBeVisible();
   const leaveRow = page.getByRole('row').filter({ has: page.getByText('leave_community', { exact: true }) });
   await expect(leaveRow).toContainText('Write');
@@ -110,7 +130,9 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
 
   const found = await agent.callTool({ name: 'search_community', arguments: { query: 'Birdwatchers' } });
   const birders = String(resultText(found).match(/"id":\s*"?(\d+)/)?.[1]);
-  const tsDevsText = resultText(await agent.callTool({ name: 'search_community', arguments: { query: 'TypeScript' } }));
+  const tsDevsText = resultText(
+    await agent.callTool({ name: 'search_community', arguments: { query: 'TypeScript' } }),
+  );
   const tsDevs = String(tsDevsText.match(/"id":\s*"?(\d+)/)?.[1]);
   // Leave three times (rejoining in between), each reaching the stand-in and changing memberships.
   const leaves = [tsDevs, birders, tsDevs];
@@ -136,11 +158,18 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
   expect(loggedCalls().some((c) => c.tool === 'send_tweet')).toBe(false);
 
   // delete_tweet waits for a person; a second browser context approves it.
-  const timeline = resultText(await agent.callTool({ name: 'get_user_tweets', arguments: { screen_name: 'portcullis_demo' } }));
+  const timeline = resultText(
+    await agent.callTool({ name: 'get_user_tweets', arguments: { screen_name: 'portcullis_demo' } }),
+  );
   const tweetId = String(timeline.match(/"id":\s*"?(\d+)/)?.[1]);
   expect(tweetId, timeline).toMatch(/^\d+$/);
-  const pending = agent.callTool({ name: 'delete_tweet', arguments: { tweet_id: tweetId } }, undefined, { timeout: 120_000 });
-  const approver = await browser.newContext({ baseURL: dashboard(), storageState: await context.storageState() });
+  const pending = agent.callTool({ name: 'delete_tweet', arguments: { tweet_id: tweetId } }, undefined, {
+    timeout: 120_000,
+  });
+  const approver = await browser.newContext({
+    baseURL: dashboard(),
+    storageState: await context.storageState(),
+  });
   const approverPage = await approver.newPage();
   await approverPage.goto(`${orgPath}/approvals`);
   await expect(approverPage.getByText('delete_tweet').first()).toBeVisible({ timeout: 20_000 });
@@ -153,8 +182,12 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
 
   // 6. The audit log shows every call with its decision and rule; filter; export.
   await page.goto(`${orgPath}/audit`);
-  await expect(page.getByRole('row').filter({ hasText: 'leave_community' }).filter({ hasText: 'Rate limited' })).toHaveCount(1);
-  await expect(page.getByRole('row').filter({ hasText: 'leave_community' }).filter({ hasText: 'Allowed' })).toHaveCount(3);
+  await expect(
+    page.getByRole('row').filter({ hasText: 'leave_community' }).filter({ hasText: 'Rate limited' }),
+  ).toHaveCount(1);
+  await expect(
+    page.getByRole('row').filter({ hasText: 'leave_community' }).filter({ hasText: 'Allowed' }),
+  ).toHaveCount(3);
   await expect(page.getByText('/tools/leave_community/rate_limit').first()).toBeVisible();
   await expect(page.getByText('/tools/send_tweet').first()).toBeVisible();
   await shot(page, 'audit');
@@ -164,14 +197,23 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
   await expect(page.getByRole('row').filter({ hasText: 'send_tweet' })).toHaveCount(1);
   await expect(page.getByRole('row').filter({ hasText: 'leave_community' })).toHaveCount(0);
   await shot(page, 'audit-filtered');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Export CSV' }).click(),
+  ]);
   const csv = readFileSync((await download.path())!, 'utf8');
   expect(csv).toContain('send_tweet');
   expect(csv).not.toContain('leave_community');
 
   // 7. Another organization sees none of it, even with the first one's URLs.
   const other = await signUp(browser, mallory);
-  for (const path of [serverPath, `${serverPath}/policy`, `${orgPath}/audit`, `${orgPath}/grants`, `${orgPath}/approvals`]) {
+  for (const path of [
+    serverPath,
+    `${serverPath}/policy`,
+    `${orgPath}/audit`,
+    `${orgPath}/grants`,
+    `${orgPath}/approvals`,
+  ]) {
     const res = await other.page.goto(path);
     expect(res?.status(), path).toBe(404);
   }
@@ -180,18 +222,24 @@ test('a user signs up, registers Twikit, sets policy, hands an agent a grant, an
   // 8. Revoke the grant; the next call is refused.
   await page.goto(`${orgPath}/grants`);
   // The grant says which MCP era its client spoke (the SDK v1 agent above: a legacy session).
-  await expect(page.getByRole('row').filter({ hasText: 'e2e agent' })).toContainText('MCP 2025-11-25 (legacy session)');
+  await expect(page.getByRole('row').filter({ hasText: 'e2e agent' })).toContainText(
+    'MCP 2025-11-25 (legacy session)',
+  );
   page.once('dialog', (d) => void d.accept());
   await page.getByRole('button', { name: 'Revoke' }).first().click();
   await page.getByRole('dialog').getByRole('button', { name: 'Revoke grant' }).click();
   await expect(page.getByRole('row').filter({ hasText: 'e2e agent' })).toContainText(/revoked/i);
   await shot(page, 'grant-revoked');
-  await expect(agent.callTool({ name: 'get_tweet', arguments: { tweet_id: tweetId } })).rejects.toThrow(/401|nauthori|revoked/i);
+  await expect(agent.callTool({ name: 'get_tweet', arguments: { tweet_id: tweetId } })).rejects.toThrow(
+    /401|nauthori|revoked/i,
+  );
   await agent.close().catch(() => undefined);
   await Promise.all([context.close(), approver.close(), other.context.close()]);
 });
 
-test('sign-up with a taken address looks the same to the visitor, and its owner is told', async ({ browser }) => {
+test('sign-up with a taken address looks the same to the visitor, and its owner is told', async ({
+  browser,
+}) => {
   const context = await browser.newContext({ baseURL: dashboard() });
   const page = await context.newPage();
   await page.goto('/signup');

@@ -5,7 +5,15 @@
 // in full, so a log line and an audit row match exactly on tool + arguments.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseUrl, readCallLog, seed, tempFile, testDb, twikitServer, type Seeded } from '../../apps/gateway/test/harness.ts';
+import {
+  databaseUrl,
+  readCallLog,
+  seed,
+  tempFile,
+  testDb,
+  twikitServer,
+  type Seeded,
+} from '../../apps/gateway/test/harness.ts';
 import { runAgent, type AttemptedCall } from './support/agents.ts';
 import { type GatewayProcess, sleep, startGatewayProcess, until } from './support/processes.ts';
 import { envInt, percentile, writeResult } from './support/results.ts';
@@ -36,7 +44,10 @@ function upstreamProcesses(): number[] {
 
 beforeAll(async () => {
   logFile = tempFile('twikit-calls.jsonl');
-  seeded = await seed({ ...twikitServer(logFile), auditArguments: 'full' }, { version: '1', default: 'allow' });
+  seeded = await seed(
+    { ...twikitServer(logFile), auditArguments: 'full' },
+    { version: '1', default: 'allow' },
+  );
 });
 
 afterAll(async () => {
@@ -72,7 +83,11 @@ describe('kill -9 under load', () => {
     for (let kill = 0; kill < KILLS; kill += 1) {
       // Kill under load: once calls flow again through this incarnation (its stdio upstream is up),
       // at a random moment, so some calls are in the middle of being forwarded.
-      await until(() => calls.filter((c) => c.outcome === 'ok' && c.startedAt >= since).length >= AGENTS, 60_000, 'calls to flow after a restart');
+      await until(
+        () => calls.filter((c) => c.outcome === 'ok' && c.startedAt >= since).length >= AGENTS,
+        60_000,
+        'calls to flow after a restart',
+      );
       await sleep(Math.floor(Math.random() * 300));
       callsBetweenKills.push(calls.length - lastCount);
       lastCount = calls.length;
@@ -95,11 +110,17 @@ describe('kill -9 under load', () => {
     // jsonb does not keep key order: compare arguments with sorted keys.
     const canonical = (value: unknown): string =>
       value && typeof value === 'object' && !Array.isArray(value)
-        ? `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+        ? `{${Object.keys(value)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+            .join(',')}}`
         : JSON.stringify(value);
     const key = (tool: string | null, args: unknown) => `${tool}\u0000${canonical(args)}`;
     const logged = readCallLog(logFile).filter((c) => c.tool === TOOL);
-    const rows = await testDb().auditEvent.findMany({ where: { serverId: seeded.serverId }, select: { toolName: true, arguments: true, decision: true, upstreamOutcome: true } });
+    const rows = await testDb().auditEvent.findMany({
+      where: { serverId: seeded.serverId },
+      select: { toolName: true, arguments: true, decision: true, upstreamOutcome: true },
+    });
     const rowsByKey = new Map(rows.map((r) => [key(r.toolName, r.arguments), r]));
     const loggedKeys = new Set(logged.map((c) => key(c.tool, c.arguments)));
     const missing = logged.filter((c) => !rowsByKey.has(key(c.tool, c.arguments)));
@@ -110,7 +131,9 @@ describe('kill -9 under load', () => {
     const duplicateLogLines = logged.length - loggedKeys.size;
     const outcomes: Record<string, number> = {};
     for (const r of rows) outcomes[r.upstreamOutcome] = (outcomes[r.upstreamOutcome] ?? 0) + 1;
-    const pendingThatRan = rows.filter((r) => r.upstreamOutcome === 'pending' && loggedKeys.has(key(r.toolName, r.arguments))).length;
+    const pendingThatRan = rows.filter(
+      (r) => r.upstreamOutcome === 'pending' && loggedKeys.has(key(r.toolName, r.arguments)),
+    ).length;
 
     writeResult('crash', {
       kills: KILLS,

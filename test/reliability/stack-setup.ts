@@ -18,13 +18,17 @@ export async function setup(): Promise<void> {
   // Logs of earlier runs go once they are a day old.
   for (const entry of readdirSync(resultsDir)) {
     const full = path.join(resultsDir, entry);
-    if (entry.startsWith('logs') && Date.now() - statSync(full).mtimeMs > 86_400_000) rmSync(full, { recursive: true, force: true });
+    if (entry.startsWith('logs') && Date.now() - statSync(full).mtimeMs > 86_400_000)
+      rmSync(full, { recursive: true, force: true });
   }
   const logs = mkdtempSync(path.join(resultsDir, 'logs-'));
   process.env.RELIABILITY_LOGS = logs;
   const [dashboard, gateway, twikit] = [await freePort(), await freePort(), await freePort()];
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-reliability-'));
-  const secrets = { AUTH_SECRET: randomBytes(32).toString('base64url'), PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+  const secrets = {
+    AUTH_SECRET: randomBytes(32).toString('base64url'),
+    PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
   const env = {
     ...process.env,
     ...secrets,
@@ -39,12 +43,20 @@ export async function setup(): Promise<void> {
   const logFile = path.join(logs, 'stack.log');
   const log = createWriteStream(logFile, { flags: 'a' });
   const started = Date.now();
-  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stack did not start in 10 min:\n${output.slice(-4000)}`)), 600_000);
+    const timer = setTimeout(
+      () => reject(new Error(`stack did not start in 10 min:\n${output.slice(-4000)}`)),
+      600_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Portcullis is up')) {

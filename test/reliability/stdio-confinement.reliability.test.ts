@@ -30,27 +30,62 @@ describe('a new account and stdio', () => {
     const js = `require("fs").writeFileSync(${JSON.stringify(marker)}, String(process.getuid()))`;
     const actions = serverActions();
     const page = `/o/${T.orgSlug}/servers`;
-    const answer = await callAction(actions.get('registerServerAction')!.id, [null, form({ orgSlug: T.orgSlug, name: 'rce', transport: 'stdio', command: 'node', args: `-e\n${js}` })], {
-      cookie: T.cookie,
-      page,
-    });
+    const answer = await callAction(
+      actions.get('registerServerAction')!.id,
+      [
+        null,
+        form({ orgSlug: T.orgSlug, name: 'rce', transport: 'stdio', command: 'node', args: `-e\n${js}` }),
+      ],
+      {
+        cookie: T.cookie,
+        page,
+      },
+    );
     expect(answer.text).toContain('Free-form stdio command lines are disabled');
     expect(await testDb().mcpServer.count({ where: { organizationId: T.ctx.organizationId } })).toBe(0);
     // A row written behind the dashboard's back (an older version, a restored backup) is refused at sync too.
-    const row = await testDb().mcpServer.create({ data: { organizationId: T.ctx.organizationId, name: 'legacy rce', transport: 'stdio', command: 'node', args: ['-e', js] } });
-    const sync = await callAction(actions.get('syncToolsAction')!.id, [null, form({ orgSlug: T.orgSlug, serverId: row.id })], { cookie: T.cookie, page: `${page}/${row.id}` });
+    const row = await testDb().mcpServer.create({
+      data: {
+        organizationId: T.ctx.organizationId,
+        name: 'legacy rce',
+        transport: 'stdio',
+        command: 'node',
+        args: ['-e', js],
+      },
+    });
+    const sync = await callAction(
+      actions.get('syncToolsAction')!.id,
+      [null, form({ orgSlug: T.orgSlug, serverId: row.id })],
+      { cookie: T.cookie, page: `${page}/${row.id}` },
+    );
     expect(sync.text).toContain('Free-form stdio command lines are disabled');
     expect(existsSync(marker)).toBe(false);
-    figures.freeForm = { attack: 'register {"transport":"stdio","command":"node","args":["-e",…]} through the form action, then sync', registration: 'refused (400-style message)', syncOfALegacyRow: 'refused', ran: existsSync(marker) };
+    figures.freeForm = {
+      attack:
+        'register {"transport":"stdio","command":"node","args":["-e",…]} through the form action, then sync',
+      registration: 'refused (400-style message)',
+      syncOfALegacyRow: 'refused',
+      ran: existsSync(marker),
+    };
   });
 
   it('cannot read host services through a private upstream URL: refused, and no answer body in the error', async () => {
     const metrics = `${process.env.RELIABILITY_GATEWAY_URL!.replace('localhost', '127.0.0.1')}/metrics`;
     const actions = serverActions();
     const page = `/o/${T.orgSlug}/servers`;
-    await callAction(actions.get('registerServerAction')!.id, [null, form({ orgSlug: T.orgSlug, name: 'ssrf', transport: 'streamable_http', url: metrics })], { cookie: T.cookie, page });
-    const row = await testDb().mcpServer.findFirstOrThrow({ where: { organizationId: T.ctx.organizationId, name: 'ssrf' } });
-    const sync = await callAction(actions.get('syncToolsAction')!.id, [null, form({ orgSlug: T.orgSlug, serverId: row.id })], { cookie: T.cookie, page: `${page}/${row.id}` });
+    await callAction(
+      actions.get('registerServerAction')!.id,
+      [null, form({ orgSlug: T.orgSlug, name: 'ssrf', transport: 'streamable_http', url: metrics })],
+      { cookie: T.cookie, page },
+    );
+    const row = await testDb().mcpServer.findFirstOrThrow({
+      where: { organizationId: T.ctx.organizationId, name: 'ssrf' },
+    });
+    const sync = await callAction(
+      actions.get('syncToolsAction')!.id,
+      [null, form({ orgSlug: T.orgSlug, serverId: row.id })],
+      { cookie: T.cookie, page: `${page}/${row.id}` },
+    );
     expect(sync.text).toMatch(/private, loopback or link-local/);
     expect(sync.text).not.toMatch(/gateway_|# HELP|# TYPE/);
     const stored = await testDb().mcpServer.findUniqueOrThrow({ where: { id: row.id } });
@@ -74,44 +109,68 @@ describe('a hostile server of an operator template, in the default sandbox', () 
       id: 'hostile',
       name: 'Hostile',
       command: process.execPath,
-      args: [path.join(fixtures, 'hostile-stdio-server.mjs'), secretFile, path.join(root, 'package.json'), '--write', root, host],
+      args: [
+        path.join(fixtures, 'hostile-stdio-server.mjs'),
+        secretFile,
+        path.join(root, 'package.json'),
+        '--write',
+        root,
+        host,
+      ],
       readOnlyPaths: [fixtures],
     };
     // The operator's default (auto): bubblewrap where it works, else another user.
-    gateway = await startGatewayProcess({ databaseUrl: databaseUrl(), logName: 'stdio-confinement', env: { STDIO_TEMPLATES: JSON.stringify([template]), STDIO_SANDBOX: 'auto' } });
+    gateway = await startGatewayProcess({
+      databaseUrl: databaseUrl(),
+      logName: 'stdio-confinement',
+      env: { STDIO_TEMPLATES: JSON.stringify([template]), STDIO_SANDBOX: 'auto' },
+    });
     await gateway.ready();
   });
   afterAll(async () => {
     await gateway?.kill();
   });
 
-  it.skipIf(process.getuid?.() !== 0 && !probeSandboxSupport().bwrap)('runs as another user, sees none of the gateway secrets, the data folder or the checkout, and writes nowhere', async () => {
-    const seeded = await seed({ transport: 'stdio', stdioTemplate: 'hostile' }, { version: '1', default: 'allow' });
-    const agent = await connect(gateway.url, seeded.serverId, seeded.token);
-    try {
-      const report = JSON.parse(textOf(await agent.callTool({ name: 'probe', arguments: {} }))) as {
-        uid: number;
-        env: string[];
-        cwdEntries: string[] | null;
-        reads: Record<string, string>;
-        writes: Record<string, string>;
-        processesWithGatewaySecrets: number;
-        processesVisible: number;
-      };
-      expect(report.uid).not.toBe(0);
-      expect(report.uid).not.toBe(process.getuid?.());
-      for (const name of ['DATABASE_URL', 'PORTCULLIS_ENCRYPTION_KEY', 'AUTH_SECRET', 'REDIS_URL']) expect(report.env).not.toContain(name);
-      expect(report.cwdEntries).toEqual([]);
-      expect(report.reads[secretFile]).not.toBe('ok');
-      // Judged on the host: inside bwrap a write may land in the sandbox's own tmpfs, which is fine.
-      const written = [root, host].flatMap((dir) => readdirSync(dir).filter((name) => name.startsWith('pwned-')));
-      expect(written).toEqual([]);
-      expect(report.processesWithGatewaySecrets).toBe(0);
-      const bwrap = Boolean(probeSandboxSupport().bwrap);
-      if (bwrap) expect(report.reads[path.join(root, 'package.json')]).toBe('ENOENT');
-      figures.hostileTemplate = { sandbox: bwrap ? 'bwrap' : 'user', ...report, filesWrittenOnTheHost: written.length };
-    } finally {
-      await agent.close();
-    }
-  });
+  it.skipIf(process.getuid?.() !== 0 && !probeSandboxSupport().bwrap)(
+    'runs as another user, sees none of the gateway secrets, the data folder or the checkout, and writes nowhere',
+    async () => {
+      const seeded = await seed(
+        { transport: 'stdio', stdioTemplate: 'hostile' },
+        { version: '1', default: 'allow' },
+      );
+      const agent = await connect(gateway.url, seeded.serverId, seeded.token);
+      try {
+        const report = JSON.parse(textOf(await agent.callTool({ name: 'probe', arguments: {} }))) as {
+          uid: number;
+          env: string[];
+          cwdEntries: string[] | null;
+          reads: Record<string, string>;
+          writes: Record<string, string>;
+          processesWithGatewaySecrets: number;
+          processesVisible: number;
+        };
+        expect(report.uid).not.toBe(0);
+        expect(report.uid).not.toBe(process.getuid?.());
+        for (const name of ['DATABASE_URL', 'PORTCULLIS_ENCRYPTION_KEY', 'AUTH_SECRET', 'REDIS_URL'])
+          expect(report.env).not.toContain(name);
+        expect(report.cwdEntries).toEqual([]);
+        expect(report.reads[secretFile]).not.toBe('ok');
+        // Judged on the host: inside bwrap a write may land in the sandbox's own tmpfs, which is fine.
+        const written = [root, host].flatMap((dir) =>
+          readdirSync(dir).filter((name) => name.startsWith('pwned-')),
+        );
+        expect(written).toEqual([]);
+        expect(report.processesWithGatewaySecrets).toBe(0);
+        const bwrap = Boolean(probeSandboxSupport().bwrap);
+        if (bwrap) expect(report.reads[path.join(root, 'package.json')]).toBe('ENOENT');
+        figures.hostileTemplate = {
+          sandbox: bwrap ? 'bwrap' : 'user',
+          ...report,
+          filesWrittenOnTheHost: written.length,
+        };
+      } finally {
+        await agent.close();
+      }
+    },
+  );
 });

@@ -13,9 +13,25 @@ import { createPrismaClient, type Db } from '@portcullis/db/client';
 import { startEmbeddedPostgres, type ResolvedDatabase } from '@portcullis/db/embedded-postgres';
 import { applyMigrations } from '@portcullis/db/migrate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseUrl, encryptionKey, readCallLog, seed, tempFile, testDb, twikitServer, type Seeded } from '../../apps/gateway/test/harness.ts';
+import {
+  databaseUrl,
+  encryptionKey,
+  readCallLog,
+  seed,
+  tempFile,
+  testDb,
+  twikitServer,
+  type Seeded,
+} from '../../apps/gateway/test/harness.ts';
 import { runAgent, type AttemptedCall } from './support/agents.ts';
-import { freePort, type GatewayProcess, redisServer, sleep, startGatewayProcess, until } from './support/processes.ts';
+import {
+  freePort,
+  type GatewayProcess,
+  redisServer,
+  sleep,
+  startGatewayProcess,
+  until,
+} from './support/processes.ts';
 import { envInt, writeResult } from './support/results.ts';
 
 const OUTAGE_MS = envInt('RELIABILITY_OUTAGE_MS', 3_000);
@@ -23,7 +39,14 @@ const RECOVERY_LIMIT_MS = 2_000;
 const LIMITED = 'get_user_info';
 const PLAIN = 'search_tweets';
 // One tool behind a rate limit (its counter lives in the store under test when that is Redis), one without.
-const POLICY = { version: '1', default: 'deny', tools: { [LIMITED]: { action: 'allow', limits: [{ window: 'hour', max: 1_000_000, scope: 'grant' }] }, [PLAIN]: { action: 'allow' } } };
+const POLICY = {
+  version: '1',
+  default: 'deny',
+  tools: {
+    [LIMITED]: { action: 'allow', limits: [{ window: 'hour', max: 1_000_000, scope: 'grant' }] },
+    [PLAIN]: { action: 'allow' },
+  },
+};
 
 const figures: Record<string, unknown> = {};
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -35,7 +58,10 @@ afterAll(async () => {
 
 function canonical(value: unknown): string {
   return value && typeof value === 'object' && !Array.isArray(value)
-    ? `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+    ? `{${Object.keys(value)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+        .join(',')}}`
     : JSON.stringify(value);
 }
 
@@ -61,7 +87,10 @@ async function outage(run: OutageRun) {
       serverId: run.seeded.serverId,
       token: run.seeded.token,
       tool,
-      args: (seq) => (tool === LIMITED ? { screen_name: `${run.store}-${tag}-${agent}-${seq}` } : { query: `${run.store} ${tag} ${agent} ${seq}`, count: 1 }),
+      args: (seq) =>
+        tool === LIMITED
+          ? { screen_name: `${run.store}-${tag}-${agent}-${seq}` }
+          : { query: `${run.store} ${tag} ${agent} ${seq}`, count: 1 },
       stopped: () => stopped,
       calls,
       pauseMs: 20,
@@ -75,7 +104,12 @@ async function outage(run: OutageRun) {
   await sleep(OUTAGE_MS);
   await run.start();
   const upAt = Date.now();
-  const firstOk = await until(() => calls.find((c) => c.outcome === 'ok' && c.startedAt >= upAt && c.arguments.screen_name !== undefined), 30_000, 'a rate-limited call to succeed after the store is back');
+  const firstOk = await until(
+    () =>
+      calls.find((c) => c.outcome === 'ok' && c.startedAt >= upAt && c.arguments.screen_name !== undefined),
+    30_000,
+    'a rate-limited call to succeed after the store is back',
+  );
   const recoveryMs = firstOk.endedAt - upAt;
   await sleep(1_000);
   stopped = true;
@@ -85,30 +119,45 @@ async function outage(run: OutageRun) {
   const toolOf = (c: AttemptedCall) => (c.arguments.screen_name !== undefined ? LIMITED : PLAIN);
   const key = (tool: string | null, args: unknown) => `${tool}\u0000${canonical(args)}`;
   // A refusal recorded before the gateway knew the server's setting stores arguments redacted.
-  const redacted = (args: Record<string, unknown>) => Object.fromEntries(Object.entries(args).map(([k, v]) => [k, `hmac:${saltedValueHash(auditSalt, v)}`]));
-  const isAudited = (c: AttemptedCall) => audited.has(key(toolOf(c), c.arguments)) || audited.has(key(toolOf(c), redacted(c.arguments)));
+  const redacted = (args: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(args).map(([k, v]) => [k, `hmac:${saltedValueHash(auditSalt, v)}`]));
+  const isAudited = (c: AttemptedCall) =>
+    audited.has(key(toolOf(c), c.arguments)) || audited.has(key(toolOf(c), redacted(c.arguments)));
   const logged = new Set(readCallLog(run.logFile).map((c) => key(c.tool, c.arguments)));
-  const rows = await run.db.auditEvent.findMany({ where: { serverId: run.seeded.serverId }, select: { toolName: true, arguments: true, decision: true, reason: true, upstreamOutcome: true } });
+  const rows = await run.db.auditEvent.findMany({
+    where: { serverId: run.seeded.serverId },
+    select: { toolName: true, arguments: true, decision: true, reason: true, upstreamOutcome: true },
+  });
   const auditSalt = createHash('sha256').update(encryptionKey).update('portcullis:audit-arguments').digest();
   const audited = new Map(rows.map((r) => [key(r.toolName, r.arguments), r]));
   const during = calls.filter((c) => c.endedAt > stoppedAt && c.startedAt < upAt);
-  const byOutcome = (list: AttemptedCall[]) => list.reduce<Record<string, number>>((acc, c) => ((acc[`${toolOf(c)} ${c.outcome}`] = (acc[`${toolOf(c)} ${c.outcome}`] ?? 0) + 1), acc), {});
+  const byOutcome = (list: AttemptedCall[]) =>
+    list.reduce<Record<string, number>>(
+      (acc, c) => ((acc[`${toolOf(c)} ${c.outcome}`] = (acc[`${toolOf(c)} ${c.outcome}`] ?? 0) + 1), acc),
+      {},
+    );
   const messages: Record<string, number> = {};
   for (const c of during.filter((x) => x.outcome !== 'ok')) {
     // The message the agent was given: the JSON-RPC error's, or the refusal's text.
-    const message = /"message":"([^"]*)"/.exec(c.text)?.[1] ?? c.text.replace(/^McpError: MCP error -?\d+: /, '');
+    const message =
+      /"message":"([^"]*)"/.exec(c.text)?.[1] ?? c.text.replace(/^McpError: MCP error -?\d+: /, '');
     const label = `${c.httpStatus ? `HTTP ${c.httpStatus}: ` : ''}${message.slice(0, 160)}`;
     messages[label] = (messages[label] ?? 0) + 1;
   }
   const loggedNotAudited = [...logged].filter((k) => !audited.has(k));
   const okNotAudited = calls.filter((c) => c.outcome === 'ok' && !isAudited(c));
   // Refused by a gateway that knew the grant, and missing from the audit log even after the store came back.
-  const refusedNotAudited = calls.filter((c) => c.outcome !== 'ok' && !c.httpStatus && !isAudited(c) && !logged.has(key(toolOf(c), c.arguments)));
+  const refusedNotAudited = calls.filter(
+    (c) => c.outcome !== 'ok' && !c.httpStatus && !isAudited(c) && !logged.has(key(toolOf(c), c.arguments)),
+  );
   // Refused at the door: the grant could not be looked up, so the gateway does not know whose call it was (like a 401).
   const refusedBeforeAuthentication = calls.filter((c) => c.outcome !== 'ok' && c.httpStatus === 503);
-  const forwardedWithoutDecision = rows.filter((r) => logged.has(key(r.toolName, r.arguments)) && r.decision !== 'allow');
+  const forwardedWithoutDecision = rows.filter(
+    (r) => logged.has(key(r.toolName, r.arguments)) && r.decision !== 'allow',
+  );
   const okWhileDownByTool: Record<string, number> = {};
-  for (const c of calls.filter((x) => x.outcome === 'ok' && x.startedAt >= stoppedAt && x.endedAt <= upAt)) okWhileDownByTool[toolOf(c)] = (okWhileDownByTool[toolOf(c)] ?? 0) + 1;
+  for (const c of calls.filter((x) => x.outcome === 'ok' && x.startedAt >= stoppedAt && x.endedAt <= upAt))
+    okWhileDownByTool[toolOf(c)] = (okWhileDownByTool[toolOf(c)] ?? 0) + 1;
   const result = {
     outageMs: upAt - downAt,
     okWhileDown: Object.values(okWhileDownByTool).reduce((a, b) => a + b, 0),
@@ -124,7 +173,9 @@ async function outage(run: OutageRun) {
     agentSawOkButNotAudited: okNotAudited.length,
     refusedAfterAuthenticationNotAudited: refusedNotAudited.length,
     refusedBeforeAuthentication: refusedBeforeAuthentication.length,
-    storeDownRefusalRows: rows.filter((r) => r.upstreamOutcome === 'not_sent' && /cannot (reach|write)/.test(r.reason ?? '')).length,
+    storeDownRefusalRows: rows.filter(
+      (r) => r.upstreamOutcome === 'not_sent' && /cannot (reach|write)/.test(r.reason ?? ''),
+    ).length,
     forwardedWithoutAllowDecision: forwardedWithoutDecision.length,
     gatewayRestarted: false,
   };
@@ -135,7 +186,12 @@ describe('PostgreSQL outage', () => {
   it('fails closed while PostgreSQL is down and recovers within 2 s of it coming back', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-outage-pg-'));
     const port = await freePort();
-    const options = { dataDir: path.join(dir, 'data'), port, database: 'portcullis_outage', persistent: true };
+    const options = {
+      dataDir: path.join(dir, 'data'),
+      port,
+      database: 'portcullis_outage',
+      persistent: true,
+    };
     let server: ResolvedDatabase = await startEmbeddedPostgres(options);
     cleanups.push(async () => {
       await server.stop();
@@ -185,11 +241,23 @@ describe('Redis outage', () => {
     cleanups.push(() => redis.kill());
     const logFile = tempFile('twikit-calls.jsonl');
     const seeded = await seed({ ...twikitServer(logFile), auditArguments: 'full' }, POLICY);
-    const gateway = await startGatewayProcess({ databaseUrl: databaseUrl(), redisUrl: redis.url, logName: 'outage-redis' });
+    const gateway = await startGatewayProcess({
+      databaseUrl: databaseUrl(),
+      redisUrl: redis.url,
+      logName: 'outage-redis',
+    });
     cleanups.push(() => gateway.kill());
     await gateway.ready();
 
-    const { result } = await outage({ store: 'redis', db: testDb(), seeded, logFile, gateway, stop: () => redis.kill(), start: () => redis.start() });
+    const { result } = await outage({
+      store: 'redis',
+      db: testDb(),
+      seeded,
+      logFile,
+      gateway,
+      stop: () => redis.kill(),
+      start: () => redis.start(),
+    });
     figures.redis = result;
 
     expect(result.loggedButNotAudited).toBe(0);

@@ -70,20 +70,57 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
   });
   await syncServer(db, t.ctx, server.id);
   const first = await savePolicy(db, t.ctx, server.id, ALLOW_ALL, `${t.label} first ${t.marker}`);
-  await savePolicy(db, t.ctx, server.id, { ...ALLOW_ALL, tools: { delete_tweet: { action: 'deny', reason: `${t.marker} reason` } } }, `${t.label} second`);
+  await savePolicy(
+    db,
+    t.ctx,
+    server.id,
+    { ...ALLOW_ALL, tools: { delete_tweet: { action: 'deny', reason: `${t.marker} reason` } } },
+    `${t.label} second`,
+  );
   const grant = await createGrant(db, t.ctx, { name: `${t.label} grant ${t.marker}`, serverId: server.id });
   const tool = await db.tool.findFirstOrThrow({ where: { serverId: server.id, name: 'delete_tweet' } });
   const approval = await db.approval.create({
-    data: { organizationId: t.ctx.organizationId, grantId: grant.grant.id, serverId: server.id, toolName: 'delete_tweet', argumentsHash: 'h', arguments: { tweet_id: t.marker }, expiresAt: new Date(Date.now() + 3_600_000) },
+    data: {
+      organizationId: t.ctx.organizationId,
+      grantId: grant.grant.id,
+      serverId: server.id,
+      toolName: 'delete_tweet',
+      argumentsHash: 'h',
+      arguments: { tweet_id: t.marker },
+      expiresAt: new Date(Date.now() + 3_600_000),
+    },
   });
   await db.auditEvent.create({
-    data: { organizationId: t.ctx.organizationId, serverId: server.id, grantId: grant.grant.id, method: 'tools/call', decision: 'allow', toolName: 'get_tweet', arguments: { tweet_id: t.marker }, argumentsRedacted: false },
+    data: {
+      organizationId: t.ctx.organizationId,
+      serverId: server.id,
+      grantId: grant.grant.id,
+      method: 'tools/call',
+      decision: 'allow',
+      toolName: 'get_tweet',
+      arguments: { tweet_id: t.marker },
+      argumentsRedacted: false,
+    },
   });
-  const invitation = await createInvitation(db, t.ctx, { email: `invited-${t.marker}@example.test`, role: 'viewer' });
-  const member = await db.user.create({ data: { email: `member-${t.marker}@example.test`, name: `${t.label} member ${t.marker}` } });
-  const membership = await db.membership.create({ data: { organizationId: t.ctx.organizationId, userId: member.id, role: 'viewer' } });
+  const invitation = await createInvitation(db, t.ctx, {
+    email: `invited-${t.marker}@example.test`,
+    role: 'viewer',
+  });
+  const member = await db.user.create({
+    data: { email: `member-${t.marker}@example.test`, name: `${t.label} member ${t.marker}` },
+  });
+  const membership = await db.membership.create({
+    data: { organizationId: t.ctx.organizationId, userId: member.id, role: 'viewer' },
+  });
   const apiKey = await db.apiKey.findFirstOrThrow({ where: { organizationId: t.ctx.organizationId } });
-  const channel = await db.notificationChannel.create({ data: { organizationId: t.ctx.organizationId, name: `${t.label} channel ${t.marker}`, kind: 'email', target: `ops-${t.marker}@example.test` } });
+  const channel = await db.notificationChannel.create({
+    data: {
+      organizationId: t.ctx.organizationId,
+      name: `${t.label} channel ${t.marker}`,
+      kind: 'email',
+      target: `ops-${t.marker}@example.test`,
+    },
+  });
   return {
     serverId: server.id,
     grantId: grant.grant.id,
@@ -102,18 +139,37 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
 /** Every row of B's, by table, minus columns that legitimately move (last used / seen, a channel's backoff). */
 async function snapshot(organizationId: string): Promise<string> {
   const db = testDb();
-  const tables = ['organizations', 'memberships', 'invitations', 'api_keys', 'mcp_servers', 'tools', 'policy_versions', 'grants', 'approvals', 'audit_events', 'admin_events', 'gateway_sessions', 'notification_channels'];
+  const tables = [
+    'organizations',
+    'memberships',
+    'invitations',
+    'api_keys',
+    'mcp_servers',
+    'tools',
+    'policy_versions',
+    'grants',
+    'approvals',
+    'audit_events',
+    'admin_events',
+    'gateway_sessions',
+    'notification_channels',
+  ];
   const out: Record<string, unknown> = {};
   for (const table of tables) {
     const where = table === 'organizations' ? 'id' : '"organizationId"';
-    const rows = await db.$queryRawUnsafe<Array<{ row: Record<string, unknown> }>>(`SELECT to_jsonb(t) AS row FROM ${table} t WHERE ${where} = $1`, organizationId);
-    out[table] = rows.map((r) => {
-      const { lastUsedAt: _u, lastSeenAt: _s, ...row } = r.row;
-      if (table !== 'notification_channels') return row;
-      // A channel's delivery backoff moves with B's own notifications (B has a pending approval).
-      const { updatedAt: _t, pausedUntil: _p, ...channel } = row;
-      return channel;
-    }).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+    const rows = await db.$queryRawUnsafe<Array<{ row: Record<string, unknown> }>>(
+      `SELECT to_jsonb(t) AS row FROM ${table} t WHERE ${where} = $1`,
+      organizationId,
+    );
+    out[table] = rows
+      .map((r) => {
+        const { lastUsedAt: _u, lastSeenAt: _s, ...row } = r.row;
+        if (table !== 'notification_channels') return row;
+        // A channel's delivery backoff moves with B's own notifications (B has a pending approval).
+        const { updatedAt: _t, pausedUntil: _p, ...channel } = row;
+        return channel;
+      })
+      .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
   }
   return JSON.stringify(out);
 }
@@ -124,24 +180,48 @@ function leaks(answer: HttpAnswer): boolean {
 }
 
 /** Runs one probe; a snapshot of B before and after tells whether it wrote. */
-async function probe(area: string, name: string, run: () => Promise<HttpAnswer>, expectation: (answer: HttpAnswer) => boolean): Promise<void> {
+async function probe(
+  area: string,
+  name: string,
+  run: () => Promise<HttpAnswer>,
+  expectation: (answer: HttpAnswer) => boolean,
+): Promise<void> {
   const before = await snapshot(B.ctx.organizationId);
   const answer = await run();
   const after = await snapshot(B.ctx.organizationId);
   const read = leaks(answer) || !expectation(answer);
   const write = before !== after;
   if (write) {
-    const [x, y] = [JSON.parse(before) as Record<string, unknown[]>, JSON.parse(after) as Record<string, unknown[]>];
+    const [x, y] = [
+      JSON.parse(before) as Record<string, unknown[]>,
+      JSON.parse(after) as Record<string, unknown[]>,
+    ];
     const changed = Object.keys(x).filter((table) => JSON.stringify(x[table]) !== JSON.stringify(y[table]));
     const diff = (t: string) => {
       const old = new Set(x[t]!.map((r) => JSON.stringify(r)));
-      return y[t]!.map((r) => JSON.stringify(r)).filter((r) => !old.has(r)).join(', ');
+      return y[t]!.map((r) => JSON.stringify(r))
+        .filter((r) => !old.has(r))
+        .join(', ');
     };
-    records.push({ area, probe: `${name}: B rows changed`, status: answer.status, read: false, write: true, evidence: changed.map((t) => `${t}: now ${diff(t)}`).join(' | ').slice(0, 2000) });
+    records.push({
+      area,
+      probe: `${name}: B rows changed`,
+      status: answer.status,
+      read: false,
+      write: true,
+      evidence: changed
+        .map((t) => `${t}: now ${diff(t)}`)
+        .join(' | ')
+        .slice(0, 2000),
+    });
     return;
   }
   const at = answer.text.replaceAll(B.orgSlug, '<B slug>').indexOf(B.marker);
-  const evidence = read ? (at >= 0 ? `…${answer.text.replaceAll(B.orgSlug, '<B slug>').slice(Math.max(0, at - 150), at + 60)}…` : `${answer.headers.get('location') ?? ''} ${answer.text.slice(0, 200)}`) : undefined;
+  const evidence = read
+    ? at >= 0
+      ? `…${answer.text.replaceAll(B.orgSlug, '<B slug>').slice(Math.max(0, at - 150), at + 60)}…`
+      : `${answer.headers.get('location') ?? ''} ${answer.text.slice(0, 200)}`
+    : undefined;
   records.push({ area, probe: name, status: answer.status, read, write, ...(evidence ? { evidence } : {}) });
 }
 
@@ -152,13 +232,23 @@ beforeAll(async () => {
   bSession = await connect(gatewayUrl(), b.serverId, b.grantToken);
   await bSession.callTool({ name: 'get_tweet', arguments: { tweet_id: '1' } });
   bSseAbort = new AbortController();
-  const sse = await fetch(`${gatewayUrl()}/mcp/${b.serverId}/sse`, { headers: { authorization: `Bearer ${b.grantToken}`, accept: 'text/event-stream' }, signal: bSseAbort.signal });
+  const sse = await fetch(`${gatewayUrl()}/mcp/${b.serverId}/sse`, {
+    headers: { authorization: `Bearer ${b.grantToken}`, accept: 'text/event-stream' },
+    signal: bSseAbort.signal,
+  });
   const reader = sse.body!.getReader();
   let text = '';
   while (!/sessionId=([\w-]+)/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
   bSseSessionId = /sessionId=([\w-]+)/.exec(text)![1]!;
   // The outcome of B's call is written a moment after B got its answer: settle before snapshots start.
-  await until(async () => (await testDb().auditEvent.count({ where: { organizationId: B.ctx.organizationId, upstreamOutcome: 'pending' } })) === 0, 10_000, 'B’s audit rows to settle');
+  await until(
+    async () =>
+      (await testDb().auditEvent.count({
+        where: { organizationId: B.ctx.organizationId, upstreamOutcome: 'pending' },
+      })) === 0,
+    10_000,
+    'B’s audit rows to settle',
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -181,21 +271,41 @@ afterAll(async () => {
 });
 
 // REST API: route files from disk; each must have an entry.
-type RestProbe = { method: string; path: (t: Objects) => string; body?: (t: Objects) => unknown; list?: boolean };
+type RestProbe = {
+  method: string;
+  path: (t: Objects) => string;
+  body?: (t: Objects) => unknown;
+  list?: boolean;
+};
 const REST: Record<string, RestProbe[] | 'public'> = {
   'openapi.json': 'public',
   servers: [
     { method: 'GET', path: () => '/api/v1/servers', list: true },
-    { method: 'POST', path: () => '/api/v1/servers', body: () => ({ name: `probe ${Math.random()}`, transport: 'streamable_http', url: 'https://x.example/mcp' }), list: true },
+    {
+      method: 'POST',
+      path: () => '/api/v1/servers',
+      body: () => ({
+        name: `probe ${Math.random()}`,
+        transport: 'streamable_http',
+        url: 'https://x.example/mcp',
+      }),
+      list: true,
+    },
   ],
   'servers/[serverId]': [{ method: 'GET', path: (t) => `/api/v1/servers/${t.serverId}` }],
   'servers/[serverId]/sync': [{ method: 'POST', path: (t) => `/api/v1/servers/${t.serverId}/sync` }],
   'servers/[serverId]/tools': [{ method: 'GET', path: (t) => `/api/v1/servers/${t.serverId}/tools` }],
   'servers/[serverId]/policy': [
     { method: 'GET', path: (t) => `/api/v1/servers/${t.serverId}/policy` },
-    { method: 'PUT', path: (t) => `/api/v1/servers/${t.serverId}/policy`, body: () => ({ document: { version: '1', default: 'deny' } }) },
+    {
+      method: 'PUT',
+      path: (t) => `/api/v1/servers/${t.serverId}/policy`,
+      body: () => ({ document: { version: '1', default: 'deny' } }),
+    },
   ],
-  'servers/[serverId]/policy/versions': [{ method: 'GET', path: (t) => `/api/v1/servers/${t.serverId}/policy/versions` }],
+  'servers/[serverId]/policy/versions': [
+    { method: 'GET', path: (t) => `/api/v1/servers/${t.serverId}/policy/versions` },
+  ],
   grants: [
     { method: 'GET', path: () => '/api/v1/grants', list: true },
     { method: 'GET', path: (t) => `/api/v1/grants?serverId=${t.serverId}`, list: true },
@@ -203,14 +313,28 @@ const REST: Record<string, RestProbe[] | 'public'> = {
   ],
   'grants/[grantId]/revoke': [{ method: 'POST', path: (t) => `/api/v1/grants/${t.grantId}/revoke` }],
   approvals: [{ method: 'GET', path: () => '/api/v1/approvals', list: true }],
-  'approvals/[approvalId]/decide': [{ method: 'POST', path: (t) => `/api/v1/approvals/${t.approvalId}/decide`, body: () => ({ decision: 'approve' }) }],
+  'approvals/[approvalId]/decide': [
+    {
+      method: 'POST',
+      path: (t) => `/api/v1/approvals/${t.approvalId}/decide`,
+      body: () => ({ decision: 'approve' }),
+    },
+  ],
   'tools/[toolId]/review': [
-    { method: 'POST', path: (t) => `/api/v1/tools/${t.toolId}/review`, body: () => ({ decision: 'approve', definitionHash: 'a'.repeat(64) }) },
+    {
+      method: 'POST',
+      path: (t) => `/api/v1/tools/${t.toolId}/review`,
+      body: () => ({ decision: 'approve', definitionHash: 'a'.repeat(64) }),
+    },
     { method: 'POST', path: (t) => `/api/v1/tools/${t.toolId}/review`, body: () => ({ decision: 'block' }) },
   ],
   audit: [
     { method: 'GET', path: () => '/api/v1/audit', list: true },
-    { method: 'GET', path: (t) => `/api/v1/audit?server=${t.serverId}&grant=${t.grantId}&tool=get_tweet`, list: true },
+    {
+      method: 'GET',
+      path: (t) => `/api/v1/audit?server=${t.serverId}&grant=${t.grantId}&tool=get_tweet`,
+      list: true,
+    },
   ],
 };
 
@@ -225,7 +349,10 @@ function files(dir: string, leaf: string, prefix = ''): string[] {
 describe('tenant isolation', () => {
   it('REST API: A’s key and A’s session never read or change B', async () => {
     const routes = files(path.join(appDir, 'api/v1'), 'route.ts');
-    expect(routes.filter((r) => !(r in REST)), 'REST routes without a probe').toEqual([]);
+    expect(
+      routes.filter((r) => !(r in REST)),
+      'REST routes without a probe',
+    ).toEqual([]);
     const origin = process.env.RELIABILITY_DASHBOARD_URL!;
     for (const route of routes) {
       const entries = REST[route];
@@ -240,7 +367,13 @@ describe('tenant isolation', () => {
           await probe(
             'REST API',
             `${p.method} ${route} (${who})`,
-            () => request(p.path(b), { method: p.method, cookie, headers: { 'content-type': 'application/json', ...headers }, ...(p.body ? { body: JSON.stringify(p.body(b)) } : p.method === 'GET' ? {} : { body: '{}' }) }),
+            () =>
+              request(p.path(b), {
+                method: p.method,
+                cookie,
+                headers: { 'content-type': 'application/json', ...headers },
+                ...(p.body ? { body: JSON.stringify(p.body(b)) } : p.method === 'GET' ? {} : { body: '{}' }),
+              }),
             (answer) => (list ? answer.status < 300 : answer.status === 404 && /"error"/.test(answer.text)),
           );
         }
@@ -254,10 +387,12 @@ describe('tenant isolation', () => {
     const pages = files(path.join(appDir, 'o/[orgSlug]'), 'page.tsx').map(url);
     const handlers = files(path.join(appDir, 'o/[orgSlug]'), 'route.ts').map(url);
     expect(pages.length).toBeGreaterThanOrEqual(10);
-    const fill = (route: string, slug: string, serverId: string) => route.replace('[orgSlug]', slug).replace('[serverId]', serverId);
+    const fill = (route: string, slug: string, serverId: string) =>
+      route.replace('[orgSlug]', slug).replace('[serverId]', serverId);
     for (const route of [...pages, ...handlers]) {
       const variants: Array<[string, string]> = [[`B slug`, fill(route, B.orgSlug, b.serverId)]];
-      if (route.includes('[serverId]')) variants.push([`A slug, B server`, fill(route, A.orgSlug, b.serverId)]);
+      if (route.includes('[serverId]'))
+        variants.push([`A slug, B server`, fill(route, A.orgSlug, b.serverId)]);
       for (const [who, url] of variants) {
         for (const rsc of handlers.includes(route) ? [false] : [false, true]) {
           // An RSC request is what client-side navigation sends; Next redirects it once to the URL
@@ -265,17 +400,26 @@ describe('tenant isolation', () => {
           const fetchPage = async () => {
             const first = await request(url, { cookie: A.cookie, headers: rsc ? { rsc: '1' } : {} });
             const location = first.headers.get('location');
-            return rsc && first.status === 307 && location?.includes('_rsc') ? request(location, { cookie: A.cookie, headers: { rsc: '1' } }) : first;
+            return rsc && first.status === 307 && location?.includes('_rsc')
+              ? request(location, { cookie: A.cookie, headers: { rsc: '1' } })
+              : first;
           };
           // Client navigations get the not-found tree (Next answers them 200); documents a real 404.
           const notFound = (answer: HttpAnswer) =>
-            answer.status === 404 || (rsc && answer.status === 200 && /NEXT_HTTP_ERROR_FALLBACK;404|This page does not exist, or you do not have access to it/.test(answer.text));
+            answer.status === 404 ||
+            (rsc &&
+              answer.status === 200 &&
+              /NEXT_HTTP_ERROR_FALLBACK;404|This page does not exist, or you do not have access to it/.test(
+                answer.text,
+              ));
           await probe('pages', `${route} (${who}${rsc ? ', RSC' : ''})`, fetchPage, notFound);
         }
       }
     }
     // Control: A's own server page renders (and would show B's marker if the filter were wrong).
-    expect((await request(`/o/${A.orgSlug}/servers/${a.serverId}`, { cookie: A.cookie })).text).toContain(A.marker);
+    expect((await request(`/o/${A.orgSlug}/servers/${a.serverId}`, { cookie: A.cookie })).text).toContain(
+      A.marker,
+    );
     // A's own lists filtered by B's ids show nothing of B's.
     for (const url of [
       `/o/${A.orgSlug}/audit?server=${b.serverId}&grant=${b.grantId}`,
@@ -285,16 +429,28 @@ describe('tenant isolation', () => {
       `/o/${A.orgSlug}/trail`,
       `/o/${A.orgSlug}/members`,
     ]) {
-      await probe('pages', `${url.replace(A.orgSlug, '<A>').replace(b.serverId, '<B server>').replace(b.grantId, '<B grant>')} (A's list, B filter)`, () => request(url, { cookie: A.cookie }), (answer) => answer.status === 200);
+      await probe(
+        'pages',
+        `${url.replace(A.orgSlug, '<A>').replace(b.serverId, '<B server>').replace(b.grantId, '<B grant>')} (A's list, B filter)`,
+        () => request(url, { cookie: A.cookie }),
+        (answer) => answer.status === 200,
+      );
     }
   }, 300_000);
 
   it('server actions: A’s session cannot act on B', async () => {
     const actions = serverActions();
     const page = (worker: string) =>
-      worker.replace(/^app/, '').replace(/\/page$/, '').replace(/\/\([^)]+\)/g, '').replace('[orgSlug]', A.orgSlug).replace('[serverId]', a.serverId).replace('[token]', 'x') || '/';
+      worker
+        .replace(/^app/, '')
+        .replace(/\/page$/, '')
+        .replace(/\/\([^)]+\)/g, '')
+        .replace('[orgSlug]', A.orgSlug)
+        .replace('[serverId]', a.serverId)
+        .replace('[token]', 'x') || '/';
     type Case = { who: string; args: unknown[] };
-    const withForm = (fields: Record<string, string>, prev: boolean): unknown[] => (prev ? [null, form(fields)] : [form(fields)]);
+    const withForm = (fields: Record<string, string>, prev: boolean): unknown[] =>
+      prev ? [null, form(fields)] : [form(fields)];
     // For each action, B's slug with B's ids, and A's slug with B's ids (where the action takes ids).
     const ACTIONS: Record<string, ((prev: boolean) => Case[]) | 'not org-scoped'> = {
       signInAction: 'not org-scoped',
@@ -304,39 +460,89 @@ describe('tenant isolation', () => {
       signOutAction: 'not org-scoped',
       $$RSC_SERVER_ACTION_0: 'not org-scoped', // the OIDC sign-in button
       createOrganizationAction: 'not org-scoped',
-      acceptInvitationAction: (p) => [{ who: 'guessed invitation token', args: withForm({ token: `pci_${'A'.repeat(43)}` }, p) }],
+      acceptInvitationAction: (p) => [
+        { who: 'guessed invitation token', args: withForm({ token: `pci_${'A'.repeat(43)}` }, p) },
+      ],
       leaveOrganizationAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug }, p) }],
-      inviteAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, email: 'x@example.test', role: 'owner' }, p) }],
-      revokeInvitationAction: (p) => slugs((slug) => withForm({ orgSlug: slug, invitationId: b.invitationId }, p)),
-      changeRoleAction: (p) => slugs((slug) => withForm({ orgSlug: slug, membershipId: b.membershipId, role: 'owner' }, p)),
-      removeMemberAction: (p) => slugs((slug) => withForm({ orgSlug: slug, membershipId: b.membershipId }, p)),
-      decideApprovalAction: (p) => slugs((slug) => withForm({ orgSlug: slug, approvalId: b.approvalId, decision: 'approve' }, p)),
-      createGrantAction: (p) => slugs((slug) => withForm({ orgSlug: slug, name: 'probe', serverId: b.serverId }, p)),
+      inviteAction: (p) => [
+        { who: 'B slug', args: withForm({ orgSlug: B.orgSlug, email: 'x@example.test', role: 'owner' }, p) },
+      ],
+      revokeInvitationAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, invitationId: b.invitationId }, p)),
+      changeRoleAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, membershipId: b.membershipId, role: 'owner' }, p)),
+      removeMemberAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, membershipId: b.membershipId }, p)),
+      decideApprovalAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, approvalId: b.approvalId, decision: 'approve' }, p)),
+      createGrantAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, name: 'probe', serverId: b.serverId }, p)),
       revokeGrantAction: (p) => slugs((slug) => withForm({ orgSlug: slug, grantId: b.grantId }, p)),
-      registerServerAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', transport: 'stdio', stdioTemplate: 'twikit' }, p) }],
+      registerServerAction: (p) => [
+        {
+          who: 'B slug',
+          args: withForm(
+            { orgSlug: B.orgSlug, name: 'probe', transport: 'stdio', stdioTemplate: 'twikit' },
+            p,
+          ),
+        },
+      ],
       syncToolsAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId }, p)),
       testConnectionAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId }, p)),
       deleteServerAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId }, p)),
-      decideToolChangeAction: (p) => slugs((slug) => withForm({ orgSlug: slug, toolId: b.toolId, decision: 'approve' }, p)),
-      overrideRiskAction: (p) => slugs((slug) => withForm({ orgSlug: slug, toolId: b.toolId, category: 'read', severity: 'low' }, p)),
+      decideToolChangeAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, toolId: b.toolId, decision: 'approve' }, p)),
+      overrideRiskAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, toolId: b.toolId, category: 'read', severity: 'low' }, p)),
       rollbackPolicyAction: (p) => [
         ...slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, versionId: b.versionId }, p)),
         // A's own server rolled back to B's version would copy B's policy into A.
-        { who: 'A slug, A server, B version', args: withForm({ orgSlug: A.orgSlug, serverId: a.serverId, versionId: b.versionId }, p) },
+        {
+          who: 'A slug, A server, B version',
+          args: withForm({ orgSlug: A.orgSlug, serverId: a.serverId, versionId: b.versionId }, p),
+        },
       ],
-      savePolicyAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, document: JSON.stringify({ version: '1', default: 'deny' }) }, p)),
-      replayPolicyAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, document: JSON.stringify(ALLOW_ALL) }, p)),
+      savePolicyAction: (p) =>
+        slugs((slug) =>
+          withForm(
+            {
+              orgSlug: slug,
+              serverId: b.serverId,
+              document: JSON.stringify({ version: '1', default: 'deny' }),
+            },
+            p,
+          ),
+        ),
+      replayPolicyAction: (p) =>
+        slugs((slug) =>
+          withForm({ orgSlug: slug, serverId: b.serverId, document: JSON.stringify(ALLOW_ALL) }, p),
+        ),
       revokeApiKeyAction: (p) => slugs((slug) => withForm({ orgSlug: slug, keyId: b.apiKeyId }, p)),
-      createApiKeyAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', role: 'admin' }, p) }],
+      createApiKeyAction: (p) => [
+        { who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', role: 'admin' }, p) },
+      ],
       // OAuth consent: the organization comes from the requested resource (a grant URL); approveConsent
       // checks membership and role there (oauth-authorization.integration.test.ts tries another org's server).
       consentAction: 'not org-scoped',
-      revokeAuthorizedClientAction: (p) => slugs((slug) => withForm({ orgSlug: slug, grantId: b.grantId, clientId: 'pcc_probe' }, p)),
-      createChannelAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', kind: 'email', target: 'x@example.test' }, p) }],
-      updateChannelAction: (p) => slugs((slug) => withForm({ orgSlug: slug, channelId: b.channelId, field: 'trusted', value: 'true' }, p)),
+      revokeAuthorizedClientAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, grantId: b.grantId, clientId: 'pcc_probe' }, p)),
+      createChannelAction: (p) => [
+        {
+          who: 'B slug',
+          args: withForm({ orgSlug: B.orgSlug, name: 'probe', kind: 'email', target: 'x@example.test' }, p),
+        },
+      ],
+      updateChannelAction: (p) =>
+        slugs((slug) =>
+          withForm({ orgSlug: slug, channelId: b.channelId, field: 'trusted', value: 'true' }, p),
+        ),
       deleteChannelAction: (p) => slugs((slug) => withForm({ orgSlug: slug, channelId: b.channelId }, p)),
-      setServerAuditContentAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, mode: 'full' }, p)),
-      setToolAuditContentAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, toolName: 'get_tweet', mode: 'full' }, p)),
+      setServerAuditContentAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, mode: 'full' }, p)),
+      setToolAuditContentAction: (p) =>
+        slugs((slug) =>
+          withForm({ orgSlug: slug, serverId: b.serverId, toolName: 'get_tweet', mode: 'full' }, p),
+        ),
     };
     function slugs(build: (slug: string) => unknown[]): Case[] {
       return [
@@ -344,25 +550,61 @@ describe('tenant isolation', () => {
         { who: 'A slug, B ids', args: build(A.orgSlug) },
       ];
     }
-    expect([...actions.keys()].filter((name) => !(name in ACTIONS)), 'server actions without a probe').toEqual([]);
-    const manifest = await import('node:fs').then((fs) =>
-      JSON.parse(fs.readFileSync(path.join(root, 'apps/dashboard/.next/server/server-reference-manifest.json'), 'utf8')) as { node: Record<string, { workers: Record<string, unknown> }> },
+    expect(
+      [...actions.keys()].filter((name) => !(name in ACTIONS)),
+      'server actions without a probe',
+    ).toEqual([]);
+    const manifest = await import('node:fs').then(
+      (fs) =>
+        JSON.parse(
+          fs.readFileSync(
+            path.join(root, 'apps/dashboard/.next/server/server-reference-manifest.json'),
+            'utf8',
+          ),
+        ) as { node: Record<string, { workers: Record<string, unknown> }> },
     );
     // Control: the same encoding with A's own ids works, so the refusals above are the guards' doing.
-    const control = await callAction(actions.get('createGrantAction')!.id, withForm({ orgSlug: A.orgSlug, name: 'control', serverId: a.serverId }, true), {
-      cookie: A.cookie,
-      page: `/o/${A.orgSlug}/grants`,
-    });
+    const control = await callAction(
+      actions.get('createGrantAction')!.id,
+      withForm({ orgSlug: A.orgSlug, name: 'control', serverId: a.serverId }, true),
+      {
+        cookie: A.cookie,
+        page: `/o/${A.orgSlug}/grants`,
+      },
+    );
     expect(control.text).toMatch(/"ok":true/);
     expect(control.text).toMatch(/pcg_/);
     for (const [name, { id }] of actions) {
       const entry = ACTIONS[name];
       if (!entry || entry === 'not org-scoped') continue;
       // Actions used with useActionState take (previous state, form data); the others (form data).
-      const prev = ['inviteAction', 'createOrganizationAction', 'decideApprovalAction', 'createGrantAction', 'registerServerAction', 'syncToolsAction', 'testConnectionAction', 'savePolicyAction', 'replayPolicyAction', 'createApiKeyAction', 'revokeAuthorizedClientAction', 'createChannelAction', 'removeMemberAction', 'leaveOrganizationAction', 'revokeGrantAction'].includes(name);
-      const worker = Object.keys(manifest.node[id]!.workers).find((w) => w.includes('[orgSlug]')) ?? Object.keys(manifest.node[id]!.workers)[0]!;
+      const prev = [
+        'inviteAction',
+        'createOrganizationAction',
+        'decideApprovalAction',
+        'createGrantAction',
+        'registerServerAction',
+        'syncToolsAction',
+        'testConnectionAction',
+        'savePolicyAction',
+        'replayPolicyAction',
+        'createApiKeyAction',
+        'revokeAuthorizedClientAction',
+        'createChannelAction',
+        'removeMemberAction',
+        'leaveOrganizationAction',
+        'revokeGrantAction',
+      ].includes(name);
+      const worker =
+        Object.keys(manifest.node[id]!.workers).find((w) => w.includes('[orgSlug]')) ??
+        Object.keys(manifest.node[id]!.workers)[0]!;
       for (const c of entry(prev)) {
-        await probe('server actions', `${name} (${c.who})`, () => callAction(id, c.args, { cookie: A.cookie, page: page(worker) }), (answer) => answer.status >= 400 || /"ok":false/.test(answer.text));
+        await probe(
+          'server actions',
+          `${name} (${c.who})`,
+          () => callAction(id, c.args, { cookie: A.cookie, page: page(worker) }),
+          (answer) => answer.status >= 400 || /"ok":false/.test(answer.text),
+        );
       }
     }
   }, 300_000);
@@ -370,22 +612,80 @@ describe('tenant isolation', () => {
   it('gateway: A’s grant reaches neither B’s server nor B’s sessions', async () => {
     const g = gatewayUrl();
     const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'probe', version: '1' } } });
-    const call = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_tweet', arguments: { tweet_id: '1' } } });
+    const init = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'probe', version: '1' },
+      },
+    });
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'get_tweet', arguments: { tweet_id: '1' } },
+    });
     const bStreamable = (bSession.transport as unknown as { sessionId: string }).sessionId;
     const asA = { authorization: `Bearer ${a.grantToken}`, ...json };
     const cases: Array<[string, string, RequestInit]> = [
-      ['initialize on B’s server with A’s token', `/mcp/${b.serverId}`, { method: 'POST', headers: asA, body: init }],
-      ['tools/call on B’s server with A’s token', `/mcp/${b.serverId}`, { method: 'POST', headers: { ...asA, 'mcp-session-id': bStreamable }, body: call }],
-      ['legacy SSE on B’s server with A’s token', `/mcp/${b.serverId}/sse`, { method: 'GET', headers: { authorization: `Bearer ${a.grantToken}` } }],
-      ['B’s SSE session with A’s token', `/mcp/${a.serverId}/messages?sessionId=${bSseSessionId}`, { method: 'POST', headers: asA, body: call }],
-      ['B’s SSE session, A’s token in URL', `/g/${a.grantToken}/messages?sessionId=${bSseSessionId}`, { method: 'POST', headers: json, body: call }],
-      ['B’s session id on A’s server', `/mcp/${a.serverId}`, { method: 'POST', headers: { ...asA, 'mcp-session-id': bStreamable }, body: call }],
-      ['B’s session id, A’s token in URL', `/g/${a.grantToken}/mcp`, { method: 'POST', headers: { ...json, 'mcp-session-id': bStreamable }, body: call }],
-      ['B’s session stream with A’s token', `/mcp/${a.serverId}`, { method: 'GET', headers: { ...asA, 'mcp-session-id': bStreamable } }],
-      ['DELETE B’s session with A’s token', `/mcp/${a.serverId}`, { method: 'DELETE', headers: { ...asA, 'mcp-session-id': bStreamable } }],
-      ['DELETE B’s session, A’s token in URL', `/g/${a.grantToken}/mcp`, { method: 'DELETE', headers: { ...json, 'mcp-session-id': bStreamable } }],
-      ['B’s token in the URL of A’s server path', `/mcp/${a.serverId}`, { method: 'POST', headers: { ...json, authorization: `Bearer ${b.grantToken}` }, body: init }],
+      [
+        'initialize on B’s server with A’s token',
+        `/mcp/${b.serverId}`,
+        { method: 'POST', headers: asA, body: init },
+      ],
+      [
+        'tools/call on B’s server with A’s token',
+        `/mcp/${b.serverId}`,
+        { method: 'POST', headers: { ...asA, 'mcp-session-id': bStreamable }, body: call },
+      ],
+      [
+        'legacy SSE on B’s server with A’s token',
+        `/mcp/${b.serverId}/sse`,
+        { method: 'GET', headers: { authorization: `Bearer ${a.grantToken}` } },
+      ],
+      [
+        'B’s SSE session with A’s token',
+        `/mcp/${a.serverId}/messages?sessionId=${bSseSessionId}`,
+        { method: 'POST', headers: asA, body: call },
+      ],
+      [
+        'B’s SSE session, A’s token in URL',
+        `/g/${a.grantToken}/messages?sessionId=${bSseSessionId}`,
+        { method: 'POST', headers: json, body: call },
+      ],
+      [
+        'B’s session id on A’s server',
+        `/mcp/${a.serverId}`,
+        { method: 'POST', headers: { ...asA, 'mcp-session-id': bStreamable }, body: call },
+      ],
+      [
+        'B’s session id, A’s token in URL',
+        `/g/${a.grantToken}/mcp`,
+        { method: 'POST', headers: { ...json, 'mcp-session-id': bStreamable }, body: call },
+      ],
+      [
+        'B’s session stream with A’s token',
+        `/mcp/${a.serverId}`,
+        { method: 'GET', headers: { ...asA, 'mcp-session-id': bStreamable } },
+      ],
+      [
+        'DELETE B’s session with A’s token',
+        `/mcp/${a.serverId}`,
+        { method: 'DELETE', headers: { ...asA, 'mcp-session-id': bStreamable } },
+      ],
+      [
+        'DELETE B’s session, A’s token in URL',
+        `/g/${a.grantToken}/mcp`,
+        { method: 'DELETE', headers: { ...json, 'mcp-session-id': bStreamable } },
+      ],
+      [
+        'B’s token in the URL of A’s server path',
+        `/mcp/${a.serverId}`,
+        { method: 'POST', headers: { ...json, authorization: `Bearer ${b.grantToken}` }, body: init },
+      ],
     ];
     const before = readCallLog(b.logFile).length;
     for (const [name, url, init] of cases) {
@@ -404,7 +704,13 @@ describe('tenant isolation', () => {
     await agent.callTool({ name: 'get_tweet', arguments: { tweet_id: '2' } });
     await agent.close();
     const reachedB = readCallLog(b.logFile).length - before;
-    records.push({ area: 'gateway', probe: 'A’s calls in B’s upstream call log', status: reachedB, read: false, write: reachedB !== 0 });
+    records.push({
+      area: 'gateway',
+      probe: 'A’s calls in B’s upstream call log',
+      status: reachedB,
+      read: false,
+      write: reachedB !== 0,
+    });
     // B's sessions were not disturbed.
     const bLogged = readCallLog(b.logFile).length;
     const still = await bSession.callTool({ name: 'get_tweet', arguments: { tweet_id: '3' } });

@@ -14,7 +14,9 @@ import { envInt, writeResult } from './support/results.ts';
 const TIMEOUT_MS = 1_500;
 const MARGIN_MS = 3_000;
 const REPEAT = envInt('RELIABILITY_FAULT_REPEAT', 2);
-const faultyStdio = fileURLToPath(new URL('../../apps/gateway/test/fixtures/faulty-server.mjs', import.meta.url));
+const faultyStdio = fileURLToPath(
+  new URL('../../apps/gateway/test/fixtures/faulty-server.mjs', import.meta.url),
+);
 const ALLOW_ALL = { version: '1', default: 'allow' };
 
 let gateway: GatewayProcess;
@@ -24,7 +26,11 @@ const figures: Record<string, unknown> = {};
 
 beforeAll(async () => {
   httpUpstream = await startFaultyHttpServer();
-  gateway = await startGatewayProcess({ databaseUrl: databaseUrl(), logName: 'upstream-faults', env: { GATEWAY_UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  gateway = await startGatewayProcess({
+    databaseUrl: databaseUrl(),
+    logName: 'upstream-faults',
+    env: { GATEWAY_UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) },
+  });
   await gateway.ready();
 });
 
@@ -42,11 +48,15 @@ async function exercise(transport: string, seeded: Seeded, faults: string[]) {
       let answer: string;
       let failed: boolean;
       try {
-        const result = await agent.callTool({ name: fault, arguments: { attempt: i } }, undefined, { timeout: 60_000 });
+        const result = await agent.callTool({ name: fault, arguments: { attempt: i } }, undefined, {
+          timeout: 60_000,
+        });
         answer = textOf(result).slice(0, 120);
         failed = result.isError === true;
       } catch (error) {
-        answer = String(error).replace(/^McpError: /, '').slice(0, 160);
+        answer = String(error)
+          .replace(/^McpError: /, '')
+          .slice(0, 160);
         failed = true;
       }
       const ms = Math.round(performance.now() - started);
@@ -54,15 +64,30 @@ async function exercise(transport: string, seeded: Seeded, faults: string[]) {
       const row = await until(
         () =>
           testDb()
-            .auditEvent.findMany({ where: { serverId: seeded.serverId, toolName: fault }, orderBy: { createdAt: 'asc' } })
-            .then((list) => (list.length > i && list[i]!.upstreamOutcome !== 'pending' ? list[i] : undefined)),
+            .auditEvent.findMany({
+              where: { serverId: seeded.serverId, toolName: fault },
+              orderBy: { createdAt: 'asc' },
+            })
+            .then((list) =>
+              list.length > i && list[i]!.upstreamOutcome !== 'pending' ? list[i] : undefined,
+            ),
         10_000,
         `the audit row of ${fault} #${i + 1}`,
       );
       const health = (await fetch(`${gateway.url}/healthz`)).status;
-      rows.push({ transport, fault, ms, failed, answer, audit: row.upstreamOutcome, auditError: row.upstreamError?.slice(0, 100) ?? null, healthz: health });
+      rows.push({
+        transport,
+        fault,
+        ms,
+        failed,
+        answer,
+        audit: row.upstreamOutcome,
+        auditError: row.upstreamError?.slice(0, 100) ?? null,
+        healthz: health,
+      });
       // A session whose upstream broke is replaced the way a client would: reconnect.
-      if (/closed|Session not found/i.test(answer)) agent = await connect(gateway.url, seeded.serverId, seeded.token);
+      if (/closed|Session not found/i.test(answer))
+        agent = await connect(gateway.url, seeded.serverId, seeded.token);
     }
   }
   await agent.close();
@@ -82,7 +107,16 @@ describe('upstream faults', () => {
     const rssBefore = rssMb(gateway.pid);
     await exercise('http', seeded, [...Object.keys(HTTP_FAULTS).filter((f) => f !== 'ok'), 'ok']);
     figures.httpRss = { beforeMb: rssBefore, afterMb: rssMb(gateway.pid) };
-    check('http', { hang: 'unknown', die: 'error', refuse: 'error', garbage: 'error', wrong_shape: 'error', error_500: 'error', endless: 'unknown', huge: 'error' });
+    check('http', {
+      hang: 'unknown',
+      die: 'error',
+      refuse: 'error',
+      garbage: 'error',
+      wrong_shape: 'error',
+      error_500: 'error',
+      endless: 'unknown',
+      huge: 'error',
+    });
   }, 180_000);
 
   it('leaves the gateway healthy', async () => {
@@ -90,14 +124,18 @@ describe('upstream faults', () => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-    figures.upstreamErrorMetrics = metrics.split('\n').filter((l) => l.startsWith('portcullis_gateway_upstream_errors_total'));
+    figures.upstreamErrorMetrics = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('portcullis_gateway_upstream_errors_total'));
   });
 });
 
 function check(transport: string, expected: Record<string, string>) {
   const mine = rows.filter((r) => r.transport === transport);
   for (const r of mine) {
-    expect(r.ms as number, `${transport} ${r.fault as string} took ${r.ms as number} ms`).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(r.ms as number, `${transport} ${r.fault as string} took ${r.ms as number} ms`).toBeLessThan(
+      TIMEOUT_MS + MARGIN_MS,
+    );
     expect(r.healthz).toBe(200);
     const want = expected[r.fault as string];
     if (want) {

@@ -5,9 +5,20 @@
 import { parseArgs } from 'node:util';
 import { createPrismaClient } from '@portcullis/db/client';
 import type { OrgContext } from '../src/server/context.ts';
-import { auditChart, auditFilterOptions, listAuditEvents, type AuditFilter } from '../src/modules/audit/audit.ts';
+import {
+  auditChart,
+  auditFilterOptions,
+  listAuditEvents,
+  type AuditFilter,
+} from '../src/modules/audit/audit.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, 'bench-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '40' } } });
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    'bench-only': { type: 'boolean', default: false },
+    runs: { type: 'string', default: '40' },
+  },
+});
 // Scripts are outside the app's env.ts; this one needs only the database URL.
 // eslint-disable-next-line no-restricted-properties
 const url = process.env.DATABASE_URL;
@@ -16,14 +27,26 @@ const db = createPrismaClient(url, { max: 4 });
 const SLUG = 'audit-bench';
 
 async function ensureOrg() {
-  const org = await db.organization.upsert({ where: { slug: SLUG }, update: {}, create: { slug: SLUG, name: 'Audit bench' } });
+  const org = await db.organization.upsert({
+    where: { slug: SLUG },
+    update: {},
+    create: { slug: SLUG, name: 'Audit bench' },
+  });
   let server = await db.mcpServer.findFirst({ where: { organizationId: org.id } });
-  server ??= await db.mcpServer.create({ data: { organizationId: org.id, name: 'Bench server', transport: 'stdio', command: 'node' } });
+  server ??= await db.mcpServer.create({
+    data: { organizationId: org.id, name: 'Bench server', transport: 'stdio', command: 'node' },
+  });
   const grants = await db.grant.findMany({ where: { organizationId: org.id } });
   while (grants.length < 5) {
     grants.push(
       await db.grant.create({
-        data: { organizationId: org.id, serverId: server.id, name: `bench-${grants.length}`, tokenHash: `bench-${org.id}-${grants.length}`, tokenPrefix: 'pcg_bench' },
+        data: {
+          organizationId: org.id,
+          serverId: server.id,
+          name: `bench-${grants.length}`,
+          tokenHash: `bench-${org.id}-${grants.length}`,
+          tokenPrefix: 'pcg_bench',
+        },
       }),
     );
   }
@@ -49,7 +72,9 @@ async function seed(orgId: string, serverId: string, grantIds: string[], rows: n
     rows,
   );
   await db.$executeRawUnsafe('ANALYZE audit_events');
-  console.log(`Seeded ${rows.toLocaleString()} audit events over 30 days in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `Seeded ${rows.toLocaleString()} audit events over 30 days in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -65,29 +90,54 @@ async function bench(name: string, runs: number, fn: () => Promise<unknown>) {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  console.log(`${name.padEnd(46)} p50 ${percentile(times, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(times, 95).toFixed(1).padStart(7)} ms   (n=${runs})`);
+  console.log(
+    `${name.padEnd(46)} p50 ${percentile(times, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(times, 95).toFixed(1).padStart(7)} ms   (n=${runs})`,
+  );
 }
 
 async function main() {
   const { org, server, grants } = await ensureOrg();
   const existing = await db.auditEvent.count({ where: { organizationId: org.id } });
   const rows = Number(values.rows);
-  if (!values['bench-only'] && existing < rows) await seed(org.id, server.id, grants.map((g) => g.id), rows);
-  console.log(`Organization ${SLUG}: ${(await db.auditEvent.count({ where: { organizationId: org.id } })).toLocaleString()} audit events`);
-  const ctx: OrgContext = { organizationId: org.id, orgSlug: SLUG, orgName: org.name, role: 'viewer', actor: { kind: 'user', id: 'bench', label: 'bench' } };
+  if (!values['bench-only'] && existing < rows)
+    await seed(
+      org.id,
+      server.id,
+      grants.map((g) => g.id),
+      rows,
+    );
+  console.log(
+    `Organization ${SLUG}: ${(await db.auditEvent.count({ where: { organizationId: org.id } })).toLocaleString()} audit events`,
+  );
+  const ctx: OrgContext = {
+    organizationId: org.id,
+    orgSlug: SLUG,
+    orgName: org.name,
+    role: 'viewer',
+    actor: { kind: 'user', id: 'bench', label: 'bench' },
+  };
   const runs = Number(values.runs);
   // What the audit page awaits for one response: the table page, the chart, the filter options.
   const page = (filter: AuditFilter, cursor?: string | null) =>
-    Promise.all([listAuditEvents(db, ctx, filter, { cursor, limit: 50 }), auditChart(db, ctx, filter), auditFilterOptions(db, ctx)]);
+    Promise.all([
+      listAuditEvents(db, ctx, filter, { cursor, limit: 50 }),
+      auditChart(db, ctx, filter),
+      auditFilterOptions(db, ctx),
+    ]);
   await bench('audit page: first page, no filter', runs, () => page({}));
   await bench('audit page: decision = deny', runs, () => page({ decision: 'deny' }));
   await bench('audit page: tool = leave_community', runs, () => page({ tool: 'leave_community' }));
-  await bench('audit page: grant + decision = rate_limited', runs, () => page({ grant: grants[0]!.id, decision: 'rate_limited' }));
+  await bench('audit page: grant + decision = rate_limited', runs, () =>
+    page({ grant: grants[0]!.id, decision: 'rate_limited' }),
+  );
   const week = { from: new Date(Date.now() - 14 * 86_400_000), to: new Date(Date.now() - 7 * 86_400_000) };
   await bench('audit page: time range (one week, 2 weeks ago)', runs, () => page(week));
   let cursor: string | null = null;
-  for (let i = 0; i < 20; i += 1) cursor = (await listAuditEvents(db, ctx, {}, { cursor, limit: 50 })).nextCursor;
-  await bench('audit table: page 21 via cursor', runs, () => listAuditEvents(db, ctx, {}, { cursor, limit: 50 }));
+  for (let i = 0; i < 20; i += 1)
+    cursor = (await listAuditEvents(db, ctx, {}, { cursor, limit: 50 })).nextCursor;
+  await bench('audit table: page 21 via cursor', runs, () =>
+    listAuditEvents(db, ctx, {}, { cursor, limit: 50 }),
+  );
   await db.$disconnect();
 }
 

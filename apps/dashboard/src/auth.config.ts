@@ -1,7 +1,18 @@
 // Edge-safe Auth.js configuration shared by proxy.ts and auth.ts: no Prisma, no Node-only modules.
 import type { NextAuthConfig } from 'next-auth';
 
-const PUBLIC_PATHS = ['/signin', '/signup', '/invite', '/verify-email', '/api/auth', '/api/health', '/api/v1', '/oauth/token', '/oauth/register', '/.well-known'];
+const PUBLIC_PATHS = [
+  '/signin',
+  '/signup',
+  '/invite',
+  '/verify-email',
+  '/api/auth',
+  '/api/health',
+  '/api/v1',
+  '/oauth/token',
+  '/oauth/register',
+  '/.well-known',
+];
 
 export const authConfig = {
   pages: { signIn: '/signin' },

@@ -8,7 +8,13 @@ import { oidcConfig } from './env';
 import { verifyCredentials } from './modules/accounts/signin';
 import { consumeVerificationToken } from './modules/accounts/email-verification';
 import { signupPolicy } from './modules/accounts/signup-policy';
-import { findOrCreateOidcUser, OIDC_EMAIL_UNVERIFIED, OIDC_SIGNUP_REFUSED, OidcLinkRefused, OidcSignupRefused } from './modules/accounts/oidc';
+import {
+  findOrCreateOidcUser,
+  OIDC_EMAIL_UNVERIFIED,
+  OIDC_SIGNUP_REFUSED,
+  OidcLinkRefused,
+  OidcSignupRefused,
+} from './modules/accounts/oidc';
 import { db } from './server/db';
 
 class RateLimited extends CredentialsSignin {
@@ -31,7 +37,10 @@ function clientIp(request: Request): string | null {
 function providers(): Provider[] {
   const list: Provider[] = [
     Credentials({
-      credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
+      credentials: {
+        email: { label: 'Email', type: 'email' },
+        password: { label: 'Password', type: 'password' },
+      },
       async authorize(credentials, request) {
         const result = await verifyCredentials(db(), {
           email: String(credentials?.email ?? ''),

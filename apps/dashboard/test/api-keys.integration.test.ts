@@ -8,7 +8,11 @@ import { GET as listGrants, POST as createGrantRoute } from '../src/app/api/v1/g
 beforeEach(resetDatabase);
 
 const noParams = { params: Promise.resolve({}) };
-const get = (token: string) => listGrants(new Request('http://dashboard.test/api/v1/grants', { headers: { authorization: `Bearer ${token}` } }), noParams);
+const get = (token: string) =>
+  listGrants(
+    new Request('http://dashboard.test/api/v1/grants', { headers: { authorization: `Bearer ${token}` } }),
+    noParams,
+  );
 const post = (token: string, serverId: string) =>
   createGrantRoute(
     new Request('http://dashboard.test/api/v1/grants', {
@@ -32,7 +36,7 @@ describe('API keys and their creator', () => {
     expect((await res.json()).error.message).toMatch(/created it is not a member .* create a new key/);
   });
 
-  it('is capped by its creator\'s current role after a demotion', async () => {
+  it("is capped by its creator's current role after a demotion", async () => {
     const owner = await newOwner();
     const server = await seedServer(owner.ctx.organizationId);
     const admin = await addMember(owner.ctx.organizationId, owner.orgSlug, 'admin');

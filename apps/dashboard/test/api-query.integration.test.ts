@@ -19,18 +19,35 @@ const get = (url: string) => new Request(url, { headers: { authorization: `Beare
 
 describe('query parameters', () => {
   it('GET /api/v1/servers/{id}/tools?pin=bogus is 400 naming pin', async () => {
-    const res = await listToolsRoute(get(`http://dashboard.test/api/v1/servers/${serverId}/tools?pin=bogus`), { params: Promise.resolve({ serverId }) });
+    const res = await listToolsRoute(
+      get(`http://dashboard.test/api/v1/servers/${serverId}/tools?pin=bogus`),
+      { params: Promise.resolve({ serverId }) },
+    );
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { message: string; pointer: string } };
     expect(body.error.pointer).toBe('/pin');
     expect(body.error.message).toMatch(/^pin: /);
-    expect((await listToolsRoute(get(`http://dashboard.test/api/v1/servers/${serverId}/tools?pin=approved`), { params: Promise.resolve({ serverId }) })).status).toBe(200);
+    expect(
+      (
+        await listToolsRoute(get(`http://dashboard.test/api/v1/servers/${serverId}/tools?pin=approved`), {
+          params: Promise.resolve({ serverId }),
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('GET /api/v1/approvals?status=bogus is 400 naming status', async () => {
-    const res = await listApprovalsRoute(get('http://dashboard.test/api/v1/approvals?status=bogus'), { params: Promise.resolve({}) });
+    const res = await listApprovalsRoute(get('http://dashboard.test/api/v1/approvals?status=bogus'), {
+      params: Promise.resolve({}),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { pointer: string } }).error.pointer).toBe('/status');
-    expect((await listApprovalsRoute(get('http://dashboard.test/api/v1/approvals?status=pending'), { params: Promise.resolve({}) })).status).toBe(200);
+    expect(
+      (
+        await listApprovalsRoute(get('http://dashboard.test/api/v1/approvals?status=pending'), {
+          params: Promise.resolve({}),
+        })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -12,19 +12,41 @@ const SECRET = { tweet_id: '1850000000000001', dm_text: 'the launch code is 0000
 async function seedApprovals() {
   const owner = await newOwner();
   const server = await seedServer(owner.ctx.organizationId);
-  const grant = await db.grant.create({ data: { organizationId: owner.ctx.organizationId, serverId: server.id, name: 'agent', tokenHash: 'x', tokenPrefix: 'pcg_x' } });
-  const base = { organizationId: owner.ctx.organizationId, grantId: grant.id, serverId: server.id, toolName: 'delete_tweet', argumentsHash: 'h', arguments: SECRET };
+  const grant = await db.grant.create({
+    data: {
+      organizationId: owner.ctx.organizationId,
+      serverId: server.id,
+      name: 'agent',
+      tokenHash: 'x',
+      tokenPrefix: 'pcg_x',
+    },
+  });
+  const base = {
+    organizationId: owner.ctx.organizationId,
+    grantId: grant.id,
+    serverId: server.id,
+    toolName: 'delete_tweet',
+    argumentsHash: 'h',
+    arguments: SECRET,
+  };
   const later = new Date(Date.now() + 600_000);
   const pending = await db.approval.create({ data: { ...base, expiresAt: later } });
   const toDecide = await db.approval.create({ data: { ...base, argumentsHash: 'h2', expiresAt: later } });
-  const stale = await db.approval.create({ data: { ...base, argumentsHash: 'h3', expiresAt: new Date(Date.now() - 1_000) } });
+  const stale = await db.approval.create({
+    data: { ...base, argumentsHash: 'h3', expiresAt: new Date(Date.now() - 1_000) },
+  });
   return { owner, pending, toDecide, stale };
 }
 
 async function listAs(token: string, query = '') {
-  const res = await listApprovalsRoute(new Request(`http://dashboard.test/api/v1/approvals${query}`, { headers: { authorization: `Bearer ${token}` } }), {
-    params: Promise.resolve({}),
-  });
+  const res = await listApprovalsRoute(
+    new Request(`http://dashboard.test/api/v1/approvals${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    }),
+    {
+      params: Promise.resolve({}),
+    },
+  );
   expect(res.status).toBe(200);
   return (await res.json()).approvals as Array<{ id: string; status: string; arguments: unknown }>;
 }

@@ -2,7 +2,11 @@
 // every change in the admin trail.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addMember, db, newOwner, resetDatabase, seedServer } from './helpers.ts';
-import { auditContentSettings, setServerAuditContent, setToolAuditContent } from '../src/modules/servers/audit-content.ts';
+import {
+  auditContentSettings,
+  setServerAuditContent,
+  setToolAuditContent,
+} from '../src/modules/servers/audit-content.ts';
 
 beforeEach(resetDatabase);
 
@@ -10,7 +14,10 @@ describe('audit content settings', () => {
   it('start redacted, change per server and per tool by admins, and land in the admin trail', async () => {
     const { ctx, orgSlug } = await newOwner();
     const server = await seedServer(ctx.organizationId);
-    expect(await auditContentSettings(db, ctx, server.id)).toMatchObject({ server: 'redacted', overrides: [] });
+    expect(await auditContentSettings(db, ctx, server.id)).toMatchObject({
+      server: 'redacted',
+      overrides: [],
+    });
 
     const editor = await addMember(ctx.organizationId, orgSlug, 'editor');
     await expect(setServerAuditContent(db, editor.ctx, server.id, 'full')).rejects.toThrow();
@@ -22,9 +29,14 @@ describe('audit content settings', () => {
     const settings = await auditContentSettings(db, ctx, server.id);
     expect(settings.server).toBe('full');
     expect(settings.overrides).toEqual([{ toolName: 'delete_tweet', mode: 'redacted' }]);
-    await expect(setToolAuditContent(db, ctx, server.id, 'no_such_tool', 'full')).rejects.toThrow(/not in this server's catalog/);
+    await expect(setToolAuditContent(db, ctx, server.id, 'no_such_tool', 'full')).rejects.toThrow(
+      /not in this server's catalog/,
+    );
 
-    const trail = await db.adminEvent.findMany({ where: { organizationId: ctx.organizationId, action: { endsWith: 'audit_content' } }, orderBy: { createdAt: 'asc' } });
+    const trail = await db.adminEvent.findMany({
+      where: { organizationId: ctx.organizationId, action: { endsWith: 'audit_content' } },
+      orderBy: { createdAt: 'asc' },
+    });
     expect(trail.map((e) => [e.action, e.details])).toEqual([
       ['server.audit_content', { from: 'redacted', to: 'full' }],
       ['tool.audit_content', { serverId: server.id, from: 'server setting', to: 'redacted' }],

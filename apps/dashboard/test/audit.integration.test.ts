@@ -58,7 +58,10 @@ describe('audit log', () => {
       for (let i = 1; i < page.rows.length; i += 1) {
         const a = page.rows[i - 1]!;
         const b = page.rows[i]!;
-        expect(a.createdAt.getTime() > b.createdAt.getTime() || (a.createdAt.getTime() === b.createdAt.getTime() && a.id > b.id)).toBe(true);
+        expect(
+          a.createdAt.getTime() > b.createdAt.getTime() ||
+            (a.createdAt.getTime() === b.createdAt.getTime() && a.id > b.id),
+        ).toBe(true);
       }
       cursor = page.nextCursor;
       pages += 1;
@@ -66,9 +69,16 @@ describe('audit log', () => {
     expect(pages).toBe(7);
     expect(new Set(seen).size).toBe(137);
 
-    const denied = await listAuditEvents(db, ctx, { decision: 'deny', tool: 'leave_community' }, { limit: 500 });
+    const denied = await listAuditEvents(
+      db,
+      ctx,
+      { decision: 'deny', tool: 'leave_community' },
+      { limit: 500 },
+    );
     expect(denied.rows.every((r) => r.decision === 'deny' && r.toolName === 'leave_community')).toBe(true);
-    expect(denied.rows.length).toBe(Array.from({ length: 137 }, (_, i) => i).filter((i) => i % 3 === 1 && i % 2 === 1).length);
+    expect(denied.rows.length).toBe(
+      Array.from({ length: 137 }, (_, i) => i).filter((i) => i % 3 === 1 && i % 2 === 1).length,
+    );
 
     const csv = await new Response(auditExportStream(db, ctx, { decision: 'deny' }, 'csv')).text();
     expect(csv.trim().split('\n')).toHaveLength(1 + 46);
@@ -77,7 +87,9 @@ describe('audit log', () => {
   it('never shows another organization’s events', async () => {
     const a = await newOwner('A');
     const b = await newOwner('B');
-    await db.auditEvent.create({ data: { organizationId: b.ctx.organizationId, method: 'tools/call', decision: 'allow' } });
+    await db.auditEvent.create({
+      data: { organizationId: b.ctx.organizationId, method: 'tools/call', decision: 'allow' },
+    });
     expect((await listAuditEvents(db, a.ctx, {})).rows).toHaveLength(0);
   });
 
@@ -86,7 +98,7 @@ describe('audit log', () => {
     const hostile = [
       '=HYPERLINK("http://evil.test","x")',
       ' =1+1',
-      '\n=cmd|\' /C calc\'!A0',
+      "\n=cmd|' /C calc'!A0",
       '\t+SUM(1)',
       '\r-2+3',
       '  @SUM(A1)',
@@ -94,16 +106,26 @@ describe('audit log', () => {
       'ok,=1+1',
     ];
     for (const reason of hostile) {
-      await db.auditEvent.create({ data: { organizationId: ctx.organizationId, method: 'tools/call', decision: 'deny', toolName: reason, reason } });
+      await db.auditEvent.create({
+        data: {
+          organizationId: ctx.organizationId,
+          method: 'tools/call',
+          decision: 'deny',
+          toolName: reason,
+          reason,
+        },
+      });
     }
     const csv = await new Response(auditExportStream(db, ctx, {}, 'csv')).text();
     for (const delimiter of [',', ';']) {
       const rows = readCsv(csv, delimiter).slice(1);
       expect(rows).toHaveLength(hostile.length);
-      for (const cell of rows.flat()) expect(cell, `cell ${JSON.stringify(cell)} (split on "${delimiter}")`).not.toMatch(/^\s*[=+\-@]/);
+      for (const cell of rows.flat())
+        expect(cell, `cell ${JSON.stringify(cell)} (split on "${delimiter}")`).not.toMatch(/^\s*[=+\-@]/);
     }
     // Neutralised, not lost: the value is there after the apostrophe.
     const cells = readCsv(csv, ',').slice(1).flat();
-    for (const reason of hostile) expect(cells).toContain(/^\s*[=+\-@]|^[\t\r]/.test(reason) ? `'${reason}` : reason);
+    for (const reason of hostile)
+      expect(cells).toContain(/^\s*[=+\-@]|^[\t\r]/.test(reason) ? `'${reason}` : reason);
   });
 });

@@ -7,35 +7,76 @@ const at = new Date(now - 1_000);
 
 describe('call outcomes in words', () => {
   it('says ran, failed upstream with the error, refused, expired and cancelled, each in its colour', () => {
-    expect(callOutcome({ decision: 'allow', upstreamOutcome: 'ok', createdAt: at }, now)).toMatchObject({ words: 'ran', tone: 'green' });
-    expect(callOutcome({ decision: 'allow', upstreamOutcome: 'error', upstreamError: 'HTTP 502', createdAt: at }, now)).toEqual({
+    expect(callOutcome({ decision: 'allow', upstreamOutcome: 'ok', createdAt: at }, now)).toMatchObject({
+      words: 'ran',
+      tone: 'green',
+    });
+    expect(
+      callOutcome(
+        { decision: 'allow', upstreamOutcome: 'error', upstreamError: 'HTTP 502', createdAt: at },
+        now,
+      ),
+    ).toEqual({
       words: 'failed upstream',
       tone: 'red',
       detail: 'HTTP 502',
     });
-    expect(callOutcome({ decision: 'deny', upstreamOutcome: 'not_sent', reason: 'No', createdAt: at }, now)).toMatchObject({ words: 'refused', tone: 'red' });
-    expect(callOutcome({ decision: 'rate_limited', upstreamOutcome: 'not_sent', createdAt: at }, now).words).toBe('refused: rate limited');
+    expect(
+      callOutcome({ decision: 'deny', upstreamOutcome: 'not_sent', reason: 'No', createdAt: at }, now),
+    ).toMatchObject({ words: 'refused', tone: 'red' });
+    expect(
+      callOutcome({ decision: 'rate_limited', upstreamOutcome: 'not_sent', createdAt: at }, now).words,
+    ).toBe('refused: rate limited');
     const held = { decision: 'require_approval', upstreamOutcome: 'not_sent', createdAt: at };
-    expect(callOutcome({ ...held, approvalStatus: 'expired', approvalNote: 'timed out' }, now)).toMatchObject({ words: 'expired', tone: 'slate' });
-    expect(callOutcome({ ...held, approvalStatus: 'expired', approvalNote: 'cancelled by the client' }, now).words).toBe('cancelled by the client');
-    expect(callOutcome({ ...held, approvalStatus: 'denied', approvalNote: 'not today' }, now)).toEqual({ words: 'refused: denied by a person', tone: 'red', detail: 'note: not today' });
+    expect(callOutcome({ ...held, approvalStatus: 'expired', approvalNote: 'timed out' }, now)).toMatchObject(
+      { words: 'expired', tone: 'slate' },
+    );
+    expect(
+      callOutcome({ ...held, approvalStatus: 'expired', approvalNote: 'cancelled by the client' }, now).words,
+    ).toBe('cancelled by the client');
+    expect(callOutcome({ ...held, approvalStatus: 'denied', approvalNote: 'not today' }, now)).toEqual({
+      words: 'refused: denied by a person',
+      tone: 'red',
+      detail: 'note: not today',
+    });
     expect(callOutcome({ ...held, approvalStatus: 'pending' }, now).words).toBe('waiting for approval');
     // The hand-back row of a call the agent repeated later: what became of its approval.
     const handedBack = { ...held, reason: 'Waiting for approval: a person has been asked' };
-    expect(callOutcome({ ...handedBack, approvalStatus: 'consumed' }, now).words).toBe('handed back; approved later');
-    expect(callOutcome({ ...handedBack, approvalStatus: 'denied', approvalNote: 'no' }, now)).toMatchObject({ words: 'handed back; denied later', detail: 'note: no' });
+    expect(callOutcome({ ...handedBack, approvalStatus: 'consumed' }, now).words).toBe(
+      'handed back; approved later',
+    );
+    expect(callOutcome({ ...handedBack, approvalStatus: 'denied', approvalNote: 'no' }, now)).toMatchObject({
+      words: 'handed back; denied later',
+      detail: 'note: no',
+    });
     // Approved, then refused anyway (the policy changed meanwhile): refused, with the reason.
-    expect(callOutcome({ ...held, approvalStatus: 'consumed', reason: 'The policy changed' }, now)).toMatchObject({ words: 'refused', detail: 'The policy changed' });
-    expect(callOutcome({ decision: 'allow', upstreamOutcome: 'cancelled', createdAt: at }, now).detail).toMatch(/may have run/);
+    expect(
+      callOutcome({ ...held, approvalStatus: 'consumed', reason: 'The policy changed' }, now),
+    ).toMatchObject({ words: 'refused', detail: 'The policy changed' });
+    expect(
+      callOutcome({ decision: 'allow', upstreamOutcome: 'cancelled', createdAt: at }, now).detail,
+    ).toMatch(/may have run/);
   });
 
   it('never shows a consumed approval whose call failed upstream as a success', () => {
-    const failed = approvalOutcome({ status: 'consumed', note: null, run: { upstreamOutcome: 'error', upstreamError: 'connection reset', createdAt: at } }, now);
+    const failed = approvalOutcome(
+      {
+        status: 'consumed',
+        note: null,
+        run: { upstreamOutcome: 'error', upstreamError: 'connection reset', createdAt: at },
+      },
+      now,
+    );
     expect(failed).toEqual({ words: 'approved; failed upstream', tone: 'red', detail: 'connection reset' });
-    const ran = approvalOutcome({ status: 'consumed', note: null, run: { upstreamOutcome: 'ok', upstreamError: null, createdAt: at } }, now);
+    const ran = approvalOutcome(
+      { status: 'consumed', note: null, run: { upstreamOutcome: 'ok', upstreamError: null, createdAt: at } },
+      now,
+    );
     expect(ran).toMatchObject({ words: 'approved; ran', tone: 'green' });
     expect(approvalOutcome({ status: 'consumed', note: null, run: null }, now).tone).not.toBe('green');
-    expect(approvalOutcome({ status: 'expired', note: 'cancelled by the client', run: null }, now).words).toBe('cancelled by the client');
+    expect(
+      approvalOutcome({ status: 'expired', note: 'cancelled by the client', run: null }, now).words,
+    ).toBe('cancelled by the client');
   });
 });
 

@@ -8,7 +8,11 @@ const URL = 'https://gw.example.test/mcp/srv1';
 describe('client setups', () => {
   it('offers the OAuth way with only the URL', () => {
     const setups = oauthSetups('Twikit', URL);
-    expect(setups.map((s) => s.title)).toEqual(['Claude Code', 'Cursor (.cursor/mcp.json)', 'VS Code (.vscode/mcp.json)']);
+    expect(setups.map((s) => s.title)).toEqual([
+      'Claude Code',
+      'Cursor (.cursor/mcp.json)',
+      'VS Code (.vscode/mcp.json)',
+    ]);
     expect(setups[0]!.text).toBe(`claude mcp add --transport http twikit ${URL}`);
     expect(JSON.parse(setups[1]!.text)).toEqual({ mcpServers: { twikit: { url: URL } } });
     expect(JSON.parse(setups[2]!.text)).toEqual({ servers: { twikit: { type: 'http', url: URL } } });
@@ -20,7 +24,14 @@ describe('client setups', () => {
     const [claude, cursor, vscode] = tokenSetups('Twikit', URL).map((s) => JSON.parse(s.text));
     expect(claude.mcpServers.twikit.headers.Authorization).toBe('Bearer ${PORTCULLIS_TWIKIT_TOKEN}');
     expect(cursor.mcpServers.twikit.headers.Authorization).toBe('Bearer ${env:PORTCULLIS_TWIKIT_TOKEN}');
-    expect(vscode.inputs).toEqual([{ type: 'promptString', id: 'twikit-grant-token', description: 'Portcullis grant token for Twikit', password: true }]);
+    expect(vscode.inputs).toEqual([
+      {
+        type: 'promptString',
+        id: 'twikit-grant-token',
+        description: 'Portcullis grant token for Twikit',
+        password: true,
+      },
+    ]);
     expect(vscode.servers.twikit.headers.Authorization).toBe('Bearer ${input:twikit-grant-token}');
     for (const s of tokenSetups('Twikit', URL)) expect(s.text).not.toContain('pcg_');
   });

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { formOrgSlug, idField, parseForm, safeParseForm, text } from '../src/server/form';
 import { ValidationError } from '../src/server/errors';
 
-const schema = z.object({ name: text(5), serverId: idField, envName: z.array(z.string().max(10)).default([]), kind: z.enum(['a', 'b']).default('a') });
+const schema = z.object({
+  name: text(5),
+  serverId: idField,
+  envName: z.array(z.string().max(10)).default([]),
+  kind: z.enum(['a', 'b']).default('a'),
+});
 
 function form(entries: Array<[string, string | Blob]>): FormData {
   const f = new FormData();
@@ -13,7 +18,17 @@ function form(entries: Array<[string, string | Blob]>): FormData {
 
 describe('parseForm: one schema per form', () => {
   it('reads single fields, every value of array fields, and defaults for absent ones', () => {
-    expect(parseForm(schema, form([['name', 'ab'], ['envName', 'A'], ['envName', 'B'], ['ignored', 'x']]))).toEqual({ name: 'ab', serverId: '', envName: ['A', 'B'], kind: 'a' });
+    expect(
+      parseForm(
+        schema,
+        form([
+          ['name', 'ab'],
+          ['envName', 'A'],
+          ['envName', 'B'],
+          ['ignored', 'x'],
+        ]),
+      ),
+    ).toEqual({ name: 'ab', serverId: '', envName: ['A', 'B'], kind: 'a' });
   });
 
   it('names the field of a bad value (pointer and sentence), never coerces it', () => {

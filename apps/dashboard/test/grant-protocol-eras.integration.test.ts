@@ -16,7 +16,13 @@ describe('protocol eras per grant', () => {
     const both = (await createGrant(db, a.ctx, { name: 'both eras', serverId: serverA.id })).grant;
     const quiet = (await createGrant(db, a.ctx, { name: 'never used', serverId: serverA.id })).grant;
     const foreign = (await createGrant(db, b.ctx, { name: 'other org', serverId: serverB.id })).grant;
-    const event = (organizationId: string, serverId: string, grantId: string, protocolVersion: string | null, daysAgo = 0) => ({
+    const event = (
+      organizationId: string,
+      serverId: string,
+      grantId: string,
+      protocolVersion: string | null,
+      daysAgo = 0,
+    ) => ({
       organizationId,
       serverId,
       grantId,
@@ -43,7 +49,9 @@ describe('protocol eras per grant', () => {
     expect(eras.has(quiet.id)).toBe(false);
     // Another organization's grant id reveals nothing.
     expect(eras.has(foreign.id)).toBe(false);
-    expect(describeProtocolEras(eras.get(both.id))).toBe('MCP 2025-11-25 (legacy session), 2026-07-28 (modern, stateless)');
+    expect(describeProtocolEras(eras.get(both.id))).toBe(
+      'MCP 2025-11-25 (legacy session), 2026-07-28 (modern, stateless)',
+    );
     expect(describeProtocolEras(eras.get(quiet.id))).toBeNull();
   });
 });

@@ -2,7 +2,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '@portcullis/crypto/tokens';
 import { db, resetDatabase, newOwner, seedServer } from './helpers.ts';
 import { createGrant, listGrants, revokeGrant } from '../src/modules/grants/grants.ts';
-import { listPolicyVersions, recommendedPolicyFor, rollbackPolicy, savePolicy } from '../src/modules/policies/policies.ts';
+import {
+  listPolicyVersions,
+  recommendedPolicyFor,
+  rollbackPolicy,
+  savePolicy,
+} from '../src/modules/policies/policies.ts';
 import { createServer } from '../src/modules/servers/servers.ts';
 import { decideApproval } from '../src/modules/approvals/approvals.ts';
 import { ConflictError, ValidationError } from '../src/server/errors.ts';
@@ -25,7 +30,9 @@ describe('grants', () => {
     expect(listed[0]!.tokenPrefix).toBe(created.token.slice(0, 12));
     await revokeGrant(db, ctx, created.grant.id);
     expect((await db.grant.findUniqueOrThrow({ where: { id: created.grant.id } })).revokedAt).not.toBeNull();
-    expect(await db.adminEvent.count({ where: { action: { in: ['grant.create', 'grant.revoke'] } } })).toBe(2);
+    expect(await db.adminEvent.count({ where: { action: { in: ['grant.create', 'grant.revoke'] } } })).toBe(
+      2,
+    );
   });
 });
 
@@ -40,7 +47,10 @@ describe('servers', () => {
     });
     expect(JSON.stringify(server)).not.toContain('super-secret-value');
     expect(server.secretHeaderNames).toEqual(['Authorization']);
-    const raw = await db.$queryRawUnsafe<Array<{ secretHeadersEnc: string }>>('SELECT "secretHeadersEnc" FROM mcp_servers WHERE id = $1', server.id);
+    const raw = await db.$queryRawUnsafe<Array<{ secretHeadersEnc: string }>>(
+      'SELECT "secretHeadersEnc" FROM mcp_servers WHERE id = $1',
+      server.id,
+    );
     expect(raw[0]!.secretHeadersEnc).toMatch(/^v1\./);
     expect(raw[0]!.secretHeadersEnc).not.toContain('super-secret');
   });
@@ -53,7 +63,10 @@ describe('policies', () => {
     const recommended = await recommendedPolicyFor(db, ctx, server.id);
     expect(Object.keys(recommended.tools ?? {}).sort()).toEqual(['@destructive', '@read', '@write']);
     const v1 = await savePolicy(db, ctx, server.id, recommended);
-    const doc2 = { ...recommended, tools: { ...recommended.tools, send_tweet: { action: 'deny', reason: 'No tweets' } } };
+    const doc2 = {
+      ...recommended,
+      tools: { ...recommended.tools, send_tweet: { action: 'deny', reason: 'No tweets' } },
+    };
     const v2 = await savePolicy(db, ctx, server.id, doc2, 'deny tweets');
     expect([v1.version, v2.version]).toEqual([1, 2]);
     const rolled = await rollbackPolicy(db, ctx, server.id, v1.id);
@@ -69,7 +82,11 @@ describe('policies', () => {
   it('rejects invalid documents with the JSON pointer of the problem', async () => {
     const { ctx } = await newOwner();
     const server = await seedServer(ctx.organizationId);
-    const error = await savePolicy(db, ctx, server.id, { version: '1', default: 'deny', tools: { leave_community: { rate_limit: { max: 3, window: 'fortnight' } } } }).catch((e: unknown) => e);
+    const error = await savePolicy(db, ctx, server.id, {
+      version: '1',
+      default: 'deny',
+      tools: { leave_community: { rate_limit: { max: 3, window: 'fortnight' } } },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).pointer).toBe('/tools/leave_community/rate_limit/window');
     expect(await db.policyVersion.count()).toBe(0);
@@ -109,7 +126,14 @@ describe('approvals', () => {
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(rejected.reason).toBeInstanceOf(ConflictError);
     const expired = await db.approval.create({
-      data: { organizationId: ctx.organizationId, grantId: grant.id, serverId: server.id, toolName: 'delete_tweet', argumentsHash: 'y', expiresAt: new Date(Date.now() - 1000) },
+      data: {
+        organizationId: ctx.organizationId,
+        grantId: grant.id,
+        serverId: server.id,
+        toolName: 'delete_tweet',
+        argumentsHash: 'y',
+        expiresAt: new Date(Date.now() - 1000),
+      },
     });
     await expect(decideApproval(db, ctx, expired.id, 'approve')).rejects.toBeInstanceOf(ConflictError);
   });

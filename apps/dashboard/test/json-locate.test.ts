@@ -5,7 +5,15 @@ import { diffLines } from '../src/modules/diff/line-diff.ts';
 
 describe('locatePointers', () => {
   it('puts a validation error on the line of the offending value', () => {
-    const text = JSON.stringify({ version: '1', default: 'deny', tools: { leave_community: { rate_limit: { max: 3, window: 'fortnight' } } } }, null, 2);
+    const text = JSON.stringify(
+      {
+        version: '1',
+        default: 'deny',
+        tools: { leave_community: { rate_limit: { max: 3, window: 'fortnight' } } },
+      },
+      null,
+      2,
+    );
     const result = validatePolicy(JSON.parse(text));
     expect(result.ok).toBe(false);
     const error = !result.ok ? result.errors[0]! : undefined;

@@ -3,13 +3,30 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { db, resetDatabase, newOwner, seedServer } from './helpers.ts';
 import { resolveMembership } from '../src/modules/orgs/membership.ts';
 import { getServer, deleteServer, testConnection, syncServer } from '../src/modules/servers/servers.ts';
-import { listTools, approveToolChange, keepToolBlocked, overrideToolRisk } from '../src/modules/catalog/tools.ts';
-import { getActivePolicy, listPolicyVersions, savePolicy, rollbackPolicy, recommendedPolicyFor, replayPolicy } from '../src/modules/policies/policies.ts';
+import {
+  listTools,
+  approveToolChange,
+  keepToolBlocked,
+  overrideToolRisk,
+} from '../src/modules/catalog/tools.ts';
+import {
+  getActivePolicy,
+  listPolicyVersions,
+  savePolicy,
+  rollbackPolicy,
+  recommendedPolicyFor,
+  replayPolicy,
+} from '../src/modules/policies/policies.ts';
 import { createGrant, revokeGrant } from '../src/modules/grants/grants.ts';
 import { decideApproval } from '../src/modules/approvals/approvals.ts';
 import { getAuditEvent } from '../src/modules/audit/audit.ts';
 import { revokeApiKey, createApiKey } from '../src/modules/api-keys/api-keys.ts';
-import { removeMember, changeMemberRole, revokeInvitation, createInvitation } from '../src/modules/orgs/members.ts';
+import {
+  removeMember,
+  changeMemberRole,
+  revokeInvitation,
+  createInvitation,
+} from '../src/modules/orgs/members.ts';
 import { NotFoundError } from '../src/server/errors.ts';
 import type { OrgContext } from '../src/server/context.ts';
 
@@ -27,10 +44,27 @@ beforeAll(async () => {
   b.tool = (await db.tool.findFirstOrThrow({ where: { serverId: server.id } })).id;
   b.policy = (await savePolicy(db, ctxB, server.id, { version: '1', default: 'deny' })).id;
   b.grant = (await createGrant(db, ctxB, { name: 'g', serverId: server.id })).grant.id;
-  b.approval = (await db.approval.create({ data: { organizationId: ctxB.organizationId, grantId: b.grant, serverId: server.id, toolName: 't', argumentsHash: 'h', expiresAt: new Date(Date.now() + 60_000) } })).id;
-  b.audit = (await db.auditEvent.create({ data: { organizationId: ctxB.organizationId, method: 'tools/call', decision: 'allow' } })).id;
+  b.approval = (
+    await db.approval.create({
+      data: {
+        organizationId: ctxB.organizationId,
+        grantId: b.grant,
+        serverId: server.id,
+        toolName: 't',
+        argumentsHash: 'h',
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    })
+  ).id;
+  b.audit = (
+    await db.auditEvent.create({
+      data: { organizationId: ctxB.organizationId, method: 'tools/call', decision: 'allow' },
+    })
+  ).id;
   b.key = (await createApiKey(db, ctxB, { name: 'k' })).id;
-  b.membership = (await db.membership.findFirstOrThrow({ where: { organizationId: ctxB.organizationId } })).id;
+  b.membership = (
+    await db.membership.findFirstOrThrow({ where: { organizationId: ctxB.organizationId } })
+  ).id;
   b.invitation = (await createInvitation(db, ctxB, { role: 'viewer' })).invitationId;
   b.user = owner.userId;
 });
@@ -68,7 +102,16 @@ describe('module functions with another organization’s ids', () => {
     });
   }
   it('changed nothing in B', async () => {
-    expect(await db.adminEvent.count({ where: { organizationId: { not: a.organizationId }, action: { notIn: ['organization.create', 'policy.save', 'grant.create', 'api_key.create', 'member.invite'] } } })).toBe(0);
+    expect(
+      await db.adminEvent.count({
+        where: {
+          organizationId: { not: a.organizationId },
+          action: {
+            notIn: ['organization.create', 'policy.save', 'grant.create', 'api_key.create', 'member.invite'],
+          },
+        },
+      }),
+    ).toBe(0);
     expect(await db.mcpServer.count({ where: { id: b.server, deletedAt: null } })).toBe(1);
   });
 });

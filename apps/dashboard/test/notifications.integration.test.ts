@@ -11,8 +11,10 @@ import { addMember, db, newOwner, resetDatabase, seedServer } from './helpers.ts
 // E-mail channels exist only when the operator configured SMTP; the worker is handed the sink's URL.
 process.env.SMTP_URL ??= 'smtp://127.0.0.1:2525';
 
-const { createChannel, deleteChannel, listDeliveries, updateChannel } = await import('../src/modules/notifications/channels.ts');
-const { queueNewApprovals, startDueDeliveries } = await import('../src/modules/notifications/delivery-worker.ts');
+const { createChannel, deleteChannel, listDeliveries, updateChannel } =
+  await import('../src/modules/notifications/channels.ts');
+const { queueNewApprovals, startDueDeliveries } =
+  await import('../src/modules/notifications/delivery-worker.ts');
 const { verifyWebhook } = await import('../src/modules/notifications/webhook-signature.ts');
 const { deliverMail } = await import('../src/modules/mail/send-mail.ts');
 
@@ -43,22 +45,49 @@ async function receiver(status = 200, hang = false) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  closers.push(() => new Promise((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  }));
+  closers.push(
+    () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return { received, url: `${origin}/hook`, origin };
 }
 
 async function seedApproval(organizationId: string) {
   const server = await seedServer(organizationId);
-  const grant = await db.grant.create({ data: { organizationId, serverId: server.id, name: 'agent', tokenHash: randomBytes(8).toString('hex'), tokenPrefix: 'pcg_x' } });
+  const grant = await db.grant.create({
+    data: {
+      organizationId,
+      serverId: server.id,
+      name: 'agent',
+      tokenHash: randomBytes(8).toString('hex'),
+      tokenPrefix: 'pcg_x',
+    },
+  });
   return db.approval.create({
-    data: { organizationId, grantId: grant.id, serverId: server.id, toolName: 'delete_tweet', argumentsHash: randomBytes(8).toString('hex'), arguments: ARGS, ruleId: 'destructive', expiresAt: new Date(Date.now() + 600_000) },
+    data: {
+      organizationId,
+      grantId: grant.id,
+      serverId: server.id,
+      toolName: 'delete_tweet',
+      argumentsHash: randomBytes(8).toString('hex'),
+      arguments: ARGS,
+      ruleId: 'destructive',
+      expiresAt: new Date(Date.now() + 600_000),
+    },
   });
 }
 
-const options = (privateOrigins: string[], extra = {}) => ({ baseUrl: 'http://dashboard.test', privateOrigins, encryptionKey, timeoutMs: 2_000, backoffMs: () => 50, ...extra });
+const options = (privateOrigins: string[], extra = {}) => ({
+  baseUrl: 'http://dashboard.test',
+  privateOrigins,
+  encryptionKey,
+  timeoutMs: 2_000,
+  backoffMs: () => 50,
+  ...extra,
+});
 
 /** Runs the worker's two steps until nothing is due or in flight (or `rounds` run out). */
 async function work(opts: ReturnType<typeof options>, rounds = 1) {
@@ -75,7 +104,12 @@ describe('approval notifications', () => {
     const { ctx, orgSlug } = await newOwner();
     const trustedHook = await receiver();
     const plainHook = await receiver();
-    const trusted = await createChannel(db, ctx, { name: 'trusted', kind: 'webhook', target: trustedHook.url, trusted: true });
+    const trusted = await createChannel(db, ctx, {
+      name: 'trusted',
+      kind: 'webhook',
+      target: trustedHook.url,
+      trusted: true,
+    });
     const plain = await createChannel(db, ctx, { name: 'plain', kind: 'webhook', target: plainHook.url });
     expect(trusted.secret).toMatch(/^whsec_/);
     const approval = await seedApproval(ctx.organizationId);
@@ -83,10 +117,15 @@ describe('approval notifications', () => {
 
     expect(trustedHook.received).toHaveLength(1);
     const got = trustedHook.received[0]!;
-    const headers = { signature: String(got.headers['x-portcullis-signature']), timestamp: String(got.headers['x-portcullis-timestamp']) };
+    const headers = {
+      signature: String(got.headers['x-portcullis-signature']),
+      timestamp: String(got.headers['x-portcullis-timestamp']),
+    };
     expect(verifyWebhook(trusted.secret!, headers, got.body)).toBe(true);
     // A changed body, another channel's secret or an old timestamp do not verify.
-    expect(verifyWebhook(trusted.secret!, headers, got.body.replace('delete_tweet', 'get_tweet'))).toBe(false);
+    expect(verifyWebhook(trusted.secret!, headers, got.body.replace('delete_tweet', 'get_tweet'))).toBe(
+      false,
+    );
     expect(verifyWebhook(plain.secret!, headers, got.body)).toBe(false);
     expect(verifyWebhook(trusted.secret!, headers, got.body, Date.now() + 3_600_000)).toBe(false);
     const body = JSON.parse(got.body);
@@ -177,7 +216,11 @@ describe('approval notifications', () => {
     const { ctx, orgSlug } = await newOwner();
     await createChannel(db, ctx, { name: 'on-call', kind: 'email', target: 'oncall@example.test' });
     const approval = await seedApproval(ctx.organizationId);
-    await work(options([], { sendMail: (mail: { to: string; subject: string; text: string }) => deliverMail(mail, smtpUrl) }));
+    await work(
+      options([], {
+        sendMail: (mail: { to: string; subject: string; text: string }) => deliverMail(mail, smtpUrl),
+      }),
+    );
     expect(mails).toHaveLength(1);
     expect(mails[0]).toContain('Subject: Approval needed: delete_tweet on Twikit');
     expect(mails[0]).toContain(`/o/${orgSlug}/approvals#approval-${approval.id}`);
@@ -188,14 +231,31 @@ describe('approval notifications', () => {
   it('only admins manage channels, every change is in the admin trail, and bad targets are refused with a sentence', async () => {
     const { ctx, orgSlug } = await newOwner();
     const editor = await addMember(ctx.organizationId, orgSlug, 'editor');
-    await expect(createChannel(db, editor.ctx, { name: 'x', kind: 'webhook', target: 'https://example.test/h' })).rejects.toThrow();
-    await expect(createChannel(db, ctx, { name: 'x', kind: 'webhook', target: 'file:///etc/passwd' })).rejects.toThrow(/http\(s\) URL/);
-    await expect(createChannel(db, ctx, { name: 'x', kind: 'email', target: 'not-an-address' })).rejects.toThrow(/not an e-mail address/);
-    const channel = await createChannel(db, ctx, { name: 'x', kind: 'webhook', target: 'https://example.test/h' });
+    await expect(
+      createChannel(db, editor.ctx, { name: 'x', kind: 'webhook', target: 'https://example.test/h' }),
+    ).rejects.toThrow();
+    await expect(
+      createChannel(db, ctx, { name: 'x', kind: 'webhook', target: 'file:///etc/passwd' }),
+    ).rejects.toThrow(/http\(s\) URL/);
+    await expect(
+      createChannel(db, ctx, { name: 'x', kind: 'email', target: 'not-an-address' }),
+    ).rejects.toThrow(/not an e-mail address/);
+    const channel = await createChannel(db, ctx, {
+      name: 'x',
+      kind: 'webhook',
+      target: 'https://example.test/h',
+    });
     await updateChannel(db, ctx, channel.id, { trusted: true });
     await deleteChannel(db, ctx, channel.id);
-    const trail = await db.adminEvent.findMany({ where: { organizationId: ctx.organizationId, targetType: 'notification_channel' }, orderBy: { createdAt: 'asc' } });
-    expect(trail.map((e) => e.action)).toEqual(['notification_channel.create', 'notification_channel.update', 'notification_channel.delete']);
+    const trail = await db.adminEvent.findMany({
+      where: { organizationId: ctx.organizationId, targetType: 'notification_channel' },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(trail.map((e) => e.action)).toEqual([
+      'notification_channel.create',
+      'notification_channel.update',
+      'notification_channel.delete',
+    ]);
     // The secret never reaches the trail or the row in clear.
     expect(JSON.stringify(trail)).not.toContain(channel.secret!);
   });

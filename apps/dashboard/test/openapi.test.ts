@@ -19,7 +19,8 @@ function routeFiles(dir: string): string[] {
   });
 }
 
-const documentPath = (file: string) => `/${path.relative(apiDir, path.dirname(file)).split(path.sep).join('/')}`.replace(/\[(\w+)\]/g, '{$1}');
+const documentPath = (file: string) =>
+  `/${path.relative(apiDir, path.dirname(file)).split(path.sep).join('/')}`.replace(/\[(\w+)\]/g, '{$1}');
 
 describe('OpenAPI document', () => {
   const doc = openApiDocument('http://dashboard.test');
@@ -38,14 +39,18 @@ describe('OpenAPI document', () => {
         onDisk.push(`${method.toLowerCase()} ${where}`);
       }
     }
-    const documented = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m} ${p}`));
+    const documented = Object.entries(doc.paths).flatMap(([p, methods]) =>
+      Object.keys(methods).map((m) => `${m} ${p}`),
+    );
     expect(documented.sort()).toEqual(onDisk.sort());
     expect(onDisk.length).toBe(apiV1Routes.length);
   });
 
   it('declares every path parameter, and every $ref resolves', () => {
     for (const [p, methods] of Object.entries(doc.paths)) {
-      for (const op of Object.values(methods) as Array<{ parameters?: Array<{ name: string; in: string }> }>) {
+      for (const op of Object.values(methods) as Array<{
+        parameters?: Array<{ name: string; in: string }>;
+      }>) {
         const declared = (op.parameters ?? []).filter((x) => x.in === 'path').map((x) => x.name);
         expect(declared, p).toEqual([...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
       }
@@ -57,7 +62,8 @@ describe('OpenAPI document', () => {
 
   it('its request schemas agree with what the handlers parse', () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
-    for (const [name, schema] of Object.entries(doc.components.schemas)) ajv.addSchema(schema as object, `#/components/schemas/${name}`);
+    for (const [name, schema] of Object.entries(doc.components.schemas))
+      ajv.addSchema(schema as object, `#/components/schemas/${name}`);
     const samples: Record<string, unknown[]> = {
       'post /servers': [
         { name: 'x', transport: 'streamable_http', url: 'https://mcp.example.com/mcp' },
@@ -66,15 +72,38 @@ describe('OpenAPI document', () => {
         { name: 'x', transport: 'ftp' },
         { name: 'x', transport: 'stdio', unknown: 1 },
       ],
-      'post /grants': [{ name: 'agent', serverId: 's1' }, { name: 'agent' }, { name: 'agent', serverId: 's1', extra: true }],
-      'post /approvals/{approvalId}/decide': [{ decision: 'approve' }, { decision: 'deny', note: 'no' }, { decision: 'maybe' }, { decision: 'approve', note: 'x'.repeat(1001) }],
-      'post /tools/{toolId}/review': [{ decision: 'approve', definitionHash: 'a'.repeat(64) }, { decision: 'approve' }, { decision: 'block' }, { decision: 'block', definitionHash: 'a'.repeat(64) }],
-      'put /servers/{serverId}/policy': [{ document: { version: '1', default: 'deny' } }, { message: 'no document' }, { document: {}, extra: 1 }],
+      'post /grants': [
+        { name: 'agent', serverId: 's1' },
+        { name: 'agent' },
+        { name: 'agent', serverId: 's1', extra: true },
+      ],
+      'post /approvals/{approvalId}/decide': [
+        { decision: 'approve' },
+        { decision: 'deny', note: 'no' },
+        { decision: 'maybe' },
+        { decision: 'approve', note: 'x'.repeat(1001) },
+      ],
+      'post /tools/{toolId}/review': [
+        { decision: 'approve', definitionHash: 'a'.repeat(64) },
+        { decision: 'approve' },
+        { decision: 'block' },
+        { decision: 'block', definitionHash: 'a'.repeat(64) },
+      ],
+      'put /servers/{serverId}/policy': [
+        { document: { version: '1', default: 'deny' } },
+        { message: 'no document' },
+        { document: {}, extra: 1 },
+      ],
     };
     const checked: string[] = [];
     for (const { spec } of apiV1Routes) {
       const key = `${spec.method} ${spec.path}`;
-      const op = (doc.paths[spec.path] as Record<string, { requestBody?: { content: { 'application/json': { schema: object } } } }>)[spec.method]!;
+      const op = (
+        doc.paths[spec.path] as Record<
+          string,
+          { requestBody?: { content: { 'application/json': { schema: object } } } }
+        >
+      )[spec.method]!;
       expect(Boolean(op.requestBody), key).toBe(Boolean(spec.body));
       if (!spec.body) continue;
       expect(samples[key], `samples for ${key}`).toBeDefined();

@@ -11,19 +11,50 @@ const tools = [
 
 describe('policyWarnings', () => {
   it('warns (does not fail) on a rule for a tool not in the catalog', () => {
-    const warnings = policyWarnings({ version: '1', default: 'deny', tools: { like_twet: { action: 'allow' }, '@read': { action: 'allow' }, '*': { action: 'deny' } } }, tools);
-    expect(warnings).toEqual([{ pointer: '/tools/like_twet', message: 'like_twet is not in this server’s catalog: the rule applies only if the server adds such a tool. Did you mean like_tweet?' }]);
+    const warnings = policyWarnings(
+      {
+        version: '1',
+        default: 'deny',
+        tools: { like_twet: { action: 'allow' }, '@read': { action: 'allow' }, '*': { action: 'deny' } },
+      },
+      tools,
+    );
+    expect(warnings).toEqual([
+      {
+        pointer: '/tools/like_twet',
+        message:
+          'like_twet is not in this server’s catalog: the rule applies only if the server adds such a tool. Did you mean like_tweet?',
+      },
+    ]);
   });
 
   it('has nothing to say about rules for catalog tools and classes', () => {
-    expect(policyWarnings({ version: '1', default: 'deny', tools: { like_tweet: { action: 'allow' }, '@write': { action: 'deny' } } }, tools)).toEqual([]);
+    expect(
+      policyWarnings(
+        {
+          version: '1',
+          default: 'deny',
+          tools: { like_tweet: { action: 'allow' }, '@write': { action: 'deny' } },
+        },
+        tools,
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('replacedRule', () => {
-  const doc = { version: '1' as const, default: 'deny' as const, tools: { '@write': { action: 'allow' as const, rate_limit: { max: 30, window: 'minute' as const } }, send_dm: { action: 'allow' as const } } };
+  const doc = {
+    version: '1' as const,
+    default: 'deny' as const,
+    tools: {
+      '@write': { action: 'allow' as const, rate_limit: { max: 30, window: 'minute' as const } },
+      send_dm: { action: 'allow' as const },
+    },
+  };
   it('names the class rule a tool rule replaces, with what it would have done', () => {
-    expect(replacedRule(doc, 'send_dm', tools)).toBe('This rule replaces the @write rule for send_dm (which would give: Limited 30/minute); rules are never merged.');
+    expect(replacedRule(doc, 'send_dm', tools)).toBe(
+      'This rule replaces the @write rule for send_dm (which would give: Limited 30/minute); rules are never merged.',
+    );
   });
   it('says nothing for class rules or tools no other rule covers', () => {
     expect(replacedRule(doc, '@write', tools)).toBeNull();

@@ -12,7 +12,12 @@ beforeEach(resetDatabase);
 describe('stdio registration', () => {
   it('refuses a free-form command line (node -e …) from a tenant, writing nothing', async () => {
     const { ctx } = await newOwner();
-    const attempt = createServer(db, ctx, { name: 'x', transport: 'stdio', command: 'node', args: ['-e', 'require("child_process").execSync("id")'] });
+    const attempt = createServer(db, ctx, {
+      name: 'x',
+      transport: 'stdio',
+      command: 'node',
+      args: ['-e', 'require("child_process").execSync("id")'],
+    });
     await expect(attempt).rejects.toBeInstanceOf(ValidationError);
     await expect(attempt).rejects.toThrow(/Free-form stdio command lines are disabled/);
     expect(await db.mcpServer.count()).toBe(0);
@@ -20,14 +25,41 @@ describe('stdio registration', () => {
 
   it('takes a template with its declared env only, and stores the template, not a command', async () => {
     const { ctx } = await newOwner();
-    await expect(createServer(db, ctx, { name: 'x', transport: 'stdio', stdioTemplate: 'script', env: [{ name: 'NODE_OPTIONS', value: '--require=/tmp/x.js' }] })).rejects.toThrow(
-      /NODE_OPTIONS is not one template "script" accepts/,
-    );
-    await expect(createServer(db, ctx, { name: 'x', transport: 'stdio', stdioTemplate: 'nope' })).rejects.toThrow(/not offered here/);
-    await expect(createServer(db, ctx, { name: 'x', transport: 'stdio', stdioTemplate: 'script', command: '/bin/sh', args: ['a', 'b', 'c', 'd', 'e'] })).rejects.toThrow(/at most 4/);
-    const server = await createServer(db, ctx, { name: 'ok', transport: 'stdio', stdioTemplate: 'script', command: '/bin/sh', args: ['app.js'], env: [{ name: 'API_TOKEN', value: 't' }] });
+    await expect(
+      createServer(db, ctx, {
+        name: 'x',
+        transport: 'stdio',
+        stdioTemplate: 'script',
+        env: [{ name: 'NODE_OPTIONS', value: '--require=/tmp/x.js' }],
+      }),
+    ).rejects.toThrow(/NODE_OPTIONS is not one template "script" accepts/);
+    await expect(
+      createServer(db, ctx, { name: 'x', transport: 'stdio', stdioTemplate: 'nope' }),
+    ).rejects.toThrow(/not offered here/);
+    await expect(
+      createServer(db, ctx, {
+        name: 'x',
+        transport: 'stdio',
+        stdioTemplate: 'script',
+        command: '/bin/sh',
+        args: ['a', 'b', 'c', 'd', 'e'],
+      }),
+    ).rejects.toThrow(/at most 4/);
+    const server = await createServer(db, ctx, {
+      name: 'ok',
+      transport: 'stdio',
+      stdioTemplate: 'script',
+      command: '/bin/sh',
+      args: ['app.js'],
+      env: [{ name: 'API_TOKEN', value: 't' }],
+    });
     const row = await db.mcpServer.findUniqueOrThrow({ where: { id: server.id } });
-    expect(row).toMatchObject({ stdioTemplate: 'script', command: null, args: ['app.js'], secretEnvNames: ['API_TOKEN'] });
+    expect(row).toMatchObject({
+      stdioTemplate: 'script',
+      command: null,
+      args: ['app.js'],
+      secretEnvNames: ['API_TOKEN'],
+    });
   });
 });
 
@@ -36,7 +68,9 @@ describe('connection errors', () => {
   let url: string;
   beforeAll(async () => {
     // Some internal service that is not an MCP server, answering with something worth stealing.
-    service = http.createServer((_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('internal_secret_token 42\nSECRET-BODY'));
+    service = http.createServer((_req, res) =>
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('internal_secret_token 42\nSECRET-BODY'),
+    );
     await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(service.address() as AddressInfo).port}/metrics`;
   });

@@ -10,7 +10,12 @@ beforeEach(() => {
 });
 afterEach(() => mail.restore());
 
-const form = (email: string, password = 'attacker chosen passphrase') => ({ name: 'Eve', email, password, organizationName: 'Probe' });
+const form = (email: string, password = 'attacker chosen passphrase') => ({
+  name: 'Eve',
+  email,
+  password,
+  organizationName: 'Probe',
+});
 
 async function timed(run: () => Promise<unknown>): Promise<{ ms: number; result: unknown; error: unknown }> {
   const started = performance.now();
@@ -26,7 +31,11 @@ async function timed(run: () => Promise<unknown>): Promise<{ ms: number; result:
 
 describe('sign-up with a taken address', () => {
   it('answers exactly as for a new address, after comparable work, and mails the owner instead', async () => {
-    const owner = (await signUp(db, { name: 'Ada', email: 'ada@example.test', password: 'correct horse battery', organizationName: 'Acme' }, signUpOptions))!;
+    const owner = (await signUp(
+      db,
+      { name: 'Ada', email: 'ada@example.test', password: 'correct horse battery', organizationName: 'Acme' },
+      signUpOptions,
+    ))!;
     const users = await db.user.count();
 
     // The attacker probes the taken address (in another case) and a fresh one, several times each.

@@ -26,37 +26,63 @@ interface Ids {
   approvalId: string;
   toolId: string;
 }
-type Probe = { method: string; params: (b: Ids) => Record<string, string>; body?: unknown; list?: boolean; query?: (b: Ids) => string };
+type Probe = {
+  method: string;
+  params: (b: Ids) => Record<string, string>;
+  body?: unknown;
+  list?: boolean;
+  query?: (b: Ids) => string;
+};
 
 // `list` routes take no foreign id: they must answer 200 without any of B's ids in the body.
 const ROUTES: Record<string, Probe[] | 'public'> = {
   'openapi.json': 'public',
   servers: [
     { method: 'GET', params: () => ({}), list: true },
-    { method: 'POST', params: () => ({}), body: { name: 'probe', transport: 'streamable_http', url: 'https://x.example/mcp' }, list: true },
+    {
+      method: 'POST',
+      params: () => ({}),
+      body: { name: 'probe', transport: 'streamable_http', url: 'https://x.example/mcp' },
+      list: true,
+    },
   ],
   'servers/[serverId]': [{ method: 'GET', params: (b) => ({ serverId: b.serverId }) }],
   'servers/[serverId]/sync': [{ method: 'POST', params: (b) => ({ serverId: b.serverId }) }],
   'servers/[serverId]/tools': [{ method: 'GET', params: (b) => ({ serverId: b.serverId }) }],
   'servers/[serverId]/policy': [
     { method: 'GET', params: (b) => ({ serverId: b.serverId }) },
-    { method: 'PUT', params: (b) => ({ serverId: b.serverId }), body: { document: { version: '1', default: 'allow' } } },
+    {
+      method: 'PUT',
+      params: (b) => ({ serverId: b.serverId }),
+      body: { document: { version: '1', default: 'allow' } },
+    },
   ],
   'servers/[serverId]/policy/versions': [{ method: 'GET', params: (b) => ({ serverId: b.serverId }) }],
   grants: [
     { method: 'GET', params: () => ({}), list: true },
-    { method: 'POST', params: () => ({}), body: (undefined as unknown) },
+    { method: 'POST', params: () => ({}), body: undefined as unknown },
   ],
   'grants/[grantId]/revoke': [{ method: 'POST', params: (b) => ({ grantId: b.grantId }) }],
   approvals: [{ method: 'GET', params: () => ({}), list: true }],
-  'approvals/[approvalId]/decide': [{ method: 'POST', params: (b) => ({ approvalId: b.approvalId }), body: { decision: 'approve' } }],
+  'approvals/[approvalId]/decide': [
+    { method: 'POST', params: (b) => ({ approvalId: b.approvalId }), body: { decision: 'approve' } },
+  ],
   'tools/[toolId]/review': [
-    { method: 'POST', params: (b) => ({ toolId: b.toolId }), body: { decision: 'approve', definitionHash: 'a'.repeat(64) } },
+    {
+      method: 'POST',
+      params: (b) => ({ toolId: b.toolId }),
+      body: { decision: 'approve', definitionHash: 'a'.repeat(64) },
+    },
     { method: 'POST', params: (b) => ({ toolId: b.toolId }), body: { decision: 'block' } },
   ],
   audit: [
     { method: 'GET', params: () => ({}), list: true },
-    { method: 'GET', params: () => ({}), list: true, query: (b) => `?server=${b.serverId}&grant=${b.grantId}` },
+    {
+      method: 'GET',
+      params: () => ({}),
+      list: true,
+      query: (b) => `?server=${b.serverId}&grant=${b.grantId}`,
+    },
   ],
 };
 
@@ -74,9 +100,25 @@ beforeAll(async () => {
   await savePolicy(db, b.ctx, server.id, { version: '1', default: 'deny' });
   const { grant } = await createGrant(db, b.ctx, { name: 'b grant', serverId: server.id });
   const approval = await db.approval.create({
-    data: { organizationId: orgB, grantId: grant.id, serverId: server.id, toolName: 'delete_tweet', argumentsHash: 'h', expiresAt: new Date(Date.now() + 600_000) },
+    data: {
+      organizationId: orgB,
+      grantId: grant.id,
+      serverId: server.id,
+      toolName: 'delete_tweet',
+      argumentsHash: 'h',
+      expiresAt: new Date(Date.now() + 600_000),
+    },
   });
-  await db.auditEvent.create({ data: { organizationId: orgB, serverId: server.id, grantId: grant.id, method: 'tools/call', decision: 'allow', toolName: 'get_tweet' } });
+  await db.auditEvent.create({
+    data: {
+      organizationId: orgB,
+      serverId: server.id,
+      grantId: grant.id,
+      method: 'tools/call',
+      decision: 'allow',
+      toolName: 'get_tweet',
+    },
+  });
   const tool = await db.tool.findFirstOrThrow({ where: { serverId: server.id } });
   idsB = { serverId: server.id, grantId: grant.id, approvalId: approval.id, toolId: tool.id };
   // The grant-create probe names B's server.
@@ -95,7 +137,10 @@ describe('REST API tenant isolation', () => {
     if (!probes || probes === 'public') continue;
     for (const probe of probes) {
       it(`${probe.method} /api/v1/${route}${probe.query ? ' (filtered by B ids)' : ''} with A's key never reaches B`, async () => {
-        const mod = (await import(path.join(apiDir, route, 'route.ts'))) as Record<string, (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>>;
+        const mod = (await import(path.join(apiDir, route, 'route.ts'))) as Record<
+          string,
+          (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>
+        >;
         const handler = mod[probe.method];
         expect(handler, `${route} exports ${probe.method}`).toBeTypeOf('function');
         const call = (headers: Record<string, string>) =>
@@ -119,7 +164,9 @@ describe('REST API tenant isolation', () => {
         }
         expect(await db.adminEvent.count({ where: { organizationId: orgB } })).toBe(before);
         // And without credentials: 401, never data.
-        const anonymous = await call({ authorization: 'Bearer pck_not-a-real-key-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' });
+        const anonymous = await call({
+          authorization: 'Bearer pck_not-a-real-key-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+        });
         expect(anonymous.status).toBe(401);
       });
     }

@@ -9,15 +9,21 @@ const names = new Map([
 
 describe('describeTarget', () => {
   it('names the target', () => {
-    expect(describeTarget({ targetType: 'server', targetId: 'cm0server000000000000000a' }, names)).toBe('Server Twikit');
-    expect(describeTarget({ targetType: 'api_key', targetId: 'cm0gone00000000000000000z' }, names)).toBe('API key (no longer exists)');
+    expect(describeTarget({ targetType: 'server', targetId: 'cm0server000000000000000a' }, names)).toBe(
+      'Server Twikit',
+    );
+    expect(describeTarget({ targetType: 'api_key', targetId: 'cm0gone00000000000000000z' }, names)).toBe(
+      'API key (no longer exists)',
+    );
     expect(describeTarget({ targetType: 'organization', targetId: null }, names)).toBe('Organization');
   });
 });
 
 describe('describeDetails', () => {
   it('labels each value and resolves ids', () => {
-    expect(describeDetails({ serverId: 'cm0server000000000000000a', version: 3, message: null }, names)).toEqual([
+    expect(
+      describeDetails({ serverId: 'cm0server000000000000000a', version: 3, message: null }, names),
+    ).toEqual([
       { label: 'Server', value: 'Twikit' },
       { label: 'Version', value: '3' },
     ]);
@@ -25,7 +31,9 @@ describe('describeDetails', () => {
       { label: 'Total', value: '62' },
       { label: 'Added', value: '62' },
     ]);
-    expect(describeDetails({ classifier: { category: 'write', severity: 'low' }, override: null }, names)).toEqual([
+    expect(
+      describeDetails({ classifier: { category: 'write', severity: 'low' }, override: null }, names),
+    ).toEqual([
       { label: 'Classifier', value: 'category write, severity low' },
       { label: 'Override', value: 'none' },
     ]);

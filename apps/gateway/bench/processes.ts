@@ -27,7 +27,14 @@ function readStat(pid: number): ProcStat | undefined {
   const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is state (field 3): ppid is field 4, utime 14, stime 15, starttime 22.
-  return { pid, ppid: Number(fields[1]), comm, state: fields[0]!, ticks: Number(fields[11]) + Number(fields[12]), startTime: Number(fields[19]) };
+  return {
+    pid,
+    ppid: Number(fields[1]),
+    comm,
+    state: fields[0]!,
+    ticks: Number(fields[11]) + Number(fields[12]),
+    startTime: Number(fields[19]),
+  };
 }
 
 function allStats(): ProcStat[] {
@@ -72,7 +79,11 @@ export function cpuSnapshot(pid: number): CpuSnapshot {
   const stats = allStats();
   const own = stats.find((s) => s.pid === pid)?.ticks ?? 0;
   const below = descendants(pid, stats).filter((s) => !NOT_STARTED_BY_THE_PROXY.has(s.comm));
-  return { own, children: new Map(below.map((s) => [`${s.pid}@${s.startTime}`, s.ticks])), childNames: below.map((s) => s.comm) };
+  return {
+    own,
+    children: new Map(below.map((s) => [`${s.pid}@${s.startTime}`, s.ticks])),
+    childNames: below.map((s) => s.comm),
+  };
 }
 
 /** ms of CPU between two snapshots, the process's own and its descendants' (a child started in between counts from 0). */
@@ -100,18 +111,41 @@ const live = new Set<Started>();
  * null, returns at once and the caller waits for its port). Its pipes are drained for its whole
  * life; once started, only a short tail is kept, so a proxy that logs per call costs the bench nothing.
  */
-export function startProcess(command: string, args: string[], options: { env?: Record<string, string>; cwd: string; ready: RegExp | null; timeoutMs?: number }): Promise<Started> {
-  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd: string; ready: RegExp | null; timeoutMs?: number },
+): Promise<Started> {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   let started = false;
   let exited = false;
-  const handle: Started = { child, pid: child.pid ?? -1, match: null, tail: () => output, exited: () => exited };
+  const handle: Started = {
+    child,
+    pid: child.pid ?? -1,
+    match: null,
+    tail: () => output,
+    exited: () => exited,
+  };
   if (child.pid) live.add(handle);
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => {
       void stopProcess(handle).finally(() => reject(error));
     };
-    const timer = setTimeout(() => fail(new Error(`${command} ${args.join(' ')} did not start within ${(options.timeoutMs ?? 120_000) / 1000} s:\n${output.slice(-2000)}`)), options.timeoutMs ?? 120_000);
+    const timer = setTimeout(
+      () =>
+        fail(
+          new Error(
+            `${command} ${args.join(' ')} did not start within ${(options.timeoutMs ?? 120_000) / 1000} s:\n${output.slice(-2000)}`,
+          ),
+        ),
+      options.timeoutMs ?? 120_000,
+    );
     const onData = (chunk: Buffer) => {
       output = started ? (output + chunk.toString()).slice(-2000) : output + chunk.toString();
       if (started) return;

@@ -28,8 +28,32 @@ import { createPrismaClient } from '@portcullis/db/client';
 import { createTestDatabase } from '@portcullis/db/test-database';
 import { DEFAULT_SANDBOX, effectiveSandboxMode } from '@portcullis/upstream/stdio-sandbox';
 import pg from 'pg';
-import { cpuBetween, cpuSnapshot, freePort, killAllSync, listening, startProcess, stopAll, stopProcess, waitForPort, type Started } from './processes.ts';
-import { directStability, fmtSpread, GOALS, pct, percentile, rotation, spread, summarize, verdictLine, verdicts, type RoundFigures, type Spread } from './stats.ts';
+import {
+  cpuBetween,
+  cpuSnapshot,
+  freePort,
+  killAllSync,
+  listening,
+  startProcess,
+  stopAll,
+  stopProcess,
+  waitForPort,
+  type Started,
+} from './processes.ts';
+import {
+  directStability,
+  fmtSpread,
+  GOALS,
+  pct,
+  percentile,
+  rotation,
+  spread,
+  summarize,
+  verdictLine,
+  verdicts,
+  type RoundFigures,
+  type Spread,
+} from './stats.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -38,7 +62,8 @@ function numberEnv(name: string, fallback: number, { zero = false } = {}): numbe
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw.replace(/%$/, ''));
-  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zero)) throw new Error(`${name}=${raw} is not a ${zero ? 'non-negative' : 'positive'} number`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zero))
+    throw new Error(`${name}=${raw} is not a ${zero ? 'non-negative' : 'positive'} number`);
   return value;
 }
 
@@ -53,7 +78,10 @@ const WARMUP = Math.floor(numberEnv('BENCH_WARMUP', 200));
 // for 5 rounds of 7 targets) however busy the shared machine is; figures are per call actually made.
 const PHASE_MS = numberEnv('BENCH_PHASE_SECONDS', 6) * 1000;
 // A fraction (0.25) or a percentage (25, 25%).
-const MAX_DIRECT_SPREAD = ((v) => (v > 1 || process.env.BENCH_MAX_DIRECT_SPREAD?.endsWith('%') ? v / 100 : v))(numberEnv('BENCH_MAX_DIRECT_SPREAD', 0.25));
+const MAX_DIRECT_SPREAD = ((v) =>
+  v > 1 || process.env.BENCH_MAX_DIRECT_SPREAD?.endsWith('%') ? v / 100 : v)(
+  numberEnv('BENCH_MAX_DIRECT_SPREAD', 0.25),
+);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const DIRECT = 'direct';
 const MCP_PROXY = 'mcp-proxy 6.7.19 (stdio upstream)';
@@ -65,7 +93,11 @@ const MCP_PROXY = 'mcp-proxy 6.7.19 (stdio upstream)';
 let clientListenerWarnings = 0;
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
-  if (warning.name === 'MaxListenersExceededWarning' && /abort listeners added to \[AbortSignal\]/.test(warning.message)) clientListenerWarnings += 1;
+  if (
+    warning.name === 'MaxListenersExceededWarning' &&
+    /abort listeners added to \[AbortSignal\]/.test(warning.message)
+  )
+    clientListenerWarnings += 1;
   else console.warn(`${warning.name}: ${warning.message}`);
 });
 
@@ -100,7 +132,9 @@ interface Session {
 
 async function connect(endpoint: Endpoint): Promise<Session> {
   const client = new Client({ name: 'bench', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(endpoint.url), { requestInit: { headers: endpoint.headers } });
+  const transport = new StreamableHTTPClientTransport(new URL(endpoint.url), {
+    requestInit: { headers: endpoint.headers },
+  });
   await client.connect(transport);
   return { client, transport };
 }
@@ -156,7 +190,16 @@ async function measure(target: Target, endpoint: Endpoint, round: number): Promi
     const rps8 = calls8 / ((performance.now() - start) / 1000);
     const cpu3 = endpoint.pid ? cpuSnapshot(endpoint.pid) : undefined;
     latencies.sort((a, b) => a - b);
-    const figures: RoundFigures = { round, target: target.name, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps1, rps8, calls1, calls8 };
+    const figures: RoundFigures = {
+      round,
+      target: target.name,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      rps1,
+      rps8,
+      calls1,
+      calls8,
+    };
     if (cpu0 && cpu1 && cpu2 && cpu3) {
       const phase1 = cpuBetween(cpu0, cpu1);
       const phase8 = cpuBetween(cpu2, cpu3);
@@ -173,22 +216,35 @@ async function measure(target: Target, endpoint: Endpoint, round: number): Promi
 }
 
 /** p50 of a committed one-row INSERT: the least latency durable audit can add for one client. */
-async function fsyncFloor(url: string, round: number): Promise<{ p50: number; p90: number; synchronousCommit: string }> {
+async function fsyncFloor(
+  url: string,
+  round: number,
+): Promise<{ p50: number; p90: number; synchronousCommit: string }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const table = `bench_fsync_probe_${round}`;
   try {
     const setting = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
-    await client.query(`CREATE TABLE ${table} (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload text)`);
+    await client.query(
+      `CREATE TABLE ${table} (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload text)`,
+    );
     const times: number[] = [];
     for (let i = 0; i < 350; i++) {
       const t = performance.now();
-      await client.query({ name: 'probe', text: `INSERT INTO ${table} (payload) VALUES ($1)`, values: ['x'.repeat(200)] });
+      await client.query({
+        name: 'probe',
+        text: `INSERT INTO ${table} (payload) VALUES ($1)`,
+        values: ['x'.repeat(200)],
+      });
       if (i >= 50) times.push(performance.now() - t);
     }
     await client.query(`DROP TABLE ${table}`);
     times.sort((a, b) => a - b);
-    return { p50: percentile(times, 50), p90: percentile(times, 90), synchronousCommit: setting.rows[0]!.synchronous_commit };
+    return {
+      p50: percentile(times, 50),
+      p90: percentile(times, 90),
+      synchronousCommit: setting.rows[0]!.synchronous_commit,
+    };
   } finally {
     await client.end();
   }
@@ -196,9 +252,16 @@ async function fsyncFloor(url: string, round: number): Promise<{ p50: number; p9
 
 /** The installed entry point of an npx package (fetched into npx's cache once), run with node directly. */
 function npxBin(spec: string, bin: string): string {
-  const r = spawnSync('npx', ['--yes', '-p', spec, '-c', `command -v ${bin}`], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('npx', ['--yes', '-p', spec, '-c', `command -v ${bin}`], {
+    cwd: os.tmpdir(),
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   const found = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !found) throw new Error(`npx could not provide ${spec}: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ')}`);
+  if (r.status !== 0 || !found)
+    throw new Error(
+      `npx could not provide ${spec}: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ')}`,
+    );
   return realpathSync(found);
 }
 
@@ -232,7 +295,11 @@ async function main(): Promise<number> {
   process.on('exit', killAllSync);
 
   try {
-    const upstream = await startProcess(process.execPath, ['--import', 'tsx', path.join(here, 'trivial-server.ts')], { cwd: root, ready: /(http:\/\/127\.0\.0\.1:(\d+)\/mcp)/ });
+    const upstream = await startProcess(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'trivial-server.ts')],
+      { cwd: root, ready: /(http:\/\/127\.0\.0\.1:(\d+)\/mcp)/ },
+    );
     const upstreamUrl = upstream.match![1]!;
     usedPorts.add(Number(upstream.match![2]));
 
@@ -250,12 +317,31 @@ async function main(): Promise<number> {
 
     const db = createPrismaClient(testDb.url);
     const org = await db.organization.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
-    const policy = { version: '1', default: 'deny', tools: { echo: { limits: [{ window: 'minute', max: 1_000_000, scope: 'grant' }] } } };
-    const register = async (data: { name: string; transport: 'streamable_http' | 'stdio'; url?: string; stdioTemplate?: string }) => {
+    const policy = {
+      version: '1',
+      default: 'deny',
+      tools: { echo: { limits: [{ window: 'minute', max: 1_000_000, scope: 'grant' }] } },
+    };
+    const register = async (data: {
+      name: string;
+      transport: 'streamable_http' | 'stdio';
+      url?: string;
+      stdioTemplate?: string;
+    }) => {
       const server = await db.mcpServer.create({ data: { organizationId: org.id, ...data } });
-      await db.policyVersion.create({ data: { organizationId: org.id, serverId: server.id, version: 1, active: true, document: policy } });
+      await db.policyVersion.create({
+        data: { organizationId: org.id, serverId: server.id, version: 1, active: true, document: policy },
+      });
       const token = issueToken('grant');
-      await db.grant.create({ data: { organizationId: org.id, serverId: server.id, name: `bench ${data.name}`, tokenHash: token.hash, tokenPrefix: token.prefix } });
+      await db.grant.create({
+        data: {
+          organizationId: org.id,
+          serverId: server.id,
+          name: `bench ${data.name}`,
+          tokenHash: token.hash,
+          tokenPrefix: token.prefix,
+        },
+      });
       return { serverId: server.id, token: token.token };
     };
     const httpServer = await register({ name: 'trivial', transport: 'streamable_http', url: upstreamUrl });
@@ -271,7 +357,12 @@ async function main(): Promise<number> {
     })();
 
     // A gateway process, started at its first turn and again at the next turn after it died.
-    const gatewayTarget = (name: string, short: string, row: { serverId: string; token: string }, env: Record<string, string>): Target => {
+    const gatewayTarget = (
+      name: string,
+      short: string,
+      row: { serverId: string; token: string },
+      env: Record<string, string>,
+    ): Target => {
       let running: Started | undefined;
       let url = '';
       const target: Target = {
@@ -282,7 +373,12 @@ async function main(): Promise<number> {
             if (running) console.log(`  ${name}: the gateway process had exited; starting it again`);
             running = await startProcess(
               process.execPath,
-              [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), '--import', 'tsx', path.join(root, 'apps/gateway/src/main.ts')],
+              [
+                ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+                '--import',
+                'tsx',
+                path.join(root, 'apps/gateway/src/main.ts'),
+              ],
               {
                 cwd: root,
                 ready: /"url":"(http:\/\/127\.0\.0\.1:(\d+))"/,
@@ -304,7 +400,11 @@ async function main(): Promise<number> {
             usedPorts.add(Number(running.match![2]));
             target.tail = running.tail;
           }
-          return { url: `${url}/mcp/${row.serverId}`, headers: { Authorization: `Bearer ${row.token}` }, pid: running.pid };
+          return {
+            url: `${url}/mcp/${row.serverId}`,
+            headers: { Authorization: `Bearer ${row.token}` },
+            pid: running.pid,
+          };
         },
         release: async () => undefined,
       };
@@ -313,7 +413,13 @@ async function main(): Promise<number> {
 
     // Third-party proxies: started for each measurement and stopped after it (mcp-proxy left idle
     // for minutes fails with 'fetch failed'), on a port picked free each time.
-    const thirdParty = (name: string, short: string, spec: string, bin: string, args: (port: number) => string[]): Target => {
+    const thirdParty = (
+      name: string,
+      short: string,
+      spec: string,
+      bin: string,
+      args: (port: number) => string[],
+    ): Target => {
       let entry: string | undefined;
       let running: Started | undefined;
       let port = 0;
@@ -324,7 +430,10 @@ async function main(): Promise<number> {
           entry ??= npxBin(spec, bin);
           port = await freePort();
           usedPorts.add(port);
-          running = await startProcess(process.execPath, [entry, ...args(port)], { cwd: os.tmpdir(), ready: null });
+          running = await startProcess(process.execPath, [entry, ...args(port)], {
+            cwd: os.tmpdir(),
+            ready: null,
+          });
           target.tail = running.tail;
           await waitForPort(port, 60_000, running.exited);
           return { url: `http://127.0.0.1:${port}/mcp`, headers: {}, pid: running.pid };
@@ -332,7 +441,8 @@ async function main(): Promise<number> {
         release: async () => {
           if (running) await stopProcess(running);
           running = undefined;
-          if (port && (await listening(port))) console.log(`  ${name}: port ${port} still answers after its process group was stopped`);
+          if (port && (await listening(port)))
+            console.log(`  ${name}: port ${port} still answers after its process group was stopped`);
         },
       };
       return target;
@@ -340,19 +450,63 @@ async function main(): Promise<number> {
 
     const stdioCommand = `${process.execPath} ${stdioServer}`;
     const targets: Target[] = [
-      { name: DIRECT, short: DIRECT, prepare: async () => ({ url: upstreamUrl, headers: {} }), release: async () => undefined },
-      gatewayTarget('portcullis gateway (Redis counters)', 'gw-redis', httpServer, { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }),
+      {
+        name: DIRECT,
+        short: DIRECT,
+        prepare: async () => ({ url: upstreamUrl, headers: {} }),
+        release: async () => undefined,
+      },
+      gatewayTarget('portcullis gateway (Redis counters)', 'gw-redis', httpServer, {
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      }),
     ];
-    if (process.env.BENCH_SKIP_PG_COUNTERS !== '1') targets.push(gatewayTarget('portcullis gateway (PostgreSQL counters)', 'gw-pg', httpServer, { REDIS_URL: '' }));
+    if (process.env.BENCH_SKIP_PG_COUNTERS !== '1')
+      targets.push(
+        gatewayTarget('portcullis gateway (PostgreSQL counters)', 'gw-pg', httpServer, { REDIS_URL: '' }),
+      );
     if (process.env.BENCH_SKIP_STDIO !== '1') {
       const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-      targets.push(gatewayTarget(`portcullis gateway (stdio upstream, sandbox auto=${sandboxAuto.split(' ')[0]})`, 'gw-stdio-auto', stdioRow, { REDIS_URL: redis, STDIO_SANDBOX: 'auto' }));
-      if (process.env.BENCH_SKIP_SANDBOX_OFF !== '1') targets.push(gatewayTarget('portcullis gateway (stdio upstream, sandbox off)', 'gw-stdio-off', stdioRow, { REDIS_URL: redis, STDIO_SANDBOX: 'off' }));
+      targets.push(
+        gatewayTarget(
+          `portcullis gateway (stdio upstream, sandbox auto=${sandboxAuto.split(' ')[0]})`,
+          'gw-stdio-auto',
+          stdioRow,
+          { REDIS_URL: redis, STDIO_SANDBOX: 'auto' },
+        ),
+      );
+      if (process.env.BENCH_SKIP_SANDBOX_OFF !== '1')
+        targets.push(
+          gatewayTarget('portcullis gateway (stdio upstream, sandbox off)', 'gw-stdio-off', stdioRow, {
+            REDIS_URL: redis,
+            STDIO_SANDBOX: 'off',
+          }),
+        );
     }
     if (process.env.BENCH_SKIP_OTHERS !== '1') {
       targets.push(
-        thirdParty('supergateway 4.0.0 (stdio upstream)', 'supergateway', 'supergateway@4.0.0', 'supergateway', (port) => ['--stdio', stdioCommand, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none']),
-        thirdParty(MCP_PROXY, 'mcp-proxy', 'mcp-proxy@6.7.19', 'mcp-proxy', (port) => ['--port', String(port), '--', ...stdioCommand.split(' ')]),
+        thirdParty(
+          'supergateway 4.0.0 (stdio upstream)',
+          'supergateway',
+          'supergateway@4.0.0',
+          'supergateway',
+          (port) => [
+            '--stdio',
+            stdioCommand,
+            '--outputTransport',
+            'streamableHttp',
+            '--stateful',
+            '--port',
+            String(port),
+            '--logLevel',
+            'none',
+          ],
+        ),
+        thirdParty(MCP_PROXY, 'mcp-proxy', 'mcp-proxy@6.7.19', 'mcp-proxy', (port) => [
+          '--port',
+          String(port),
+          '--',
+          ...stdioCommand.split(' '),
+        ]),
       );
     }
 
@@ -383,16 +537,27 @@ async function main(): Promise<number> {
           const endpoint = await target.prepare();
           const f = await measure(target, endpoint, Math.max(0, round));
           if (!warmup) figures.push(f);
-          const cpu = f.cpuOwn1 === undefined ? '' : `, CPU ms/call own ${fmt(f.cpuOwn1, 3)}/${fmt(f.cpuOwn8, 3)} children ${fmt(f.cpuChildren1, 3)}/${fmt(f.cpuChildren8, 3)} (1/8 clients)`;
+          const cpu =
+            f.cpuOwn1 === undefined
+              ? ''
+              : `, CPU ms/call own ${fmt(f.cpuOwn1, 3)}/${fmt(f.cpuOwn8, 3)} children ${fmt(f.cpuChildren1, 3)}/${fmt(f.cpuChildren8, 3)} (1/8 clients)`;
           console.log(
             `  ${target.name}: p50 ${f.p50.toFixed(2)} ms, ${f.rps1.toFixed(0)} calls/s (1), ${f.rps8.toFixed(0)} calls/s (8)${cpu} [${f.calls1}+${f.calls8} calls, ${((Date.now() - t0) / 1000).toFixed(0)} s]`,
           );
         } catch (error) {
           const message = (error as Error).message.split('\n')[0];
-          failures.push(`${warmup ? 'warm-up round' : `round ${round + 1}`}: ${target.name}: ${interrupted ? 'interrupted' : message}`);
-          console.log(`  ${target.name} FAILED: ${(error as Error).message}${target.tail ? `\n    its last output: ${target.tail().slice(-500)}` : ''}`);
+          failures.push(
+            `${warmup ? 'warm-up round' : `round ${round + 1}`}: ${target.name}: ${interrupted ? 'interrupted' : message}`,
+          );
+          console.log(
+            `  ${target.name} FAILED: ${(error as Error).message}${target.tail ? `\n    its last output: ${target.tail().slice(-500)}` : ''}`,
+          );
         } finally {
-          await target.release().catch((error: unknown) => console.log(`  ${target.name}: stopping failed: ${(error as Error).message}`));
+          await target
+            .release()
+            .catch((error: unknown) =>
+              console.log(`  ${target.name}: stopping failed: ${(error as Error).message}`),
+            );
         }
       }
     }
@@ -400,7 +565,12 @@ async function main(): Promise<number> {
     const names = targets.map((t) => t.name);
     const summaries = summarize(figures, names, DIRECT);
     const floorSpread = spread(floors);
-    const ctx = { directName: DIRECT, mcpProxyName: MCP_PROXY, floorP50: floorSpread, maxDirectSpread: MAX_DIRECT_SPREAD };
+    const ctx = {
+      directName: DIRECT,
+      mcpProxyName: MCP_PROXY,
+      floorP50: floorSpread,
+      maxDirectSpread: MAX_DIRECT_SPREAD,
+    };
     const results = verdicts(summaries, ctx);
     const stability = directStability(summaries, ctx);
     const minutes = (Date.now() - began) / 60_000;
@@ -408,11 +578,18 @@ async function main(): Promise<number> {
     console.log(`\n## Results: ${ROUNDS} interleaved rounds, medians with (min–max) across rounds`);
     console.log(
       `\nPer target per round: ${CALLS_ONE} sequential calls (1 client) and ${CALLS_EIGHT} over 8 clients, each phase cut at ${PHASE_MS / 1000} s (calls made: ${callsMade(figures)}), after ${WARMUP} warm-up calls; tools/call "echo"; Node ${process.version}, ` +
-        `${os.cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} after; ${minutes.toFixed(1)} min in all.`,
+        `${os.cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')} after; ${minutes.toFixed(1)} min in all.`,
     );
-    console.log(`Durable-commit floor (committed one-row INSERT, synchronous_commit=${synchronousCommit}): ${fmtSpread(floorSpread, 2)} ms p50.`);
+    console.log(
+      `Durable-commit floor (committed one-row INSERT, synchronous_commit=${synchronousCommit}): ${fmtSpread(floorSpread, 2)} ms p50.`,
+    );
     console.log(`STDIO_SANDBOX=auto runs stdio servers under: ${sandboxAuto}.`);
-    console.log('\n| target | rounds | p50 ms | added p50 ms | p99 ms | calls/s (1) | calls/s (8) | ×direct (8) | own CPU ms/call (1) | own CPU ms/call (8) | children CPU ms/call (1) | children CPU ms/call (8) |');
+    console.log(
+      '\n| target | rounds | p50 ms | added p50 ms | p99 ms | calls/s (1) | calls/s (8) | ×direct (8) | own CPU ms/call (1) | own CPU ms/call (8) | children CPU ms/call (1) | children CPU ms/call (8) |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of summaries) {
       const isDirect = s.target === DIRECT;
@@ -425,13 +602,17 @@ async function main(): Promise<number> {
       if (!t.childNames?.length) continue;
       const counts = new Map<string, number>();
       for (const n of t.childNames) counts.set(n, (counts.get(n) ?? 0) + 1);
-      console.log(`Processes below ${t.name} (its children CPU): ${[...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ')}.`);
+      console.log(
+        `Processes below ${t.name} (its children CPU): ${[...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ')}.`,
+      );
     }
 
     console.log(
       `\nDirect between rounds: calls/s (8) ${stability.rps8Spread === undefined ? '–' : pct(stability.rps8Spread)}, p50 ${stability.p50Spread === undefined ? '–' : pct(stability.p50Spread)} (max/min − 1; bound BENCH_MAX_DIRECT_SPREAD=${pct(MAX_DIRECT_SPREAD)}).`,
     );
-    console.log(`\n## Verdicts (issue targets: calls/s (8) ≥ ${GOALS.minRatio8}× direct and ≥ mcp-proxy's ratio; own CPU ≤ ${GOALS.maxCpuOwn8} ms/call at 8 clients; added p50 ≤ floor + ${GOALS.addedP50Margin} ms)\n`);
+    console.log(
+      `\n## Verdicts (issue targets: calls/s (8) ≥ ${GOALS.minRatio8}× direct and ≥ mcp-proxy's ratio; own CPU ≤ ${GOALS.maxCpuOwn8} ms/call at 8 clients; added p50 ≤ floor + ${GOALS.addedP50Margin} ms)\n`,
+    );
     for (const v of results) console.log(`- ${verdictLine(v)}`);
 
     // The sandbox's cost: the two stdio rows paired round by round (same round, same noise).
@@ -444,11 +625,15 @@ async function main(): Promise<number> {
             .filter((f) => f.target === auto)
             .map((a) => {
               const o = figures.find((f) => f.target === off && f.round === a.round);
-              return o && typeof a[key] === 'number' && typeof o[key] === 'number' ? (a[key] as number) - (o[key] as number) : undefined;
+              return o && typeof a[key] === 'number' && typeof o[key] === 'number'
+                ? (a[key] as number) - (o[key] as number)
+                : undefined;
             }),
         );
       const describe = (label: string, s: Spread | undefined, digits: number, unit: string) =>
-        s ? `${label} ${s.median >= 0 ? '+' : ''}${fmtSpread(s, digits)}${unit}${s.min <= 0 && s.max >= 0 ? ' (within the rounds\' spread)' : ''}` : `${label} –`;
+        s
+          ? `${label} ${s.median >= 0 ? '+' : ''}${fmtSpread(s, digits)}${unit}${s.min <= 0 && s.max >= 0 ? " (within the rounds' spread)" : ''}`
+          : `${label} –`;
       console.log(
         `\nSandbox cost (auto=${sandboxAuto.split(' ')[0]} minus off, per round): ${[
           describe('p50', paired('p50'), 2, ' ms'),
@@ -470,8 +655,14 @@ async function main(): Promise<number> {
         .join(' | ');
       console.log(`  ${round + 1}: ${row}`);
     }
-    if (failures.length) console.log(`\nFailed measurements (the others continued):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
-    if (clientListenerWarnings > 0) console.log(`\n(benchmark client: ${clientListenerWarnings} MaxListenersExceededWarning from the SDK client transport's shared AbortSignal, not printed)`);
+    if (failures.length)
+      console.log(
+        `\nFailed measurements (the others continued):\n${failures.map((f) => `  - ${f}`).join('\n')}`,
+      );
+    if (clientListenerWarnings > 0)
+      console.log(
+        `\n(benchmark client: ${clientListenerWarnings} MaxListenersExceededWarning from the SDK client transport's shared AbortSignal, not printed)`,
+      );
     if (interrupted) return 130;
     if (!summaries.some((s) => s.target === DIRECT)) return 1;
     return 0;
@@ -479,8 +670,16 @@ async function main(): Promise<number> {
     await stopAll(PROFILE_DIR ? 10_000 : 5_000);
     const busy = [];
     for (const port of usedPorts) if (await listening(port)) busy.push(port);
-    console.log(busy.length ? `\nStill listening after the bench stopped its processes: ${busy.join(', ')}` : `\nEvery process the bench started is stopped; ports ${[...usedPorts].join(', ')} are free.`);
-    await testDb.drop().catch((error: unknown) => console.log(`Dropping the bench database failed: ${(error as Error).message}`));
+    console.log(
+      busy.length
+        ? `\nStill listening after the bench stopped its processes: ${busy.join(', ')}`
+        : `\nEvery process the bench started is stopped; ports ${[...usedPorts].join(', ')} are free.`,
+    );
+    await testDb
+      .drop()
+      .catch((error: unknown) =>
+        console.log(`Dropping the bench database failed: ${(error as Error).message}`),
+      );
   }
 }
 

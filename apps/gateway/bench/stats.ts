@@ -81,13 +81,19 @@ export function rotation<T>(items: readonly T[], round: number): T[] {
  * Per-target summaries across rounds. `directName` names the baseline; a round whose direct run
  * failed contributes no ratio or added latency for any target.
  */
-export function summarize(figures: readonly RoundFigures[], targets: readonly string[], directName: string): TargetSummary[] {
+export function summarize(
+  figures: readonly RoundFigures[],
+  targets: readonly string[],
+  directName: string,
+): TargetSummary[] {
   const directByRound = new Map(figures.filter((f) => f.target === directName).map((f) => [f.round, f]));
   const summaries: TargetSummary[] = [];
   for (const target of targets) {
     const rows = figures.filter((f) => f.target === target);
     if (rows.length === 0) continue;
-    const paired = rows.map((r) => ({ r, d: directByRound.get(r.round) })).filter((x): x is { r: RoundFigures; d: RoundFigures } => x.d !== undefined);
+    const paired = rows
+      .map((r) => ({ r, d: directByRound.get(r.round) }))
+      .filter((x): x is { r: RoundFigures; d: RoundFigures } => x.d !== undefined);
     const optional = (key: keyof TargetSummary, s: Spread | undefined) => (s ? { [key]: s } : {});
     summaries.push({
       target,
@@ -149,14 +155,20 @@ export interface VerdictContext {
 }
 
 /** Whether direct itself held still enough between rounds for ratios to mean anything. */
-export function directStability(summaries: readonly TargetSummary[], ctx: VerdictContext): { stable: boolean; reason?: string; rps8Spread?: number; p50Spread?: number } {
+export function directStability(
+  summaries: readonly TargetSummary[],
+  ctx: VerdictContext,
+): { stable: boolean; reason?: string; rps8Spread?: number; p50Spread?: number } {
   const direct = summaries.find((s) => s.target === ctx.directName);
   if (!direct) return { stable: false, reason: 'direct failed in every round' };
   const rps8Spread = relativeSpread(direct.rps8);
   const p50Spread = relativeSpread(direct.p50);
   const worst = Math.max(rps8Spread, p50Spread);
   if (worst > ctx.maxDirectSpread) {
-    const what = rps8Spread >= p50Spread ? `calls/s (8) ${fmtSpread(direct.rps8, 0)}` : `p50 ${fmtSpread(direct.p50, 2)} ms`;
+    const what =
+      rps8Spread >= p50Spread
+        ? `calls/s (8) ${fmtSpread(direct.rps8, 0)}`
+        : `p50 ${fmtSpread(direct.p50, 2)} ms`;
     return {
       stable: false,
       reason: `direct varied ${pct(worst)} between rounds (${what}), more than BENCH_MAX_DIRECT_SPREAD=${pct(ctx.maxDirectSpread)}: the machine was too noisy for a verdict`,
@@ -184,10 +196,13 @@ export function verdicts(summaries: readonly TargetSummary[], ctx: VerdictContex
     if (mcpProxy && mcpProxy.target !== s.target) {
       checks.push({
         name: 'calls/s (8) vs mcp-proxy',
-        goal: mcpProxy.ratio8 ? `≥ ${mcpProxy.ratio8.median.toFixed(2)}× (mcp-proxy)` : '≥ mcp-proxy (not measured)',
+        goal: mcpProxy.ratio8
+          ? `≥ ${mcpProxy.ratio8.median.toFixed(2)}× (mcp-proxy)`
+          : '≥ mcp-proxy (not measured)',
         value: s.ratio8,
         met: s.ratio8 && mcpProxy.ratio8 ? s.ratio8.median >= mcpProxy.ratio8.median : undefined,
-        missedEveryRound: s.ratio8 !== undefined && mcpProxy.ratio8 !== undefined && s.ratio8.max < mcpProxy.ratio8.min,
+        missedEveryRound:
+          s.ratio8 !== undefined && mcpProxy.ratio8 !== undefined && s.ratio8.max < mcpProxy.ratio8.min,
       });
     }
     checks.push({
@@ -200,10 +215,16 @@ export function verdicts(summaries: readonly TargetSummary[], ctx: VerdictContex
     const limit = ctx.floorP50 ? ctx.floorP50.median + GOALS.addedP50Margin : undefined;
     checks.push({
       name: 'added p50 (1)',
-      goal: limit === undefined ? `≤ floor + ${GOALS.addedP50Margin} ms (floor not measured)` : `≤ ${limit.toFixed(2)} ms (floor ${ctx.floorP50!.median.toFixed(2)} + ${GOALS.addedP50Margin})`,
+      goal:
+        limit === undefined
+          ? `≤ floor + ${GOALS.addedP50Margin} ms (floor not measured)`
+          : `≤ ${limit.toFixed(2)} ms (floor ${ctx.floorP50!.median.toFixed(2)} + ${GOALS.addedP50Margin})`,
       value: s.addedP50,
       met: s.addedP50 && limit !== undefined ? s.addedP50.median <= limit : undefined,
-      missedEveryRound: s.addedP50 !== undefined && ctx.floorP50 !== undefined && s.addedP50.min > ctx.floorP50.max + GOALS.addedP50Margin,
+      missedEveryRound:
+        s.addedP50 !== undefined &&
+        ctx.floorP50 !== undefined &&
+        s.addedP50.min > ctx.floorP50.max + GOALS.addedP50Margin,
     });
     let status: Verdict['status'];
     let reason: string | undefined;
@@ -217,7 +238,10 @@ export function verdicts(summaries: readonly TargetSummary[], ctx: VerdictContex
       reason = stability.reason;
     } else if (checks.some((c) => c.met === undefined)) {
       status = 'no verdict';
-      reason = `not measured: ${checks.filter((c) => c.met === undefined).map((c) => c.name).join(', ')}`;
+      reason = `not measured: ${checks
+        .filter((c) => c.met === undefined)
+        .map((c) => c.name)
+        .join(', ')}`;
     } else {
       status = checks.every((c) => c.met) ? 'met' : 'not met';
     }

@@ -9,9 +9,17 @@ import { z } from 'zod';
 
 function createServer(): McpServer {
   const mcp = new McpServer({ name: 'trivial', version: '1.0.0' });
-  mcp.registerTool('echo', { description: 'Returns its text.', inputSchema: { text: z.string() }, annotations: { readOnlyHint: true } }, async ({ text }) => ({
-    content: [{ type: 'text', text }],
-  }));
+  mcp.registerTool(
+    'echo',
+    {
+      description: 'Returns its text.',
+      inputSchema: { text: z.string() },
+      annotations: { readOnlyHint: true },
+    },
+    async ({ text }) => ({
+      content: [{ type: 'text', text }],
+    }),
+  );
   return mcp;
 }
 
@@ -22,7 +30,10 @@ function createServer(): McpServer {
     let transport = typeof id === 'string' ? transports.get(id) : undefined;
     if (!transport) {
       if (typeof id === 'string') return void res.writeHead(404).end();
-      const created = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (sid) => void transports.set(sid, created) });
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sid) => void transports.set(sid, created),
+      });
       created.onclose = () => created.sessionId && transports.delete(created.sessionId);
       await createServer().connect(created);
       transport = created;

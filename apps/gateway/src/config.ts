@@ -66,8 +66,14 @@ export function configFromEnv(env: Env): GatewayConfig {
     privateUpstreamOrigins: env.UPSTREAM_PRIVATE_ORIGINS,
     stdio: {
       templates: env.stdioTemplates,
-      freeform: env.STDIO_FREEFORM_ORGANIZATION ? { organizationId: env.STDIO_FREEFORM_ORGANIZATION, commands: env.GATEWAY_STDIO_COMMANDS } : undefined,
-      sandbox: { mode: env.STDIO_SANDBOX, uidBase: env.STDIO_SANDBOX_UID_BASE, uidCount: env.STDIO_SANDBOX_UID_COUNT },
+      freeform: env.STDIO_FREEFORM_ORGANIZATION
+        ? { organizationId: env.STDIO_FREEFORM_ORGANIZATION, commands: env.GATEWAY_STDIO_COMMANDS }
+        : undefined,
+      sandbox: {
+        mode: env.STDIO_SANDBOX,
+        uidBase: env.STDIO_SANDBOX_UID_BASE,
+        uidCount: env.STDIO_SANDBOX_UID_COUNT,
+      },
     },
     upstreamTimeoutMs: env.GATEWAY_UPSTREAM_TIMEOUT_MS,
     maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,

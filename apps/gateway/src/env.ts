@@ -21,28 +21,51 @@ const bool = z
 const list = z
   .string()
   .default('')
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 export const envSchema = z.object({
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://…)'),
-  REDIS_URL: z.string().optional().transform((v) => (v ? v : undefined)),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   GATEWAY_PUBLIC_URL: z.string().url().default('http://localhost:4000'),
   OAUTH_ISSUER: z.string().url().default('http://localhost:3000'),
   GATEWAY_ALLOWED_HOSTS: list,
   GATEWAY_ALLOWED_ORIGINS: list,
-  PORTCULLIS_ENCRYPTION_KEY: z.string().min(1, 'PORTCULLIS_ENCRYPTION_KEY is required (32 random bytes, base64)'),
+  PORTCULLIS_ENCRYPTION_KEY: z
+    .string()
+    .min(1, 'PORTCULLIS_ENCRYPTION_KEY is required (32 random bytes, base64)'),
   GATEWAY_ALLOW_PRIVATE_UPSTREAMS: bool,
-  UPSTREAM_PRIVATE_ORIGINS: list.pipe(z.array(z.string().refine(isOrigin, 'entries must be origins such as http://127.0.0.1:4100'))),
+  UPSTREAM_PRIVATE_ORIGINS: list.pipe(
+    z.array(z.string().refine(isOrigin, 'entries must be origins such as http://127.0.0.1:4100')),
+  ),
   STDIO_TEMPLATES: z.string().optional(),
-  STDIO_TEMPLATES_FILE: z.string().optional().transform((v) => (v ? v : undefined)),
-  STDIO_FREEFORM_ORGANIZATION: z.string().optional().transform((v) => (v ? v : undefined)),
+  STDIO_TEMPLATES_FILE: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+  STDIO_FREEFORM_ORGANIZATION: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   GATEWAY_STDIO_COMMANDS: list,
   STDIO_SANDBOX: z.enum(['auto', 'bwrap', 'user', 'off']).default('auto'),
-  STDIO_SANDBOX_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(DEFAULT_SANDBOX.uidBase),
+  STDIO_SANDBOX_UID_BASE: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(4_000_000_000)
+    .default(DEFAULT_SANDBOX.uidBase),
   STDIO_SANDBOX_UID_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_SANDBOX.uidCount),
   GATEWAY_UPSTREAM_TIMEOUT_MS: int(30_000),
   GATEWAY_MAX_BODY_BYTES: int(1024 * 1024),
@@ -50,7 +73,12 @@ export const envSchema = z.object({
   GATEWAY_METRICS_ALLOW: z
     .string()
     .default('127.0.0.1/8,::1/128')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .superRefine((entries, ctx) => {
       try {
         parseCidrList(entries);
@@ -58,7 +86,10 @@ export const envSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (error as Error).message });
       }
     }),
-  GATEWAY_METRICS_TOKEN: z.string().optional().transform((v) => (v ? v : undefined)),
+  GATEWAY_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   GATEWAY_MAX_SESSIONS_PER_GRANT: int(20),
   GATEWAY_STDIO_IDLE_MS: int(10 * 60_000),
   GATEWAY_MAX_STDIO_PER_ORGANIZATION: int(10),

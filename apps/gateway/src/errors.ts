@@ -49,4 +49,3 @@ export function describeFailure(failure: UpstreamFailure, outcome: UpstreamOutco
   if (outcome === 'not_sent') return `${message} (not sent upstream)`;
   return message;
 }
-

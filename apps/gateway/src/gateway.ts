@@ -47,8 +47,15 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   // A stopped or restarted database fails connections in use as well as idle ones: both pools
   // listen on every connection, so the gateway keeps running and new connections are made.
   const onConnectionError = (error: Error) => log.warn({ err: error }, 'database connection failed');
-  const db = createPrismaClient(config.databaseUrl, { max: 10, connectionTimeoutMillis: 2_000, onConnectionError });
-  const pool = createResilientPool({ connectionString: config.databaseUrl, max: 20, connectionTimeoutMillis: 2_000 }, onConnectionError);
+  const db = createPrismaClient(config.databaseUrl, {
+    max: 10,
+    connectionTimeoutMillis: 2_000,
+    onConnectionError,
+  });
+  const pool = createResilientPool(
+    { connectionString: config.databaseUrl, max: 20, connectionTimeoutMillis: 2_000 },
+    onConnectionError,
+  );
 
   let redis: Redis | undefined;
   let counters: CounterStore;
@@ -87,11 +94,16 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     oauthTokens: new OAuthAccessTokens(db, ttl),
     servers: new ServerStateCache(db, ttl),
     counters,
-    audit: new AuditWriter(pool, (error, message) => log.error({ err: error }, message ?? 'audit completion write failed; retrying')),
+    audit: new AuditWriter(pool, (error, message) =>
+      log.error({ err: error }, message ?? 'audit completion write failed; retrying'),
+    ),
     approvals: new ApprovalCoordinator(db, config.approvalPollMs ?? 1_000),
     metrics,
     upstreams: undefined as unknown as UpstreamPool,
-    auditSalt: createHash('sha256').update(config.encryptionKey).update('portcullis:audit-arguments').digest(),
+    auditSalt: createHash('sha256')
+      .update(config.encryptionKey)
+      .update('portcullis:audit-arguments')
+      .digest(),
   };
 
   /** Lists the upstream's tools and syncs the catalog; one sync per server at a time. */
@@ -108,11 +120,18 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
         catalogSyncedAt.set(serverId, Date.now());
         services.servers.invalidate(serverId);
         if (result.added.length || result.changed.length || result.removed.length) {
-          log.info({ serverId, added: result.added.length, changed: result.changed, removed: result.removed.length }, 'catalog synced');
+          log.info(
+            { serverId, added: result.added.length, changed: result.changed, removed: result.removed.length },
+            'catalog synced',
+          );
         }
       } catch (error) {
         log.error({ err: error, serverId }, 'catalog sync failed');
-        await markSyncFailed(db, target, `Tool sync failed: ${error instanceof Error ? error.message : String(error)}`).catch(() => undefined);
+        await markSyncFailed(
+          db,
+          target,
+          `Tool sync failed: ${error instanceof Error ? error.message : String(error)}`,
+        ).catch(() => undefined);
       }
     })().finally(() => syncing.delete(serverId));
     syncing.set(serverId, run);
@@ -125,7 +144,8 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   const sessionHooks: SessionHooks = {
     // Bounded: an upstream whose list never matches the catalog must not cause a sync per tools/list.
     onDefinitionDrift: (serverId, connection) => {
-      if (Date.now() - (catalogSyncedAt.get(serverId) ?? 0) > DRIFT_RESYNC_MS) void syncCatalog(serverId, connection);
+      if (Date.now() - (catalogSyncedAt.get(serverId) ?? 0) > DRIFT_RESYNC_MS)
+        void syncCatalog(serverId, connection);
     },
     ensureCatalog: async (serverId, connection) => {
       if (Date.now() - (catalogSyncedAt.get(serverId) ?? 0) < CATALOG_FRESH_MS) return;
@@ -133,7 +153,10 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     },
   };
   const sessions = new SessionRegistry(services, sessionHooks);
-  const modern = new ModernRequests(services, sessionHooks, { legMs: config.modernLegMs, resumeMs: config.modernResumeMs });
+  const modern = new ModernRequests(services, sessionHooks, {
+    legMs: config.modernLegMs,
+    resumeMs: config.modernResumeMs,
+  });
 
   listener.onChange((event) => {
     switch (event.type) {
@@ -141,8 +164,22 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
         services.grants.invalidateGrant(event.grantId);
         services.grants.invalidateUnknown();
         services.oauthTokens.invalidateGrant(event.grantId);
-        void sessions.closeGrantIfInactive(event.grantId).catch((error: unknown) => log.warn({ err: error, grantId: event.grantId }, 'could not check a changed grant; its sessions are re-checked on the next heartbeat'));
-        void modern.closeGrantIfInactive(event.grantId).catch((error: unknown) => log.warn({ err: error, grantId: event.grantId }, 'could not check a changed grant for its listen streams'));
+        void sessions
+          .closeGrantIfInactive(event.grantId)
+          .catch((error: unknown) =>
+            log.warn(
+              { err: error, grantId: event.grantId },
+              'could not check a changed grant; its sessions are re-checked on the next heartbeat',
+            ),
+          );
+        void modern
+          .closeGrantIfInactive(event.grantId)
+          .catch((error: unknown) =>
+            log.warn(
+              { err: error, grantId: event.grantId },
+              'could not check a changed grant for its listen streams',
+            ),
+          );
         break;
       case 'policy':
       case 'tools':
@@ -206,7 +243,10 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       const port = (server.address() as AddressInfo).port;
       const publicUrl = new URL(config.publicUrl);
       allowedHosts = new Set(
-        (config.allowedHosts.length ? config.allowedHosts : [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, publicUrl.host]).map((h) => h.toLowerCase()),
+        (config.allowedHosts.length
+          ? config.allowedHosts
+          : [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, publicUrl.host]
+        ).map((h) => h.toLowerCase()),
       );
       allowedOrigins = new Set(
         (config.allowedOrigins.length
@@ -214,7 +254,11 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
           : [publicUrl.origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`]
         ).map((o) => o.toLowerCase().replace(/\/$/, '')),
       );
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+      const host = config.host.includes(':')
+        ? `[${config.host}]`
+        : config.host === '0.0.0.0'
+          ? '127.0.0.1'
+          : config.host;
       url = `http://${host}:${port}`;
       log.info({ url, counters: redis ? 'redis' : 'postgres' }, 'gateway listening');
       return url;
@@ -224,7 +268,8 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + drainMs;
-      while (sessions.inflightTotal() + modern.inflightTotal() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (sessions.inflightTotal() + modern.inflightTotal() > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
       await services.audit.close();
       await sessions.closeAll();
       await modern.closeAll();

@@ -9,7 +9,20 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'gateway' },
     redact: {
-      paths: ['token', 'authorization', 'headers', 'env', 'arguments', 'args', '*.token', '*.authorization', '*.headers', '*.env', '*.arguments', '*.args'],
+      paths: [
+        'token',
+        'authorization',
+        'headers',
+        'env',
+        'arguments',
+        'args',
+        '*.token',
+        '*.authorization',
+        '*.headers',
+        '*.env',
+        '*.arguments',
+        '*.args',
+      ],
       censor: '[redacted]',
     },
   });

@@ -9,14 +9,30 @@ import { hashCanonical } from '@portcullis/crypto/canonical-json';
 import { notifyChange } from '@portcullis/db/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, connectAgent, readCallLog, seed, startGateway, tempFile, testDb, textOf, twikitServer, waitFor, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  connectAgent,
+  readCallLog,
+  seed,
+  startGateway,
+  tempFile,
+  testDb,
+  textOf,
+  twikitServer,
+  waitFor,
+  type Seeded,
+} from './harness.ts';
 
 const POLICY = {
   version: '1',
   default: 'deny',
   tools: {
     like_tweet: { action: 'require_approval', approval: { timeout: 120 } },
-    retweet: { action: 'require_approval', approval: { timeout: 120 }, limits: [{ counter: 'retweets', window: 'second', max: 1, scope: 'grant' }] },
+    retweet: {
+      action: 'require_approval',
+      approval: { timeout: 120 },
+      limits: [{ counter: 'retweets', window: 'second', max: 1, scope: 'grant' }],
+    },
   },
 };
 const HOLD_MS = 1_500;
@@ -27,13 +43,31 @@ describe('approval hold, hand-back and one identical retry', () => {
   let agent: Client;
   const logFile = tempFile('twikit-hand-back.jsonl');
   const db = testDb();
-  const call = (name: string, args: Record<string, unknown>, onprogress?: (p: { progress: number }) => void) =>
-    agent.callTool({ name, arguments: args }, undefined, onprogress ? { onprogress } : undefined) as Promise<CallToolResult>;
+  const call = (
+    name: string,
+    args: Record<string, unknown>,
+    onprogress?: (p: { progress: number }) => void,
+  ) =>
+    agent.callTool(
+      { name, arguments: args },
+      undefined,
+      onprogress ? { onprogress } : undefined,
+    ) as Promise<CallToolResult>;
   const ran = (tool: string) => readCallLog(logFile).filter((c) => c.tool === tool);
-  const decisionOf = (result: CallToolResult) => result._meta?.['portcullis/decision'] as { effect: string; approvalId?: string } | undefined;
+  const decisionOf = (result: CallToolResult) =>
+    result._meta?.['portcullis/decision'] as { effect: string; approvalId?: string } | undefined;
 
   async function decide(approvalId: string, status: 'approved' | 'denied', note: string | null) {
-    await db.approval.update({ where: { id: approvalId }, data: { status, note, decidedAt: new Date(), decidedByLabel: 'test', expiresAt: new Date(Date.now() + 15 * 60_000) } });
+    await db.approval.update({
+      where: { id: approvalId },
+      data: {
+        status,
+        note,
+        decidedAt: new Date(),
+        decidedByLabel: 'test',
+        expiresAt: new Date(Date.now() + 15 * 60_000),
+      },
+    });
     await notifyChange(db, { type: 'approval', organizationId: seeded.organizationId, approvalId });
   }
 
@@ -64,9 +98,13 @@ describe('approval hold, hand-back and one identical retry', () => {
     expect(approvalId).toBeTruthy();
     expect(textOf(first)).toContain(`approval ${approvalId}`);
     expect(textOf(first)).toMatch(/A person has been asked/);
-    expect(textOf(first)).toMatch(/Call like_tweet again with exactly the same arguments once it is approved/);
+    expect(textOf(first)).toMatch(
+      /Call like_tweet again with exactly the same arguments once it is approved/,
+    );
     // The approval waits for its person; nothing ran.
-    expect(await db.approval.findUniqueOrThrow({ where: { id: approvalId! } })).toMatchObject({ status: 'pending' });
+    expect(await db.approval.findUniqueOrThrow({ where: { id: approvalId! } })).toMatchObject({
+      status: 'pending',
+    });
     expect(ran('like_tweet')).toHaveLength(0);
 
     await decide(approvalId!, 'approved', 'fine, just this once');
@@ -74,9 +112,13 @@ describe('approval hold, hand-back and one identical retry', () => {
     const second = await call('like_tweet', { ...args });
     expect(second.isError).toBeFalsy();
     expect(ran('like_tweet')).toHaveLength(1);
-    expect(second.content?.map((c) => (c.type === 'text' ? c.text : '')).join('\n')).toContain('Note from the person who approved this call: fine, just this once');
+    expect(second.content?.map((c) => (c.type === 'text' ? c.text : '')).join('\n')).toContain(
+      'Note from the person who approved this call: fine, just this once',
+    );
     expect(second._meta?.['portcullis/approval']).toEqual({ approvalId, note: 'fine, just this once' });
-    expect(await db.approval.findUniqueOrThrow({ where: { id: approvalId! } })).toMatchObject({ status: 'consumed' });
+    expect(await db.approval.findUniqueOrThrow({ where: { id: approvalId! } })).toMatchObject({
+      status: 'consumed',
+    });
 
     // Used up: the third identical call is held again under a new approval.
     const third = await call('like_tweet', args);
@@ -96,12 +138,22 @@ describe('approval hold, hand-back and one identical retry', () => {
   it('tells the agent a denial with the note, while held and on the identical retry, and runs nothing', async () => {
     const args = { tweet_id: '1850000000000002' };
     const held = call('like_tweet', args);
-    const approval = await waitFor(() => db.approval.findFirst({ where: { grantId: seeded.grantId, status: 'pending', argumentsHash: hashCanonical(args) } }).then((a) => a ?? undefined));
+    const approval = await waitFor(() =>
+      db.approval
+        .findFirst({
+          where: { grantId: seeded.grantId, status: 'pending', argumentsHash: hashCanonical(args) },
+        })
+        .then((a) => a ?? undefined),
+    );
     await decide(approval.id, 'denied', 'not this account');
     const result = await held;
-    expect(textOf(result)).toBe('Denied by policy (/tools/like_tweet): A person denied this call: not this account');
+    expect(textOf(result)).toBe(
+      'Denied by policy (/tools/like_tweet): A person denied this call: not this account',
+    );
     const retry = await call('like_tweet', args);
-    expect(textOf(retry)).toBe('Denied by policy (/tools/like_tweet): A person denied this call: not this account');
+    expect(textOf(retry)).toBe(
+      'Denied by policy (/tools/like_tweet): A person denied this call: not this account',
+    );
     expect(ran('like_tweet').filter((c) => c.arguments.tweet_id === args.tweet_id)).toHaveLength(0);
   });
 
@@ -111,8 +163,15 @@ describe('approval hold, hand-back and one identical retry', () => {
     const approve = (args: Record<string, unknown>) =>
       db.approval.create({
         data: {
-          organizationId: seeded.organizationId, grantId: seeded.grantId, serverId: seeded.serverId, toolName: 'retweet',
-          argumentsHash: hashCanonical(args), status: 'approved', decidedAt: new Date(), decidedByLabel: 'test', expiresAt: new Date(Date.now() + 600_000),
+          organizationId: seeded.organizationId,
+          grantId: seeded.grantId,
+          serverId: seeded.serverId,
+          toolName: 'retweet',
+          argumentsHash: hashCanonical(args),
+          status: 'approved',
+          decidedAt: new Date(),
+          decidedByLabel: 'test',
+          expiresAt: new Date(Date.now() + 600_000),
         },
       });
     const [ax, ay] = [await approve(x), await approve(y)];
@@ -121,12 +180,18 @@ describe('approval hold, hand-back and one identical retry', () => {
     const limited = await call('retweet', y);
     expect(decisionOf(limited)?.effect).toBe('rate_limited');
     // Not consumed by a call that did not go ahead.
-    expect(await db.approval.findUniqueOrThrow({ where: { id: ay.id } })).toMatchObject({ status: 'approved' });
-    expect(await db.approval.findUniqueOrThrow({ where: { id: ax.id } })).toMatchObject({ status: 'consumed' });
+    expect(await db.approval.findUniqueOrThrow({ where: { id: ay.id } })).toMatchObject({
+      status: 'approved',
+    });
+    expect(await db.approval.findUniqueOrThrow({ where: { id: ax.id } })).toMatchObject({
+      status: 'consumed',
+    });
     await new Promise((r) => setTimeout(r, 1_100));
     const later = await call('retweet', y);
     expect(later.isError).toBeFalsy();
-    expect(await db.approval.findUniqueOrThrow({ where: { id: ay.id } })).toMatchObject({ status: 'consumed' });
+    expect(await db.approval.findUniqueOrThrow({ where: { id: ay.id } })).toMatchObject({
+      status: 'consumed',
+    });
     expect(ran('retweet').map((c) => c.arguments.tweet_id)).toEqual([x.tweet_id, y.tweet_id]);
   });
 });

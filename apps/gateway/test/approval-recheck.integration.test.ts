@@ -6,10 +6,27 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { notifyChange } from '@portcullis/db/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, connectAgent, readCallLog, seed, setPolicy, startGateway, tempFile, testDb, textOf, twikitServer, waitFor, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  connectAgent,
+  readCallLog,
+  seed,
+  setPolicy,
+  startGateway,
+  tempFile,
+  testDb,
+  textOf,
+  twikitServer,
+  waitFor,
+  type Seeded,
+} from './harness.ts';
 
 const TWEET = '1850000000000001';
-const HELD = { version: '1', default: 'deny', tools: { like_tweet: { action: 'require_approval', approval: { timeout: 30 } } } };
+const HELD = {
+  version: '1',
+  default: 'deny',
+  tools: { like_tweet: { action: 'require_approval', approval: { timeout: 30 } } },
+};
 
 describe('approval, then the current policy and grant', () => {
   let gateway: Gateway;
@@ -28,12 +45,25 @@ describe('approval, then the current policy and grant', () => {
     const db = testDb();
     const agent = await connectAgent(gateway, seeded);
     agents.push(agent);
-    const pending = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: TWEET } }, undefined, { timeout: 60_000 }) as Promise<CallToolResult>;
+    const pending = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: TWEET } }, undefined, {
+      timeout: 60_000,
+    }) as Promise<CallToolResult>;
     pending.catch(() => undefined); // handled by the caller, after the decision below
-    const approval = await waitFor(() => db.approval.findFirst({ where: { grantId: seeded.grantId, status: 'pending' } }).then((a) => a ?? undefined));
+    const approval = await waitFor(() =>
+      db.approval
+        .findFirst({ where: { grantId: seeded.grantId, status: 'pending' } })
+        .then((a) => a ?? undefined),
+    );
     await meanwhile();
-    await db.approval.update({ where: { id: approval.id }, data: { status: 'approved', decidedAt: new Date(), decidedByLabel: 'test' } });
-    await notifyChange(db, { type: 'approval', organizationId: seeded.organizationId, approvalId: approval.id });
+    await db.approval.update({
+      where: { id: approval.id },
+      data: { status: 'approved', decidedAt: new Date(), decidedByLabel: 'test' },
+    });
+    await notifyChange(db, {
+      type: 'approval',
+      organizationId: seeded.organizationId,
+      approvalId: approval.id,
+    });
     return pending;
   }
 
@@ -41,13 +71,21 @@ describe('approval, then the current policy and grant', () => {
     const logFile = tempFile('recheck-policy.jsonl');
     const seeded = await seed(twikitServer(logFile), HELD);
     const result = await holdThenApprove(seeded, () =>
-      setPolicy(seeded.organizationId, seeded.serverId, { version: '1', default: 'deny', tools: { like_tweet: { action: 'deny', reason: 'No more likes' } } }),
+      setPolicy(seeded.organizationId, seeded.serverId, {
+        version: '1',
+        default: 'deny',
+        tools: { like_tweet: { action: 'deny', reason: 'No more likes' } },
+      }),
     );
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe('Denied by policy (/tools/like_tweet): The policy changed while this call waited for approval: No more likes');
+    expect(textOf(result)).toBe(
+      'Denied by policy (/tools/like_tweet): The policy changed while this call waited for approval: No more likes',
+    );
     expect(readCallLog(logFile)).toEqual([]);
     const rows = await auditRows(seeded.serverId);
-    expect(rows).toMatchObject([{ decision: 'require_approval', policyVersion: 2, upstreamOutcome: 'not_sent' }]);
+    expect(rows).toMatchObject([
+      { decision: 'require_approval', policyVersion: 2, upstreamOutcome: 'not_sent' },
+    ]);
   });
 
   it('refuses an approved call whose grant expired meanwhile (no event announces an expiry)', async () => {
@@ -57,7 +95,9 @@ describe('approval, then the current policy and grant', () => {
       await testDb().grant.update({ where: { id: seeded.grantId }, data: { expiresAt: new Date() } });
     });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe('Denied by policy (grant): The grant expired while this call waited for approval');
+    expect(textOf(result)).toBe(
+      'Denied by policy (grant): The grant expired while this call waited for approval',
+    );
     expect(readCallLog(logFile)).toEqual([]);
   });
 
@@ -66,12 +106,18 @@ describe('approval, then the current policy and grant', () => {
     const seeded = await seed(twikitServer(logFile), HELD);
     const outcome = await holdThenApprove(seeded, async () => {
       await testDb().grant.update({ where: { id: seeded.grantId }, data: { revokedAt: new Date() } });
-      await notifyChange(testDb(), { type: 'grant', organizationId: seeded.organizationId, grantId: seeded.grantId });
+      await notifyChange(testDb(), {
+        type: 'grant',
+        organizationId: seeded.organizationId,
+        grantId: seeded.grantId,
+      });
     }).then(
       (result) => textOf(result),
       (error: Error) => error.message,
     );
-    expect(outcome).toBe('MCP error -32000: The session was closed before this request was answered (the grant may have been revoked)');
+    expect(outcome).toBe(
+      'MCP error -32000: The session was closed before this request was answered (the grant may have been revoked)',
+    );
     // Long enough for an approval poll and a forward, had the call gone on.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(readCallLog(logFile)).toEqual([]);

@@ -6,9 +6,23 @@ import { notifyChange } from '@portcullis/db/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
 import { storedResult, MAX_STORED_RESULT_CHARS } from '../src/calls/audit-record.ts';
-import { auditRows, connectAgent, seed, startGateway, tempFile, testDb, twikitServer, waitFor, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  connectAgent,
+  seed,
+  startGateway,
+  tempFile,
+  testDb,
+  twikitServer,
+  waitFor,
+  type Seeded,
+} from './harness.ts';
 
-const POLICY = { version: '1', default: 'deny', tools: { get_tweet: { action: 'allow' }, get_user_info: { action: 'allow' } } };
+const POLICY = {
+  version: '1',
+  default: 'deny',
+  tools: { get_tweet: { action: 'allow' }, get_user_info: { action: 'allow' } },
+};
 const TWEET = '1850000000000001';
 
 describe('audit content in plain text, by server and by tool', () => {
@@ -16,10 +30,13 @@ describe('audit content in plain text, by server and by tool', () => {
   let seeded: Seeded;
   let agent: Client;
   const db = testDb();
-  const call = (name: string, args: Record<string, unknown>) => agent.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+  const call = (name: string, args: Record<string, unknown>) =>
+    agent.callTool({ name, arguments: args }) as Promise<CallToolResult>;
   const completedRow = (tool: string, count: number) =>
     waitFor(async () => {
-      const rows = (await auditRows(seeded.serverId)).filter((r) => r.toolName === tool && r.upstreamOutcome === 'ok');
+      const rows = (await auditRows(seeded.serverId)).filter(
+        (r) => r.toolName === tool && r.upstreamOutcome === 'ok',
+      );
       return rows.length === count ? rows[count - 1] : undefined;
     });
 
@@ -43,8 +60,15 @@ describe('audit content in plain text, by server and by tool', () => {
     expect(redacted.result).toBeNull();
 
     // One tool in full.
-    await db.tool.updateMany({ where: { serverId: seeded.serverId, name: 'get_tweet' }, data: { auditContent: 'full' } });
-    await notifyChange(db, { type: 'server', organizationId: seeded.organizationId, serverId: seeded.serverId });
+    await db.tool.updateMany({
+      where: { serverId: seeded.serverId, name: 'get_tweet' },
+      data: { auditContent: 'full' },
+    });
+    await notifyChange(db, {
+      type: 'server',
+      organizationId: seeded.organizationId,
+      serverId: seeded.serverId,
+    });
     await new Promise((r) => setTimeout(r, 1_100));
     await call('get_tweet', { tweet_id: TWEET });
     const full = await completedRow('get_tweet', 2);
@@ -56,8 +80,15 @@ describe('audit content in plain text, by server and by tool', () => {
 
     // The server in full, one tool kept redacted.
     await db.mcpServer.update({ where: { id: seeded.serverId }, data: { auditArguments: 'full' } });
-    await db.tool.updateMany({ where: { serverId: seeded.serverId, name: 'get_tweet' }, data: { auditContent: 'redacted' } });
-    await notifyChange(db, { type: 'server', organizationId: seeded.organizationId, serverId: seeded.serverId });
+    await db.tool.updateMany({
+      where: { serverId: seeded.serverId, name: 'get_tweet' },
+      data: { auditContent: 'redacted' },
+    });
+    await notifyChange(db, {
+      type: 'server',
+      organizationId: seeded.organizationId,
+      serverId: seeded.serverId,
+    });
     await new Promise((r) => setTimeout(r, 1_100));
     await call('get_user_info', { screen_name: 'alice' });
     expect((await completedRow('get_user_info', 2)).arguments).toEqual({ screen_name: 'alice' });

@@ -50,7 +50,10 @@ describe('AuditWriter with a row the store refuses', () => {
     ]);
     const good = results.slice(0, 5);
     expect(good.every((r) => r.status === 'fulfilled')).toBe(true);
-    for (const r of good) expect(await testDb().auditEvent.findUnique({ where: { id: (r as PromiseFulfilledResult<string>).value } })).not.toBeNull();
+    for (const r of good)
+      expect(
+        await testDb().auditEvent.findUnique({ where: { id: (r as PromiseFulfilledResult<string>).value } }),
+      ).not.toBeNull();
     expect(results[5]).toMatchObject({ status: 'rejected', reason: expect.any(UnstorableAuditRecordError) });
     expect(results[6]).toEqual({ status: 'fulfilled', value: 'quarantined' });
     expect(writer.deferredCount).toBe(0);

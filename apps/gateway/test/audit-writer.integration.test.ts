@@ -53,7 +53,16 @@ describe('AuditWriter', () => {
       throw error;
     });
     const id = await writer.insert(record());
-    const denied = await writer.insert(record({ decision: 'rate_limited', upstreamOutcome: 'not_sent', reason: 'full', latencyMs: 1.25, policyVersion: null, ruleId: null }));
+    const denied = await writer.insert(
+      record({
+        decision: 'rate_limited',
+        upstreamOutcome: 'not_sent',
+        reason: 'full',
+        latencyMs: 1.25,
+        policyVersion: null,
+        ruleId: null,
+      }),
+    );
     let row = await testDb().auditEvent.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({
       organizationId: seeded.organizationId,
@@ -75,7 +84,14 @@ describe('AuditWriter', () => {
     });
     expect(row.createdAt.toISOString()).toBe('2026-01-02T03:04:05.678Z');
     const deniedRow = await testDb().auditEvent.findUniqueOrThrow({ where: { id: denied } });
-    expect(deniedRow).toMatchObject({ decision: 'rate_limited', upstreamOutcome: 'not_sent', reason: 'full', latencyMs: 1.25, policyVersion: null, ruleId: null });
+    expect(deniedRow).toMatchObject({
+      decision: 'rate_limited',
+      upstreamOutcome: 'not_sent',
+      reason: 'full',
+      latencyMs: 1.25,
+      policyVersion: null,
+      ruleId: null,
+    });
     expect(deniedRow.completedAt).not.toBeNull();
 
     writer.complete({ id, outcome: 'ok', error: null, latencyMs: 4.5 });
@@ -88,7 +104,9 @@ describe('AuditWriter', () => {
   it('group-commits concurrent inserts, each resolving once its row is stored', async () => {
     const writer = new AuditWriter(pool, () => undefined);
     statements.length = 0;
-    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => writer.insert(record({ requestId: `batch-${i}` }))));
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => writer.insert(record({ requestId: `batch-${i}` }))),
+    );
     expect(new Set(ids).size).toBe(50);
     expect(statements.length).toBeLessThanOrEqual(2);
     const stored = await testDb().auditEvent.count({ where: { id: { in: ids } } });
@@ -99,7 +117,13 @@ describe('AuditWriter', () => {
   it('keeps odd strings from an agent from failing the batch', async () => {
     const writer = new AuditWriter(pool, () => undefined);
     const [odd, plain] = await Promise.all([
-      writer.insert(record({ toolName: 'lone \ud800 surrogate \\ud800 literal', requestId: 'quote " and \\ backslash', arguments: { ['k\udc00']: 'v\ud83d' } })),
+      writer.insert(
+        record({
+          toolName: 'lone \ud800 surrogate \\ud800 literal',
+          requestId: 'quote " and \\ backslash',
+          arguments: { ['k\udc00']: 'v\ud83d' },
+        }),
+      ),
       writer.insert(record({ requestId: 'plain' })),
     ]);
     const row = await testDb().auditEvent.findUniqueOrThrow({ where: { id: odd } });
@@ -114,9 +138,16 @@ describe('AuditWriter', () => {
     const writer = new AuditWriter(pool, () => undefined);
     let deep: unknown = 'x';
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    const [poisoned, plain] = await Promise.all([writer.insert(record({ requestId: 'deep', arguments: { deep } })), writer.insert(record({ requestId: 'beside-deep' }))]);
-    expect((await testDb().auditEvent.findUniqueOrThrow({ where: { id: poisoned } })).arguments).toEqual({ 'portcullis/unstorable': 'The arguments could not be stored as given' });
-    expect((await testDb().auditEvent.findUniqueOrThrow({ where: { id: plain } })).requestId).toBe('beside-deep');
+    const [poisoned, plain] = await Promise.all([
+      writer.insert(record({ requestId: 'deep', arguments: { deep } })),
+      writer.insert(record({ requestId: 'beside-deep' })),
+    ]);
+    expect((await testDb().auditEvent.findUniqueOrThrow({ where: { id: poisoned } })).arguments).toEqual({
+      'portcullis/unstorable': 'The arguments could not be stored as given',
+    });
+    expect((await testDb().auditEvent.findUniqueOrThrow({ where: { id: plain } })).requestId).toBe(
+      'beside-deep',
+    );
     await writer.close();
   });
 

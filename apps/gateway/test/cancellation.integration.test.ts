@@ -9,17 +9,32 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, connectAgent, nodeScriptServer, seed, startGateway, tempFile, textOf, waitFor, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  connectAgent,
+  nodeScriptServer,
+  seed,
+  startGateway,
+  tempFile,
+  textOf,
+  waitFor,
+  type Seeded,
+} from './harness.ts';
 
 const faultyServer = fileURLToPath(new URL('./fixtures/faulty-server.mjs', import.meta.url));
-const POLICY = { version: '1', default: 'deny', tools: { slow: { limits: [{ counter: 'slow', window: 'minute', max: 3, scope: 'grant' }] } } };
+const POLICY = {
+  version: '1',
+  default: 'deny',
+  tools: { slow: { limits: [{ counter: 'slow', window: 'minute', max: 3, scope: 'grant' }] } },
+};
 
 describe('cancelling rate-limited calls', () => {
   let gateway: Gateway;
   let seeded: Seeded;
   let agent: Client;
   const logFile = tempFile('slow-calls.log');
-  const ran = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length : 0);
+  const ran = () =>
+    existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length : 0;
 
   beforeAll(async () => {
     seeded = await seed(nodeScriptServer(faultyServer, '--log-file', logFile), POLICY);
@@ -36,7 +51,11 @@ describe('cancelling rate-limited calls', () => {
     for (let i = 0; i < 8; i++) {
       const controller = new AbortController();
       const before = ran();
-      const call = agent.request({ method: 'tools/call', params: { name: 'slow', arguments: {} } }, CallToolResultSchema, { signal: controller.signal });
+      const call = agent.request(
+        { method: 'tools/call', params: { name: 'slow', arguments: {} } },
+        CallToolResultSchema,
+        { signal: controller.signal },
+      );
       const settled = call.then(
         () => true,
         () => true,
@@ -46,7 +65,11 @@ describe('cancelling rate-limited calls', () => {
         await new Promise((resolve) => setTimeout(resolve, 3));
       } else {
         // Cancel once the upstream has certainly started running it (or the gateway refused it).
-        await waitFor(async () => ran() > before || (await Promise.race([settled, Promise.resolve(false)])), 5_000, 1);
+        await waitFor(
+          async () => ran() > before || (await Promise.race([settled, Promise.resolve(false)])),
+          5_000,
+          1,
+        );
       }
       controller.abort('changed my mind');
       await settled;
@@ -90,10 +113,27 @@ describe('an upstream that answers HTTP 500 after taking the call', () => {
       req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       req.on('end', () => {
         const message = JSON.parse(body || '{}') as { id?: number; method?: string };
-        const answer = (result: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+        const answer = (result: unknown) =>
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
         if (message.id === undefined) return void res.writeHead(202).end();
-        if (message.method === 'initialize') return answer({ protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'fails-after', version: '1' } });
-        if (message.method === 'tools/list') return answer({ tools: [{ name: 'boom', description: 'Runs, then the server answers HTTP 500.', inputSchema: { type: 'object' } }] });
+        if (message.method === 'initialize')
+          return answer({
+            protocolVersion: '2025-06-18',
+            capabilities: { tools: {} },
+            serverInfo: { name: 'fails-after', version: '1' },
+          });
+        if (message.method === 'tools/list')
+          return answer({
+            tools: [
+              {
+                name: 'boom',
+                description: 'Runs, then the server answers HTTP 500.',
+                inputSchema: { type: 'object' },
+              },
+            ],
+          });
         if (message.method === 'tools/call') {
           ran += 1;
           return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
@@ -103,7 +143,14 @@ describe('an upstream that answers HTTP 500 after taking the call', () => {
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
-    seeded = await seed({ transport: 'streamable_http', url }, { version: '1', default: 'deny', tools: { boom: { limits: [{ counter: 'boom', window: 'minute', max: 1, scope: 'grant' }] } } });
+    seeded = await seed(
+      { transport: 'streamable_http', url },
+      {
+        version: '1',
+        default: 'deny',
+        tools: { boom: { limits: [{ counter: 'boom', window: 'minute', max: 1, scope: 'grant' }] } },
+      },
+    );
     gateway = await startGateway();
     agent = await connectAgent(gateway, seeded);
   });
@@ -117,7 +164,9 @@ describe('an upstream that answers HTTP 500 after taking the call', () => {
   it('keeps the slot: the second call in the minute is rate limited', async () => {
     await expect(agent.callTool({ name: 'boom', arguments: {} })).rejects.toThrow();
     const second = await agent.callTool({ name: 'boom', arguments: {} }).catch((error: Error) => error);
-    expect(second instanceof Error ? second.message : textOf(second as CallToolResult)).toMatch(/^Rate limited by \/tools\/boom\/limits\/0/);
+    expect(second instanceof Error ? second.message : textOf(second as CallToolResult)).toMatch(
+      /^Rate limited by \/tools\/boom\/limits\/0/,
+    );
     expect(ran).toBe(1);
     const rows = await waitFor(async () => {
       const r = await auditRows(seeded.serverId);

@@ -7,15 +7,36 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { notifyChange } from '@portcullis/db/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { addGrant, auditRows, connectAgent, readCallLog, seed, startGateway, tempFile, testDb, textOf, twikitServer, type Seeded } from './harness.ts';
+import {
+  addGrant,
+  auditRows,
+  connectAgent,
+  readCallLog,
+  seed,
+  startGateway,
+  tempFile,
+  testDb,
+  textOf,
+  twikitServer,
+  type Seeded,
+} from './harness.ts';
 
 const POLICY = { version: '1', default: 'deny', tools: { get_tweet: { action: 'allow' } } };
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } },
+};
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -48,8 +69,14 @@ describe('grants and transports', () => {
     const missing = await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT);
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer realm="portcullis"/);
-    expect(await missing.json() as any).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringContaining('Missing grant token') }, id: null });
-    const unknown = await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT, { authorization: 'Bearer pcg_notarealtokennotarealtokennotarealtoken12' });
+    expect((await missing.json()) as any).toMatchObject({
+      jsonrpc: '2.0',
+      error: { message: expect.stringContaining('Missing grant token') },
+      id: null,
+    });
+    const unknown = await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT, {
+      authorization: 'Bearer pcg_notarealtokennotarealtokennotarealtoken12',
+    });
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get('www-authenticate')).toContain('invalid_token');
     const inUrl = await post(`${gateway.url}/g/pcg_notarealtokennotarealtokennotarealtoken12/mcp`, INIT);
@@ -57,20 +84,29 @@ describe('grants and transports', () => {
   });
 
   it('answers 404 for a valid token used on another server', async () => {
-    const res = await post(`${gateway.url}/mcp/${other.serverId}`, INIT, { authorization: `Bearer ${seeded.token}` });
+    const res = await post(`${gateway.url}/mcp/${other.serverId}`, INIT, {
+      authorization: `Bearer ${seeded.token}`,
+    });
     expect(res.status).toBe(404);
   });
 
   it('refuses expired grants', async () => {
-    const expired = await addGrant(seeded.organizationId, seeded.serverId, { expiresAt: new Date(Date.now() - 1_000) });
-    const res = await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${expired.token}` });
+    const expired = await addGrant(seeded.organizationId, seeded.serverId, {
+      expiresAt: new Date(Date.now() - 1_000),
+    });
+    const res = await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT, {
+      authorization: `Bearer ${expired.token}`,
+    });
     expect(res.status).toBe(401);
-    expect((await res.json() as any).error.message).toContain('expired');
+    expect(((await res.json()) as any).error.message).toContain('expired');
   });
 
   it('serves the token-in-URL form', async () => {
     const agent = await connectAgent(gateway, seeded, { tokenInUrl: true });
-    const result = (await agent.callTool({ name: 'get_tweet', arguments: { tweet_id: '1850000000000001' } })) as CallToolResult;
+    const result = (await agent.callTool({
+      name: 'get_tweet',
+      arguments: { tweet_id: '1850000000000001' },
+    })) as CallToolResult;
     expect(result.isError).toBeFalsy();
     await agent.close();
   });
@@ -78,54 +114,85 @@ describe('grants and transports', () => {
   it('stops a revoked grant on its next call, within a second', async () => {
     const grant = await addGrant(seeded.organizationId, seeded.serverId);
     const agent = await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token });
-    expect(((await agent.callTool({ name: 'get_tweet', arguments: { tweet_id: '1850000000000001' } })) as CallToolResult).isError).toBeFalsy();
+    expect(
+      (
+        (await agent.callTool({
+          name: 'get_tweet',
+          arguments: { tweet_id: '1850000000000001' },
+        })) as CallToolResult
+      ).isError,
+    ).toBeFalsy();
     const db = testDb();
     await db.grant.update({ where: { id: grant.grantId }, data: { revokedAt: new Date() } });
     await notifyChange(db, { type: 'grant', organizationId: seeded.organizationId, grantId: grant.grantId });
     await new Promise((r) => setTimeout(r, 1_000));
-    await expect(agent.callTool({ name: 'get_tweet', arguments: { tweet_id: '1850000000000001' } })).rejects.toThrow(/401|revoked/);
+    await expect(
+      agent.callTool({ name: 'get_tweet', arguments: { tweet_id: '1850000000000001' } }),
+    ).rejects.toThrow(/401|revoked/);
     await agent.close().catch(() => undefined);
   });
 
   it('validates Host and Origin', async () => {
     // fetch cannot set Host; node:http can (as a DNS-rebinding page's browser effectively does).
     const badHost = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${gateway.url}/mcp/${seeded.serverId}`, {
-        method: 'POST',
-        headers: { host: 'evil.example', 'content-type': 'application/json', authorization: `Bearer ${seeded.token}` },
-      }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.request(
+        `${gateway.url}/mcp/${seeded.serverId}`,
+        {
+          method: 'POST',
+          headers: {
+            host: 'evil.example',
+            'content-type': 'application/json',
+            authorization: `Bearer ${seeded.token}`,
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(INIT));
     });
     expect(badHost).toBe(403);
-    const badOrigin = await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${seeded.token}`, origin: 'https://evil.example' });
+    const badOrigin = await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT, {
+      authorization: `Bearer ${seeded.token}`,
+      origin: 'https://evil.example',
+    });
     expect(badOrigin.status).toBe(403);
   });
 
   it('limits body size (413) and rejects bad JSON (400)', async () => {
-    const big = await post(`${gateway.url}/mcp/${seeded.serverId}`, JSON.stringify({ ...INIT, pad: 'x'.repeat(100 * 1024) }), { authorization: `Bearer ${seeded.token}` });
+    const big = await post(
+      `${gateway.url}/mcp/${seeded.serverId}`,
+      JSON.stringify({ ...INIT, pad: 'x'.repeat(100 * 1024) }),
+      { authorization: `Bearer ${seeded.token}` },
+    );
     expect(big.status).toBe(413);
-    const broken = await post(`${gateway.url}/mcp/${seeded.serverId}`, '{"jsonrpc":', { authorization: `Bearer ${seeded.token}` });
+    const broken = await post(`${gateway.url}/mcp/${seeded.serverId}`, '{"jsonrpc":', {
+      authorization: `Bearer ${seeded.token}`,
+    });
     expect(broken.status).toBe(400);
-    expect((await broken.json() as any).error.code).toBe(-32700);
+    expect(((await broken.json()) as any).error.code).toBe(-32700);
   });
 
-  it('at the session limit, closes the grant\'s least recently used idle session (its agent gets 404), and frees a slot on DELETE', async () => {
+  it("at the session limit, closes the grant's least recently used idle session (its agent gets 404), and frees a slot on DELETE", async () => {
     const grant = await addGrant(seeded.organizationId, seeded.serverId);
     const agents: Client[] = [];
-    for (let i = 0; i < 3; i++) agents.push(await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token }));
+    for (let i = 0; i < 3; i++)
+      agents.push(await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token }));
     // The first agent is the least recently used: touch the others.
     for (const a of agents.slice(1)) await a.listTools();
     const evictedId = (agents[0]!.transport as StreamableHTTPClientTransport).sessionId!;
     const fourth = await connectAgent(gateway, { serverId: seeded.serverId, token: grant.token });
-    const stale = await post(`${gateway.url}/mcp/${seeded.serverId}`, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, {
-      authorization: `Bearer ${grant.token}`,
-      'mcp-session-id': evictedId,
-      'mcp-protocol-version': '2025-06-18',
-    });
+    const stale = await post(
+      `${gateway.url}/mcp/${seeded.serverId}`,
+      { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} },
+      {
+        authorization: `Bearer ${grant.token}`,
+        'mcp-session-id': evictedId,
+        'mcp-protocol-version': '2025-06-18',
+      },
+    );
     expect(stale.status).toBe(404);
     expect((await agents[1]!.listTools()).tools.length).toBeGreaterThan(0);
     await (fourth.transport as StreamableHTTPClientTransport).terminateSession();
@@ -136,19 +203,27 @@ describe('grants and transports', () => {
   });
 
   it('refuses a new session (429) only when every session of the grant has a request in flight', async () => {
-    const held = await seed(twikitServer(tempFile('held.jsonl')), { version: '1', default: 'deny', tools: { get_tweet: { action: 'require_approval', approval: { timeout: 60 } } } });
+    const held = await seed(twikitServer(tempFile('held.jsonl')), {
+      version: '1',
+      default: 'deny',
+      tools: { get_tweet: { action: 'require_approval', approval: { timeout: 60 } } },
+    });
     const agents: Client[] = [];
     const waiting: Array<Promise<unknown>> = [];
     for (let i = 0; i < 3; i++) {
       const agent = await connectAgent(gateway, held);
       agents.push(agent);
       // Held for a person's approval: in flight until the agent goes away.
-      waiting.push(agent.callTool({ name: 'get_tweet', arguments: { tweet_id: `t${i}` } }).catch(() => undefined));
+      waiting.push(
+        agent.callTool({ name: 'get_tweet', arguments: { tweet_id: `t${i}` } }).catch(() => undefined),
+      );
     }
     await waitForPending(held.serverId, 3);
-    const refused = await post(`${gateway.url}/mcp/${held.serverId}`, INIT, { authorization: `Bearer ${held.token}` });
+    const refused = await post(`${gateway.url}/mcp/${held.serverId}`, INIT, {
+      authorization: `Bearer ${held.token}`,
+    });
     expect(refused.status).toBe(429);
-    expect((await refused.json() as any).error.message).toContain('Too many open sessions');
+    expect(((await refused.json()) as any).error.message).toContain('Too many open sessions');
     for (const a of agents) {
       await (a.transport as StreamableHTTPClientTransport).terminateSession().catch(() => undefined);
       await a.close();
@@ -156,7 +231,7 @@ describe('grants and transports', () => {
     await Promise.all(waiting);
   });
 
-  it('counts a grant\'s sessions across replicas, including concurrent opens', async () => {
+  it("counts a grant's sessions across replicas, including concurrent opens", async () => {
     const second = await startGateway({ maxSessionsPerGrant: 3 });
     try {
       const grant = await addGrant(seeded.organizationId, seeded.serverId);
@@ -165,10 +240,16 @@ describe('grants and transports', () => {
       const open = () => testDb().gatewaySession.count({ where: { grantId: grant.grantId, closedAt: null } });
       // Two more at once, one on each replica, with one slot left between them: the limit holds
       // (an idle session on a replica makes room for the other; never a fourth open session).
-      const answers = await Promise.all([gateway, second].map((g) => post(`${g.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` })));
+      const answers = await Promise.all(
+        [gateway, second].map((g) =>
+          post(`${g.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` }),
+        ),
+      );
       expect(answers.map((r) => r.status)).toEqual([200, 200]);
       expect(await open()).toBe(3);
-      const more = await post(`${second.url}/mcp/${seeded.serverId}`, INIT, { authorization: `Bearer ${grant.token}` });
+      const more = await post(`${second.url}/mcp/${seeded.serverId}`, INIT, {
+        authorization: `Bearer ${grant.token}`,
+      });
       expect(more.status).toBe(200);
       expect(await open()).toBe(3);
       await Promise.all([a.close(), b.close()]);
@@ -185,7 +266,14 @@ describe('grants and transports', () => {
     expect(textOf(denied)).toMatch(/^Denied by policy/);
     await agent.close();
     const viaUrl = await connectAgent(gateway, seeded, { sse: true, tokenInUrl: true });
-    expect(((await viaUrl.callTool({ name: 'get_tweet', arguments: { tweet_id: '1850000000000001' } })) as CallToolResult).isError).toBeFalsy();
+    expect(
+      (
+        (await viaUrl.callTool({
+          name: 'get_tweet',
+          arguments: { tweet_id: '1850000000000001' },
+        })) as CallToolResult
+      ).isError,
+    ).toBeFalsy();
     await viaUrl.close();
   });
 
@@ -203,7 +291,10 @@ describe('grants and transports', () => {
       });
       // Connecting with a session id skips initialize in the SDK client.
       await moved.connect(transport);
-      const result = (await moved.callTool({ name: 'get_tweet', arguments: { tweet_id: '1850000000000001' } })) as CallToolResult;
+      const result = (await moved.callTool({
+        name: 'get_tweet',
+        arguments: { tweet_id: '1850000000000001' },
+      })) as CallToolResult;
       expect(result.isError).toBeFalsy();
       const rows = (await auditRows(seeded.serverId)).filter((r) => r.sessionId === sessionId);
       expect(rows).toHaveLength(1);
@@ -218,10 +309,21 @@ describe('grants and transports', () => {
     const bare = await seed({ ...twikitServer(tempFile('bare.jsonl')), auditArguments: 'full' }, null);
     const agent = await connectAgent(gateway, bare);
     expect((await agent.listTools()).tools).toEqual([]);
-    const result = (await agent.callTool({ name: 'get_tweet', arguments: { tweet_id: '1850000000000001' } })) as CallToolResult;
+    const result = (await agent.callTool({
+      name: 'get_tweet',
+      arguments: { tweet_id: '1850000000000001' },
+    })) as CallToolResult;
     expect(textOf(result)).toBe('Denied by policy (no policy): No policy is active for this server');
     const rows = await auditRows(bare.serverId);
-    expect(rows).toMatchObject([{ decision: 'deny', ruleId: '(no policy)', policyVersion: null, argumentsRedacted: false, arguments: { tweet_id: '1850000000000001' } }]);
+    expect(rows).toMatchObject([
+      {
+        decision: 'deny',
+        ruleId: '(no policy)',
+        policyVersion: null,
+        argumentsRedacted: false,
+        arguments: { tweet_id: '1850000000000001' },
+      },
+    ]);
     await agent.close();
   });
 
@@ -236,17 +338,28 @@ describe('grants and transports', () => {
   });
 
   it('marks every answer nosniff', async () => {
-    for (const res of [await fetch(`${gateway.url}/healthz`), await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT), await fetch(`${gateway.url}/nowhere`)]) {
+    for (const res of [
+      await fetch(`${gateway.url}/healthz`),
+      await post(`${gateway.url}/mcp/${seeded.serverId}`, INIT),
+      await fetch(`${gateway.url}/nowhere`),
+    ]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
   });
 
   it('serves /metrics only to the allowed ranges or a bearer of the metrics token', async () => {
-    const guarded = await startGateway({ metricsAllow: ['10.0.0.0/8'], metricsToken: 'scrape-secret-0123456789' });
+    const guarded = await startGateway({
+      metricsAllow: ['10.0.0.0/8'],
+      metricsToken: 'scrape-secret-0123456789',
+    });
     try {
       expect((await fetch(`${guarded.url}/metrics`)).status).toBe(404);
-      expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer wrong-secret' } })).status).toBe(404);
-      const scraped = await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456789' } });
+      expect(
+        (await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer wrong-secret' } })).status,
+      ).toBe(404);
+      const scraped = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: 'Bearer scrape-secret-0123456789' },
+      });
       expect(scraped.status).toBe(200);
       expect(await scraped.text()).toContain('portcullis_gateway_approvals_pending');
       expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200);

@@ -22,7 +22,10 @@ import { createLogger } from '../src/log.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const twikitBin = join(repoRoot, 'apps/twikit/bin/twikit-mcp.mjs');
-export const everythingBin = join(repoRoot, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+export const everythingBin = join(
+  repoRoot,
+  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
 
 export const encryptionKey = randomBytes(32);
 
@@ -86,9 +89,25 @@ export async function seed(server: SeedServer, policy: unknown | null, db: Db = 
     await db.mcpServer.update({
       where: { id: row.id },
       data: {
-        ...(server.env ? { secretEnvEnc: encryptSecretMap(encryptionKey, server.env, serverSecretContext(org.id, row.id, 'env')), secretEnvNames: Object.keys(server.env) } : {}),
+        ...(server.env
+          ? {
+              secretEnvEnc: encryptSecretMap(
+                encryptionKey,
+                server.env,
+                serverSecretContext(org.id, row.id, 'env'),
+              ),
+              secretEnvNames: Object.keys(server.env),
+            }
+          : {}),
         ...(server.headers
-          ? { secretHeadersEnc: encryptSecretMap(encryptionKey, server.headers, serverSecretContext(org.id, row.id, 'headers')), secretHeaderNames: Object.keys(server.headers) }
+          ? {
+              secretHeadersEnc: encryptSecretMap(
+                encryptionKey,
+                server.headers,
+                serverSecretContext(org.id, row.id, 'headers'),
+              ),
+              secretHeaderNames: Object.keys(server.headers),
+            }
           : {}),
       },
     });
@@ -98,21 +117,44 @@ export async function seed(server: SeedServer, policy: unknown | null, db: Db = 
   return { organizationId: org.id, serverId: row.id, grantId: grant.grantId, token: grant.token };
 }
 
-export async function addGrant(organizationId: string, serverId: string, extra: { expiresAt?: Date } = {}, db: Db = testDb()): Promise<{ grantId: string; token: string }> {
+export async function addGrant(
+  organizationId: string,
+  serverId: string,
+  extra: { expiresAt?: Date } = {},
+  db: Db = testDb(),
+): Promise<{ grantId: string; token: string }> {
   const issued = issueToken('grant');
   const grant = await db.grant.create({
-    data: { organizationId, serverId, name: 'test agent', tokenHash: issued.hash, tokenPrefix: issued.prefix, ...(extra.expiresAt ? { expiresAt: extra.expiresAt } : {}) },
+    data: {
+      organizationId,
+      serverId,
+      name: 'test agent',
+      tokenHash: issued.hash,
+      tokenPrefix: issued.prefix,
+      ...(extra.expiresAt ? { expiresAt: extra.expiresAt } : {}),
+    },
   });
   return { grantId: grant.id, token: issued.token };
 }
 
 /** Saves a new active policy version the way the dashboard does, and notifies replicas. */
-export async function setPolicy(organizationId: string, serverId: string, document: unknown, db: Db = testDb()): Promise<void> {
+export async function setPolicy(
+  organizationId: string,
+  serverId: string,
+  document: unknown,
+  db: Db = testDb(),
+): Promise<void> {
   await db.$transaction(async (tx) => {
     const last = await tx.policyVersion.findFirst({ where: { serverId }, orderBy: { version: 'desc' } });
     await tx.policyVersion.updateMany({ where: { serverId, active: true }, data: { active: false } });
     await tx.policyVersion.create({
-      data: { organizationId, serverId, version: (last?.version ?? 0) + 1, document: document as Prisma.InputJsonValue, active: true },
+      data: {
+        organizationId,
+        serverId,
+        version: (last?.version ?? 0) + 1,
+        document: document as Prisma.InputJsonValue,
+        active: true,
+      },
     });
   });
   await notifyChange(db, { type: 'policy', organizationId, serverId });
@@ -132,7 +174,12 @@ export const TEST_STDIO_TEMPLATES = [
     tenantEnv: { TENANT_NOTE: {}, TWIKIT_API_SECRET: {} },
     readOnlyPaths: [join(repoRoot, 'apps/twikit'), join(repoRoot, 'node_modules')],
   },
-  { id: 'node-script', name: 'A node script (tests)', command: process.execPath, tenantArgs: { max: 16, pattern: '.*' } },
+  {
+    id: 'node-script',
+    name: 'A node script (tests)',
+    command: process.execPath,
+    tenantArgs: { max: 16, pattern: '.*' },
+  },
 ];
 export const testStdioTemplates = parseStdioTemplates(JSON.stringify(TEST_STDIO_TEMPLATES), undefined);
 
@@ -145,7 +192,9 @@ export function nodeScriptServer(script: string, ...args: string[]): SeedServer 
   return { transport: 'stdio', stdioTemplate: 'node-script', args: [script, ...args] };
 }
 
-export function readCallLog(logFile: string): Array<{ tool: string; arguments: Record<string, unknown>; ok: boolean }> {
+export function readCallLog(
+  logFile: string,
+): Array<{ tool: string; arguments: Record<string, unknown>; ok: boolean }> {
   if (!existsSync(logFile)) return [];
   return readFileSync(logFile, 'utf8')
     .split('\n')
@@ -197,10 +246,19 @@ export interface ConnectOptions {
   setup?: (client: Client) => void;
 }
 
-export async function connectAgent(gateway: Gateway, seeded: Pick<Seeded, 'serverId' | 'token'>, options: ConnectOptions = {}): Promise<Client> {
-  const client = new Client({ name: 'test-agent', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+export async function connectAgent(
+  gateway: Gateway,
+  seeded: Pick<Seeded, 'serverId' | 'token'>,
+  options: ConnectOptions = {},
+): Promise<Client> {
+  const client = new Client(
+    { name: 'test-agent', version: '1.0.0' },
+    { capabilities: options.capabilities ?? {} },
+  );
   options.setup?.(client);
-  const base = options.tokenInUrl ? `${gateway.url}/g/${seeded.token}` : `${gateway.url}/mcp/${seeded.serverId}`;
+  const base = options.tokenInUrl
+    ? `${gateway.url}/g/${seeded.token}`
+    : `${gateway.url}/mcp/${seeded.serverId}`;
   const requestInit = options.tokenInUrl ? {} : { headers: { Authorization: `Bearer ${seeded.token}` } };
   const transport = options.sse
     ? new SSEClientTransport(new URL(`${base}/sse`), { requestInit })
@@ -219,7 +277,11 @@ export async function auditRows(serverId: string) {
   return testDb().auditEvent.findMany({ where: { serverId }, orderBy: { createdAt: 'asc' } });
 }
 
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -245,7 +307,10 @@ export async function startEverything(): Promise<ChildServer> {
       probe.close(() => resolve(p));
     });
   });
-  const child = spawn(process.execPath, [everythingBin, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [everythingBin, 'streamableHttp'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`server-everything did not start: ${output}`)), 15_000);

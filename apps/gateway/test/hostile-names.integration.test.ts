@@ -5,7 +5,17 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, connectAgent, readCallLog, seed, startGateway, tempFile, twikitServer, waitFor, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  connectAgent,
+  readCallLog,
+  seed,
+  startGateway,
+  tempFile,
+  twikitServer,
+  waitFor,
+  type Seeded,
+} from './harness.ts';
 
 const POLICY = { version: '1', default: 'deny', tools: { get_tweet: { action: 'allow' } } };
 const TWEET = '1850000000000001';
@@ -24,7 +34,10 @@ describe('hostile strings from one tenant', () => {
     attacker = await seed({ ...twikitServer(attackerLog), auditArguments: 'full' }, POLICY);
     victim = await seed(twikitServer(victimLog), POLICY);
     gateway = await startGateway();
-    [attackerAgent, victimAgent] = await Promise.all([connectAgent(gateway, attacker), connectAgent(gateway, victim)]);
+    [attackerAgent, victimAgent] = await Promise.all([
+      connectAgent(gateway, attacker),
+      connectAgent(gateway, victim),
+    ]);
   });
 
   afterAll(async () => {
@@ -36,12 +49,32 @@ describe('hostile strings from one tenant', () => {
     const attacks: Array<Promise<unknown>> = [];
     const victimCalls: Array<Promise<CallToolResult>> = [];
     for (let round = 0; round < 20; round++) {
-      for (const name of HOSTILE_NAMES) attacks.push(attackerAgent.callTool({ name, arguments: { tweet_id: TWEET } }).then(() => 'answered', (error: Error) => error.message));
+      for (const name of HOSTILE_NAMES)
+        attacks.push(
+          attackerAgent.callTool({ name, arguments: { tweet_id: TWEET } }).then(
+            () => 'answered',
+            (error: Error) => error.message,
+          ),
+        );
       // A valid name with a NUL and a lone surrogate in the arguments, stored in full for this server.
-      attacks.push(attackerAgent.callTool({ name: 'get_tweet', arguments: { tweet_id: `1\u0000\udc00` } }).then(() => 'answered', (error: Error) => error.message));
-      for (let i = 0; i < 5; i++) victimCalls.push(victimAgent.callTool({ name: 'get_tweet', arguments: { tweet_id: TWEET } }) as Promise<CallToolResult>);
+      attacks.push(
+        attackerAgent.callTool({ name: 'get_tweet', arguments: { tweet_id: `1\u0000\udc00` } }).then(
+          () => 'answered',
+          (error: Error) => error.message,
+        ),
+      );
+      for (let i = 0; i < 5; i++)
+        victimCalls.push(
+          victimAgent.callTool({
+            name: 'get_tweet',
+            arguments: { tweet_id: TWEET },
+          }) as Promise<CallToolResult>,
+        );
     }
-    const [attackResults, victimResults] = await Promise.all([Promise.all(attacks), Promise.all(victimCalls)]);
+    const [attackResults, victimResults] = await Promise.all([
+      Promise.all(attacks),
+      Promise.all(victimCalls),
+    ]);
 
     // The victim's 100 calls all ran and are all audited.
     expect(victimResults.filter((r) => r.isError)).toEqual([]);
@@ -55,13 +88,19 @@ describe('hostile strings from one tenant', () => {
     // Every hostile name got the same clear error, and nothing of it reached the upstream.
     const refusals = attackResults.filter((r) => r !== 'answered');
     expect(refusals).toHaveLength(20 * HOSTILE_NAMES.length);
-    for (const message of refusals) expect(message).toMatch(/Invalid tool name: tool names are 1 to 128 characters of A-Z, a-z, 0-9, underscore, hyphen and dot/);
+    for (const message of refusals)
+      expect(message).toMatch(
+        /Invalid tool name: tool names are 1 to 128 characters of A-Z, a-z, 0-9, underscore, hyphen and dot/,
+      );
     expect(readCallLog(attackerLog).every((c) => c.tool === 'get_tweet')).toBe(true);
 
     // …and each is audited, its text made storable.
     const attackerRows = await waitFor(async () => {
       const rows = await auditRows(attacker.serverId);
-      return rows.length === 20 * (HOSTILE_NAMES.length + 1) && rows.every((r) => r.upstreamOutcome !== 'pending') ? rows : undefined;
+      return rows.length === 20 * (HOSTILE_NAMES.length + 1) &&
+        rows.every((r) => r.upstreamOutcome !== 'pending')
+        ? rows
+        : undefined;
     });
     const named = attackerRows.filter((r) => r.ruleId === '(tool name)');
     expect(named).toHaveLength(20 * HOSTILE_NAMES.length);

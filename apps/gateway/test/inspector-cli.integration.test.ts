@@ -6,10 +6,24 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, readCallLog, repoRoot, seed, startEverything, startGateway, tempFile, twikitServer, type ChildServer, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  readCallLog,
+  repoRoot,
+  seed,
+  startEverything,
+  startGateway,
+  tempFile,
+  twikitServer,
+  type ChildServer,
+  type Seeded,
+} from './harness.ts';
 
 const run = promisify(execFile);
-const inspectorBin = join(repoRoot, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js');
+const inspectorBin = join(
+  repoRoot,
+  'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js',
+);
 
 /** Runs the CLI; a failing exit (the CLI exits non-zero for a tool result with isError) comes back as `failed`. */
 async function inspectorRun(args: string[]): Promise<{ failed: boolean; output: unknown }> {
@@ -47,12 +61,21 @@ describe('@modelcontextprotocol/inspector --cli through the gateway', () => {
       tools: {
         get_tweet: {
           action: 'allow',
-          conditions: [{ when: { arg: 'tweet_id', in: ['1850000000000002', 1850000000000002] }, action: 'deny', reason: 'That tweet is off limits.' }],
+          conditions: [
+            {
+              when: { arg: 'tweet_id', in: ['1850000000000002', 1850000000000002] },
+              action: 'deny',
+              reason: 'That tweet is off limits.',
+            },
+          ],
         },
         send_tweet: { action: 'deny', reason: 'Agents do not post.' },
       },
     });
-    everythingSeeded = await seed({ transport: 'streamable_http', url: everything.url }, { version: '1', default: 'allow', tools: { 'get-sum': { action: 'hide' } } });
+    everythingSeeded = await seed(
+      { transport: 'streamable_http', url: everything.url },
+      { version: '1', default: 'allow', tools: { 'get-sum': { action: 'hide' } } },
+    );
     gateway = await startGateway();
   });
 
@@ -64,9 +87,20 @@ describe('@modelcontextprotocol/inspector --cli through the gateway', () => {
   it('lists and calls Twikit (stdio upstream) with the token in the Authorization header', async () => {
     const url = `${gateway.url}/mcp/${twikit.serverId}`;
     const auth = ['--transport', 'http', '--header', `Authorization: Bearer ${twikit.token}`];
-    const listed = (await inspector([url, ...auth, '--method', 'tools/list'])) as { tools: Array<{ name: string }> };
+    const listed = (await inspector([url, ...auth, '--method', 'tools/list'])) as {
+      tools: Array<{ name: string }>;
+    };
     expect(listed.tools.map((t) => t.name)).toEqual(['get_tweet']);
-    const called = (await inspector([url, ...auth, '--method', 'tools/call', '--tool-name', 'get_tweet', '--tool-arg', 'tweet_id=1850000000000001'])) as {
+    const called = (await inspector([
+      url,
+      ...auth,
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'get_tweet',
+      '--tool-arg',
+      'tweet_id=1850000000000001',
+    ])) as {
       content: Array<{ text: string }>;
       isError?: boolean;
     };
@@ -74,17 +108,40 @@ describe('@modelcontextprotocol/inspector --cli through the gateway', () => {
     expect(readCallLog(callLog).map((c) => c.tool)).toEqual(['get_tweet']);
     // The CLI only calls listed tools, so the refusal comes from an argument condition; it reports a
     // tool result with isError as a failure.
-    const denied = await inspectorRun([url, ...auth, '--method', 'tools/call', '--tool-name', 'get_tweet', '--tool-arg', 'tweet_id=1850000000000002']);
+    const denied = await inspectorRun([
+      url,
+      ...auth,
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'get_tweet',
+      '--tool-arg',
+      'tweet_id=1850000000000002',
+    ]);
     expect(denied).toMatchObject({
       failed: true,
       output: {
         isError: true,
-        content: [{ type: 'text', text: 'Denied by policy (/tools/get_tweet/conditions/0): That tweet is off limits.' }],
-        _meta: { 'portcullis/decision': { effect: 'deny', rule: '/tools/get_tweet/conditions/0', reason: 'That tweet is off limits.', policyVersion: 1 } },
+        content: [
+          {
+            type: 'text',
+            text: 'Denied by policy (/tools/get_tweet/conditions/0): That tweet is off limits.',
+          },
+        ],
+        _meta: {
+          'portcullis/decision': {
+            effect: 'deny',
+            rule: '/tools/get_tweet/conditions/0',
+            reason: 'That tweet is off limits.',
+            policyVersion: 1,
+          },
+        },
       },
     });
     expect(readCallLog(callLog).map((c) => c.tool)).toEqual(['get_tweet']);
-    expect((await auditRows(twikit.serverId)).map((r) => [r.toolName, r.decision, r.ruleId, r.reason])).toEqual([
+    expect(
+      (await auditRows(twikit.serverId)).map((r) => [r.toolName, r.decision, r.ruleId, r.reason]),
+    ).toEqual([
       ['get_tweet', 'allow', '/tools/get_tweet', null],
       ['get_tweet', 'deny', '/tools/get_tweet/conditions/0', 'That tweet is off limits.'],
     ]);
@@ -92,15 +149,29 @@ describe('@modelcontextprotocol/inspector --cli through the gateway', () => {
 
   it('lists and calls server-everything (HTTP upstream) through the token-in-URL form', async () => {
     const url = `${gateway.url}/g/${everythingSeeded.token}/mcp`;
-    const listed = (await inspector([url, '--transport', 'http', '--method', 'tools/list'])) as { tools: Array<{ name: string }> };
+    const listed = (await inspector([url, '--transport', 'http', '--method', 'tools/list'])) as {
+      tools: Array<{ name: string }>;
+    };
     const names = listed.tools.map((t) => t.name);
     expect(names).toContain('echo');
     expect(names).not.toContain('get-sum');
-    const echoed = (await inspector([url, '--transport', 'http', '--method', 'tools/call', '--tool-name', 'echo', '--tool-arg', 'message=through the gateway'])) as {
+    const echoed = (await inspector([
+      url,
+      '--transport',
+      'http',
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'echo',
+      '--tool-arg',
+      'message=through the gateway',
+    ])) as {
       content: Array<{ text: string }>;
     };
     expect(JSON.stringify(echoed.content)).toContain('through the gateway');
-    const prompts = (await inspector([url, '--transport', 'http', '--method', 'prompts/list'])) as { prompts: Array<{ name: string }> };
+    const prompts = (await inspector([url, '--transport', 'http', '--method', 'prompts/list'])) as {
+      prompts: Array<{ name: string }>;
+    };
     expect(prompts.prompts.map((p) => p.name)).toContain('simple-prompt');
   });
 });

@@ -2,7 +2,10 @@
 // receives the server's log messages at the level it asked for, whatever the other one set.
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LoggingMessageNotificationSchema,
+  type LoggingMessageNotification,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
 import { connectAgent, nodeScriptServer, seed, startGateway, waitFor, type Seeded } from './harness.ts';
@@ -14,14 +17,21 @@ describe('logging through a shared stdio upstream', () => {
   let seeded: Seeded;
   let quiet: Client;
   let verbose: Client;
-  const heard: Record<'quiet' | 'verbose', LoggingMessageNotification['params'][]> = { quiet: [], verbose: [] };
+  const heard: Record<'quiet' | 'verbose', LoggingMessageNotification['params'][]> = {
+    quiet: [],
+    verbose: [],
+  };
 
   beforeAll(async () => {
     seeded = await seed(nodeScriptServer(faultyServer), { version: '1', default: 'allow' });
     gateway = await startGateway();
     for (const name of ['quiet', 'verbose'] as const) {
       const agent = await connectAgent(gateway, seeded, {
-        setup: (client) => client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void heard[name].push(n.params)),
+        setup: (client) =>
+          client.setNotificationHandler(
+            LoggingMessageNotificationSchema,
+            (n) => void heard[name].push(n.params),
+          ),
       });
       if (name === 'quiet') quiet = agent;
       else verbose = agent;

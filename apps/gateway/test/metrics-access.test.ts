@@ -5,7 +5,10 @@ import { readEnv } from '../src/env.ts';
 import { createMetricsAccess, parseCidrList } from '../src/http/metrics-access.ts';
 
 function request(remoteAddress: string, authorization?: string): IncomingMessage {
-  return { socket: { remoteAddress }, headers: authorization ? { authorization } : {} } as unknown as IncomingMessage;
+  return {
+    socket: { remoteAddress },
+    headers: authorization ? { authorization } : {},
+  } as unknown as IncomingMessage;
 }
 
 const required = { DATABASE_URL: 'postgres://x@127.0.0.1/db', PORTCULLIS_ENCRYPTION_KEY: 'k' };
@@ -38,6 +41,8 @@ describe('metrics access', () => {
     expect(() => parseCidrList(['10.0.0/8'])).toThrow(/"10\.0\.0\/8" is not an address range/);
     expect(() => parseCidrList(['10.0.0.0/33'])).toThrow(/is not an address range/);
     expect(() => parseCidrList(['::1/129'])).toThrow(/is not an address range/);
-    expect(() => readEnv({ ...required, GATEWAY_METRICS_ALLOW: '127.0.0.1/8,prometheus' })).toThrow(/GATEWAY_METRICS_ALLOW.*"prometheus" is not an address range/s);
+    expect(() => readEnv({ ...required, GATEWAY_METRICS_ALLOW: '127.0.0.1/8,prometheus' })).toThrow(
+      /GATEWAY_METRICS_ALLOW.*"prometheus" is not an address range/s,
+    );
   });
 });

@@ -3,12 +3,28 @@
 // call, deny, rate limit, approval, pinning; the spec's answers to bad modern requests (header/body
 // mismatch, unsupported version); a modern and a legacy (SDK v1) client on one grant at once; two
 // replicas serving one modern client's requests alternately.
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { notifyChange } from '@portcullis/db/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, connectAgent, readCallLog, seed, setPolicy, startGateway, tempFile, testDb, textOf, twikitServer, waitFor, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  connectAgent,
+  readCallLog,
+  seed,
+  setPolicy,
+  startGateway,
+  tempFile,
+  testDb,
+  textOf,
+  twikitServer,
+  waitFor,
+  type Seeded,
+} from './harness.ts';
 
 const POLICY = {
   version: '1',
@@ -33,8 +49,15 @@ interface Sent {
 }
 
 /** The SDK v2 client pinned to 2026-07-28; `urls` (when given) are used in turn, one per HTTP request. */
-async function connectModern(seeded: Pick<Seeded, 'serverId' | 'token'>, urls: string[], sent: Sent[] = []): Promise<ModernClient> {
-  const client = new ModernClient({ name: 'modern-agent', version: '2.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: MODERN } } });
+async function connectModern(
+  seeded: Pick<Seeded, 'serverId' | 'token'>,
+  urls: string[],
+  sent: Sent[] = [],
+): Promise<ModernClient> {
+  const client = new ModernClient(
+    { name: 'modern-agent', version: '2.0.0' },
+    { capabilities: {}, versionNegotiation: { mode: { pin: MODERN } } },
+  );
   let turn = 0;
   const fetchInTurn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const base = urls[turn++ % urls.length]!;
@@ -53,10 +76,27 @@ async function connectModern(seeded: Pick<Seeded, 'serverId' | 'token'>, urls: s
 }
 
 /** A hand-made modern request (headers and body as the test says). */
-async function post(gateway: Gateway, seeded: Seeded, body: unknown, headers: Record<string, string>): Promise<{ status: number; json: { id?: unknown; result?: Record<string, unknown>; error?: { code: number; message: string; data?: Record<string, unknown> } } }> {
+async function post(
+  gateway: Gateway,
+  seeded: Seeded,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{
+  status: number;
+  json: {
+    id?: unknown;
+    result?: Record<string, unknown>;
+    error?: { code: number; message: string; data?: Record<string, unknown> };
+  };
+}> {
   const res = await fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${seeded.token}`, ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${seeded.token}`,
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as never };
@@ -104,11 +144,24 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
 
   it('lists only the tools the grant may call, with private cache hints', async () => {
     const { tools } = await agent.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['get_timeline', 'get_tweet', 'get_user_info', 'like_tweet', 'search_tweets']);
-    const raw = await post(gateway, seeded, { jsonrpc: '2.0', id: 7, method: 'tools/list', params: { _meta: envelope() } }, { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' });
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'get_timeline',
+      'get_tweet',
+      'get_user_info',
+      'like_tweet',
+      'search_tweets',
+    ]);
+    const raw = await post(
+      gateway,
+      seeded,
+      { jsonrpc: '2.0', id: 7, method: 'tools/list', params: { _meta: envelope() } },
+      { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' },
+    );
     expect(raw.status).toBe(200);
     expect(raw.json.result).toMatchObject({ resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
-    expect((raw.json.result!._meta as Record<string, unknown>)['io.modelcontextprotocol/serverInfo']).toMatchObject({ name: 'twitter' });
+    expect(
+      (raw.json.result!._meta as Record<string, unknown>)['io.modelcontextprotocol/serverInfo'],
+    ).toMatchObject({ name: 'twitter' });
   });
 
   it('forwards an allowed call and audits the protocol version from _meta', async () => {
@@ -130,15 +183,21 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
     const denied = await agent.callTool({ name: 'send_tweet', arguments: { text: 'hello' } });
     expect(denied.isError).toBe(true);
     expect(text(denied)).toBe('Denied by policy (/tools/send_tweet): Posting is not allowed for this agent');
-    expect(denied._meta?.['portcullis/decision']).toMatchObject({ effect: 'deny', rule: '/tools/send_tweet' });
+    expect(denied._meta?.['portcullis/decision']).toMatchObject({
+      effect: 'deny',
+      rule: '/tools/send_tweet',
+    });
     const hidden = await agent.callTool({ name: 'delete_tweet', arguments: { tweet_id: TWEET } });
-    expect(text(hidden)).toBe('Denied by policy (catalog): Tool delete_tweet is not available on this server');
+    expect(text(hidden)).toBe(
+      'Denied by policy (catalog): Tool delete_tweet is not available on this server',
+    );
     expect(readCallLog(logFile).map((c) => c.tool)).not.toContain('send_tweet');
   });
 
   it('allows exactly max calls, then rate limits', async () => {
     const results = [];
-    for (let i = 0; i < 5; i++) results.push(await agent.callTool({ name: 'get_user_info', arguments: { screen_name: 'alice' } }));
+    for (let i = 0; i < 5; i++)
+      results.push(await agent.callTool({ name: 'get_user_info', arguments: { screen_name: 'alice' } }));
     expect(results.map((r) => Boolean(r.isError))).toEqual([false, false, false, true, true]);
     expect(text(results[3])).toMatch(/^Rate limited by \/tools\/get_user_info\/limits\/0: /);
     expect(readCallLog(logFile).filter((c) => c.tool === 'get_user_info')).toHaveLength(3);
@@ -148,40 +207,82 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
     const db = testDb();
     const before = sent.length;
     const pending = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: TWEET } });
-    const approval = await waitFor(() => db.approval.findFirst({ where: { grantId: seeded.grantId, toolName: 'like_tweet', status: 'pending' } }).then((a) => a ?? undefined));
+    const approval = await waitFor(() =>
+      db.approval
+        .findFirst({ where: { grantId: seeded.grantId, toolName: 'like_tweet', status: 'pending' } })
+        .then((a) => a ?? undefined),
+    );
     // At least one leg came back input-required and the client came back with its requestState.
-    await waitFor(() => sent.slice(before).some((s) => s.body?.method === 'tools/call' && typeof s.body.params?.requestState === 'string') || undefined, 10_000);
+    await waitFor(
+      () =>
+        sent
+          .slice(before)
+          .some((s) => s.body?.method === 'tools/call' && typeof s.body.params?.requestState === 'string') ||
+        undefined,
+      10_000,
+    );
     expect(readCallLog(logFile).map((c) => c.tool)).not.toContain('like_tweet');
     // Longer than a legacy caller is held: a modern caller keeps waiting in legs, never handed back.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    await db.approval.update({ where: { id: approval.id }, data: { status: 'approved', decidedAt: new Date(), decidedByLabel: 'test' } });
-    await notifyChange(db, { type: 'approval', organizationId: seeded.organizationId, approvalId: approval.id });
+    await db.approval.update({
+      where: { id: approval.id },
+      data: { status: 'approved', decidedAt: new Date(), decidedByLabel: 'test' },
+    });
+    await notifyChange(db, {
+      type: 'approval',
+      organizationId: seeded.organizationId,
+      approvalId: approval.id,
+    });
     const result = await pending;
     expect(result.isError).toBeFalsy();
     expect(readCallLog(logFile).filter((c) => c.tool === 'like_tweet')).toHaveLength(1);
     const legs = sent.slice(before).filter((s) => s.body?.method === 'tools/call');
     expect(legs.length).toBeGreaterThanOrEqual(2);
     // Every leg repeats the same call; the policy reads the body, and it never changed.
-    expect(legs.every((l) => l.body?.params?.name === 'like_tweet' && l.headers.get('mcp-name') === 'like_tweet')).toBe(true);
+    expect(
+      legs.every((l) => l.body?.params?.name === 'like_tweet' && l.headers.get('mcp-name') === 'like_tweet'),
+    ).toBe(true);
   });
 
   it('refuses a held call that a person denied', async () => {
     const db = testDb();
     const other = '1850000000000002';
     const pending = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: other } });
-    const approval = await waitFor(() => db.approval.findFirst({ where: { grantId: seeded.grantId, toolName: 'like_tweet', status: 'pending' } }).then((a) => a ?? undefined));
-    await db.approval.update({ where: { id: approval.id }, data: { status: 'denied', decidedAt: new Date() } });
-    await notifyChange(db, { type: 'approval', organizationId: seeded.organizationId, approvalId: approval.id });
+    const approval = await waitFor(() =>
+      db.approval
+        .findFirst({ where: { grantId: seeded.grantId, toolName: 'like_tweet', status: 'pending' } })
+        .then((a) => a ?? undefined),
+    );
+    await db.approval.update({
+      where: { id: approval.id },
+      data: { status: 'denied', decidedAt: new Date() },
+    });
+    await notifyChange(db, {
+      type: 'approval',
+      organizationId: seeded.organizationId,
+      approvalId: approval.id,
+    });
     const result = await pending;
     expect(result.isError).toBe(true);
     expect(text(result)).toBe('Denied by policy (/tools/like_tweet): A person denied this call');
-    expect(readCallLog(logFile).filter((c) => c.tool === 'like_tweet').map((c) => c.arguments.tweet_id)).toEqual([TWEET]);
+    expect(
+      readCallLog(logFile)
+        .filter((c) => c.tool === 'like_tweet')
+        .map((c) => c.arguments.tweet_id),
+    ).toEqual([TWEET]);
   });
 
   it('refuses a tool whose definition changed since it was approved (pinning)', async () => {
     const db = testDb();
-    await db.tool.updateMany({ where: { serverId: seeded.serverId, name: 'search_tweets' }, data: { pinState: 'changed' } });
-    await notifyChange(db, { type: 'tools', organizationId: seeded.organizationId, serverId: seeded.serverId });
+    await db.tool.updateMany({
+      where: { serverId: seeded.serverId, name: 'search_tweets' },
+      data: { pinState: 'changed' },
+    });
+    await notifyChange(db, {
+      type: 'tools',
+      organizationId: seeded.organizationId,
+      serverId: seeded.serverId,
+    });
     const refused = await waitFor(async () => {
       const r = await agent.callTool({ name: 'search_tweets', arguments: { query: 'x' } });
       return r.isError ? r : undefined;
@@ -192,7 +293,12 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
   });
 
   it('answers a header/body mismatch with 400 and -32020, and never calls the tool', async () => {
-    const body = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_timeline', arguments: { count: 1 }, _meta: envelope() } };
+    const body = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'get_timeline', arguments: { count: 1 }, _meta: envelope() },
+    };
     const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call' };
     const wrongName = await post(gateway, seeded, body, { ...headers, 'mcp-name': 'get_tweet' });
     expect(wrongName.status).toBe(400);
@@ -201,17 +307,31 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
     const noName = await post(gateway, seeded, body, headers);
     expect(noName.status).toBe(400);
     expect(noName.json.error?.code).toBe(-32020);
-    const wrongMethod = await post(gateway, seeded, body, { ...headers, 'mcp-method': 'tools/list', 'mcp-name': 'get_timeline' });
+    const wrongMethod = await post(gateway, seeded, body, {
+      ...headers,
+      'mcp-method': 'tools/list',
+      'mcp-name': 'get_timeline',
+    });
     expect(wrongMethod.status).toBe(400);
     expect(wrongMethod.json.error?.code).toBe(-32020);
-    const wrongVersion = await post(gateway, seeded, body, { ...headers, 'mcp-protocol-version': '2025-11-25', 'mcp-name': 'get_timeline' });
+    const wrongVersion = await post(gateway, seeded, body, {
+      ...headers,
+      'mcp-protocol-version': '2025-11-25',
+      'mcp-name': 'get_timeline',
+    });
     expect(wrongVersion.status).toBe(400);
     expect(wrongVersion.json.error?.code).toBe(-32020);
-    const badSentinel = await post(gateway, seeded, body, { ...headers, 'mcp-name': '=?base64?not base64?=' });
+    const badSentinel = await post(gateway, seeded, body, {
+      ...headers,
+      'mcp-name': '=?base64?not base64?=',
+    });
     expect(badSentinel.status).toBe(400);
     expect(badSentinel.json.error?.code).toBe(-32020);
     // The sentinel form of the right name is accepted.
-    const encoded = await post(gateway, seeded, body, { ...headers, 'mcp-name': `=?base64?${Buffer.from('get_timeline').toString('base64')}?=` });
+    const encoded = await post(gateway, seeded, body, {
+      ...headers,
+      'mcp-name': `=?base64?${Buffer.from('get_timeline').toString('base64')}?=`,
+    });
     expect(encoded.status).toBe(200);
     expect(encoded.json.result).toMatchObject({ resultType: 'complete' });
     expect(readCallLog(logFile).filter((c) => c.tool === 'get_timeline')).toHaveLength(1);
@@ -220,16 +340,31 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
   it('serves modern requests on the token-in-URL form of the grant URL too', async () => {
     const res = await fetch(`${gateway.url}/g/${seeded.token}/mcp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'server/discover', params: { _meta: envelope() } }),
+      headers: {
+        'content-type': 'application/json',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'server/discover',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'server/discover',
+        params: { _meta: envelope() },
+      }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ id: 9, result: { resultType: 'complete', supportedVersions: [MODERN], cacheScope: 'private' } });
+    expect(await res.json()).toMatchObject({
+      id: 9,
+      result: { resultType: 'complete', supportedVersions: [MODERN], cacheScope: 'private' },
+    });
   });
 
   it('answers an unsupported version with 400, -32022 and the supported list', async () => {
     const body = { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: envelope('2099-01-01') } };
-    const answer = await post(gateway, seeded, body, { 'mcp-protocol-version': '2099-01-01', 'mcp-method': 'tools/list' });
+    const answer = await post(gateway, seeded, body, {
+      'mcp-protocol-version': '2099-01-01',
+      'mcp-method': 'tools/list',
+    });
     expect(answer.status).toBe(400);
     expect(answer.json.error?.code).toBe(-32022);
     expect(answer.json.error?.data).toMatchObject({ supported: [MODERN], requested: '2099-01-01' });
@@ -238,12 +373,63 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
 
   it('refuses a forged or foreign requestState with a clear error', async () => {
     const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'get_tweet' };
-    const forged = await post(gateway, seeded, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_tweet', arguments: { tweet_id: TWEET }, requestState: 'pc1.e30.AAAA', _meta: envelope() } }, headers);
-    expect(forged.json.error).toMatchObject({ code: -32602, message: expect.stringContaining('not issued by this gateway') });
-    const huge = await post(gateway, seeded, { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'get_tweet', arguments: { tweet_id: TWEET }, requestState: 'x'.repeat(5000), _meta: envelope() } }, headers);
+    const forged = await post(
+      gateway,
+      seeded,
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: {
+          name: 'get_tweet',
+          arguments: { tweet_id: TWEET },
+          requestState: 'pc1.e30.AAAA',
+          _meta: envelope(),
+        },
+      },
+      headers,
+    );
+    expect(forged.json.error).toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('not issued by this gateway'),
+    });
+    const huge = await post(
+      gateway,
+      seeded,
+      {
+        jsonrpc: '2.0',
+        id: 4,
+        method: 'tools/call',
+        params: {
+          name: 'get_tweet',
+          arguments: { tweet_id: TWEET },
+          requestState: 'x'.repeat(5000),
+          _meta: envelope(),
+        },
+      },
+      headers,
+    );
     expect(huge.json.error).toMatchObject({ code: -32602, message: expect.stringContaining('longer than') });
-    const stray = await post(gateway, seeded, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'get_tweet', arguments: { tweet_id: TWEET }, inputResponses: { a: {} }, _meta: envelope() } }, headers);
-    expect(stray.json.error).toMatchObject({ code: -32602, message: expect.stringContaining('inputResponses without requestState') });
+    const stray = await post(
+      gateway,
+      seeded,
+      {
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'tools/call',
+        params: {
+          name: 'get_tweet',
+          arguments: { tweet_id: TWEET },
+          inputResponses: { a: {} },
+          _meta: envelope(),
+        },
+      },
+      headers,
+    );
+    expect(stray.json.error).toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('inputResponses without requestState'),
+    });
   });
 
   it('keeps legacy sessions working on the same grant, at the same time', async () => {
@@ -257,7 +443,9 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
       expect(legacyResult.isError).toBeFalsy();
       expect(legacy.getServerVersion()?.name).toBe('twitter');
       const versions = await waitFor(async () => {
-        const rows = (await auditRows(seeded.serverId)).filter((a) => a.toolName === 'get_tweet' && a.upstreamOutcome === 'ok');
+        const rows = (await auditRows(seeded.serverId)).filter(
+          (a) => a.toolName === 'get_tweet' && a.upstreamOutcome === 'ok',
+        );
         const set = new Set(rows.map((r) => r.protocolVersion));
         return set.size >= 2 ? set : undefined;
       });
@@ -270,10 +458,17 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
   it('tells a subscriptions/listen stream when the policy changes the tool list, and honors only tool list changes', async () => {
     const changed: unknown[] = [];
     agent.setNotificationHandler('notifications/tools/list_changed', (n) => void changed.push(n));
-    const subscription = await agent.listen({ toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ['twikit://x'] });
+    const subscription = await agent.listen({
+      toolsListChanged: true,
+      promptsListChanged: true,
+      resourceSubscriptions: ['twikit://x'],
+    });
     try {
       expect(subscription.honoredFilter).toEqual({ toolsListChanged: true });
-      await setPolicy(seeded.organizationId, seeded.serverId, { ...POLICY, tools: { ...POLICY.tools, get_timeline: { action: 'hide' } } });
+      await setPolicy(seeded.organizationId, seeded.serverId, {
+        ...POLICY,
+        tools: { ...POLICY.tools, get_timeline: { action: 'hide' } },
+      });
       await waitFor(() => changed.length > 0 || undefined);
       expect((await agent.listTools()).tools.map((t) => t.name)).not.toContain('get_timeline');
     } finally {
@@ -304,7 +499,8 @@ describe('two replicas serving one modern client alternately', () => {
 
   it('has no stickiness and keeps limits exact across replicas', async () => {
     const results = [];
-    for (let i = 0; i < 6; i++) results.push(await agent.callTool({ name: 'get_user_info', arguments: { screen_name: 'alice' } }));
+    for (let i = 0; i < 6; i++)
+      results.push(await agent.callTool({ name: 'get_user_info', arguments: { screen_name: 'alice' } }));
     expect(results.map((r) => Boolean(r.isError))).toEqual([false, false, false, true, true, true]);
     expect(readCallLog(logFile).filter((c) => c.tool === 'get_user_info')).toHaveLength(3);
     const calls = sent.filter((s) => s.body?.method === 'tools/call');
@@ -313,7 +509,14 @@ describe('two replicas serving one modern client alternately', () => {
       const r = (await auditRows(seeded.serverId)).filter((x) => x.toolName === 'get_user_info');
       return r.length === 6 ? r : undefined;
     });
-    expect(rows.map((r) => r.decision).sort()).toEqual(['allow', 'allow', 'allow', 'rate_limited', 'rate_limited', 'rate_limited']);
+    expect(rows.map((r) => r.decision).sort()).toEqual([
+      'allow',
+      'allow',
+      'allow',
+      'rate_limited',
+      'rate_limited',
+      'rate_limited',
+    ]);
     expect(rows.every((r) => r.protocolVersion === MODERN)).toBe(true);
   });
 });
@@ -341,9 +544,23 @@ describe('session-scoped limits for stateless clients', () => {
     const answers = [];
     for (const [i, declared] of capabilities.entries()) {
       const _meta = { ...envelope(), 'io.modelcontextprotocol/clientCapabilities': declared };
-      answers.push(await post(gateway, seeded, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'get_tweet', arguments: { tweet_id: TWEET }, _meta } }, headers));
+      answers.push(
+        await post(
+          gateway,
+          seeded,
+          {
+            jsonrpc: '2.0',
+            id: i,
+            method: 'tools/call',
+            params: { name: 'get_tweet', arguments: { tweet_id: TWEET }, _meta },
+          },
+          headers,
+        ),
+      );
     }
-    const limited = answers.map((a) => a.json.result?.isError === true && /Rate limited/.test(text(a.json.result)));
+    const limited = answers.map(
+      (a) => a.json.result?.isError === true && /Rate limited/.test(text(a.json.result)),
+    );
     expect(limited).toEqual([false, false, true, true]);
   });
 });
@@ -370,11 +587,17 @@ describe('revoking a grant used by a modern client', () => {
     const db = testDb();
     await db.grant.update({ where: { id: seeded.grantId }, data: { revokedAt: new Date() } });
     await notifyChange(db, { type: 'grant', organizationId: seeded.organizationId, grantId: seeded.grantId });
-    expect(await Promise.race([subscription.closed, new Promise((r) => setTimeout(() => r('still open'), 5_000))])).not.toBe('still open');
+    expect(
+      await Promise.race([subscription.closed, new Promise((r) => setTimeout(() => r('still open'), 5_000))]),
+    ).not.toBe('still open');
     // The token-in-URL form answers the same way: the grant no longer lets anyone in.
     const res = await fetch(`${gateway.url}/g/${seeded.token}/mcp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' },
+      headers: {
+        'content-type': 'application/json',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'tools/list',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope() } }),
     });
     expect(res.status).toBe(401);

@@ -4,10 +4,24 @@
 // or what the client did not declare, is refused with an error naming what is missing.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+  type ClientCapabilities,
+} from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, nodeScriptServer, seed, startEverything, startGateway, tempFile, waitFor, type ChildServer, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  nodeScriptServer,
+  seed,
+  startEverything,
+  startGateway,
+  tempFile,
+  waitFor,
+  type ChildServer,
+  type Seeded,
+} from './harness.ts';
 
 const ENVELOPE = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -25,23 +39,43 @@ interface Leg {
   inputRequests?: Record<string, { method: string }>;
 }
 
-async function connect(gateway: Gateway, seeded: Seeded, capabilities: ClientCapabilities, legs: Leg[]): Promise<ModernClient> {
-  const client = new ModernClient({ name: 'modern-agent', version: '2.0.0' }, { capabilities, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+async function connect(
+  gateway: Gateway,
+  seeded: Seeded,
+  capabilities: ClientCapabilities,
+  legs: Leg[],
+): Promise<ModernClient> {
+  const client = new ModernClient(
+    { name: 'modern-agent', version: '2.0.0' },
+    { capabilities, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   const recording = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const response = await fetch(input, init);
-    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; params?: Leg }) : undefined;
+    const body =
+      typeof init?.body === 'string'
+        ? (JSON.parse(init.body) as { method?: string; params?: Leg })
+        : undefined;
     if (body?.method === 'tools/call') {
       const answer = (await response.clone().json()) as { result?: Leg };
-      legs.push({ requestState: body.params?.requestState, inputResponses: body.params?.inputResponses, resultType: answer.result?.resultType, inputRequests: answer.result?.inputRequests });
+      legs.push({
+        requestState: body.params?.requestState,
+        inputResponses: body.params?.inputResponses,
+        resultType: answer.result?.resultType,
+        inputRequests: answer.result?.inputRequests,
+      });
     }
     return response;
   };
-  const transport = new ModernTransport(new URL(`${gateway.url}/mcp/${seeded.serverId}`), { requestInit: { headers: { Authorization: `Bearer ${seeded.token}` } }, fetch: recording });
+  const transport = new ModernTransport(new URL(`${gateway.url}/mcp/${seeded.serverId}`), {
+    requestInit: { headers: { Authorization: `Bearer ${seeded.token}` } },
+    fetch: recording,
+  });
   await client.connect(transport);
   return client;
 }
 
-const textOf = (result: { content?: unknown }) => ((result.content as Array<{ text?: string }>)[0]?.text ?? '') as string;
+const textOf = (result: { content?: unknown }) =>
+  ((result.content as Array<{ text?: string }>)[0]?.text ?? '') as string;
 
 describe('server-to-client requests from a legacy upstream during a 2026-07-28 call', () => {
   let gateway: Gateway;
@@ -67,7 +101,9 @@ describe('server-to-client requests from a legacy upstream during a 2026-07-28 c
     try {
       const result = await client.callTool({ name: 'ask_elicit', arguments: {} });
       expect(result.isError).toBeFalsy();
-      expect(JSON.parse(textOf(result))).toEqual([{ result: { action: 'accept', content: { name: 'Ada Lovelace' } } }]);
+      expect(JSON.parse(textOf(result))).toEqual([
+        { result: { action: 'accept', content: { name: 'Ada Lovelace' } } },
+      ]);
       expect(asked).toMatchObject([{ message: 'Your name?' }]);
       // Leg 1: input required, with the elicitation; leg 2: the answer, with the state, and the result.
       expect(legs).toHaveLength(2);
@@ -88,11 +124,26 @@ describe('server-to-client requests from a legacy upstream during a 2026-07-28 c
 
   it('carries sampling, roots and several rounds', async () => {
     const legs: Leg[] = [];
-    const client = await connect(gateway, seeded, { sampling: {}, roots: {}, elicitation: { form: {} } }, legs);
+    const client = await connect(
+      gateway,
+      seeded,
+      { sampling: {}, roots: {}, elicitation: { form: {} } },
+      legs,
+    );
     let n = 0;
-    client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', content: { type: 'text', text: 'hi from the client' }, model: 'test-model', stopReason: 'endTurn' }));
-    client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: 'file:///work/project', name: 'project' }] }));
-    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: `answer ${++n}` } }));
+    client.setRequestHandler('sampling/createMessage', async () => ({
+      role: 'assistant',
+      content: { type: 'text', text: 'hi from the client' },
+      model: 'test-model',
+      stopReason: 'endTurn',
+    }));
+    client.setRequestHandler('roots/list', async () => ({
+      roots: [{ uri: 'file:///work/project', name: 'project' }],
+    }));
+    client.setRequestHandler('elicitation/create', async () => ({
+      action: 'accept',
+      content: { name: `answer ${++n}` },
+    }));
     try {
       const sampled = await client.callTool({ name: 'ask_sample', arguments: {} });
       expect(textOf(sampled)).toContain('hi from the client');
@@ -100,7 +151,10 @@ describe('server-to-client requests from a legacy upstream during a 2026-07-28 c
       expect(textOf(roots)).toContain('file:///work/project');
       legs.length = 0;
       const twice = await client.callTool({ name: 'ask_twice', arguments: {} });
-      expect(JSON.parse(textOf(twice))).toEqual([{ result: { action: 'accept', content: { name: 'answer 1' } } }, { result: { action: 'accept', content: { name: 'answer 2' } } }]);
+      expect(JSON.parse(textOf(twice))).toEqual([
+        { result: { action: 'accept', content: { name: 'answer 1' } } },
+        { result: { action: 'accept', content: { name: 'answer 2' } } },
+      ]);
       expect(legs.map((l) => l.resultType)).toEqual(['input_required', 'input_required', 'complete']);
     } finally {
       await client.close();
@@ -113,7 +167,9 @@ describe('server-to-client requests from a legacy upstream during a 2026-07-28 c
     try {
       const result = await client.callTool({ name: 'ask_elicit', arguments: {} });
       const [answer] = JSON.parse(textOf(result)) as Array<{ error?: { message: string } }>;
-      expect(answer!.error?.message).toBe('Client does not support elicitation (required for elicitation/create)');
+      expect(answer!.error?.message).toBe(
+        'Client does not support elicitation (required for elicitation/create)',
+      );
       expect(legs.map((l) => l.resultType)).toEqual(['complete']);
     } finally {
       await client.close();
@@ -149,19 +205,40 @@ describe('server-to-client requests from a legacy upstream during a 2026-07-28 c
     const post = async (target: Gateway, params: Record<string, unknown>) => {
       const res = await fetch(`${target.url}/mcp/${seeded.serverId}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${seeded.token}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': String(params.name ?? 'ask_elicit') },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_elicit', arguments: {}, ...params, _meta: ENVELOPE } }),
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${seeded.token}`,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': String(params.name ?? 'ask_elicit'),
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'ask_elicit', arguments: {}, ...params, _meta: ENVELOPE },
+        }),
       });
       expect(res.status).toBe(200);
-      return ((await res.json()) as { result?: Record<string, unknown>; error?: { code: number; message: string } });
+      return (await res.json()) as {
+        result?: Record<string, unknown>;
+        error?: { code: number; message: string };
+      };
     };
     try {
       const first = await post(gateway, {});
-      expect(first.result).toMatchObject({ resultType: 'input_required', inputRequests: { 'input-0': { method: 'elicitation/create', params: { message: 'Your name?' } } } });
+      expect(first.result).toMatchObject({
+        resultType: 'input_required',
+        inputRequests: { 'input-0': { method: 'elicitation/create', params: { message: 'Your name?' } } },
+      });
       const requestState = first.result!.requestState as string;
       const inputResponses = { 'input-0': { action: 'accept', content: { name: 'Grace' } } };
       const elsewhere = await post(other, { requestState, inputResponses });
-      expect(elsewhere.error).toMatchObject({ code: -32602, message: expect.stringContaining('does not hold') });
+      expect(elsewhere.error).toMatchObject({
+        code: -32602,
+        message: expect.stringContaining('does not hold'),
+      });
       // Bound to its request: the same state for another tool is refused.
       const tampered = await post(gateway, { name: 'ask_sample', requestState, inputResponses });
       expect(tampered.error).toMatchObject({ code: -32602 });
@@ -184,7 +261,10 @@ describe('a Streamable HTTP upstream (server-everything) behind 2026-07-28 clien
 
   beforeAll(async () => {
     everything = await startEverything();
-    seeded = await seed({ transport: 'streamable_http', url: everything.url }, { version: '1', default: 'allow' });
+    seeded = await seed(
+      { transport: 'streamable_http', url: everything.url },
+      { version: '1', default: 'allow' },
+    );
     gateway = await startGateway();
   });
 
@@ -196,15 +276,33 @@ describe('a Streamable HTTP upstream (server-everything) behind 2026-07-28 clien
   it('initialises the upstream session with the capabilities the requests declare, and carries its elicitation', async () => {
     const legs: Leg[] = [];
     const client = await connect(gateway, seeded, { elicitation: { form: {} }, sampling: {} }, legs);
-    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Ada Lovelace', check: true } }));
-    client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', content: { type: 'text', text: 'sampled by the modern agent' }, model: 'test-model', stopReason: 'endTurn' }));
+    client.setRequestHandler('elicitation/create', async () => ({
+      action: 'accept',
+      content: { name: 'Ada Lovelace', check: true },
+    }));
+    client.setRequestHandler('sampling/createMessage', async () => ({
+      role: 'assistant',
+      content: { type: 'text', text: 'sampled by the modern agent' },
+      model: 'test-model',
+      stopReason: 'endTurn',
+    }));
     try {
       expect(client.getServerVersion()).toMatchObject({ name: 'mcp-servers/everything' });
       // server-everything offers these tools only to clients that declared elicitation and sampling.
-      await waitFor(async () => ((await client.listTools()).tools.some((t) => t.name === 'trigger-elicitation-request') ? true : undefined), 15_000, 200);
+      await waitFor(
+        async () =>
+          (await client.listTools()).tools.some((t) => t.name === 'trigger-elicitation-request')
+            ? true
+            : undefined,
+        15_000,
+        200,
+      );
       const elicited = await client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
       expect(JSON.stringify(elicited.content)).toContain('Ada Lovelace');
-      const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'say hi', maxTokens: 10 } });
+      const sampled = await client.callTool({
+        name: 'trigger-sampling-request',
+        arguments: { prompt: 'say hi', maxTokens: 10 },
+      });
       expect(JSON.stringify(sampled.content)).toContain('sampled by the modern agent');
       expect(legs.filter((l) => l.resultType === 'input_required').length).toBeGreaterThanOrEqual(2);
     } finally {
@@ -229,18 +327,27 @@ describe('cancelling a 2026-07-28 request', () => {
 
   it('closing the request cancels the call upstream', async () => {
     const client = await connect(gateway, seeded, {}, []);
-    const upstreamSaw = () => (existsSync(seen) ? readFileSync(seen, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: unknown; method?: string; params?: Record<string, unknown> }) : []);
+    const upstreamSaw = () =>
+      existsSync(seen)
+        ? readFileSync(seen, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { id?: unknown; method?: string; params?: Record<string, unknown> })
+        : [];
     try {
       const abort = new AbortController();
       const pending = client.callTool({ name: 'slow', arguments: {} }, { signal: abort.signal });
-      const call = await waitFor(() => upstreamSaw().find((m) => m.method === 'tools/call' && m.params?.name === 'slow'));
+      const call = await waitFor(() =>
+        upstreamSaw().find((m) => m.method === 'tools/call' && m.params?.name === 'slow'),
+      );
       abort.abort();
       await expect(pending).rejects.toThrow();
-      const cancelled = await waitFor(() => upstreamSaw().find((m) => m.method === 'notifications/cancelled'));
+      const cancelled = await waitFor(() =>
+        upstreamSaw().find((m) => m.method === 'notifications/cancelled'),
+      );
       expect(cancelled.params?.requestId).toBe(call.id);
     } finally {
       await client.close();
     }
   });
 });
-

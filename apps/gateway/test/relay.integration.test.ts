@@ -10,12 +10,31 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LATEST_PROTOCOL_VERSION, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { connectAgent, nodeScriptServer, seed, startGateway, tempFile, testDb, textOf, waitFor, type Seeded } from './harness.ts';
+import {
+  connectAgent,
+  nodeScriptServer,
+  seed,
+  startGateway,
+  tempFile,
+  testDb,
+  textOf,
+  waitFor,
+  type Seeded,
+} from './harness.ts';
 
 const rawServer = fileURLToPath(new URL('./fixtures/raw-server.mjs', import.meta.url));
-const TOOLS = JSON.parse(readFileSync(new URL('./fixtures/raw-server-tools.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>;
+const TOOLS = JSON.parse(
+  readFileSync(new URL('./fixtures/raw-server-tools.json', import.meta.url), 'utf8'),
+) as Array<Record<string, unknown>>;
 
-type Message = { jsonrpc: '2.0'; id?: string | number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } };
+type Message = {
+  jsonrpc: '2.0';
+  id?: string | number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+};
 
 /** The `data:` payloads of a text/event-stream body. */
 function sseMessages(text: string): Message[] {
@@ -45,8 +64,21 @@ class RawAgent {
     const endpoint = `${gateway.url}/mcp/${seeded.serverId}`;
     const res = await fetch(endpoint, {
       method: 'POST',
-      headers: { authorization: `Bearer ${seeded.token}`, accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw-agent', version: '1' } } }),
+      headers: {
+        authorization: `Bearer ${seeded.token}`,
+        accept: 'application/json, text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: LATEST_PROTOCOL_VERSION,
+          capabilities: {},
+          clientInfo: { name: 'raw-agent', version: '1' },
+        },
+      }),
     });
     expect(res.status).toBe(200);
     const sessionId = res.headers.get('mcp-session-id');
@@ -60,27 +92,54 @@ class RawAgent {
   private static async messagesOf(res: Response): Promise<Message[]> {
     const text = await res.text();
     if (res.status === 202 || text === '') return [];
-    return (res.headers.get('content-type') ?? '').includes('text/event-stream') ? sseMessages(text) : ([JSON.parse(text)].flat() as Message[]);
+    return (res.headers.get('content-type') ?? '').includes('text/event-stream')
+      ? sseMessages(text)
+      : ([JSON.parse(text)].flat() as Message[]);
   }
 
   private headers(accept = 'application/json, text/event-stream'): Record<string, string> {
-    return { authorization: `Bearer ${this.token}`, accept, 'content-type': 'application/json', 'mcp-session-id': this.sessionId, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION };
+    return {
+      authorization: `Bearer ${this.token}`,
+      accept,
+      'content-type': 'application/json',
+      'mcp-session-id': this.sessionId,
+      'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+    };
   }
 
   /** POSTs a message (or batch); resolves with every message of the answer, in order, once it ended. */
-  async post(message: unknown, signal?: AbortSignal): Promise<{ status: number; contentType: string | null; messages: Message[] }> {
+  async post(
+    message: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; contentType: string | null; messages: Message[] }> {
     return this.postText(JSON.stringify(message), signal);
   }
 
   /** POSTs a body as written (for JSON that JSON.stringify could not produce, e.g. nested 100,000 deep). */
-  async postText(body: string, signal?: AbortSignal): Promise<{ status: number; contentType: string | null; messages: Message[] }> {
-    const res = await fetch(this.endpoint, { method: 'POST', headers: this.headers(), body, ...(signal ? { signal } : {}) });
-    return { status: res.status, contentType: res.headers.get('content-type'), messages: await RawAgent.messagesOf(res) };
+  async postText(
+    body: string,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; contentType: string | null; messages: Message[] }> {
+    const res = await fetch(this.endpoint, {
+      method: 'POST',
+      headers: this.headers(),
+      body,
+      ...(signal ? { signal } : {}),
+    });
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      messages: await RawAgent.messagesOf(res),
+    };
   }
 
   /** POSTs a request whose answer is read as it arrives (`messages` fills; `done` once the answer ended). */
   async postStreaming(message: unknown): Promise<{ messages: Message[]; done: Promise<void> }> {
-    const res = await fetch(this.endpoint, { method: 'POST', headers: this.headers(), body: JSON.stringify(message) });
+    const res = await fetch(this.endpoint, {
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify(message),
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const messages: Message[] = [];
     const reader = res.body!.getReader();
@@ -101,7 +160,11 @@ class RawAgent {
   }
 
   /** The result of one request (fails the test on an error answer). */
-  async request(id: string | number, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async request(
+    id: string | number,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const { messages } = await this.post({ jsonrpc: '2.0', id, method, params });
     const answer = messages.find((m) => m.id === id && m.method === undefined);
     expect(answer?.error, JSON.stringify(answer?.error)).toBeUndefined();
@@ -111,7 +174,11 @@ class RawAgent {
   /** Opens the standalone GET stream; `messages` fills as events arrive. */
   async openStream(): Promise<{ messages: Message[]; close(): void }> {
     const controller = new AbortController();
-    const res = await fetch(this.endpoint, { method: 'GET', headers: this.headers('text/event-stream'), signal: controller.signal });
+    const res = await fetch(this.endpoint, {
+      method: 'GET',
+      headers: this.headers('text/event-stream'),
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     const messages: Message[] = [];
     const reader = res.body!.getReader();
@@ -150,8 +217,13 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
           .filter(Boolean)
           .map((l) => JSON.parse(l) as Message)
       : [];
-  const upstreamCall = (predicate: (args: Record<string, unknown>, m: Message) => boolean): Message | undefined =>
-    upstreamSaw().find((m) => m.method === 'tools/call' && predicate((m.params?.arguments ?? {}) as Record<string, unknown>, m));
+  const upstreamCall = (
+    predicate: (args: Record<string, unknown>, m: Message) => boolean,
+  ): Message | undefined =>
+    upstreamSaw().find(
+      (m) =>
+        m.method === 'tools/call' && predicate((m.params?.arguments ?? {}) as Record<string, unknown>, m),
+    );
   const rawAgent = async () => {
     const raw = await RawAgent.connect(gateway, seeded);
     raws.push(raw);
@@ -175,7 +247,12 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     expect(raw.initializeResult).toEqual({
       protocolVersion: LATEST_PROTOCOL_VERSION,
       // tools.listChanged is the gateway's own (policy changes alter the list).
-      capabilities: { tools: { listChanged: true }, resources: {}, logging: {}, experimental: { 'x-vendor-feature': { on: true } } },
+      capabilities: {
+        tools: { listChanged: true },
+        resources: {},
+        logging: {},
+        experimental: { 'x-vendor-feature': { on: true } },
+      },
       serverInfo: { name: 'raw-server', version: '2.1.0' },
       instructions: 'Raw JSON lines.',
     });
@@ -186,7 +263,10 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     const raw = await rawAgent();
     const result = await raw.request(1, 'tools/list', {});
     // (vendor_annotated: see the next test.)
-    expect({ ...result, tools: (result.tools as Array<{ name: string }>).filter((t) => t.name !== 'vendor_annotated') }).toEqual({
+    expect({
+      ...result,
+      tools: (result.tools as Array<{ name: string }>).filter((t) => t.name !== 'vendor_annotated'),
+    }).toEqual({
       tools: TOOLS.filter((t) => t.name !== 'vendor_annotated'),
       _meta: { 'vendor/page': 1 },
       'x-page-info': { total: TOOLS.length },
@@ -203,7 +283,9 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
   // inside `annotations`); tools/list must compare in that form too, or the tool counts as drifted
   // and is left out of every list though the catalog shows it approved (a bug the relay once had).
   it('lists a tool whose annotations carry a key the SDK does not model (approved on first sync)', async () => {
-    const row = await testDb().tool.findFirst({ where: { serverId: seeded.serverId, name: 'vendor_annotated' } });
+    const row = await testDb().tool.findFirst({
+      where: { serverId: seeded.serverId, name: 'vendor_annotated' },
+    });
     expect([row?.present, row?.pinState]).toEqual([true, 'approved']);
     const raw = await rawAgent();
     const result = await raw.request(2, 'tools/list', {});
@@ -219,10 +301,22 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
 
   it('passes a tools/call result through with its unknown fields and _meta, and the call with its own', async () => {
     const raw = await rawAgent();
-    const params = { name: 'echo', arguments: { text: 'hi', marker: 'verbatim-call' }, _meta: { 'vendor/caller': { a: 1 } }, 'x-call-extra': [1, 'two'] };
+    const params = {
+      name: 'echo',
+      arguments: { text: 'hi', marker: 'verbatim-call' },
+      _meta: { 'vendor/caller': { a: 1 } },
+      'x-call-extra': [1, 'two'],
+    };
     const result = await raw.request('call-1', 'tools/call', params);
     expect(result).toEqual({
-      content: [{ type: 'text', text: 'echo', annotations: { audience: ['user'], priority: 0.5 }, _meta: { 'vendor/part': 1 } }],
+      content: [
+        {
+          type: 'text',
+          text: 'echo',
+          annotations: { audience: ['user'], priority: 0.5 },
+          _meta: { 'vendor/part': 1 },
+        },
+      ],
       structuredContent: { args: { text: 'hi', marker: 'verbatim-call' } },
       isError: false,
       _meta: { 'vendor/trace': 't-1', nested: { a: [1, 2] } },
@@ -243,7 +337,12 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     const params = { anything: { deep: [1, null, 'x'] }, _meta: { 'vendor/k': 'v' } };
     const result = await raw.request('v-1', 'vendor/echo', params);
     expect(result.echoed).toEqual(params);
-    const seen = upstreamSaw().find((m) => m.method === 'vendor/echo' && (m.params as { _meta?: unknown })?._meta !== undefined && JSON.stringify(m.params) === JSON.stringify(params))!;
+    const seen = upstreamSaw().find(
+      (m) =>
+        m.method === 'vendor/echo' &&
+        (m.params as { _meta?: unknown })?._meta !== undefined &&
+        JSON.stringify(m.params) === JSON.stringify(params),
+    )!;
     expect(seen).toBeDefined();
     // The upstream saw the gateway's id, and the agent got the answer under its own.
     expect(result.sawId).toBe(seen.id);
@@ -255,13 +354,23 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     // A notification named like a request must never reach an upstream that might act on the name.
     for (const notification of [
       { jsonrpc: '2.0', method: 'notifications/vendor/hello', params: { greeting: 'hi' } },
-      { jsonrpc: '2.0', method: 'tools/call', params: { name: 'echo', arguments: { marker: 'as-notification' } } },
+      {
+        jsonrpc: '2.0',
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { marker: 'as-notification' } },
+      },
     ]) {
       expect((await raw.post(notification)).status).toBe(202);
     }
     expect((await raw.post({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' })).status).toBe(202);
-    await expect.poll(() => upstreamSaw().filter((m) => m.method === 'notifications/roots/list_changed').length).toBeGreaterThan(0);
-    expect(upstreamSaw().filter((m) => m.method === 'notifications/vendor/hello' || (m.method === 'tools/call' && m.id === undefined))).toEqual([]);
+    await expect
+      .poll(() => upstreamSaw().filter((m) => m.method === 'notifications/roots/list_changed').length)
+      .toBeGreaterThan(0);
+    expect(
+      upstreamSaw().filter(
+        (m) => m.method === 'notifications/vendor/hello' || (m.method === 'tools/call' && m.id === undefined),
+      ),
+    ).toEqual([]);
   });
 
   it("shows no agent a shared process's notification that belongs to no call in flight (it could be another agent's)", async () => {
@@ -270,10 +379,15 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     try {
       // notify_after sends vendor/event once its result is out: no call is in flight then, and
       // several sessions share this process.
-      const result = await raw.request('after-1', 'tools/call', { name: 'notify_after', arguments: { tag: 'standalone-1' } });
+      const result = await raw.request('after-1', 'tools/call', {
+        name: 'notify_after',
+        arguments: { tag: 'standalone-1' },
+      });
       expect(textOf(result)).toBe('{"done":true}');
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(stream.messages.filter((m) => m.method === 'vendor/event' && m.params?.after === 'standalone-1')).toEqual([]);
+      expect(
+        stream.messages.filter((m) => m.method === 'vendor/event' && m.params?.after === 'standalone-1'),
+      ).toEqual([]);
     } finally {
       stream.close();
     }
@@ -281,7 +395,12 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
 
   it("delivers the upstream's unknown notification during a call on that call's stream, before its result", async () => {
     const raw = await rawAgent();
-    const answer = await raw.post({ jsonrpc: '2.0', id: 'during-1', method: 'tools/call', params: { name: 'notify_during', arguments: { tag: 'raw-during' } } });
+    const answer = await raw.post({
+      jsonrpc: '2.0',
+      id: 'during-1',
+      method: 'tools/call',
+      params: { name: 'notify_during', arguments: { tag: 'raw-during' } },
+    });
     expect(answer.contentType).toContain('text/event-stream');
     expect(answer.messages).toEqual([
       { jsonrpc: '2.0', method: 'vendor/event', params: { during: 'raw-during', _meta: { 'vendor/n': 1 } } },
@@ -292,9 +411,17 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     agent.fallbackNotificationHandler = async (n) => void received.push(n);
     try {
       await agent.callTool({ name: 'notify_during', arguments: { tag: 'sdk-during' } });
-      await expect.poll(() => received.filter((n) => (n as { params?: { during?: string } }).params?.during === 'sdk-during')).toEqual([
-        { jsonrpc: '2.0', method: 'vendor/event', params: { during: 'sdk-during', _meta: { 'vendor/n': 1 } } },
-      ]);
+      await expect
+        .poll(() =>
+          received.filter((n) => (n as { params?: { during?: string } }).params?.during === 'sdk-during'),
+        )
+        .toEqual([
+          {
+            jsonrpc: '2.0',
+            method: 'vendor/event',
+            params: { during: 'sdk-during', _meta: { 'vendor/n': 1 } },
+          },
+        ]);
     } finally {
       agent.fallbackNotificationHandler = undefined;
     }
@@ -304,7 +431,9 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     it(`delivers every progress notification before the result (${tool}, 20 calls)`, async () => {
       for (let call = 0; call < 20; call++) {
         const seen: number[] = [];
-        const result = (await agent.callTool({ name: tool, arguments: { n: 4 } }, undefined, { onprogress: (p) => seen.push(p.progress) })) as CallToolResult;
+        const result = (await agent.callTool({ name: tool, arguments: { n: 4 } }, undefined, {
+          onprogress: (p) => seen.push(p.progress),
+        })) as CallToolResult;
         expect(JSON.parse(textOf(result)).done).toBe(true);
         expect(seen, `call ${call}`).toEqual([1, 2, 3, 4]);
       }
@@ -313,20 +442,43 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
 
   it('carries progress back under the agent’s own token, in order before the result, on the raw stream', async () => {
     const raw = await rawAgent();
-    const answer = await raw.post({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'progress_then_result', arguments: { n: 2, marker: 'raw-progress' }, _meta: { progressToken: 'agent-token' } } });
+    const answer = await raw.post({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tools/call',
+      params: {
+        name: 'progress_then_result',
+        arguments: { n: 2, marker: 'raw-progress' },
+        _meta: { progressToken: 'agent-token' },
+      },
+    });
     const seen = upstreamCall((args) => args.marker === 'raw-progress')!;
     // The upstream saw the gateway's token (its own request id), not the agent's.
     expect((seen.params!._meta as { progressToken: unknown }).progressToken).toBe(seen.id);
     expect(answer.messages).toEqual([
-      { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'agent-token', progress: 1, total: 2 } },
-      { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'agent-token', progress: 2, total: 2 } },
-      { jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: JSON.stringify({ done: true, sawId: seen.id }) }] } },
+      {
+        jsonrpc: '2.0',
+        method: 'notifications/progress',
+        params: { progressToken: 'agent-token', progress: 1, total: 2 },
+      },
+      {
+        jsonrpc: '2.0',
+        method: 'notifications/progress',
+        params: { progressToken: 'agent-token', progress: 2, total: 2 },
+      },
+      {
+        jsonrpc: '2.0',
+        id: 5,
+        result: { content: [{ type: 'text', text: JSON.stringify({ done: true, sawId: seen.id }) }] },
+      },
     ]);
   });
 
   it("cancels upstream with the upstream's id when the SDK agent aborts a call", async () => {
     const controller = new AbortController();
-    const call = agent.callTool({ name: 'slow', arguments: { marker: 'sdk-cancel' } }, undefined, { signal: controller.signal });
+    const call = agent.callTool({ name: 'slow', arguments: { marker: 'sdk-cancel' } }, undefined, {
+      signal: controller.signal,
+    });
     const settled = call.then(
       () => 'resolved',
       () => 'rejected',
@@ -335,7 +487,9 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     controller.abort('changed my mind');
     expect(await settled).toBe('rejected');
     const cancels = await waitFor(() => {
-      const found = upstreamSaw().filter((m) => m.method === 'notifications/cancelled' && m.params?.requestId === seen.id);
+      const found = upstreamSaw().filter(
+        (m) => m.method === 'notifications/cancelled' && m.params?.requestId === seen.id,
+      );
       return found.length > 0 ? found : undefined;
     }, 5_000);
     expect(cancels).toHaveLength(1);
@@ -345,17 +499,49 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
   it("cancels upstream with the upstream's id, never the agent's, for a raw agent's cancel", async () => {
     const raw = await rawAgent();
     const controller = new AbortController();
-    const pending = raw.post({ jsonrpc: '2.0', id: 'agent-slow-1', method: 'tools/call', params: { name: 'slow', arguments: { marker: 'raw-cancel' } } }, controller.signal).catch(() => undefined);
+    const pending = raw
+      .post(
+        {
+          jsonrpc: '2.0',
+          id: 'agent-slow-1',
+          method: 'tools/call',
+          params: { name: 'slow', arguments: { marker: 'raw-cancel' } },
+        },
+        controller.signal,
+      )
+      .catch(() => undefined);
     try {
       const seen = await waitFor(() => upstreamCall((args) => args.marker === 'raw-cancel'), 5_000, 10);
       expect(seen.id).not.toBe('agent-slow-1');
       const before = upstreamSaw().length;
-      expect((await raw.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'agent-slow-1', reason: 'no longer needed' } })).status).toBe(202);
-      await expect.poll(() => upstreamSaw().slice(before).filter((m) => m.method === 'notifications/cancelled')).toEqual([
-        { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: seen.id, reason: 'The client cancelled the request' } },
-      ]);
+      expect(
+        (
+          await raw.post({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: 'agent-slow-1', reason: 'no longer needed' },
+          })
+        ).status,
+      ).toBe(202);
+      await expect
+        .poll(() =>
+          upstreamSaw()
+            .slice(before)
+            .filter((m) => m.method === 'notifications/cancelled'),
+        )
+        .toEqual([
+          {
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: seen.id, reason: 'The client cancelled the request' },
+          },
+        ]);
       // The agent's own cancellation is not passed on as well (with an id the upstream never gave out).
-      expect(upstreamSaw().some((m) => m.method === 'notifications/cancelled' && m.params?.requestId === 'agent-slow-1')).toBe(false);
+      expect(
+        upstreamSaw().some(
+          (m) => m.method === 'notifications/cancelled' && m.params?.requestId === 'agent-slow-1',
+        ),
+      ).toBe(false);
     } finally {
       controller.abort();
       await pending;
@@ -365,7 +551,12 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
   it('keeps two agents with the same request id and progress token apart on the shared stdio process', async () => {
     const [a, b] = [await rawAgent(), await rawAgent()];
     const call = (agentRaw: RawAgent, tag: string) =>
-      agentRaw.post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'paired', arguments: { tag }, _meta: { progressToken: 'tok' } } });
+      agentRaw.post({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'paired', arguments: { tag }, _meta: { progressToken: 'tok' } },
+      });
     const [answerA, answerB] = await Promise.all([call(a, 'A'), call(b, 'B')]);
     const seenA = upstreamCall((args) => args.tag === 'A')!;
     const seenB = upstreamCall((args) => args.tag === 'B')!;
@@ -378,18 +569,36 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
       [answerB, 'B', seenB],
     ] as const) {
       expect(answer.messages, tag).toEqual([
-        ...[1, 2, 3].map((progress) => ({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'tok', progress, total: 3, message: tag } })),
-        { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: JSON.stringify({ tag, sawId: seen.id }) }] } },
+        ...[1, 2, 3].map((progress) => ({
+          jsonrpc: '2.0',
+          method: 'notifications/progress',
+          params: { progressToken: 'tok', progress, total: 3, message: tag },
+        })),
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          result: { content: [{ type: 'text', text: JSON.stringify({ tag, sawId: seen.id }) }] },
+        },
       ]);
     }
   });
 
   it("relays the upstream's request to the agent under the session's own id, and the agent's answer back verbatim", async () => {
     const raw = await rawAgent();
-    const call = await raw.postStreaming({ jsonrpc: '2.0', id: 'ask-call', method: 'tools/call', params: { name: 'ask_agent', arguments: { question: 'colour?' } } });
+    const call = await raw.postStreaming({
+      jsonrpc: '2.0',
+      id: 'ask-call',
+      method: 'tools/call',
+      params: { name: 'ask_agent', arguments: { question: 'colour?' } },
+    });
     const asked = await waitFor(() => call.messages.find((m) => m.method === 'vendor/ask'), 5_000, 10);
     // The agent sees the request with an id of its session's, not the upstream's.
-    expect(asked).toEqual({ jsonrpc: '2.0', id: expect.any(Number), method: 'vendor/ask', params: { question: 'colour?', _meta: { 'vendor/q': 1 } } });
+    expect(asked).toEqual({
+      jsonrpc: '2.0',
+      id: expect.any(Number),
+      method: 'vendor/ask',
+      params: { question: 'colour?', _meta: { 'vendor/q': 1 } },
+    });
     const answer = { answer: 'blue', _meta: { 'vendor/a': true }, 'x-extra': [1, { y: null }] };
     expect((await raw.post({ jsonrpc: '2.0', id: asked.id, result: answer })).status).toBe(202);
     await call.done;
@@ -401,12 +610,26 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
   it("passes the upstream's cancellation of its request to the agent, with the session's id, on the call's stream", async () => {
     // An agent without a GET stream: everything belonging to the call must come on the call's answer.
     const raw = await rawAgent();
-    const { messages } = await raw.post({ jsonrpc: '2.0', id: 'cancel-call', method: 'tools/call', params: { name: 'ask_then_cancel', arguments: {} } });
+    const { messages } = await raw.post({
+      jsonrpc: '2.0',
+      id: 'cancel-call',
+      method: 'tools/call',
+      params: { name: 'ask_then_cancel', arguments: {} },
+    });
     const asked = messages.find((m) => m.method === 'vendor/ask')!;
-    expect(asked).toEqual({ jsonrpc: '2.0', id: expect.any(Number), method: 'vendor/ask', params: { question: 'never mind' } });
+    expect(asked).toEqual({
+      jsonrpc: '2.0',
+      id: expect.any(Number),
+      method: 'vendor/ask',
+      params: { question: 'never mind' },
+    });
     expect(messages).toEqual([
       asked,
-      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: asked.id, reason: 'The server cancelled the request' } },
+      {
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: asked.id, reason: 'The server cancelled the request' },
+      },
       { jsonrpc: '2.0', id: 'cancel-call', result: { content: [{ type: 'text', text: 'gave up asking' }] } },
     ]);
   });
@@ -415,11 +638,23 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
     const raw = await rawAgent();
     const stream = await raw.openStream();
     try {
-      const { messages } = await raw.post({ jsonrpc: '2.0', id: 'cancel-call-2', method: 'tools/call', params: { name: 'ask_then_cancel', arguments: {} } });
+      const { messages } = await raw.post({
+        jsonrpc: '2.0',
+        id: 'cancel-call-2',
+        method: 'tools/call',
+        params: { name: 'ask_then_cancel', arguments: {} },
+      });
       const asked = messages.find((m) => m.method === 'vendor/ask')!;
       expect(typeof asked.id).toBe('number');
-      const everywhere = () => [...messages, ...stream.messages].filter((m) => m.method === 'notifications/cancelled');
-      await expect.poll(everywhere).toEqual([{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: asked.id, reason: 'The server cancelled the request' } }]);
+      const everywhere = () =>
+        [...messages, ...stream.messages].filter((m) => m.method === 'notifications/cancelled');
+      await expect.poll(everywhere).toEqual([
+        {
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: asked.id, reason: 'The server cancelled the request' },
+        },
+      ]);
     } finally {
       stream.close();
     }
@@ -428,19 +663,50 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
   it('answers a tools/call whose name is not a string with -32602, without asking the upstream', async () => {
     const raw = await rawAgent();
     const before = upstreamSaw().length;
-    const { messages } = await raw.post({ jsonrpc: '2.0', id: 'bad-name', method: 'tools/call', params: { name: 42, arguments: {} } });
-    expect(messages).toEqual([{ jsonrpc: '2.0', id: 'bad-name', error: { code: -32602, message: 'Invalid params for tools/call: name must be a string' } }]);
+    const { messages } = await raw.post({
+      jsonrpc: '2.0',
+      id: 'bad-name',
+      method: 'tools/call',
+      params: { name: 42, arguments: {} },
+    });
+    expect(messages).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 'bad-name',
+        error: { code: -32602, message: 'Invalid params for tools/call: name must be a string' },
+      },
+    ]);
     // A call after it reaches the upstream, the bad one never did.
     await raw.request('good', 'tools/call', { name: 'echo', arguments: { marker: 'after-bad' } });
-    expect(upstreamSaw().slice(before).filter((m) => m.method === 'tools/call').map((m) => m.params?.name)).toEqual(['echo']);
+    expect(
+      upstreamSaw()
+        .slice(before)
+        .filter((m) => m.method === 'tools/call')
+        .map((m) => m.params?.name),
+    ).toEqual(['echo']);
   });
 
   it('answers a tools/list whose cursor is not a string with -32602, without asking the upstream', async () => {
     const raw = await rawAgent();
     const before = upstreamSaw().length;
-    const { messages } = await raw.post({ jsonrpc: '2.0', id: 'bad-cursor', method: 'tools/list', params: { cursor: {} } });
-    expect(messages).toEqual([{ jsonrpc: '2.0', id: 'bad-cursor', error: { code: -32602, message: 'Invalid params for tools/list: cursor must be a string' } }]);
-    expect(upstreamSaw().slice(before).filter((m) => m.method === 'tools/list')).toEqual([]);
+    const { messages } = await raw.post({
+      jsonrpc: '2.0',
+      id: 'bad-cursor',
+      method: 'tools/list',
+      params: { cursor: {} },
+    });
+    expect(messages).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 'bad-cursor',
+        error: { code: -32602, message: 'Invalid params for tools/list: cursor must be a string' },
+      },
+    ]);
+    expect(
+      upstreamSaw()
+        .slice(before)
+        .filter((m) => m.method === 'tools/list'),
+    ).toEqual([]);
   });
 });
 
@@ -460,7 +726,11 @@ describe('what the relay refuses before anything reaches the upstream', () => {
 
   beforeAll(async () => {
     allowAll = await seed(nodeScriptServer(rawServer, allowLog), { version: '1', default: 'allow' });
-    denyAll = await seed(nodeScriptServer(rawServer, denyLog), { version: '1', default: 'deny', tools: { echo: { action: 'allow' } } });
+    denyAll = await seed(nodeScriptServer(rawServer, denyLog), {
+      version: '1',
+      default: 'deny',
+      tools: { echo: { action: 'allow' } },
+    });
     gateway = await startGateway();
   });
 
@@ -472,12 +742,26 @@ describe('what the relay refuses before anything reaches the upstream', () => {
     const allowed = await RawAgent.connect(gateway, allowAll);
     const denied = await RawAgent.connect(gateway, denyAll);
     try {
-      expect(await allowed.request('v1', 'vendor/echo', { say: 'hi' })).toMatchObject({ echoed: { say: 'hi' } });
-      const { messages } = await denied.post({ jsonrpc: '2.0', id: 'v2', method: 'vendor/echo', params: { say: 'hi' } });
-      expect(messages[0]?.error).toMatchObject({ code: -32600, message: expect.stringContaining('No policy rule allows vendor/echo') });
+      expect(await allowed.request('v1', 'vendor/echo', { say: 'hi' })).toMatchObject({
+        echoed: { say: 'hi' },
+      });
+      const { messages } = await denied.post({
+        jsonrpc: '2.0',
+        id: 'v2',
+        method: 'vendor/echo',
+        params: { say: 'hi' },
+      });
+      expect(messages[0]?.error).toMatchObject({
+        code: -32600,
+        message: expect.stringContaining('No policy rule allows vendor/echo'),
+      });
       expect(saw(denyLog).filter((m) => m.method === 'vendor/echo')).toEqual([]);
-      const rows = await testDb().auditEvent.findMany({ where: { method: 'vendor/echo', serverId: { in: [allowAll.serverId, denyAll.serverId] } } });
-      expect(rows.map((r) => [r.serverId === allowAll.serverId ? 'allow-all' : 'deny-all', r.decision]).sort()).toEqual([
+      const rows = await testDb().auditEvent.findMany({
+        where: { method: 'vendor/echo', serverId: { in: [allowAll.serverId, denyAll.serverId] } },
+      });
+      expect(
+        rows.map((r) => [r.serverId === allowAll.serverId ? 'allow-all' : 'deny-all', r.decision]).sort(),
+      ).toEqual([
         ['allow-all', 'allow'],
         ['deny-all', 'deny'],
       ]);
@@ -493,15 +777,26 @@ describe('what the relay refuses before anything reaches the upstream', () => {
       const deep = `{"jsonrpc":"2.0","id":"t3","method":"tools/call","params":{"name":"echo","arguments":{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`;
       const answers = await Promise.all([
         raw.post({ jsonrpc: '2.0', id: 't1', method: 'tasks/list', params: {} }),
-        raw.post({ jsonrpc: '2.0', id: 't2', method: 'tools/call', params: { name: 'echo', arguments: {}, task: { ttl: 1000 } } }),
+        raw.post({
+          jsonrpc: '2.0',
+          id: 't2',
+          method: 'tools/call',
+          params: { name: 'echo', arguments: {}, task: { ttl: 1000 } },
+        }),
         raw.postText(deep),
         raw.post({ jsonrpc: '2.0', id: 't4', method: 'notifications/cancelled', params: { requestId: 1 } }),
       ]);
       expect(answers.map((a) => a.messages[0]?.error?.code)).toEqual([-32601, -32602, -32602, -32600]);
       expect(answers[2]!.messages[0]!.error!.message).toMatch(/nested more than 64 levels/);
       // Nothing of it reached the process, and the gateway still answers.
-      expect(saw(allowLog).slice(before).filter((m) => m.method !== 'notifications/initialized')).toEqual([]);
-      expect(await raw.request('t5', 'tools/call', { name: 'echo', arguments: { marker: 'still-fine' } })).toMatchObject({ content: expect.any(Array) });
+      expect(
+        saw(allowLog)
+          .slice(before)
+          .filter((m) => m.method !== 'notifications/initialized'),
+      ).toEqual([]);
+      expect(
+        await raw.request('t5', 'tools/call', { name: 'echo', arguments: { marker: 'still-fine' } }),
+      ).toMatchObject({ content: expect.any(Array) });
     } finally {
       await raw.close();
     }
@@ -511,13 +806,29 @@ describe('what the relay refuses before anything reaches the upstream', () => {
     const agent = await connectAgent(gateway, allowAll);
     const stop = new AbortController();
     try {
-      const held = Array.from({ length: 64 }, () => agent.callTool({ name: 'slow', arguments: {} }, undefined, { signal: stop.signal }).catch(() => 'cancelled'));
-      await waitFor(() => saw(allowLog).filter((m) => m.method === 'tools/call' && m.params?.name === 'slow').length >= 64 || undefined);
-      await expect(agent.callTool({ name: 'echo', arguments: {} })).rejects.toThrow(/Too many requests in flight in this session \(at most 64\)/);
+      const held = Array.from({ length: 64 }, () =>
+        agent
+          .callTool({ name: 'slow', arguments: {} }, undefined, { signal: stop.signal })
+          .catch(() => 'cancelled'),
+      );
+      await waitFor(
+        () =>
+          saw(allowLog).filter((m) => m.method === 'tools/call' && m.params?.name === 'slow').length >= 64 ||
+          undefined,
+      );
+      await expect(agent.callTool({ name: 'echo', arguments: {} })).rejects.toThrow(
+        /Too many requests in flight in this session \(at most 64\)/,
+      );
       stop.abort();
       await Promise.all(held);
       // Cancelled calls leave room again.
-      await waitFor(async () => (await agent.callTool({ name: 'echo', arguments: { marker: 'room' } }).then(() => true, () => undefined)));
+      await waitFor(
+        async () =>
+          await agent.callTool({ name: 'echo', arguments: { marker: 'room' } }).then(
+            () => true,
+            () => undefined,
+          ),
+      );
     } finally {
       stop.abort();
       await agent.close();

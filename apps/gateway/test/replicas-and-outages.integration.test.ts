@@ -5,7 +5,19 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { notifyChange } from '@portcullis/db/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { auditRows, connectAgent, readCallLog, seed, startGateway, tempFile, testDb, textOf, twikitServer, waitFor, type Seeded } from './harness.ts';
+import {
+  auditRows,
+  connectAgent,
+  readCallLog,
+  seed,
+  startGateway,
+  tempFile,
+  testDb,
+  textOf,
+  twikitServer,
+  waitFor,
+  type Seeded,
+} from './harness.ts';
 
 const POLICY = {
   version: '1',
@@ -33,23 +45,53 @@ describe('two replicas', () => {
   });
 
   it('enforce one shared limit exactly', async () => {
-    const agents = await Promise.all([connectAgent(a, seeded), connectAgent(b, seeded), connectAgent(a, seeded), connectAgent(b, seeded)]);
+    const agents = await Promise.all([
+      connectAgent(a, seeded),
+      connectAgent(b, seeded),
+      connectAgent(a, seeded),
+      connectAgent(b, seeded),
+    ]);
     const results = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => agents[i % agents.length]!.callTool({ name: 'get_user_info', arguments: { screen_name: 'bob' } }) as Promise<CallToolResult>),
+      Array.from(
+        { length: 24 },
+        (_, i) =>
+          agents[i % agents.length]!.callTool({
+            name: 'get_user_info',
+            arguments: { screen_name: 'bob' },
+          }) as Promise<CallToolResult>,
+      ),
     );
     expect(results.filter((r) => !r.isError)).toHaveLength(5);
-    expect(results.filter((r) => r.isError).every((r) => textOf(r).startsWith('Rate limited by /tools/get_user_info/limits/0'))).toBe(true);
+    expect(
+      results
+        .filter((r) => r.isError)
+        .every((r) => textOf(r).startsWith('Rate limited by /tools/get_user_info/limits/0')),
+    ).toBe(true);
     expect(readCallLog(logFile).filter((c) => c.tool === 'get_user_info')).toHaveLength(5);
     await Promise.all(agents.map((x) => x.close()));
   });
 
   it('resume a call held on one replica when the approval is decided', async () => {
     const agent = await connectAgent(b, seeded);
-    const pending = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: '1850000000000003' } }) as Promise<CallToolResult>;
+    const pending = agent.callTool({
+      name: 'like_tweet',
+      arguments: { tweet_id: '1850000000000003' },
+    }) as Promise<CallToolResult>;
     const db = testDb();
-    const approval = await waitFor(() => db.approval.findFirst({ where: { serverId: seeded.serverId, status: 'pending' } }).then((x) => x ?? undefined));
-    await db.approval.update({ where: { id: approval.id }, data: { status: 'approved', decidedAt: new Date() } });
-    await notifyChange(db, { type: 'approval', organizationId: seeded.organizationId, approvalId: approval.id });
+    const approval = await waitFor(() =>
+      db.approval
+        .findFirst({ where: { serverId: seeded.serverId, status: 'pending' } })
+        .then((x) => x ?? undefined),
+    );
+    await db.approval.update({
+      where: { id: approval.id },
+      data: { status: 'approved', decidedAt: new Date() },
+    });
+    await notifyChange(db, {
+      type: 'approval',
+      organizationId: seeded.organizationId,
+      approvalId: approval.id,
+    });
     const result = await pending;
     // Forwarded (the upstream's own answer, whatever it says), not refused by the gateway.
     expect(textOf(result)).not.toMatch(/^(Denied|Rate limited)/);
@@ -65,8 +107,15 @@ describe('two replicas with counters in PostgreSQL (as npm start runs them)', ()
   const logFile = tempFile('twikit-calls.jsonl');
 
   beforeAll(async () => {
-    seeded = await seed(twikitServer(logFile), { version: '1', default: 'deny', tools: { get_user_info: { limits: [{ window: 'minute', max: 30, scope: 'server' }] } } });
-    [a, b] = await Promise.all([startGateway({ redisUrl: undefined }), startGateway({ redisUrl: undefined })]);
+    seeded = await seed(twikitServer(logFile), {
+      version: '1',
+      default: 'deny',
+      tools: { get_user_info: { limits: [{ window: 'minute', max: 30, scope: 'server' }] } },
+    });
+    [a, b] = await Promise.all([
+      startGateway({ redisUrl: undefined }),
+      startGateway({ redisUrl: undefined }),
+    ]);
   });
 
   afterAll(async () => {
@@ -74,12 +123,28 @@ describe('two replicas with counters in PostgreSQL (as npm start runs them)', ()
   });
 
   it('let exactly max of 200 concurrent calls through, each reservation committed with its audit row', async () => {
-    const agents = await Promise.all([connectAgent(a, seeded), connectAgent(b, seeded), connectAgent(a, seeded), connectAgent(b, seeded)]);
+    const agents = await Promise.all([
+      connectAgent(a, seeded),
+      connectAgent(b, seeded),
+      connectAgent(a, seeded),
+      connectAgent(b, seeded),
+    ]);
     const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => agents[i % agents.length]!.callTool({ name: 'get_user_info', arguments: { screen_name: 'bob' } }) as Promise<CallToolResult>),
+      Array.from(
+        { length: 200 },
+        (_, i) =>
+          agents[i % agents.length]!.callTool({
+            name: 'get_user_info',
+            arguments: { screen_name: 'bob' },
+          }) as Promise<CallToolResult>,
+      ),
     );
     expect(results.filter((r) => !r.isError)).toHaveLength(30);
-    expect(results.filter((r) => r.isError).every((r) => textOf(r).startsWith('Rate limited by /tools/get_user_info/limits/0'))).toBe(true);
+    expect(
+      results
+        .filter((r) => r.isError)
+        .every((r) => textOf(r).startsWith('Rate limited by /tools/get_user_info/limits/0')),
+    ).toBe(true);
     expect(readCallLog(logFile).filter((c) => c.tool === 'get_user_info')).toHaveLength(30);
     const rows = await auditRows(seeded.serverId);
     expect(rows.filter((r) => r.decision === 'allow')).toHaveLength(30);
@@ -105,12 +170,19 @@ describe('failing closed and shutting down', () => {
     const gateway = await startGateway({ redisUrl: 'redis://127.0.0.1:1' });
     try {
       const agent = await connectAgent(gateway, seeded);
-      const result = (await agent.callTool({ name: 'get_user_info', arguments: { screen_name: 'carol' } })) as CallToolResult;
+      const result = (await agent.callTool({
+        name: 'get_user_info',
+        arguments: { screen_name: 'carol' },
+      })) as CallToolResult;
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/cannot reach its policy or counter store/);
       expect(readCallLog(logFile)).toHaveLength(0);
       const rows = await auditRows(seeded.serverId);
-      expect(rows.at(-1)).toMatchObject({ toolName: 'get_user_info', decision: 'deny', upstreamOutcome: 'not_sent' });
+      expect(rows.at(-1)).toMatchObject({
+        toolName: 'get_user_info',
+        decision: 'deny',
+        upstreamOutcome: 'not_sent',
+      });
       await agent.close();
     } finally {
       await gateway.close();
@@ -122,8 +194,21 @@ describe('failing closed and shutting down', () => {
     try {
       const res = await fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${seeded.token}` },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${seeded.token}`,
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'x', version: '1' },
+          },
+        }),
       });
       expect(res.status).toBe(503);
       expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
@@ -137,11 +222,25 @@ describe('failing closed and shutting down', () => {
     const gateway = await startGateway();
     const agent = await connectAgent(gateway, seeded);
     const db = testDb();
-    const pending = agent.callTool({ name: 'like_tweet', arguments: { tweet_id: '1850000000000004' } }) as Promise<CallToolResult>;
-    const approval = await waitFor(() => db.approval.findFirst({ where: { serverId: seeded.serverId, status: 'pending' } }).then((x) => x ?? undefined));
+    const pending = agent.callTool({
+      name: 'like_tweet',
+      arguments: { tweet_id: '1850000000000004' },
+    }) as Promise<CallToolResult>;
+    const approval = await waitFor(() =>
+      db.approval
+        .findFirst({ where: { serverId: seeded.serverId, status: 'pending' } })
+        .then((x) => x ?? undefined),
+    );
     const closing = gateway.close(10_000);
-    await db.approval.update({ where: { id: approval.id }, data: { status: 'approved', decidedAt: new Date() } });
-    await notifyChange(db, { type: 'approval', organizationId: seeded.organizationId, approvalId: approval.id });
+    await db.approval.update({
+      where: { id: approval.id },
+      data: { status: 'approved', decidedAt: new Date() },
+    });
+    await notifyChange(db, {
+      type: 'approval',
+      organizationId: seeded.organizationId,
+      approvalId: approval.id,
+    });
     expect((await pending).isError).toBeFalsy();
     await closing;
     const row = (await auditRows(seeded.serverId)).find((r) => r.approvalId === approval.id);

@@ -5,7 +5,16 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
-import { addGrant, connectAgent, seed, startGateway, tempFile, testDb, twikitServer, type Seeded } from './harness.ts';
+import {
+  addGrant,
+  connectAgent,
+  seed,
+  startGateway,
+  tempFile,
+  testDb,
+  twikitServer,
+  type Seeded,
+} from './harness.ts';
 
 const ALLOW_ALL = { version: '1', default: 'allow' };
 
@@ -29,19 +38,32 @@ describe('stdio processes per organization', () => {
   async function sibling(): Promise<Seeded> {
     const db = testDb();
     const row = await db.mcpServer.create({
-      data: { organizationId: first.organizationId, name: `sibling-${randomBytes(4).toString('hex')}`, transport: 'stdio', stdioTemplate: 'twikit', args: ['--log-file', tempFile('s.jsonl')] },
+      data: {
+        organizationId: first.organizationId,
+        name: `sibling-${randomBytes(4).toString('hex')}`,
+        transport: 'stdio',
+        stdioTemplate: 'twikit',
+        args: ['--log-file', tempFile('s.jsonl')],
+      },
     });
     const { setPolicy } = await import('./harness.ts');
     await setPolicy(first.organizationId, row.id, ALLOW_ALL);
     const grant = await addGrant(first.organizationId, row.id);
-    return { organizationId: first.organizationId, serverId: row.id, grantId: grant.grantId, token: grant.token };
+    return {
+      organizationId: first.organizationId,
+      serverId: row.id,
+      grantId: grant.grantId,
+      token: grant.token,
+    };
   }
 
   it('refuses a third busy process with a sentence, stops an idle one to make room, and leaves other tenants alone', async () => {
     const second = await sibling();
     const third = await sibling();
     agents.push(await connectAgent(gateway, first), await connectAgent(gateway, second));
-    await expect(connectAgent(gateway, third)).rejects.toThrow(/already runs 2 stdio servers with open sessions on this gateway \(at most 2\)/);
+    await expect(connectAgent(gateway, third)).rejects.toThrow(
+      /already runs 2 stdio servers with open sessions on this gateway \(at most 2\)/,
+    );
     // Another organization is not counted against this one.
     const elsewhere = await connectAgent(gateway, other);
     agents.push(elsewhere);

@@ -45,7 +45,9 @@ describe('stdio ordering', () => {
     it(`delivers every progress notification before the result (${tool}, 20 calls)`, async () => {
       for (let call = 0; call < 20; call++) {
         const seen: number[] = [];
-        const result = await agent.callTool({ name: tool, arguments: {} }, undefined, { onprogress: (p) => seen.push(p.progress) });
+        const result = await agent.callTool({ name: tool, arguments: {} }, undefined, {
+          onprogress: (p) => seen.push(p.progress),
+        });
         expect((result.content as Array<{ text: string }>)[0]!.text).toBe('done');
         expect(seen, `call ${call}`).toEqual([1, 2, 3]);
       }

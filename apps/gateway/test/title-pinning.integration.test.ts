@@ -16,7 +16,10 @@ describe('pinning a tool title', () => {
 
   beforeAll(async () => {
     upstream = await startMutableServer();
-    seeded = await seed({ transport: 'streamable_http', url: upstream.url }, { version: '1', default: 'allow' });
+    seeded = await seed(
+      { transport: 'streamable_http', url: upstream.url },
+      { version: '1', default: 'allow' },
+    );
     gateway = await startGateway();
     agent = await connectAgent(gateway, seeded);
   });
@@ -38,7 +41,9 @@ describe('pinning a tool title', () => {
       return row?.pinState === 'changed' ? row : undefined;
     });
     const denied = (await agent.callTool({ name: 'lookup', arguments: { word: 'gate' } })) as CallToolResult;
-    expect(textOf(denied)).toMatch(/^Denied by policy \(pinning\): Tool lookup: definition changed since it was approved/);
+    expect(textOf(denied)).toMatch(
+      /^Denied by policy \(pinning\): Tool lookup: definition changed since it was approved/,
+    );
     expect(upstream.calls).toEqual([]);
   });
 });

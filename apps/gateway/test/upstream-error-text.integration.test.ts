@@ -22,14 +22,31 @@ function hostileSseServer(): http.Server {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk));
     req.on('end', () => {
-      const message = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string } };
-      if (message.method === 'tools/call') return res.writeHead(500, { 'content-type': 'text/plain' }).end(SECRET);
+      const message = JSON.parse(body) as {
+        id?: number;
+        method: string;
+        params?: { protocolVersion?: string };
+      };
+      if (message.method === 'tools/call')
+        return res.writeHead(500, { 'content-type': 'text/plain' }).end(SECRET);
       res.writeHead(202).end();
       if (message.id === undefined) return;
       if (message.method === 'initialize') {
-        send({ jsonrpc: '2.0', id: message.id, result: { protocolVersion: message.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'leaky', version: '1' } } });
+        send({
+          jsonrpc: '2.0',
+          id: message.id,
+          result: {
+            protocolVersion: message.params?.protocolVersion,
+            capabilities: { tools: {} },
+            serverInfo: { name: 'leaky', version: '1' },
+          },
+        });
       } else if (message.method === 'tools/list') {
-        send({ jsonrpc: '2.0', id: message.id, result: { tools: [{ name: 'leak', inputSchema: { type: 'object' } }] } });
+        send({
+          jsonrpc: '2.0',
+          id: message.id,
+          result: { tools: [{ name: 'leak', inputSchema: { type: 'object' } }] },
+        });
       } else send({ jsonrpc: '2.0', id: message.id, result: {} });
     });
   });
@@ -50,7 +67,10 @@ describe('upstream error text', () => {
   });
 
   it('names the status of a failed call, never the body that came with it', async () => {
-    const seeded = await seed({ transport: 'sse', url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/sse` }, { version: '1', default: 'allow' });
+    const seeded = await seed(
+      { transport: 'sse', url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/sse` },
+      { version: '1', default: 'allow' },
+    );
     const agent = await connectAgent(gateway, seeded);
     try {
       const failure = await agent.callTool({ name: 'leak', arguments: {} }).then(

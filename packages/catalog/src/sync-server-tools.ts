@@ -98,10 +98,13 @@ function definitionOf(tool: ToolDefinition): Prisma.InputJsonValue {
 
 /** An approved hash in the current form: a legacy one is rebuilt from the approved definition (title and output schema as it recorded them, else none). */
 function currentApprovedHash(approvedHash: string, approvedDefinition: unknown): string {
-  if (approvedHash === '' || !approvedDefinition || typeof approvedDefinition !== 'object') return approvedHash;
+  if (approvedHash === '' || !approvedDefinition || typeof approvedDefinition !== 'object')
+    return approvedHash;
   const definition = approvedDefinition as ToolDefinition;
   if (approvedHash === toolDefinitionHash(definition)) return approvedHash;
-  return approvedHash === legacyToolDefinitionHash(definition) ? toolDefinitionHash(definition) : approvedHash;
+  return approvedHash === legacyToolDefinitionHash(definition)
+    ? toolDefinitionHash(definition)
+    : approvedHash;
 }
 
 export interface SyncResult {
@@ -117,7 +120,9 @@ export interface SyncTarget {
 }
 
 function json(value: unknown): Prisma.InputJsonValue | undefined {
-  return value === undefined || value === null ? undefined : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
+  return value === undefined || value === null
+    ? undefined
+    : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
 }
 
 /** Upserts the server's tools from a fresh tools/list, marks missing ones absent, and notifies replicas. */
@@ -136,9 +141,14 @@ export async function syncServerTools(
     // otherwise both could read "no sync yet" and trust a tool only the later list had as part of
     // the first sync, and their inserts of the same tool would collide.
     await tx.$executeRaw`SELECT 1 FROM mcp_servers WHERE id = ${target.serverId} AND "organizationId" = ${target.organizationId} FOR UPDATE`;
-    const server = await tx.mcpServer.findFirstOrThrow({ where: { id: target.serverId, organizationId: target.organizationId }, select: { lastSyncAt: true } });
+    const server = await tx.mcpServer.findFirstOrThrow({
+      where: { id: target.serverId, organizationId: target.organizationId },
+      select: { lastSyncAt: true },
+    });
     const firstSync = server.lastSyncAt === null;
-    const existing = await tx.tool.findMany({ where: { serverId: target.serverId, organizationId: target.organizationId } });
+    const existing = await tx.tool.findMany({
+      where: { serverId: target.serverId, organizationId: target.organizationId },
+    });
     const byName = new Map(existing.map((row) => [row.name, row]));
 
     for (const tool of seen.values()) {
@@ -172,7 +182,9 @@ export async function syncServerTools(
             serverId: target.serverId,
             name: tool.name,
             // Nothing is approved for a pending tool: no definition hashes to ''.
-            ...(firstSync ? { approvedHash: hash, approvedDefinition: definitionOf(tool), pinState: 'approved' } : { approvedHash: '', pinState: 'pending' }),
+            ...(firstSync
+              ? { approvedHash: hash, approvedDefinition: definitionOf(tool), pinState: 'approved' }
+              : { approvedHash: '', pinState: 'pending' }),
           },
         });
         result.added.push(tool.name);
@@ -181,17 +193,33 @@ export async function syncServerTools(
       // Back to the approved definition: trusted again. A tool never approved stays pending;
       // otherwise changed, unless a reviewer kept it blocked.
       const approvedNow = definitionMatches(row.approvedHash, stored, tool);
-      const pinState = approvedNow ? 'approved' : row.pinState === 'blocked' ? 'blocked' : row.pinState === 'pending' ? 'pending' : 'changed';
+      const pinState = approvedNow
+        ? 'approved'
+        : row.pinState === 'blocked'
+          ? 'blocked'
+          : row.pinState === 'pending'
+            ? 'pending'
+            : 'changed';
       // Hashes are stored in the current form from here on (a legacy approved hash that matched
       // becomes this definition's hash; one that did not is rebuilt from the approved definition).
       const approved = approvedNow
-        ? { approvedHash: hash, ...(row.approvedHash === hash ? {} : { approvedDefinition: definitionOf(tool) }) }
+        ? {
+            approvedHash: hash,
+            ...(row.approvedHash === hash ? {} : { approvedDefinition: definitionOf(tool) }),
+          }
         : { approvedHash: currentApprovedHash(row.approvedHash, row.approvedDefinition) };
       const definitionChanged = !definitionMatches(row.definitionHash, stored, tool);
       if (definitionChanged) result.changed.push(tool.name);
       else if (!row.present) result.added.push(tool.name);
       else result.unchanged.push(tool.name);
-      if (definitionChanged || hash !== row.definitionHash || approved.approvedHash !== row.approvedHash || !row.present || pinState !== row.pinState || row.riskWhy !== risk.why) {
+      if (
+        definitionChanged ||
+        hash !== row.definitionHash ||
+        approved.approvedHash !== row.approvedHash ||
+        !row.present ||
+        pinState !== row.pinState ||
+        row.riskWhy !== risk.why
+      ) {
         await tx.tool.update({ where: { id: row.id }, data: { ...live, ...approved, pinState } });
       }
     }
@@ -221,12 +249,18 @@ export async function markSyncFailed(db: Db, target: SyncTarget, message: string
     where: { id: target.serverId, organizationId: target.organizationId },
     data: { status: 'error', statusMessage: message.slice(0, 500) },
   });
-  await notifyChange(db, { type: 'server', organizationId: target.organizationId, serverId: target.serverId });
+  await notifyChange(db, {
+    type: 'server',
+    organizationId: target.organizationId,
+    serverId: target.serverId,
+  });
 }
 
 export class DefinitionChangedError extends Error {
   constructor(toolName: string) {
-    super(`The definition of ${toolName} changed again while you were reviewing it; review the new definition and approve that one`);
+    super(
+      `The definition of ${toolName} changed again while you were reviewing it; review the new definition and approve that one`,
+    );
     this.name = 'DefinitionChangedError';
   }
 }
@@ -236,8 +270,13 @@ export class DefinitionChangedError extends Error {
  * approved one, but only if it is still the one they saw (`definitionHash`); otherwise
  * DefinitionChangedError, and nothing changes.
  */
-export async function approveToolDefinition(db: Db, target: SyncTarget & { toolId: string; definitionHash: string }): Promise<void> {
-  const tool = await db.tool.findFirstOrThrow({ where: { id: target.toolId, organizationId: target.organizationId, serverId: target.serverId } });
+export async function approveToolDefinition(
+  db: Db,
+  target: SyncTarget & { toolId: string; definitionHash: string },
+): Promise<void> {
+  const tool = await db.tool.findFirstOrThrow({
+    where: { id: target.toolId, organizationId: target.organizationId, serverId: target.serverId },
+  });
   if (tool.definitionHash !== target.definitionHash) throw new DefinitionChangedError(tool.name);
   // Conditional on the hash again: a sync between the read above and this write must not be approved unseen.
   const { count } = await db.tool.updateMany({

@@ -16,8 +16,16 @@ export interface ServerConnectionRow {
 }
 
 export function loadUpstreamSpec(server: ServerConnectionRow, encryptionKey: Buffer): UpstreamSpec {
-  const headers = decryptSecretMap(encryptionKey, server.secretHeadersEnc, serverSecretContext(server.organizationId, server.id, 'headers'));
-  const env = decryptSecretMap(encryptionKey, server.secretEnvEnc, serverSecretContext(server.organizationId, server.id, 'env'));
+  const headers = decryptSecretMap(
+    encryptionKey,
+    server.secretHeadersEnc,
+    serverSecretContext(server.organizationId, server.id, 'headers'),
+  );
+  const env = decryptSecretMap(
+    encryptionKey,
+    server.secretEnvEnc,
+    serverSecretContext(server.organizationId, server.id, 'env'),
+  );
   return {
     transport: server.transport,
     url: server.url,

@@ -30,7 +30,10 @@ export type ReserveResult<C extends KeyedCounter = KeyedCounter> =
  */
 export interface InlineReservation<C extends KeyedCounter = KeyedCounter> {
   spec: { id: string; keys: string[]; windows: number[]; maxes: number[] };
-  result(refused: { counterIndex: number; freesAtMs: number; nowMs: number } | undefined, nowMs: number): ReserveResult<C>;
+  result(
+    refused: { counterIndex: number; freesAtMs: number; nowMs: number } | undefined,
+    nowMs: number,
+  ): ReserveResult<C>;
 }
 
 export interface CounterStore {
@@ -53,13 +56,23 @@ export interface CounterStore {
  * Counters sharing a key are one counter: keep the strictest max for it, and remember which
  * caller object to report when it is full. Output is sorted by key (a stable lock order).
  */
-export function mergeCountersByKey<C extends KeyedCounter>(counters: readonly C[]): Array<{ key: string; windowMs: number; max: number; source: C }> {
+export function mergeCountersByKey<C extends KeyedCounter>(
+  counters: readonly C[],
+): Array<{ key: string; windowMs: number; max: number; source: C }> {
   const byKey = new Map<string, { key: string; windowMs: number; max: number; source: C }>();
   for (const counter of counters) {
-    if (!Number.isInteger(counter.max) || counter.max < 1) throw new Error(`counter ${counter.key}: max must be a positive integer`);
-    if (!Number.isInteger(counter.windowMs) || counter.windowMs < 1) throw new Error(`counter ${counter.key}: windowMs must be a positive integer`);
+    if (!Number.isInteger(counter.max) || counter.max < 1)
+      throw new Error(`counter ${counter.key}: max must be a positive integer`);
+    if (!Number.isInteger(counter.windowMs) || counter.windowMs < 1)
+      throw new Error(`counter ${counter.key}: windowMs must be a positive integer`);
     const existing = byKey.get(counter.key);
-    if (!existing) byKey.set(counter.key, { key: counter.key, windowMs: counter.windowMs, max: counter.max, source: counter });
+    if (!existing)
+      byKey.set(counter.key, {
+        key: counter.key,
+        windowMs: counter.windowMs,
+        max: counter.max,
+        source: counter,
+      });
     else {
       existing.windowMs = Math.max(existing.windowMs, counter.windowMs);
       if (counter.max < existing.max) Object.assign(existing, { max: counter.max, source: counter });

@@ -8,13 +8,22 @@
 
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { mergeCountersByKey, ReservationStates, type CounterStore, type InlineReservation, type KeyedCounter, type Reservation, type ReserveResult } from './counter-store.ts';
+import {
+  mergeCountersByKey,
+  ReservationStates,
+  type CounterStore,
+  type InlineReservation,
+  type KeyedCounter,
+  type Reservation,
+  type ReserveResult,
+} from './counter-store.ts';
 
 // The tables and functions come from the migrations (20261123204611_init,
 // 20261203133111_rate_limit_counters, 20261203133431_audit_insert_reserving): portcullis_reserve_counters
 // is one reserve in one round trip and one commit (see the last migration for how it stays exact);
 // portcullis_release_hits and portcullis_delete_expired_hits delete hits and lower their counters.
-const RESERVE_SQL = 'SELECT now_ms, idx, frees_at_ms, inserted FROM portcullis_reserve_counters($1, $2, $3, $4, $5)';
+const RESERVE_SQL =
+  'SELECT now_ms, idx, frees_at_ms, inserted FROM portcullis_reserve_counters($1, $2, $3, $4, $5)';
 
 export interface PostgresCounterStoreOptions {
   /** A connection string (the store owns and ends the pool) or an existing pool (the caller ends it). */
@@ -32,7 +41,8 @@ export class PostgresCounterStore implements CounterStore {
 
   constructor(options: PostgresCounterStoreOptions) {
     this.ownsPool = typeof options.pool === 'string';
-    this.pool = typeof options.pool === 'string' ? new pg.Pool({ connectionString: options.pool }) : options.pool;
+    this.pool =
+      typeof options.pool === 'string' ? new pg.Pool({ connectionString: options.pool }) : options.pool;
     this.keyPrefix = options.keyPrefix ?? '';
   }
 
@@ -43,17 +53,35 @@ export class PostgresCounterStore implements CounterStore {
     const keys = merged.map((c) => this.keyPrefix + c.key);
     await this.checkedIsolation();
     // One statement in its own transaction: autocommit, one round trip, one commit.
-    const { rows } = await this.pool.query<{ now_ms: string; idx: number | null; frees_at_ms: string | null; inserted: number }>({
+    const { rows } = await this.pool.query<{
+      now_ms: string;
+      idx: number | null;
+      frees_at_ms: string | null;
+      inserted: number;
+    }>({
       name: 'portcullis_reserve_counters',
       text: RESERVE_SQL,
-      values: [now === undefined ? null : Math.floor(now), keys, merged.map((c) => c.windowMs), merged.map((c) => c.max), id],
+      values: [
+        now === undefined ? null : Math.floor(now),
+        keys,
+        merged.map((c) => c.windowMs),
+        merged.map((c) => c.max),
+        id,
+      ],
     });
     const row = rows[0]!;
     const at = Number(row.now_ms);
     if (row.idx !== null) {
-      return { ok: false, counter: merged[row.idx - 1]!.source, retryAfterMs: Math.max(1, Number(row.frees_at_ms) - at) };
+      return {
+        ok: false,
+        counter: merged[row.idx - 1]!.source,
+        retryAfterMs: Math.max(1, Number(row.frees_at_ms) - at),
+      };
     }
-    return { ok: true, reservation: { id, entries: keys.map((key, i) => ({ key, member: `${id}:${i + 1}` })), at } };
+    return {
+      ok: true,
+      reservation: { id, entries: keys.map((key, i) => ({ key, member: `${id}:${i + 1}` })), at },
+    };
   }
 
   /**
@@ -69,8 +97,19 @@ export class PostgresCounterStore implements CounterStore {
       spec: { id, keys, windows: merged.map((c) => c.windowMs), maxes: merged.map((c) => c.max) },
       result: (refused, nowMs) =>
         refused
-          ? { ok: false, counter: merged[refused.counterIndex - 1]!.source, retryAfterMs: Math.max(1, refused.freesAtMs - refused.nowMs) }
-          : { ok: true, reservation: { id, entries: keys.map((key, i) => ({ key, member: `${id}:${i + 1}` })), at: nowMs } },
+          ? {
+              ok: false,
+              counter: merged[refused.counterIndex - 1]!.source,
+              retryAfterMs: Math.max(1, refused.freesAtMs - refused.nowMs),
+            }
+          : {
+              ok: true,
+              reservation: {
+                id,
+                entries: keys.map((key, i) => ({ key, member: `${id}:${i + 1}` })),
+                at: nowMs,
+              },
+            },
     };
   }
 
@@ -87,10 +126,14 @@ export class PostgresCounterStore implements CounterStore {
    */
   private async checkIsolation(): Promise<void> {
     try {
-      const { rows } = await this.pool.query<{ level: string }>("SELECT current_setting('transaction_isolation') AS level");
+      const { rows } = await this.pool.query<{ level: string }>(
+        "SELECT current_setting('transaction_isolation') AS level",
+      );
       const level = rows[0]?.level;
       if (level !== 'read committed') {
-        throw new Error(`PostgreSQL rate-limit counters need READ COMMITTED transactions, but this connection defaults to ${level?.toUpperCase()} (default_transaction_isolation); the gateway refuses rate-limited calls until it is changed`);
+        throw new Error(
+          `PostgreSQL rate-limit counters need READ COMMITTED transactions, but this connection defaults to ${level?.toUpperCase()} (default_transaction_isolation); the gateway refuses rate-limited calls until it is changed`,
+        );
       }
     } catch (error) {
       // Checked again on the next reserve: an outage must not stick, a wrong setting fails every time.
@@ -106,7 +149,9 @@ export class PostgresCounterStore implements CounterStore {
   async release(reservation: Reservation): Promise<void> {
     if (!this.states.settle(reservation) || reservation.entries.length === 0) return;
     try {
-      await this.pool.query('SELECT portcullis_release_hits($1::text[])', [reservation.entries.map((e) => e.member)]);
+      await this.pool.query('SELECT portcullis_release_hits($1::text[])', [
+        reservation.entries.map((e) => e.member),
+      ]);
     } catch (error) {
       this.states.unsettle(reservation);
       throw error;
@@ -115,7 +160,10 @@ export class PostgresCounterStore implements CounterStore {
 
   /** Deletes rows of every key that have slid out of their window; run periodically (reserve only prunes the keys it touches). */
   async deleteExpired(now?: number): Promise<number> {
-    const { rows } = await this.pool.query<{ deleted: number }>('SELECT portcullis_delete_expired_hits($1::int8) AS deleted', [now === undefined ? null : Math.floor(now)]);
+    const { rows } = await this.pool.query<{ deleted: number }>(
+      'SELECT portcullis_delete_expired_hits($1::int8) AS deleted',
+      [now === undefined ? null : Math.floor(now)],
+    );
     // Counters of keys with no hits left are dropped (a reserve recreates one as it needs it).
     await this.pool.query('DELETE FROM rate_limit_counters WHERE hits <= 0');
     return rows[0]?.deleted ?? 0;

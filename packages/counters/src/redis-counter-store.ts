@@ -3,7 +3,14 @@
 
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { mergeCountersByKey, ReservationStates, type CounterStore, type KeyedCounter, type Reservation, type ReserveResult } from './counter-store.ts';
+import {
+  mergeCountersByKey,
+  ReservationStates,
+  type CounterStore,
+  type KeyedCounter,
+  type Reservation,
+  type ReserveResult,
+} from './counter-store.ts';
 
 // KEYS: counter keys. ARGV[1]: now in ms, or '' to use the Redis clock; ARGV[2]: reservation id;
 // then windowMs, max for each key. Checks every key before adding to any, so it is all-or-nothing.
@@ -40,7 +47,10 @@ export interface RedisCounterStoreOptions {
   keyPrefix?: string;
 }
 
-type ReserveCommand = (numKeys: number, ...keysAndArgs: Array<string | number>) => Promise<[number, number, number, number]>;
+type ReserveCommand = (
+  numKeys: number,
+  ...keysAndArgs: Array<string | number>
+) => Promise<[number, number, number, number]>;
 
 export class RedisCounterStore implements CounterStore {
   private readonly redis: Redis;
@@ -50,7 +60,8 @@ export class RedisCounterStore implements CounterStore {
 
   constructor(options: RedisCounterStoreOptions) {
     this.ownsConnection = typeof options.redis === 'string';
-    this.redis = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: false }) : options.redis;
+    this.redis =
+      typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: false }) : options.redis;
     this.keyPrefix = options.keyPrefix ?? 'portcullis:counter:';
     // defineCommand sends EVALSHA and falls back to EVAL when the script cache was flushed.
     this.redis.defineCommand('portcullisReserveCounters', { lua: RESERVE_SCRIPT });
@@ -62,9 +73,18 @@ export class RedisCounterStore implements CounterStore {
     if (merged.length === 0) return { ok: true, reservation: { id, entries: [], at: now ?? Date.now() } };
     const keys = merged.map((c) => this.keyPrefix + c.key);
     const args = merged.flatMap((c) => [c.windowMs, c.max]);
-    const reserveCommand = (this.redis as unknown as { portcullisReserveCounters: ReserveCommand }).portcullisReserveCounters;
-    const [ok, failing, retryAfterMs, at] = await reserveCommand.call(this.redis, keys.length, ...keys, now === undefined ? '' : Math.floor(now), id, ...args);
-    if (ok !== 1) return { ok: false, counter: merged[failing - 1]!.source, retryAfterMs: Math.max(1, retryAfterMs) };
+    const reserveCommand = (this.redis as unknown as { portcullisReserveCounters: ReserveCommand })
+      .portcullisReserveCounters;
+    const [ok, failing, retryAfterMs, at] = await reserveCommand.call(
+      this.redis,
+      keys.length,
+      ...keys,
+      now === undefined ? '' : Math.floor(now),
+      id,
+      ...args,
+    );
+    if (ok !== 1)
+      return { ok: false, counter: merged[failing - 1]!.source, retryAfterMs: Math.max(1, retryAfterMs) };
     return { ok: true, reservation: { id, entries: keys.map((key) => ({ key, member: id })), at } };
   }
 

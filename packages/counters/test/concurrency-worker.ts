@@ -17,7 +17,14 @@ const store = openStore(input);
 await store.reserve([{ key: `${input.key}:warmup`, windowMs: 1000, max: 1_000_000 }]);
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, input.startAt - Date.now())));
 const results = await Promise.all(
-  Array.from({ length: input.consumers }, () => store.reserve([{ key: input.key, windowMs: input.windowMs, max: input.max }])),
+  Array.from({ length: input.consumers }, () =>
+    store.reserve([{ key: input.key, windowMs: input.windowMs, max: input.max }]),
+  ),
 );
 await store.close();
-process.stdout.write(JSON.stringify({ allowed: results.filter((r) => r.ok).length, denied: results.filter((r) => !r.ok).length }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    allowed: results.filter((r) => r.ok).length,
+    denied: results.filter((r) => !r.ok).length,
+  }) + '\n',
+);

@@ -26,16 +26,22 @@ afterAll(async () => {
 
 function runWorker(input: object): Promise<{ allowed: number; denied: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'concurrency-worker.ts'), JSON.stringify(input)], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'concurrency-worker.ts'), JSON.stringify(input)],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`worker exited ${code}: ${stderr}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`worker exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -177,13 +183,26 @@ describe('postgres counter store isolation', () => {
   it('refuses to count when connections default to REPEATABLE READ (counts would be stale), and says why', async () => {
     // Under REPEATABLE READ the count's snapshot predates the lock wait: 200 concurrent consumers
     // of a max-30 counter were allowed 49 times when this ran unchecked.
-    const pool = new pg.Pool({ connectionString: database.url, options: '-c default_transaction_isolation=repeatable\\ read' });
+    const pool = new pg.Pool({
+      connectionString: database.url,
+      options: '-c default_transaction_isolation=repeatable\\ read',
+    });
     const store = new PostgresCounterStore({ pool, keyPrefix: `${runPrefix}iso:` });
     try {
-      await expect(store.reserve([{ key: 'k', windowMs: 60_000, max: 30 }])).rejects.toThrow(/need READ COMMITTED.*REPEATABLE READ/);
+      await expect(store.reserve([{ key: 'k', windowMs: 60_000, max: 30 }])).rejects.toThrow(
+        /need READ COMMITTED.*REPEATABLE READ/,
+      );
       // Checked on every reserve until fixed, not once.
-      await expect(store.reserve([{ key: 'k', windowMs: 60_000, max: 30 }])).rejects.toThrow(/READ COMMITTED/);
-      expect((await pool.query("SELECT count(*)::int AS n FROM rate_limit_hits WHERE key LIKE $1", [`${runPrefix}iso:%`])).rows[0].n).toBe(0);
+      await expect(store.reserve([{ key: 'k', windowMs: 60_000, max: 30 }])).rejects.toThrow(
+        /READ COMMITTED/,
+      );
+      expect(
+        (
+          await pool.query('SELECT count(*)::int AS n FROM rate_limit_hits WHERE key LIKE $1', [
+            `${runPrefix}iso:%`,
+          ])
+        ).rows[0].n,
+      ).toBe(0);
     } finally {
       await pool.end();
     }
@@ -208,12 +227,10 @@ describe('postgres counter store: work per reserve does not grow with the limit'
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ idx: number | null }>('SELECT idx FROM portcullis_reserve_counters(NULL, $1, $2, $3, $4)', [
-        [prefix + counter.key],
-        [counter.windowMs],
-        [counter.max],
-        `probe-${counter.key}`,
-      ]);
+      const { rows } = await client.query<{ idx: number | null }>(
+        'SELECT idx FROM portcullis_reserve_counters(NULL, $1, $2, $3, $4)',
+        [[prefix + counter.key], [counter.windowMs], [counter.max], `probe-${counter.key}`],
+      );
       // Index scans count against each index, heap reads against the table: all of them.
       const stats = await client.query<{ n: string }>(
         `SELECT sum(pg_stat_get_xact_tuples_returned(r.oid) + pg_stat_get_xact_tuples_fetched(r.oid)) AS n
@@ -229,7 +246,8 @@ describe('postgres counter store: work per reserve does not grow with the limit'
   it('reads a handful of rows with 5,000 hits in the window, allowed or full', async () => {
     const busy = { key: 'busy', windowMs: 3_600_000, max: 1_000_000 };
     // 5,000 hits stored through the store's own reserve, in batches of concurrent calls.
-    for (let i = 0; i < 5_000; i += 500) await Promise.all(Array.from({ length: 500 }, () => store.reserve([busy])));
+    for (let i = 0; i < 5_000; i += 500)
+      await Promise.all(Array.from({ length: 500 }, () => store.reserve([busy])));
     const allowed = await tuplesRead(busy);
     expect(allowed.ok).toBe(true);
     // The previous function walked the window's rows (5,000 here, twice: index and heap) looking for the max-th.

@@ -15,7 +15,12 @@ export function encryptSecret(key: Buffer, plaintext: string, context: string): 
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+  return [
+    VERSION,
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    body.toString('base64url'),
+  ].join('.');
 }
 
 export function decryptSecret(key: Buffer, sealed: string, context: string): string {
@@ -28,7 +33,11 @@ export function decryptSecret(key: Buffer, sealed: string, context: string): str
 }
 
 /** Context string for a server's secret field: binds ciphertext to org, server and field. */
-export function serverSecretContext(organizationId: string, serverId: string, field: 'headers' | 'env'): string {
+export function serverSecretContext(
+  organizationId: string,
+  serverId: string,
+  field: 'headers' | 'env',
+): string {
   return `portcullis:server-secret:${organizationId}:${serverId}:${field}`;
 }
 
@@ -36,9 +45,14 @@ export function encryptSecretMap(key: Buffer, values: Record<string, string>, co
   return encryptSecret(key, JSON.stringify(values), context);
 }
 
-export function decryptSecretMap(key: Buffer, sealed: string | null | undefined, context: string): Record<string, string> {
+export function decryptSecretMap(
+  key: Buffer,
+  sealed: string | null | undefined,
+  context: string,
+): Record<string, string> {
   if (!sealed) return {};
   const parsed: unknown = JSON.parse(decryptSecret(key, sealed, context));
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('Secret map is not an object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error('Secret map is not an object');
   return parsed as Record<string, string>;
 }

@@ -2,11 +2,25 @@
 // stored only as SHA-256 hashes. A fast hash is right here: the secrets are random, not passwords.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type TokenKind = 'grant' | 'apiKey' | 'invitation' | 'emailVerification' | 'oauthCode' | 'oauthAccess' | 'oauthRefresh' | 'oauthClient';
+export type TokenKind =
+  | 'grant'
+  | 'apiKey'
+  | 'invitation'
+  | 'emailVerification'
+  | 'oauthCode'
+  | 'oauthAccess'
+  | 'oauthRefresh'
+  | 'oauthClient';
 const PREFIX: Record<TokenKind, string> = {
-  grant: 'pcg_', apiKey: 'pck_', invitation: 'pci_', emailVerification: 'pcv_',
+  grant: 'pcg_',
+  apiKey: 'pck_',
+  invitation: 'pci_',
+  emailVerification: 'pcv_',
   // MCP authorization (docs/oauth.md): codes, access and refresh tokens; registered client ids.
-  oauthCode: 'pco_', oauthAccess: 'pca_', oauthRefresh: 'pcr_', oauthClient: 'pcc_',
+  oauthCode: 'pco_',
+  oauthAccess: 'pca_',
+  oauthRefresh: 'pcr_',
+  oauthClient: 'pcc_',
 };
 const VISIBLE_CHARS = 8;
 

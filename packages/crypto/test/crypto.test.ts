@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { decryptSecret, decryptSecretMap, encryptSecret, encryptSecretMap, parseEncryptionKey } from '../src/secret-box.ts';
+import {
+  decryptSecret,
+  decryptSecretMap,
+  encryptSecret,
+  encryptSecretMap,
+  parseEncryptionKey,
+} from '../src/secret-box.ts';
 import { hashToken, issueToken, looksLikeToken, tokenMatchesHash } from '../src/tokens.ts';
 import { canonicalJson, hashCanonical, saltedValueHash } from '../src/canonical-json.ts';
 
@@ -53,7 +59,9 @@ describe('tokens', () => {
 
 describe('canonical json', () => {
   it('is independent of key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 1, e: 2 }] } })).toBe('{"a":{"c":[3,{"e":2,"f":1}],"d":2},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 1, e: 2 }] } })).toBe(
+      '{"a":{"c":[3,{"e":2,"f":1}],"d":2},"b":1}',
+    );
     expect(hashCanonical({ a: 1, b: 2 })).toBe(hashCanonical({ b: 2, a: 1 }));
     expect(hashCanonical({ a: 1 })).not.toBe(hashCanonical({ a: 2 }));
   });

@@ -21,7 +21,10 @@ export interface DbOptions {
  * hears, and Node ends the process. The failed connection is still dropped: a connection that errored
  * is no longer queryable, and the pool removes it when it is released.
  */
-export function createResilientPool(config: pg.PoolConfig, onConnectionError: (error: Error) => void = () => undefined): pg.Pool {
+export function createResilientPool(
+  config: pg.PoolConfig,
+  onConnectionError: (error: Error) => void = () => undefined,
+): pg.Pool {
   const pool = new pg.Pool(config);
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => {
@@ -32,7 +35,11 @@ export function createResilientPool(config: pg.PoolConfig, onConnectionError: (e
 
 export function createPrismaClient(databaseUrl: string, options: DbOptions = {}): PrismaClient {
   const pool = createResilientPool(
-    { connectionString: databaseUrl, max: options.max ?? 10, connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000 },
+    {
+      connectionString: databaseUrl,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    },
     options.onConnectionError,
   );
   // The adapter ends a pool it was given when the client disconnects.

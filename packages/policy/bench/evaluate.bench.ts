@@ -15,13 +15,24 @@ for (let i = 0; Object.keys(tools).length < RULE_COUNT; i++) {
   // A realistic mix: plain rules, limited rules, rules with argument conditions.
   tools[`tool_${i}`] =
     i % 3 === 0
-      ? { limits: [{ window: 'minute', max: 10 }, { window: 'day', max: 500, scope: 'org', counter: 'daily' }] }
+      ? {
+          limits: [
+            { window: 'minute', max: 10 },
+            { window: 'day', max: 500, scope: 'org', counter: 'daily' },
+          ],
+        }
       : i % 3 === 1
         ? {
             action: 'deny',
             conditions: [
               { when: { arg: 'text', regex: '(?i)crypto|airdrop|giveaway' }, action: 'deny', reason: 'spam' },
-              { when: [{ arg: 'count', lte: 50 }, { arg: 'lang', in: ['en', 'fr', 'de'] }], action: 'allow' },
+              {
+                when: [
+                  { arg: 'count', lte: 50 },
+                  { arg: 'lang', in: ['en', 'fr', 'de'] },
+                ],
+                action: 'allow',
+              },
             ],
           }
         : { action: i % 2 ? 'hide' : 'require_approval' };
@@ -46,11 +57,15 @@ function measure(label: string, iterations: number, fn: (i: number) => unknown):
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) sink += fn(i) ? 1 : 0;
   const elapsed = Number(process.hrtime.bigint() - start);
-  console.log(`${label.padEnd(48)} ${(elapsed / iterations).toFixed(1).padStart(10)} ns/op  (${iterations} ops, ${sink} truthy)`);
+  console.log(
+    `${label.padEnd(48)} ${(elapsed / iterations).toFixed(1).padStart(10)} ns/op  (${iterations} ops, ${sink} truthy)`,
+  );
 }
 
 console.log(`policy: ${Object.keys(tools).length} rules`);
-measure('evaluatePolicy (mixed calls, 200-rule policy)', 2_000_000, (i) => evaluatePolicy(policy, calls[i % calls.length]!));
+measure('evaluatePolicy (mixed calls, 200-rule policy)', 2_000_000, (i) =>
+  evaluatePolicy(policy, calls[i % calls.length]!),
+);
 measure('evaluatePolicy (regex + numeric conditions)', 1_000_000, () => evaluatePolicy(policy, calls[1]!));
 measure('compilePolicy (200 rules, incl. validation)', 2_000, () => compilePolicy(document));
 const listing = Array.from({ length: 200 }, (_, i) => ({ name: `tool_${i}` }));

@@ -1,7 +1,12 @@
 import type { WINDOW_NAMES } from './types.ts';
 // Bounds and defaults of the policy language, shared by the validator, the compiler and the JSON Schema.
 
-export const WINDOW_UNITS_MS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const satisfies Record<(typeof WINDOW_NAMES)[number], number>;
+export const WINDOW_UNITS_MS = {
+  second: 1_000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+} as const satisfies Record<(typeof WINDOW_NAMES)[number], number>;
 export type WindowUnit = keyof typeof WINDOW_UNITS_MS;
 
 /** Numeric windows are seconds; 31 days is the longest a counter is kept. */

@@ -32,35 +32,78 @@ interface VerbRisk {
 }
 
 const READS: VerbRisk = { category: 'read', severity: 'low', effect: 'only reads' };
-const SAVES_LOCALLY: VerbRisk = { category: 'write', severity: 'low', effect: 'saves data locally without changing the remote service' };
-const CHANGES: VerbRisk = { category: 'write', severity: 'medium', effect: 'changes state in a way that can be undone' };
-const PUBLISHES: VerbRisk = { category: 'write', severity: 'high', effect: 'publishes content or sends messages others will see' };
-const DESTROYS: VerbRisk = { category: 'destructive', severity: 'high', effect: 'deletes, blocks, revokes or runs arbitrary actions' };
+const SAVES_LOCALLY: VerbRisk = {
+  category: 'write',
+  severity: 'low',
+  effect: 'saves data locally without changing the remote service',
+};
+const CHANGES: VerbRisk = {
+  category: 'write',
+  severity: 'medium',
+  effect: 'changes state in a way that can be undone',
+};
+const PUBLISHES: VerbRisk = {
+  category: 'write',
+  severity: 'high',
+  effect: 'publishes content or sends messages others will see',
+};
+const DESTROYS: VerbRisk = {
+  category: 'destructive',
+  severity: 'high',
+  effect: 'deletes, blocks, revokes or runs arbitrary actions',
+};
 
 function verbs(risk: VerbRisk, words: string): Array<[string, VerbRisk]> {
-  return words.split(/\s+/).filter(Boolean).map((word) => [word, risk]);
+  return words
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => [word, risk]);
 }
 
 const VERB_RISK = new Map<string, VerbRisk>([
-  ...verbs(READS, `get list search find read fetch query lookup look show view describe inspect check count open browse
+  ...verbs(
+    READS,
+    `get list search find read fetch query lookup look show view describe inspect check count open browse
     retrieve preview explain analyze analyse compare diff validate summarize summarise resolve scan stat tail head grep
-    print echo ping peek watch export navigate screenshot snapshot translate calculate compute estimate`),
+    print echo ping peek watch export navigate screenshot snapshot translate calculate compute estimate`,
+  ),
   ...verbs(SAVES_LOCALLY, 'download cache'),
-  ...verbs(CHANGES, `follow unfollow join leave like unlike favorite favourite unfavorite unfavourite bookmark unbookmark
+  ...verbs(
+    CHANGES,
+    `follow unfollow join leave like unlike favorite favourite unfavorite unfavourite bookmark unbookmark
     mute unmute unblock vote add edit update modify change set rename move copy create make new insert upsert save store
     write put patch upload tag untag label assign unassign star unstar pin unpin subscribe unsubscribe enable disable
     toggle start stop restart pause resume trigger schedule request invite accept approve reject decline archive
     unarchive restore undo fork clone branch checkout commit close reopen lock unlock register connect disconnect link
-    attach detach import sync install configure apply cancel react mark gzip compress extract rotate resize convert`),
-  ...verbs(PUBLISHES, `send post publish tweet retweet repost quote reply respond dm message email mail push merge broadcast
-    share comment announce notify deploy release submit transfer pay`),
-  ...verbs(DESTROYS, `delete remove destroy drop purge erase wipe truncate revoke block ban kick kill terminate uninstall
-    unlink reset clear overwrite shred exec execute run eval shell`),
+    attach detach import sync install configure apply cancel react mark gzip compress extract rotate resize convert`,
+  ),
+  ...verbs(
+    PUBLISHES,
+    `send post publish tweet retweet repost quote reply respond dm message email mail push merge broadcast
+    share comment announce notify deploy release submit transfer pay`,
+  ),
+  ...verbs(
+    DESTROYS,
+    `delete remove destroy drop purge erase wipe truncate revoke block ban kick kill terminate uninstall
+    unlink reset clear overwrite shred exec execute run eval shell`,
+  ),
 ]);
 
 /** So unambiguous that they make a tool destructive wherever they appear in its name (e.g. `tweet_delete`). */
 const DESTRUCTIVE_ANYWHERE = new Set([
-  'delete', 'del', 'rm', 'rmdir', 'remove', 'destroy', 'drop', 'purge', 'erase', 'wipe', 'truncate', 'revoke', 'uninstall',
+  'delete',
+  'del',
+  'rm',
+  'rmdir',
+  'remove',
+  'destroy',
+  'drop',
+  'purge',
+  'erase',
+  'wipe',
+  'truncate',
+  'revoke',
+  'uninstall',
 ]);
 
 /** Parameters that carry code for the server to run: whatever the verb, the tool can do anything the code does. */
@@ -70,22 +113,63 @@ const SAYS_READ_ONLY = /\bread[- ]?only\b/i;
 /** Creating one of these is publishing: an issue, a post, a comment is seen by others at once. */
 const CONTENT_NOUNS = new Set(
   `tweet tweets post posts message messages dm dms comment comments reply replies issue issues pull review reviews email
-   emails mail story stories article articles release releases gist gists announcement announcements`.split(/\s+/),
+   emails mail story stories article articles release releases gist gists announcement announcements`.split(
+    /\s+/,
+  ),
 );
 const CREATING_VERBS = new Set(['create', 'add', 'new', 'make', 'write', 'submit', 'schedule']);
 
 /** Nouns that, with no verb at all, name something to look at (`xchat_status`, `directory_tree`). */
-const READ_NOUNS = new Set(['status', 'info', 'details', 'detail', 'history', 'tree', 'stats', 'metadata', 'version', 'health', 'whoami']);
+const READ_NOUNS = new Set([
+  'status',
+  'info',
+  'details',
+  'detail',
+  'history',
+  'tree',
+  'stats',
+  'metadata',
+  'version',
+  'health',
+  'whoami',
+]);
 
 /** Verbs found only in descriptions ("Returns the…", "Reports whether…"). */
-const DESCRIPTION_READ_VERBS = new Set(['return', 'report', 'tell', 'give', 'provide', 'display', 'obtain', 'retrieve']);
+const DESCRIPTION_READ_VERBS = new Set([
+  'return',
+  'report',
+  'tell',
+  'give',
+  'provide',
+  'display',
+  'obtain',
+  'retrieve',
+]);
 
 const IRREVERSIBLE = /\b(permanently|irreversibl[ey]|cannot be undone|can't be undone|can not be undone)\b/i;
 
 /** Parameters that only select or page through what to read. */
 const READ_PARAMETERS = new Set([
-  'query', 'q', 'limit', 'count', 'cursor', 'page', 'page_size', 'per_page', 'offset', 'filter', 'sort', 'order', 'since',
-  'until', 'id', 'ids', 'fields', 'format', 'lang', 'language',
+  'query',
+  'q',
+  'limit',
+  'count',
+  'cursor',
+  'page',
+  'page_size',
+  'per_page',
+  'offset',
+  'filter',
+  'sort',
+  'order',
+  'since',
+  'until',
+  'id',
+  'ids',
+  'fields',
+  'format',
+  'lang',
+  'language',
 ]);
 
 export function tokenizeToolName(name: string): string[] {
@@ -155,7 +239,11 @@ function codeParameterOf(inputSchema: unknown): string | undefined {
 }
 
 function result(risk: VerbRisk, because: string): ToolClassification {
-  return { category: risk.category, severity: risk.severity, why: `${risk.category}/${risk.severity}: ${because}` };
+  return {
+    category: risk.category,
+    severity: risk.severity,
+    why: `${risk.category}/${risk.severity}: ${because}`,
+  };
 }
 
 function classifyHeuristically(tool: ToolDescription): ToolClassification {
@@ -163,12 +251,24 @@ function classifyHeuristically(tool: ToolDescription): ToolClassification {
     classifyByName(tokenizeToolName(tool.name)) ??
     (tool.description ? classifyByDescription(tool.description) : undefined) ??
     classifyBySchema(tool.inputSchema);
-  if (byText && byText.category !== 'destructive' && tool.description && IRREVERSIBLE.test(tool.description)) {
+  if (
+    byText &&
+    byText.category !== 'destructive' &&
+    tool.description &&
+    IRREVERSIBLE.test(tool.description)
+  ) {
     return result(DESTROYS, 'its description says the effect is permanent');
   }
   const codeParameter = codeParameterOf(tool.inputSchema);
-  if (byText?.category !== 'destructive' && codeParameter && !(tool.description && SAYS_READ_ONLY.test(tool.description))) {
-    return result(DESTROYS, `its parameter "${codeParameter}" takes code or a command to run, and its description does not say read-only`);
+  if (
+    byText?.category !== 'destructive' &&
+    codeParameter &&
+    !(tool.description && SAYS_READ_ONLY.test(tool.description))
+  ) {
+    return result(
+      DESTROYS,
+      `its parameter "${codeParameter}" takes code or a command to run, and its description does not say read-only`,
+    );
   }
   return (
     byText ?? {
@@ -191,10 +291,18 @@ export function classifyTool(tool: ToolDescription): ToolClassification {
   const guess = classifyHeuristically(tool);
   if (hints.readOnlyHint === false || hints.destructiveHint === false) {
     if (guess.category === 'read') {
-      return { category: 'write', severity: 'low', why: `write/low: the server says it is not read-only, though ${guess.why.replace(/^\S+ /, '')}` };
+      return {
+        category: 'write',
+        severity: 'low',
+        why: `write/low: the server says it is not read-only, though ${guess.why.replace(/^\S+ /, '')}`,
+      };
     }
     if (guess.category === 'destructive' && hints.destructiveHint === false) {
-      return { category: 'write', severity: 'high', why: `write/high: the server marks it not destructive, though ${guess.why.replace(/^\S+ /, '')}` };
+      return {
+        category: 'write',
+        severity: 'high',
+        why: `write/high: the server marks it not destructive, though ${guess.why.replace(/^\S+ /, '')}`,
+      };
     }
   }
   return guess;

@@ -80,7 +80,8 @@ export function compilePolicy(doc: PolicyDocument | unknown): CompiledPolicy {
     const compiled = compileRule(`/tools/${pointerSegment(key)}`, rule, defaultApprovalSeconds);
     if (key === ALL_TOOLS_KEY) allTools = compiled;
     // Own keys only: `'constructor' in {…}` is true, and a tool named constructor must stay exact.
-    else if (Object.hasOwn(CLASS_RULE_KEYS, key)) classes[CLASS_RULE_KEYS[key as keyof typeof CLASS_RULE_KEYS]] = compiled;
+    else if (Object.hasOwn(CLASS_RULE_KEYS, key))
+      classes[CLASS_RULE_KEYS[key as keyof typeof CLASS_RULE_KEYS]] = compiled;
     else exact.set(key, compiled);
   }
   const defaultDecision: Decision =
@@ -95,7 +96,10 @@ export function compilePolicy(doc: PolicyDocument | unknown): CompiledPolicy {
     allTools,
     defaultDecision,
     auditArguments: policy.audit?.arguments ?? 'redacted',
-    features: Object.freeze({ resources: compileFeature(policy, 'resources'), prompts: compileFeature(policy, 'prompts') }),
+    features: Object.freeze({
+      resources: compileFeature(policy, 'resources'),
+      prompts: compileFeature(policy, 'prompts'),
+    }),
   });
 }
 
@@ -104,11 +108,22 @@ function compileFeature(policy: PolicyDocument, feature: Feature): Decision {
   if (!rule) {
     return policy.default === 'allow'
       ? freezeDecision({ effect: 'allow', rule: '(default)', counters: [] })
-      : freezeDecision({ effect: 'deny', rule: '(default)', reason: `No policy rule allows ${feature} (the policy default is deny).`, counters: [] });
+      : freezeDecision({
+          effect: 'deny',
+          rule: '(default)',
+          reason: `No policy rule allows ${feature} (the policy default is deny).`,
+          counters: [],
+        });
   }
   return rule.action === 'allow'
     ? freezeDecision({ effect: 'allow', rule: `/${feature}`, counters: [] })
-    : freezeDecision({ effect: 'deny', rule: `/${feature}`, reason: rule.reason ?? `${feature === 'resources' ? 'Resources are' : 'Prompts are'} denied by policy.`, counters: [] });
+    : freezeDecision({
+        effect: 'deny',
+        rule: `/${feature}`,
+        reason:
+          rule.reason ?? `${feature === 'resources' ? 'Resources are' : 'Prompts are'} denied by policy.`,
+        counters: [],
+      });
 }
 
 function compileRule(pointer: string, rule: ToolRule, defaultApprovalSeconds: number): CompiledRule {
@@ -125,10 +140,19 @@ function compileRule(pointer: string, rule: ToolRule, defaultApprovalSeconds: nu
     return {
       pointer: conditionPointer,
       test: (args) => verdict(args) ?? whenUnknown,
-      decision: buildDecision(conditionPointer, condition.action, condition.reason ?? rule.reason, counters, approvalTimeoutMs),
+      decision: buildDecision(
+        conditionPointer,
+        condition.action,
+        condition.reason ?? rule.reason,
+        counters,
+        approvalTimeoutMs,
+      ),
     };
   });
-  const outcomes: Array<RuleAction | ConditionAction> = [action, ...(rule.conditions ?? []).map((c) => c.action)];
+  const outcomes: Array<RuleAction | ConditionAction> = [
+    action,
+    ...(rule.conditions ?? []).map((c) => c.action),
+  ];
   return {
     pointer,
     action,
@@ -209,7 +233,8 @@ function compilePath(path: string): (args: Record<string, unknown>) => unknown {
   return (args) => {
     let current: unknown = args;
     for (const segment of segments) {
-      if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+      if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment))
+        return undefined;
       current = (current as Record<string, unknown>)[segment];
     }
     return current;
@@ -225,12 +250,15 @@ function looseEqual(a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'number') return NUMERIC_TEXT.test(a) && Number(a) === b;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => looseEqual(item, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((item, i) => looseEqual(item, b[i]));
   const aKeys = Object.keys(a);
   const bObject = b as Record<string, unknown>;
   return (
     aKeys.length === Object.keys(bObject).length &&
-    aKeys.every((key) => Object.hasOwn(bObject, key) && looseEqual((a as Record<string, unknown>)[key], bObject[key]))
+    aKeys.every(
+      (key) => Object.hasOwn(bObject, key) && looseEqual((a as Record<string, unknown>)[key], bObject[key]),
+    )
   );
 }
 

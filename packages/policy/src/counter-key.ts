@@ -22,15 +22,23 @@ const CROSS_SERVER_SCOPES: ReadonlySet<CounterScope> = new Set(['org', 'upstream
  * prune each other's entries. Throws when the id for the counter's scope is missing, because
  * silently sharing one counter across unrelated callers would be worse.
  */
-export function counterKey(counter: Pick<CounterRequest, 'name' | 'scope' | 'windowMs'> & { named?: boolean }, scopeIds: CounterScopeIds): string {
+export function counterKey(
+  counter: Pick<CounterRequest, 'name' | 'scope' | 'windowMs'> & { named?: boolean },
+  scopeIds: CounterScopeIds,
+): string {
   const field = SCOPE_ID_FIELD[counter.scope];
   const id = scopeIds[field];
   if (id === undefined || id === '') {
-    throw new Error(`counterKey: a ${counter.scope}-scoped counter (${counter.name}) needs scopeIds.${field}`);
+    throw new Error(
+      `counterKey: a ${counter.scope}-scoped counter (${counter.name}) needs scopeIds.${field}`,
+    );
   }
   let name = encodeURIComponent(counter.name);
   if (counter.named === false && CROSS_SERVER_SCOPES.has(counter.scope)) {
-    if (!scopeIds.serverId) throw new Error(`counterKey: an unnamed ${counter.scope}-scoped counter (${counter.name}) needs scopeIds.serverId`);
+    if (!scopeIds.serverId)
+      throw new Error(
+        `counterKey: an unnamed ${counter.scope}-scoped counter (${counter.name}) needs scopeIds.serverId`,
+      );
     name = `~${encodeURIComponent(scopeIds.serverId)}~${name}`;
   }
   return `${counter.scope}:${encodeURIComponent(id)}:${name}:${counter.windowMs}`;

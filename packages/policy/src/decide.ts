@@ -24,7 +24,12 @@ export interface CatalogTool {
 }
 
 /** The rule names of refusals that come before the policy's own rules. */
-export const PRE_POLICY_RULES = { noPolicy: '(no policy)', invalidPolicy: '(invalid policy)', catalog: '(catalog)', pinning: '(pinning)' } as const;
+export const PRE_POLICY_RULES = {
+  noPolicy: '(no policy)',
+  invalidPolicy: '(invalid policy)',
+  catalog: '(catalog)',
+  pinning: '(pinning)',
+} as const;
 
 const NO_POLICY = 'No policy is active for this server';
 
@@ -35,7 +40,11 @@ function refused(rule: string, reason: string): Decision {
 /** A refusal for the server as a whole (no or invalid policy), or undefined when the policy can decide. */
 function serverRefusal(policy: ActivePolicy | undefined | null): Decision | undefined {
   if (!policy) return refused(PRE_POLICY_RULES.noPolicy, NO_POLICY);
-  if (!policy.ok) return refused(PRE_POLICY_RULES.invalidPolicy, `The active policy (version ${policy.version}) is invalid: ${policy.error}`);
+  if (!policy.ok)
+    return refused(
+      PRE_POLICY_RULES.invalidPolicy,
+      `The active policy (version ${policy.version}) is invalid: ${policy.error}`,
+    );
   return undefined;
 }
 
@@ -49,11 +58,19 @@ export function notAvailableReason(toolName: string): string {
  * log) but carries the not-available reason, so what the agent reads is the same as for a tool
  * that does not exist. Counters in the result must still be reserved (applyCounterResults).
  */
-export function decideToolCall(policy: ActivePolicy | undefined | null, tool: CatalogTool | undefined, call: { tool: string; args: Record<string, unknown> }): Decision {
+export function decideToolCall(
+  policy: ActivePolicy | undefined | null,
+  tool: CatalogTool | undefined,
+  call: { tool: string; args: Record<string, unknown> },
+): Decision {
   const refusal = serverRefusal(policy);
   if (refusal) return refusal;
   if (!tool || !tool.present) return refused(PRE_POLICY_RULES.catalog, notAvailableReason(call.tool));
-  const decision = evaluatePolicy((policy as { compiled: CompiledPolicy | PolicyDocument }).compiled, { tool: call.tool, args: call.args, ...(tool.risk ? { risk: { category: tool.risk } } : {}) });
+  const decision = evaluatePolicy((policy as { compiled: CompiledPolicy | PolicyDocument }).compiled, {
+    tool: call.tool,
+    args: call.args,
+    ...(tool.risk ? { risk: { category: tool.risk } } : {}),
+  });
   if (decision.effect === 'hide') return { ...decision, reason: notAvailableReason(call.tool), counters: [] };
   if (tool.pinState !== 'approved') {
     const isNew = tool.pinState === 'pending' || (tool.pinState === 'blocked' && tool.approvedHash === '');
@@ -69,20 +86,31 @@ export function decideToolCall(policy: ActivePolicy | undefined | null, tool: Ca
 
 /** The decision for a resources/prompts request (read, get, subscribe, complete, list). */
 export function decideFeatureRequest(policy: ActivePolicy | undefined | null, feature: Feature): Decision {
-  return serverRefusal(policy) ?? evaluateFeature((policy as { compiled: CompiledPolicy | PolicyDocument }).compiled, feature);
+  return (
+    serverRefusal(policy) ??
+    evaluateFeature((policy as { compiled: CompiledPolicy | PolicyDocument }).compiled, feature)
+  );
 }
 
 /**
  * The tools of a tools/list page an agent may see: in the catalog, pinned as approved, and not
  * hidden or always denied by the policy. No or an invalid policy lists nothing.
  */
-export function visibleTools<T extends { name: string }>(policy: ActivePolicy | undefined | null, tools: readonly T[], catalog: (name: string) => CatalogTool | undefined): T[] {
+export function visibleTools<T extends { name: string }>(
+  policy: ActivePolicy | undefined | null,
+  tools: readonly T[],
+  catalog: (name: string) => CatalogTool | undefined,
+): T[] {
   if (serverRefusal(policy)) return [];
   const pinned = tools.filter((tool) => {
     const entry = catalog(tool.name);
     return entry !== undefined && entry.present && entry.pinState === 'approved';
   });
-  return listVisibleTools((policy as { compiled: CompiledPolicy | PolicyDocument }).compiled, pinned, (tool) => catalog(tool.name)?.risk);
+  return listVisibleTools(
+    (policy as { compiled: CompiledPolicy | PolicyDocument }).compiled,
+    pinned,
+    (tool) => catalog(tool.name)?.risk,
+  );
 }
 
 /**
@@ -93,7 +121,9 @@ export function visibleTools<T extends { name: string }>(policy: ActivePolicy | 
 export function decideOtherRequest(policy: ActivePolicy | undefined | null, method: string): Decision {
   const refusal = serverRefusal(policy);
   if (refusal) return refusal;
-  const fallback = toCompiledPolicy((policy as { compiled: CompiledPolicy | PolicyDocument }).compiled).defaultDecision;
+  const fallback = toCompiledPolicy(
+    (policy as { compiled: CompiledPolicy | PolicyDocument }).compiled,
+  ).defaultDecision;
   if (fallback.effect === 'allow') return { effect: 'allow', rule: '(default)', counters: [] };
   return refused('(default)', `No policy rule allows ${method} (the policy default is deny)`);
 }

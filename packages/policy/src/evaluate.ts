@@ -7,7 +7,12 @@ import type { CounterOutcome, Decision, Feature, PolicyDocument, RiskCategory, T
 const compiledDocuments = new WeakMap<object, CompiledPolicy>();
 
 /** A tool name that is not text cannot be matched against exact rules, so the call is refused outright. */
-const MALFORMED_CALL: Decision = Object.freeze({ effect: 'deny', rule: '(invalid call)', reason: 'The tool name must be text.', counters: [] });
+const MALFORMED_CALL: Decision = Object.freeze({
+  effect: 'deny',
+  rule: '(invalid call)',
+  reason: 'The tool name must be text.',
+  counters: [],
+});
 Object.freeze(MALFORMED_CALL.counters);
 
 /** Accepts a compiled policy, or a document that is compiled once and cached per object. */
@@ -26,9 +31,14 @@ export function toCompiledPolicy(policy: CompiledPolicy | PolicyDocument): Compi
  * `@write`, `@destructive`), then `*`, then none (the policy default applies). The first rule
  * found decides alone; rules are never merged.
  */
-export function findRule(policy: CompiledPolicy, tool: string, risk: RiskCategory | undefined): CompiledRule | undefined {
+export function findRule(
+  policy: CompiledPolicy,
+  tool: string,
+  risk: RiskCategory | undefined,
+): CompiledRule | undefined {
   // Own keys only: a catalog category such as 'constructor' must not find Object.prototype's.
-  const classRule = typeof risk === 'string' && Object.hasOwn(policy.classes, risk) ? policy.classes[risk] : undefined;
+  const classRule =
+    typeof risk === 'string' && Object.hasOwn(policy.classes, risk) ? policy.classes[risk] : undefined;
   return policy.exact.get(tool) ?? classRule ?? policy.allTools;
 }
 
@@ -61,7 +71,9 @@ export function applyCounterResults(decision: Decision, outcome: CounterOutcome)
   if (outcome.ok === true) return decision;
   const { counter } = outcome;
   // A store answer without a usable time (NaN, Infinity) still refuses; a full window is a safe wait.
-  const retryAfterMs = Number.isFinite(outcome.retryAfterMs) ? Math.max(0, Math.ceil(outcome.retryAfterMs)) : counter.windowMs;
+  const retryAfterMs = Number.isFinite(outcome.retryAfterMs)
+    ? Math.max(0, Math.ceil(outcome.retryAfterMs))
+    : counter.windowMs;
   return {
     effect: 'rate_limited',
     rule: counter.rule,
@@ -94,7 +106,8 @@ function describeWindow(windowMs: number): string {
 export function listVisibleTools<T extends { name: string }>(
   policy: CompiledPolicy | PolicyDocument,
   tools: readonly T[],
-  riskOf: (tool: T) => RiskCategory | undefined = (tool) => (tool as { risk?: { category?: RiskCategory } }).risk?.category,
+  riskOf: (tool: T) => RiskCategory | undefined = (tool) =>
+    (tool as { risk?: { category?: RiskCategory } }).risk?.category,
 ): T[] {
   const compiled = toCompiledPolicy(policy);
   const listedByDefault = compiled.document.default === 'allow';

@@ -19,7 +19,13 @@ import {
 import { MAX_REGEX_LENGTH } from './regex.ts';
 import { CONDITION_ACTIONS, COUNTER_SCOPES, RULE_ACTIONS, WINDOW_NAMES } from './types.ts';
 
-const reason = { type: 'string', minLength: 1, maxLength: MAX_REASON_LENGTH, pattern: '\\S', description: 'Shown to the agent when the call is not allowed.' };
+const reason = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_REASON_LENGTH,
+  pattern: '\\S',
+  description: 'Shown to the agent when the call is not allowed.',
+};
 
 export const policyJsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -33,8 +39,13 @@ export const policyJsonSchema = {
     default: { enum: ['allow', 'deny'], description: 'Effect for tools no rule covers.' },
     tools: {
       type: 'object',
-      description: 'Rules keyed by exact tool name, risk class (@read, @write, @destructive) or * (all tools). Precedence: exact > class > * > default.',
-      propertyNames: { minLength: 1, maxLength: MAX_TOOL_KEY_LENGTH, not: { pattern: '^@(?!(read|write|destructive)$)' } },
+      description:
+        'Rules keyed by exact tool name, risk class (@read, @write, @destructive) or * (all tools). Precedence: exact > class > * > default.',
+      propertyNames: {
+        minLength: 1,
+        maxLength: MAX_TOOL_KEY_LENGTH,
+        not: { pattern: '^@(?!(read|write|destructive)$)' },
+      },
       additionalProperties: { $ref: '#/definitions/rule' },
     },
     approval: { $ref: '#/definitions/approval' },
@@ -42,10 +53,19 @@ export const policyJsonSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['arguments'],
-      properties: { arguments: { enum: ['redacted', 'full'], description: 'How the gateway stores call arguments.' } },
+      properties: {
+        arguments: { enum: ['redacted', 'full'], description: 'How the gateway stores call arguments.' },
+      },
     },
-    resources: { $ref: '#/definitions/feature', description: 'resources/list, read, templates, subscribe and their completions. Absent: the policy default.' },
-    prompts: { $ref: '#/definitions/feature', description: 'prompts/list, prompts/get and their completions. Absent: the policy default.' },
+    resources: {
+      $ref: '#/definitions/feature',
+      description:
+        'resources/list, read, templates, subscribe and their completions. Absent: the policy default.',
+    },
+    prompts: {
+      $ref: '#/definitions/feature',
+      description: 'prompts/list, prompts/get and their completions. Absent: the policy default.',
+    },
   },
   definitions: {
     feature: {
@@ -62,7 +82,11 @@ export const policyJsonSchema = {
         reason,
         rate_limit: { $ref: '#/definitions/limit' },
         limits: { type: 'array', maxItems: MAX_LIMITS_PER_RULE, items: { $ref: '#/definitions/limit' } },
-        conditions: { type: 'array', maxItems: MAX_CONDITIONS_PER_RULE, items: { $ref: '#/definitions/condition' } },
+        conditions: {
+          type: 'array',
+          maxItems: MAX_CONDITIONS_PER_RULE,
+          items: { $ref: '#/definitions/condition' },
+        },
         approval: { $ref: '#/definitions/approval' },
       },
     },
@@ -75,7 +99,12 @@ export const policyJsonSchema = {
         window: {
           oneOf: [
             { enum: [...WINDOW_NAMES] },
-            { type: 'number', minimum: MIN_WINDOW_SECONDS, maximum: MAX_WINDOW_SECONDS, description: 'Seconds.' },
+            {
+              type: 'number',
+              minimum: MIN_WINDOW_SECONDS,
+              maximum: MAX_WINDOW_SECONDS,
+              description: 'Seconds.',
+            },
           ],
         },
         max: { type: 'integer', minimum: 1, maximum: MAX_LIMIT_MAX },
@@ -86,7 +115,14 @@ export const policyJsonSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['timeout'],
-      properties: { timeout: { type: 'integer', minimum: 1, maximum: MAX_APPROVAL_TIMEOUT_SECONDS, description: 'Seconds.' } },
+      properties: {
+        timeout: {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_APPROVAL_TIMEOUT_SECONDS,
+          description: 'Seconds.',
+        },
+      },
     },
     condition: {
       type: 'object',
@@ -96,7 +132,12 @@ export const policyJsonSchema = {
         when: {
           oneOf: [
             { $ref: '#/definitions/predicate' },
-            { type: 'array', minItems: 1, maxItems: MAX_PREDICATES_PER_CONDITION, items: { $ref: '#/definitions/predicate' } },
+            {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_PREDICATES_PER_CONDITION,
+              items: { $ref: '#/definitions/predicate' },
+            },
           ],
         },
         action: { enum: [...CONDITION_ACTIONS] },

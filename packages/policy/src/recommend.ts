@@ -8,7 +8,10 @@ export const RECOMMENDED_WRITE_LIMIT = { max: 30, window: 'minute', scope: 'gran
 const CLASS_RULES: Record<RiskCategory, [key: string, rule: ToolRule]> = {
   read: ['@read', { action: 'allow' }],
   write: ['@write', { action: 'allow', rate_limit: { ...RECOMMENDED_WRITE_LIMIT } }],
-  destructive: ['@destructive', { action: 'require_approval', reason: 'Destructive tools need a person to approve each call.' }],
+  destructive: [
+    '@destructive',
+    { action: 'require_approval', reason: 'Destructive tools need a person to approve each call.' },
+  ],
 };
 
 /**
@@ -16,7 +19,9 @@ const CLASS_RULES: Record<RiskCategory, [key: string, rule: ToolRule]> = {
  * write tools); destructive calls need approval. Only classes present among `tools` get a rule, so
  * a tool of a new class added later by the server stays denied until someone reviews it.
  */
-export function recommendPolicy(tools: ReadonlyArray<{ classification: Pick<ToolClassification, 'category'> }>): PolicyDocument {
+export function recommendPolicy(
+  tools: ReadonlyArray<{ classification: Pick<ToolClassification, 'category'> }>,
+): PolicyDocument {
   const present = new Set(tools.map((tool) => tool.classification.category));
   const rules: Record<string, ToolRule> = {};
   for (const category of ['read', 'write', 'destructive'] as const) {

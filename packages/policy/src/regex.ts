@@ -26,7 +26,8 @@ export function compileConditionRegex(pattern: string): RegexCompileResult {
   try {
     return { ok: true, regex: new RegExp(source, flags) };
   } catch (error) {
-    const detail = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
+    const detail =
+      error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
     return { ok: false, message: `is not a valid regular expression (${detail})` };
   }
 }
@@ -45,7 +46,8 @@ function findCatastrophicShape(source: string): string | undefined {
     const ch = source[i];
     if (ch === '\\') {
       const next = source[i + 1] ?? '';
-      if (!inClass && /[1-9]/.test(next)) return 'must not use backreferences (they can make matching very slow)';
+      if (!inClass && /[1-9]/.test(next))
+        return 'must not use backreferences (they can make matching very slow)';
       if (!inClass && next === 'k' && source[i + 2] === '<') {
         return 'must not use backreferences (they can make matching very slow)';
       }

@@ -8,7 +8,11 @@ export type RiskSeverity = 'low' | 'medium' | 'high';
 export const RULE_ACTIONS = ['allow', 'deny', 'hide', 'require_approval'] as const;
 export type RuleAction = (typeof RULE_ACTIONS)[number];
 /** Conditions cannot hide: whether a tool is listed must not depend on arguments. */
-export const CONDITION_ACTIONS = ['allow', 'deny', 'require_approval'] as const satisfies readonly RuleAction[];
+export const CONDITION_ACTIONS = [
+  'allow',
+  'deny',
+  'require_approval',
+] as const satisfies readonly RuleAction[];
 export type ConditionAction = (typeof CONDITION_ACTIONS)[number];
 
 /** Whose calls share one counter. */
@@ -21,7 +25,18 @@ export const WINDOW_NAMES = ['second', 'minute', 'hour', 'day'] as const;
 export type LimitWindow = (typeof WINDOW_NAMES)[number] | number;
 
 /** The tests an argument predicate may make (keys of ArgumentPredicate besides `arg`). */
-export const PREDICATE_OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'regex', 'lt', 'lte', 'gt', 'gte', 'exists'] as const;
+export const PREDICATE_OPERATORS = [
+  'equals',
+  'not_equals',
+  'in',
+  'not_in',
+  'regex',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'exists',
+] as const;
 export type PredicateOperator = (typeof PREDICATE_OPERATORS)[number];
 
 export interface LimitSpec {
@@ -140,9 +155,7 @@ export interface Decision {
 }
 
 /** What a counter store answered for a decision's counters. Structural match for @portcullis/counters' reserve result. */
-export type CounterOutcome =
-  | { ok: true }
-  | { ok: false; counter: CounterRequest; retryAfterMs: number };
+export type CounterOutcome = { ok: true } | { ok: false; counter: CounterRequest; retryAfterMs: number };
 
 /** Identifiers used to build counter keys, one per scope. */
 export interface CounterScopeIds {
@@ -159,6 +172,4 @@ export interface PolicyError {
   message: string;
 }
 
-export type ValidationResult =
-  | { ok: true; policy: PolicyDocument }
-  | { ok: false; errors: PolicyError[] };
+export type ValidationResult = { ok: true; policy: PolicyDocument } | { ok: false; errors: PolicyError[] };

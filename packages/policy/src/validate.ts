@@ -19,7 +19,16 @@ import {
   pointerSegment,
 } from './bounds.ts';
 import { compileConditionRegex } from './regex.ts';
-import { CONDITION_ACTIONS, COUNTER_SCOPES, FEATURES, PREDICATE_OPERATORS, RULE_ACTIONS, type PolicyDocument, type PolicyError, type ValidationResult } from './types.ts';
+import {
+  CONDITION_ACTIONS,
+  COUNTER_SCOPES,
+  FEATURES,
+  PREDICATE_OPERATORS,
+  RULE_ACTIONS,
+  type PolicyDocument,
+  type PolicyError,
+  type ValidationResult,
+} from './types.ts';
 
 const TOP_LEVEL_KEYS = ['version', 'default', 'tools', 'approval', 'audit', 'resources', 'prompts'];
 const RULE_KEYS = ['action', 'reason', 'rate_limit', 'limits', 'conditions', 'approval'];
@@ -45,7 +54,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'string')
+    return `the text ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -54,14 +64,23 @@ function orList(words: readonly string[]): string {
 }
 
 /** Reports keys outside `allowed`; returns false if `value` is not an object at all. */
-function checkObject(c: Collector, pointer: string, value: unknown, allowed: readonly string[], what: string): value is JsonObject {
+function checkObject(
+  c: Collector,
+  pointer: string,
+  value: unknown,
+  allowed: readonly string[],
+  what: string,
+): value is JsonObject {
   if (!isObject(value)) {
     c.add(pointer, `must be ${what} (an object), not ${describe(value)}`);
     return false;
   }
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      c.add(`${pointer}/${pointerSegment(key)}`, `is not a known key here; allowed keys are ${orList(allowed)}`);
+      c.add(
+        `${pointer}/${pointerSegment(key)}`,
+        `is not a known key here; allowed keys are ${orList(allowed)}`,
+      );
     }
   }
   return true;
@@ -74,28 +93,46 @@ function checkEnum(c: Collector, pointer: string, value: unknown, allowed: reado
 function checkReason(c: Collector, pointer: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'string' || value.trim() === '') c.add(pointer, 'must be a non-empty text');
-  else if (value.length > MAX_REASON_LENGTH) c.add(pointer, `must be at most ${MAX_REASON_LENGTH} characters long`);
+  else if (value.length > MAX_REASON_LENGTH)
+    c.add(pointer, `must be at most ${MAX_REASON_LENGTH} characters long`);
 }
 
 function checkApproval(c: Collector, pointer: string, value: unknown): void {
   if (!checkObject(c, pointer, value, ['timeout'], 'approval settings')) return;
   const timeout = value.timeout;
   if (timeout === undefined) c.add(`${pointer}/timeout`, 'is required (seconds to wait for an approval)');
-  else if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > MAX_APPROVAL_TIMEOUT_SECONDS) {
-    c.add(`${pointer}/timeout`, `must be a whole number of seconds from 1 to ${MAX_APPROVAL_TIMEOUT_SECONDS}`);
+  else if (
+    typeof timeout !== 'number' ||
+    !Number.isInteger(timeout) ||
+    timeout < 1 ||
+    timeout > MAX_APPROVAL_TIMEOUT_SECONDS
+  ) {
+    c.add(
+      `${pointer}/timeout`,
+      `must be a whole number of seconds from 1 to ${MAX_APPROVAL_TIMEOUT_SECONDS}`,
+    );
   }
 }
 
 function checkLimit(c: Collector, pointer: string, value: unknown): void {
   if (!checkObject(c, pointer, value, LIMIT_KEYS, 'a limit')) return;
-  if (value.counter !== undefined && (typeof value.counter !== 'string' || !COUNTER_NAME_PATTERN.test(value.counter))) {
-    c.add(`${pointer}/counter`, 'must be 1 to 100 letters, digits or _ . : / @ -, starting with a letter or digit');
+  if (
+    value.counter !== undefined &&
+    (typeof value.counter !== 'string' || !COUNTER_NAME_PATTERN.test(value.counter))
+  ) {
+    c.add(
+      `${pointer}/counter`,
+      'must be 1 to 100 letters, digits or _ . : / @ -, starting with a letter or digit',
+    );
   }
   const window = value.window;
   if (window === undefined) c.add(`${pointer}/window`, 'is required');
   else if (typeof window === 'number') {
     if (!Number.isFinite(window) || window < MIN_WINDOW_SECONDS || window > MAX_WINDOW_SECONDS) {
-      c.add(`${pointer}/window`, `must be a number of seconds from ${MIN_WINDOW_SECONDS} to ${MAX_WINDOW_SECONDS} (31 days)`);
+      c.add(
+        `${pointer}/window`,
+        `must be a number of seconds from ${MIN_WINDOW_SECONDS} to ${MAX_WINDOW_SECONDS} (31 days)`,
+      );
     }
   } else if (!isWindowUnit(window)) {
     c.add(`${pointer}/window`, 'must be second, minute, hour, day or a number of seconds');
@@ -103,7 +140,10 @@ function checkLimit(c: Collector, pointer: string, value: unknown): void {
   const max = value.max;
   if (max === undefined) c.add(`${pointer}/max`, 'is required');
   else if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_LIMIT_MAX) {
-    c.add(`${pointer}/max`, `must be a whole number from 1 to ${MAX_LIMIT_MAX} (to block a tool, use "action": "deny")`);
+    c.add(
+      `${pointer}/max`,
+      `must be a whole number from 1 to ${MAX_LIMIT_MAX} (to block a tool, use "action": "deny")`,
+    );
   }
   if (value.scope !== undefined) checkEnum(c, `${pointer}/scope`, value.scope, COUNTER_SCOPES);
 }
@@ -118,11 +158,24 @@ function isJsonValue(value: unknown, depth = 0): boolean {
 }
 
 function checkPredicate(c: Collector, pointer: string, value: unknown): void {
-  if (!checkObject(c, pointer, value, PREDICATE_KEYS, 'an argument test like { "arg": "count", "lte": 50 }')) return;
+  if (!checkObject(c, pointer, value, PREDICATE_KEYS, 'an argument test like { "arg": "count", "lte": 50 }'))
+    return;
   const arg = value.arg;
-  if (arg === undefined) c.add(`${pointer}/arg`, 'is required (the argument to test, as a dot path such as "text" or "options.count")');
-  else if (typeof arg !== 'string' || arg.length === 0 || arg.length > MAX_ARG_PATH_LENGTH || arg.split('.').some((s) => s === '')) {
-    c.add(`${pointer}/arg`, `must be a dot path of non-empty names, at most ${MAX_ARG_PATH_LENGTH} characters, e.g. "text" or "options.count"`);
+  if (arg === undefined)
+    c.add(
+      `${pointer}/arg`,
+      'is required (the argument to test, as a dot path such as "text" or "options.count")',
+    );
+  else if (
+    typeof arg !== 'string' ||
+    arg.length === 0 ||
+    arg.length > MAX_ARG_PATH_LENGTH ||
+    arg.split('.').some((s) => s === '')
+  ) {
+    c.add(
+      `${pointer}/arg`,
+      `must be a dot path of non-empty names, at most ${MAX_ARG_PATH_LENGTH} characters, e.g. "text" or "options.count"`,
+    );
   }
   const operators = OPERATORS.filter((op) => value[op] !== undefined);
   if (operators.length === 0) c.add(pointer, `must have at least one test: ${orList(OPERATORS)}`);
@@ -134,15 +187,19 @@ function checkPredicate(c: Collector, pointer: string, value: unknown): void {
     if (list === undefined) continue;
     if (!Array.isArray(list) || list.length === 0 || list.length > MAX_LIST_OPERAND_ITEMS) {
       c.add(`${pointer}/${op}`, `must be a list of 1 to ${MAX_LIST_OPERAND_ITEMS} values`);
-    } else if (!list.every((item) => isJsonValue(item))) c.add(`${pointer}/${op}`, 'must contain only JSON values');
+    } else if (!list.every((item) => isJsonValue(item)))
+      c.add(`${pointer}/${op}`, 'must contain only JSON values');
   }
   for (const op of ['lt', 'lte', 'gt', 'gte']) {
     const bound = value[op];
-    if (bound !== undefined && (typeof bound !== 'number' || !Number.isFinite(bound))) c.add(`${pointer}/${op}`, 'must be a number');
+    if (bound !== undefined && (typeof bound !== 'number' || !Number.isFinite(bound)))
+      c.add(`${pointer}/${op}`, 'must be a number');
   }
-  if (value.exists !== undefined && typeof value.exists !== 'boolean') c.add(`${pointer}/exists`, 'must be true or false');
+  if (value.exists !== undefined && typeof value.exists !== 'boolean')
+    c.add(`${pointer}/exists`, 'must be true or false');
   if (value.regex !== undefined) {
-    if (typeof value.regex !== 'string') c.add(`${pointer}/regex`, 'must be a regular expression written as text');
+    if (typeof value.regex !== 'string')
+      c.add(`${pointer}/regex`, 'must be a regular expression written as text');
     else {
       const compiled = compileConditionRegex(value.regex);
       if (!compiled.ok) c.add(`${pointer}/regex`, compiled.message);
@@ -151,7 +208,8 @@ function checkPredicate(c: Collector, pointer: string, value: unknown): void {
 }
 
 function checkCondition(c: Collector, pointer: string, value: unknown): void {
-  if (!checkObject(c, pointer, value, CONDITION_KEYS, 'a condition like { "when": {…}, "action": "deny" }')) return;
+  if (!checkObject(c, pointer, value, CONDITION_KEYS, 'a condition like { "when": {…}, "action": "deny" }'))
+    return;
   const when = value.when;
   if (when === undefined) c.add(`${pointer}/when`, 'is required');
   else if (Array.isArray(when)) {
@@ -162,7 +220,10 @@ function checkCondition(c: Collector, pointer: string, value: unknown): void {
   } else checkPredicate(c, `${pointer}/when`, when);
   if (value.action === undefined) c.add(`${pointer}/action`, 'is required');
   else if (value.action === 'hide') {
-    c.add(`${pointer}/action`, 'cannot be hide inside a condition (listing cannot depend on arguments); use deny');
+    c.add(
+      `${pointer}/action`,
+      'cannot be hide inside a condition (listing cannot depend on arguments); use deny',
+    );
   } else checkEnum(c, `${pointer}/action`, value.action, CONDITION_ACTIONS);
   checkReason(c, `${pointer}/reason`, value.reason);
 }
@@ -175,12 +236,16 @@ function checkRule(c: Collector, pointer: string, value: unknown): void {
   if (value.limits !== undefined) {
     if (!Array.isArray(value.limits)) c.add(`${pointer}/limits`, 'must be a list of limits');
     else {
-      if (value.limits.length > MAX_LIMITS_PER_RULE) c.add(`${pointer}/limits`, `must have at most ${MAX_LIMITS_PER_RULE} limits`);
+      if (value.limits.length > MAX_LIMITS_PER_RULE)
+        c.add(`${pointer}/limits`, `must have at most ${MAX_LIMITS_PER_RULE} limits`);
       value.limits.forEach((limit, i) => checkLimit(c, `${pointer}/limits/${i}`, limit));
     }
   }
   if (value.conditions !== undefined && value.action === 'hide') {
-    c.add(`${pointer}/conditions`, 'cannot be used with action hide (a hidden tool is refused whatever its arguments); use deny with conditions instead');
+    c.add(
+      `${pointer}/conditions`,
+      'cannot be used with action hide (a hidden tool is refused whatever its arguments); use deny with conditions instead',
+    );
   } else if (value.conditions !== undefined) {
     if (!Array.isArray(value.conditions)) c.add(`${pointer}/conditions`, 'must be a list of conditions');
     else {
@@ -195,7 +260,10 @@ function checkRule(c: Collector, pointer: string, value: unknown): void {
 
 function checkToolKey(c: Collector, pointer: string, key: string): void {
   if (key.length === 0 || key.length > MAX_TOOL_KEY_LENGTH) {
-    c.add(pointer, `must be a tool name of 1 to ${MAX_TOOL_KEY_LENGTH} characters, a risk class (@read, @write, @destructive) or *`);
+    c.add(
+      pointer,
+      `must be a tool name of 1 to ${MAX_TOOL_KEY_LENGTH} characters, a risk class (@read, @write, @destructive) or *`,
+    );
   } else if (key.startsWith('@') && !Object.hasOwn(CLASS_RULE_KEYS, key)) {
     c.add(pointer, 'is not a risk class; use @read, @write or @destructive');
   }
@@ -210,7 +278,8 @@ export function validatePolicy(doc: unknown): ValidationResult {
     if (doc.default === undefined) c.add('/default', 'is required and must be allow or deny');
     else checkEnum(c, '/default', doc.default, ['allow', 'deny']);
     if (doc.tools !== undefined) {
-      if (!isObject(doc.tools)) c.add('/tools', 'must be an object mapping tool names, risk classes or * to rules');
+      if (!isObject(doc.tools))
+        c.add('/tools', 'must be an object mapping tool names, risk classes or * to rules');
       else {
         for (const [key, rule] of Object.entries(doc.tools)) {
           const pointer = `/tools/${pointerSegment(key)}`;
@@ -221,18 +290,31 @@ export function validatePolicy(doc: unknown): ValidationResult {
     }
     if (doc.approval !== undefined) checkApproval(c, '/approval', doc.approval);
     if (doc.audit !== undefined && checkObject(c, '/audit', doc.audit, ['arguments'], 'audit settings')) {
-      if (doc.audit.arguments === undefined) c.add('/audit/arguments', 'is required and must be redacted or full');
+      if (doc.audit.arguments === undefined)
+        c.add('/audit/arguments', 'is required and must be redacted or full');
       else checkEnum(c, '/audit/arguments', doc.audit.arguments, ['redacted', 'full']);
     }
     for (const feature of FEATURES) {
       const rule = doc[feature];
-      if (rule === undefined || !checkObject(c, `/${feature}`, rule, ['action', 'reason'], `a rule for ${feature} like { "action": "deny" }`)) continue;
+      if (
+        rule === undefined ||
+        !checkObject(
+          c,
+          `/${feature}`,
+          rule,
+          ['action', 'reason'],
+          `a rule for ${feature} like { "action": "deny" }`,
+        )
+      )
+        continue;
       if (rule.action === undefined) c.add(`/${feature}/action`, 'is required and must be allow or deny');
       else checkEnum(c, `/${feature}/action`, rule.action, ['allow', 'deny']);
       checkReason(c, `/${feature}/reason`, rule.reason);
     }
   }
-  return c.errors.length === 0 ? { ok: true, policy: doc as PolicyDocument } : { ok: false, errors: c.errors };
+  return c.errors.length === 0
+    ? { ok: true, policy: doc as PolicyDocument }
+    : { ok: false, errors: c.errors };
 }
 
 /** One line per error: `<pointer>: <message>` (the whole document is shown as `/`). */

@@ -14,7 +14,9 @@ function loadTools(file: string): ToolDescription[] {
 /** category/severity for each tool, decided by hand. */
 function expectTable(tools: ToolDescription[], table: Record<string, string>): void {
   expect(tools.map((t) => t.name).sort()).toEqual(Object.keys(table).sort());
-  const actual = Object.fromEntries(tools.map((t) => [t.name, `${classifyTool(t).category}/${classifyTool(t).severity}`]));
+  const actual = Object.fromEntries(
+    tools.map((t) => [t.name, `${classifyTool(t).category}/${classifyTool(t).severity}`]),
+  );
   expect(actual).toEqual(table);
 }
 
@@ -145,7 +147,10 @@ describe('classifyTool on other public MCP servers (see fixtures for package and
       open_nodes: 'read/low',
     };
     expectTable(tools, table);
-    expectTable(tools.map((t) => ({ ...t, annotations: undefined })), table);
+    expectTable(
+      tools.map((t) => ({ ...t, annotations: undefined })),
+      table,
+    );
   });
 
   it('@modelcontextprotocol/server-everything', () => {
@@ -209,10 +214,16 @@ describe('classifyTool on invented tools of unseen kinds', () => {
     [{ name: 'revokeToken' }, 'destructive/high'],
     [{ name: 'postMessage' }, 'write/high'],
     [{ name: 'kill_process' }, 'destructive/high'],
-    [{ name: 'archive_note', description: 'Permanently archives a note; this cannot be undone.' }, 'destructive/high'],
+    [
+      { name: 'archive_note', description: 'Permanently archives a note; this cannot be undone.' },
+      'destructive/high',
+    ],
     [{ name: 'weather', description: 'Returns the forecast for a city.' }, 'read/low'],
     [{ name: 'frobnicate', description: 'Sends the widget to the printer.' }, 'write/high'],
-    [{ name: 'frobnicate', inputSchema: { type: 'object', properties: { query: {}, limit: {} } } }, 'read/low'],
+    [
+      { name: 'frobnicate', inputSchema: { type: 'object', properties: { query: {}, limit: {} } } },
+      'read/low',
+    ],
     [{ name: 'frobnicate', inputSchema: { type: 'object', properties: { target: {} } } }, 'write/medium'],
     [{ name: 'delete_everything', annotations: { readOnlyHint: true } }, 'read/low'],
     [{ name: 'get_thing', annotations: { readOnlyHint: false, destructiveHint: true } }, 'destructive/high'],

@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { windowToMs } from '../src/bounds.ts';
 import { compilePolicy } from '../src/compile.ts';
 import { applyCounterResults, evaluatePolicy, listVisibleTools } from '../src/evaluate.ts';
-import type { CounterRequest, Decision, LimitSpec, PolicyDocument, RiskCategory, RuleAction, ToolRule } from '../src/types.ts';
+import type {
+  CounterRequest,
+  Decision,
+  LimitSpec,
+  PolicyDocument,
+  RiskCategory,
+  RuleAction,
+  ToolRule,
+} from '../src/types.ts';
 
 const TOOL_NAMES = ['alpha', 'beta', 'gamma', 'delta'];
 const CATEGORIES: RiskCategory[] = ['read', 'write', 'destructive'];
@@ -11,7 +19,10 @@ const action = fc.constantFrom<RuleAction>('allow', 'deny', 'hide', 'require_app
 const rule = action.map((a): ToolRule => ({ action: a }));
 const limit: fc.Arbitrary<LimitSpec> = fc.record(
   {
-    window: fc.oneof(fc.constantFrom('second', 'minute', 'hour', 'day' as const), fc.integer({ min: 1, max: 86_400 })),
+    window: fc.oneof(
+      fc.constantFrom('second', 'minute', 'hour', 'day' as const),
+      fc.integer({ min: 1, max: 86_400 }),
+    ),
     max: fc.integer({ min: 1, max: 1000 }),
     scope: fc.constantFrom('grant', 'session', 'server', 'org', 'upstream' as const),
     counter: fc.constantFrom('a', 'b', 'shared'),
@@ -40,7 +51,11 @@ describe('precedence (property)', () => {
           default: p.default,
           tools: { ...p.exact, ...p.classes, ...(p.star ? { '*': p.star } : {}) },
         };
-        const decision = evaluatePolicy(compilePolicy(doc), { tool: call.tool, args: {}, ...(call.category ? { risk: { category: call.category } } : {}) });
+        const decision = evaluatePolicy(compilePolicy(doc), {
+          tool: call.tool,
+          args: {},
+          ...(call.category ? { risk: { category: call.category } } : {}),
+        });
         const classKey = call.category ? `@${call.category}` : undefined;
         const [expectedPointer, expectedAction] =
           call.tool in p.exact
@@ -55,7 +70,9 @@ describe('precedence (property)', () => {
         expect(decision.approval !== undefined).toBe(expectedAction === 'require_approval');
         expect(decision.reason !== undefined).toBe(expectedAction === 'deny' || expectedAction === 'hide');
         // Listing agrees with the decision for rules without conditions.
-        const listed = listVisibleTools(doc, [{ name: call.tool, risk: call.category ? { category: call.category } : undefined }]);
+        const listed = listVisibleTools(doc, [
+          { name: call.tool, risk: call.category ? { category: call.category } : undefined },
+        ]);
         expect(listed.length === 1).toBe(expectedAction === 'allow' || expectedAction === 'require_approval');
       }),
       { numRuns: 2000 },
@@ -64,15 +81,22 @@ describe('precedence (property)', () => {
 });
 
 describe('limits (property)', () => {
-  it('allowed decisions carry exactly the rule\'s limits; refusals carry none', () => {
+  it("allowed decisions carry exactly the rule's limits; refusals carry none", () => {
     fc.assert(
       fc.property(
         fc.option(limit, { nil: undefined }),
         fc.array(limit, { maxLength: 5 }),
         fc.constantFrom<RuleAction>('allow', 'deny', 'hide', 'require_approval'),
         (rateLimit, limits, ruleAction) => {
-          const toolRule: ToolRule = { action: ruleAction, limits, ...(rateLimit ? { rate_limit: rateLimit } : {}) };
-          const decision = evaluatePolicy({ version: '1', default: 'deny', tools: { t: toolRule } }, { tool: 't', args: {} });
+          const toolRule: ToolRule = {
+            action: ruleAction,
+            limits,
+            ...(rateLimit ? { rate_limit: rateLimit } : {}),
+          };
+          const decision = evaluatePolicy(
+            { version: '1', default: 'deny', tools: { t: toolRule } },
+            { tool: 't', args: {} },
+          );
           const specs: Array<[string, LimitSpec]> = [
             ...(rateLimit ? [['/tools/t/rate_limit', rateLimit] as [string, LimitSpec]] : []),
             ...limits.map((l, i): [string, LimitSpec] => [`/tools/t/limits/${i}`, l]),
@@ -103,7 +127,11 @@ describe('limits (property)', () => {
         fc.integer({ min: 1, max: 10 }),
         fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 80 }),
         (max, windowSeconds, gaps) => {
-          const doc: PolicyDocument = { version: '1', default: 'deny', tools: { t: { rate_limit: { max, window: windowSeconds } } } };
+          const doc: PolicyDocument = {
+            version: '1',
+            default: 'deny',
+            tools: { t: { rate_limit: { max, window: windowSeconds } } },
+          };
           const policy = compilePolicy(doc);
           const windowMs = windowSeconds * 1000;
           const hits: number[] = [];
@@ -111,7 +139,11 @@ describe('limits (property)', () => {
           const reserve = (counter: CounterRequest, now: number) => {
             const live = hits.filter((at) => at > now - counter.windowMs);
             if (live.length >= counter.max) {
-              return { ok: false as const, counter, retryAfterMs: live[live.length - counter.max]! + counter.windowMs - now };
+              return {
+                ok: false as const,
+                counter,
+                retryAfterMs: live[live.length - counter.max]! + counter.windowMs - now,
+              };
             }
             hits.push(now);
             return { ok: true as const };
@@ -139,16 +171,23 @@ describe('limits (property)', () => {
 
   it('numeric conditions: "allow only when count <= bound" allows exactly those calls', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -100, max: 100 }), fc.oneof(fc.integer({ min: -200, max: 200 }), fc.double({ noNaN: true })), (bound, count) => {
-        const doc: PolicyDocument = {
-          version: '1',
-          default: 'deny',
-          tools: { t: { action: 'deny', conditions: [{ when: { arg: 'count', lte: bound }, action: 'allow' }] } },
-        };
-        const asNumber = evaluatePolicy(doc, { tool: 't', args: { count } }).effect;
-        expect(asNumber).toBe(count <= bound ? 'allow' : 'deny');
-        if (Number.isFinite(count)) expect(evaluatePolicy(doc, { tool: 't', args: { count: String(count) } }).effect).toBe(asNumber);
-      }),
+      fc.property(
+        fc.integer({ min: -100, max: 100 }),
+        fc.oneof(fc.integer({ min: -200, max: 200 }), fc.double({ noNaN: true })),
+        (bound, count) => {
+          const doc: PolicyDocument = {
+            version: '1',
+            default: 'deny',
+            tools: {
+              t: { action: 'deny', conditions: [{ when: { arg: 'count', lte: bound }, action: 'allow' }] },
+            },
+          };
+          const asNumber = evaluatePolicy(doc, { tool: 't', args: { count } }).effect;
+          expect(asNumber).toBe(count <= bound ? 'allow' : 'deny');
+          if (Number.isFinite(count))
+            expect(evaluatePolicy(doc, { tool: 't', args: { count: String(count) } }).effect).toBe(asNumber);
+        },
+      ),
     );
   });
 });

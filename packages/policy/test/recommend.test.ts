@@ -5,7 +5,10 @@ import { recommendPolicy } from '../src/recommend.ts';
 import { validatePolicy } from '../src/validate.ts';
 
 describe('recommendPolicy', () => {
-  const tools = ['get_tweet', 'send_tweet', 'delete_tweet'].map((name) => ({ name, classification: classifyTool({ name }) }));
+  const tools = ['get_tweet', 'send_tweet', 'delete_tweet'].map((name) => ({
+    name,
+    classification: classifyTool({ name }),
+  }));
   const doc = recommendPolicy(tools);
 
   it('is compact: default deny plus one rule per risk class present', () => {
@@ -15,7 +18,10 @@ describe('recommendPolicy', () => {
       tools: {
         '@read': { action: 'allow' },
         '@write': { action: 'allow', rate_limit: { max: 30, window: 'minute', scope: 'grant' } },
-        '@destructive': { action: 'require_approval', reason: 'Destructive tools need a person to approve each call.' },
+        '@destructive': {
+          action: 'require_approval',
+          reason: 'Destructive tools need a person to approve each call.',
+        },
       },
     });
     expect(validatePolicy(doc).ok).toBe(true);
@@ -27,11 +33,19 @@ describe('recommendPolicy', () => {
       return evaluatePolicy(doc, { tool: name, args: {}, risk: { category } });
     };
     expect(decide('get_tweet')).toMatchObject({ effect: 'allow', counters: [] });
-    expect(decide('send_tweet')).toMatchObject({ effect: 'allow', counters: [{ max: 30, windowMs: 60_000, scope: 'grant' }] });
-    expect(decide('delete_tweet')).toMatchObject({ effect: 'require_approval', approval: { timeoutMs: 300_000 } });
+    expect(decide('send_tweet')).toMatchObject({
+      effect: 'allow',
+      counters: [{ max: 30, windowMs: 60_000, scope: 'grant' }],
+    });
+    expect(decide('delete_tweet')).toMatchObject({
+      effect: 'require_approval',
+      approval: { timeoutMs: 300_000 },
+    });
   });
 
   it('leaves out classes with no tools', () => {
-    expect(recommendPolicy([{ classification: { category: 'read' } }]).tools).toEqual({ '@read': { action: 'allow' } });
+    expect(recommendPolicy([{ classification: { category: 'read' } }]).tools).toEqual({
+      '@read': { action: 'allow' },
+    });
   });
 });

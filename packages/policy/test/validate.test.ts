@@ -9,11 +9,15 @@ function errorsOf(doc: unknown): string[] {
 }
 
 describe('validatePolicy', () => {
-  it('accepts the users\' form unchanged', () => {
+  it("accepts the users' form unchanged", () => {
     const doc = {
       version: '1',
       default: 'deny',
-      tools: { leave_community: { limits: [{ counter: 'leave_community_rate', window: 'minute', max: 30, scope: 'grant' }] } },
+      tools: {
+        leave_community: {
+          limits: [{ counter: 'leave_community_rate', window: 'minute', max: 30, scope: 'grant' }],
+        },
+      },
     };
     const result = validatePolicy(doc);
     expect(result).toEqual({ ok: true, policy: doc });
@@ -33,21 +37,45 @@ describe('validatePolicy', () => {
         send_tweet: {
           conditions: [
             { when: { arg: 'text', regex: '(?i)crypto' }, action: 'deny', reason: 'No crypto.' },
-            { when: [{ arg: 'reply_to', exists: true }, { arg: 'text', not_in: ['hi'] }], action: 'require_approval' },
+            {
+              when: [
+                { arg: 'reply_to', exists: true },
+                { arg: 'text', not_in: ['hi'] },
+              ],
+              action: 'require_approval',
+            },
           ],
-          limits: [{ window: 2.5, max: 1, scope: 'upstream' }, { window: 'day', max: 50, scope: 'session', counter: 'tweets' }],
+          limits: [
+            { window: 2.5, max: 1, scope: 'upstream' },
+            { window: 'day', max: 50, scope: 'session', counter: 'tweets' },
+          ],
         },
-        get_user_tweets: { action: 'deny', reason: 'count must be at most 50', conditions: [{ when: { arg: 'count', lte: 50, gte: 1 }, action: 'allow' }] },
+        get_user_tweets: {
+          action: 'deny',
+          reason: 'count must be at most 50',
+          conditions: [{ when: { arg: 'count', lte: 50, gte: 1 }, action: 'allow' }],
+        },
         old_tool: { action: 'hide' },
-        other: { conditions: [{ when: { arg: 'a.b.0', equals: { x: [1] } }, action: 'deny' }, { when: { arg: 'n', in: [1, 'two'], not_equals: null, lt: 3, gt: 0 }, action: 'allow' }] },
+        other: {
+          conditions: [
+            { when: { arg: 'a.b.0', equals: { x: [1] } }, action: 'deny' },
+            { when: { arg: 'n', in: [1, 'two'], not_equals: null, lt: 3, gt: 0 }, action: 'allow' },
+          ],
+        },
       },
     };
     expect(errorsOf(doc)).toEqual([]);
   });
 
   it('reports a bad window with the exact pointer and sentence', () => {
-    const doc = { version: '1', default: 'deny', tools: { leave_community: { limits: [{ window: 'fortnight', max: 30 }] } } };
-    expect(errorsOf(doc)).toEqual(['/tools/leave_community/limits/0/window: must be second, minute, hour, day or a number of seconds']);
+    const doc = {
+      version: '1',
+      default: 'deny',
+      tools: { leave_community: { limits: [{ window: 'fortnight', max: 30 }] } },
+    };
+    expect(errorsOf(doc)).toEqual([
+      '/tools/leave_community/limits/0/window: must be second, minute, hour, day or a number of seconds',
+    ]);
     const result = validatePolicy(doc);
     expect(result.ok).toBe(false);
     if (!result.ok) {
@@ -82,7 +110,10 @@ describe('validatePolicy', () => {
 
   it('reports missing and mistyped values', () => {
     expect(errorsOf(null)).toEqual([': must be a policy document (an object), not null']);
-    expect(errorsOf({})).toEqual(['/version: is required and must be "1"', '/default: is required and must be allow or deny']);
+    expect(errorsOf({})).toEqual([
+      '/version: is required and must be "1"',
+      '/default: is required and must be allow or deny',
+    ]);
     expect(errorsOf({ version: 1, default: 'maybe', tools: [] })).toEqual([
       '/version: must be "1" (the text, in quotes)',
       '/default: must be allow or deny',
@@ -94,8 +125,19 @@ describe('validatePolicy', () => {
         default: 'deny',
         tools: {
           '@admin': {},
-          'a/b': { action: 'block', reason: '', limits: [{ window: 0, max: 0.5, scope: 'user' }], approval: { timeout: 100000 } },
-          c: { rate_limit: { max: 5 }, conditions: [{ when: { arg: '' }, action: 'hide' }, { when: [], action: 'allow' }] },
+          'a/b': {
+            action: 'block',
+            reason: '',
+            limits: [{ window: 0, max: 0.5, scope: 'user' }],
+            approval: { timeout: 100000 },
+          },
+          c: {
+            rate_limit: { max: 5 },
+            conditions: [
+              { when: { arg: '' }, action: 'hide' },
+              { when: [], action: 'allow' },
+            ],
+          },
           d: { conditions: [{ when: { arg: 'n', lt: '5', in: [], exists: 'yes' } }] },
         },
       }),
@@ -127,14 +169,20 @@ describe('validatePolicy', () => {
     });
     expect(errorsOf(withRegex('(?i)crypto|bitcoin'))).toEqual([]);
     expect(errorsOf(withRegex('^[a-z]+$'))).toEqual([]);
-    expect(errorsOf(withRegex('(unclosed'))[0]).toMatch(/^\/tools\/t\/conditions\/0\/when\/regex: is not a valid regular expression/);
+    expect(errorsOf(withRegex('(unclosed'))[0]).toMatch(
+      /^\/tools\/t\/conditions\/0\/when\/regex: is not a valid regular expression/,
+    );
     expect(errorsOf(withRegex('(a+)+$'))[0]).toMatch(/exponential time/);
     expect(errorsOf(withRegex('(\\w*\\s?)*x'))[0]).toMatch(/exponential time/);
     expect(errorsOf(withRegex('((ab)*c)+'))[0]).toMatch(/exponential time/);
     expect(errorsOf(withRegex('(a|aa)+'))[0]).toMatch(/exponential time/);
     expect(errorsOf(withRegex('(x)\\1'))[0]).toMatch(/backreferences/);
-    expect(errorsOf(withRegex('a'.repeat(501)))).toEqual(['/tools/t/conditions/0/when/regex: must be at most 500 characters long']);
-    expect(errorsOf(withRegex(''))).toEqual(['/tools/t/conditions/0/when/regex: must not be an empty pattern']);
+    expect(errorsOf(withRegex('a'.repeat(501)))).toEqual([
+      '/tools/t/conditions/0/when/regex: must be at most 500 characters long',
+    ]);
+    expect(errorsOf(withRegex(''))).toEqual([
+      '/tools/t/conditions/0/when/regex: must not be an empty pattern',
+    ]);
   });
 
   it('turns (?i) into a flag', () => {

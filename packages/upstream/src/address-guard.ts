@@ -6,17 +6,34 @@ import net from 'node:net';
 
 const blocked = new net.BlockList();
 for (const [prefix, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3],
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 3],
 ] as const) {
   blocked.addSubnet(prefix, bits, 'ipv4');
 }
 for (const [prefix, bits] of [
   // unspecified, loopback, discard-only, NAT64 local-use (its IPv4 mapping is the operator's own),
   // documentation, unique-local, link-local, site-local (deprecated, still routed by some), multicast
-  ['::', 128], ['::1', 128], ['100::', 64], ['64:ff9b:1::', 48], ['2001:db8::', 32],
-  ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  ['::', 128],
+  ['::1', 128],
+  ['100::', 64],
+  ['64:ff9b:1::', 48],
+  ['2001:db8::', 32],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
 ] as const) {
   blocked.addSubnet(prefix, bits, 'ipv6');
 }
@@ -32,7 +49,10 @@ function ipv6Bytes(address: string): number[] {
   const [head = '', tail] = text.split('::') as [string, string | undefined];
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
   return groups.flatMap((group) => {
     const value = parseInt(group, 16);
     return [value >> 8, value & 255];
@@ -40,7 +60,10 @@ function ipv6Bytes(address: string): number[] {
 }
 
 function ipv4At(bytes: number[], offset: number, xor = 0): string {
-  return bytes.slice(offset, offset + 4).map((b) => b ^ xor).join('.');
+  return bytes
+    .slice(offset, offset + 4)
+    .map((b) => b ^ xor)
+    .join('.');
 }
 
 /**
@@ -52,9 +75,11 @@ function embeddedIpv4(bytes: number[]): string[] {
   const zeros = (from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
   if (zeros(0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return [ipv4At(bytes, 12)];
   if (zeros(0, 12)) return [ipv4At(bytes, 12)];
-  if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(4, 12)) return [ipv4At(bytes, 12)];
+  if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(4, 12))
+    return [ipv4At(bytes, 12)];
   if (bytes[0] === 0x20 && bytes[1] === 0x02) return [ipv4At(bytes, 2)];
-  if (bytes[0] === 0x20 && bytes[1] === 0x01 && bytes[2] === 0 && bytes[3] === 0) return [ipv4At(bytes, 4), ipv4At(bytes, 12, 0xff)];
+  if (bytes[0] === 0x20 && bytes[1] === 0x01 && bytes[2] === 0 && bytes[3] === 0)
+    return [ipv4At(bytes, 4), ipv4At(bytes, 12, 0xff)];
   return [];
 }
 
@@ -77,7 +102,11 @@ export class PrivateAddressError extends Error {
   }
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
 
 /** A `net` lookup function that fails when any resolved address is private. */
 export function guardedLookup(hostname: string, options: dns.LookupOptions, callback: LookupCallback): void {
@@ -85,10 +114,15 @@ export function guardedLookup(hostname: string, options: dns.LookupOptions, call
     if (err) return callback(err, '');
     const list = addresses as dns.LookupAddress[];
     const bad = list.find((a) => isPrivateAddress(a.address));
-    if (bad) return callback(Object.assign(new PrivateAddressError(hostname, bad.address), { code: 'EPRIVATE' }), '');
+    if (bad)
+      return callback(
+        Object.assign(new PrivateAddressError(hostname, bad.address), { code: 'EPRIVATE' }),
+        '',
+      );
     if (options.all) return callback(null, list);
     const first = list[0];
-    if (!first) return callback(Object.assign(new Error(`No address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+    if (!first)
+      return callback(Object.assign(new Error(`No address for ${hostname}`), { code: 'ENOTFOUND' }), '');
     callback(null, first.address, first.family);
   });
 }

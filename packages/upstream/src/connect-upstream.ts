@@ -78,13 +78,21 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
       } catch {
         throw new UpstreamRefusedError(`Upstream URL ${JSON.stringify(spec.url)} is not a valid URL`);
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UpstreamRefusedError(`Upstream URL must be http or https, not ${url.protocol}`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new UpstreamRefusedError(`Upstream URL must be http or https, not ${url.protocol}`);
       if (spec.transport === 'streamable_http') {
         // node:http directly rather than the SDK's fetch-and-web-streams transport (the hot path of every proxied call).
-        return new NodeStreamableHttpClientTransport(url, { headers: { ...spec.headers }, allowPrivateNetworks: privateAllowedFor(url, options), maxMessageBytes });
+        return new NodeStreamableHttpClientTransport(url, {
+          headers: { ...spec.headers },
+          allowPrivateNetworks: privateAllowedFor(url, options),
+          maxMessageBytes,
+        });
       }
       // The SSE transport posts to the endpoint the server names; the SDK keeps it on the same origin.
-      const fetch = createNodeFetch({ allowPrivateNetworks: privateAllowedFor(url, options), maxMessageBytes });
+      const fetch = createNodeFetch({
+        allowPrivateNetworks: privateAllowedFor(url, options),
+        maxMessageBytes,
+      });
       return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch });
     }
     case 'stdio': {
@@ -92,11 +100,21 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
       let confined;
       try {
         const launch = resolveStdioLaunch(
-          { organizationId: spec.organizationId ?? '', template: spec.stdioTemplate ?? null, command: spec.command ?? null, args: spec.args ?? [], env: spec.env ?? {} },
+          {
+            organizationId: spec.organizationId ?? '',
+            template: spec.stdioTemplate ?? null,
+            command: spec.command ?? null,
+            args: spec.args ?? [],
+            env: spec.env ?? {},
+          },
           stdio.templates,
           stdio.freeform,
         );
-        confined = confineStdioLaunch(launch, spec.serverId ?? `${spec.organizationId}:${spec.command}`, stdio.sandbox);
+        confined = confineStdioLaunch(
+          launch,
+          spec.serverId ?? `${spec.organizationId}:${spec.command}`,
+          stdio.sandbox,
+        );
       } catch (error) {
         throw new UpstreamRefusedError((error as Error).message);
       }
@@ -132,18 +150,26 @@ function readStderrLines(transport: StdioUpstreamTransport, onStderr: (line: str
 }
 
 /** Whether a URL may be reached although it is private: everything allowed, or its exact origin listed. */
-export function privateAllowedFor(url: URL, options: Pick<ConnectUpstreamOptions, 'allowPrivateNetworks' | 'privateOrigins'>): boolean {
+export function privateAllowedFor(
+  url: URL,
+  options: Pick<ConnectUpstreamOptions, 'allowPrivateNetworks' | 'privateOrigins'>,
+): boolean {
   return options.allowPrivateNetworks || (options.privateOrigins ?? []).includes(url.origin);
 }
 
 /** Connects and initializes; throws with a sentence naming the problem when it cannot. */
 export async function connectUpstream(spec: UpstreamSpec, options: ConnectUpstreamOptions): Promise<Client> {
   const transport = createUpstreamTransport(spec, options);
-  const client = new Client(options.clientInfo ?? DEFAULT_CLIENT_INFO, { capabilities: options.clientCapabilities ?? {} });
+  const client = new Client(options.clientInfo ?? DEFAULT_CLIENT_INFO, {
+    capabilities: options.clientCapabilities ?? {},
+  });
   options.setup?.(client);
   try {
     // The SDK's Client loses progress handed to it in the same turn as its result (see PacedTransport).
-    await client.connect(transport instanceof StdioUpstreamTransport ? new PacedTransport(transport) : transport, { timeout: options.timeoutMs });
+    await client.connect(
+      transport instanceof StdioUpstreamTransport ? new PacedTransport(transport) : transport,
+      { timeout: options.timeoutMs },
+    );
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
@@ -153,7 +179,10 @@ export async function connectUpstream(spec: UpstreamSpec, options: ConnectUpstre
 
 /** What listAllTools needs: the SDK's Client, or the gateway's relay connection (upstream-connection.ts). */
 export interface ToolLister {
-  listTools(params: { cursor?: string }, options: { timeout: number }): Promise<{ tools: Tool[]; nextCursor?: string | undefined }>;
+  listTools(
+    params: { cursor?: string },
+    options: { timeout: number },
+  ): Promise<{ tools: Tool[]; nextCursor?: string | undefined }>;
 }
 
 /** Every tool the server lists, following pagination (bounded, so a server that loops cannot hang us). */

@@ -21,7 +21,9 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export class UpstreamMessageTooLargeError extends Error {
   constructor(readonly limit: number) {
-    super(`Upstream answer is larger than ${limit} bytes (GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES); it was cut off`);
+    super(
+      `Upstream answer is larger than ${limit} bytes (GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES); it was cut off`,
+    );
     this.name = 'UpstreamMessageTooLargeError';
   }
 }
@@ -49,13 +51,19 @@ export function createNodeFetch(options: NodeFetchOptions): FetchLike {
 
   return async (input, init = {}) => {
     const url = typeof input === 'string' ? new URL(input) : input;
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`Unsupported upstream URL scheme ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`Unsupported upstream URL scheme ${url.protocol}`);
     if (!options.allowPrivateNetworks) await assertPublicUrl(url);
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, key) => {
       headers[key] = value;
     });
-    const body = init.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? init.body : await new Response(init.body).text();
+    const body =
+      init.body === undefined || init.body === null
+        ? undefined
+        : typeof init.body === 'string'
+          ? init.body
+          : await new Response(init.body).text();
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const signal = init.signal ?? undefined;
     signal?.throwIfAborted();
@@ -81,10 +89,17 @@ export function createNodeFetch(options: NodeFetchOptions): FetchLike {
           if (nullBody) res.resume();
           else limitMessageSize(res, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
           const stream = nullBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
-          resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+          resolve(
+            new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }),
+          );
         },
       );
-      const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError'));
+      const onAbort = () =>
+        req.destroy(
+          signal?.reason instanceof Error
+            ? signal.reason
+            : new DOMException('The operation was aborted', 'AbortError'),
+        );
       signal?.addEventListener('abort', onAbort, { once: true });
       req.on('close', () => signal?.removeEventListener('abort', onAbort));
       req.on('error', reject);

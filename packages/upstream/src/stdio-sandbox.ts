@@ -52,8 +52,27 @@ export function probeSandboxSupport(config: SandboxConfig = DEFAULT_SANDBOX): Sa
   const setpriv = firstExisting(['/usr/bin/setpriv', '/bin/setpriv']);
   let bwrap = firstExisting(BWRAP_CANDIDATES);
   if (bwrap) {
-    const userSwitch = root && setpriv ? [setpriv, '--reuid', String(config.uidBase), '--regid', String(config.uidBase), '--clear-groups', '--no-new-privs'] : [];
-    const argv = [...userSwitch, bwrap, '--unshare-all', '--die-with-parent', ...baseFileSystem(), '--', '/usr/bin/true'];
+    const userSwitch =
+      root && setpriv
+        ? [
+            setpriv,
+            '--reuid',
+            String(config.uidBase),
+            '--regid',
+            String(config.uidBase),
+            '--clear-groups',
+            '--no-new-privs',
+          ]
+        : [];
+    const argv = [
+      ...userSwitch,
+      bwrap,
+      '--unshare-all',
+      '--die-with-parent',
+      ...baseFileSystem(),
+      '--',
+      '/usr/bin/true',
+    ];
     const probe = spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore', timeout: 5_000, env: PROBE_ENV });
     if (probe.status !== 0) bwrap = undefined;
   }
@@ -68,7 +87,10 @@ export function effectiveSandboxMode(config: SandboxConfig): 'bwrap' | 'user' | 
   const userSwitch = support.root && support.setpriv && support.prlimit;
   if (config.mode === 'bwrap' || config.mode === 'auto') {
     if (support.bwrap && (support.root ? userSwitch : support.prlimit)) return 'bwrap';
-    if (config.mode === 'bwrap') throw new SandboxUnavailableError('STDIO_SANDBOX=bwrap, but bubblewrap cannot create its namespaces on this host (install bubblewrap, allow user namespaces)');
+    if (config.mode === 'bwrap')
+      throw new SandboxUnavailableError(
+        'STDIO_SANDBOX=bwrap, but bubblewrap cannot create its namespaces on this host (install bubblewrap, allow user namespaces)',
+      );
   }
   if (userSwitch) return 'user';
   throw new SandboxUnavailableError(
@@ -106,7 +128,14 @@ function baseFileSystem(): string[] {
 }
 
 // What name resolution and TLS need when a template asks for the network.
-const NETWORK_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/ssl', '/etc/ca-certificates', '/etc/pki'];
+const NETWORK_FILES = [
+  '/etc/resolv.conf',
+  '/etc/hosts',
+  '/etc/nsswitch.conf',
+  '/etc/ssl',
+  '/etc/ca-certificates',
+  '/etc/pki',
+];
 
 const HOME = '/home/mcp';
 const PATH_VALUE = '/usr/local/bin:/usr/bin:/bin';
@@ -145,11 +174,29 @@ export function confineStdioLaunch(launch: StdioLaunch, key: string, config: San
   // Only what the template declares (plus PATH and HOME): nothing of the gateway's own environment.
   const env: Record<string, string> = { PATH: PATH_VALUE, ...launch.env };
   if (mode === 'off') {
-    return { command: launch.command, args: launch.args, env: { HOME: os.tmpdir(), ...env }, cwd: undefined, cleanup: () => undefined, mode };
+    return {
+      command: launch.command,
+      args: launch.args,
+      env: { HOME: os.tmpdir(), ...env },
+      cwd: undefined,
+      cleanup: () => undefined,
+      mode,
+    };
   }
   const support = probeSandboxSupport(config);
   const uid = sandboxUid(config, key);
-  const userSwitch = support.root ? [support.setpriv!, '--reuid', String(uid), '--regid', String(uid), '--clear-groups', '--no-new-privs', '--'] : [];
+  const userSwitch = support.root
+    ? [
+        support.setpriv!,
+        '--reuid',
+        String(uid),
+        '--regid',
+        String(uid),
+        '--clear-groups',
+        '--no-new-privs',
+        '--',
+      ]
+    : [];
   const prefix = [...limitArgs(support.prlimit!, limits), ...userSwitch];
 
   if (mode === 'user') {
@@ -176,12 +223,19 @@ export function confineStdioLaunch(launch: StdioLaunch, key: string, config: San
     '--unshare-all',
     ...(template?.network || !template ? ['--share-net'] : []),
     ...baseFileSystem(),
-    '--size', tmpfsBytes, '--tmpfs', '/tmp',
-    '--size', tmpfsBytes, '--tmpfs', HOME,
+    '--size',
+    tmpfsBytes,
+    '--tmpfs',
+    '/tmp',
+    '--size',
+    tmpfsBytes,
+    '--tmpfs',
+    HOME,
     ...(template?.network || !template ? NETWORK_FILES.flatMap((file) => ['--ro-bind-try', file, file]) : []),
     ...(template?.readOnlyPaths ?? []).flatMap((p) => ['--ro-bind', p, p]),
     ...(template?.writablePaths ?? []).flatMap((p) => ['--bind', p, p]),
-    '--chdir', HOME,
+    '--chdir',
+    HOME,
     '--',
   ];
   return {

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name (letters, digits, _)');
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name (letters, digits, _)');
 
 /** An operator's pattern; always matched against the whole value. */
 const pattern = z.string().refine((source) => {
@@ -19,7 +21,12 @@ const pattern = z.string().refine((source) => {
   }
 }, 'must be a valid regular expression');
 
-const absolutePath = z.string().refine((p) => path.posix.isAbsolute(p) && path.posix.normalize(p) === p, 'must be an absolute, normalized path');
+const absolutePath = z
+  .string()
+  .refine(
+    (p) => path.posix.isAbsolute(p) && path.posix.normalize(p) === p,
+    'must be an absolute, normalized path',
+  );
 
 export const stdioLimitsSchema = z
   .object({
@@ -60,7 +67,10 @@ export const stdioTemplateSchema = z
       )
       .default({}),
     /** Extra arguments a tenant may append after `args`: at most `max`, each a full match of `pattern`. */
-    tenantArgs: z.object({ max: z.number().int().min(0).max(32), pattern, description: z.string().max(300).default('') }).strict().optional(),
+    tenantArgs: z
+      .object({ max: z.number().int().min(0).max(32), pattern, description: z.string().max(300).default('') })
+      .strict()
+      .optional(),
     /** Host paths the sandbox may read (bound read-only at the same place); /usr is always readable. */
     readOnlyPaths: z.array(absolutePath).max(32).default([]),
     /** Host paths the sandbox may write (operator's choice; shared by every server of the template). */
@@ -115,8 +125,14 @@ export function describeTemplate(template: StdioTemplate) {
     id: template.id,
     name: template.name,
     description: template.description,
-    env: Object.entries(template.tenantEnv).map(([name, spec]) => ({ name, required: spec.required, description: spec.description })),
-    extraArgs: template.tenantArgs ? { max: template.tenantArgs.max, description: template.tenantArgs.description } : null,
+    env: Object.entries(template.tenantEnv).map(([name, spec]) => ({
+      name,
+      required: spec.required,
+      description: spec.description,
+    })),
+    extraArgs: template.tenantArgs
+      ? { max: template.tenantArgs.max, description: template.tenantArgs.description }
+      : null,
   };
 }
 
@@ -136,16 +152,27 @@ function fullMatch(source: string, value: string): boolean {
 }
 
 /** Checks a tenant's values against a template; throws StdioRefusedError naming the value. */
-export function checkTenantValues(template: StdioTemplate, args: readonly string[], envNames: readonly string[], env?: Record<string, string>): void {
+export function checkTenantValues(
+  template: StdioTemplate,
+  args: readonly string[],
+  envNames: readonly string[],
+  env?: Record<string, string>,
+): void {
   const allowedArgs = template.tenantArgs;
   if (args.length > (allowedArgs?.max ?? 0)) {
     throw new StdioRefusedError(
-      allowedArgs?.max ? `Template "${template.id}" takes at most ${allowedArgs.max} extra arguments.` : `Template "${template.id}" takes no extra arguments.`,
+      allowedArgs?.max
+        ? `Template "${template.id}" takes at most ${allowedArgs.max} extra arguments.`
+        : `Template "${template.id}" takes no extra arguments.`,
       'args',
     );
   }
   args.forEach((arg, i) => {
-    if (!fullMatch(allowedArgs!.pattern, arg)) throw new StdioRefusedError(`Argument ${i + 1} (${JSON.stringify(arg.slice(0, 80))}) is not allowed by template "${template.id}".`, `args/${i}`);
+    if (!fullMatch(allowedArgs!.pattern, arg))
+      throw new StdioRefusedError(
+        `Argument ${i + 1} (${JSON.stringify(arg.slice(0, 80))}) is not allowed by template "${template.id}".`,
+        `args/${i}`,
+      );
   });
   for (const name of envNames) {
     const spec = Object.hasOwn(template.tenantEnv, name) ? template.tenantEnv[name] : undefined;
@@ -156,10 +183,15 @@ export function checkTenantValues(template: StdioTemplate, args: readonly string
         'env',
       );
     }
-    if (env && !fullMatch(spec.pattern, env[name] ?? '')) throw new StdioRefusedError(`The value of ${name} does not have the form template "${template.id}" requires.`, 'env');
+    if (env && !fullMatch(spec.pattern, env[name] ?? ''))
+      throw new StdioRefusedError(
+        `The value of ${name} does not have the form template "${template.id}" requires.`,
+        'env',
+      );
   }
   for (const [name, spec] of Object.entries(template.tenantEnv)) {
-    if (spec.required && !envNames.includes(name)) throw new StdioRefusedError(`Template "${template.id}" needs ${name}.`, 'env');
+    if (spec.required && !envNames.includes(name))
+      throw new StdioRefusedError(`Template "${template.id}" needs ${name}.`, 'env');
   }
 }
 
@@ -203,22 +235,42 @@ export interface StdioLaunch {
  * in single-organization mode, the free-form allow-list). Checked again at every launch, so a
  * template the operator narrows applies to servers registered before.
  */
-export function resolveStdioLaunch(request: StdioRequest, templates: readonly StdioTemplate[], freeform: StdioFreeform | undefined): StdioLaunch {
+export function resolveStdioLaunch(
+  request: StdioRequest,
+  templates: readonly StdioTemplate[],
+  freeform: StdioFreeform | undefined,
+): StdioLaunch {
   if (request.template) {
     const template = templates.find((t) => t.id === request.template);
-    if (!template) throw new StdioRefusedError(`Stdio template "${request.template}" is not offered here (the operator's STDIO_TEMPLATES).`, 'stdioTemplate');
+    if (!template)
+      throw new StdioRefusedError(
+        `Stdio template "${request.template}" is not offered here (the operator's STDIO_TEMPLATES).`,
+        'stdioTemplate',
+      );
     checkTenantValues(template, request.args, Object.keys(request.env), request.env);
-    return { command: template.command, args: [...template.args, ...request.args], env: { ...request.env, ...template.env }, template };
+    return {
+      command: template.command,
+      args: [...template.args, ...request.args],
+      env: { ...request.env, ...template.env },
+      template,
+    };
   }
   const command = request.command?.trim();
-  if (!command) throw new StdioRefusedError('Pick one of the stdio templates this deployment offers.', 'stdioTemplate');
+  if (!command)
+    throw new StdioRefusedError('Pick one of the stdio templates this deployment offers.', 'stdioTemplate');
   if (!freeform || freeform.organizationId !== request.organizationId) {
-    throw new StdioRefusedError('Free-form stdio command lines are disabled here: pick one of the stdio templates the operator offers (STDIO_TEMPLATES).', 'command');
+    throw new StdioRefusedError(
+      'Free-form stdio command lines are disabled here: pick one of the stdio templates the operator offers (STDIO_TEMPLATES).',
+      'command',
+    );
   }
   const argv = [command, ...request.args];
   if (!stdioCommandAllowed(freeform.commands, argv)) {
     const shown = argv.join(' ');
-    throw new StdioRefusedError(`Command line ${JSON.stringify(shown.length > 200 ? `${shown.slice(0, 200)}…` : shown)} is not allowed by STDIO_COMMANDS.`, 'command');
+    throw new StdioRefusedError(
+      `Command line ${JSON.stringify(shown.length > 200 ? `${shown.slice(0, 200)}…` : shown)} is not allowed by STDIO_COMMANDS.`,
+      'command',
+    );
   }
   return { command, args: [...request.args], env: { ...request.env }, template: undefined };
 }

@@ -84,11 +84,19 @@ export class StdioUpstreamTransport implements Transport {
     if (this.finished) throw new Error('StdioUpstreamTransport is closed');
     const { command, args, env, cwd } = this.options;
     // (ProcessEnv, as Next.js's types declare it, requires NODE_ENV; the sandbox decides the environment.)
-    const child: ChildProcess = spawn(command, args, { env: env as NodeJS.ProcessEnv, cwd, stdio: ['pipe', 'pipe', this.options.stderr], windowsHide: true, shell: false });
+    const child: ChildProcess = spawn(command, args, {
+      env: env as NodeJS.ProcessEnv,
+      cwd,
+      stdio: ['pipe', 'pipe', this.options.stderr],
+      windowsHide: true,
+      shell: false,
+    });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => this.read(chunk));
     // EPIPE and the like when the process has gone: reported, never thrown.
-    child.stdin?.on('error', (error) => this.onerror?.(new Error(`Writing to the stdio upstream failed: ${error.message}`)));
+    child.stdin?.on('error', (error) =>
+      this.onerror?.(new Error(`Writing to the stdio upstream failed: ${error.message}`)),
+    );
     child.stdout?.on('error', (error) => this.onerror?.(error));
     if (this.stderrStream && child.stderr) child.stderr.pipe(this.stderrStream);
     child.on('exit', () => {
@@ -113,7 +121,10 @@ export class StdioUpstreamTransport implements Transport {
       };
       const onError = (error: NodeJS.ErrnoException) => {
         child.off('spawn', onSpawn);
-        const failure = new Error(`Could not start the stdio upstream ${JSON.stringify(command)}: ${error.code ?? error.message}`, { cause: error });
+        const failure = new Error(
+          `Could not start the stdio upstream ${JSON.stringify(command)}: ${error.code ?? error.message}`,
+          { cause: error },
+        );
         this.onerror?.(failure);
         reject(failure);
         // Node emits 'close' after a failed spawn, which finishes; this covers a version that does not.
@@ -128,7 +139,8 @@ export class StdioUpstreamTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.child?.stdin;
     if (this.tripped) throw this.tripped;
-    if (!stdin || this.finished || this.exited || this.closing || !stdin.writable) throw new Error('Not connected');
+    if (!stdin || this.finished || this.exited || this.closing || !stdin.writable)
+      throw new Error('Not connected');
     const isRequest = 'method' in message && 'id' in message && message.id !== undefined;
     if (isRequest) this.pending.add(message.id);
     await new Promise<void>((resolve, reject) => {
@@ -224,11 +236,17 @@ export class StdioUpstreamTransport implements Transport {
       value = JSON.parse(line.toString('utf8', 0, end));
     } catch {
       // The line itself is not repeated: it may hold anything, and the caller logs errors.
-      this.onerror?.(new Error(`The stdio upstream wrote a line that is not JSON (${end} bytes); it was skipped`));
+      this.onerror?.(
+        new Error(`The stdio upstream wrote a line that is not JSON (${end} bytes); it was skipped`),
+      );
       return;
     }
     if (!isJsonRpcMessage(value)) {
-      this.onerror?.(new Error(`The stdio upstream wrote a line that is not a JSON-RPC 2.0 message (${end} bytes); it was skipped`));
+      this.onerror?.(
+        new Error(
+          `The stdio upstream wrote a line that is not a JSON-RPC 2.0 message (${end} bytes); it was skipped`,
+        ),
+      );
       return;
     }
     if (!('method' in value)) this.pending.delete(value.id as RequestId);
@@ -257,7 +275,8 @@ export class StdioUpstreamTransport implements Transport {
     this.lineBytes = 0;
     if (this.tripped) {
       const message = this.tripped.message;
-      for (const id of this.pending) this.onmessage?.({ jsonrpc: '2.0', id, error: { code: -32603, message } });
+      for (const id of this.pending)
+        this.onmessage?.({ jsonrpc: '2.0', id, error: { code: -32603, message } });
     }
     this.pending.clear();
     this.stderrStream?.end();

@@ -42,7 +42,9 @@ function mediaType(header: string | undefined): string {
   return (header ?? '').split(';', 1)[0]!.trim().toLowerCase();
 }
 
-function isRequestMessage(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId; method: string } {
+function isRequestMessage(
+  message: JSONRPCMessage,
+): message is JSONRPCMessage & { id: RequestId; method: string } {
   return 'method' in message && 'id' in message && message.id !== undefined;
 }
 
@@ -65,7 +67,9 @@ function readBoundedText(res: http.IncomingMessage, max: number): Promise<string
       }
       chunks.push(chunk);
     });
-    res.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    res.once('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
     res.once('error', reject);
   });
 }
@@ -92,8 +96,12 @@ export class NodeStreamableHttpClientTransport implements Transport {
     private readonly url: URL,
     private readonly options: NodeStreamableHttpOptions,
   ) {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`Unsupported upstream URL scheme ${url.protocol}`);
-    this.agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 256 }) : new http.Agent({ keepAlive: true, maxSockets: 256 });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`Unsupported upstream URL scheme ${url.protocol}`);
+    this.agent =
+      url.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: 256 })
+        : new http.Agent({ keepAlive: true, maxSockets: 256 });
     this.headers = {};
     for (const [key, value] of Object.entries(options.headers ?? {})) this.headers[key.toLowerCase()] = value;
     this.base = this.requestOptions(url);
@@ -121,10 +129,20 @@ export class NodeStreamableHttpClientTransport implements Transport {
     try {
       if (options?.resumptionToken) {
         const replayMessageId = !Array.isArray(message) && isRequestMessage(message) ? message.id : undefined;
-        this.openStream({ resumptionToken: options.resumptionToken, ...(replayMessageId === undefined ? {} : { replayMessageId }) }).catch((error: Error) => this.onerror?.(error));
+        this.openStream({
+          resumptionToken: options.resumptionToken,
+          ...(replayMessageId === undefined ? {} : { replayMessageId }),
+        }).catch((error: Error) => this.onerror?.(error));
         return;
       }
-      const res = await this.request('POST', this.requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), JSON.stringify(message));
+      const res = await this.request(
+        'POST',
+        this.requestHeaders({
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        }),
+        JSON.stringify(message),
+      );
       const sessionId = res.headers['mcp-session-id'];
       if (typeof sessionId === 'string' && sessionId) this._sessionId = sessionId;
       const status = res.statusCode ?? 0;
@@ -135,7 +153,11 @@ export class NodeStreamableHttpClientTransport implements Transport {
       }
       if (status === 202) {
         res.resume();
-        if (!Array.isArray(message) && 'method' in message && message.method === 'notifications/initialized') {
+        if (
+          !Array.isArray(message) &&
+          'method' in message &&
+          message.method === 'notifications/initialized'
+        ) {
           this.openStream({}).catch((error: Error) => this.onerror?.(error));
         }
         return;
@@ -148,14 +170,20 @@ export class NodeStreamableHttpClientTransport implements Transport {
       const type = mediaType(res.headers['content-type']);
       if (type === 'text/event-stream') {
         const requestIds = messages.filter(isRequestMessage).map((m) => m.id);
-        this.readSse(res, { ...(options?.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) }, false, requestIds);
+        this.readSse(
+          res,
+          { ...(options?.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) },
+          false,
+          requestIds,
+        );
         return;
       }
       if (type === 'application/json') {
         const data: unknown = JSON.parse(await readBoundedText(res, this.maxMessageBytes));
         const parsed = Array.isArray(data) ? data : [data];
         // Every message's envelope is checked before any is delivered, as the SDK's transport does.
-        if (!parsed.every(isJsonRpcMessage)) throw new Error('Upstream answered with something that is not a JSON-RPC message');
+        if (!parsed.every(isJsonRpcMessage))
+          throw new Error('Upstream answered with something that is not a JSON-RPC message');
         for (const m of parsed) this.deliver(m);
         return;
       }
@@ -174,7 +202,8 @@ export class NodeStreamableHttpClientTransport implements Transport {
       const res = await this.request('DELETE', this.requestHeaders({}));
       res.resume();
       const status = res.statusCode ?? 0;
-      if ((status < 200 || status >= 300) && status !== 405) throw new StreamableHTTPError(status, `Failed to terminate session: ${res.statusMessage ?? status}`);
+      if ((status < 200 || status >= 300) && status !== 405)
+        throw new StreamableHTTPError(status, `Failed to terminate session: ${res.statusMessage ?? status}`);
       this._sessionId = undefined;
     } catch (error) {
       this.onerror?.(error as Error);
@@ -212,11 +241,21 @@ export class NodeStreamableHttpClientTransport implements Transport {
 
   private requestOptions(target: URL): http.RequestOptions {
     const options = urlToHttpOptions(target) as http.RequestOptions;
-    return { ...options, agent: this.agent, ...(this.options.allowPrivateNetworks ? {} : { lookup: guardedLookup as unknown as http.RequestOptions['lookup'] }) };
+    return {
+      ...options,
+      agent: this.agent,
+      ...(this.options.allowPrivateNetworks
+        ? {}
+        : { lookup: guardedLookup as unknown as http.RequestOptions['lookup'] }),
+    };
   }
 
   /** One request, following redirects within the origin; resolves once the response headers arrive. */
-  private async request(method: 'GET' | 'POST' | 'DELETE', headers: Record<string, string>, body?: string): Promise<http.IncomingMessage> {
+  private async request(
+    method: 'GET' | 'POST' | 'DELETE',
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<http.IncomingMessage> {
     if (this.closed) throw new Error('Transport is closed');
     // IP literals never go through the socket's lookup, so they are checked here (once: the URL is fixed).
     if (!this.options.allowPrivateNetworks) await (this.urlChecked ??= assertPublicUrl(this.url));
@@ -227,7 +266,12 @@ export class NodeStreamableHttpClientTransport implements Transport {
       const res = await this.once(options, method, headers, body);
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
-      const follows = status >= 300 && status < 400 && location && redirects < MAX_REDIRECTS && (status === 307 || status === 308 || method === 'GET');
+      const follows =
+        status >= 300 &&
+        status < 400 &&
+        location &&
+        redirects < MAX_REDIRECTS &&
+        (status === 307 || status === 308 || method === 'GET');
       if (!follows) return res;
       let next: URL;
       try {
@@ -235,14 +279,24 @@ export class NodeStreamableHttpClientTransport implements Transport {
       } catch {
         return res;
       }
-      if (next.origin !== target.origin || next.username !== target.username || next.password !== target.password) return res;
+      if (
+        next.origin !== target.origin ||
+        next.username !== target.username ||
+        next.password !== target.password
+      )
+        return res;
       res.resume();
       target = next;
       options = this.requestOptions(next);
     }
   }
 
-  private once(options: http.RequestOptions, method: string, headers: Record<string, string>, body: string | undefined): Promise<http.IncomingMessage> {
+  private once(
+    options: http.RequestOptions,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const mod = options.protocol === 'https:' ? https : http;
       const req = mod.request({ ...options, method, headers }, resolve);
@@ -257,7 +311,13 @@ export class NodeStreamableHttpClientTransport implements Transport {
   private async openStream(options: StreamOptions): Promise<void> {
     if (this.closed) return;
     try {
-      const res = await this.request('GET', this.requestHeaders({ accept: 'text/event-stream', ...(options.resumptionToken ? { 'last-event-id': options.resumptionToken } : {}) }));
+      const res = await this.request(
+        'GET',
+        this.requestHeaders({
+          accept: 'text/event-stream',
+          ...(options.resumptionToken ? { 'last-event-id': options.resumptionToken } : {}),
+        }),
+      );
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) {
         res.resume();
@@ -277,11 +337,16 @@ export class NodeStreamableHttpClientTransport implements Transport {
       this.onerror?.(new Error(`Maximum reconnection attempts (${RECONNECT.maxRetries}) exceeded.`));
       return;
     }
-    const delay = this.serverRetryMs ?? Math.min(RECONNECT.initialMs * RECONNECT.grow ** attempt, RECONNECT.maxMs);
+    const delay =
+      this.serverRetryMs ?? Math.min(RECONNECT.initialMs * RECONNECT.grow ** attempt, RECONNECT.maxMs);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.openStream(options).catch((error: unknown) => {
-        this.onerror?.(new Error(`Failed to reconnect SSE stream: ${error instanceof Error ? error.message : String(error)}`));
+        this.onerror?.(
+          new Error(
+            `Failed to reconnect SSE stream: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
         this.scheduleReconnect(options, attempt + 1);
       });
     }, delay);
@@ -294,7 +359,12 @@ export class NodeStreamableHttpClientTransport implements Transport {
    * for a POST's stream) fail at once with an error naming the limit, instead of waiting for a
    * timeout while the gateway buffers the rest.
    */
-  private readSse(res: http.IncomingMessage, options: StreamOptions, reconnectable: boolean, requestIds: RequestId[] = []): void {
+  private readSse(
+    res: http.IncomingMessage,
+    options: StreamOptions,
+    reconnectable: boolean,
+    requestIds: RequestId[] = [],
+  ): void {
     let buffer = '';
     let data = '';
     let hasData = false;
@@ -313,10 +383,12 @@ export class NodeStreamableHttpClientTransport implements Transport {
         try {
           // An event that is not a JSON-RPC message is dropped (onerror), as the SDK transport does.
           const message: unknown = JSON.parse(data);
-          if (!isJsonRpcMessage(message)) throw new Error('Upstream sent an event that is not a JSON-RPC message');
+          if (!isJsonRpcMessage(message))
+            throw new Error('Upstream sent an event that is not a JSON-RPC message');
           if (isResponseMessage(message)) {
             receivedResponse = true;
-            if (options.replayMessageId !== undefined) (message as { id: RequestId }).id = options.replayMessageId;
+            if (options.replayMessageId !== undefined)
+              (message as { id: RequestId }).id = options.replayMessageId;
           }
           this.deliver(message);
         } catch (error) {
@@ -350,7 +422,10 @@ export class NodeStreamableHttpClientTransport implements Transport {
       if (error) this.onerror?.(new Error(`SSE stream disconnected: ${error.message}`));
       // Like the SDK: a stream that may be resumed and ended before its response is picked up again.
       if ((reconnectable || lastEventId !== undefined) && !receivedResponse) {
-        this.scheduleReconnect({ ...options, ...(lastEventId === undefined ? {} : { resumptionToken: lastEventId }) }, 0);
+        this.scheduleReconnect(
+          { ...options, ...(lastEventId === undefined ? {} : { resumptionToken: lastEventId }) },
+          0,
+        );
       }
     };
 
@@ -365,7 +440,8 @@ export class NodeStreamableHttpClientTransport implements Transport {
         res.destroy();
         this.onerror?.(error);
         if (!receivedResponse) {
-          for (const requestId of requestIds) this.deliver({ jsonrpc: '2.0', id: requestId, error: { code: -32603, message: error.message } });
+          for (const requestId of requestIds)
+            this.deliver({ jsonrpc: '2.0', id: requestId, error: { code: -32603, message: error.message } });
         }
         return;
       }

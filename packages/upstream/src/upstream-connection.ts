@@ -23,7 +23,11 @@ import {
   type RequestId,
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
-import { createUpstreamTransport, type ConnectUpstreamOptions, type UpstreamSpec } from './connect-upstream.ts';
+import {
+  createUpstreamTransport,
+  type ConnectUpstreamOptions,
+  type UpstreamSpec,
+} from './connect-upstream.ts';
 import { describeUpstreamError } from './upstream-errors.ts';
 
 export type Params = Record<string, unknown>;
@@ -88,14 +92,26 @@ interface Pending {
 }
 
 /** Connection errors that mean no byte of the request reached the upstream. */
-const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPRIVATE']);
+const NOT_CONNECTED_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPRIVATE',
+]);
 
 /**
  * Whether a failed write certainly never reached the upstream. An HTTP send fails also after the
  * server took the request (an HTTP 500, a reset connection, a bad answer): that counts as sent.
  */
 export function neverLeft(error: unknown): boolean {
-  const { code, cause, message, name } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown }; message?: unknown; name?: unknown };
+  const { code, cause, message, name } = (error ?? {}) as {
+    code?: unknown;
+    cause?: { code?: unknown };
+    message?: unknown;
+    name?: unknown;
+  };
   if (name === 'PrivateAddressError') return true;
   if (message === 'Not connected' || message === 'Transport is closed') return true;
   const socketCode = typeof code === 'string' ? code : cause?.code;
@@ -123,13 +139,21 @@ export class UpstreamConnection {
   }
 
   /** Connects, initializes and starts relaying; throws with a sentence naming the problem when it cannot. */
-  static async open(spec: UpstreamSpec, options: ConnectUpstreamOptions, handlers: UpstreamHandlers): Promise<UpstreamConnection> {
+  static async open(
+    spec: UpstreamSpec,
+    options: ConnectUpstreamOptions,
+    handlers: UpstreamHandlers,
+  ): Promise<UpstreamConnection> {
     const connection = new UpstreamConnection(createUpstreamTransport(spec, options));
     try {
       await connection.transport.start();
       const answer = await connection.request(
         'initialize',
-        { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: options.clientCapabilities ?? {}, clientInfo: options.clientInfo ?? { name: 'portcullis-gateway', version: '0.1.0' } },
+        {
+          protocolVersion: LATEST_PROTOCOL_VERSION,
+          capabilities: options.clientCapabilities ?? {},
+          clientInfo: options.clientInfo ?? { name: 'portcullis-gateway', version: '0.1.0' },
+        },
         { timeoutMs: options.timeoutMs },
       );
       const parsed = InitializeResultSchema.safeParse(answer);
@@ -143,14 +167,17 @@ export class UpstreamConnection {
         serverInfo: parsed.data.serverInfo,
         instructions: parsed.data.instructions,
       };
-      (connection.transport as { setProtocolVersion?: (v: string) => void }).setProtocolVersion?.(parsed.data.protocolVersion);
+      (connection.transport as { setProtocolVersion?: (v: string) => void }).setProtocolVersion?.(
+        parsed.data.protocolVersion,
+      );
       // Handlers from here on: nothing of the server's reaches the gateway before initialize completed.
       connection.handlers = handlers;
       await connection.notify('notifications/initialized');
       return connection;
     } catch (error) {
       await connection.close().catch(() => undefined);
-      if (error instanceof UpstreamCallError && error.kind === 'rpc') throw new Error(`The upstream server refused initialize: ${error.message}`, { cause: error });
+      if (error instanceof UpstreamCallError && error.kind === 'rpc')
+        throw new Error(`The upstream server refused initialize: ${error.message}`, { cause: error });
       // The transport's own error, so the caller can describe it (an address the guard refused, a refused connection).
       throw error instanceof UpstreamCallError && error.kind === 'transport' ? error.cause : error;
     }
@@ -176,19 +203,27 @@ export class UpstreamConnection {
     return new Promise<Params>((resolve, reject) => {
       if (this.closedFlag) return reject(new UpstreamCallError('closed', 'Not connected', false));
       const signal = options.signal;
-      if (signal?.aborted) return reject(new UpstreamCallError('cancelled', 'cancelled before it was sent', false));
+      if (signal?.aborted)
+        return reject(new UpstreamCallError('cancelled', 'cancelled before it was sent', false));
       const id = this.nextId++;
       let outgoing = params;
       // A progress token is the agent's: several agents may pick the same one on a shared
       // connection, so the upstream gets ours (the request id) and progress is routed by it.
       const meta = params?._meta as Params | undefined;
-      if (options.onProgress && meta && meta.progressToken !== undefined) outgoing = { ...params, _meta: { ...meta, progressToken: id } };
+      if (options.onProgress && meta && meta.progressToken !== undefined)
+        outgoing = { ...params, _meta: { ...meta, progressToken: id } };
       const onAbort = () => {
         const entry = this.pending.get(id);
         if (!entry) return;
         this.settle(id, entry);
-        if (entry.write !== 'failed') void this.notify('notifications/cancelled', { requestId: id, reason: 'The client cancelled the request' }).catch(() => undefined);
-        entry.reject(new UpstreamCallError('cancelled', `The client cancelled ${method}`, entry.write !== 'failed'));
+        if (entry.write !== 'failed')
+          void this.notify('notifications/cancelled', {
+            requestId: id,
+            reason: 'The client cancelled the request',
+          }).catch(() => undefined);
+        entry.reject(
+          new UpstreamCallError('cancelled', `The client cancelled ${method}`, entry.write !== 'failed'),
+        );
       };
       const entry: Pending = {
         method,
@@ -208,7 +243,11 @@ export class UpstreamConnection {
       this.pending.set(id, entry);
       this.arm(id, entry);
       signal?.addEventListener('abort', onAbort, { once: true });
-      const message = (outgoing === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outgoing }) as JSONRPCMessage;
+      const message = (
+        outgoing === undefined
+          ? { jsonrpc: '2.0', id, method }
+          : { jsonrpc: '2.0', id, method, params: outgoing }
+      ) as JSONRPCMessage;
       this.transport.send(message).then(
         () => {
           if (entry.write === 'writing') entry.write = 'written';
@@ -218,27 +257,48 @@ export class UpstreamConnection {
           entry.write = left ? 'written' : 'failed';
           if (this.pending.get(id) !== entry) return;
           this.settle(id, entry);
-          entry.reject(new UpstreamCallError('transport', describeUpstreamError(error), left, undefined, undefined, error));
+          entry.reject(
+            new UpstreamCallError(
+              'transport',
+              describeUpstreamError(error),
+              left,
+              undefined,
+              undefined,
+              error,
+            ),
+          );
         },
       );
     });
   }
 
   /** Answers a request the server sent (its id, as it sent it). */
-  async respond(id: RequestId, outcome: { result: Params } | { error: { code: number; message: string; data?: unknown } }): Promise<void> {
+  async respond(
+    id: RequestId,
+    outcome: { result: Params } | { error: { code: number; message: string; data?: unknown } },
+  ): Promise<void> {
     if (this.closedFlag) return;
     await this.transport.send({ jsonrpc: '2.0', id, ...outcome } as JSONRPCMessage);
   }
 
   async notify(method: string, params?: Params): Promise<void> {
     if (this.closedFlag) return;
-    await this.transport.send((params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }) as JSONRPCMessage);
+    await this.transport.send(
+      (params === undefined
+        ? { jsonrpc: '2.0', method }
+        : { jsonrpc: '2.0', method, params }) as JSONRPCMessage,
+    );
   }
 
   /** tools/list, checked with the SDK's schema (for the catalog; the relay passes lists on as they come). */
-  async listTools(params: { cursor?: string } | undefined, options: { timeout: number }): Promise<ListToolsResult> {
+  async listTools(
+    params: { cursor?: string } | undefined,
+    options: { timeout: number },
+  ): Promise<ListToolsResult> {
     try {
-      return ListToolsResultSchema.parse(await this.request('tools/list', params, { timeoutMs: options.timeout }));
+      return ListToolsResultSchema.parse(
+        await this.request('tools/list', params, { timeoutMs: options.timeout }),
+      );
     } catch (error) {
       if (error instanceof UpstreamCallError) throw error;
       throw new Error('The upstream server sent an invalid tools/list result', { cause: error });
@@ -261,8 +321,17 @@ export class UpstreamConnection {
     entry.timer = setTimeout(() => {
       if (this.pending.get(id) !== entry) return;
       this.settle(id, entry);
-      void this.notify('notifications/cancelled', { requestId: id, reason: `No answer within ${entry.timeoutMs} ms` }).catch(() => undefined);
-      entry.reject(new UpstreamCallError('timeout', `Upstream server did not answer ${entry.method} within ${entry.timeoutMs} ms`, entry.write !== 'failed'));
+      void this.notify('notifications/cancelled', {
+        requestId: id,
+        reason: `No answer within ${entry.timeoutMs} ms`,
+      }).catch(() => undefined);
+      entry.reject(
+        new UpstreamCallError(
+          'timeout',
+          `Upstream server did not answer ${entry.method} within ${entry.timeoutMs} ms`,
+          entry.write !== 'failed',
+        ),
+      );
     }, entry.timeoutMs);
   }
 
@@ -274,12 +343,19 @@ export class UpstreamConnection {
   }
 
   private receive(message: JSONRPCMessage): void {
-    const m = message as { id?: RequestId; method?: string; params?: Params; result?: Params; error?: { code: number; message: string; data?: unknown } };
+    const m = message as {
+      id?: RequestId;
+      method?: string;
+      params?: Params;
+      result?: Params;
+      error?: { code: number; message: string; data?: unknown };
+    };
     if (m.method === undefined) {
       const entry = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
       if (!entry) return; // An answer to nothing we asked (or asked and gave up on): dropped.
       this.settle(m.id as number, entry);
-      if (m.error) entry.reject(new UpstreamCallError('rpc', m.error.message, true, m.error.code, m.error.data));
+      if (m.error)
+        entry.reject(new UpstreamCallError('rpc', m.error.message, true, m.error.code, m.error.data));
       else entry.resolve(m.result ?? {});
       return;
     }
@@ -306,7 +382,13 @@ export class UpstreamConnection {
     this.pending.clear();
     for (const [, entry] of pending) {
       if (entry.timer) clearTimeout(entry.timer);
-      entry.reject(new UpstreamCallError('closed', `Upstream server closed the connection during ${entry.method}`, entry.write !== 'failed'));
+      entry.reject(
+        new UpstreamCallError(
+          'closed',
+          `Upstream server closed the connection during ${entry.method}`,
+          entry.write !== 'failed',
+        ),
+      );
     }
     this.handlers?.onClose();
   }

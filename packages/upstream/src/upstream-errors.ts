@@ -25,14 +25,24 @@ const SOCKET_ERRORS: Record<string, string> = {
 };
 
 export function describeUpstreamError(error: unknown): string {
-  if (error instanceof UpstreamRefusedError || error instanceof PrivateAddressError || error instanceof UpstreamMessageTooLargeError) return error.message;
-  if (error instanceof StreamableHTTPError) return (error.code ?? 0) > 0 ? `the server answered HTTP ${error.code}` : 'the server did not answer as an MCP server';
+  if (
+    error instanceof UpstreamRefusedError ||
+    error instanceof PrivateAddressError ||
+    error instanceof UpstreamMessageTooLargeError
+  )
+    return error.message;
+  if (error instanceof StreamableHTTPError)
+    return (error.code ?? 0) > 0
+      ? `the server answered HTTP ${error.code}`
+      : 'the server did not answer as an MCP server';
   if (error instanceof McpError) {
     if (error.code === -32000) return 'the server closed the connection';
     if (error.code === -32001) return 'the server did not answer in time';
     return `the server answered with JSON-RPC error ${error.code}`;
   }
-  const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ??
+    (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   if (typeof code === 'string' && Object.hasOwn(SOCKET_ERRORS, code)) return SOCKET_ERRORS[code]!;
   const status = /\bHTTP (\d{3})\b|status code \(?(\d{3})/.exec(error instanceof Error ? error.message : '');
   if (status) return `the server answered HTTP ${status[1] ?? status[2]}`;

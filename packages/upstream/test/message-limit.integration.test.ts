@@ -19,9 +19,12 @@ describe('upstream message size limit', () => {
     server = http.createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        const respond = (size: number) => JSON.stringify({ jsonrpc: '2.0', id: 1, result: { pad: 'x'.repeat(size) } });
-        if (req.url === '/json-small') return void res.writeHead(200, { 'content-type': 'application/json' }).end(respond(LIMIT / 2));
-        if (req.url === '/json-huge') return void res.writeHead(200, { 'content-type': 'application/json' }).end(respond(LIMIT * 8));
+        const respond = (size: number) =>
+          JSON.stringify({ jsonrpc: '2.0', id: 1, result: { pad: 'x'.repeat(size) } });
+        if (req.url === '/json-small')
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(respond(LIMIT / 2));
+        if (req.url === '/json-huge')
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(respond(LIMIT * 8));
         if (req.url === '/sse-huge') {
           // One event that never ends: the data line keeps coming.
           res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -44,7 +47,10 @@ describe('upstream message size limit', () => {
   });
 
   function transport(path: string) {
-    const t = new NodeStreamableHttpClientTransport(new URL(base + path), { allowPrivateNetworks: true, maxMessageBytes: LIMIT });
+    const t = new NodeStreamableHttpClientTransport(new URL(base + path), {
+      allowPrivateNetworks: true,
+      maxMessageBytes: LIMIT,
+    });
     const received: JSONRPCMessage[] = [];
     t.onmessage = (m) => received.push(m);
     return { t, received };
@@ -62,7 +68,9 @@ describe('upstream message size limit', () => {
   it('refuses a JSON answer over the limit', async () => {
     const { t, received } = transport('/json-huge');
     await t.start();
-    await expect(t.send(ping)).rejects.toThrow(`Upstream answer is larger than ${LIMIT} bytes (GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES)`);
+    await expect(t.send(ping)).rejects.toThrow(
+      `Upstream answer is larger than ${LIMIT} bytes (GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES)`,
+    );
     expect(received).toEqual([]);
     await t.close();
   });
@@ -76,12 +84,16 @@ describe('upstream message size limit', () => {
     await t.send(ping);
     await expect.poll(() => received.length, { timeout: 5_000 }).toBe(1);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(received[0]).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32603, message: expect.stringContaining(`larger than ${LIMIT} bytes`) } });
+    expect(received[0]).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      error: { code: -32603, message: expect.stringContaining(`larger than ${LIMIT} bytes`) },
+    });
     expect(errors.map((e) => e.message)).toContainEqual(expect.stringContaining('larger than'));
     await t.close();
   });
 
-  it('cuts off an event stream read through the legacy SSE transport\'s fetch', async () => {
+  it("cuts off an event stream read through the legacy SSE transport's fetch", async () => {
     const fetch = createNodeFetch({ allowPrivateNetworks: true, maxMessageBytes: LIMIT });
     const small = await fetch(`${base}/json-small`, { method: 'POST', body: '{}' });
     expect((await small.text()).length).toBeGreaterThan(LIMIT / 2);
@@ -94,7 +106,19 @@ describe('upstream message size limit', () => {
     const script = `process.stdin.once('data', () => { process.stdout.write('{"jsonrpc":"2.0","id":0,"result":"'); setInterval(() => process.stdout.write('z'.repeat(65536)), 1); });`;
     const started = Date.now();
     await expect(
-      connectUpstream({ transport: 'stdio', organizationId: 'o', command: process.execPath, args: ['-e', script] }, { allowPrivateNetworks: true, stdio: { templates: [], freeform: { organizationId: 'o', commands: ['*'] }, sandbox: { ...DEFAULT_SANDBOX, mode: 'off' } }, timeoutMs: 20_000, maxMessageBytes: LIMIT }),
+      connectUpstream(
+        { transport: 'stdio', organizationId: 'o', command: process.execPath, args: ['-e', script] },
+        {
+          allowPrivateNetworks: true,
+          stdio: {
+            templates: [],
+            freeform: { organizationId: 'o', commands: ['*'] },
+            sandbox: { ...DEFAULT_SANDBOX, mode: 'off' },
+          },
+          timeoutMs: 20_000,
+          maxMessageBytes: LIMIT,
+        },
+      ),
     ).rejects.toThrow(`larger than ${LIMIT} bytes`);
     expect(Date.now() - started).toBeLessThan(10_000);
   });

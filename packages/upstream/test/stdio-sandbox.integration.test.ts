@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { connectUpstream, listAllTools } from '../src/connect-upstream.ts';
-import { confineStdioLaunch, DEFAULT_SANDBOX, probeSandboxSupport, type SandboxMode } from '../src/stdio-sandbox.ts';
+import {
+  confineStdioLaunch,
+  DEFAULT_SANDBOX,
+  probeSandboxSupport,
+  type SandboxMode,
+} from '../src/stdio-sandbox.ts';
 import { parseStdioTemplates, type StdioTemplate } from '../src/stdio-templates.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -60,7 +65,19 @@ for (let i = 1; i <= 100; i++) { keep.push(Buffer.alloc(16 * 1024 * 1024, 1)); c
 
 function template(extra: Partial<StdioTemplate> = {}): StdioTemplate {
   return parseStdioTemplates(
-    JSON.stringify([{ id: 'probe', name: 'Probe', command: process.execPath, args: [probe], env: { FIXED: '1' }, tenantEnv: { TOKEN: {} }, readOnlyPaths: [probeDir], limits: { memoryMb: 256, processes: 32, openFiles: 64 }, ...extra }]),
+    JSON.stringify([
+      {
+        id: 'probe',
+        name: 'Probe',
+        command: process.execPath,
+        args: [probe],
+        env: { FIXED: '1' },
+        tenantEnv: { TOKEN: {} },
+        readOnlyPaths: [probeDir],
+        limits: { memoryMb: 256, processes: 32, openFiles: 64 },
+        ...extra,
+      },
+    ]),
     undefined,
   )[0]!;
 }
@@ -84,8 +101,16 @@ interface ProbeReport {
 
 async function runConfined(mode: SandboxMode, serverId: string) {
   const t = template();
-  const confined = confineStdioLaunch({ command: t.command, args: t.args, env: { TOKEN: 'tenant-secret', FIXED: '1' }, template: t }, serverId, { ...DEFAULT_SANDBOX, mode });
-  const child = spawn(confined.command, confined.args, { env: confined.env, cwd: confined.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const confined = confineStdioLaunch(
+    { command: t.command, args: t.args, env: { TOKEN: 'tenant-secret', FIXED: '1' }, template: t },
+    serverId,
+    { ...DEFAULT_SANDBOX, mode },
+  );
+  const child = spawn(confined.command, confined.args, {
+    env: confined.env,
+    cwd: confined.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c));
@@ -94,7 +119,9 @@ async function runConfined(mode: SandboxMode, serverId: string) {
   confined.cleanup();
   try {
     const lines = out.trim().split('\n');
-    const allocated = lines.filter((line) => line.startsWith('allocated ')).map((line) => Number(line.slice(10)));
+    const allocated = lines
+      .filter((line) => line.startsWith('allocated '))
+      .map((line) => Number(line.slice(10)));
     const report = JSON.parse(lines.find((line) => line.startsWith('{'))!) as ProbeReport;
     return { ...report, allocatedMb: Math.max(0, ...allocated) };
   } catch {
@@ -120,37 +147,61 @@ describe.skipIf(!root)('stdio sandbox (as root, like npm start here)', () => {
     expect(a.allocatedMb).toBeLessThan(256);
   });
 
-  it.skipIf(!support.bwrap && !process.env.CI)('bwrap mode: also no view of the host files, other processes or the network', async () => {
-    expect(support.bwrap, 'bubblewrap must work here (.ci/run installs it)').toBeDefined();
-    const a = await runConfined('bwrap', 'server-c');
-    expect(a.uid).not.toBe(0);
-    expect(a.uid).toBeGreaterThanOrEqual(DEFAULT_SANDBOX.uidBase);
-    expect(a.secret).toBe('ENOENT');
-    expect(a.worldReadable).toBe('ENOENT');
-    expect(a.checkout).toBe('ENOENT');
-    expect(a.parentVisible).toBe(false);
-    expect(a.hostService).not.toBe('connected');
-    expect(a.cwd).toBe('/home/mcp');
-    expect(a.cwdEntries).toEqual([]);
-    expect(a.env).toEqual(['FIXED', 'HOME', 'LOGNAME', 'PATH', 'SHELL', 'TMPDIR', 'TOKEN', 'USER']);
-    expect(a.files).toBeLessThan(64);
-    expect(a.children).toBeLessThan(32);
-    expect(a.allocatedMb).toBeLessThan(256);
-  });
+  it.skipIf(!support.bwrap && !process.env.CI)(
+    'bwrap mode: also no view of the host files, other processes or the network',
+    async () => {
+      expect(support.bwrap, 'bubblewrap must work here (.ci/run installs it)').toBeDefined();
+      const a = await runConfined('bwrap', 'server-c');
+      expect(a.uid).not.toBe(0);
+      expect(a.uid).toBeGreaterThanOrEqual(DEFAULT_SANDBOX.uidBase);
+      expect(a.secret).toBe('ENOENT');
+      expect(a.worldReadable).toBe('ENOENT');
+      expect(a.checkout).toBe('ENOENT');
+      expect(a.parentVisible).toBe(false);
+      expect(a.hostService).not.toBe('connected');
+      expect(a.cwd).toBe('/home/mcp');
+      expect(a.cwdEntries).toEqual([]);
+      expect(a.env).toEqual(['FIXED', 'HOME', 'LOGNAME', 'PATH', 'SHELL', 'TMPDIR', 'TOKEN', 'USER']);
+      expect(a.files).toBeLessThan(64);
+      expect(a.children).toBeLessThan(32);
+      expect(a.allocatedMb).toBeLessThan(256);
+    },
+  );
 
-  it.skipIf(!support.bwrap && !process.env.CI)('the Twikit template runs in the sandbox and lists its tools', async () => {
-    const twikit = parseStdioTemplates(
-      JSON.stringify([{ id: 'twikit', name: 'Twikit', command: process.execPath, args: [join(repoRoot, 'apps/twikit/bin/twikit-mcp.mjs'), '--stdio'], readOnlyPaths: [join(repoRoot, 'apps/twikit'), join(repoRoot, 'node_modules')] }]),
-      undefined,
-    );
-    const client = await connectUpstream(
-      { transport: 'stdio', organizationId: 'o1', serverId: 'srv-twikit', stdioTemplate: 'twikit', args: [] },
-      { allowPrivateNetworks: false, timeoutMs: 20_000, stdio: { templates: twikit, sandbox: { ...DEFAULT_SANDBOX, mode: 'bwrap' } } },
-    );
-    try {
-      expect((await listAllTools(client, 10_000)).length).toBe(62);
-    } finally {
-      await client.close();
-    }
-  });
+  it.skipIf(!support.bwrap && !process.env.CI)(
+    'the Twikit template runs in the sandbox and lists its tools',
+    async () => {
+      const twikit = parseStdioTemplates(
+        JSON.stringify([
+          {
+            id: 'twikit',
+            name: 'Twikit',
+            command: process.execPath,
+            args: [join(repoRoot, 'apps/twikit/bin/twikit-mcp.mjs'), '--stdio'],
+            readOnlyPaths: [join(repoRoot, 'apps/twikit'), join(repoRoot, 'node_modules')],
+          },
+        ]),
+        undefined,
+      );
+      const client = await connectUpstream(
+        {
+          transport: 'stdio',
+          organizationId: 'o1',
+          serverId: 'srv-twikit',
+          stdioTemplate: 'twikit',
+          args: [],
+        },
+        {
+          allowPrivateNetworks: false,
+          timeoutMs: 20_000,
+          stdio: { templates: twikit, sandbox: { ...DEFAULT_SANDBOX, mode: 'bwrap' } },
+        },
+      );
+      try {
+        expect((await listAllTools(client, 10_000)).length).toBe(62);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 });

@@ -52,19 +52,26 @@ afterEach(async () => {
 describe('StdioUpstreamTransport', () => {
   for (const mode of ['one write', 'separate writes']) {
     it(`delivers a notification before the response written after it (${mode}, 200 pairs)`, async () => {
-      const join = mode === 'one write' ? 'process.stdout.write(a + b)' : 'process.stdout.write(a); process.stdout.write(b)';
+      const join =
+        mode === 'one write'
+          ? 'process.stdout.write(a + b)'
+          : 'process.stdout.write(a); process.stdout.write(b)';
       const { transport, messages } = server(
-        replying(`const a = out({ method: 'notifications/progress', params: { progressToken: m.id, progress: 1 } }); const b = out({ id: m.id, result: {} }); ${join};`),
+        replying(
+          `const a = out({ method: 'notifications/progress', params: { progressToken: m.id, progress: 1 } }); const b = out({ id: m.id, result: {} }); ${join};`,
+        ),
       );
       // What onmessage saw and when the request's response arrived, checked at the moment it arrived.
       const orderSeen: string[] = [];
       transport.onmessage = (m) => {
         messages.push(m);
-        if ('method' in m) orderSeen.push(`n${String((m.params as { progressToken: number }).progressToken)}`);
+        if ('method' in m)
+          orderSeen.push(`n${String((m.params as { progressToken: number }).progressToken)}`);
         else if ('id' in m) orderSeen.push(`r${String(m.id)}`);
       };
       await transport.start();
-      for (let id = 1; id <= 200; id++) await transport.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } });
+      for (let id = 1; id <= 200; id++)
+        await transport.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } });
       await expect.poll(() => messages.length, { timeout: 10_000 }).toBe(400);
       expect(orderSeen).toEqual(Array.from({ length: 200 }, (_, i) => [`n${i + 1}`, `r${i + 1}`]).flat());
     });
@@ -72,7 +79,11 @@ describe('StdioUpstreamTransport', () => {
 
   it('delivers each message synchronously, within the read that completed its line', async () => {
     // Two messages in one write: the second is delivered before anything else can run.
-    const { transport } = server(replying(`process.stdout.write(out({ method: 'notifications/message', params: {} }) + out({ id: m.id, result: {} }));`));
+    const { transport } = server(
+      replying(
+        `process.stdout.write(out({ method: 'notifications/message', params: {} }) + out({ id: m.id, result: {} }));`,
+      ),
+    );
     const seen: string[] = [];
     let settled = 0;
     transport.onmessage = (m) => {
@@ -150,7 +161,11 @@ describe('StdioUpstreamTransport', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(errors.map((e) => e.name)).toContain('UpstreamMessageTooLargeError');
     // Only the request still waiting fails (id 1 was answered), before the close.
-    expect(messages[1]).toEqual({ jsonrpc: '2.0', id: 2, error: { code: -32603, message: expect.stringContaining(`larger than ${LIMIT} bytes`) } });
+    expect(messages[1]).toEqual({
+      jsonrpc: '2.0',
+      id: 2,
+      error: { code: -32603, message: expect.stringContaining(`larger than ${LIMIT} bytes`) },
+    });
     expect(events).toEqual(['message', 'message', 'close']);
     expect(cleanups).toBe(1);
     expect(() => process.kill(pid, 0)).toThrow();
@@ -163,7 +178,9 @@ describe('StdioUpstreamTransport', () => {
 
   it('owes nothing to a request its caller forgot (cancelled, timed out) when the limit cuts the process off', async () => {
     const { transport, messages, events } = server(
-      replying(`if (m.id === 1) return; process.stdout.write('{"jsonrpc":"2.0","id":' + m.id + ',"result":{"pad":"'); setInterval(() => process.stdout.write('z'.repeat(65536)), 1);`),
+      replying(
+        `if (m.id === 1) return; process.stdout.write('{"jsonrpc":"2.0","id":' + m.id + ',"result":{"pad":"'); setInterval(() => process.stdout.write('z'.repeat(65536)), 1);`,
+      ),
     );
     await transport.start();
     await transport.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'slow' } });
@@ -186,9 +203,12 @@ describe('StdioUpstreamTransport', () => {
 
   it('close() ends a server that ignores stdin EOF and SIGTERM (SIGKILL) within ~5 s, calling onclose and cleanup once', async () => {
     let cleanups = 0;
-    const { transport, events } = server(`process.on('SIGTERM', () => {}); process.stdin.resume(); process.stdin.on('end', () => {}); setInterval(() => {}, 1000);`, {
-      cleanup: () => cleanups++,
-    });
+    const { transport, events } = server(
+      `process.on('SIGTERM', () => {}); process.stdin.resume(); process.stdin.on('end', () => {}); setInterval(() => {}, 1000);`,
+      {
+        cleanup: () => cleanups++,
+      },
+    );
     await transport.start();
     const pid = transport.pid!;
     // Give the script time to install its SIGTERM handler.
@@ -208,7 +228,9 @@ describe('StdioUpstreamTransport', () => {
   }, 15_000);
 
   it('close() of a server that exits on stdin EOF is quick', async () => {
-    const { transport, events } = server(`process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`);
+    const { transport, events } = server(
+      `process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`,
+    );
     await transport.start();
     const started = Date.now();
     await transport.close();
@@ -218,7 +240,10 @@ describe('StdioUpstreamTransport', () => {
 
   it('calls onclose and cleanup once when the server exits by itself, after its last lines', async () => {
     let cleanups = 0;
-    const { transport, messages, events } = server(`process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'bye' }) + '\\n'); process.exit(3);`, { cleanup: () => cleanups++ });
+    const { transport, messages, events } = server(
+      `process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'bye' }) + '\\n'); process.exit(3);`,
+      { cleanup: () => cleanups++ },
+    );
     await transport.start();
     await expect.poll(() => events.includes('close')).toBe(true);
     expect(messages).toEqual([{ jsonrpc: '2.0', method: 'bye' }]);
@@ -229,7 +254,14 @@ describe('StdioUpstreamTransport', () => {
 
   it('rejects start() when the command does not exist, and still cleans up once', async () => {
     let cleanups = 0;
-    const transport = new StdioUpstreamTransport({ command: '/nonexistent/portcullis-missing', args: [], env: {}, stderr: 'ignore', maxMessageBytes: LIMIT, cleanup: () => cleanups++ });
+    const transport = new StdioUpstreamTransport({
+      command: '/nonexistent/portcullis-missing',
+      args: [],
+      env: {},
+      stderr: 'ignore',
+      maxMessageBytes: LIMIT,
+      cleanup: () => cleanups++,
+    });
     await expect(transport.start()).rejects.toThrow(/Could not start the stdio upstream .*ENOENT/);
     await transport.close();
     expect(cleanups).toBe(1);
@@ -247,11 +279,16 @@ describe('StdioUpstreamTransport', () => {
   });
 
   it('reports EPIPE on stdin through onerror rather than throwing', async () => {
-    const { transport, errors, events } = server(`process.stdin.destroy(); setTimeout(() => process.exit(0), 300);`);
+    const { transport, errors, events } = server(
+      `process.stdin.destroy(); setTimeout(() => process.exit(0), 300);`,
+    );
     await transport.start();
     await new Promise((resolve) => setTimeout(resolve, 100));
     // Writes after the reader has gone: either refused or reported, never an uncaught error.
-    for (let i = 0; i < 20; i++) await transport.send({ jsonrpc: '2.0', method: 'x', params: { pad: 'a'.repeat(100000) } }).catch(() => undefined);
+    for (let i = 0; i < 20; i++)
+      await transport
+        .send({ jsonrpc: '2.0', method: 'x', params: { pad: 'a'.repeat(100000) } })
+        .catch(() => undefined);
     await expect.poll(() => events.includes('close')).toBe(true);
     expect(errors.every((e) => e instanceof Error)).toBe(true);
   });
@@ -260,7 +297,11 @@ describe('StdioUpstreamTransport', () => {
 describe('connectUpstream over stdio', () => {
   const options = {
     allowPrivateNetworks: true,
-    stdio: { templates: [], freeform: { organizationId: 'o', commands: ['*'] }, sandbox: { ...DEFAULT_SANDBOX, mode: 'off' as const } },
+    stdio: {
+      templates: [],
+      freeform: { organizationId: 'o', commands: ['*'] },
+      sandbox: { ...DEFAULT_SANDBOX, mode: 'off' as const },
+    },
     timeoutMs: 10_000,
   };
   const progressServer = replying(`
@@ -274,12 +315,17 @@ describe('connectUpstream over stdio', () => {
 
   it('still hands every progress notification written with the result to the SDK Client first, and reads stderr lines', async () => {
     const stderr: string[] = [];
-    const client = await connectUpstream({ transport: 'stdio', organizationId: 'o', command: process.execPath, args: ['-e', progressServer] }, { ...options, onStderr: (line) => stderr.push(line) });
+    const client = await connectUpstream(
+      { transport: 'stdio', organizationId: 'o', command: process.execPath, args: ['-e', progressServer] },
+      { ...options, onStderr: (line) => stderr.push(line) },
+    );
     try {
       expect(typeof upstreamPid(client)).toBe('number');
       for (let call = 0; call < 20; call++) {
         const seen: number[] = [];
-        const result = await client.callTool({ name: 'x', arguments: {} }, undefined, { onprogress: (p) => seen.push(p.progress) });
+        const result = await client.callTool({ name: 'x', arguments: {} }, undefined, {
+          onprogress: (p) => seen.push(p.progress),
+        });
         expect((result.content as Array<{ text: string }>)[0]!.text).toBe('done');
         expect(seen, `call ${call}`).toEqual([1, 2, 3]);
       }

@@ -10,17 +10,30 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectUpstreamOptions } from '../src/connect-upstream.ts';
 import { DEFAULT_SANDBOX } from '../src/stdio-sandbox.ts';
-import { UpstreamCallError, UpstreamConnection, type Params, type UpstreamHandlers } from '../src/upstream-connection.ts';
+import {
+  UpstreamCallError,
+  UpstreamConnection,
+  type Params,
+  type UpstreamHandlers,
+} from '../src/upstream-connection.ts';
 
 const script = fileURLToPath(new URL('./fixtures/scripted-server.mjs', import.meta.url));
 
 const options: ConnectUpstreamOptions = {
   allowPrivateNetworks: true,
-  stdio: { templates: [], freeform: { organizationId: 'o', commands: ['*'] }, sandbox: { ...DEFAULT_SANDBOX, mode: 'off' } },
+  stdio: {
+    templates: [],
+    freeform: { organizationId: 'o', commands: ['*'] },
+    sandbox: { ...DEFAULT_SANDBOX, mode: 'off' },
+  },
   timeoutMs: 10_000,
 };
 
-type Event = { type: 'request'; id: unknown; method: string; params?: Params } | { type: 'notification'; method: string; params?: Params } | { type: 'close' } | { type: 'result'; label: string };
+type Event =
+  | { type: 'request'; id: unknown; method: string; params?: Params }
+  | { type: 'notification'; method: string; params?: Params }
+  | { type: 'close' }
+  | { type: 'result'; label: string };
 
 interface Opened {
   connection: UpstreamConnection;
@@ -38,20 +51,29 @@ afterEach(async () => {
 async function openScripted(handlers: Partial<UpstreamHandlers> = {}): Promise<Opened> {
   const logFile = join(mkdtempSync(join(tmpdir(), 'upstream-connection-')), 'seen.log');
   const events: Event[] = [];
-  const connection = await UpstreamConnection.open({ transport: 'stdio', organizationId: 'o', command: process.execPath, args: [script, logFile] }, options, {
-    onRequest: (m) => {
-      events.push({ type: 'request', id: m.id, method: m.method, ...(m.params ? { params: m.params } : {}) });
-      handlers.onRequest?.(m);
+  const connection = await UpstreamConnection.open(
+    { transport: 'stdio', organizationId: 'o', command: process.execPath, args: [script, logFile] },
+    options,
+    {
+      onRequest: (m) => {
+        events.push({
+          type: 'request',
+          id: m.id,
+          method: m.method,
+          ...(m.params ? { params: m.params } : {}),
+        });
+        handlers.onRequest?.(m);
+      },
+      onNotification: (m) => {
+        events.push({ type: 'notification', method: m.method, ...(m.params ? { params: m.params } : {}) });
+        handlers.onNotification?.(m);
+      },
+      onClose: () => {
+        events.push({ type: 'close' });
+        handlers.onClose?.();
+      },
     },
-    onNotification: (m) => {
-      events.push({ type: 'notification', method: m.method, ...(m.params ? { params: m.params } : {}) });
-      handlers.onNotification?.(m);
-    },
-    onClose: () => {
-      events.push({ type: 'close' });
-      handlers.onClose?.();
-    },
-  });
+  );
   open.push(connection);
   const seen = () =>
     existsSync(logFile)
@@ -108,11 +130,21 @@ describe('UpstreamConnection over stdio', () => {
 
   it('sends the params as given, apart from the progress token (only swapped when progress is wanted)', async () => {
     const { connection } = await openScripted();
-    const params = { arguments: { x: [1, { y: null }] }, 'x-vendor': true, _meta: { progressToken: 'caller-token', other: 'kept' } };
+    const params = {
+      arguments: { x: [1, { y: null }] },
+      'x-vendor': true,
+      _meta: { progressToken: 'caller-token', other: 'kept' },
+    };
     const plain = await connection.request('test/echo', params, { timeoutMs: 5_000 });
     expect(plain.params).toEqual(params);
-    const withProgress = await connection.request('test/echo', params, { timeoutMs: 5_000, onProgress: () => undefined });
-    expect(withProgress.params).toEqual({ ...params, _meta: { progressToken: withProgress.sawId, other: 'kept' } });
+    const withProgress = await connection.request('test/echo', params, {
+      timeoutMs: 5_000,
+      onProgress: () => undefined,
+    });
+    expect(withProgress.params).toEqual({
+      ...params,
+      _meta: { progressToken: withProgress.sawId, other: 'kept' },
+    });
     // The caller's object is not changed.
     expect(params._meta.progressToken).toBe('caller-token');
     const noParams = await connection.request('test/echo', undefined, { timeoutMs: 5_000 });
@@ -124,15 +156,27 @@ describe('UpstreamConnection over stdio', () => {
     const progressA: Params[] = [];
     const progressB: Params[] = [];
     const meta = { _meta: { progressToken: 'same-token' } };
-    const a = connection.request('test/progress-pair', { tag: 'a', ...meta }, { timeoutMs: 5_000, onProgress: (p) => progressA.push(p) });
-    const b = connection.request('test/progress-pair', { tag: 'b', ...meta }, { timeoutMs: 5_000, onProgress: (p) => progressB.push(p) });
+    const a = connection.request(
+      'test/progress-pair',
+      { tag: 'a', ...meta },
+      { timeoutMs: 5_000, onProgress: (p) => progressA.push(p) },
+    );
+    const b = connection.request(
+      'test/progress-pair',
+      { tag: 'b', ...meta },
+      { timeoutMs: 5_000, onProgress: (p) => progressB.push(p) },
+    );
     const [ra, rb] = await Promise.all([a, b]);
     // The upstream saw the connection's tokens (numbers, one per request), never the caller's.
     expect(typeof ra.sawToken).toBe('number');
     expect(typeof rb.sawToken).toBe('number');
     expect(ra.sawToken).not.toBe(rb.sawToken);
-    expect(progressA).toEqual([1, 2, 3].map((progress) => ({ progressToken: ra.sawToken, progress, total: 3, message: 'a' })));
-    expect(progressB).toEqual([1, 2, 3].map((progress) => ({ progressToken: rb.sawToken, progress, total: 3, message: 'b' })));
+    expect(progressA).toEqual(
+      [1, 2, 3].map((progress) => ({ progressToken: ra.sawToken, progress, total: 3, message: 'a' })),
+    );
+    expect(progressB).toEqual(
+      [1, 2, 3].map((progress) => ({ progressToken: rb.sawToken, progress, total: 3, message: 'b' })),
+    );
     // Routed progress is not also handed to the notification handler.
     expect(events.filter((e) => e.type === 'notification')).toEqual([]);
   });
@@ -147,9 +191,15 @@ describe('UpstreamConnection over stdio', () => {
     const error = await failure(call);
     expect(error.kind).toBe('cancelled');
     expect(error.sent).toBe(true);
-    await expect.poll(() => seen().filter((m) => m.method === 'notifications/cancelled')).toEqual([
-      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: seenId, reason: 'The client cancelled the request' } },
-    ]);
+    await expect
+      .poll(() => seen().filter((m) => m.method === 'notifications/cancelled'))
+      .toEqual([
+        {
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: seenId, reason: 'The client cancelled the request' },
+        },
+      ]);
   });
 
   it('on abort in the same turn as the request: still sent true, and the cancel follows the request', async () => {
@@ -159,19 +209,31 @@ describe('UpstreamConnection over stdio', () => {
     controller.abort();
     const error = await failure(call);
     expect([error.kind, error.sent]).toEqual(['cancelled', true]);
-    await expect.poll(() => seen().filter((m) => m.method === 'test/never' || m.method === 'notifications/cancelled').map((m) => m.method)).toEqual(['test/never', 'notifications/cancelled']);
-    const [request, cancel] = seen().filter((m) => m.method === 'test/never' || m.method === 'notifications/cancelled');
+    await expect
+      .poll(() =>
+        seen()
+          .filter((m) => m.method === 'test/never' || m.method === 'notifications/cancelled')
+          .map((m) => m.method),
+      )
+      .toEqual(['test/never', 'notifications/cancelled']);
+    const [request, cancel] = seen().filter(
+      (m) => m.method === 'test/never' || m.method === 'notifications/cancelled',
+    );
     expect(cancel!.params!.requestId).toBe(request!.id);
   });
 
   it('on a signal aborted before the request: sent false and nothing is written', async () => {
     const { connection, seen } = await openScripted();
     await expect.poll(() => seen().length).toBe(2);
-    const error = await failure(connection.request('test/echo', { never: true }, { timeoutMs: 5_000, signal: AbortSignal.abort() }));
+    const error = await failure(
+      connection.request('test/echo', { never: true }, { timeoutMs: 5_000, signal: AbortSignal.abort() }),
+    );
     expect([error.kind, error.sent]).toEqual(['cancelled', false]);
     // A request after it is the next thing the server reads, and it got the next id (none was spent).
     const after = await connection.request('test/echo', { after: true }, { timeoutMs: 5_000 });
-    expect(seen().slice(2)).toEqual([{ jsonrpc: '2.0', id: after.sawId, method: 'test/echo', params: { after: true } }]);
+    expect(seen().slice(2)).toEqual([
+      { jsonrpc: '2.0', id: after.sawId, method: 'test/echo', params: { after: true } },
+    ]);
   });
 
   it('times out with kind timeout (sent true) and tells the upstream to cancel the id it saw', async () => {
@@ -183,14 +245,20 @@ describe('UpstreamConnection over stdio', () => {
     expect(error.sent).toBe(true);
     expect(error.message).toBe('Upstream server did not answer test/never within 200 ms');
     const requestId = seen().find((m) => m.method === 'test/never')!.id;
-    await expect.poll(() => seen().find((m) => m.method === 'notifications/cancelled')?.params).toEqual({ requestId, reason: 'No answer within 200 ms' });
+    await expect
+      .poll(() => seen().find((m) => m.method === 'notifications/cancelled')?.params)
+      .toEqual({ requestId, reason: 'No answer within 200 ms' });
   });
 
   it('resets the timeout on each progress notification of the request', async () => {
     const { connection, seen } = await openScripted();
     const ticks: unknown[] = [];
     // 8 ticks 100 ms apart: 900 ms in all, with a 300 ms timeout.
-    const result = await connection.request('test/tick', { ticks: 8, everyMs: 100, _meta: { progressToken: 't' } }, { timeoutMs: 300, onProgress: (p) => ticks.push(p.progress) });
+    const result = await connection.request(
+      'test/tick',
+      { ticks: 8, everyMs: 100, _meta: { progressToken: 't' } },
+      { timeoutMs: 300, onProgress: (p) => ticks.push(p.progress) },
+    );
     expect(result).toEqual({ ticks: 8 });
     expect(ticks).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(seen().some((m) => m.method === 'notifications/cancelled')).toBe(false);
@@ -222,13 +290,24 @@ describe('UpstreamConnection over stdio', () => {
 
   it('hands notifications and server requests written before a response to the handlers, in order, before the response settles', async () => {
     const { connection, events } = await openScripted();
-    const call = connection.request('test/chatty', {}, { timeoutMs: 5_000, onProgress: () => events.push({ type: 'notification', method: 'WRONG: routed as ours' }) });
+    const call = connection.request(
+      'test/chatty',
+      {},
+      {
+        timeoutMs: 5_000,
+        onProgress: () => events.push({ type: 'notification', method: 'WRONG: routed as ours' }),
+      },
+    );
     await call.then(() => events.push({ type: 'result', label: 'chatty' }));
     expect(events).toEqual([
       { type: 'notification', method: 'vendor/thing', params: { n: 1 } },
       { type: 'request', id: 'srv-1', method: 'vendor/ask', params: { q: 'what' } },
       // Progress for a token that is not one of ours is a notification like any other.
-      { type: 'notification', method: 'notifications/progress', params: { progressToken: 'not-ours', progress: 1 } },
+      {
+        type: 'notification',
+        method: 'notifications/progress',
+        params: { progressToken: 'not-ours', progress: 1 },
+      },
       { type: 'notification', method: 'notifications/message', params: { level: 'info', data: 'hello' } },
       { type: 'result', label: 'chatty' },
     ]);
@@ -241,18 +320,31 @@ describe('UpstreamConnection over stdio', () => {
     });
     const connection = (holder.connection = opened.connection);
     const result = await connection.request('test/ask', { question: 'life' }, { timeoutMs: 5_000 });
-    expect(result).toEqual({ got: { jsonrpc: '2.0', id: 'srv-ask-1', result: { answer: 42, echo: { question: 'life' } } } });
-    expect(opened.events).toEqual([{ type: 'request', id: 'srv-ask-1', method: 'vendor/ask', params: { question: 'life' } }]);
+    expect(result).toEqual({
+      got: { jsonrpc: '2.0', id: 'srv-ask-1', result: { answer: 42, echo: { question: 'life' } } },
+    });
+    expect(opened.events).toEqual([
+      { type: 'request', id: 'srv-ask-1', method: 'vendor/ask', params: { question: 'life' } },
+    ]);
   });
 
   it('answers a server request with an error through respond()', async () => {
     const holder: { connection?: UpstreamConnection } = {};
     const opened = await openScripted({
-      onRequest: (m) => void holder.connection!.respond(m.id, { error: { code: -32001, message: 'declined', data: { by: 'test' } } }),
+      onRequest: (m) =>
+        void holder.connection!.respond(m.id, {
+          error: { code: -32001, message: 'declined', data: { by: 'test' } },
+        }),
     });
     const connection = (holder.connection = opened.connection);
     const result = await connection.request('test/ask', { question: 'no' }, { timeoutMs: 5_000 });
-    expect(result).toEqual({ got: { jsonrpc: '2.0', id: 'srv-ask-1', error: { code: -32001, message: 'declined', data: { by: 'test' } } } });
+    expect(result).toEqual({
+      got: {
+        jsonrpc: '2.0',
+        id: 'srv-ask-1',
+        error: { code: -32001, message: 'declined', data: { by: 'test' } },
+      },
+    });
   });
 });
 
@@ -266,7 +358,9 @@ describe('UpstreamConnection over Streamable HTTP', () => {
   });
 
   /** A JSON-answering MCP server; `onCall` answers anything but initialize (undefined: HTTP 500). */
-  async function httpServer(onCall: (m: { id?: unknown; method: string; params?: Params }) => unknown): Promise<{ url: string; server: http.Server; received: unknown[] }> {
+  async function httpServer(
+    onCall: (m: { id?: unknown; method: string; params?: Params }) => unknown,
+  ): Promise<{ url: string; server: http.Server; received: unknown[] }> {
     const received: unknown[] = [];
     const server = http.createServer((req, res) => {
       let body = '';
@@ -277,9 +371,22 @@ describe('UpstreamConnection over Streamable HTTP', () => {
         received.push(m);
         if (m.id === undefined) return void res.writeHead(202).end();
         const answer =
-          m.method === 'initialize' ? { jsonrpc: '2.0', id: m.id, result: { protocolVersion: m.params!.protocolVersion, capabilities: {}, serverInfo: { name: 'http', version: '1' } } } : onCall(m);
-        if (answer === undefined) return void res.writeHead(500, { 'content-type': 'text/plain' }).end('boom');
-        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'sess-1' }).end(JSON.stringify(answer));
+          m.method === 'initialize'
+            ? {
+                jsonrpc: '2.0',
+                id: m.id,
+                result: {
+                  protocolVersion: m.params!.protocolVersion,
+                  capabilities: {},
+                  serverInfo: { name: 'http', version: '1' },
+                },
+              }
+            : onCall(m);
+        if (answer === undefined)
+          return void res.writeHead(500, { 'content-type': 'text/plain' }).end('boom');
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'sess-1' })
+          .end(JSON.stringify(answer));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -287,20 +394,40 @@ describe('UpstreamConnection over Streamable HTTP', () => {
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, server, received };
   }
 
-  const noHandlers: UpstreamHandlers = { onRequest: () => undefined, onNotification: () => undefined, onClose: () => undefined };
+  const noHandlers: UpstreamHandlers = {
+    onRequest: () => undefined,
+    onNotification: () => undefined,
+    onClose: () => undefined,
+  };
 
   it('relays a request and its result, with the connection’s id', async () => {
-    const { url, received } = await httpServer((m) => ({ jsonrpc: '2.0', id: m.id, result: { sawId: m.id, 'x-extra': { kept: true } } }));
-    const connection = await UpstreamConnection.open({ transport: 'streamable_http', url }, options, noHandlers);
+    const { url, received } = await httpServer((m) => ({
+      jsonrpc: '2.0',
+      id: m.id,
+      result: { sawId: m.id, 'x-extra': { kept: true } },
+    }));
+    const connection = await UpstreamConnection.open(
+      { transport: 'streamable_http', url },
+      options,
+      noHandlers,
+    );
     open.push(connection);
     const result = await connection.request('vendor/echo', { a: 1 }, { timeoutMs: 5_000 });
     expect(result).toEqual({ sawId: 2, 'x-extra': { kept: true } });
-    expect(received.map((m) => (m as { method: string }).method)).toEqual(['initialize', 'notifications/initialized', 'vendor/echo']);
+    expect(received.map((m) => (m as { method: string }).method)).toEqual([
+      'initialize',
+      'notifications/initialized',
+      'vendor/echo',
+    ]);
   });
 
   it('rejects with kind transport and sent false when the server refuses connections', async () => {
     const { url, server } = await httpServer((m) => ({ jsonrpc: '2.0', id: m.id, result: {} }));
-    const connection = await UpstreamConnection.open({ transport: 'streamable_http', url }, options, noHandlers);
+    const connection = await UpstreamConnection.open(
+      { transport: 'streamable_http', url },
+      options,
+      noHandlers,
+    );
     open.push(connection);
     servers.splice(servers.indexOf(server), 1);
     server.closeAllConnections();
@@ -318,7 +445,11 @@ describe('UpstreamConnection over Streamable HTTP', () => {
     const { url, server } = await httpServer(() => undefined);
     servers.splice(servers.indexOf(server), 1);
     await new Promise((resolve) => server.close(resolve));
-    const error = (await UpstreamConnection.open({ transport: 'streamable_http', url }, options, noHandlers).then(
+    const error = (await UpstreamConnection.open(
+      { transport: 'streamable_http', url },
+      options,
+      noHandlers,
+    ).then(
       () => undefined,
       (e: unknown) => e,
     )) as { code?: string } | undefined;
@@ -327,7 +458,11 @@ describe('UpstreamConnection over Streamable HTTP', () => {
 
   it('rejects with kind transport and sent true when the server took the request and answered HTTP 500', async () => {
     const { url } = await httpServer(() => undefined);
-    const connection = await UpstreamConnection.open({ transport: 'streamable_http', url }, options, noHandlers);
+    const connection = await UpstreamConnection.open(
+      { transport: 'streamable_http', url },
+      options,
+      noHandlers,
+    );
     open.push(connection);
     const error = await failure(connection.request('tools/call', { name: 'x' }, { timeoutMs: 5_000 }));
     expect(error.kind).toBe('transport');

@@ -5,7 +5,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 export async function connect(gatewayUrl: string, serverId: string, token: string): Promise<Client> {
   const client = new Client({ name: 'reliability-agent', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${gatewayUrl}/mcp/${serverId}`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${gatewayUrl}/mcp/${serverId}`), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
   return client;
 }
 
@@ -57,13 +61,30 @@ export function runAgent(options: {
       const args = options.args(seq++);
       const startedAt = Date.now();
       try {
-        const result = await client.callTool({ name: options.tool, arguments: args }, undefined, { timeout: 20_000 });
+        const result = await client.callTool({ name: options.tool, arguments: args }, undefined, {
+          timeout: 20_000,
+        });
         const refused = result.isError === true && /^(Denied by policy|Rate limited)/.test(textOf(result));
-        options.calls.push({ agent: options.agent, arguments: args, outcome: refused ? 'refused' : 'ok', text: textOf(result).slice(0, 200), startedAt, endedAt: Date.now() });
+        options.calls.push({
+          agent: options.agent,
+          arguments: args,
+          outcome: refused ? 'refused' : 'ok',
+          text: textOf(result).slice(0, 200),
+          startedAt,
+          endedAt: Date.now(),
+        });
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         const httpStatus = typeof code === 'number' && code >= 100 ? code : undefined;
-        options.calls.push({ agent: options.agent, arguments: args, outcome: 'error', text: String(error).slice(0, 300), ...(httpStatus ? { httpStatus } : {}), startedAt, endedAt: Date.now() });
+        options.calls.push({
+          agent: options.agent,
+          arguments: args,
+          outcome: 'error',
+          text: String(error).slice(0, 300),
+          ...(httpStatus ? { httpStatus } : {}),
+          startedAt,
+          endedAt: Date.now(),
+        });
         // Keep the session through errors (a restarted gateway resumes it from the database) unless
         // the gateway says it is gone, or nothing has worked for a while.
         failures += 1;

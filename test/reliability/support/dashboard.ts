@@ -18,16 +18,29 @@ export interface HttpAnswer {
   setCookies: string[];
 }
 
-export async function request(pathname: string, init: RequestInit & { cookie?: string } = {}): Promise<HttpAnswer> {
+export async function request(
+  pathname: string,
+  init: RequestInit & { cookie?: string } = {},
+): Promise<HttpAnswer> {
   const headers = new Headers(init.headers);
   if (init.cookie) headers.set('cookie', init.cookie);
   const res = await fetch(`${dashboardUrl()}${pathname}`, { ...init, headers, redirect: 'manual' });
-  return { status: res.status, headers: res.headers, text: await res.text(), setCookies: res.headers.getSetCookie() };
+  return {
+    status: res.status,
+    headers: res.headers,
+    text: await res.text(),
+    setCookies: res.headers.getSetCookie(),
+  };
 }
 
 /** name=value pairs from Set-Cookie headers, merged into a Cookie header. */
 export function mergeCookies(existing: string, setCookies: string[]): string {
-  const jar = new Map(existing.split(/;\s*/).filter(Boolean).map((p) => [p.split('=')[0]!, p] as const));
+  const jar = new Map(
+    existing
+      .split(/;\s*/)
+      .filter(Boolean)
+      .map((p) => [p.split('=')[0]!, p] as const),
+  );
   for (const c of setCookies) {
     const pair = c.split(';')[0]!;
     jar.set(pair.split('=')[0]!, pair);
@@ -44,7 +57,11 @@ export interface SignInResult {
 }
 
 /** Auth.js credentials sign-in: CSRF token first (double-submit cookie), then the form post. */
-export async function signIn(email: string, password: string, extraHeaders: Record<string, string> = {}): Promise<SignInResult> {
+export async function signIn(
+  email: string,
+  password: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<SignInResult> {
   const csrf = await request('/api/auth/csrf', { headers: extraHeaders });
   const { csrfToken } = JSON.parse(csrf.text) as { csrfToken: string };
   let cookie = mergeCookies('', csrf.setCookies);
@@ -56,12 +73,19 @@ export async function signIn(email: string, password: string, extraHeaders: Reco
   });
   const sessionSetCookie = res.setCookies.find((c) => /session-token=/.test(c) && !/session-token=;/.test(c));
   cookie = mergeCookies(cookie, res.setCookies);
-  return { status: res.status, cookie: sessionSetCookie ? cookie : undefined, location: res.headers.get('location'), sessionSetCookie };
+  return {
+    status: res.status,
+    cookie: sessionSetCookie ? cookie : undefined,
+    location: res.headers.get('location'),
+    sessionSetCookie,
+  };
 }
 
 /** Server action ids of the built dashboard, by exported function name. */
 export function serverActions(): Map<string, { id: string; file: string }> {
-  const manifest = JSON.parse(readFileSync(path.join(root, 'apps/dashboard/.next/server/server-reference-manifest.json'), 'utf8')) as {
+  const manifest = JSON.parse(
+    readFileSync(path.join(root, 'apps/dashboard/.next/server/server-reference-manifest.json'), 'utf8'),
+  ) as {
     node: Record<string, { exportedName?: string; filename?: string }>;
   };
   const out = new Map<string, { id: string; file: string }>();

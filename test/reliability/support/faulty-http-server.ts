@@ -31,7 +31,11 @@ export async function startFaultyHttpServer(): Promise<FaultyHttpServer> {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const message = JSON.parse(body) as { id?: number | string; method: string; params?: { name?: string } };
+      const message = JSON.parse(body) as {
+        id?: number | string;
+        method: string;
+        params?: { name?: string };
+      };
       const reply = (result: unknown) => {
         const payload = JSON.stringify({ jsonrpc: '2.0', id: message.id, result });
         res.writeHead(200, { 'content-type': 'application/json' }).end(payload);
@@ -41,13 +45,29 @@ export async function startFaultyHttpServer(): Promise<FaultyHttpServer> {
         return;
       }
       if (message.method === 'initialize') {
-        return reply({ protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'faulty-http', version: '1.0.0' } });
+        return reply({
+          protocolVersion: '2025-06-18',
+          capabilities: { tools: {} },
+          serverInfo: { name: 'faulty-http', version: '1.0.0' },
+        });
       }
       if (message.method === 'tools/list') {
-        return reply({ tools: Object.entries(HTTP_FAULTS).map(([name, description]) => ({ name, description, inputSchema: { type: 'object' } })) });
+        return reply({
+          tools: Object.entries(HTTP_FAULTS).map(([name, description]) => ({
+            name,
+            description,
+            inputSchema: { type: 'object' },
+          })),
+        });
       }
       if (message.method !== 'tools/call') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: message.id,
+            error: { code: -32601, message: 'Method not found' },
+          }),
+        );
         return;
       }
       switch (message.params?.name as keyof typeof HTTP_FAULTS) {
@@ -69,7 +89,9 @@ export async function startFaultyHttpServer(): Promise<FaultyHttpServer> {
         case 'wrong_shape':
           return reply({ content: 'not a list', isError: 'maybe' });
         case 'error_500':
-          res.writeHead(500, { 'content-type': 'text/html' }).end('<html><body>Internal Server Error</body></html>');
+          res
+            .writeHead(500, { 'content-type': 'text/html' })
+            .end('<html><body>Internal Server Error</body></html>');
           return;
         case 'endless': {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -82,7 +104,9 @@ export async function startFaultyHttpServer(): Promise<FaultyHttpServer> {
           // 64 MB, streamed a megabyte at a time as a real server would (building it in one string
           // first would make this server, not the gateway, the slow part).
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.write(`{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":{"content":[{"type":"text","text":"`);
+          res.write(
+            `{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":{"content":[{"type":"text","text":"`,
+          );
           const megabyte = 'x'.repeat(1024 * 1024);
           let sent = 0;
           const pump = () => {

@@ -5,5 +5,6 @@ import { writeFileSync } from 'node:fs';
 
 process.on('SIGUSR2', () => {
   globalThis.gc?.();
-  if (process.env.MEMORY_PROBE_FILE) writeFileSync(process.env.MEMORY_PROBE_FILE, JSON.stringify(process.memoryUsage()));
+  if (process.env.MEMORY_PROBE_FILE)
+    writeFileSync(process.env.MEMORY_PROBE_FILE, JSON.stringify(process.memoryUsage()));
 });

@@ -14,7 +14,10 @@ import { logsDir, root } from './results.ts';
  * The test operator's stdio settings for the stack and gateway processes: the harness's templates,
  * unconfined so tests can hand servers log files anywhere (sandbox.reliability.test.ts confines).
  */
-export const RELIABILITY_STDIO_ENV = { STDIO_TEMPLATES: JSON.stringify(TEST_STDIO_TEMPLATES), STDIO_SANDBOX: 'off' };
+export const RELIABILITY_STDIO_ENV = {
+  STDIO_TEMPLATES: JSON.stringify(TEST_STDIO_TEMPLATES),
+  STDIO_SANDBOX: 'off',
+};
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,7 +38,12 @@ export function rssMb(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-export async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string, stepMs = 25): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  what: string,
+  stepMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await Promise.resolve(check()).catch(() => undefined);
@@ -85,7 +93,9 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
   // Only a gateway with the memory probe gets a scratch folder, removed when the process exits.
   const probeDir = options.memoryProbe ? mkdtempSync(path.join(os.tmpdir(), 'gateway-memory-')) : undefined;
   const probeFile = probeDir ? path.join(probeDir, 'memory.json') : '';
-  const probe = options.memoryProbe ? ['--expose-gc', '--import', './test/reliability/support/memory-probe.mjs'] : [];
+  const probe = options.memoryProbe
+    ? ['--expose-gc', '--import', './test/reliability/support/memory-probe.mjs']
+    : [];
   const child = spawn(process.execPath, [...probe, '--import', 'tsx', 'apps/gateway/src/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -120,7 +130,8 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
     async ready(timeoutMs = 30_000) {
       await until(
         async () => {
-          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`gateway exited (${child.exitCode ?? child.signalCode})`);
+          if (child.exitCode !== null || child.signalCode !== null)
+            throw new Error(`gateway exited (${child.exitCode ?? child.signalCode})`);
           const res = await fetch(`${url}/readyz`).catch(() => undefined);
           return res?.status === 200 || undefined;
         },
@@ -132,7 +143,14 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
       if (!probeFile) throw new Error('start the gateway with memoryProbe: true to read its memory');
       rmSync(probeFile, { force: true });
       child.kill('SIGUSR2');
-      const usage = await until(() => (existsSync(probeFile) ? (JSON.parse(readFileSync(probeFile, 'utf8')) as NodeJS.MemoryUsage) : undefined), 10_000, 'a memory reading');
+      const usage = await until(
+        () =>
+          existsSync(probeFile)
+            ? (JSON.parse(readFileSync(probeFile, 'utf8')) as NodeJS.MemoryUsage)
+            : undefined,
+        10_000,
+        'a memory reading',
+      );
       const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
       return { rssMb: mb(usage.rss), heapUsedMb: mb(usage.heapUsed) };
     },
@@ -159,7 +177,11 @@ export async function redisServer(): Promise<RedisProcess> {
     url,
     port,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
       await until(
         () =>
           new Promise<boolean | undefined>((resolve) => {

@@ -15,13 +15,17 @@ export function logsDir(): string {
 export function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
 }
 
 export function writeResult(name: string, figures: Record<string, unknown>): void {
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, `${name}.json`), JSON.stringify({ ...figures, recordedAt: new Date().toISOString() }, null, 2));
+  writeFileSync(
+    path.join(resultsDir, `${name}.json`),
+    JSON.stringify({ ...figures, recordedAt: new Date().toISOString() }, null, 2),
+  );
 }
 
 export function percentile(values: number[], p: number): number {

@@ -29,7 +29,11 @@ export async function newTenant(label: string): Promise<Tenant> {
   const marker = `${label}marker${randomBytes(6).toString('hex')}`;
   const email = `${marker}@example.test`;
   const password = `pw ${randomBytes(9).toString('base64url')} long enough`;
-  const created = await signUp(db, { name: `${label} owner ${marker}`, email, password, organizationName: `${label} org ${marker}` }, { policy: { mode: 'open' }, origin: 'http://localhost' });
+  const created = await signUp(
+    db,
+    { name: `${label} owner ${marker}`, email, password, organizationName: `${label} org ${marker}` },
+    { policy: { mode: 'open' }, origin: 'http://localhost' },
+  );
   if (!created) throw new Error(`${email} was taken`);
   const { userId, orgSlug } = created;
   const ctx = await resolveMembership(db, userId, orgSlug, 'viewer');

@@ -1,6 +1,12 @@
 'use client';
 
-export default function RootError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+export default function RootError({
+  error,
+  reset,
+}: {
+  error: Error & { digest?: string };
+  reset: () => void;
+}) {
   return (
     <main id="main" className="flex min-h-screen items-center justify-center px-4">
       <div role="alert" className="card max-w-md p-6">

@@ -18,11 +18,14 @@ function Landing() {
   return (
     <main id="main" className="mx-auto max-w-3xl px-6 py-20">
       <p className="text-sm font-semibold tracking-widest text-slate-500">PORTCULLIS</p>
-      <h1 className="mt-3 text-4xl font-semibold text-slate-900">Policy in front of every MCP tool call your agents make.</h1>
+      <h1 className="mt-3 text-4xl font-semibold text-slate-900">
+        Policy in front of every MCP tool call your agents make.
+      </h1>
       <p className="mt-4 text-lg text-slate-600">
-        Register the MCP servers your agents use, see every tool classified by risk, set per-tool rules (allow, deny with a
-        reason, hide, rate-limit, require a person&apos;s approval, conditions on arguments) and hand each agent a proxy URL. The
-        gateway enforces the rules on every call and records it.
+        Register the MCP servers your agents use, see every tool classified by risk, set per-tool rules
+        (allow, deny with a reason, hide, rate-limit, require a person&apos;s approval, conditions on
+        arguments) and hand each agent a proxy URL. The gateway enforces the rules on every call and records
+        it.
       </p>
       <div className="mt-8 flex gap-3">
         <Link href="/signup" className="btn btn-primary">

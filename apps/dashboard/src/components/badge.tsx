@@ -10,18 +10,37 @@ const TONES = {
 } as const;
 export type Tone = keyof typeof TONES;
 
-export function Badge({ tone = 'slate', children, title }: { tone?: Tone; children: ReactNode; title?: string }) {
+export function Badge({
+  tone = 'slate',
+  children,
+  title,
+}: {
+  tone?: Tone;
+  children: ReactNode;
+  title?: string;
+}) {
   return (
-    <span title={title} className={`inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]}`}>
+    <span
+      title={title}
+      className={`inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]}`}
+    >
       {children}
     </span>
   );
 }
 
 export const CATEGORY_LABEL = { read: 'Read', write: 'Write', destructive: 'Destructive' } as const;
-export const CATEGORY_TONE: Record<keyof typeof CATEGORY_LABEL, Tone> = { read: 'green', write: 'amber', destructive: 'red' };
+export const CATEGORY_TONE: Record<keyof typeof CATEGORY_LABEL, Tone> = {
+  read: 'green',
+  write: 'amber',
+  destructive: 'red',
+};
 export const SEVERITY_LABEL = { low: 'Low', medium: 'Medium', high: 'High' } as const;
-export const SEVERITY_TONE: Record<keyof typeof SEVERITY_LABEL, Tone> = { low: 'slate', medium: 'amber', high: 'red' };
+export const SEVERITY_TONE: Record<keyof typeof SEVERITY_LABEL, Tone> = {
+  low: 'slate',
+  medium: 'amber',
+  high: 'red',
+};
 export const DECISION_TONE: Record<string, Tone> = {
   allow: 'green',
   deny: 'red',

@@ -39,7 +39,12 @@ export function ConfirmAction({
   }, [state]);
   return (
     <div className="inline-flex flex-col items-end gap-1">
-      <button type="button" className={`btn btn-danger ${size === 'sm' ? 'btn-sm' : ''}`} aria-label={ariaLabel} onClick={() => dialog.current?.showModal()}>
+      <button
+        type="button"
+        className={`btn btn-danger ${size === 'sm' ? 'btn-sm' : ''}`}
+        aria-label={ariaLabel}
+        onClick={() => dialog.current?.showModal()}
+      >
         {label}
       </button>
       <dialog
@@ -63,7 +68,11 @@ export function ConfirmAction({
             <button type="button" className="btn" autoFocus onClick={() => dialog.current?.close()}>
               Cancel
             </button>
-            <button type="submit" className="btn border-red-700 bg-red-700 text-white hover:bg-red-800" disabled={pending}>
+            <button
+              type="submit"
+              className="btn border-red-700 bg-red-700 text-white hover:bg-red-800"
+              disabled={pending}
+            >
               {pending ? 'Working…' : confirmLabel}
             </button>
           </div>

@@ -3,7 +3,15 @@
 import { useState } from 'react';
 
 /** Copies `value` to the clipboard; the label stays the accessible name, the result is announced. */
-export function CopyButton({ value, label, className }: { value: string; label: string; className?: string }) {
+export function CopyButton({
+  value,
+  label,
+  className,
+}: {
+  value: string;
+  label: string;
+  className?: string;
+}) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   return (
     <span className="inline-flex items-center gap-2">

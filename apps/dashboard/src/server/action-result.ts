@@ -3,9 +3,7 @@ import { notFound, unstable_rethrow } from 'next/navigation';
 import { AppError } from './errors';
 
 export type ActionResult<T = undefined> =
-  | { ok: true; data: T; message?: string }
-  | { ok: false; error: string; field?: string }
-  | null;
+  { ok: true; data: T; message?: string } | { ok: false; error: string; field?: string } | null;
 
 /** Runs an action body; AppErrors become messages (404 stays a 404); redirects pass through. */
 export async function runAction<T>(body: () => Promise<T>, message?: string): Promise<ActionResult<T>> {

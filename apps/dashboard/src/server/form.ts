@@ -14,7 +14,10 @@ export const idField = z.string().max(200, 'is not an id').default('');
 
 function isArrayField(field: z.ZodType): boolean {
   let current = field as z.ZodType & { def: { type: string; innerType?: z.ZodType } };
-  while ((current.def.type === 'optional' || current.def.type === 'default' || current.def.type === 'nullable') && current.def.innerType) {
+  while (
+    (current.def.type === 'optional' || current.def.type === 'default' || current.def.type === 'nullable') &&
+    current.def.innerType
+  ) {
     current = current.def.innerType as typeof current;
   }
   return current.def.type === 'array';
@@ -42,7 +45,8 @@ function formObject(schema: z.ZodObject, form: FormData): Record<string, unknown
   const raw: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
     const values = form.getAll(key);
-    if (values.some((value) => typeof value !== 'string')) throw new ValidationError(`${key}: must be text`, `/${key}`);
+    if (values.some((value) => typeof value !== 'string'))
+      throw new ValidationError(`${key}: must be text`, `/${key}`);
     raw[key] = isArrayField(field) ? values : values[0];
   }
   return raw;

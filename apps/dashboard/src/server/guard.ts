@@ -8,11 +8,19 @@ import type { OrgContext } from './context';
 import { db } from './db';
 import { NotFoundError } from './errors';
 
-export async function requireUser(): Promise<{ id: string; email: string; name: string | null; emailVerified: Date | null }> {
+export async function requireUser(): Promise<{
+  id: string;
+  email: string;
+  name: string | null;
+  emailVerified: Date | null;
+}> {
   const session = await auth();
   const id = session?.user?.id;
   if (!id) redirect('/signin');
-  const user = await db().user.findUnique({ where: { id }, select: { id: true, email: true, name: true, emailVerified: true } });
+  const user = await db().user.findUnique({
+    where: { id },
+    select: { id: true, email: true, name: true, emailVerified: true },
+  });
   if (!user) redirect('/signin');
   return user;
 }

@@ -15,7 +15,8 @@ export type AuditDecision = Decision;
  * `cancelled`: the agent cancelled after the call was sent upstream; `unknown`: sent, and no answer
  * came (timeout, connection lost). Both may have run. (Rows written before these existed say `timeout`.)
  */
-export type UpstreamOutcome = 'pending' | 'not_sent' | 'ok' | 'tool_error' | 'error' | 'cancelled' | 'unknown';
+export type UpstreamOutcome =
+  'pending' | 'not_sent' | 'ok' | 'tool_error' | 'error' | 'cancelled' | 'unknown';
 
 export interface AuditRecord {
   organizationId: string;
@@ -104,7 +105,8 @@ FROM json_to_recordset($1::json) AS r(id text, "organizationId" text, "grantId" 
 // The same rows with rate-limit reservations taken first, in one statement (migration
 // 20261203133431_audit_insert_reserving): rows whose reservation found a counter full come back, unwritten.
 const INSERT_RESERVING_STATEMENT = 'portcullis_audit_insert_reserving';
-const INSERT_RESERVING_SQL = 'SELECT row_n, counter_idx, frees_at_ms, now_ms FROM portcullis_audit_insert_reserving($1::json, $2::json)';
+const INSERT_RESERVING_SQL =
+  'SELECT row_n, counter_idx, frees_at_ms, now_ms FROM portcullis_audit_insert_reserving($1::json, $2::json)';
 
 const COMPLETE_SQL = `
 UPDATE audit_events AS a SET "upstreamOutcome" = c.outcome, "upstreamError" = c.error, "latencyMs" = c.latency, "completedAt" = c.done,
@@ -147,11 +149,20 @@ export class AuditWriter {
    * as other calls' rows: one round trip and one commit for both. When a counter is full, nothing
    * is written (neither slot nor row) and the refusal comes back for the caller to record.
    */
-  insertReserving(record: AuditRecord, reserve: InlineReservationSpec): Promise<{ id: string; refused: RefusedReservation | undefined }> {
+  insertReserving(
+    record: AuditRecord,
+    reserve: InlineReservationSpec,
+  ): Promise<{ id: string; refused: RefusedReservation | undefined }> {
     if (this.closed) return Promise.reject(new Error('Audit writer is closed'));
     const id = randomUUID();
     return new Promise<{ id: string; refused: RefusedReservation | undefined }>((resolve, reject) => {
-      const item: PendingInsert = { id, record, reserve, resolve: () => resolve({ id, refused: item.refused }), reject };
+      const item: PendingInsert = {
+        id,
+        record,
+        reserve,
+        resolve: () => resolve({ id, refused: item.refused }),
+        reject,
+      };
       this.queue.push(item);
       if (!this.inserting) this.inserting = this.drainInserts();
     }).then((outcome) => {
@@ -195,7 +206,12 @@ export class AuditWriter {
     const expired = records.filter((r) => now - r.deferredAt > DEFERRED_MAX_AGE_MS);
     if (expired.length > 0) {
       this.lostRecords += expired.length;
-      this.onError(new Error(`${expired.length} audit records could not be written for ${DEFERRED_MAX_AGE_MS / 60_000} minutes`), 'audit records given up');
+      this.onError(
+        new Error(
+          `${expired.length} audit records could not be written for ${DEFERRED_MAX_AGE_MS / 60_000} minutes`,
+        ),
+        'audit records given up',
+      );
     }
     this.deferred.push(...records.filter((r) => now - r.deferredAt <= DEFERRED_MAX_AGE_MS));
     const excess = this.deferred.length - MAX_DEFERRED;
@@ -204,7 +220,10 @@ export class AuditWriter {
       this.lostRecords += excess;
     }
     if (!this.deferredTimer && !this.closed && this.deferred.length > 0) {
-      const delay = Math.min(DEFERRED_MAX_INTERVAL_MS, DEFERRED_RETRY_MS * 2 ** Math.min(this.deferredAttempts, 10));
+      const delay = Math.min(
+        DEFERRED_MAX_INTERVAL_MS,
+        DEFERRED_RETRY_MS * 2 ** Math.min(this.deferredAttempts, 10),
+      );
       this.deferredTimer = setTimeout(() => void this.writeDeferred(), delay);
       this.deferredTimer.unref();
     }
@@ -259,13 +278,22 @@ export class AuditWriter {
       await this.pool.query({ name: INSERT_STATEMENT, text: INSERT_SQL, values: [insertParam(batch)] });
       return;
     }
-    const { rows } = await this.pool.query<{ row_n: number; counter_idx: number; frees_at_ms: string; now_ms: string }>({
+    const { rows } = await this.pool.query<{
+      row_n: number;
+      counter_idx: number;
+      frees_at_ms: string;
+      now_ms: string;
+    }>({
       name: INSERT_RESERVING_STATEMENT,
       text: INSERT_RESERVING_SQL,
       values: [insertParam(batch), JSON.stringify(reservations)],
     });
     for (const row of rows) {
-      batch[row.row_n - 1]!.refused = { counterIndex: row.counter_idx, freesAtMs: Number(row.frees_at_ms), nowMs: Number(row.now_ms) };
+      batch[row.row_n - 1]!.refused = {
+        counterIndex: row.counter_idx,
+        freesAtMs: Number(row.frees_at_ms),
+        nowMs: Number(row.now_ms),
+      };
     }
   }
 
@@ -284,7 +312,10 @@ export class AuditWriter {
     }
     if (!isRowError(error)) return item.reject(error);
     this.quarantinedRecords += 1;
-    this.onError(error, `audit record quarantined (refused by the store): ${JSON.stringify(insertRow(item.id, safeForm(item.record), new Date()))}`);
+    this.onError(
+      error,
+      `audit record quarantined (refused by the store): ${JSON.stringify(insertRow(item.id, safeForm(item.record), new Date()))}`,
+    );
     item.reject(new UnstorableAuditRecordError(`The audit store refused this record: ${errorText(error)}`));
   }
 
@@ -398,7 +429,9 @@ function insertParam(batch: PendingInsert[]): string {
 /** Printable ASCII only, bounded: what any text column takes. */
 function asciiText(text: string | null | undefined, max = 1_000): string | null {
   if (text === null || text === undefined) return null;
-  const escaped = JSON.stringify(text).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = JSON.stringify(text)
+    .slice(1, -1)
+    .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }
 

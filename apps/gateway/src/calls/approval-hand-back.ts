@@ -34,8 +34,19 @@ export function approvalHandBack(h: HandBack): CallToolResult {
 }
 
 /** The approved call's result, with the approver's note (when they left one) for the agent to read. */
-export function withApproverNote(result: CallToolResult, approvalId: string, note: string | null): CallToolResult {
+export function withApproverNote(
+  result: CallToolResult,
+  approvalId: string,
+  note: string | null,
+): CallToolResult {
   const meta = { ...(result._meta ?? {}), 'portcullis/approval': { approvalId, note } };
   if (!note) return { ...result, _meta: meta };
-  return { ...result, content: [...(result.content ?? []), { type: 'text', text: `Note from the person who approved this call: ${note}` }], _meta: meta };
+  return {
+    ...result,
+    content: [
+      ...(result.content ?? []),
+      { type: 'text', text: `Note from the person who approved this call: ${note}` },
+    ],
+    _meta: meta,
+  };
 }

@@ -7,7 +7,13 @@ import type { ServerState } from '../state/server-state.ts';
 /** What every record of one request shares. */
 export interface RequestAuditContext {
   salt: Buffer;
-  session: { id: string; grantId: string; organizationId: string; serverId: string; protocolVersion?: string | undefined };
+  session: {
+    id: string;
+    grantId: string;
+    organizationId: string;
+    serverId: string;
+    protocolVersion?: string | undefined;
+  };
   method: string;
   /** The tool name, resource URI or prompt name (bounded by the caller). */
   target: string | null;
@@ -30,7 +36,10 @@ export function redactArguments(salt: Buffer, args: Record<string, unknown>): Re
 export function fullArguments(state: ServerState | undefined, target: string | null = null): boolean {
   const toolSetting = target === null ? null : state?.tools.get(target)?.auditContent;
   if (toolSetting === 'full' || toolSetting === 'redacted') return toolSetting === 'full';
-  return state?.server.auditArguments === 'full' || (state?.policy?.ok === true && state.policy.compiled.auditArguments === 'full');
+  return (
+    state?.server.auditArguments === 'full' ||
+    (state?.policy?.ok === true && state.policy.compiled.auditArguments === 'full')
+  );
 }
 
 /** Largest result stored in plain text (characters of JSON); a longer one is cut and says so. */
@@ -39,7 +48,9 @@ export const MAX_STORED_RESULT_CHARS = 64 * 1024;
 /** The result as stored when content is kept in full: as is, or cut to the bound. */
 export function storedResult(result: unknown): unknown {
   const text = JSON.stringify(result) ?? 'null';
-  return text.length <= MAX_STORED_RESULT_CHARS ? result : { truncated: true, originalChars: text.length, text: text.slice(0, MAX_STORED_RESULT_CHARS) };
+  return text.length <= MAX_STORED_RESULT_CHARS
+    ? result
+    : { truncated: true, originalChars: text.length, text: text.slice(0, MAX_STORED_RESULT_CHARS) };
 }
 
 export function auditRecord(

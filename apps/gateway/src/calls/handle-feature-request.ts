@@ -46,7 +46,12 @@ interface Decided {
 /** What a request is decided as: a feature the policy names, or a method the gateway relays without knowing it. */
 export type RequestKind = Feature | 'other';
 
-async function decide(services: GatewayServices, session: FeatureSession, feature: RequestKind, method: string): Promise<Decided | { storeDown: true }> {
+async function decide(
+  services: GatewayServices,
+  session: FeatureSession,
+  feature: RequestKind,
+  method: string,
+): Promise<Decided | { storeDown: true }> {
   let state: ServerState | undefined;
   try {
     state = await services.servers.get(session.serverId);
@@ -55,11 +60,21 @@ async function decide(services: GatewayServices, session: FeatureSession, featur
     return { storeDown: true };
   }
   if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
-  return { decision: feature === 'other' ? decideOtherRequest(state.policy, method) : decideFeatureRequest(state.policy, feature), state };
+  return {
+    decision:
+      feature === 'other'
+        ? decideOtherRequest(state.policy, method)
+        : decideFeatureRequest(state.policy, feature),
+    state,
+  };
 }
 
 /** Whether the feature is allowed right now (false when the store cannot say: fail closed). */
-export async function featureAllowed(services: GatewayServices, session: FeatureSession, feature: Feature): Promise<boolean> {
+export async function featureAllowed(
+  services: GatewayServices,
+  session: FeatureSession,
+  feature: Feature,
+): Promise<boolean> {
   try {
     const decided = await decide(services, session, feature, feature);
     return !('storeDown' in decided) && decided.decision.effect === 'allow';
@@ -112,28 +127,48 @@ export async function handleFeatureRequest(
     requestId: String(extra.requestId),
     startedAt,
   };
-  const base = (decision: AuditRecord['decision'], state: ServerState | undefined, rule: string | null, reason: string | null): AuditRecord =>
-    auditRecord(auditContext, state, decision, rule, reason);
+  const base = (
+    decision: AuditRecord['decision'],
+    state: ServerState | undefined,
+    rule: string | null,
+    reason: string | null,
+  ): AuditRecord => auditRecord(auditContext, state, decision, rule, reason);
 
   const decided = await decide(services, session, feature, method);
   if ('storeDown' in decided) {
-    void audit.insertOrDefer({ ...base('error', undefined, null, STORE_DOWN), latencyMs: performance.now() - started });
+    void audit.insertOrDefer({
+      ...base('error', undefined, null, STORE_DOWN),
+      latencyMs: performance.now() - started,
+    });
     metrics.recordFeatureRequest(metricLabel, 'error');
     throw new JsonRpcError(ErrorCode.InternalError, STORE_DOWN);
   }
   const { decision, state } = decided;
   if (decision.effect !== 'allow') {
-    await audit.insertOrDefer({ ...base('deny', state, decision.rule, decision.reason ?? null), latencyMs: performance.now() - started });
+    await audit.insertOrDefer({
+      ...base('deny', state, decision.rule, decision.reason ?? null),
+      latencyMs: performance.now() - started,
+    });
     metrics.recordFeatureRequest(metricLabel, 'deny');
-    throw refusalError(decision, state.policy?.version ?? null, feature === 'other' ? `${method} is not allowed by policy` : `${feature} are denied by policy`);
+    throw refusalError(
+      decision,
+      state.policy?.version ?? null,
+      feature === 'other' ? `${method} is not allowed by policy` : `${feature} are denied by policy`,
+    );
   }
 
   let auditId: string;
   try {
-    auditId = await audit.insert({ ...base('allow', state, decision.rule, null), upstreamOutcome: 'pending' });
+    auditId = await audit.insert({
+      ...base('allow', state, decision.rule, null),
+      upstreamOutcome: 'pending',
+    });
   } catch (error) {
     services.log.error({ err: error }, 'audit insert failed; request not forwarded');
-    void audit.insertOrDefer({ ...base('error', state, decision.rule, AUDIT_DOWN), latencyMs: performance.now() - started });
+    void audit.insertOrDefer({
+      ...base('error', state, decision.rule, AUDIT_DOWN),
+      latencyMs: performance.now() - started,
+    });
     metrics.recordFeatureRequest(metricLabel, 'error');
     throw new JsonRpcError(ErrorCode.InternalError, AUDIT_DOWN);
   }
@@ -143,10 +178,18 @@ export async function handleFeatureRequest(
     audit.complete({ id: auditId, outcome: 'ok', error: null, latencyMs: performance.now() - started });
     return result;
   } catch (error) {
-    const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('error', ErrorCode.InternalError, String(error));
+    const failure =
+      error instanceof UpstreamFailure
+        ? error
+        : new UpstreamFailure('error', ErrorCode.InternalError, String(error));
     if (!(error instanceof UpstreamFailure)) failure.sent = false;
     const outcome = upstreamOutcomeOf(failure);
-    audit.complete({ id: auditId, outcome, error: describeFailure(failure, outcome), latencyMs: performance.now() - started });
+    audit.complete({
+      id: auditId,
+      outcome,
+      error: describeFailure(failure, outcome),
+      latencyMs: performance.now() - started,
+    });
     if (failure.kind !== 'invalid' && failure.kind !== 'cancelled') metrics.recordUpstreamError(failure.kind);
     throw failure;
   }

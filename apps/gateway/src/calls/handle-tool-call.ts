@@ -38,11 +38,13 @@ export interface ToolCallSession {
 }
 
 /** Shown to agents and stored as the audit reason. */
-const STORE_DOWN = 'The gateway cannot reach its policy or counter store, so the call was not sent; retry shortly';
+const STORE_DOWN =
+  'The gateway cannot reach its policy or counter store, so the call was not sent; retry shortly';
 const AUDIT_DOWN = 'The gateway cannot write its audit log, so the call was not sent; retry shortly';
 /** MCP 2025-11-25 (server/tools, "Tool names"): 1–128 characters of A-Z a-z 0-9 _ - . */
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
-const BAD_TOOL_NAME = 'Invalid tool name: tool names are 1 to 128 characters of A-Z, a-z, 0-9, underscore, hyphen and dot (MCP 2025-11-25)';
+const BAD_TOOL_NAME =
+  'Invalid tool name: tool names are 1 to 128 characters of A-Z, a-z, 0-9, underscore, hyphen and dot (MCP 2025-11-25)';
 
 export async function handleToolCall(
   services: GatewayServices,
@@ -55,13 +57,30 @@ export async function handleToolCall(
   const started = performance.now();
   const toolName = request.params.name;
   const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-  const auditContext: RequestAuditContext = { salt: services.auditSalt, session, method: 'tools/call', target: toolName, args, requestId: String(extra.requestId), startedAt };
+  const auditContext: RequestAuditContext = {
+    salt: services.auditSalt,
+    session,
+    method: 'tools/call',
+    target: toolName,
+    args,
+    requestId: String(extra.requestId),
+    startedAt,
+  };
 
   // 0. A name no MCP tool can have is refused before anything else (it is audited in a storable,
   // bounded form: a NUL or a megabyte of name must not reach the policy, the counters or the log).
   if (!TOOL_NAME.test(toolName)) {
     metrics.recordCall('deny', '(unknown)', 'not_sent', (performance.now() - started) / 1000);
-    void audit.insertOrDefer(auditRecord({ ...auditContext, target: boundedName(toolName) }, undefined, 'deny', '(tool name)', BAD_TOOL_NAME, { latencyMs: performance.now() - started }));
+    void audit.insertOrDefer(
+      auditRecord(
+        { ...auditContext, target: boundedName(toolName) },
+        undefined,
+        'deny',
+        '(tool name)',
+        BAD_TOOL_NAME,
+        { latencyMs: performance.now() - started },
+      ),
+    );
     throw new JsonRpcError(-32602, BAD_TOOL_NAME);
   }
 
@@ -72,7 +91,11 @@ export async function handleToolCall(
   } catch (error) {
     services.log.error({ err: error, serverId: session.serverId }, 'policy store unavailable');
     metrics.recordCall('error', '(unknown)', 'not_sent', (performance.now() - started) / 1000);
-    void audit.insertOrDefer(auditRecord(auditContext, undefined, 'error', null, STORE_DOWN, { latencyMs: performance.now() - started }));
+    void audit.insertOrDefer(
+      auditRecord(auditContext, undefined, 'error', null, STORE_DOWN, {
+        latencyMs: performance.now() - started,
+      }),
+    );
     throw new JsonRpcError(-32603, STORE_DOWN);
   }
   if (!state) throw new JsonRpcError(-32603, 'This server is no longer registered');
@@ -80,12 +103,26 @@ export async function handleToolCall(
   const catalogTool = tool?.present ? toolName : '(unknown)';
   let policyVersion = state.policy?.version ?? null;
   // (The state may be reloaded after an approval wait: records use the state as it is then.)
-  const record = (decision: AuditDecision, rule: string | null, reason: string | null, extraFields: Partial<AuditRecord> = {}): AuditRecord =>
-    auditRecord(auditContext, state, decision, rule, reason, extraFields);
+  const record = (
+    decision: AuditDecision,
+    rule: string | null,
+    reason: string | null,
+    extraFields: Partial<AuditRecord> = {},
+  ): AuditRecord => auditRecord(auditContext, state, decision, rule, reason, extraFields);
   const refuse = async (decision: Decision, approvalId: string | null = null): Promise<CallToolResult> => {
-    const auditDecision: AuditDecision = approvalId && decision.effect !== 'rate_limited' ? 'require_approval' : decision.effect;
-    const written = await audit.insertOrDefer(record(auditDecision, decision.rule, decision.reason ?? null, { approvalId, latencyMs: performance.now() - started }));
-    if (written === 'deferred') services.log.warn({ serverId: session.serverId }, 'audit store unavailable; the refusal is recorded once it is back');
+    const auditDecision: AuditDecision =
+      approvalId && decision.effect !== 'rate_limited' ? 'require_approval' : decision.effect;
+    const written = await audit.insertOrDefer(
+      record(auditDecision, decision.rule, decision.reason ?? null, {
+        approvalId,
+        latencyMs: performance.now() - started,
+      }),
+    );
+    if (written === 'deferred')
+      services.log.warn(
+        { serverId: session.serverId },
+        'audit store unavailable; the refusal is recorded once it is back',
+      );
     metrics.recordCall(auditDecision, catalogTool, 'not_sent', (performance.now() - started) / 1000);
     return refusalResult(agentView(decision), policyVersion, approvalId);
   };
@@ -137,12 +174,18 @@ export async function handleToolCall(
                       void extra
                         .sendNotification({
                           method: 'notifications/progress',
-                          params: { progressToken, progress: Math.round(elapsedMs / 1000), message: 'Waiting for a person to approve this call' },
+                          params: {
+                            progressToken,
+                            progress: Math.round(elapsedMs / 1000),
+                            message: 'Waiting for a person to approve this call',
+                          },
                         })
                         .catch(() => undefined);
                     },
                   },
-              session.waitsInLegs ? approval.expiresAt.getTime() : Date.now() + (config.approvalHoldMs ?? 45_000),
+              session.waitsInLegs
+                ? approval.expiresAt.getTime()
+                : Date.now() + (config.approvalHoldMs ?? 45_000),
             );
       outcome = waited.outcome;
       approverNote = waited.note;
@@ -155,10 +198,25 @@ export async function handleToolCall(
     if (outcome === 'held') {
       // Handed back: the approval stays pending; the agent's identical call later runs once approved.
       const reason = 'Waiting for approval: a person has been asked';
-      const written = await audit.insertOrDefer(record('require_approval', decision.rule, reason, { approvalId, latencyMs: performance.now() - started }));
-      if (written === 'deferred') services.log.warn({ serverId: session.serverId }, 'audit store unavailable; the hand-back is recorded once it is back');
+      const written = await audit.insertOrDefer(
+        record('require_approval', decision.rule, reason, {
+          approvalId,
+          latencyMs: performance.now() - started,
+        }),
+      );
+      if (written === 'deferred')
+        services.log.warn(
+          { serverId: session.serverId },
+          'audit store unavailable; the hand-back is recorded once it is back',
+        );
       metrics.recordCall('require_approval', catalogTool, 'not_sent', (performance.now() - started) / 1000);
-      return approvalHandBack({ toolName, rule: decision.rule, policyVersion, approvalId: approvalId!, expiresAt: approvalExpiresAt! });
+      return approvalHandBack({
+        toolName,
+        rule: decision.rule,
+        policyVersion,
+        approvalId: approvalId!,
+        expiresAt: approvalExpiresAt!,
+      });
     }
     if (outcome !== 'approved') {
       const reasons = {
@@ -173,21 +231,48 @@ export async function handleToolCall(
     // still let it (an approval is for the call, not for whatever the policy has become).
     let current: { grant: GrantStatus; state: ServerState | undefined };
     try {
-      current = { grant: await services.grants.status(session.grantId), state: await services.servers.loadFresh(session.serverId) };
+      current = {
+        grant: await services.grants.status(session.grantId),
+        state: await services.servers.loadFresh(session.serverId),
+      };
     } catch (error) {
       services.log.error({ err: error }, 'policy store unavailable after approval');
       return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
     }
     if (current.grant !== 'active') {
       const what = { revoked: 'was revoked', expired: 'expired', unknown: 'was deleted' }[current.grant];
-      return refuse({ effect: 'deny', rule: '(grant)', reason: `The grant ${what} while this call waited for approval`, counters: [] }, approvalId);
+      return refuse(
+        {
+          effect: 'deny',
+          rule: '(grant)',
+          reason: `The grant ${what} while this call waited for approval`,
+          counters: [],
+        },
+        approvalId,
+      );
     }
-    if (!current.state) return refuse({ effect: 'deny', rule: '(server)', reason: 'This server was removed while this call waited for approval', counters: [] }, approvalId);
+    if (!current.state)
+      return refuse(
+        {
+          effect: 'deny',
+          rule: '(server)',
+          reason: 'This server was removed while this call waited for approval',
+          counters: [],
+        },
+        approvalId,
+      );
     state = current.state;
     policyVersion = state.policy?.version ?? null;
     const recheck = decide(state, toolName, args);
     if (recheck.effect === 'deny' || recheck.effect === 'hide') {
-      return refuse({ ...recheck, effect: 'deny', reason: `The policy changed while this call waited for approval: ${recheck.reason ?? 'the call is now denied'}` }, approvalId);
+      return refuse(
+        {
+          ...recheck,
+          effect: 'deny',
+          reason: `The policy changed while this call waited for approval: ${recheck.reason ?? 'the call is now denied'}`,
+        },
+        approvalId,
+      );
     }
     decision = recheck;
   }
@@ -196,7 +281,9 @@ export async function handleToolCall(
   const auditDown = (error: unknown): never => {
     services.log.error({ err: error }, 'audit insert failed; call not forwarded');
     metrics.recordCall('error', catalogTool, 'not_sent', (performance.now() - started) / 1000);
-    void audit.insertOrDefer(record('error', decision.rule, AUDIT_DOWN, { approvalId, latencyMs: performance.now() - started }));
+    void audit.insertOrDefer(
+      record('error', decision.rule, AUDIT_DOWN, { approvalId, latencyMs: performance.now() - started }),
+    );
     throw new JsonRpcError(-32603, AUDIT_DOWN);
   };
 
@@ -221,7 +308,10 @@ export async function handleToolCall(
     if (prepared) {
       let inserted;
       try {
-        inserted = await audit.insertReserving(record('allow', decision.rule, null, { upstreamOutcome: 'pending' }), prepared.spec);
+        inserted = await audit.insertReserving(
+          record('allow', decision.rule, null, { upstreamOutcome: 'pending' }),
+          prepared.spec,
+        );
       } catch (error) {
         // Neither the slot nor the row was written (one statement): the call is refused, and says why.
         return auditDown(error);
@@ -230,7 +320,15 @@ export async function handleToolCall(
       if (reserved.ok) auditId = inserted.id;
     }
     // A rate-limited approved call keeps its approval (not consumed yet): the agent retries later.
-    if (!reserved.ok) return refuse(applyCounterResults(decision, { ok: false, counter: reserved.counter.request, retryAfterMs: reserved.retryAfterMs }), approvalId);
+    if (!reserved.ok)
+      return refuse(
+        applyCounterResults(decision, {
+          ok: false,
+          counter: reserved.counter.request,
+          retryAfterMs: reserved.retryAfterMs,
+        }),
+        approvalId,
+      );
     reservation = reserved.reservation;
   }
 
@@ -246,14 +344,26 @@ export async function handleToolCall(
     }
     if (!won) {
       if (reservation) await counters.release(reservation).catch(() => undefined);
-      return refuse({ ...decision, effect: 'deny', reason: 'The approval was already used by another call; call again to ask for a new one' }, approvalId);
+      return refuse(
+        {
+          ...decision,
+          effect: 'deny',
+          reason: 'The approval was already used by another call; call again to ask for a new one',
+        },
+        approvalId,
+      );
     }
   }
 
   // 5. Audit record, committed before anything reaches the upstream (already, on the inline path).
   if (auditId === undefined) {
     try {
-      auditId = await audit.insert(record(approvalId ? 'require_approval' : 'allow', decision.rule, approvalId ? 'Approved' : null, { approvalId, upstreamOutcome: 'pending' }));
+      auditId = await audit.insert(
+        record(approvalId ? 'require_approval' : 'allow', decision.rule, approvalId ? 'Approved' : null, {
+          approvalId,
+          upstreamOutcome: 'pending',
+        }),
+      );
     } catch (error) {
       if (reservation) await counters.release(reservation).catch(() => undefined);
       // The call did not go ahead, so its approval is not used up.
@@ -268,7 +378,13 @@ export async function handleToolCall(
     const outcome = result.isError ? 'tool_error' : 'ok';
     const latencyMs = performance.now() - started;
     // Results are kept only where the server or tool stores content in plain text (bounded).
-    audit.complete({ id: auditId, outcome, error: null, latencyMs, ...(fullArguments(state, toolName) ? { result: storedResult(result) } : {}) });
+    audit.complete({
+      id: auditId,
+      outcome,
+      error: null,
+      latencyMs,
+      ...(fullArguments(state, toolName) ? { result: storedResult(result) } : {}),
+    });
     if (reservation) void counters.commit(reservation).catch(() => undefined);
     metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, outcome, latencyMs / 1000);
     return approvalId ? withApproverNote(result, approvalId, approverNote) : result;
@@ -280,8 +396,12 @@ export async function handleToolCall(
     // The slot is given back only when the upstream certainly never received the call: a call the
     // agent cancelled, or that timed out, after it was written may have run (and cancelling must not
     // be a way around the limit).
-    if (reservation) void (outcome === 'not_sent' ? counters.release(reservation) : counters.commit(reservation)).catch(() => undefined);
-    if (failure.kind !== 'cancelled') metrics.recordUpstreamError(failure.kind === 'invalid' ? 'error' : failure.kind);
+    if (reservation)
+      void (outcome === 'not_sent' ? counters.release(reservation) : counters.commit(reservation)).catch(
+        () => undefined,
+      );
+    if (failure.kind !== 'cancelled')
+      metrics.recordUpstreamError(failure.kind === 'invalid' ? 'error' : failure.kind);
     metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, outcome, latencyMs / 1000);
     throw failure;
   }
@@ -289,7 +409,10 @@ export async function handleToolCall(
 
 /** An error from before the request reached the upstream (reconnecting it failed). */
 function notSent(error: unknown): UpstreamFailure {
-  const failure = error instanceof JsonRpcError ? new UpstreamFailure('error', error.code, error.message, error.data) : new UpstreamFailure('error', -32603, String(error));
+  const failure =
+    error instanceof JsonRpcError
+      ? new UpstreamFailure('error', error.code, error.message, error.data)
+      : new UpstreamFailure('error', -32603, String(error));
   failure.sent = false;
   return failure;
 }
@@ -301,7 +424,9 @@ function decide(state: ServerState, toolName: string, args: Record<string, unkno
 
 /** What the agent is told: a hidden tool looks exactly like one that does not exist. */
 function agentView(decision: Decision): Decision {
-  return decision.effect === 'hide' ? { ...decision, effect: 'deny', rule: PRE_POLICY_RULES.catalog } : decision;
+  return decision.effect === 'hide'
+    ? { ...decision, effect: 'deny', rule: PRE_POLICY_RULES.catalog }
+    : decision;
 }
 
 function boundedName(name: string): string {
@@ -310,7 +435,11 @@ function boundedName(name: string): string {
 
 type ScopedCounter = KeyedCounter & { request: CounterRequest };
 
-function toKeyedCounter(counter: CounterRequest, session: ToolCallSession, state: ServerState): ScopedCounter {
+function toKeyedCounter(
+  counter: CounterRequest,
+  session: ToolCallSession,
+  state: ServerState,
+): ScopedCounter {
   const key = counterKey(counter, {
     grantId: session.grantId,
     // A stateless (2026-07-28) caller has no session: its session-scoped limits count per grant, so
@@ -321,5 +450,10 @@ function toKeyedCounter(counter: CounterRequest, session: ToolCallSession, state
     upstreamId: state.server.upstreamAccount ?? session.serverId,
   });
   // Counters of one organization never share a key with another's, whatever the policy names them.
-  return { key: `${session.organizationId}:${key}`, windowMs: counter.windowMs, max: counter.max, request: counter };
+  return {
+    key: `${session.organizationId}:${key}`,
+    windowMs: counter.windowMs,
+    max: counter.max,
+    request: counter,
+  };
 }

@@ -22,8 +22,12 @@ export function filterListedTools(state: ServerState, upstream: ListToolsResult)
     const parsed = ToolSchema.safeParse(tool);
     const entry = parsed.success ? state.tools.get(parsed.data.name) : undefined;
     if (!entry || !entry.present) definitionDrift = true;
-    else if (entry.pinState === 'approved' && !definitionMatches(entry.approvedHash, entry, parsed.data!)) definitionDrift = true;
+    else if (entry.pinState === 'approved' && !definitionMatches(entry.approvedHash, entry, parsed.data!))
+      definitionDrift = true;
     else live.push(tool);
   }
-  return { result: { ...upstream, tools: visibleTools(state.policy, live, (name) => state.tools.get(name)) }, definitionDrift };
+  return {
+    result: { ...upstream, tools: visibleTools(state.policy, live, (name) => state.tools.get(name)) },
+    definitionDrift,
+  };
 }

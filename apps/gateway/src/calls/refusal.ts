@@ -8,7 +8,8 @@ import { JsonRpcError } from '../errors.ts';
 
 /** `_meta["portcullis/decision"]` of a refusal: what was decided, by which rule and version. */
 function decisionMeta(decision: Decision, policyVersion: number | null, approvalId: string | null) {
-  const retryAfterSeconds = decision.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  const retryAfterSeconds =
+    decision.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
   return {
     'portcullis/decision': {
       effect: decision.effect,
@@ -21,10 +22,26 @@ function decisionMeta(decision: Decision, policyVersion: number | null, approval
   };
 }
 
-export function refusalResult(decision: Decision, policyVersion: number | null, approvalId: string | null = null): CallToolResult {
-  return { content: [{ type: 'text', text: refusalText(decision) }], isError: true, _meta: decisionMeta(decision, policyVersion, approvalId) };
+export function refusalResult(
+  decision: Decision,
+  policyVersion: number | null,
+  approvalId: string | null = null,
+): CallToolResult {
+  return {
+    content: [{ type: 'text', text: refusalText(decision) }],
+    isError: true,
+    _meta: decisionMeta(decision, policyVersion, approvalId),
+  };
 }
 
-export function refusalError(decision: Decision, policyVersion: number | null, fallback: string): JsonRpcError {
-  return new JsonRpcError(ErrorCode.InvalidRequest, refusalText(decision, fallback), decisionMeta({ ...decision, effect: 'deny' }, policyVersion, null));
+export function refusalError(
+  decision: Decision,
+  policyVersion: number | null,
+  fallback: string,
+): JsonRpcError {
+  return new JsonRpcError(
+    ErrorCode.InvalidRequest,
+    refusalText(decision, fallback),
+    decisionMeta({ ...decision, effect: 'deny' }, policyVersion, null),
+  );
 }

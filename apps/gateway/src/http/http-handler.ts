@@ -19,7 +19,13 @@ import { classifyPost } from '../modern/modern-era.ts';
 import type { ModernRequests } from '../modern/modern-requests.ts';
 import { findInitialize, jsonRpcError, MAX_PARAMS_DEPTH, nestedTooDeep } from './json-rpc.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
-import { bearerChallenge, isOAuthAccessToken, METADATA_PREFIX, protectedResourceMetadata, resourceFor } from './oauth-resource.ts';
+import {
+  bearerChallenge,
+  isOAuthAccessToken,
+  METADATA_PREFIX,
+  protectedResourceMetadata,
+  resourceFor,
+} from './oauth-resource.ts';
 
 export interface HttpContext {
   services: GatewayServices;
@@ -56,13 +62,16 @@ export function createHttpHandler(ctx: HttpContext) {
     res.setHeader('x-content-type-options', 'nosniff');
     res.on('finish', () => services.metrics.recordHttp(res.statusCode));
     handle(ctx, req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message, error.headers);
-      if (error instanceof SessionLimitError) return sendError(res, 429, ErrorCode.InvalidRequest, error.message, { 'retry-after': '60' });
+      if (error instanceof HttpError)
+        return sendError(res, error.status, error.code, error.message, error.headers);
+      if (error instanceof SessionLimitError)
+        return sendError(res, 429, ErrorCode.InvalidRequest, error.message, { 'retry-after': '60' });
       if (error instanceof JsonRpcError) return sendError(res, 502, error.code, error.message);
       services.log.error({ err: error, path: safePath(req.url) }, 'request failed');
-      const message = error instanceof Error && /upstream|connect|ECONNREFUSED|spawn|stdio|GATEWAY_/i.test(error.message)
-        ? `Upstream server is unavailable: ${describeUpstreamError(error)}`
-        : 'Internal gateway error';
+      const message =
+        error instanceof Error && /upstream|connect|ECONNREFUSED|spawn|stdio|GATEWAY_/i.test(error.message)
+          ? `Upstream server is unavailable: ${describeUpstreamError(error)}`
+          : 'Internal gateway error';
       sendError(res, 502, ErrorCode.InternalError, message);
     });
   };
@@ -86,21 +95,44 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
 
   if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`)) {
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'mcp-protocol-version' }).end();
+      res
+        .writeHead(204, {
+          'access-control-allow-origin': '*',
+          'access-control-allow-methods': 'GET',
+          'access-control-allow-headers': 'mcp-protocol-version',
+        })
+        .end();
       return;
     }
-    const metadata = services.config.oauthIssuer ? protectedResourceMetadata(services.config.publicUrl, services.config.oauthIssuer, path) : undefined;
-    if (req.method !== 'GET' || !metadata) throw new HttpError(404, `Not found: ${path.slice(0, 100)}; protected-resource metadata is at ${METADATA_PREFIX}/mcp/<serverId>`);
-    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*', 'cache-control': 'public, max-age=300' }).end(JSON.stringify(metadata));
+    const metadata = services.config.oauthIssuer
+      ? protectedResourceMetadata(services.config.publicUrl, services.config.oauthIssuer, path)
+      : undefined;
+    if (req.method !== 'GET' || !metadata)
+      throw new HttpError(
+        404,
+        `Not found: ${path.slice(0, 100)}; protected-resource metadata is at ${METADATA_PREFIX}/mcp/<serverId>`,
+      );
+    res
+      .writeHead(200, {
+        'content-type': 'application/json',
+        'access-control-allow-origin': '*',
+        'cache-control': 'public, max-age=300',
+      })
+      .end(JSON.stringify(metadata));
     return;
   }
 
   const match = ROUTE.exec(path);
-  if (!match) throw new HttpError(404, `Not found: ${path.slice(0, 100)}; MCP endpoints are /mcp/<serverId> and /g/<token>/mcp`);
+  if (!match)
+    throw new HttpError(
+      404,
+      `Not found: ${path.slice(0, 100)}; MCP endpoints are /mcp/<serverId> and /g/<token>/mcp`,
+    );
 
   // DNS-rebinding defence: a browser page on another site must not reach the gateway through a name that resolves to it.
   const host = (req.headers.host ?? '').toLowerCase();
-  if (!ctx.allowedHosts().has(host)) throw new HttpError(403, `Host ${host || '(none)'} is not allowed; add it to GATEWAY_ALLOWED_HOSTS`);
+  if (!ctx.allowedHosts().has(host))
+    throw new HttpError(403, `Host ${host || '(none)'} is not allowed; add it to GATEWAY_ALLOWED_HOSTS`);
   const origin = req.headers.origin;
   if (origin !== undefined && !ctx.allowedOrigins().has(origin.toLowerCase())) {
     throw new HttpError(403, `Origin ${origin} is not allowed; add it to GATEWAY_ALLOWED_ORIGINS`);
@@ -119,9 +151,11 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
     return;
   }
   if (leaf === 'messages') {
-    if (req.method !== 'POST') throw new HttpError(405, 'The messages endpoint accepts POST', { allow: 'POST' });
+    if (req.method !== 'POST')
+      throw new HttpError(405, 'The messages endpoint accepts POST', { allow: 'POST' });
     const entry = sessions.get(url.searchParams.get('sessionId') ?? '');
-    if (!entry || entry.kind !== 'sse' || entry.grant.grantId !== grant.grantId) throw new HttpError(404, 'Session not found', {}, -32001);
+    if (!entry || entry.kind !== 'sse' || entry.grant.grantId !== grant.grantId)
+      throw new HttpError(404, 'Session not found', {}, -32001);
     const body = await readJsonBody(req, services.config.maxBodyBytes);
     try {
       await sessions.postSse(entry, req, res, body);
@@ -153,7 +187,9 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
   // an initialize (or anything else without that envelope) keeps today's session behaviour.
   const era = classifyPost(req, body);
   if (era.kind === 'reject') {
-    res.writeHead(era.status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: era.id, error: era.error }));
+    res
+      .writeHead(era.status, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ jsonrpc: '2.0', id: era.id, error: era.error }));
     return;
   }
   if (era.kind === 'notification') {
@@ -166,13 +202,19 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
     return;
   }
   const initialize = findInitialize(body);
-  if (!initialize) throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
+  if (!initialize)
+    throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
   if (!ctx.accepting()) throw new HttpError(503, 'Gateway is shutting down; reconnect shortly');
   const entry = await sessions.createStreamable(grant, initialize);
   await entry.transport.handleRequest(req, res, body);
 }
 
-async function authenticate(ctx: HttpContext, req: IncomingMessage, pathServerId: string | undefined, urlToken: string | undefined): Promise<GrantContext> {
+async function authenticate(
+  ctx: HttpContext,
+  req: IncomingMessage,
+  pathServerId: string | undefined,
+  urlToken: string | undefined,
+): Promise<GrantContext> {
   let token = urlToken;
   const { publicUrl, oauthIssuer } = ctx.services.config;
   // A grant URL is an OAuth protected resource: its challenge says where to find the authorization server.
@@ -180,43 +222,79 @@ async function authenticate(ctx: HttpContext, req: IncomingMessage, pathServerId
   if (pathServerId) {
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!bearer) throw new HttpError(401, 'Missing grant token: send Authorization: Bearer <grant token or OAuth access token>', { 'www-authenticate': challenge });
+    if (!bearer)
+      throw new HttpError(
+        401,
+        'Missing grant token: send Authorization: Bearer <grant token or OAuth access token>',
+        { 'www-authenticate': challenge },
+      );
     token = bearer[1];
-    if (oauthIssuer && isOAuthAccessToken(token ?? '')) return authenticateAccessToken(ctx, token ?? '', pathServerId);
+    if (oauthIssuer && isOAuthAccessToken(token ?? ''))
+      return authenticateAccessToken(ctx, token ?? '', pathServerId);
   }
   let lookup;
   try {
     lookup = await ctx.services.grants.authenticate(token ?? '');
   } catch (error) {
     ctx.services.log.error({ err: error }, 'grant lookup failed');
-    throw new HttpError(503, 'The gateway cannot reach its policy store; retry shortly', { 'retry-after': '1' }, ErrorCode.InternalError);
+    throw new HttpError(
+      503,
+      'The gateway cannot reach its policy store; retry shortly',
+      { 'retry-after': '1' },
+      ErrorCode.InternalError,
+    );
   }
   if (!lookup.ok) {
-    const why = { unknown: 'Unknown grant token', revoked: 'This grant was revoked', expired: 'This grant has expired' }[lookup.reason];
-    throw new HttpError(401, `${why}; ask for a new grant in the Portcullis dashboard`, { 'www-authenticate': `${challenge}, error="invalid_token"` });
+    const why = {
+      unknown: 'Unknown grant token',
+      revoked: 'This grant was revoked',
+      expired: 'This grant has expired',
+    }[lookup.reason];
+    throw new HttpError(401, `${why}; ask for a new grant in the Portcullis dashboard`, {
+      'www-authenticate': `${challenge}, error="invalid_token"`,
+    });
   }
-  if (pathServerId && lookup.grant.serverId !== pathServerId) throw new HttpError(404, 'Not found: this grant is for another server');
+  if (pathServerId && lookup.grant.serverId !== pathServerId)
+    throw new HttpError(404, 'Not found: this grant is for another server');
   return lookup.grant;
 }
 
 /** An OAuth access token: valid, for this server's grant (else 404, as for grant tokens), and issued for exactly this resource. */
-async function authenticateAccessToken(ctx: HttpContext, token: string, pathServerId: string): Promise<GrantContext> {
+async function authenticateAccessToken(
+  ctx: HttpContext,
+  token: string,
+  pathServerId: string,
+): Promise<GrantContext> {
   const { publicUrl } = ctx.services.config;
   let lookup;
   try {
     lookup = await ctx.services.oauthTokens.authenticate(token);
   } catch (error) {
     ctx.services.log.error({ err: error }, 'access token lookup failed');
-    throw new HttpError(503, 'The gateway cannot reach its policy store; retry shortly', { 'retry-after': '1' }, ErrorCode.InternalError);
+    throw new HttpError(
+      503,
+      'The gateway cannot reach its policy store; retry shortly',
+      { 'retry-after': '1' },
+      ErrorCode.InternalError,
+    );
   }
   const invalid = bearerChallenge(publicUrl, pathServerId, 'invalid_token');
   if (!lookup.ok) {
-    const why = { unknown: 'Unknown access token', revoked: 'This access token or its grant was revoked', expired: 'This access token has expired' }[lookup.reason];
+    const why = {
+      unknown: 'Unknown access token',
+      revoked: 'This access token or its grant was revoked',
+      expired: 'This access token has expired',
+    }[lookup.reason];
     throw new HttpError(401, `${why}; authorize the client again`, { 'www-authenticate': invalid });
   }
-  if (lookup.grant.serverId !== pathServerId) throw new HttpError(404, 'Not found: this grant is for another server');
+  if (lookup.grant.serverId !== pathServerId)
+    throw new HttpError(404, 'Not found: this grant is for another server');
   if (lookup.resource !== resourceFor(publicUrl, pathServerId)) {
-    throw new HttpError(401, 'This access token was issued for another resource (RFC 8707); authorize the client for this URL', { 'www-authenticate': invalid });
+    throw new HttpError(
+      401,
+      'This access token was issued for another resource (RFC 8707); authorize the client for this URL',
+      { 'www-authenticate': invalid },
+    );
   }
   return lookup.grant;
 }
@@ -225,7 +303,9 @@ async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unk
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes) {
     req.resume();
-    throw new HttpError(413, `Request body is larger than ${maxBytes} bytes (GATEWAY_MAX_BODY_BYTES)`, { connection: 'close' });
+    throw new HttpError(413, `Request body is larger than ${maxBytes} bytes (GATEWAY_MAX_BODY_BYTES)`, {
+      connection: 'close',
+    });
   }
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) {
@@ -241,7 +321,11 @@ async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unk
         // Stop reading; the 413 goes out with Connection: close, which ends the socket.
         req.off('data', onData);
         req.pause();
-        reject(new HttpError(413, `Request body is larger than ${maxBytes} bytes (GATEWAY_MAX_BODY_BYTES)`, { connection: 'close' }));
+        reject(
+          new HttpError(413, `Request body is larger than ${maxBytes} bytes (GATEWAY_MAX_BODY_BYTES)`, {
+            connection: 'close',
+          }),
+        );
         return;
       }
       chunks.push(chunk);
@@ -250,7 +334,13 @@ async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unk
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
-  if (nestedTooDeep(text)) throw new HttpError(400, `Invalid params: params are nested more than ${MAX_PARAMS_DEPTH} levels deep`, {}, ErrorCode.InvalidParams);
+  if (nestedTooDeep(text))
+    throw new HttpError(
+      400,
+      `Invalid params: params are nested more than ${MAX_PARAMS_DEPTH} levels deep`,
+      {},
+      ErrorCode.InvalidParams,
+    );
   try {
     return JSON.parse(text);
   } catch {
@@ -263,12 +353,20 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(jsonRpcError(null, code, message));
+  res
+    .writeHead(status, { 'content-type': 'application/json', ...headers })
+    .end(jsonRpcError(null, code, message));
 }
 
 /** Paths with tokens in them are never logged in full. */

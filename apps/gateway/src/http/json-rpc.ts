@@ -9,7 +9,13 @@ export function findInitialize(body: unknown): InitializeRequest | undefined {
       const id = (message as { id?: unknown }).id;
       if (typeof id !== 'string' && !Number.isSafeInteger(id)) continue;
       const params = (message as { params?: { capabilities?: unknown } }).params;
-      if (params && typeof params === 'object' && params.capabilities && typeof params.capabilities === 'object') return message as InitializeRequest;
+      if (
+        params &&
+        typeof params === 'object' &&
+        params.capabilities &&
+        typeof params.capabilities === 'object'
+      )
+        return message as InitializeRequest;
     }
   }
   return undefined;
@@ -31,7 +37,14 @@ export const MAX_PARAMS_DEPTH = 64;
  */
 export function nestedTooDeep(text: string): boolean {
   let i = 0;
-  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)) i++;
+  while (
+    i < text.length &&
+    (text.charCodeAt(i) === 32 ||
+      text.charCodeAt(i) === 9 ||
+      text.charCodeAt(i) === 10 ||
+      text.charCodeAt(i) === 13)
+  )
+    i++;
   const limit = MAX_PARAMS_DEPTH + (text.charCodeAt(i) === 91 /* [ */ ? 2 : 1);
   let depth = 0;
   for (; i < text.length; i++) {

@@ -15,14 +15,19 @@ export function parseCidrList(entries: readonly string[], setting = 'GATEWAY_MET
     const max = family === 4 ? 32 : 128;
     const prefix = prefixText === undefined ? max : Number(prefixText);
     if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) {
-      throw new Error(`${setting}: ${JSON.stringify(entry)} is not an address range; write it as address/prefix, e.g. 10.0.0.0/8 or fd00::/8`);
+      throw new Error(
+        `${setting}: ${JSON.stringify(entry)} is not an address range; write it as address/prefix, e.g. 10.0.0.0/8 or fd00::/8`,
+      );
     }
     list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
   }
   return list;
 }
 
-export function createMetricsAccess(allow: readonly string[], token: string | undefined): (req: IncomingMessage) => boolean {
+export function createMetricsAccess(
+  allow: readonly string[],
+  token: string | undefined,
+): (req: IncomingMessage) => boolean {
   const ranges = parseCidrList(allow);
   const tokenDigest = token ? digest(token) : undefined;
   return (req) => {

@@ -29,7 +29,11 @@ export function bearerChallenge(publicUrl: string, serverId: string, error?: 'in
  * the grant URL's path follows the well-known prefix; a trailing slash names the same resource).
  * Undefined when the path names no grant URL.
  */
-export function protectedResourceMetadata(publicUrl: string, issuer: string, path: string): Record<string, unknown> | undefined {
+export function protectedResourceMetadata(
+  publicUrl: string,
+  issuer: string,
+  path: string,
+): Record<string, unknown> | undefined {
   const match = METADATA_PATH.exec(path);
   if (!match?.[1]) return undefined;
   return {
@@ -49,13 +53,15 @@ export type AccessTokenLookup =
   | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
 
 interface CachedRow {
-  row: {
-    hash: string;
-    resource: string;
-    revokedAt: Date | null;
-    accessExpiresAt: Date;
-    grant: GrantContext & { revokedAt: Date | null; expiresAt: Date | null; serverDeleted: boolean };
-  } | undefined;
+  row:
+    | {
+        hash: string;
+        resource: string;
+        revokedAt: Date | null;
+        accessExpiresAt: Date;
+        grant: GrantContext & { revokedAt: Date | null; expiresAt: Date | null; serverDeleted: boolean };
+      }
+    | undefined;
   loadedAt: number;
 }
 
@@ -82,9 +88,11 @@ export class OAuthAccessTokens {
       this.byHash.set(hash, entry);
     }
     const row = entry.row;
-    if (!row || row.grant.serverDeleted || !tokenMatchesHash(token, row.hash)) return { ok: false, reason: 'unknown' };
+    if (!row || row.grant.serverDeleted || !tokenMatchesHash(token, row.hash))
+      return { ok: false, reason: 'unknown' };
     if (row.revokedAt || row.grant.revokedAt) return { ok: false, reason: 'revoked' };
-    if (row.accessExpiresAt.getTime() <= now || (row.grant.expiresAt && row.grant.expiresAt.getTime() <= now)) return { ok: false, reason: 'expired' };
+    if (row.accessExpiresAt.getTime() <= now || (row.grant.expiresAt && row.grant.expiresAt.getTime() <= now))
+      return { ok: false, reason: 'expired' };
     const { grantId, organizationId, serverId } = row.grant;
     this.touch(grantId, now);
     return { ok: true, grant: { grantId, organizationId, serverId }, resource: row.resource };
@@ -95,7 +103,9 @@ export class OAuthAccessTokens {
     if (now - (this.lastUsedWritten.get(grantId) ?? 0) < LAST_USED_THROTTLE_MS) return;
     if (this.lastUsedWritten.size >= MAX_ENTRIES) this.lastUsedWritten.clear();
     this.lastUsedWritten.set(grantId, now);
-    this.db.grant.update({ where: { id: grantId }, data: { lastUsedAt: new Date(now) } }).catch(() => this.lastUsedWritten.delete(grantId));
+    this.db.grant
+      .update({ where: { id: grantId }, data: { lastUsedAt: new Date(now) } })
+      .catch(() => this.lastUsedWritten.delete(grantId));
   }
 
   private async load(hash: string): Promise<CachedRow['row']> {
@@ -105,7 +115,16 @@ export class OAuthAccessTokens {
         resource: true,
         revokedAt: true,
         accessExpiresAt: true,
-        grant: { select: { id: true, organizationId: true, serverId: true, revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } } },
+        grant: {
+          select: {
+            id: true,
+            organizationId: true,
+            serverId: true,
+            revokedAt: true,
+            expiresAt: true,
+            server: { select: { deletedAt: true } },
+          },
+        },
       },
     });
     if (!token) return undefined;
@@ -115,12 +134,20 @@ export class OAuthAccessTokens {
       resource: token.resource,
       revokedAt: token.revokedAt,
       accessExpiresAt: token.accessExpiresAt,
-      grant: { grantId: g.id, organizationId: g.organizationId, serverId: g.serverId, revokedAt: g.revokedAt, expiresAt: g.expiresAt, serverDeleted: g.server.deletedAt !== null },
+      grant: {
+        grantId: g.id,
+        organizationId: g.organizationId,
+        serverId: g.serverId,
+        revokedAt: g.revokedAt,
+        expiresAt: g.expiresAt,
+        serverDeleted: g.server.deletedAt !== null,
+      },
     };
   }
 
   /** A grant change (e.g. revocation) drops its tokens from the cache at once. */
   invalidateGrant(grantId: string): void {
-    for (const [hash, entry] of this.byHash) if (entry.row?.grant.grantId === grantId) this.byHash.delete(hash);
+    for (const [hash, entry] of this.byHash)
+      if (entry.row?.grant.grantId === grantId) this.byHash.delete(hash);
   }
 }

@@ -4,8 +4,18 @@
 // Era classification is the official SDK's own (`classifyInboundRequest`), so the gateway sorts
 // requests exactly as the SDK's servers do; the standard-header half the SDK does not export is here.
 import type { IncomingMessage } from 'node:http';
-import { classifyInboundRequest, CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
-import type { ClientCapabilities, Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import {
+  classifyInboundRequest,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  SERVER_INFO_META_KEY,
+} from '@modelcontextprotocol/server';
+import type {
+  ClientCapabilities,
+  Implementation,
+  ServerCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
 
 /** The modern revisions this gateway serves. */
 export const SUPPORTED_MODERN_VERSIONS: readonly string[] = ['2026-07-28'];
@@ -32,7 +42,12 @@ export type EraRoute =
   | { kind: 'legacy' }
   | { kind: 'notification' }
   | { kind: 'modern'; request: ModernRequest }
-  | { kind: 'reject'; status: number; id: string | number | null; error: { code: number; message: string; data?: unknown } };
+  | {
+      kind: 'reject';
+      status: number;
+      id: string | number | null;
+      error: { code: number; message: string; data?: unknown };
+    };
 
 /** The methods whose body names a target the Mcp-Name header must repeat, and where the name is. */
 const NAME_SOURCE: Record<string, string> = {
@@ -56,7 +71,11 @@ function mismatch(id: string | number | null, headerValue: string, body: string)
     kind: 'reject',
     status: 400,
     id,
-    error: { code: HEADER_MISMATCH, message: `Bad Request: the request headers and body disagree: ${body}`, data: { mismatch: { header: headerValue.slice(0, 200), body } } },
+    error: {
+      code: HEADER_MISMATCH,
+      message: `Bad Request: the request headers and body disagree: ${body}`,
+      data: { mismatch: { header: headerValue.slice(0, 200), body } },
+    },
   };
 }
 
@@ -75,8 +94,13 @@ export function decodeHeaderValue(value: string): string | undefined {
 }
 
 function idOf(body: unknown): string | number | null {
-  const id = body && typeof body === 'object' && !Array.isArray(body) ? (body as { id?: unknown }).id : undefined;
-  return typeof id === 'string' ? id.slice(0, 200) : typeof id === 'number' && Number.isSafeInteger(id) ? id : null;
+  const id =
+    body && typeof body === 'object' && !Array.isArray(body) ? (body as { id?: unknown }).id : undefined;
+  return typeof id === 'string'
+    ? id.slice(0, 200)
+    : typeof id === 'number' && Number.isSafeInteger(id)
+      ? id
+      : null;
 }
 
 /** Sorts a POST without Mcp-Session-Id into the legacy path, a modern request, or a rejection as the spec has it. */
@@ -85,7 +109,8 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
   const headers: Array<string | undefined> = [];
   for (const name of ['MCP-Protocol-Version', 'Mcp-Method', 'Mcp-Name']) {
     const value = header(req, name.toLowerCase());
-    if (value === null) return mismatch(id, '(too long)', `the ${name} header is longer than ${MAX_HEADER_CHARS} characters`);
+    if (value === null)
+      return mismatch(id, '(too long)', `the ${name} header is longer than ${MAX_HEADER_CHARS} characters`);
     headers.push(value);
   }
   const [protocolVersionHeader, mcpMethodHeader, mcpNameHeader] = headers;
@@ -97,9 +122,22 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
     ...(mcpNameHeader ? { mcpNameHeader } : {}),
   });
   // Not JSON-RPC at all, or an empty batch: not a modern request either; the legacy path answers as it always has.
-  if (route.kind === 'legacy' || (route.kind === 'reject' && (route.cell === 'invalid-json-rpc-body' || route.cell === 'empty-batch'))) return { kind: 'legacy' };
+  if (
+    route.kind === 'legacy' ||
+    (route.kind === 'reject' && (route.cell === 'invalid-json-rpc-body' || route.cell === 'empty-batch'))
+  )
+    return { kind: 'legacy' };
   if (route.kind === 'reject') {
-    return { kind: 'reject', status: route.httpStatus, id, error: { code: route.code, message: route.message.slice(0, 1000), ...(route.data === undefined ? {} : { data: route.data }) } };
+    return {
+      kind: 'reject',
+      status: route.httpStatus,
+      id,
+      error: {
+        code: route.code,
+        message: route.message.slice(0, 1000),
+        ...(route.data === undefined ? {} : { data: route.data }),
+      },
+    };
   }
   const revision = route.classification.revision;
   if (revision === undefined || !SUPPORTED_MODERN_VERSIONS.includes(revision)) {
@@ -108,30 +146,67 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
       kind: 'reject',
       status: 400,
       id,
-      error: { code: UNSUPPORTED_PROTOCOL_VERSION, message: `Unsupported protocol version: ${requested} (this gateway serves ${SUPPORTED_MODERN_VERSIONS.join(', ')} and, with initialize, the 2025 revisions)`, data: { supported: [...SUPPORTED_MODERN_VERSIONS], requested } },
+      error: {
+        code: UNSUPPORTED_PROTOCOL_VERSION,
+        message: `Unsupported protocol version: ${requested} (this gateway serves ${SUPPORTED_MODERN_VERSIONS.join(', ')} and, with initialize, the 2025 revisions)`,
+        data: { supported: [...SUPPORTED_MODERN_VERSIONS], requested },
+      },
     };
   }
   // A modern notification carries nothing the gateway could act on without a session (cancellation is
   // the request's HTTP connection closing): accepted, not forwarded.
   if (route.messageKind !== 'request') return { kind: 'notification' };
-  const message = route.message as unknown as { id: string | number; method: string; params?: Record<string, unknown> };
-  if (message.params !== undefined && (typeof message.params !== 'object' || message.params === null || Array.isArray(message.params))) {
-    return { kind: 'reject', status: 400, id, error: { code: -32602, message: 'Invalid params: params must be an object' } };
+  const message = route.message as unknown as {
+    id: string | number;
+    method: string;
+    params?: Record<string, unknown>;
+  };
+  if (
+    message.params !== undefined &&
+    (typeof message.params !== 'object' || message.params === null || Array.isArray(message.params))
+  ) {
+    return {
+      kind: 'reject',
+      status: 400,
+      id,
+      error: { code: -32602, message: 'Invalid params: params must be an object' },
+    };
   }
   const params = message.params ?? {};
 
   // The standard headers every modern request carries, and Mcp-Name against the body.
-  if (protocolVersionHeader === undefined) return mismatch(id, '(missing)', `the body envelope names protocol version ${revision} but the required MCP-Protocol-Version header is absent`);
-  if (mcpMethodHeader === undefined) return mismatch(id, '(missing)', `the body names method ${message.method.slice(0, 100)} but the required Mcp-Method header is absent`);
+  if (protocolVersionHeader === undefined)
+    return mismatch(
+      id,
+      '(missing)',
+      `the body envelope names protocol version ${revision} but the required MCP-Protocol-Version header is absent`,
+    );
+  if (mcpMethodHeader === undefined)
+    return mismatch(
+      id,
+      '(missing)',
+      `the body names method ${message.method.slice(0, 100)} but the required Mcp-Method header is absent`,
+    );
   const field = Object.hasOwn(NAME_SOURCE, message.method) ? NAME_SOURCE[message.method] : undefined;
   if (field !== undefined) {
     const bodyValue = typeof params[field] === 'string' ? (params[field] as string) : undefined;
     if (mcpNameHeader === undefined) {
-      if (bodyValue !== undefined) return mismatch(id, '(missing)', `the body carries params.${field} but the required Mcp-Name header is absent`);
+      if (bodyValue !== undefined)
+        return mismatch(
+          id,
+          '(missing)',
+          `the body carries params.${field} but the required Mcp-Name header is absent`,
+        );
     } else {
       const decoded = decodeHeaderValue(mcpNameHeader.trim());
-      if (decoded === undefined) return mismatch(id, mcpNameHeader, 'the Mcp-Name header carries an invalid Base64 sentinel value');
-      if (bodyValue !== undefined && decoded !== bodyValue) return mismatch(id, mcpNameHeader, `the body carries params.${field}="${bodyValue.slice(0, 200)}" but the Mcp-Name header names "${decoded.slice(0, 200)}"`);
+      if (decoded === undefined)
+        return mismatch(id, mcpNameHeader, 'the Mcp-Name header carries an invalid Base64 sentinel value');
+      if (bodyValue !== undefined && decoded !== bodyValue)
+        return mismatch(
+          id,
+          mcpNameHeader,
+          `the body carries params.${field}="${bodyValue.slice(0, 200)}" but the Mcp-Name header names "${decoded.slice(0, 200)}"`,
+        );
     }
   }
 
@@ -139,7 +214,15 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
   const capabilities = meta[CLIENT_CAPABILITIES_META_KEY];
   const capabilitiesText = capabilities === undefined ? '{}' : JSON.stringify(capabilities);
   if (capabilitiesText.length > MAX_CAPABILITIES_CHARS) {
-    return { kind: 'reject', status: 400, id, error: { code: -32602, message: `Invalid params: _meta["${CLIENT_CAPABILITIES_META_KEY}"] is larger than ${MAX_CAPABILITIES_CHARS} characters` } };
+    return {
+      kind: 'reject',
+      status: 400,
+      id,
+      error: {
+        code: -32602,
+        message: `Invalid params: _meta["${CLIENT_CAPABILITIES_META_KEY}"] is larger than ${MAX_CAPABILITIES_CHARS} characters`,
+      },
+    };
   }
   const clientInfo = meta[CLIENT_INFO_META_KEY];
   return {
@@ -150,7 +233,10 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
       params,
       protocolVersion: revision,
       clientInfo: clientInfo && typeof clientInfo === 'object' ? (clientInfo as Implementation) : undefined,
-      clientCapabilities: capabilities && typeof capabilities === 'object' && !Array.isArray(capabilities) ? (capabilities as ClientCapabilities) : {},
+      clientCapabilities:
+        capabilities && typeof capabilities === 'object' && !Array.isArray(capabilities)
+          ? (capabilities as ClientCapabilities)
+          : {},
     },
   };
 }
@@ -165,13 +251,24 @@ export function legacyParams(params: Record<string, unknown>): Record<string, un
 }
 
 /** Results of these methods are cacheable on 2026-07-28 and carry ttlMs and cacheScope. */
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'server/discover',
+]);
 
 /**
  * A complete modern result. Cache hints: every list depends on the grant's policy, which may change
  * at any moment, so clients are told the result is theirs alone and not to rely on it later.
  */
-export function completeResult(method: string, result: Record<string, unknown>, serverInfo: Implementation | undefined): Record<string, unknown> {
+export function completeResult(
+  method: string,
+  result: Record<string, unknown>,
+  serverInfo: Implementation | undefined,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...result, resultType: 'complete' };
   if (CACHEABLE.has(method)) {
     out.ttlMs = 0;
@@ -185,14 +282,21 @@ export function completeResult(method: string, result: Record<string, unknown>, 
       return rest;
     });
   }
-  const meta = out._meta && typeof out._meta === 'object' && !Array.isArray(out._meta) ? { ...(out._meta as Record<string, unknown>) } : {};
+  const meta =
+    out._meta && typeof out._meta === 'object' && !Array.isArray(out._meta)
+      ? { ...(out._meta as Record<string, unknown>) }
+      : {};
   if (serverInfo && meta[SERVER_INFO_META_KEY] === undefined) meta[SERVER_INFO_META_KEY] = serverInfo;
   if (Object.keys(meta).length > 0) out._meta = meta;
   return out;
 }
 
 /** What server/discover says: the grant's view of the server, with the capabilities modern clients are served. */
-export function discoverResult(view: { serverInfo: Implementation; capabilities: ServerCapabilities; instructions?: string }): Record<string, unknown> {
+export function discoverResult(view: {
+  serverInfo: Implementation;
+  capabilities: ServerCapabilities;
+  instructions?: string;
+}): Record<string, unknown> {
   const { tools, prompts, resources, completions, experimental } = view.capabilities;
   // subscriptions/listen delivers tool list changes (policy and catalog edits); nothing else is offered on it.
   const capabilities: Record<string, unknown> = {
@@ -204,7 +308,11 @@ export function discoverResult(view: { serverInfo: Implementation; capabilities:
   };
   return completeResult(
     'server/discover',
-    { supportedVersions: [...SUPPORTED_MODERN_VERSIONS], capabilities, ...(view.instructions ? { instructions: view.instructions } : {}) },
+    {
+      supportedVersions: [...SUPPORTED_MODERN_VERSIONS],
+      capabilities,
+      ...(view.instructions ? { instructions: view.instructions } : {}),
+    },
     view.serverInfo,
   );
 }

@@ -33,9 +33,11 @@ const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
 const INPUT_REQUEST_METHODS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
 /** Session-bound methods a stateless request cannot use. */
 const SESSION_ONLY: Record<string, string> = {
-  'resources/subscribe': 'resource subscriptions need a session (subscriptions/listen offers tool list changes only); use initialize, or read the resource again',
+  'resources/subscribe':
+    'resource subscriptions need a session (subscriptions/listen offers tool list changes only); use initialize, or read the resource again',
   'resources/unsubscribe': 'resource subscriptions need a session; use initialize',
-  initialize: 'a request with a 2026-07-28 _meta envelope is stateless; send initialize without the envelope for a session',
+  initialize:
+    'a request with a 2026-07-28 _meta envelope is stateless; send initialize without the envelope for a session',
 };
 /** The input-required results this gateway made (as opposed to anything an upstream sent). */
 const INPUT_REQUIRED = new WeakSet<object>();
@@ -99,11 +101,18 @@ class Exchange {
   }
 
   addInput(method: string, params: Params | undefined, signal: AbortSignal): Promise<Params> {
-    if (this.inputs.size >= MAX_INPUTS_PER_EXCHANGE) return Promise.reject(new JsonRpcError(ErrorCode.InternalError, `Too many pending requests to the client (at most ${MAX_INPUTS_PER_EXCHANGE})`));
+    if (this.inputs.size >= MAX_INPUTS_PER_EXCHANGE)
+      return Promise.reject(
+        new JsonRpcError(
+          ErrorCode.InternalError,
+          `Too many pending requests to the client (at most ${MAX_INPUTS_PER_EXCHANGE})`,
+        ),
+      );
     const key = `input-${this.nextInput++}`;
     return new Promise<Params>((resolve, reject) => {
       const onAbort = () => {
-        if (this.inputs.delete(key)) reject(new JsonRpcError(ErrorCode.RequestTimeout, 'The server cancelled the request'));
+        if (this.inputs.delete(key))
+          reject(new JsonRpcError(ErrorCode.RequestTimeout, 'The server cancelled the request'));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       this.inputs.set(key, {
@@ -192,23 +201,39 @@ export class ModernRequests {
       if (request.method === 'subscriptions/listen') return await this.listen(grant, request, res);
       body = { result: await this.answer(grant, request, abort.signal) };
     } catch (error) {
-      if (!(error instanceof JsonRpcError)) this.services.log.error({ err: error, method: request.method.slice(0, 100) }, 'modern request failed');
+      if (!(error instanceof JsonRpcError))
+        this.services.log.error(
+          { err: error, method: request.method.slice(0, 100) },
+          'modern request failed',
+        );
       body = { error: errorBody(error) };
     }
     if (abort.signal.aborted || res.headersSent) return;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: request.id, ...body }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ jsonrpc: '2.0', id: request.id, ...body }));
   }
 
-  private async answer(grant: GrantContext, request: ModernRequest, signal: AbortSignal): Promise<ResultBody> {
+  private async answer(
+    grant: GrantContext,
+    request: ModernRequest,
+    signal: AbortSignal,
+  ): Promise<ResultBody> {
     const { method, params } = request;
-    if (Object.hasOwn(SESSION_ONLY, method)) throw new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method} — ${SESSION_ONLY[method]}`);
+    if (Object.hasOwn(SESSION_ONLY, method))
+      throw new JsonRpcError(
+        ErrorCode.MethodNotFound,
+        `Method not found: ${method} — ${SESSION_ONLY[method]}`,
+      );
     if (method === 'ping') return { resultType: 'complete' };
     const session = await this.sessionFor(grant, request);
     const view = session.describe();
     if (method === 'server/discover') return discoverResult(view);
     // Deprecated in 2026-07-28, and meaningless without a session: accepted, changes nothing.
     if (method === 'logging/setLevel') return completeResult(method, {}, view.serverInfo);
-    const result = MULTI_ROUND.has(method) ? await this.multiRound(grant, session, request, signal) : await session.serve(method, legacyParams(params), this.extra(request, signal));
+    const result = MULTI_ROUND.has(method)
+      ? await this.multiRound(grant, session, request, signal)
+      : await session.serve(method, legacyParams(params), this.extra(request, signal));
     // Only the gateway's own input-required answers go out as such; an upstream's result is always complete.
     if (INPUT_REQUIRED.has(result)) return result;
     return completeResult(method, result, view.serverInfo);
@@ -230,26 +255,58 @@ export class ModernRequests {
   private async listen(grant: GrantContext, request: ModernRequest, res: ServerResponse): Promise<void> {
     const filter = request.params.notifications;
     if (!filter || typeof filter !== 'object' || Array.isArray(filter)) {
-      throw new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: 'notifications' is required and must be a subscription filter object");
+      throw new JsonRpcError(
+        ErrorCode.InvalidParams,
+        "Invalid params: 'notifications' is required and must be a subscription filter object",
+      );
     }
     const open = [...this.listeners].filter((l) => l.grantId === grant.grantId).length;
     if (open >= this.services.config.maxSessionsPerGrant) {
-      throw new JsonRpcError(ErrorCode.InternalError, `Subscription limit reached: at most ${this.services.config.maxSessionsPerGrant} open listen streams per grant on this gateway`);
+      throw new JsonRpcError(
+        ErrorCode.InternalError,
+        `Subscription limit reached: at most ${this.services.config.maxSessionsPerGrant} open listen streams per grant on this gateway`,
+      );
     }
     const session = await this.sessionFor(grant, request);
     const view = session.describe();
-    const honored = (filter as Record<string, unknown>).toolsListChanged === true && view.capabilities.tools ? { toolsListChanged: true } : {};
+    const honored =
+      (filter as Record<string, unknown>).toolsListChanged === true && view.capabilities.tools
+        ? { toolsListChanged: true }
+        : {};
     const subscriptionId = request.id;
-    const frame = (message: Record<string, unknown>) => res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...message })}\n\n`);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    frame({ method: 'notifications/subscriptions/acknowledged', params: { notifications: honored, _meta: { [SUBSCRIPTION_ID_META_KEY]: subscriptionId } } });
+    const frame = (message: Record<string, unknown>) =>
+      res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...message })}\n\n`);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    frame({
+      method: 'notifications/subscriptions/acknowledged',
+      params: { notifications: honored, _meta: { [SUBSCRIPTION_ID_META_KEY]: subscriptionId } },
+    });
     if (Object.keys(honored).length === 0) {
       // Nothing to deliver: the subscription ends at once, gracefully.
-      frame({ id: subscriptionId, result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID_META_KEY]: subscriptionId, 'io.modelcontextprotocol/serverInfo': view.serverInfo } } });
+      frame({
+        id: subscriptionId,
+        result: {
+          resultType: 'complete',
+          _meta: {
+            [SUBSCRIPTION_ID_META_KEY]: subscriptionId,
+            'io.modelcontextprotocol/serverInfo': view.serverInfo,
+          },
+        },
+      });
       res.end();
       return;
     }
-    const listener: Listener = { grantId: grant.grantId, serverId: grant.serverId, subscriptionId, res, keepAlive: setInterval(() => res.write(': keepalive\n\n'), LISTEN_KEEPALIVE_MS) };
+    const listener: Listener = {
+      grantId: grant.grantId,
+      serverId: grant.serverId,
+      subscriptionId,
+      res,
+      keepAlive: setInterval(() => res.write(': keepalive\n\n'), LISTEN_KEEPALIVE_MS),
+    };
     listener.keepAlive.unref();
     this.listeners.add(listener);
     res.on('close', () => {
@@ -262,7 +319,9 @@ export class ModernRequests {
   notifyToolsChanged(serverId: string): void {
     for (const listener of this.listeners) {
       if (listener.serverId !== serverId) continue;
-      listener.res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [SUBSCRIPTION_ID_META_KEY]: listener.subscriptionId } } })}\n\n`);
+      listener.res.write(
+        `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [SUBSCRIPTION_ID_META_KEY]: listener.subscriptionId } } })}\n\n`,
+      );
     }
   }
 
@@ -289,23 +348,40 @@ export class ModernRequests {
 
   // ---- multi-round-trip requests
 
-  private async multiRound(grant: GrantContext, session: GatewaySession, request: ModernRequest, signal: AbortSignal): Promise<ResultBody> {
+  private async multiRound(
+    grant: GrantContext,
+    session: GatewaySession,
+    request: ModernRequest,
+    signal: AbortSignal,
+  ): Promise<ResultBody> {
     const target = targetOf(request).slice(0, TARGET_CHARS);
     let exchange: Exchange;
     if (request.params.requestState !== undefined) {
       exchange = this.resume(grant, request, target);
     } else {
-      if (request.params.inputResponses !== undefined) throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: inputResponses without requestState (answer the input requests of the result that asked for them, with its requestState)');
+      if (request.params.inputResponses !== undefined)
+        throw new JsonRpcError(
+          ErrorCode.InvalidParams,
+          'Invalid params: inputResponses without requestState (answer the input requests of the result that asked for them, with its requestState)',
+        );
       exchange = this.start(grant, session, request, target);
     }
     return this.leg(exchange, signal);
   }
 
-  private start(grant: GrantContext, session: GatewaySession, request: ModernRequest, target: string): Exchange {
+  private start(
+    grant: GrantContext,
+    session: GatewaySession,
+    request: ModernRequest,
+    target: string,
+  ): Exchange {
     const pooled = this.pooledOf(session);
     const held = [...this.exchanges.values()].filter((e) => e.grantId === grant.grantId).length;
     if (held >= this.services.config.maxSessionsPerGrant) {
-      throw new JsonRpcError(ErrorCode.InvalidRequest, `Too many requests of this grant held on this gateway (at most ${this.services.config.maxSessionsPerGrant}); retry when one finishes`);
+      throw new JsonRpcError(
+        ErrorCode.InvalidRequest,
+        `Too many requests of this grant held on this gateway (at most ${this.services.config.maxSessionsPerGrant}); retry when one finishes`,
+      );
     }
     const exchange = new Exchange(pooled, grant.grantId, request.method, target);
     this.exchanges.set(exchange.id, exchange);
@@ -328,7 +404,10 @@ export class ModernRequests {
     if (!decoded.ok) throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: ${decoded.reason}`);
     const { claim } = decoded;
     if (claim.grantId !== grant.grantId || claim.method !== request.method || claim.target !== target) {
-      throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: requestState belongs to another request (grant, method or name differ)');
+      throw new JsonRpcError(
+        ErrorCode.InvalidParams,
+        'Invalid params: requestState belongs to another request (grant, method or name differ)',
+      );
     }
     const exchange = this.exchanges.get(claim.exchangeId);
     if (!exchange) {
@@ -339,11 +418,20 @@ export class ModernRequests {
     }
     const responses = request.params.inputResponses;
     if (responses !== undefined) {
-      if (!responses || typeof responses !== 'object' || Array.isArray(responses)) throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: inputResponses must be an object');
+      if (!responses || typeof responses !== 'object' || Array.isArray(responses))
+        throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: inputResponses must be an object');
       const entries = Object.entries(responses as Record<string, unknown>);
-      if (entries.length > MAX_INPUT_RESPONSES) throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: inputResponses has more than ${MAX_INPUT_RESPONSES} entries`);
+      if (entries.length > MAX_INPUT_RESPONSES)
+        throw new JsonRpcError(
+          ErrorCode.InvalidParams,
+          `Invalid params: inputResponses has more than ${MAX_INPUT_RESPONSES} entries`,
+        );
       for (const [key, value] of entries) {
-        if (!value || typeof value !== 'object' || Array.isArray(value)) throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${key.slice(0, 100)}"] must be an object (the result of the input request)`);
+        if (!value || typeof value !== 'object' || Array.isArray(value))
+          throw new JsonRpcError(
+            ErrorCode.InvalidParams,
+            `Invalid params: inputResponses["${key.slice(0, 100)}"] must be an object (the result of the input request)`,
+          );
       }
       for (const [key, value] of entries) {
         const input = exchange.inputs.get(key);
@@ -375,7 +463,8 @@ export class ModernRequests {
         const left = deadline - Date.now();
         if (exchange.inputs.size > 0 || left <= 0) break;
         await exchange.waitForChange(left);
-        if (signal.aborted) throw new JsonRpcError(ErrorCode.RequestTimeout, 'The client cancelled the request');
+        if (signal.aborted)
+          throw new JsonRpcError(ErrorCode.RequestTimeout, 'The client cancelled the request');
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -386,19 +475,43 @@ export class ModernRequests {
       exchange.abandon('The client did not come back for this request in time');
     }, this.resumeMs);
     exchange.abandonTimer.unref();
-    const requestState = this.codec.encode({ exchangeId: exchange.id, grantId: exchange.grantId, method: exchange.method, target: exchange.target, expiresAt: Date.now() + this.resumeMs });
+    const requestState = this.codec.encode({
+      exchangeId: exchange.id,
+      grantId: exchange.grantId,
+      method: exchange.method,
+      target: exchange.target,
+      expiresAt: Date.now() + this.resumeMs,
+    });
     const inputRequests: Record<string, unknown> = {};
-    for (const [key, input] of exchange.inputs) inputRequests[key] = { method: input.method, ...(input.params === undefined ? {} : { params: inputParams(input.method, input.params) }) };
-    const result = { resultType: 'input_required', ...(exchange.inputs.size > 0 ? { inputRequests } : {}), requestState };
+    for (const [key, input] of exchange.inputs)
+      inputRequests[key] = {
+        method: input.method,
+        ...(input.params === undefined ? {} : { params: inputParams(input.method, input.params) }),
+      };
+    const result = {
+      resultType: 'input_required',
+      ...(exchange.inputs.size > 0 ? { inputRequests } : {}),
+      requestState,
+    };
     INPUT_REQUIRED.add(result);
     return result;
   }
 
   /** The upstream asked the client something during a modern request: into the held exchange, or a clear refusal. */
-  private routeAgentRequest(pooled: Pooled, method: string, params: Params | undefined, signal: AbortSignal): Promise<Params> {
+  private routeAgentRequest(
+    pooled: Pooled,
+    method: string,
+    params: Params | undefined,
+    signal: AbortSignal,
+  ): Promise<Params> {
     if (method === 'ping') return Promise.resolve({});
     if (!INPUT_REQUEST_METHODS.has(method)) {
-      return Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, `The client speaks MCP 2026-07-28, which has no form for a server request ${method.slice(0, 100)} (only sampling/createMessage, elicitation/create and roots/list become input requests)`));
+      return Promise.reject(
+        new JsonRpcError(
+          ErrorCode.MethodNotFound,
+          `The client speaks MCP 2026-07-28, which has no form for a server request ${method.slice(0, 100)} (only sampling/createMessage, elicitation/create and roots/list become input requests)`,
+        ),
+      );
     }
     const session = pooled.session;
     const exchanges = [...pooled.exchanges].filter((e) => !e.outcome);
@@ -426,7 +539,13 @@ export class ModernRequests {
       pooled = undefined;
     }
     if (!pooled) {
-      const entry: Pooled = { key, grantId: grant.grantId, opening: Promise.resolve(undefined as unknown as GatewaySession), session: undefined, exchanges: new Set() };
+      const entry: Pooled = {
+        key,
+        grantId: grant.grantId,
+        opening: Promise.resolve(undefined as unknown as GatewaySession),
+        session: undefined,
+        exchanges: new Set(),
+      };
       entry.opening = GatewaySession.open(this.services, this.hooks, {
         id: `stateless-${randomUUID()}`,
         grant,
@@ -434,7 +553,8 @@ export class ModernRequests {
         resumed: { clientInfo: request.clientInfo, protocolVersion: request.protocolVersion },
       }).then(
         (session) => {
-          session.agentRequests = (method, params, signal) => this.routeAgentRequest(entry, method, params, signal);
+          session.agentRequests = (method, params, signal) =>
+            this.routeAgentRequest(entry, method, params, signal);
           entry.session = session;
           return session;
         },
@@ -451,7 +571,10 @@ export class ModernRequests {
     } catch (error) {
       if (error instanceof JsonRpcError) throw error;
       this.services.metrics.recordUpstreamError('connect');
-      throw new JsonRpcError(ErrorCode.InternalError, `Upstream server is unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new JsonRpcError(
+        ErrorCode.InternalError,
+        `Upstream server is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -464,7 +587,8 @@ export class ModernRequests {
     const cutoff = Date.now() - this.idleMs;
     for (const [key, pooled] of this.pool) {
       const session = pooled.session;
-      if (!session || session.inflightCount > 0 || pooled.exchanges.size > 0 || session.lastSeenAt > cutoff) continue;
+      if (!session || session.inflightCount > 0 || pooled.exchanges.size > 0 || session.lastSeenAt > cutoff)
+        continue;
       this.pool.delete(key);
       await session.close().catch(() => undefined);
     }
@@ -492,14 +616,19 @@ function routedCapabilities(declared: ClientCapabilities): ClientCapabilities {
     const out: Record<string, unknown> = {};
     for (const key of keys) {
       const sub = (value as Record<string, unknown>)[key];
-      if (flag ? sub === true : sub && typeof sub === 'object' && !Array.isArray(sub)) out[key] = flag ? true : {};
+      if (flag ? sub === true : sub && typeof sub === 'object' && !Array.isArray(sub))
+        out[key] = flag ? true : {};
     }
     return out;
   };
   const sampling = pick(declared.sampling, ['context', 'tools']);
   const elicitation = pick(declared.elicitation, ['form', 'url']);
   const roots = pick(declared.roots, ['listChanged'], true);
-  return { ...(sampling ? { sampling } : {}), ...(elicitation ? { elicitation } : {}), ...(roots ? { roots } : {}) };
+  return {
+    ...(sampling ? { sampling } : {}),
+    ...(elicitation ? { elicitation } : {}),
+    ...(roots ? { roots } : {}),
+  };
 }
 
 function targetOf(request: ModernRequest): string {
@@ -516,6 +645,14 @@ function inputParams(method: string, params: Params): Params {
 }
 
 function errorBody(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof JsonRpcError) return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
-  return { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Internal error' };
+  if (error instanceof JsonRpcError)
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    };
+  return {
+    code: ErrorCode.InternalError,
+    message: error instanceof Error ? error.message : 'Internal error',
+  };
 }

@@ -30,33 +30,60 @@ export class RequestStateCodec {
   }
 
   encode(claim: RequestStateClaim): string {
-    const payload = Buffer.from(JSON.stringify([claim.exchangeId, claim.grantId, claim.method, claim.target.slice(0, TARGET_CHARS), claim.expiresAt]), 'utf8').toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify([
+        claim.exchangeId,
+        claim.grantId,
+        claim.method,
+        claim.target.slice(0, TARGET_CHARS),
+        claim.expiresAt,
+      ]),
+      'utf8',
+    ).toString('base64url');
     return `${VERSION}.${payload}.${this.sign(payload)}`;
   }
 
   /** The claim, or why the state is refused (a sentence for the agent). */
-  decode(state: unknown, now = Date.now()): { ok: true; claim: RequestStateClaim } | { ok: false; reason: string } {
+  decode(
+    state: unknown,
+    now = Date.now(),
+  ): { ok: true; claim: RequestStateClaim } | { ok: false; reason: string } {
     if (typeof state !== 'string') return { ok: false, reason: 'requestState must be a string' };
-    if (state.length > MAX_REQUEST_STATE_CHARS) return { ok: false, reason: `requestState is longer than ${MAX_REQUEST_STATE_CHARS} characters` };
+    if (state.length > MAX_REQUEST_STATE_CHARS)
+      return { ok: false, reason: `requestState is longer than ${MAX_REQUEST_STATE_CHARS} characters` };
     const parts = state.split('.');
-    if (parts.length !== 3 || parts[0] !== VERSION || !/^[A-Za-z0-9_-]+$/.test(parts[1]!) || !/^[A-Za-z0-9_-]+$/.test(parts[2]!)) {
+    if (
+      parts.length !== 3 ||
+      parts[0] !== VERSION ||
+      !/^[A-Za-z0-9_-]+$/.test(parts[1]!) ||
+      !/^[A-Za-z0-9_-]+$/.test(parts[2]!)
+    ) {
       return { ok: false, reason: 'requestState was not issued by this gateway' };
     }
     const expected = Buffer.from(this.sign(parts[1]!), 'utf8');
     const given = Buffer.from(parts[2]!, 'utf8');
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'requestState was not issued by this gateway (bad signature)' };
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      return { ok: false, reason: 'requestState was not issued by this gateway (bad signature)' };
     let fields: unknown;
     try {
       fields = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
     } catch {
       return { ok: false, reason: 'requestState is malformed' };
     }
-    if (!Array.isArray(fields) || fields.length !== 5) return { ok: false, reason: 'requestState is malformed' };
+    if (!Array.isArray(fields) || fields.length !== 5)
+      return { ok: false, reason: 'requestState is malformed' };
     const [exchangeId, grantId, method, target, expiresAt] = fields as unknown[];
-    if (typeof exchangeId !== 'string' || typeof grantId !== 'string' || typeof method !== 'string' || typeof target !== 'string' || typeof expiresAt !== 'number') {
+    if (
+      typeof exchangeId !== 'string' ||
+      typeof grantId !== 'string' ||
+      typeof method !== 'string' ||
+      typeof target !== 'string' ||
+      typeof expiresAt !== 'number'
+    ) {
       return { ok: false, reason: 'requestState is malformed' };
     }
-    if (expiresAt < now) return { ok: false, reason: 'requestState has expired; send the request again without requestState' };
+    if (expiresAt < now)
+      return { ok: false, reason: 'requestState has expired; send the request again without requestState' };
     return { ok: true, claim: { exchangeId, grantId, method, target, expiresAt } };
   }
 

@@ -17,7 +17,8 @@ class Histogram {
   sum = 0;
   count = 0;
   observe(seconds: number): void {
-    for (let i = 0; i < LATENCY_BUCKETS_S.length; i++) if (seconds <= LATENCY_BUCKETS_S[i]!) this.counts[i]! += 1;
+    for (let i = 0; i < LATENCY_BUCKETS_S.length; i++)
+      if (seconds <= LATENCY_BUCKETS_S[i]!) this.counts[i]! += 1;
     this.sum += seconds;
     this.count += 1;
   }
@@ -66,35 +67,53 @@ export class GatewayMetrics {
       const [decision, tool] = key.split('\u0000') as [string, string];
       out.push(`portcullis_gateway_tool_calls_total${labels({ decision, tool })} ${value}`);
     }
-    out.push('# HELP portcullis_gateway_tool_call_duration_seconds Time from receiving a tools/call to answering it, by upstream outcome.');
+    out.push(
+      '# HELP portcullis_gateway_tool_call_duration_seconds Time from receiving a tools/call to answering it, by upstream outcome.',
+    );
     out.push('# TYPE portcullis_gateway_tool_call_duration_seconds histogram');
     for (const [outcome, h] of this.latency) {
-      LATENCY_BUCKETS_S.forEach((le, i) => out.push(`portcullis_gateway_tool_call_duration_seconds_bucket${labels({ outcome, le: String(le) })} ${h.counts[i]}`));
-      out.push(`portcullis_gateway_tool_call_duration_seconds_bucket${labels({ outcome, le: '+Inf' })} ${h.count}`);
+      LATENCY_BUCKETS_S.forEach((le, i) =>
+        out.push(
+          `portcullis_gateway_tool_call_duration_seconds_bucket${labels({ outcome, le: String(le) })} ${h.counts[i]}`,
+        ),
+      );
+      out.push(
+        `portcullis_gateway_tool_call_duration_seconds_bucket${labels({ outcome, le: '+Inf' })} ${h.count}`,
+      );
       out.push(`portcullis_gateway_tool_call_duration_seconds_sum${labels({ outcome })} ${h.sum}`);
       out.push(`portcullis_gateway_tool_call_duration_seconds_count${labels({ outcome })} ${h.count}`);
     }
-    out.push('# HELP portcullis_gateway_feature_requests_total Resource, prompt and completion requests by method and decision.');
+    out.push(
+      '# HELP portcullis_gateway_feature_requests_total Resource, prompt and completion requests by method and decision.',
+    );
     out.push('# TYPE portcullis_gateway_feature_requests_total counter');
     for (const [key, value] of this.featureRequests) {
       const [method, decision] = key.split('\u0000') as [string, string];
       out.push(`portcullis_gateway_feature_requests_total${labels({ method, decision })} ${value}`);
     }
-    out.push('# HELP portcullis_gateway_upstream_errors_total Upstream failures by kind (timeout, error, connect, crash).');
+    out.push(
+      '# HELP portcullis_gateway_upstream_errors_total Upstream failures by kind (timeout, error, connect, crash).',
+    );
     out.push('# TYPE portcullis_gateway_upstream_errors_total counter');
-    for (const [kind, value] of this.upstreamErrors) out.push(`portcullis_gateway_upstream_errors_total${labels({ kind })} ${value}`);
-    out.push('# HELP portcullis_gateway_approvals_pending Calls on this process waiting for a person to approve them.');
+    for (const [kind, value] of this.upstreamErrors)
+      out.push(`portcullis_gateway_upstream_errors_total${labels({ kind })} ${value}`);
+    out.push(
+      '# HELP portcullis_gateway_approvals_pending Calls on this process waiting for a person to approve them.',
+    );
     out.push('# TYPE portcullis_gateway_approvals_pending gauge');
     out.push(`portcullis_gateway_approvals_pending ${this.approvalsPending}`);
     out.push('# HELP portcullis_gateway_sessions Open MCP sessions on this process.');
     out.push('# TYPE portcullis_gateway_sessions gauge');
     out.push(`portcullis_gateway_sessions ${this.sessions}`);
-    out.push('# HELP portcullis_gateway_sessions_evicted_total Idle sessions closed because their grant reached its session limit.');
+    out.push(
+      '# HELP portcullis_gateway_sessions_evicted_total Idle sessions closed because their grant reached its session limit.',
+    );
     out.push('# TYPE portcullis_gateway_sessions_evicted_total counter');
     out.push(`portcullis_gateway_sessions_evicted_total ${this.sessionsEvicted}`);
     out.push('# HELP portcullis_gateway_http_responses_total HTTP responses by status code.');
     out.push('# TYPE portcullis_gateway_http_responses_total counter');
-    for (const [status, value] of this.httpResponses) out.push(`portcullis_gateway_http_responses_total${labels({ code: status })} ${value}`);
+    for (const [status, value] of this.httpResponses)
+      out.push(`portcullis_gateway_http_responses_total${labels({ code: status })} ${value}`);
     return out.join('\n') + '\n';
   }
 }

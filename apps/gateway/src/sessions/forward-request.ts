@@ -4,7 +4,11 @@
 // upstream as notifications/cancelled with the request's upstream id.
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
-import { UpstreamCallError, type Params, type UpstreamConnection } from '@portcullis/upstream/upstream-connection';
+import {
+  UpstreamCallError,
+  type Params,
+  type UpstreamConnection,
+} from '@portcullis/upstream/upstream-connection';
 import type { AgentExtra } from '../agent-request.ts';
 import { UpstreamFailure } from '../errors.ts';
 
@@ -13,26 +17,47 @@ export function toUpstreamFailure(error: unknown, method: string, timeoutMs: num
   if (error instanceof UpstreamFailure) return error;
   if (!(error instanceof UpstreamCallError)) {
     // Transport errors can carry the body of whatever answered: only our own words reach the agent.
-    const failure = new UpstreamFailure('error', ErrorCode.InternalError, `Upstream server failed on ${method}: ${describeUpstreamError(error)}`);
+    const failure = new UpstreamFailure(
+      'error',
+      ErrorCode.InternalError,
+      `Upstream server failed on ${method}: ${describeUpstreamError(error)}`,
+    );
     failure.sent = false;
     return failure;
   }
   let failure: UpstreamFailure;
   switch (error.kind) {
     case 'rpc':
-      failure = new UpstreamFailure('error', error.code ?? ErrorCode.InternalError, error.message, error.data);
+      failure = new UpstreamFailure(
+        'error',
+        error.code ?? ErrorCode.InternalError,
+        error.message,
+        error.data,
+      );
       break;
     case 'timeout':
-      failure = new UpstreamFailure('timeout', ErrorCode.RequestTimeout, `Upstream server did not answer ${method} within ${timeoutMs} ms`);
+      failure = new UpstreamFailure(
+        'timeout',
+        ErrorCode.RequestTimeout,
+        `Upstream server did not answer ${method} within ${timeoutMs} ms`,
+      );
       break;
     case 'cancelled':
       failure = new UpstreamFailure('cancelled', ErrorCode.RequestTimeout, `The client cancelled ${method}`);
       break;
     case 'closed':
-      failure = new UpstreamFailure('crash', ErrorCode.InternalError, `Upstream server closed the connection during ${method} (it may have crashed); retry the call`);
+      failure = new UpstreamFailure(
+        'crash',
+        ErrorCode.InternalError,
+        `Upstream server closed the connection during ${method} (it may have crashed); retry the call`,
+      );
       break;
     case 'transport':
-      failure = new UpstreamFailure('error', ErrorCode.InternalError, `Upstream server failed on ${method}: ${error.message}`);
+      failure = new UpstreamFailure(
+        'error',
+        ErrorCode.InternalError,
+        `Upstream server failed on ${method}: ${error.message}`,
+      );
       break;
   }
   failure.sent = error.sent;
@@ -40,7 +65,13 @@ export function toUpstreamFailure(error: unknown, method: string, timeoutMs: num
 }
 
 /** Forwards one request; throws UpstreamFailure. */
-export async function forwardRequest(connection: UpstreamConnection, method: string, params: Params, extra: AgentExtra, timeoutMs: number): Promise<Params> {
+export async function forwardRequest(
+  connection: UpstreamConnection,
+  method: string,
+  params: Params,
+  extra: AgentExtra,
+  timeoutMs: number,
+): Promise<Params> {
   const progressToken = extra._meta?.progressToken;
   try {
     return await connection.request(method, params, {
@@ -49,7 +80,13 @@ export async function forwardRequest(connection: UpstreamConnection, method: str
       ...(progressToken === undefined
         ? {}
         : // Sent at once, so it reaches the agent before the response that follows it upstream.
-          { onProgress: (progress: Params) => void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }) }),
+          {
+            onProgress: (progress: Params) =>
+              void extra.sendNotification({
+                method: 'notifications/progress',
+                params: { ...progress, progressToken },
+              }),
+          }),
     });
   } catch (error) {
     throw toUpstreamFailure(error, method, timeoutMs);

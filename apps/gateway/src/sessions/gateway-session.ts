@@ -21,7 +21,13 @@ import {
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Params, UpstreamConnection } from '@portcullis/upstream/upstream-connection';
-import { completionFeature, featureAllowed, handleFeatureRequest, listFeature, type FeatureSession } from '../calls/handle-feature-request.ts';
+import {
+  completionFeature,
+  featureAllowed,
+  handleFeatureRequest,
+  listFeature,
+  type FeatureSession,
+} from '../calls/handle-feature-request.ts';
 import { handleToolCall, type ToolCallSession } from '../calls/handle-tool-call.ts';
 import { filterListedTools } from '../calls/list-tools.ts';
 import type { GatewayServices } from '../services.ts';
@@ -69,7 +75,11 @@ interface OutgoingRequest {
 type ResultBody = Record<string, unknown>;
 
 /** Where a session without an agent transport (modern, stateless requests) sends the upstream's requests. */
-export type AgentRequestRouter = (method: string, params: Params | undefined, signal: AbortSignal) => Promise<Params>;
+export type AgentRequestRouter = (
+  method: string,
+  params: Params | undefined,
+  signal: AbortSignal,
+) => Promise<Params>;
 
 export class GatewaySession implements SessionSink {
   readonly id: string;
@@ -123,7 +133,9 @@ export class GatewaySession implements SessionSink {
     // Tasks are not relayed (their results and cancellation would bypass policy and audit, and on a
     // shared process every agent's tasks would be one list): the capability is not announced.
     const { tasks: _tasks, ...offered } = upstream as ServerCapabilities & { tasks?: unknown };
-    this.capabilities = offered.tools ? { ...offered, tools: { ...offered.tools, listChanged: true } } : { ...offered };
+    this.capabilities = offered.tools
+      ? { ...offered, tools: { ...offered.tools, listChanged: true } }
+      : { ...offered };
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters read what initialize (or the modern layer) sets later
     const session = this;
     // Who is calling, as calls/ records it: read live, since the version is agreed after this.
@@ -146,14 +158,23 @@ export class GatewaySession implements SessionSink {
       forwardToolCall: async (request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult> => {
         const result = await this.forward('tools/call', request.params as Params, extra);
         // The one check of a tool result: a malformed one is recorded as an upstream error, not a tool error.
-        if (!isToolResult(result)) throw new UpstreamFailure('invalid', ErrorCode.InternalError, 'Upstream server sent an invalid tools/call result');
+        if (!isToolResult(result))
+          throw new UpstreamFailure(
+            'invalid',
+            ErrorCode.InternalError,
+            'Upstream server sent an invalid tools/call result',
+          );
         return result as CallToolResult;
       },
     });
   }
 
   /** Connects the upstream (or joins the shared one) and makes sure the catalog is fresh. */
-  static async open(services: GatewayServices, hooks: SessionHooks, options: OpenSessionOptions): Promise<GatewaySession> {
+  static async open(
+    services: GatewayServices,
+    hooks: SessionHooks,
+    options: OpenSessionOptions,
+  ): Promise<GatewaySession> {
     const state = await services.servers.get(options.grant.serverId);
     if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
     // The sink is filled in once the session exists; the upstream sends nothing to us before initialize completes.
@@ -163,7 +184,10 @@ export class GatewaySession implements SessionSink {
       get inflightCount() {
         return ref.session?.inflightCount ?? 0;
       },
-      sendRequest: (method, params, signal) => (ref.session ? ref.session.sendRequest(method, params, signal) : Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'session not ready'))),
+      sendRequest: (method, params, signal) =>
+        ref.session
+          ? ref.session.sendRequest(method, params, signal)
+          : Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'session not ready')),
       sendNotification: (notification) => ref.session?.sendNotification(notification),
       isSubscribed: (uri) => ref.session?.isSubscribed(uri) ?? false,
     };
@@ -206,22 +230,34 @@ export class GatewaySession implements SessionSink {
 
   private send(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
     if (this.closed || !this.transport) return;
-    this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch((error: unknown) => {
-      this.services.log.debug({ err: error, sessionId: this.id }, 'message to agent dropped');
-    });
+    this.transport
+      .send(message, relatedRequestId === undefined ? undefined : { relatedRequestId })
+      .catch((error: unknown) => {
+        this.services.log.debug({ err: error, sessionId: this.id }, 'message to agent dropped');
+      });
   }
 
   // ---- agent → gateway
 
   private receive(message: JSONRPCMessage): void {
     this.lastSeenAt = Date.now();
-    const m = message as { id?: RequestId; method?: string; params?: Params; result?: Params; error?: { code: number; message: string; data?: unknown } };
+    const m = message as {
+      id?: RequestId;
+      method?: string;
+      params?: Params;
+      result?: Params;
+      error?: { code: number; message: string; data?: unknown };
+    };
     if (m.method === undefined) return this.receiveResponse(m);
     if (m.id === undefined) return this.receiveNotification(m.method, m.params);
     this.receiveRequest(m.id, m.method, m.params);
   }
 
-  private receiveResponse(m: { id?: RequestId; result?: Params; error?: { code: number; message: string; data?: unknown } }): void {
+  private receiveResponse(m: {
+    id?: RequestId;
+    result?: Params;
+    error?: { code: number; message: string; data?: unknown };
+  }): void {
     const pending = typeof m.id === 'number' ? this.outgoing.get(m.id) : undefined;
     if (!pending) return;
     this.outgoing.delete(m.id as number);
@@ -254,11 +290,25 @@ export class GatewaySession implements SessionSink {
 
   private receiveRequest(id: RequestId, method: string, params: Params | undefined): void {
     if (this.inflight.has(id)) {
-      this.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: a request id is already in use in this session' } });
+      this.send({
+        jsonrpc: '2.0',
+        id,
+        error: {
+          code: ErrorCode.InvalidRequest,
+          message: 'Invalid Request: a request id is already in use in this session',
+        },
+      });
       return;
     }
     if (this.inflight.size >= MAX_INFLIGHT_PER_SESSION) {
-      this.send({ jsonrpc: '2.0', id, error: { code: -32000, message: `Too many requests in flight in this session (at most ${MAX_INFLIGHT_PER_SESSION}); retry when some have finished` } });
+      this.send({
+        jsonrpc: '2.0',
+        id,
+        error: {
+          code: -32000,
+          message: `Too many requests in flight in this session (at most ${MAX_INFLIGHT_PER_SESSION}); retry when some have finished`,
+        },
+      });
       return;
     }
     const controller = new AbortController();
@@ -267,7 +317,8 @@ export class GatewaySession implements SessionSink {
       requestId: id,
       signal: controller.signal,
       _meta: params?._meta as AgentExtra['_meta'],
-      sendNotification: async (notification) => this.send({ jsonrpc: '2.0', ...notification } as JSONRPCMessage, id),
+      sendNotification: async (notification) =>
+        this.send({ jsonrpc: '2.0', ...notification } as JSONRPCMessage, id),
     };
     let work: Promise<ResultBody>;
     try {
@@ -284,7 +335,8 @@ export class GatewaySession implements SessionSink {
       (error: unknown) => {
         this.inflight.delete(id);
         if (controller.signal.aborted) return;
-        if (!(error instanceof JsonRpcError)) this.services.log.error({ err: error, sessionId: this.id, method }, 'request failed');
+        if (!(error instanceof JsonRpcError))
+          this.services.log.error({ err: error, sessionId: this.id, method }, 'request failed');
         this.send({ jsonrpc: '2.0', id, error: toErrorBody(error) } as JSONRPCMessage);
       },
     );
@@ -319,7 +371,11 @@ export class GatewaySession implements SessionSink {
   /** The server as this grant's agents see it: the upstream's identity and instructions, the gateway's capabilities. */
   describe(): { serverInfo: Implementation; capabilities: ServerCapabilities; instructions?: string } {
     const server = this.link.connection.server;
-    return { serverInfo: server.serverInfo, capabilities: this.capabilities, ...(server.instructions ? { instructions: server.instructions } : {}) };
+    return {
+      serverInfo: server.serverInfo,
+      capabilities: this.capabilities,
+      ...(server.instructions ? { instructions: server.instructions } : {}),
+    };
   }
 
   private dispatch(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
@@ -338,21 +394,50 @@ export class GatewaySession implements SessionSink {
       case 'tools/call': {
         if (!caps.tools) return notOffered();
         checkParams(method, params);
-        return handleToolCall(this.services, this.toolSession, { method, params } as CallToolRequest, extra) as Promise<ResultBody>;
+        return handleToolCall(
+          this.services,
+          this.toolSession,
+          { method, params } as CallToolRequest,
+          extra,
+        ) as Promise<ResultBody>;
       }
       case 'resources/list':
       case 'resources/templates/list':
         if (!caps.resources) return notOffered();
         checkParams(method, params);
-        return listFeature(this.services, this.featureSession, 'resources', method, params, extra, method === 'resources/list' ? { resources: [] } : { resourceTemplates: [] });
+        return listFeature(
+          this.services,
+          this.featureSession,
+          'resources',
+          method,
+          params,
+          extra,
+          method === 'resources/list' ? { resources: [] } : { resourceTemplates: [] },
+        );
       case 'resources/read':
         if (!caps.resources) return notOffered();
         checkParams(method, params);
-        return handleFeatureRequest(this.services, this.featureSession, 'resources', method, params, extra, params.uri as string);
+        return handleFeatureRequest(
+          this.services,
+          this.featureSession,
+          'resources',
+          method,
+          params,
+          extra,
+          params.uri as string,
+        );
       case 'resources/subscribe':
         if (!caps.resources?.subscribe) return notOffered();
         checkParams(method, params);
-        return handleFeatureRequest(this.services, this.featureSession, 'resources', method, params, extra, params.uri as string).then((result) => {
+        return handleFeatureRequest(
+          this.services,
+          this.featureSession,
+          'resources',
+          method,
+          params,
+          extra,
+          params.uri as string,
+        ).then((result) => {
           this.subscriptions.add(params.uri as string);
           return result;
         });
@@ -365,16 +450,34 @@ export class GatewaySession implements SessionSink {
       case 'prompts/list':
         if (!caps.prompts) return notOffered();
         checkParams(method, params);
-        return listFeature(this.services, this.featureSession, 'prompts', method, params, extra, { prompts: [] });
+        return listFeature(this.services, this.featureSession, 'prompts', method, params, extra, {
+          prompts: [],
+        });
       case 'prompts/get':
         if (!caps.prompts) return notOffered();
         checkParams(method, params);
-        return handleFeatureRequest(this.services, this.featureSession, 'prompts', method, params, extra, params.name as string);
+        return handleFeatureRequest(
+          this.services,
+          this.featureSession,
+          'prompts',
+          method,
+          params,
+          extra,
+          params.name as string,
+        );
       case 'completion/complete': {
         if (!caps.completions) return notOffered();
         checkParams(method, params);
         const ref = params.ref as { type: string; name?: string; uri?: string };
-        return handleFeatureRequest(this.services, this.featureSession, completionFeature(params), method, params, extra, (ref.type === 'ref/prompt' ? ref.name : ref.uri) ?? '');
+        return handleFeatureRequest(
+          this.services,
+          this.featureSession,
+          completionFeature(params),
+          method,
+          params,
+          extra,
+          (ref.type === 'ref/prompt' ? ref.name : ref.uri) ?? '',
+        );
       }
       case 'logging/setLevel':
         if (!caps.logging) return notOffered();
@@ -384,20 +487,39 @@ export class GatewaySession implements SessionSink {
         // and each session filters to its own level, so one agent's setting never silences another's.
         return this.forward(method, this.link.shared ? { level: 'debug' } : params, extra);
       default:
-        if (method.startsWith('tasks/')) return Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method} (tasks are not relayed by the gateway)`));
+        if (method.startsWith('tasks/'))
+          return Promise.reject(
+            new JsonRpcError(
+              ErrorCode.MethodNotFound,
+              `Method not found: ${method} (tasks are not relayed by the gateway)`,
+            ),
+          );
         // A method the gateway does not know (a vendor's, a newer revision's) passes through as it
         // is when the policy's default allows it, audited like a resource read.
-        return handleFeatureRequest(this.services, this.featureSession, 'other', method, params, extra, method);
+        return handleFeatureRequest(
+          this.services,
+          this.featureSession,
+          'other',
+          method,
+          params,
+          extra,
+          method,
+        );
     }
   }
 
   private initialize(params: Params): ResultBody {
     this.initialized = true;
-    if (params.capabilities && typeof params.capabilities === 'object') this.clientCapabilities = params.capabilities as ClientCapabilities;
-    if (params.clientInfo && typeof params.clientInfo === 'object') this.clientInfo = params.clientInfo as Implementation;
+    if (params.capabilities && typeof params.capabilities === 'object')
+      this.clientCapabilities = params.capabilities as ClientCapabilities;
+    if (params.clientInfo && typeof params.clientInfo === 'object')
+      this.clientInfo = params.clientInfo as Implementation;
     const requested = params.protocolVersion;
     const server = this.link.connection.server;
-    this.protocolVersion = typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+    this.protocolVersion =
+      typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+        ? requested
+        : LATEST_PROTOCOL_VERSION;
     return {
       protocolVersion: this.protocolVersion,
       capabilities: this.capabilities,
@@ -408,7 +530,12 @@ export class GatewaySession implements SessionSink {
 
   private async listTools(params: Params, extra: AgentExtra): Promise<ResultBody> {
     const upstream = await this.forward('tools/list', params, extra);
-    if (!Array.isArray(upstream.tools)) throw new UpstreamFailure('invalid', ErrorCode.InternalError, 'Upstream server sent an invalid tools/list result');
+    if (!Array.isArray(upstream.tools))
+      throw new UpstreamFailure(
+        'invalid',
+        ErrorCode.InternalError,
+        'Upstream server sent an invalid tools/list result',
+      );
     const state = await this.services.servers.get(this.grant.serverId);
     if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
     const { result, definitionDrift } = filterListedTools(state, upstream as ListToolsResult);
@@ -422,9 +549,15 @@ export class GatewaySession implements SessionSink {
   sendRequest(method: string, params: Params | undefined, signal: AbortSignal): Promise<Params> {
     const needed = CLIENT_CAPABILITY_FOR[method];
     if (needed && !this.clientCapabilities[needed]) {
-      return Promise.reject(new JsonRpcError(ErrorCode.InternalError, `Client does not support ${needed} (required for ${method})`));
+      return Promise.reject(
+        new JsonRpcError(
+          ErrorCode.InternalError,
+          `Client does not support ${needed} (required for ${method})`,
+        ),
+      );
     }
-    if (this.closed) return Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session is closed'));
+    if (this.closed)
+      return Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session is closed'));
     if (this.agentRequests) return this.agentRequests(method, params, signal);
     const id = this.nextOutgoingId++;
     // The agent call this request belongs with: its cancellation goes on the same stream.
@@ -433,13 +566,27 @@ export class GatewaySession implements SessionSink {
       const onAbort = () => {
         if (!this.outgoing.delete(id)) return;
         clearTimeout(timer);
-        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'The server cancelled the request' } }, related);
+        this.send(
+          {
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: id, reason: 'The server cancelled the request' },
+          },
+          related,
+        );
         reject(new JsonRpcError(ErrorCode.RequestTimeout, 'The server cancelled the request'));
       };
       const timer = setTimeout(() => {
         if (!this.outgoing.delete(id)) return;
         signal.removeEventListener('abort', onAbort);
-        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timed out' } }, related);
+        this.send(
+          {
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: id, reason: 'timed out' },
+          },
+          related,
+        );
         reject(new JsonRpcError(ErrorCode.RequestTimeout, `The client did not answer ${method} in time`));
       }, AGENT_REQUEST_TIMEOUT_MS);
       this.outgoing.set(id, {
@@ -454,7 +601,10 @@ export class GatewaySession implements SessionSink {
         timer,
       });
       signal.addEventListener('abort', onAbort, { once: true });
-      this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) } as JSONRPCMessage, related);
+      this.send(
+        { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) } as JSONRPCMessage,
+        related,
+      );
     });
   }
 
@@ -497,7 +647,10 @@ export class GatewaySession implements SessionSink {
     } catch (error) {
       if (error instanceof JsonRpcError) throw error;
       this.services.metrics.recordUpstreamError('connect');
-      throw new JsonRpcError(ErrorCode.InternalError, `Upstream server is unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new JsonRpcError(
+        ErrorCode.InternalError,
+        `Upstream server is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -517,23 +670,43 @@ export class GatewaySession implements SessionSink {
     }
     await Promise.allSettled([this.link.release(), this.transport?.close()]);
   }
-
 }
 
 /** A tools/call result as the spec shapes it (content a list, isError a boolean), or a task (tasks extension). */
 function isToolResult(result: ResultBody): boolean {
   if ('content' in result && !Array.isArray(result.content)) return false;
   if ('isError' in result && typeof result.isError !== 'boolean') return false;
-  if ('structuredContent' in result && (typeof result.structuredContent !== 'object' || result.structuredContent === null)) return false;
+  if (
+    'structuredContent' in result &&
+    (typeof result.structuredContent !== 'object' || result.structuredContent === null)
+  )
+    return false;
   return true;
 }
 
 function toErrorBody(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof JsonRpcError) return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
-  return { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : 'Internal error' };
+  if (error instanceof JsonRpcError)
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    };
+  return {
+    code: ErrorCode.InternalError,
+    message: error instanceof Error ? error.message : 'Internal error',
+  };
 }
 
-const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const LOG_LEVELS: readonly LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
 
 /** Whether a message's level is at or above the wanted one (an unknown level is passed on). */
 function atLeast(level: unknown, wanted: LoggingLevel): boolean {

@@ -8,7 +8,8 @@ import { JsonRpcError } from '../errors.ts';
 
 const LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
-const isObject = (value: unknown): value is Params => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Params =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
 
 function invalid(method: string, what: string): never {
@@ -24,8 +25,16 @@ const MAX_METHOD_LENGTH = 200;
  * is parsed: http/json-rpc.ts, nestedTooDeep.)
  */
 export function checkRequest(method: string): void {
-  if (method.length > MAX_METHOD_LENGTH) throw new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: method names are at most ${MAX_METHOD_LENGTH} characters`);
-  if (method.startsWith('notifications/')) throw new JsonRpcError(ErrorCode.InvalidRequest, `Invalid Request: ${method} is a notification; send it without an id`);
+  if (method.length > MAX_METHOD_LENGTH)
+    throw new JsonRpcError(
+      ErrorCode.MethodNotFound,
+      `Method not found: method names are at most ${MAX_METHOD_LENGTH} characters`,
+    );
+  if (method.startsWith('notifications/'))
+    throw new JsonRpcError(
+      ErrorCode.InvalidRequest,
+      `Invalid Request: ${method} is a notification; send it without an id`,
+    );
 }
 
 export function checkParams(method: string, params: Params): void {
@@ -38,10 +47,12 @@ export function checkParams(method: string, params: Params): void {
       return;
     case 'tools/call':
       if (!isString(params.name)) invalid(method, 'name must be a string');
-      if (params.arguments !== undefined && !isObject(params.arguments)) invalid(method, 'arguments must be an object');
+      if (params.arguments !== undefined && !isObject(params.arguments))
+        invalid(method, 'arguments must be an object');
       // A task-augmented call would be audited when the task is created, and its result fetched
       // and cancelled through tasks/* outside policy: not relayed.
-      if (params.task !== undefined) invalid(method, 'task-augmented tool calls are not supported through the gateway');
+      if (params.task !== undefined)
+        invalid(method, 'task-augmented tool calls are not supported through the gateway');
       return;
     case 'resources/read':
     case 'resources/subscribe':
@@ -50,20 +61,31 @@ export function checkParams(method: string, params: Params): void {
       return;
     case 'prompts/get':
       if (!isString(params.name)) invalid(method, 'name must be a string');
-      if (params.arguments !== undefined && (!isObject(params.arguments) || !Object.values(params.arguments).every(isString))) {
+      if (
+        params.arguments !== undefined &&
+        (!isObject(params.arguments) || !Object.values(params.arguments).every(isString))
+      ) {
         invalid(method, 'arguments must be an object of strings');
       }
       return;
     case 'completion/complete': {
       const ref = params.ref;
-      if (!isObject(ref) || !((ref.type === 'ref/prompt' && isString(ref.name)) || (ref.type === 'ref/resource' && isString(ref.uri)))) {
+      if (
+        !isObject(ref) ||
+        !(
+          (ref.type === 'ref/prompt' && isString(ref.name)) ||
+          (ref.type === 'ref/resource' && isString(ref.uri))
+        )
+      ) {
         invalid(method, 'ref must be a ref/prompt with a name or a ref/resource with a uri');
       }
-      if (!isObject(params.argument) || !isString(params.argument.name) || !isString(params.argument.value)) invalid(method, 'argument must have a name and a value');
+      if (!isObject(params.argument) || !isString(params.argument.name) || !isString(params.argument.value))
+        invalid(method, 'argument must have a name and a value');
       return;
     }
     case 'logging/setLevel':
-      if (!isString(params.level) || !LEVELS.has(params.level)) invalid(method, `level must be one of ${[...LEVELS].join(', ')}`);
+      if (!isString(params.level) || !LEVELS.has(params.level))
+        invalid(method, `level must be one of ${[...LEVELS].join(', ')}`);
       return;
   }
 }

@@ -4,7 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { ClientCapabilities, Implementation, InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  ClientCapabilities,
+  Implementation,
+  InitializeRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { findInitialize, jsonRpcError } from '../http/json-rpc.ts';
 import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
@@ -58,7 +62,8 @@ export class SessionRegistry {
 
   sessionsOf(serverId: string): GatewaySession[] {
     const out: GatewaySession[] = [];
-    for (const entry of this.entries.values()) if (entry.session && entry.grant.serverId === serverId) out.push(entry.session);
+    for (const entry of this.entries.values())
+      if (entry.session && entry.grant.serverId === serverId) out.push(entry.session);
     return out;
   }
 
@@ -96,19 +101,27 @@ export class SessionRegistry {
       if (!oldest || session.lastSeenAt < oldest[1].session!.lastSeenAt) oldest = item;
     }
     if (!oldest) return false;
-    this.services.log.info({ grantId: grant.grantId, sessionId: oldest[0] }, 'session limit reached: closing the least recently used idle session');
+    this.services.log.info(
+      { grantId: grant.grantId, sessionId: oldest[0] },
+      'session limit reached: closing the least recently used idle session',
+    );
     this.services.metrics.sessionsEvicted += 1;
     await this.remove(oldest[0], oldest[1]);
     return true;
   }
 
   private async reserveSlotEvicting(grant: GrantContext): Promise<void> {
-    if ((this.perGrant.get(grant.grantId) ?? 0) >= this.services.config.maxSessionsPerGrant) await this.evictIdle(grant);
+    if ((this.perGrant.get(grant.grantId) ?? 0) >= this.services.config.maxSessionsPerGrant)
+      await this.evictIdle(grant);
     this.reserveSlot(grant);
   }
 
   /** Records the session; at the limit across replicas, an idle session here makes room once. */
-  private async recordEvicting(id: string, grant: GrantContext, initialize: InitializeRequest): Promise<boolean> {
+  private async recordEvicting(
+    id: string,
+    grant: GrantContext,
+    initialize: InitializeRequest,
+  ): Promise<boolean> {
     try {
       return await this.store.record(id, grant, initialize, this.limitMessage());
     } catch (error) {
@@ -125,7 +138,11 @@ export class SessionRegistry {
     let session: GatewaySession;
     try {
       recorded = await this.recordEvicting(id, grant, initialize);
-      session = await GatewaySession.open(this.services, this.hooks, { id, grant, clientCapabilities: initialize.params.capabilities });
+      session = await GatewaySession.open(this.services, this.hooks, {
+        id,
+        grant,
+        clientCapabilities: initialize.params.capabilities,
+      });
     } catch (error) {
       this.releaseSlot(grant);
       if (recorded) await this.store.markClosed(id);
@@ -139,12 +156,18 @@ export class SessionRegistry {
    * grants that stopped being valid without an event (expired; a revocation whose event was lost).
    */
   private async heartbeat(): Promise<void> {
-    await this.store.touch([...this.entries.values()].filter((e) => e.kind === 'streamable' && e.session && !e.session.closed).map((e) => e.session!.id));
+    await this.store.touch(
+      [...this.entries.values()]
+        .filter((e) => e.kind === 'streamable' && e.session && !e.session.closed)
+        .map((e) => e.session!.id),
+    );
     const grantIds = [...new Set([...this.entries.values()].map((e) => e.grant.grantId))];
     if (grantIds.length === 0) return;
     const valid = await this.store.validGrants(grantIds);
     if (!valid) return;
-    await Promise.allSettled(grantIds.filter((id) => !valid.has(id)).map((id) => this.closeGrant(id, 'no longer valid')));
+    await Promise.allSettled(
+      grantIds.filter((id) => !valid.has(id)).map((id) => this.closeGrant(id, 'no longer valid')),
+    );
   }
 
   /**
@@ -161,7 +184,10 @@ export class SessionRegistry {
   private async closeGrant(grantId: string, why: string): Promise<void> {
     const doomed = [...this.entries].filter(([, entry]) => entry.grant.grantId === grantId);
     if (doomed.length === 0) return;
-    this.services.log.info({ grantId, sessions: doomed.length, why }, 'closing the sessions of a grant that is no longer valid');
+    this.services.log.info(
+      { grantId, sessions: doomed.length, why },
+      'closing the sessions of a grant that is no longer valid',
+    );
     await Promise.allSettled(doomed.map(([id, entry]) => this.remove(id, entry)));
   }
 
@@ -174,7 +200,15 @@ export class SessionRegistry {
     let session: GatewaySession;
     try {
       // Initialized on the first replica: the session starts out with what that replica saw.
-      session = await GatewaySession.open(this.services, this.hooks, { id: sessionId, grant, clientCapabilities: capabilities, resumed: { clientInfo: (row.clientInfo ?? undefined) as Implementation | undefined, protocolVersion: row.protocolVersion ?? undefined } });
+      session = await GatewaySession.open(this.services, this.hooks, {
+        id: sessionId,
+        grant,
+        clientCapabilities: capabilities,
+        resumed: {
+          clientInfo: (row.clientInfo ?? undefined) as Implementation | undefined,
+          protocolVersion: row.protocolVersion ?? undefined,
+        },
+      });
     } catch (error) {
       this.releaseSlot(grant);
       throw error;
@@ -184,7 +218,11 @@ export class SessionRegistry {
     return entry;
   }
 
-  private async attachStreamable(grant: GrantContext, session: GatewaySession, resumed = false): Promise<StreamableEntry> {
+  private async attachStreamable(
+    grant: GrantContext,
+    session: GatewaySession,
+    resumed = false,
+  ): Promise<StreamableEntry> {
     const transport = new StreamableHttpTransport(session.id, resumed);
     const entry: StreamableEntry = { kind: 'streamable', grant, session, transport };
     transport.onclose = () => void this.remove(session.id, entry);
@@ -199,7 +237,14 @@ export class SessionRegistry {
     await this.reserveSlotEvicting(grant);
     const transport = new SSEServerTransport(endpoint, res);
     const adapter = new LegacySseAdapter(transport);
-    const entry: SseEntry = { kind: 'sse', grant, transport, session: undefined, opening: undefined, adapter };
+    const entry: SseEntry = {
+      kind: 'sse',
+      grant,
+      transport,
+      session: undefined,
+      opening: undefined,
+      adapter,
+    };
     adapter.onclose = () => void this.remove(transport.sessionId, entry);
     this.entries.set(transport.sessionId, entry);
     this.services.metrics.sessions = this.entries.size;
@@ -211,7 +256,9 @@ export class SessionRegistry {
     if (!entry.session) {
       const initialize = findInitialize(body);
       if (!initialize) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(jsonRpcError(null, -32600, 'Session not initialized: send initialize first'));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(jsonRpcError(null, -32600, 'Session not initialized: send initialize first'));
         return;
       }
       entry.opening ??= GatewaySession.open(this.services, this.hooks, {
@@ -247,7 +294,8 @@ export class SessionRegistry {
   private closeIdle(): void {
     const cutoff = Date.now() - this.services.config.sessionIdleMs;
     for (const [id, entry] of this.entries) {
-      if (entry.session && entry.session.lastSeenAt < cutoff && entry.session.inflightCount === 0) void this.remove(id, entry);
+      if (entry.session && entry.session.lastSeenAt < cutoff && entry.session.inflightCount === 0)
+        void this.remove(id, entry);
     }
   }
 

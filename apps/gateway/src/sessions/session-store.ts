@@ -23,13 +23,20 @@ export class SessionStore {
    * live sessions, so sessions of a replica that died stop counting once they would have expired).
    * Returns false when the store could not be reached: the session then only counts on this replica.
    */
-  async record(id: string, grant: GrantContext, initialize: InitializeRequest, limitMessage: string): Promise<boolean> {
+  async record(
+    id: string,
+    grant: GrantContext,
+    initialize: InitializeRequest,
+    limitMessage: string,
+  ): Promise<boolean> {
     const { db, config } = this.services;
     const cutoff = new Date(Date.now() - config.sessionIdleMs - this.heartbeatMs);
     try {
       await db.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`session-limit:${grant.grantId}`}, 0))`;
-        const open = await tx.gatewaySession.count({ where: { grantId: grant.grantId, closedAt: null, lastSeenAt: { gt: cutoff } } });
+        const open = await tx.gatewaySession.count({
+          where: { grantId: grant.grantId, closedAt: null, lastSeenAt: { gt: cutoff } },
+        });
         if (open >= config.maxSessionsPerGrant) throw new SessionLimitError(limitMessage);
         await tx.gatewaySession.create({
           data: {
@@ -46,18 +53,26 @@ export class SessionStore {
       return true;
     } catch (error) {
       if (error instanceof SessionLimitError) throw error;
-      this.services.log.warn({ err: error, sessionId: id }, 'could not record session; it counts on this replica only and will not move between replicas');
+      this.services.log.warn(
+        { err: error, sessionId: id },
+        'could not record session; it counts on this replica only and will not move between replicas',
+      );
       return false;
     }
   }
 
   async markClosed(sessionId: string): Promise<void> {
-    await this.services.db.gatewaySession.updateMany({ where: { id: sessionId, closedAt: null }, data: { closedAt: new Date() } }).catch(() => undefined);
+    await this.services.db.gatewaySession
+      .updateMany({ where: { id: sessionId, closedAt: null }, data: { closedAt: new Date() } })
+      .catch(() => undefined);
   }
 
   /** This replica's live sessions are still there. */
   async touch(ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.services.db.gatewaySession.updateMany({ where: { id: { in: ids }, closedAt: null }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
+    if (ids.length > 0)
+      await this.services.db.gatewaySession
+        .updateMany({ where: { id: { in: ids }, closedAt: null }, data: { lastSeenAt: new Date() } })
+        .catch(() => undefined);
   }
 
   find(sessionId: string) {
@@ -67,15 +82,24 @@ export class SessionStore {
   /** Of these grants, the ones that still let anyone in (not revoked, not expired, server not deleted); undefined when the store cannot say. */
   async validGrants(grantIds: string[]): Promise<Set<string> | undefined> {
     const grants = await this.services.db.grant
-      .findMany({ where: { id: { in: grantIds } }, select: { id: true, revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } } })
+      .findMany({
+        where: { id: { in: grantIds } },
+        select: { id: true, revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } },
+      })
       .catch(() => undefined);
     if (!grants) return undefined;
     const now = Date.now();
-    return new Set(grants.filter((g) => !g.revokedAt && !g.server.deletedAt && (!g.expiresAt || g.expiresAt.getTime() > now)).map((g) => g.id));
+    return new Set(
+      grants
+        .filter((g) => !g.revokedAt && !g.server.deletedAt && (!g.expiresAt || g.expiresAt.getTime() > now))
+        .map((g) => g.id),
+    );
   }
 }
 
 function json(value: unknown): Prisma.InputJsonValue | undefined {
   // An agent's client info with a NUL in it must not keep its session out of the shared count.
-  return value === undefined || value === null ? undefined : (storableJson(JSON.parse(JSON.stringify(value))) as Prisma.InputJsonValue);
+  return value === undefined || value === null
+    ? undefined
+    : (storableJson(JSON.parse(JSON.stringify(value))) as Prisma.InputJsonValue);
 }

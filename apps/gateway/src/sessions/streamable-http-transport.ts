@@ -9,7 +9,12 @@
 // GET opens the standalone SSE stream, DELETE ends the session. No resumability (event store).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 // The envelope check the SDK's transport does with zod, by hand (it runs for every message); anything
 // else the SDK would drop without an answer, leaving the POST open forever.
 import { isJsonRpcMessage } from '@portcullis/upstream/json-rpc-message';
@@ -62,7 +67,12 @@ export class StreamableHttpTransport implements Transport {
   async handleRequest(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
     const version = req.headers['mcp-protocol-version'];
     if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-      return this.reject(res, 400, -32000, `Bad Request: Unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+      return this.reject(
+        res,
+        400,
+        -32000,
+        `Bad Request: Unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+      );
     }
     if (req.method === 'POST') return this.post(req, res, body);
     if (req.method === 'GET') return this.get(req, res);
@@ -77,7 +87,12 @@ export class StreamableHttpTransport implements Transport {
   private post(req: IncomingMessage, res: ServerResponse, body: unknown): void {
     const accept = req.headers.accept ?? '';
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-      return this.reject(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      return this.reject(
+        res,
+        406,
+        -32000,
+        'Not Acceptable: Client must accept both application/json and text/event-stream',
+      );
     }
     const messages = Array.isArray(body) ? body : [body];
     if (messages.length === 0 || messages.some((m) => !isJsonRpcMessage(m))) {
@@ -85,8 +100,10 @@ export class StreamableHttpTransport implements Transport {
     }
     const initializing = messages.some((m) => (m as { method?: unknown }).method === 'initialize');
     if (initializing) {
-      if (this.initialized) return this.reject(res, 400, -32600, 'Invalid Request: Server already initialized');
-      if (messages.length > 1) return this.reject(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
+      if (this.initialized)
+        return this.reject(res, 400, -32600, 'Invalid Request: Server already initialized');
+      if (messages.length > 1)
+        return this.reject(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
       this.initialized = true;
     } else if (!this.initialized) {
       return this.reject(res, 400, -32000, 'Bad Request: Server not initialized');
@@ -101,7 +118,13 @@ export class StreamableHttpTransport implements Transport {
     if (requests.length === 0) {
       res.writeHead(202, { 'mcp-session-id': this.sessionId }).end();
     } else {
-      const stream: AnswerStream = { res, open: new Set(requests.map((r) => r.id)), held: [], sse: false, batch: Array.isArray(body) };
+      const stream: AnswerStream = {
+        res,
+        open: new Set(requests.map((r) => r.id)),
+        held: [],
+        sse: false,
+        batch: Array.isArray(body),
+      };
       for (const r of requests) this.byRequest.set(r.id, stream);
       // The client went away: forget the stream (late answers are dropped, as the SDK does).
       res.once('close', () => {
@@ -115,8 +138,14 @@ export class StreamableHttpTransport implements Transport {
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       return this.reject(res, 406, -32000, 'Not Acceptable: Client must accept text/event-stream');
     }
-    if (this.standalone) return this.reject(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': this.sessionId });
+    if (this.standalone)
+      return this.reject(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'mcp-session-id': this.sessionId,
+    });
     res.flushHeaders();
     this.standalone = res;
     res.once('close', () => {
@@ -144,21 +173,40 @@ export class StreamableHttpTransport implements Transport {
       stream.held.push(message);
       if (stream.open.size === 0) {
         const payload = JSON.stringify(stream.batch ? stream.held : stream.held[0]);
-        stream.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'mcp-session-id': this.sessionId }).end(payload);
+        stream.res
+          .writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+            'mcp-session-id': this.sessionId,
+          })
+          .end(payload);
       }
       return;
     }
     if (!stream.sse) {
       stream.sse = true;
-      stream.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': this.sessionId });
+      stream.res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'mcp-session-id': this.sessionId,
+      });
       for (const held of stream.held) stream.res.write(sseEvent(held));
       stream.held = [];
     }
     stream.res.write(sseEvent(message));
   }
 
-  private reject(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  private reject(
+    res: ServerResponse,
+    status: number,
+    code: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
+    res
+      .writeHead(status, { 'content-type': 'application/json', ...headers })
+      .end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
   }
 
   async close(): Promise<void> {
@@ -174,7 +222,11 @@ export class StreamableHttpTransport implements Transport {
       const errors: JSONRPCMessage[] = [...stream.open].map((id) => ({
         jsonrpc: '2.0',
         id,
-        error: { code: -32000, message: 'The session was closed before this request was answered (the grant may have been revoked)' },
+        error: {
+          code: -32000,
+          message:
+            'The session was closed before this request was answered (the grant may have been revoked)',
+        },
       }));
       if (stream.sse || stream.res.headersSent) {
         for (const error of errors) stream.res.write(sseEvent(error));
@@ -182,7 +234,13 @@ export class StreamableHttpTransport implements Transport {
       } else {
         const answers = [...stream.held, ...errors];
         const payload = JSON.stringify(stream.batch ? answers : answers[0]);
-        stream.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'mcp-session-id': this.sessionId }).end(payload);
+        stream.res
+          .writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+            'mcp-session-id': this.sessionId,
+          })
+          .end(payload);
       }
     }
     this.standalone?.end();

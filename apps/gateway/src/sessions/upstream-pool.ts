@@ -15,7 +15,11 @@
 import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { loadUpstreamSpec } from '@portcullis/catalog/upstream-spec';
 import { UpstreamRefusedError, type ConnectUpstreamOptions } from '@portcullis/upstream/connect-upstream';
-import { UpstreamConnection, type Params, type UpstreamHandlers } from '@portcullis/upstream/upstream-connection';
+import {
+  UpstreamConnection,
+  type Params,
+  type UpstreamHandlers,
+} from '@portcullis/upstream/upstream-connection';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentNotification } from '../agent-request.ts';
 import type { GatewayConfig } from '../config.ts';
@@ -43,10 +47,18 @@ export interface UpstreamLink {
 }
 
 /** Notifications of a shared upstream that concern all its sessions. */
-const BROADCAST = new Set(['notifications/message', 'notifications/resources/list_changed', 'notifications/prompts/list_changed']);
+const BROADCAST = new Set([
+  'notifications/message',
+  'notifications/resources/list_changed',
+  'notifications/prompts/list_changed',
+]);
 
 /** Client capabilities a shared stdio upstream is told about: everything we can route. */
-const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
+const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = {
+  sampling: {},
+  elicitation: {},
+  roots: { listChanged: true },
+};
 
 interface SharedUpstream {
   organizationId: string;
@@ -71,11 +83,20 @@ export class UpstreamPool {
     private readonly events: UpstreamPoolEvents,
   ) {}
 
-  async connect(state: ServerState, sink: SessionSink, agentCapabilities: ClientCapabilities): Promise<UpstreamLink> {
-    return state.server.transport === 'stdio' ? this.connectShared(state, sink) : this.connectOwn(state, sink, agentCapabilities);
+  async connect(
+    state: ServerState,
+    sink: SessionSink,
+    agentCapabilities: ClientCapabilities,
+  ): Promise<UpstreamLink> {
+    return state.server.transport === 'stdio'
+      ? this.connectShared(state, sink)
+      : this.connectOwn(state, sink, agentCapabilities);
   }
 
-  private options(capabilities: ClientCapabilities, extra: Partial<ConnectUpstreamOptions> = {}): ConnectUpstreamOptions {
+  private options(
+    capabilities: ClientCapabilities,
+    extra: Partial<ConnectUpstreamOptions> = {},
+  ): ConnectUpstreamOptions {
     return {
       allowPrivateNetworks: this.config.allowPrivateUpstreams,
       privateOrigins: this.config.privateUpstreamOrigins,
@@ -87,7 +108,11 @@ export class UpstreamPool {
     };
   }
 
-  private async connectOwn(state: ServerState, sink: SessionSink, agentCapabilities: ClientCapabilities): Promise<UpstreamLink> {
+  private async connectOwn(
+    state: ServerState,
+    sink: SessionSink,
+    agentCapabilities: ClientCapabilities,
+  ): Promise<UpstreamLink> {
     const serverId = state.server.id;
     // What the gateway can carry back to the agent, as the agent declared it.
     const capabilities: ClientCapabilities = {
@@ -100,7 +125,13 @@ export class UpstreamPool {
     const connection = await UpstreamConnection.open(
       loadUpstreamSpec(state.server, this.config.encryptionKey),
       this.options(capabilities),
-      this.route(serverId, holder, () => [sink], false, () => (alive = false)),
+      this.route(
+        serverId,
+        holder,
+        () => [sink],
+        false,
+        () => (alive = false),
+      ),
     );
     holder.connection = connection;
     return {
@@ -118,7 +149,15 @@ export class UpstreamPool {
     // Changed connection settings (command, args, env) mean a new process for new sessions; other
     // writes to the row (a tool sync, a status) must not start a second copy of the server.
     const { transport, stdioTemplate, command, args, secretEnvEnc, url, secretHeadersEnc } = state.server;
-    const key = JSON.stringify([transport, stdioTemplate, command, args, secretEnvEnc, url, secretHeadersEnc]);
+    const key = JSON.stringify([
+      transport,
+      stdioTemplate,
+      command,
+      args,
+      secretEnvEnc,
+      url,
+      secretHeadersEnc,
+    ]);
     let entry = this.shared.get(serverId);
     if (entry && (entry.dead || entry.key !== key)) {
       this.retire(serverId, entry);
@@ -126,7 +165,14 @@ export class UpstreamPool {
     }
     if (!entry) {
       this.makeRoomForProcess(state.server.organizationId);
-      const created: SharedUpstream = { organizationId: state.server.organizationId, key, connection: Promise.resolve(undefined as unknown as UpstreamConnection), sinks: new Set(), idleTimer: undefined, dead: false };
+      const created: SharedUpstream = {
+        organizationId: state.server.organizationId,
+        key,
+        connection: Promise.resolve(undefined as unknown as UpstreamConnection),
+        sinks: new Set(),
+        idleTimer: undefined,
+        dead: false,
+      };
       const holder: { connection?: UpstreamConnection } = {};
       const onClose = () => {
         created.dead = true;
@@ -134,7 +180,10 @@ export class UpstreamPool {
       };
       created.connection = UpstreamConnection.open(
         loadUpstreamSpec(state.server, this.config.encryptionKey),
-        this.options(SHARED_CLIENT_CAPABILITIES, { onStderr: (line) => this.log.debug({ serverId, stderr: line.slice(0, 500) }, 'stdio upstream stderr') }),
+        this.options(SHARED_CLIENT_CAPABILITIES, {
+          onStderr: (line) =>
+            this.log.debug({ serverId, stderr: line.slice(0, 500) }, 'stdio upstream stderr'),
+        }),
         this.route(serverId, holder, () => [...created.sinks], true, onClose),
       ).then(
         (connection) => {
@@ -209,14 +258,23 @@ export class UpstreamPool {
    * request aborts it; its notifications go to every session it serves (resource updates only to
    * subscribers); tools/list_changed re-syncs the catalog (the gateway tells agents itself).
    */
-  private route(serverId: string, holder: { connection?: UpstreamConnection }, sinks: () => SessionSink[], shared: boolean, onClose: () => void): UpstreamHandlers {
+  private route(
+    serverId: string,
+    holder: { connection?: UpstreamConnection },
+    sinks: () => SessionSink[],
+    shared: boolean,
+    onClose: () => void,
+  ): UpstreamHandlers {
     const asked = new Map<RequestId, AbortController>();
     const pick = (method: string): SessionSink => {
       const all = sinks();
       if (all.length === 1) return all[0]!;
       const busy = all.filter((s) => s.inflightCount > 0);
       if (busy.length === 1) return busy[0]!;
-      throw new JsonRpcError(ErrorCode.InternalError, `Cannot tell which client session this ${method} request is for`);
+      throw new JsonRpcError(
+        ErrorCode.InternalError,
+        `Cannot tell which client session this ${method} request is for`,
+      );
     };
     return {
       onRequest: ({ id, method, params }) => {
@@ -235,11 +293,21 @@ export class UpstreamPool {
             (result) => connection.respond(id, { result }),
             (error: unknown) => {
               if (controller.signal.aborted) return;
-              const { code, message, data } = error instanceof JsonRpcError ? error : new JsonRpcError(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
-              return connection.respond(id, { error: { code, message, ...(data === undefined ? {} : { data }) } });
+              const { code, message, data } =
+                error instanceof JsonRpcError
+                  ? error
+                  : new JsonRpcError(
+                      ErrorCode.InternalError,
+                      error instanceof Error ? error.message : String(error),
+                    );
+              return connection.respond(id, {
+                error: { code, message, ...(data === undefined ? {} : { data }) },
+              });
             },
           )
-          .catch((error: unknown) => this.log.debug({ err: error, serverId }, 'answer to upstream request dropped'))
+          .catch((error: unknown) =>
+            this.log.debug({ err: error, serverId }, 'answer to upstream request dropped'),
+          )
           .finally(() => asked.delete(id));
       },
       onNotification: (notification) => {
@@ -253,7 +321,8 @@ export class UpstreamPool {
           return;
         }
         if (method === 'notifications/resources/updated') {
-          for (const sink of sinks()) if (sink.isSubscribed(String(params?.uri))) sink.sendNotification(notification);
+          for (const sink of sinks())
+            if (sink.isSubscribed(String(params?.uri))) sink.sendNotification(notification);
           return;
         }
         // Progress for no request in flight (late, or for one that was cancelled): every token the

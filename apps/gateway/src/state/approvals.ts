@@ -51,7 +51,12 @@ export class ApprovalCoordinator {
    * pending one (a retried call joins it rather than asking twice) or denial (the agent is told the
    * person's answer, not a new question), else a new pending one. Decided rows count while valid.
    */
-  async findOrCreate(request: ApprovalRequest): Promise<{ id: string; status: 'approved' | 'pending' | 'denied'; expiresAt: Date; note: string | null }> {
+  async findOrCreate(request: ApprovalRequest): Promise<{
+    id: string;
+    status: 'approved' | 'pending' | 'denied';
+    expiresAt: Date;
+    note: string | null;
+  }> {
     const now = new Date();
     const rows = await this.db.approval.findMany({
       where: {
@@ -66,7 +71,10 @@ export class ApprovalCoordinator {
       select: { id: true, status: true, expiresAt: true, note: true },
     });
     const existing = rows.find((r) => r.status === 'approved') ?? rows[0];
-    if (existing && (existing.status === 'approved' || existing.status === 'pending' || existing.status === 'denied')) {
+    if (
+      existing &&
+      (existing.status === 'approved' || existing.status === 'pending' || existing.status === 'denied')
+    ) {
       return { id: existing.id, status: existing.status, expiresAt: existing.expiresAt, note: existing.note };
     }
     const created = await this.db.approval.create({
@@ -101,7 +109,10 @@ export class ApprovalCoordinator {
     const started = Date.now();
     let nextTick = tick ? started + tick.everyMs : Infinity;
     for (;;) {
-      const row = await this.db.approval.findUnique({ where: { id: approvalId }, select: { status: true, note: true } });
+      const row = await this.db.approval.findUnique({
+        where: { id: approvalId },
+        select: { status: true, note: true },
+      });
       if (!row) return { outcome: 'denied', note: null };
       const note = row.note;
       if (row.status === 'approved') return { outcome: 'approved', note };
@@ -122,23 +133,36 @@ export class ApprovalCoordinator {
         tick.run(now - started);
         nextTick = now + tick.everyMs;
       }
-      await this.sleep(approvalId, Math.min(this.pollMs, expiresAt.getTime() - now, nextTick - now, holdUntil - now), signal);
+      await this.sleep(
+        approvalId,
+        Math.min(this.pollMs, expiresAt.getTime() - now, nextTick - now, holdUntil - now),
+        signal,
+      );
     }
   }
 
   /** True when this call won the approval (status approved → consumed). */
   async consume(approvalId: string): Promise<boolean> {
-    const updated = await this.db.approval.updateMany({ where: { id: approvalId, status: 'approved' }, data: { status: 'consumed' } });
+    const updated = await this.db.approval.updateMany({
+      where: { id: approvalId, status: 'approved' },
+      data: { status: 'consumed' },
+    });
     return updated.count === 1;
   }
 
   /** Gives a consumed approval back when its call could not go ahead after all (the audit store failed). */
   async restore(approvalId: string): Promise<void> {
-    await this.db.approval.updateMany({ where: { id: approvalId, status: 'consumed' }, data: { status: 'approved' } });
+    await this.db.approval.updateMany({
+      where: { id: approvalId, status: 'consumed' },
+      data: { status: 'approved' },
+    });
   }
 
   private async expire(approvalId: string, note: string): Promise<boolean> {
-    const updated = await this.db.approval.updateMany({ where: { id: approvalId, status: 'pending' }, data: { status: 'expired', note } });
+    const updated = await this.db.approval.updateMany({
+      where: { id: approvalId, status: 'pending' },
+      data: { status: 'expired', note },
+    });
     return updated.count === 1;
   }
 

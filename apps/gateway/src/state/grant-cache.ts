@@ -13,14 +13,21 @@ export interface GrantContext {
 export type GrantStatus = 'active' | 'revoked' | 'expired' | 'unknown';
 
 export type GrantLookup =
-  | { ok: true; grant: GrantContext }
-  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
+  { ok: true; grant: GrantContext } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
 
 interface CacheEntry {
   hash: string;
   grantId: string | undefined;
   /** Cached answer, re-checked against expiresAt on every use. */
-  row: { organizationId: string; serverId: string; revokedAt: Date | null; expiresAt: Date | null; serverDeleted: boolean } | undefined;
+  row:
+    | {
+        organizationId: string;
+        serverId: string;
+        revokedAt: Date | null;
+        expiresAt: Date | null;
+        serverDeleted: boolean;
+      }
+    | undefined;
   loadedAt: number;
 }
 
@@ -46,16 +53,23 @@ export class GrantCache {
       this.byHash.set(hash, entry);
     }
     const row = entry.row;
-    if (!row || !entry.grantId || row.serverDeleted || !tokenMatchesHash(token, entry.hash)) return { ok: false, reason: 'unknown' };
+    if (!row || !entry.grantId || row.serverDeleted || !tokenMatchesHash(token, entry.hash))
+      return { ok: false, reason: 'unknown' };
     if (row.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.expiresAt && row.expiresAt.getTime() <= now) return { ok: false, reason: 'expired' };
     this.touch(entry.grantId, now);
-    return { ok: true, grant: { grantId: entry.grantId, organizationId: row.organizationId, serverId: row.serverId } };
+    return {
+      ok: true,
+      grant: { grantId: entry.grantId, organizationId: row.organizationId, serverId: row.serverId },
+    };
   }
 
   /** The grant as stored now, bypassing the cache (for calls that waited, e.g. for an approval). */
   async status(grantId: string): Promise<GrantStatus> {
-    const grant = await this.db.grant.findUnique({ where: { id: grantId }, select: { revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } } });
+    const grant = await this.db.grant.findUnique({
+      where: { id: grantId },
+      select: { revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } },
+    });
     if (!grant || grant.server.deletedAt) return 'unknown';
     if (grant.revokedAt) return 'revoked';
     if (grant.expiresAt && grant.expiresAt.getTime() <= Date.now()) return 'expired';
@@ -65,13 +79,26 @@ export class GrantCache {
   private async load(hash: string): Promise<CacheEntry> {
     const grant = await this.db.grant.findUnique({
       where: { tokenHash: hash },
-      select: { id: true, organizationId: true, serverId: true, revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } },
+      select: {
+        id: true,
+        organizationId: true,
+        serverId: true,
+        revokedAt: true,
+        expiresAt: true,
+        server: { select: { deletedAt: true } },
+      },
     });
     return {
       hash,
       grantId: grant?.id,
       row: grant
-        ? { organizationId: grant.organizationId, serverId: grant.serverId, revokedAt: grant.revokedAt, expiresAt: grant.expiresAt, serverDeleted: grant.server.deletedAt !== null }
+        ? {
+            organizationId: grant.organizationId,
+            serverId: grant.serverId,
+            revokedAt: grant.revokedAt,
+            expiresAt: grant.expiresAt,
+            serverDeleted: grant.server.deletedAt !== null,
+          }
         : undefined,
       loadedAt: Date.now(),
     };
@@ -82,7 +109,9 @@ export class GrantCache {
     const last = this.lastUsedWritten.get(grantId) ?? 0;
     if (now - last < LAST_USED_THROTTLE_MS) return;
     this.lastUsedWritten.set(grantId, now);
-    this.db.grant.update({ where: { id: grantId }, data: { lastUsedAt: new Date(now) } }).catch(() => this.lastUsedWritten.delete(grantId));
+    this.db.grant
+      .update({ where: { id: grantId }, data: { lastUsedAt: new Date(now) } })
+      .catch(() => this.lastUsedWritten.delete(grantId));
   }
 
   invalidateGrant(grantId: string): void {

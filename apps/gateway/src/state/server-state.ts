@@ -26,7 +26,13 @@ export type ActivePolicy =
   | { ok: false; version: number; error: string };
 
 export interface ServerState {
-  server: ServerConnectionRow & { name: string; upstreamAccount: string | null; auditArguments: string; deletedAt: Date | null; updatedAt: Date };
+  server: ServerConnectionRow & {
+    name: string;
+    upstreamAccount: string | null;
+    auditArguments: string;
+    deletedAt: Date | null;
+    updatedAt: Date;
+  };
   policy: ActivePolicy | undefined;
   tools: Map<string, ToolState>;
   loadedAt: number;
@@ -77,14 +83,41 @@ export class ServerStateCache {
       this.db.mcpServer.findUnique({
         where: { id: serverId },
         select: {
-          id: true, organizationId: true, name: true, transport: true, url: true, stdioTemplate: true, command: true, args: true,
-          secretHeadersEnc: true, secretEnvEnc: true, upstreamAccount: true, auditArguments: true, deletedAt: true, updatedAt: true,
+          id: true,
+          organizationId: true,
+          name: true,
+          transport: true,
+          url: true,
+          stdioTemplate: true,
+          command: true,
+          args: true,
+          secretHeadersEnc: true,
+          secretEnvEnc: true,
+          upstreamAccount: true,
+          auditArguments: true,
+          deletedAt: true,
+          updatedAt: true,
         },
       }),
-      this.db.policyVersion.findFirst({ where: { serverId, active: true }, orderBy: { version: 'desc' }, select: { id: true, version: true, document: true } }),
+      this.db.policyVersion.findFirst({
+        where: { serverId, active: true },
+        orderBy: { version: 'desc' },
+        select: { id: true, version: true, document: true },
+      }),
       this.db.tool.findMany({
         where: { serverId },
-        select: { id: true, name: true, pinState: true, approvedHash: true, title: true, outputSchema: true, riskCategory: true, riskOverrideCategory: true, present: true, auditContent: true },
+        select: {
+          id: true,
+          name: true,
+          pinState: true,
+          approvedHash: true,
+          title: true,
+          outputSchema: true,
+          riskCategory: true,
+          riskOverrideCategory: true,
+          present: true,
+          auditContent: true,
+        },
       }),
     ]);
     if (!server || server.deletedAt) return undefined;
@@ -96,7 +129,11 @@ export class ServerStateCache {
           active = { ok: true, version: policy.version, compiled: compilePolicy(policy.document) };
         } catch (error) {
           const errors = (error as { errors?: Parameters<typeof formatPolicyErrors>[0] }).errors;
-          active = { ok: false, version: policy.version, error: errors ? formatPolicyErrors(errors) : String(error) };
+          active = {
+            ok: false,
+            version: policy.version,
+            error: errors ? formatPolicyErrors(errors) : String(error),
+          };
         }
         if (this.compiled.size > 1000) this.compiled.clear();
         this.compiled.set(policy.id, active);

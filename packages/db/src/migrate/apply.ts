@@ -3,7 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { defaultPaths, noFilters, readMigrationList, withSchemaEngine, type PrismaPaths } from './engine.ts';
 
-export async function applyMigrations(databaseUrl: string, paths: PrismaPaths = defaultPaths()): Promise<string[]> {
+export async function applyMigrations(
+  databaseUrl: string,
+  paths: PrismaPaths = defaultPaths(),
+): Promise<string[]> {
   const schema = { path: paths.schemaPath, content: await readFile(paths.schemaPath, 'utf8') };
   const migrationsList = await readMigrationList(paths.migrationsDir);
   return withSchemaEngine(databaseUrl, schema, async (engine) => {
@@ -16,7 +19,10 @@ export async function applyMigrations(databaseUrl: string, paths: PrismaPaths = 
  * SQL that would bring the migrations up to the schema; empty when they agree. Replays the
  * migrations on a throwaway shadow database of the server at `databaseUrl`.
  */
-export async function pendingSchemaChanges(databaseUrl: string, paths: PrismaPaths = defaultPaths()): Promise<string> {
+export async function pendingSchemaChanges(
+  databaseUrl: string,
+  paths: PrismaPaths = defaultPaths(),
+): Promise<string> {
   const content = await readFile(paths.schemaPath, 'utf8');
   const migrationsList = await readMigrationList(paths.migrationsDir);
   return withSchemaEngine(databaseUrl, { path: paths.schemaPath, content }, async (engine) => {

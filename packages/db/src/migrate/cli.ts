@@ -20,7 +20,12 @@ function generate(): void {
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        CHECKPOINT_DISABLE: '1',
+      },
     },
   );
   if (result.status !== 0) throw new Error('prisma generate failed (see above)');
@@ -29,7 +34,10 @@ function generate(): void {
 function migrationName(argv: string[]): string {
   const i = argv.indexOf('--name');
   const raw = i >= 0 ? (argv[i + 1] ?? '') : 'change';
-  const name = raw.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const name = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   return name || 'change';
 }
 
@@ -53,7 +61,9 @@ async function main(): Promise<void> {
     } else if (command === 'check') {
       const sql = await pendingSchemaChanges(db.url, paths);
       if (sql) {
-        console.error('prisma/schema.prisma and prisma/migrations differ. Run `npm run db:migrate`. Missing SQL:\n' + sql);
+        console.error(
+          'prisma/schema.prisma and prisma/migrations differ. Run `npm run db:migrate`. Missing SQL:\n' + sql,
+        );
         process.exitCode = 1;
       } else console.log('Migrations match the schema.');
     } else {
@@ -65,7 +75,8 @@ async function main(): Promise<void> {
         await mkdir(dir, { recursive: true });
         await writeFile(path.join(dir, 'migration.sql'), sql + '\n');
         const lock = path.join(paths.migrationsDir, 'migration_lock.toml');
-        if (!existsSync(lock)) await writeFile(lock, '# Do not edit: kept by the migration tool.\nprovider = "postgresql"\n');
+        if (!existsSync(lock))
+          await writeFile(lock, '# Do not edit: kept by the migration tool.\nprovider = "postgresql"\n');
         console.log(`Created ${path.relative(root, dir)}/migration.sql`);
       }
       const applied = await applyMigrations(db.url, paths);

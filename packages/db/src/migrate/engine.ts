@@ -27,10 +27,16 @@ let lastPanic: string | undefined;
 function loadEngineModule(): Promise<EngineModule> {
   enginePromise ??= (async () => {
     const bgPath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
-    const bg = (await import(pathToFileURL(bgPath).href)) as EngineModule & { __wbg_set_wasm(exports: unknown): void };
+    const bg = (await import(pathToFileURL(bgPath).href)) as EngineModule & {
+      __wbg_set_wasm(exports: unknown): void;
+    };
     const wasmPath = bgPath.replace(/\.js$/, '.wasm');
     // Node's global WebAssembly (not in the ES lib typings this project compiles against).
-    const wasm = (globalThis as unknown as { WebAssembly: { instantiate(b: Buffer, i: object): Promise<{ instance: { exports: object } }> } }).WebAssembly;
+    const wasm = (
+      globalThis as unknown as {
+        WebAssembly: { instantiate(b: Buffer, i: object): Promise<{ instance: { exports: object } }> };
+      }
+    ).WebAssembly;
     const { instance } = await wasm.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': bg });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
@@ -83,7 +89,11 @@ function patchCharColumns<T extends object>(queryable: T): T {
 // adapter-pg 7.10.1 runs a migration script by splitting it on every ";", even inside comments,
 // strings and $$-quoted function bodies (a PL/pgSQL trigger cannot be written). Prisma's native
 // engine sends the script as one simple query; so do we: PostgreSQL parses it and runs it atomically.
-type ScriptRunner = { executeScript?: (script: string) => Promise<void>; underlyingDriver?: () => { query: (sql: string) => Promise<unknown> }; onError?: (e: unknown) => never };
+type ScriptRunner = {
+  executeScript?: (script: string) => Promise<void>;
+  underlyingDriver?: () => { query: (sql: string) => Promise<unknown> };
+  onError?: (e: unknown) => never;
+};
 function runScriptsWhole<T extends object>(adapter: T): T {
   const a = adapter as unknown as ScriptRunner;
   const driver = a.underlyingDriver?.();
@@ -156,16 +166,25 @@ export interface PrismaPaths {
 export function defaultPaths(): PrismaPaths {
   // packages/db/src/migrate → repo root
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-  return { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') };
+  return {
+    schemaPath: path.join(root, 'prisma/schema.prisma'),
+    migrationsDir: path.join(root, 'prisma/migrations'),
+  };
 }
 
 export async function readMigrationList(migrationsDir: string): Promise<MigrationList> {
   const lockPath = path.join(migrationsDir, 'migration_lock.toml');
   const entries = existsSync(migrationsDir) ? await readdir(migrationsDir, { withFileTypes: true }) : [];
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return {
     baseDir: migrationsDir,
-    lockfile: { path: 'migration_lock.toml', content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null },
+    lockfile: {
+      path: 'migration_lock.toml',
+      content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null,
+    },
     shadowDbInitScript: '',
     migrationDirectories: await Promise.all(
       dirs.map(async (dir) => {

@@ -24,7 +24,13 @@ async function publicOrigin(): Promise<string> {
   return `${h.get('x-forwarded-proto') ?? 'http'}://${h.get('host') ?? 'localhost:3000'}`;
 }
 
-const signUpForm = z.object({ name: text(200), email: text(320), password: text(1_000), organizationName: text(200), invitation: text(200) });
+const signUpForm = z.object({
+  name: text(200),
+  email: text(320),
+  password: text(1_000),
+  organizationName: text(200),
+  invitation: text(200),
+});
 const tokenForm = z.object({ token: text(200) });
 const signInForm = z.object({ email: text(320), password: text(1_000), callbackUrl: text(2_000) });
 
@@ -32,7 +38,11 @@ export async function signUpAction(_prev: ActionResult, form: FormData): Promise
   try {
     const { invitation, ...rest } = parseForm(signUpForm, form);
     // The outcome is deliberately ignored: a new and a taken address end on the same page.
-    await signUp(db(), { ...rest, invitation: invitation || undefined }, { policy: signupPolicy(), origin: await publicOrigin() });
+    await signUp(
+      db(),
+      { ...rest, invitation: invitation || undefined },
+      { policy: signupPolicy(), origin: await publicOrigin() },
+    );
   } catch (error) {
     if (error instanceof AppError) return { ok: false, error: error.message, field: error.pointer };
     throw error;

@@ -19,12 +19,18 @@ export function verificationLink(origin: string, token: string): string {
 }
 
 /** Replaces any earlier link of this user with a new one, and mails it. */
-export async function sendVerificationEmail(db: Db, user: { id: string; email: string }, origin: string): Promise<void> {
+export async function sendVerificationEmail(
+  db: Db,
+  user: { id: string; email: string },
+  origin: string,
+): Promise<void> {
   const issued = issueToken('emailVerification');
   const identifier = identifierFor(user);
   await db.$transaction([
     db.verificationToken.deleteMany({ where: { identifier } }),
-    db.verificationToken.create({ data: { identifier, token: issued.hash, expires: new Date(Date.now() + VERIFICATION_TTL_MS) } }),
+    db.verificationToken.create({
+      data: { identifier, token: issued.hash, expires: new Date(Date.now() + VERIFICATION_TTL_MS) },
+    }),
   ]);
   await sendMail({
     to: user.email,
@@ -41,11 +47,19 @@ export async function sendVerificationEmail(db: Db, user: { id: string; email: s
 
 /** The resend button: refused for verified users and within a minute of the last link. */
 export async function resendVerificationEmail(db: Db, userId: string, origin: string): Promise<void> {
-  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, email: true, emailVerified: true } });
+  const user = await db.user.findUniqueOrThrow({
+    where: { id: userId },
+    select: { id: true, email: true, emailVerified: true },
+  });
   if (user.emailVerified) throw new ConflictError('Your e-mail address is already verified.');
-  const last = await db.verificationToken.findFirst({ where: { identifier: identifierFor(user) }, select: { expires: true } });
+  const last = await db.verificationToken.findFirst({
+    where: { identifier: identifierFor(user) },
+    select: { expires: true },
+  });
   if (last && last.expires.getTime() - VERIFICATION_TTL_MS > Date.now() - RESEND_INTERVAL_MS) {
-    throw new ConflictError('A link was sent less than a minute ago; check your inbox (and spam folder) before asking again.');
+    throw new ConflictError(
+      'A link was sent less than a minute ago; check your inbox (and spam folder) before asking again.',
+    );
   }
   await sendVerificationEmail(db, user, origin);
 }
@@ -54,22 +68,34 @@ export async function resendVerificationEmail(db: Db, userId: string, origin: st
  * Consumes a link: the row is deleted whatever happens next (single use), and the user is marked
  * verified only when the link is unexpired and the user still has the address it was sent to.
  */
-export async function consumeVerificationToken(db: Db, token: string): Promise<{ id: string; email: string; name: string | null } | null> {
+export async function consumeVerificationToken(
+  db: Db,
+  token: string,
+): Promise<{ id: string; email: string; name: string | null } | null> {
   if (!looksLikeToken('emailVerification', token)) return null;
   const hash = hashToken(token);
   return db.$transaction(async (tx) => {
-    const rows = await tx.verificationToken.findMany({ where: { token: hash, identifier: { startsWith: PREFIX } }, take: 1 });
+    const rows = await tx.verificationToken.findMany({
+      where: { token: hash, identifier: { startsWith: PREFIX } },
+      take: 1,
+    });
     const row = rows[0];
     if (!row) return null;
-    const { count } = await tx.verificationToken.deleteMany({ where: { identifier: row.identifier, token: hash } });
+    const { count } = await tx.verificationToken.deleteMany({
+      where: { identifier: row.identifier, token: hash },
+    });
     if (count !== 1 || row.expires <= new Date()) return null;
     const rest = row.identifier.slice(PREFIX.length);
     const split = rest.indexOf(':');
     const userId = rest.slice(0, split);
     const email = rest.slice(split + 1);
-    const user = await tx.user.findFirst({ where: { id: userId, email }, select: { id: true, email: true, name: true, emailVerified: true } });
+    const user = await tx.user.findFirst({
+      where: { id: userId, email },
+      select: { id: true, email: true, name: true, emailVerified: true },
+    });
     if (!user) return null;
-    if (!user.emailVerified) await tx.user.update({ where: { id: user.id }, data: { emailVerified: new Date() } });
+    if (!user.emailVerified)
+      await tx.user.update({ where: { id: user.id }, data: { emailVerified: new Date() } });
     return { id: user.id, email: user.email, name: user.name };
   });
 }

@@ -32,7 +32,11 @@ export class OidcSignupRefused extends Error {
  * (never proving it) would be handed that person's SSO sign-ins. A provider-verified address counts
  * as verified here. A new email gets a new user and organization, if the sign-up policy allows it.
  */
-export async function findOrCreateOidcUser(db: Db, profile: OidcProfile, policy: SignupPolicy = { mode: 'open' }): Promise<string> {
+export async function findOrCreateOidcUser(
+  db: Db,
+  profile: OidcProfile,
+  policy: SignupPolicy = { mode: 'open' },
+): Promise<string> {
   const email = profile.email.toLowerCase();
   const linked = await db.account.findUnique({
     where: { provider_providerAccountId: { provider: 'oidc', providerAccountId: profile.subject } },
@@ -46,16 +50,31 @@ export async function findOrCreateOidcUser(db: Db, profile: OidcProfile, policy:
   }
   return db.$transaction(async (tx) => {
     let user = await tx.user.findUnique({ where: { email } });
-    if (user && !profile.emailVerified) throw new OidcLinkRefused(`The identity provider has not verified ${email}; sign in with your password instead`);
-    if (user && !user.emailVerified) throw new OidcLinkRefused(`${email} has not been verified here yet; sign in with your password and verify it first`);
+    if (user && !profile.emailVerified)
+      throw new OidcLinkRefused(
+        `The identity provider has not verified ${email}; sign in with your password instead`,
+      );
+    if (user && !user.emailVerified)
+      throw new OidcLinkRefused(
+        `${email} has not been verified here yet; sign in with your password and verify it first`,
+      );
     if (!user) {
       if (policy.mode === 'invite') throw new OidcSignupRefused('Sign-up needs an invitation');
       // A domain claim the provider has not verified proves nothing about the domain.
-      if (policy.mode === 'domains' && !(profile.emailVerified && emailDomainAllowed(email, policy.domains))) throw new OidcSignupRefused(domainsRefusal(policy.domains));
-      user = await tx.user.create({ data: { email, name: profile.name, emailVerified: profile.emailVerified ? new Date() : null } });
-      await createOrganizationInTx(tx, { name: `${profile.name ?? email.split('@')[0]}'s organization`, ownerId: user.id, ownerLabel: email });
+      if (policy.mode === 'domains' && !(profile.emailVerified && emailDomainAllowed(email, policy.domains)))
+        throw new OidcSignupRefused(domainsRefusal(policy.domains));
+      user = await tx.user.create({
+        data: { email, name: profile.name, emailVerified: profile.emailVerified ? new Date() : null },
+      });
+      await createOrganizationInTx(tx, {
+        name: `${profile.name ?? email.split('@')[0]}'s organization`,
+        ownerId: user.id,
+        ownerLabel: email,
+      });
     }
-    await tx.account.create({ data: { userId: user.id, type: 'oidc', provider: 'oidc', providerAccountId: profile.subject } });
+    await tx.account.create({
+      data: { userId: user.id, type: 'oidc', provider: 'oidc', providerAccountId: profile.subject },
+    });
     return user.id;
   });
 }

@@ -10,13 +10,18 @@ export type SignInResult =
   | { ok: true; user: { id: string; email: string; name: string | null } }
   | { ok: false; reason: 'invalid' | 'rate_limited' };
 
-export async function verifyCredentials(db: Db, input: { email: string; password: string; ip: string | null }): Promise<SignInResult> {
+export async function verifyCredentials(
+  db: Db,
+  input: { email: string; password: string; ip: string | null },
+): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
   if (!email || !input.password || input.password.length > 1024) return { ok: false, reason: 'invalid' };
   const since = new Date(Date.now() - SIGNIN_WINDOW_MS);
   const [byEmail, byIp] = await Promise.all([
     db.loginAttempt.count({ where: { email, success: false, createdAt: { gte: since } } }),
-    input.ip ? db.loginAttempt.count({ where: { ip: input.ip, success: false, createdAt: { gte: since } } }) : Promise.resolve(0),
+    input.ip
+      ? db.loginAttempt.count({ where: { ip: input.ip, success: false, createdAt: { gte: since } } })
+      : Promise.resolve(0),
   ]);
   if (byEmail >= MAX_FAILURES_PER_EMAIL || byIp >= MAX_FAILURES_PER_IP) {
     await db.loginAttempt.create({ data: { email, ip: input.ip, success: false } });

@@ -2,13 +2,19 @@
 // addresses at the listed domains. Applies to password sign-up and to new OIDC users alike.
 import { env } from '../../env';
 
-export type SignupPolicy = { mode: 'open' } | { mode: 'invite' } | { mode: 'domains'; domains: readonly string[] };
+export type SignupPolicy =
+  { mode: 'open' } | { mode: 'invite' } | { mode: 'domains'; domains: readonly string[] };
 
 export function signupPolicy(): SignupPolicy {
   const { SIGNUP_MODE, SIGNUP_DOMAINS } = env();
   if (SIGNUP_MODE !== 'domains') return { mode: SIGNUP_MODE };
-  const domains = SIGNUP_DOMAINS.split(',').map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean);
-  if (domains.length === 0) throw new Error('SIGNUP_MODE=domains needs SIGNUP_DOMAINS (e.g. "a.com,b.org"); see apps/dashboard/.env.example.');
+  const domains = SIGNUP_DOMAINS.split(',')
+    .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+    .filter(Boolean);
+  if (domains.length === 0)
+    throw new Error(
+      'SIGNUP_MODE=domains needs SIGNUP_DOMAINS (e.g. "a.com,b.org"); see apps/dashboard/.env.example.',
+    );
   return { mode: 'domains', domains };
 }
 
@@ -16,7 +22,12 @@ export function signupPolicy(): SignupPolicy {
 export function emailDomainAllowed(email: string, domains: readonly string[]): boolean {
   const at = email.lastIndexOf('@');
   if (at < 1) return false;
-  return domains.includes(email.slice(at + 1).trim().toLowerCase());
+  return domains.includes(
+    email
+      .slice(at + 1)
+      .trim()
+      .toLowerCase(),
+  );
 }
 
 export function domainsRefusal(domains: readonly string[]): string {

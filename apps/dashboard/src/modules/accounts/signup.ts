@@ -16,7 +16,11 @@ export const signUpInput = z.object({
   name: z.string().trim().min(1, 'Enter your name.').max(100, 'Name must be at most 100 characters.'),
   email: z.email('Enter a valid email address.').trim().toLowerCase().max(254),
   password: z.string(),
-  organizationName: z.string().trim().min(1, 'Enter an organization name.').max(100, 'Organization name must be at most 100 characters.'),
+  organizationName: z
+    .string()
+    .trim()
+    .min(1, 'Enter an organization name.')
+    .max(100, 'Organization name must be at most 100 characters.'),
   invitation: z.string().max(200).optional(),
 });
 export type SignUpInput = z.input<typeof signUpInput>;
@@ -28,13 +32,18 @@ export interface SignUpOptions {
 }
 
 /** What the caller may tell the person signing up: the same for a new and a taken address. */
-export const SIGNUP_DONE = 'Check your e-mail: we sent a link to finish signing up. Already have an account? Sign in.';
+export const SIGNUP_DONE =
+  'Check your e-mail: we sent a link to finish signing up. Already have an account? Sign in.';
 
 /**
  * Returns the created user internally (tests, seeding); callers answering a person must not branch
  * on it. Throws ValidationError only for problems that do not depend on whether the address exists.
  */
-export async function signUp(db: Db, raw: SignUpInput, options: SignUpOptions): Promise<{ userId: string; orgSlug: string } | null> {
+export async function signUp(
+  db: Db,
+  raw: SignUpInput,
+  options: SignUpOptions,
+): Promise<{ userId: string; orgSlug: string } | null> {
   const parsed = signUpInput.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -44,15 +53,29 @@ export async function signUp(db: Db, raw: SignUpInput, options: SignUpOptions): 
   const problem = passwordProblem(input.password);
   if (problem) throw new ValidationError(problem, 'password');
   const { policy } = options;
-  if (policy.mode === 'domains' && !emailDomainAllowed(input.email, policy.domains)) throw new ValidationError(domainsRefusal(policy.domains), 'email');
-  let openInvitation: { id: string; organizationId: string; role: 'owner' | 'admin' | 'editor' | 'viewer' } | null = null;
+  if (policy.mode === 'domains' && !emailDomainAllowed(input.email, policy.domains))
+    throw new ValidationError(domainsRefusal(policy.domains), 'email');
+  let openInvitation: {
+    id: string;
+    organizationId: string;
+    role: 'owner' | 'admin' | 'editor' | 'viewer';
+  } | null = null;
   if (policy.mode === 'invite') {
     const invitation = input.invitation ? await findInvitation(db, input.invitation) : null;
     if (!invitation) throw new ValidationError(INVITATION_REQUIRED, 'email');
-    if (invitation.email && invitation.email !== input.email) throw new ValidationError(`This invitation is for another address; sign up with the address it was sent to.`, 'email');
+    if (invitation.email && invitation.email !== input.email)
+      throw new ValidationError(
+        `This invitation is for another address; sign up with the address it was sent to.`,
+        'email',
+      );
     // An invitation bound to an address is accepted after that address is verified; an open one
     // is used up here, so one link cannot open the door to any number of accounts.
-    if (!invitation.email) openInvitation = { id: invitation.id, organizationId: invitation.organizationId, role: invitation.role };
+    if (!invitation.email)
+      openInvitation = {
+        id: invitation.id,
+        organizationId: invitation.organizationId,
+        role: invitation.role,
+      };
   }
   const started = performance.now();
   // Hashed in both branches: noticing a taken address must cost what creating an account costs.
@@ -72,7 +95,11 @@ async function createOrNotify(
   db: Db,
   input: z.output<typeof signUpInput>,
   passwordHash: string,
-  openInvitation: { id: string; organizationId: string; role: 'owner' | 'admin' | 'editor' | 'viewer' } | null,
+  openInvitation: {
+    id: string;
+    organizationId: string;
+    role: 'owner' | 'admin' | 'editor' | 'viewer';
+  } | null,
   origin: string,
 ): Promise<{ userId: string; orgSlug: string } | null> {
   const existing = await db.user.findUnique({ where: { email: input.email }, select: { id: true } });
@@ -84,11 +111,21 @@ async function createOrNotify(
   try {
     created = await db.$transaction(async (tx) => {
       const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });
-      const org = await createOrganizationInTx(tx, { name: input.organizationName, ownerId: user.id, ownerLabel: user.email });
+      const org = await createOrganizationInTx(tx, {
+        name: input.organizationName,
+        ownerId: user.id,
+        ownerLabel: user.email,
+      });
       if (openInvitation) {
-        const { count } = await tx.invitation.updateMany({ where: { id: openInvitation.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: new Date() } });
-        if (!count) throw new ValidationError('This invitation was used a moment ago; ask for a new one.', 'email');
-        await tx.membership.create({ data: { organizationId: openInvitation.organizationId, userId: user.id, role: openInvitation.role } });
+        const { count } = await tx.invitation.updateMany({
+          where: { id: openInvitation.id, acceptedAt: null, revokedAt: null },
+          data: { acceptedAt: new Date() },
+        });
+        if (!count)
+          throw new ValidationError('This invitation was used a moment ago; ask for a new one.', 'email');
+        await tx.membership.create({
+          data: { organizationId: openInvitation.organizationId, userId: user.id, role: openInvitation.role },
+        });
       }
       return { userId: user.id, orgSlug: org.slug };
     });

@@ -8,7 +8,9 @@ import { confirmEmailAction } from './actions';
 export function VerifyEmailPage({ token }: { token: string }) {
   return (
     <AuthCard title="Confirm your e-mail">
-      <p className="text-sm text-slate-700">Confirm this address to finish signing up; you will be signed in.</p>
+      <p className="text-sm text-slate-700">
+        Confirm this address to finish signing up; you will be signed in.
+      </p>
       <form action={confirmEmailAction} className="mt-4">
         <input type="hidden" name="token" value={token} />
         <button type="submit" className="btn btn-primary w-full">

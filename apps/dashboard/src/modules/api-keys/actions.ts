@@ -11,12 +11,18 @@ import { createApiKey, revokeApiKey } from './api-keys';
 const createForm = z.object({ name: text(200), role: text(20) });
 const revokeForm = z.object({ keyId: idField });
 
-export async function createApiKeyAction(_prev: ActionResult<{ token: string; name: string }>, form: FormData): Promise<ActionResult<{ token: string; name: string }>> {
+export async function createApiKeyAction(
+  _prev: ActionResult<{ token: string; name: string }>,
+  form: FormData,
+): Promise<ActionResult<{ token: string; name: string }>> {
   const ctx = await requireMembership(formOrgSlug(form), 'admin');
   const result = await runAction(async () => {
     const input = parseForm(createForm, form);
     // createApiKey validates the role (its own schema names the allowed ones).
-    const key = await createApiKey(db(), ctx, { name: input.name, role: (input.role || 'editor') as 'editor' });
+    const key = await createApiKey(db(), ctx, {
+      name: input.name,
+      role: (input.role || 'editor') as 'editor',
+    });
     return { token: key.token, name: key.name };
   });
   revalidatePath(`/o/${ctx.orgSlug}/settings/api-keys`);

@@ -18,7 +18,8 @@ export async function ApiKeysPage({ orgSlug }: { orgSlug: string }) {
       <header>
         <h1 className="h1">API keys</h1>
         <p className="muted">
-          For the REST API at <code className="code">/api/v1</code>: send <code className="code">Authorization: Bearer pck_…</code>. The OpenAPI document is at{' '}
+          For the REST API at <code className="code">/api/v1</code>: send{' '}
+          <code className="code">Authorization: Bearer pck_…</code>. The OpenAPI document is at{' '}
           <a className="text-sky-700 underline" href="/api/v1/openapi.json">
             /api/v1/openapi.json
           </a>
@@ -34,7 +35,10 @@ export async function ApiKeysPage({ orgSlug }: { orgSlug: string }) {
         </section>
       ) : null}
       <ListSection id="keys-heading" title="Keys">
-        <DataTable columns={['Name', 'Key', 'Role', 'Last used', 'Status', ACTIONS_COLUMN]} empty={keys.length === 0 && 'No API keys yet.'}>
+        <DataTable
+          columns={['Name', 'Key', 'Role', 'Last used', 'Status', ACTIONS_COLUMN]}
+          empty={keys.length === 0 && 'No API keys yet.'}
+        >
           {keys.map((k) => (
             <tr key={k.id}>
               <td>{k.name}</td>
@@ -46,7 +50,12 @@ export async function ApiKeysPage({ orgSlug }: { orgSlug: string }) {
               <td>{k.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="green">active</Badge>}</td>
               <td className="text-right">
                 {isAdmin && !k.revokedAt ? (
-                  <RowAction action={revokeApiKeyAction} fields={{ orgSlug: ctx.orgSlug, keyId: k.id }} label="Revoke" ariaLabel={`Revoke key ${k.name}`} />
+                  <RowAction
+                    action={revokeApiKeyAction}
+                    fields={{ orgSlug: ctx.orgSlug, keyId: k.id }}
+                    label="Revoke"
+                    ariaLabel={`Revoke key ${k.name}`}
+                  />
                 ) : null}
               </td>
             </tr>

@@ -16,7 +16,16 @@ const input = z.object({
 export async function listApiKeys(db: Db, ctx: OrgContext) {
   return db.apiKey.findMany({
     where: { organizationId: ctx.organizationId },
-    select: { id: true, name: true, prefix: true, role: true, lastUsedAt: true, expiresAt: true, revokedAt: true, createdAt: true },
+    select: {
+      id: true,
+      name: true,
+      prefix: true,
+      role: true,
+      lastUsedAt: true,
+      expiresAt: true,
+      revokedAt: true,
+      createdAt: true,
+    },
     orderBy: { createdAt: 'desc' },
   });
 }
@@ -25,7 +34,8 @@ export async function createApiKey(db: Db, ctx: OrgContext, raw: z.input<typeof 
   assertRole(ctx, 'admin');
   const data = parseInput(input, raw);
   // A key can never hold more power than the person who made it.
-  if (!roleAtLeast(ctx.role, data.role)) throw new ForbiddenError(`You cannot create a key with role ${data.role}.`);
+  if (!roleAtLeast(ctx.role, data.role))
+    throw new ForbiddenError(`You cannot create a key with role ${data.role}.`);
   const issued = issueToken('apiKey');
   const key = await db.$transaction(async (tx) => {
     const created = await tx.apiKey.create({
@@ -40,7 +50,13 @@ export async function createApiKey(db: Db, ctx: OrgContext, raw: z.input<typeof 
       },
       select: { id: true, name: true, prefix: true, role: true },
     });
-    await recordAdminEvent(tx, ctx, 'api_key.create', { type: 'api_key', id: created.id }, { name: created.name, prefix: created.prefix, role: created.role });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'api_key.create',
+      { type: 'api_key', id: created.id },
+      { name: created.name, prefix: created.prefix, role: created.role },
+    );
     return created;
   });
   return { ...key, token: issued.token };
@@ -48,7 +64,10 @@ export async function createApiKey(db: Db, ctx: OrgContext, raw: z.input<typeof 
 
 export async function revokeApiKey(db: Db, ctx: OrgContext, keyId: string): Promise<void> {
   assertRole(ctx, 'admin');
-  const { count } = await db.apiKey.updateMany({ where: { id: keyId, organizationId: ctx.organizationId, revokedAt: null }, data: { revokedAt: new Date() } });
+  const { count } = await db.apiKey.updateMany({
+    where: { id: keyId, organizationId: ctx.organizationId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
   if (!count) throw new NotFoundError('API key not found');
   await recordAdminEvent(db, ctx, 'api_key.revoke', { type: 'api_key', id: keyId });
 }

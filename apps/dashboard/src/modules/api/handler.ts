@@ -5,20 +5,34 @@ import { z } from 'zod';
 import { resolveApiKey, resolveMembership } from '../orgs/membership';
 import type { OrgContext } from '../../server/context';
 import { db } from '../../server/db';
-import { AppError, ForbiddenError, parseInput, UnauthenticatedError, ValidationError } from '../../server/errors';
+import {
+  AppError,
+  ForbiddenError,
+  parseInput,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../server/errors';
 
 type Params = Record<string, string>;
-type Handler<P extends Params> = (args: { ctx: OrgContext; request: Request; params: P }) => Promise<Response | unknown>;
+type Handler<P extends Params> = (args: {
+  ctx: OrgContext;
+  request: Request;
+  params: P;
+}) => Promise<Response | unknown>;
 
 export function errorResponse(status: number, message: string, pointer?: string): Response {
-  return Response.json({ error: { message, ...(pointer !== undefined ? { pointer } : {}) } }, { status, headers: { 'Cache-Control': 'no-store' } });
+  return Response.json(
+    { error: { message, ...(pointer !== undefined ? { pointer } : {}) } },
+    { status, headers: { 'Cache-Control': 'no-store' } },
+  );
 }
 
 async function authenticate(request: Request, minRole: Role): Promise<OrgContext> {
   const header = request.headers.get('authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match || !match[1]!.startsWith('pck_')) throw new UnauthenticatedError('Send an API key as "Authorization: Bearer pck_…".');
+    if (!match || !match[1]!.startsWith('pck_'))
+      throw new UnauthenticatedError('Send an API key as "Authorization: Bearer pck_…".');
     return resolveApiKey(db(), match[1]!, minRole);
   }
   // Loaded only for cookie sessions: keeps Auth.js (and next/server) out of API-key requests and tests.
@@ -29,11 +43,16 @@ async function authenticate(request: Request, minRole: Role): Promise<OrgContext
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     const origin = request.headers.get('origin');
     const host = request.headers.get('host');
-    if (!origin || !host || new URL(origin).host !== host) throw new ForbiddenError('Cross-site request refused; use an API key.');
+    if (!origin || !host || new URL(origin).host !== host)
+      throw new ForbiddenError('Cross-site request refused; use an API key.');
   }
   const url = new URL(request.url);
   const slug = request.headers.get('x-portcullis-org') ?? url.searchParams.get('org');
-  if (!slug) throw new ValidationError('With a session, name the organization: ?org=<slug> or the X-Portcullis-Org header.', '/org');
+  if (!slug)
+    throw new ValidationError(
+      'With a session, name the organization: ?org=<slug> or the X-Portcullis-Org header.',
+      '/org',
+    );
   return resolveMembership(db(), session.user.id, slug, minRole);
 }
 
@@ -84,9 +103,13 @@ export interface RouteSpec {
 }
 
 /** `{ serverId: string }` for '/servers/{serverId}/sync'. */
-type PathParams<T extends string> = T extends `${string}{${infer Name}}${infer Rest}` ? { [K in Name]: string } & PathParams<Rest> : unknown;
+type PathParams<T extends string> = T extends `${string}{${infer Name}}${infer Rest}`
+  ? { [K in Name]: string } & PathParams<Rest>
+  : unknown;
 
-type Parsed<S, K extends 'body' | 'query'> = S extends { [key in K]: infer T extends z.ZodType } ? z.infer<T> : undefined;
+type Parsed<S, K extends 'body' | 'query'> = S extends { [key in K]: infer T extends z.ZodType }
+  ? z.infer<T>
+  : undefined;
 
 /**
  * A REST route whose contract is data: the same zod schemas parse the request here and describe it
@@ -94,7 +117,13 @@ type Parsed<S, K extends 'body' | 'query'> = S extends { [key in K]: infer T ext
  */
 export function defineRoute<const S extends RouteSpec>(
   spec: S,
-  handler: (args: { ctx: OrgContext; request: Request; params: PathParams<S['path']>; body: Parsed<S, 'body'>; query: Parsed<S, 'query'> }) => Promise<Response | unknown>,
+  handler: (args: {
+    ctx: OrgContext;
+    request: Request;
+    params: PathParams<S['path']>;
+    body: Parsed<S, 'body'>;
+    query: Parsed<S, 'query'>;
+  }) => Promise<Response | unknown>,
 ) {
   const route = apiRoute<PathParams<S['path']> & Params>(spec.role, async ({ ctx, request, params }) => {
     const query = (spec.query ? readQuery(request, spec.query) : undefined) as Parsed<S, 'query'>;

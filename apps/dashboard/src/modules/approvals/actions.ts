@@ -8,9 +8,16 @@ import { formOrgSlug, idField, parseForm, safeParseForm, text } from '../../serv
 import { requireMembership } from '../../server/guard';
 import { decideApproval } from './approvals';
 
-const decideForm = z.object({ approvalId: idField, decision: z.enum(['approve', 'deny']).catch('deny'), note: text(1_000) });
+const decideForm = z.object({
+  approvalId: idField,
+  decision: z.enum(['approve', 'deny']).catch('deny'),
+  note: text(1_000),
+});
 
-export async function decideApprovalAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
+export async function decideApprovalAction(
+  _prev: ActionResult<unknown>,
+  form: FormData,
+): Promise<ActionResult<unknown>> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const decision = safeParseForm(decideForm, form)?.decision ?? 'deny';
   const result = await runAction(

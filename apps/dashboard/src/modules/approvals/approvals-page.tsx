@@ -12,7 +12,10 @@ import { DecideForm } from './components/decide-form';
 
 export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
   const ctx = await requireMembership(orgSlug, 'viewer');
-  const [pending, history] = await Promise.all([listPendingApprovals(db(), ctx), listApprovalHistory(db(), ctx)]);
+  const [pending, history] = await Promise.all([
+    listPendingApprovals(db(), ctx),
+    listApprovalHistory(db(), ctx),
+  ]);
   const canDecide = roleAtLeast(ctx.role, 'editor');
   const now = Date.now();
   return (
@@ -31,30 +34,46 @@ export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
         ) : (
           <ul aria-label="Pending approvals">
             {pending.map((a) => (
-              <li key={a.id} id={`approval-${a.id}`} className="grid gap-4 border-b border-slate-100 p-4 md:grid-cols-[1fr_18rem]" aria-label={`Approval for ${a.toolName}`}>
+              <li
+                key={a.id}
+                id={`approval-${a.id}`}
+                className="grid gap-4 border-b border-slate-100 p-4 md:grid-cols-[1fr_18rem]"
+                aria-label={`Approval for ${a.toolName}`}
+              >
                 <div className="min-w-0 space-y-1">
                   <p className="font-mono text-sm font-semibold">{a.toolName}</p>
                   <p className="text-xs text-slate-600">
-                    Grant {a.grant.name} ({a.grant.tokenPrefix}…) on {a.server.name} · waiting {formatDuration(now - a.createdAt.getTime())} · expires in{' '}
+                    Grant {a.grant.name} ({a.grant.tokenPrefix}…) on {a.server.name} · waiting{' '}
+                    {formatDuration(now - a.createdAt.getTime())} · expires in{' '}
                     {formatDuration(a.expiresAt.getTime() - now)}
                     {a.ruleId ? ` · rule ${a.ruleId}` : ''}
                   </p>
                   {canDecide ? (
-                    <pre aria-label={`Arguments of ${a.toolName}`} className="max-h-48 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">
+                    <pre
+                      aria-label={`Arguments of ${a.toolName}`}
+                      className="max-h-48 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs"
+                    >
                       {prettyJson(a.arguments ?? {})}
                     </pre>
                   ) : (
                     <p className="muted text-xs">Arguments are shown to editors and above, who decide.</p>
                   )}
                 </div>
-                {canDecide ? <DecideForm orgSlug={ctx.orgSlug} approvalId={a.id} toolName={a.toolName} /> : <p className="muted">Editors decide.</p>}
+                {canDecide ? (
+                  <DecideForm orgSlug={ctx.orgSlug} approvalId={a.id} toolName={a.toolName} />
+                ) : (
+                  <p className="muted">Editors decide.</p>
+                )}
               </li>
             ))}
           </ul>
         )}
       </section>
       <ListSection id="history-heading" title="History">
-        <DataTable columns={['Requested', 'Tool', 'Grant', 'Outcome', 'By', 'Note']} empty={history.length === 0 && 'No decided approvals yet.'}>
+        <DataTable
+          columns={['Requested', 'Tool', 'Grant', 'Outcome', 'By', 'Note']}
+          empty={history.length === 0 && 'No decided approvals yet.'}
+        >
           {history.map((a) => {
             const outcome = approvalOutcome(a, now);
             return (
@@ -68,7 +87,11 @@ export async function ApprovalsPage({ orgSlug }: { orgSlug: string }) {
                   <Badge tone={outcome.tone} title={outcome.detail ?? undefined}>
                     {outcome.words}
                   </Badge>
-                  {outcome.detail ? <span className="mt-0.5 block text-[11px] break-words text-slate-600">{outcome.detail}</span> : null}
+                  {outcome.detail ? (
+                    <span className="mt-0.5 block text-[11px] break-words text-slate-600">
+                      {outcome.detail}
+                    </span>
+                  ) : null}
                 </td>
                 <td className="text-xs">{a.decidedByLabel ?? '—'}</td>
                 <td className="text-xs">{a.note ?? ''}</td>

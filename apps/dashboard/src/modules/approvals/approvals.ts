@@ -59,7 +59,11 @@ export interface ApprovalRun {
 }
 
 /** Decided approvals, each with the audit row of the call it let through (null: none ran). */
-export async function listApprovalHistory(db: Db, ctx: OrgContext, take = 50): Promise<Array<ApprovalView & { run: ApprovalRun | null }>> {
+export async function listApprovalHistory(
+  db: Db,
+  ctx: OrgContext,
+  take = 50,
+): Promise<Array<ApprovalView & { run: ApprovalRun | null }>> {
   await expireStaleApprovals(db, ctx);
   const rows = await db.approval.findMany({
     where: { organizationId: ctx.organizationId, status: { not: 'pending' } },
@@ -69,22 +73,38 @@ export async function listApprovalHistory(db: Db, ctx: OrgContext, take = 50): P
   });
   // The forwarded call is the approval's one row that was sent upstream (held and handed-back rows were not).
   const runs = await db.auditEvent.findMany({
-    where: { organizationId: ctx.organizationId, approvalId: { in: rows.map((r) => r.id) }, upstreamOutcome: { not: 'not_sent' } },
+    where: {
+      organizationId: ctx.organizationId,
+      approvalId: { in: rows.map((r) => r.id) },
+      upstreamOutcome: { not: 'not_sent' },
+    },
     select: { approvalId: true, upstreamOutcome: true, upstreamError: true, createdAt: true },
   });
   const runOf = new Map(runs.map((r) => [r.approvalId, r]));
   return withArgumentsFor(ctx, rows).map((row) => {
     const run = runOf.get(row.id);
-    return { ...row, run: run ? { upstreamOutcome: run.upstreamOutcome, upstreamError: run.upstreamError, createdAt: run.createdAt } : null };
+    return {
+      ...row,
+      run: run
+        ? { upstreamOutcome: run.upstreamOutcome, upstreamError: run.upstreamError, createdAt: run.createdAt }
+        : null,
+    };
   });
 }
 
 /** How many calls wait for a person: the navigation's count. */
 export async function countPendingApprovals(db: Db, ctx: OrgContext): Promise<number> {
-  return db.approval.count({ where: { organizationId: ctx.organizationId, status: 'pending', expiresAt: { gt: new Date() } } });
+  return db.approval.count({
+    where: { organizationId: ctx.organizationId, status: 'pending', expiresAt: { gt: new Date() } },
+  });
 }
 
-export async function listApprovals(db: Db, ctx: OrgContext, status?: ApprovalStatus, take = 100): Promise<ApprovalView[]> {
+export async function listApprovals(
+  db: Db,
+  ctx: OrgContext,
+  status?: ApprovalStatus,
+  take = 100,
+): Promise<ApprovalView[]> {
   await expireStaleApprovals(db, ctx);
   const rows = await db.approval.findMany({
     where: { organizationId: ctx.organizationId, status },
@@ -113,7 +133,12 @@ export async function decideApproval(
   const now = new Date();
   const decided = await db.$transaction(async (tx) => {
     const { count } = await tx.approval.updateMany({
-      where: { id: approvalId, organizationId: ctx.organizationId, status: 'pending', expiresAt: { gt: now } },
+      where: {
+        id: approvalId,
+        organizationId: ctx.organizationId,
+        status: 'pending',
+        expiresAt: { gt: now },
+      },
       data: {
         status,
         decidedAt: now,
@@ -124,17 +149,26 @@ export async function decideApproval(
       },
     });
     if (count === 0) {
-      const existing = await tx.approval.findFirst({ where: { id: approvalId, organizationId: ctx.organizationId }, select: { status: true, expiresAt: true } });
+      const existing = await tx.approval.findFirst({
+        where: { id: approvalId, organizationId: ctx.organizationId },
+        select: { status: true, expiresAt: true },
+      });
       if (!existing) throw new NotFoundError('Approval not found');
       const state = existing.status === 'pending' ? 'expired' : existing.status;
       throw new ConflictError(`This approval was already ${state}; nothing changed.`);
     }
     const row = await tx.approval.findUniqueOrThrow({ where: { id: approvalId }, select: approvalSelect });
-    await recordAdminEvent(tx, ctx, `approval.${status}`, { type: 'approval', id: approvalId }, {
-      toolName: row.toolName,
-      grantId: row.grant.id,
-      note: row.note,
-    });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      `approval.${status}`,
+      { type: 'approval', id: approvalId },
+      {
+        toolName: row.toolName,
+        grantId: row.grant.id,
+        note: row.note,
+      },
+    );
     return row;
   });
   await notifyChange(db, { type: 'approval', organizationId: ctx.organizationId, approvalId });

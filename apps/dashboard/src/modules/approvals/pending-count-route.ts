@@ -13,8 +13,12 @@ export async function pendingCountResponse(orgSlug: string): Promise<Response> {
   try {
     ctx = await resolveMembership(db(), session.user.id, orgSlug, 'viewer');
   } catch (error) {
-    if (error instanceof AppError) return NextResponse.json({ error: { message: error.message } }, { status: error.status });
+    if (error instanceof AppError)
+      return NextResponse.json({ error: { message: error.message } }, { status: error.status });
     throw error;
   }
-  return NextResponse.json({ pending: await countPendingApprovals(db(), ctx) }, { headers: { 'Cache-Control': 'no-store' } });
+  return NextResponse.json(
+    { pending: await countPendingApprovals(db(), ctx) },
+    { headers: { 'Cache-Control': 'no-store' } },
+  );
 }

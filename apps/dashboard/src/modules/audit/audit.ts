@@ -25,12 +25,20 @@ export function parseAuditFilter(query: Record<string, string | string[] | undef
     const s = Array.isArray(v) ? v[0] : v;
     return s && s.trim() !== '' ? s.trim() : undefined;
   };
-  const raw = { server: pick('server'), grant: pick('grant'), tool: pick('tool'), decision: pick('decision'), from: pick('from'), to: pick('to') };
+  const raw = {
+    server: pick('server'),
+    grant: pick('grant'),
+    tool: pick('tool'),
+    decision: pick('decision'),
+    from: pick('from'),
+    to: pick('to'),
+  };
   const out: AuditFilter = {};
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     const field = auditFilterSchema.shape[key as keyof AuditFilter].safeParse(value);
-    if (field.success && !(field.data instanceof Date && Number.isNaN(field.data.getTime()))) (out as Record<string, unknown>)[key] = field.data;
+    if (field.success && !(field.data instanceof Date && Number.isNaN(field.data.getTime())))
+      (out as Record<string, unknown>)[key] = field.data;
   }
   return out;
 }
@@ -49,7 +57,8 @@ export function decodeCursor(value: string | undefined | null): AuditCursor | un
   const text = Buffer.from(value, 'base64url').toString('utf8');
   const [iso, id] = text.split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || id.length > 64) throw new ValidationError('The page cursor is not valid; start from the first page.', '/cursor');
+  if (!id || Number.isNaN(createdAt.getTime()) || id.length > 64)
+    throw new ValidationError('The page cursor is not valid; start from the first page.', '/cursor');
   return { createdAt, id };
 }
 
@@ -127,13 +136,18 @@ export async function getAuditEvent(db: Db, ctx: OrgContext, id: string) {
   });
   if (!event) throw new NotFoundError('Audit event not found');
   const approval = event.approvalId
-    ? await db.approval.findFirst({ where: { id: event.approvalId, organizationId: ctx.organizationId }, select: { status: true, note: true } })
+    ? await db.approval.findFirst({
+        where: { id: event.approvalId, organizationId: ctx.organizationId },
+        select: { status: true, note: true },
+      })
     : null;
   return { ...event, approvalStatus: approval?.status ?? null, approvalNote: approval?.note ?? null };
 }
 
 /** Nice bucket sizes for the chart; the one chosen gives 24 to 60 bars for the range shown. */
-const BUCKET_SIZES_MS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60_000);
+const BUCKET_SIZES_MS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map(
+  (m) => m * 60_000,
+);
 
 /**
  * The chart's window and bucket size: buckets fit the range (a 30-minute session gets one-minute
@@ -149,11 +163,18 @@ export function chartWindow(from: Date, to: Date): { from: Date; to: Date; bucke
 /** Time-axis ticks for the chart: about six labels on round times, worded for the range's length. */
 export function chartTicks(from: Date, to: Date, bucketMs: number): Array<{ at: Date; label: string }> {
   const span = to.getTime() - from.getTime();
-  const step = BUCKET_SIZES_MS.find((size) => size >= bucketMs && span / size <= 7) ?? Math.ceil(span / 6 / bucketMs) * bucketMs;
+  const step =
+    BUCKET_SIZES_MS.find((size) => size >= bucketMs && span / size <= 7) ??
+    Math.ceil(span / 6 / bucketMs) * bucketMs;
   const ticks: Array<{ at: Date; label: string }> = [];
   for (let t = Math.ceil(from.getTime() / step) * step; t <= to.getTime(); t += step) {
     const iso = new Date(t).toISOString();
-    const label = span <= 86_400_000 ? iso.slice(11, 16) : step >= 86_400_000 ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+    const label =
+      span <= 86_400_000
+        ? iso.slice(11, 16)
+        : step >= 86_400_000
+          ? iso.slice(5, 10)
+          : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
     ticks.push({ at: new Date(t), label });
   }
   return ticks;
@@ -166,7 +187,11 @@ export interface ChartBucket {
 }
 
 /** Calls per time bucket and decision, for the chart; bounded to the filter's window (default 24 h). */
-export async function auditChart(db: Db, ctx: OrgContext, filter: AuditFilter): Promise<{ from: Date; to: Date; bucketMs: number; buckets: ChartBucket[] }> {
+export async function auditChart(
+  db: Db,
+  ctx: OrgContext,
+  filter: AuditFilter,
+): Promise<{ from: Date; to: Date; bucketMs: number; buckets: ChartBucket[] }> {
   const to = filter.to ?? new Date();
   const { from, bucketMs } = chartWindow(filter.from ?? new Date(to.getTime() - 24 * 3_600_000), to);
   const interval = `${bucketMs / 1000} seconds`;
@@ -189,14 +214,27 @@ export async function auditChart(db: Db, ctx: OrgContext, filter: AuditFilter): 
           FROM audit_events e
           WHERE ${whereSql(ctx, { ...filter, from, to })}
           GROUP BY 1, 2`;
-  return { from, to, bucketMs, buckets: rows.map((r) => ({ bucket: r.bucket, decision: r.decision, count: Number(r.count) })) };
+  return {
+    from,
+    to,
+    bucketMs,
+    buckets: rows.map((r) => ({ bucket: r.bucket, decision: r.decision, count: Number(r.count) })),
+  };
 }
 
 /** Options for the filter selects. */
 export async function auditFilterOptions(db: Db, ctx: OrgContext) {
   const [servers, grants] = await Promise.all([
-    db.mcpServer.findMany({ where: { organizationId: ctx.organizationId }, select: { id: true, name: true }, orderBy: { name: 'asc' } }),
-    db.grant.findMany({ where: { organizationId: ctx.organizationId }, select: { id: true, name: true }, orderBy: { name: 'asc' } }),
+    db.mcpServer.findMany({
+      where: { organizationId: ctx.organizationId },
+      select: { id: true, name: true },
+      orderBy: { name: 'asc' },
+    }),
+    db.grant.findMany({
+      where: { organizationId: ctx.organizationId },
+      select: { id: true, name: true },
+      orderBy: { name: 'asc' },
+    }),
   ]);
   return { servers, grants };
 }
@@ -209,11 +247,15 @@ export const PENDING_HORIZON_MS = 15 * 60_000;
  * or for good when the gateway process stopped (crash, kill) before recording the answer: then the
  * call was sent and may have run, and nobody knows its result.
  */
-export function describeOutcome(event: { upstreamOutcome: string; createdAt: Date }, now = Date.now()): string {
+export function describeOutcome(
+  event: { upstreamOutcome: string; createdAt: Date },
+  now = Date.now(),
+): string {
   // The gateway records these when the call was sent but no answer came (or the client cancelled
   // after sending): the upstream may have acted on it.
   if (event.upstreamOutcome === 'unknown') return 'unknown (sent upstream, no answer: the call may have run)';
-  if (event.upstreamOutcome === 'cancelled') return 'cancelled by the client after it was sent (the call may have run)';
+  if (event.upstreamOutcome === 'cancelled')
+    return 'cancelled by the client after it was sent (the call may have run)';
   if (event.upstreamOutcome !== 'pending') return event.upstreamOutcome;
   return now - event.createdAt.getTime() > PENDING_HORIZON_MS
     ? 'unknown (sent upstream; the gateway stopped before recording the answer, so the call may have run)'

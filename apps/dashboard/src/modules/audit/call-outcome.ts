@@ -35,20 +35,31 @@ export function callOutcome(row: OutcomeInput, now = Date.now()): CallOutcome {
     case 'timeout':
       return { words: 'failed upstream: timed out', tone: 'red', detail: row.upstreamError ?? null };
     case 'cancelled':
-      return { words: 'cancelled by the client after it was sent', tone: 'amber', detail: 'the call may have run' };
+      return {
+        words: 'cancelled by the client after it was sent',
+        tone: 'amber',
+        detail: 'the call may have run',
+      };
     case 'unknown':
       return { words: 'unknown: sent, no answer', tone: 'amber', detail: 'the call may have run' };
     case 'pending':
       return now - row.createdAt.getTime() > PENDING_HORIZON_MS
-        ? { words: 'unknown: the gateway stopped', tone: 'amber', detail: 'sent upstream; the gateway stopped before recording the answer, so the call may have run' }
+        ? {
+            words: 'unknown: the gateway stopped',
+            tone: 'amber',
+            detail:
+              'sent upstream; the gateway stopped before recording the answer, so the call may have run',
+          }
         : { words: 'running', tone: 'sky', detail: 'sent upstream, no answer yet' };
     default:
       break;
   }
   // Not sent: the decision (and, for approvals, what became of the approval) says why.
   if (row.decision === 'require_approval') return heldOutcome(row);
-  if (row.decision === 'rate_limited') return { words: 'refused: rate limited', tone: 'amber', detail: row.reason ?? null };
-  if (row.decision === 'error') return { words: 'not sent: gateway error', tone: 'red', detail: row.reason ?? null };
+  if (row.decision === 'rate_limited')
+    return { words: 'refused: rate limited', tone: 'amber', detail: row.reason ?? null };
+  if (row.decision === 'error')
+    return { words: 'not sent: gateway error', tone: 'red', detail: row.reason ?? null };
   return { words: 'refused', tone: row.decision === 'hide' ? 'slate' : 'red', detail: row.reason ?? null };
 }
 
@@ -59,15 +70,26 @@ function heldOutcome(row: OutcomeInput): CallOutcome {
   const note = row.approvalNote ? `note: ${row.approvalNote}` : null;
   const handedBack = row.reason?.startsWith(HAND_BACK_REASON) === true;
   // Not handed back and not sent although approved: refused for another reason (the policy changed, the approval was used).
-  const approvedButRefused = !handedBack && (row.approvalStatus === 'approved' || row.approvalStatus === 'consumed');
+  const approvedButRefused =
+    !handedBack && (row.approvalStatus === 'approved' || row.approvalStatus === 'consumed');
   switch (approvedButRefused ? 'refused' : row.approvalStatus) {
     case 'pending':
-      return { words: 'waiting for approval', tone: 'violet', detail: 'a person has been asked; the agent retries once approved' };
+      return {
+        words: 'waiting for approval',
+        tone: 'violet',
+        detail: 'a person has been asked; the agent retries once approved',
+      };
     case 'approved':
     case 'consumed':
-      return { words: 'handed back; approved later', tone: 'violet', detail: note ?? 'the agent was told to call again once approved' };
+      return {
+        words: 'handed back; approved later',
+        tone: 'violet',
+        detail: note ?? 'the agent was told to call again once approved',
+      };
     case 'denied':
-      return handedBack ? { words: 'handed back; denied later', tone: 'red', detail: note } : { words: 'refused: denied by a person', tone: 'red', detail: note };
+      return handedBack
+        ? { words: 'handed back; denied later', tone: 'red', detail: note }
+        : { words: 'refused: denied by a person', tone: 'red', detail: note };
     case 'expired':
       return row.approvalNote === 'cancelled by the client'
         ? { words: 'cancelled by the client', tone: 'slate', detail: 'while it waited for approval' }
@@ -90,13 +112,21 @@ export function approvalOutcome(approval: ApprovalOutcomeInput, now = Date.now()
     case 'pending':
       return { words: 'waiting', tone: 'violet', detail: null };
     case 'approved':
-      return { words: 'approved, not used yet', tone: 'sky', detail: 'the agent may call once with the same arguments' };
+      return {
+        words: 'approved, not used yet',
+        tone: 'sky',
+        detail: 'the agent may call once with the same arguments',
+      };
     case 'denied':
       return { words: 'denied', tone: 'red', detail: null };
     case 'expired':
       return approval.note === 'cancelled by the client'
         ? { words: 'cancelled by the client', tone: 'slate', detail: 'while it waited for approval' }
-        : { words: 'expired', tone: 'slate', detail: approval.note === 'timed out' ? 'no one decided in time' : null };
+        : {
+            words: 'expired',
+            tone: 'slate',
+            detail: approval.note === 'timed out' ? 'no one decided in time' : null,
+          };
     case 'consumed': {
       if (!approval.run) return { words: 'approved and used', tone: 'sky', detail: null };
       const run = callOutcome({ decision: 'require_approval', ...approval.run }, now);

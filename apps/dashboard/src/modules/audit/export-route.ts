@@ -14,7 +14,8 @@ export async function exportAudit(request: NextRequest, orgSlug: string): Promis
   try {
     ctx = await resolveMembership(db(), session.user.id, orgSlug, 'viewer');
   } catch (error) {
-    if (error instanceof AppError) return NextResponse.json({ error: { message: error.message } }, { status: error.status });
+    if (error instanceof AppError)
+      return NextResponse.json({ error: { message: error.message } }, { status: error.status });
     throw error;
   }
   const query = Object.fromEntries(request.nextUrl.searchParams.entries());

@@ -5,8 +5,26 @@ import { listAuditEvents, type AuditFilter, type AuditRow } from './audit';
 import { callOutcome } from './call-outcome';
 
 const COLUMNS = [
-  'createdAt', 'id', 'serverName', 'serverId', 'grantName', 'grantId', 'method', 'toolName', 'decision', 'ruleId',
-  'policyVersion', 'reason', 'upstreamOutcome', 'upstreamError', 'outcome', 'latencyMs', 'approvalId', 'contentStored', 'arguments', 'result',
+  'createdAt',
+  'id',
+  'serverName',
+  'serverId',
+  'grantName',
+  'grantId',
+  'method',
+  'toolName',
+  'decision',
+  'ruleId',
+  'policyVersion',
+  'reason',
+  'upstreamOutcome',
+  'upstreamError',
+  'outcome',
+  'latencyMs',
+  'approvalId',
+  'contentStored',
+  'arguments',
+  'result',
 ] as const;
 
 /** One exported row: the outcome in words, and whether arguments and result are plain text. */
@@ -34,7 +52,13 @@ function csvCell(value: unknown): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-export function auditExportStream(db: Db, ctx: OrgContext, filter: AuditFilter, format: 'csv' | 'jsonl', maxRows = 1_000_000): ReadableStream<Uint8Array> {
+export function auditExportStream(
+  db: Db,
+  ctx: OrgContext,
+  filter: AuditFilter,
+  format: 'csv' | 'jsonl',
+  maxRows = 1_000_000,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cursor: string | null = null;
   let sent = 0;
@@ -46,7 +70,9 @@ export function auditExportStream(db: Db, ctx: OrgContext, filter: AuditFilter, 
       const page = await listAuditEvents(db, ctx, filter, { cursor, limit: 500, withContent: true });
       const lines = page.rows.map((row) => {
         const out = exportRow(row);
-        return format === 'csv' ? COLUMNS.map((c) => csvCell(out[c])).join(',') : JSON.stringify({ ...out, arguments: row.arguments ?? null, result: row.result ?? null });
+        return format === 'csv'
+          ? COLUMNS.map((c) => csvCell(out[c])).join(',')
+          : JSON.stringify({ ...out, arguments: row.arguments ?? null, result: row.result ?? null });
       });
       if (lines.length) controller.enqueue(encoder.encode(`${lines.join('\n')}\n`));
       sent += page.rows.length;

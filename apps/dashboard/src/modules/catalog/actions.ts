@@ -50,7 +50,10 @@ export async function decideToolChangeAction(form: FormData): Promise<void> {
 export async function overrideRiskAction(form: FormData): Promise<void> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const input = parseForm(overrideForm, form);
-  const override = input.reset === '1' || !input.category || !input.severity ? null : { category: input.category, severity: input.severity };
+  const override =
+    input.reset === '1' || !input.category || !input.severity
+      ? null
+      : { category: input.category, severity: input.severity };
   await overrideToolRisk(db(), ctx, input.toolId, override);
   revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');
 }

@@ -3,7 +3,9 @@
 export const CATALOG_FILTER_KEYS = ['q', 'category', 'severity', 'pin', 'effect'] as const;
 
 /** The given filter as a query string, keeping only the catalog's own keys (values cut to 200 chars). */
-export function catalogFilterQuery(filter: URLSearchParams | Partial<Record<string, string | undefined>>): string {
+export function catalogFilterQuery(
+  filter: URLSearchParams | Partial<Record<string, string | undefined>>,
+): string {
   const get = (key: string) => (filter instanceof URLSearchParams ? filter.get(key) : filter[key]);
   const params = new URLSearchParams();
   for (const key of CATALOG_FILTER_KEYS) {

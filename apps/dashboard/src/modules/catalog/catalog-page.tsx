@@ -18,13 +18,28 @@ import { catalogFilterQuery } from './catalog-filter';
 import { notFoundOnMissing } from '../../server/not-found';
 import { AuditContentSection } from '../servers/components/audit-content-section';
 
-type Search = { q?: string; category?: string; severity?: string; pin?: string; effect?: string; review?: string };
+type Search = {
+  q?: string;
+  category?: string;
+  severity?: string;
+  pin?: string;
+  effect?: string;
+  review?: string;
+};
 
 function pick<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
   return allowed.includes(value as T) ? (value as T) : undefined;
 }
 
-export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: string; serverId: string; search: Search }) {
+export async function CatalogPage({
+  orgSlug,
+  serverId,
+  search,
+}: {
+  orgSlug: string;
+  serverId: string;
+  search: Search;
+}) {
   const ctx = await requireMembership(orgSlug, 'viewer');
   const server = await notFoundOnMissing(getServer(db(), ctx, serverId));
   const filter = {
@@ -36,17 +51,28 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
   const effectFilter = pick(search.effect, POLICY_EFFECTS);
   const [everyTool, active] = await Promise.all([
     listTools(db(), ctx, serverId),
-    db().policyVersion.findFirst({ where: { serverId, organizationId: ctx.organizationId, active: true }, select: { version: true, document: true } }),
+    db().policyVersion.findFirst({
+      where: { serverId, organizationId: ctx.organizationId, active: true },
+      select: { version: true, document: true },
+    }),
   ]);
   const policy = compileActivePolicy(active?.document ?? null);
-  const effects = new Map(everyTool.map((t) => [t.id, toolEffect(policy, { name: t.name, category: effectiveRisk(t).category })]));
+  const effects = new Map(
+    everyTool.map((t) => [t.id, toolEffect(policy, { name: t.name, category: effectiveRisk(t).category })]),
+  );
   const effectOf = (id: string) => effects.get(id)!;
-  const totals = effectTotals(everyTool.map((t) => ({ category: effectiveRisk(t).category, effect: effectOf(t.id).effect })));
-  const tools = (await listTools(db(), ctx, serverId, filter)).filter((t) => !effectFilter || effectOf(t.id).effect === effectFilter);
+  const totals = effectTotals(
+    everyTool.map((t) => ({ category: effectiveRisk(t).category, effect: effectOf(t.id).effect })),
+  );
+  const tools = (await listTools(db(), ctx, serverId, filter)).filter(
+    (t) => !effectFilter || effectOf(t.id).effect === effectFilter,
+  );
   const allTools = everyTool.length;
   const filtered = Boolean(filter.q || filter.category || filter.severity || filter.pin || effectFilter);
   const [changed = 0, pending = 0] = await Promise.all(
-    (['changed', 'pending'] as const).map((pinState) => db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true, pinState } })),
+    (['changed', 'pending'] as const).map((pinState) =>
+      db().tool.count({ where: { serverId, organizationId: ctx.organizationId, present: true, pinState } }),
+    ),
   );
   const canEdit = roleAtLeast(ctx.role, 'editor');
   const base = `/o/${ctx.orgSlug}/servers/${server.id}`;
@@ -64,7 +90,9 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
             {server.name} <ServerStatusBadge status={server.status} />
           </h1>
           <p className="mt-1 font-mono text-xs text-slate-500">
-            {server.transport === 'stdio' ? `${server.stdioTemplate ? `template ${server.stdioTemplate}` : (server.command ?? '')} ${server.args.join(' ')}`.trim() : server.url}
+            {server.transport === 'stdio'
+              ? `${server.stdioTemplate ? `template ${server.stdioTemplate}` : (server.command ?? '')} ${server.args.join(' ')}`.trim()
+              : server.url}
           </p>
           {server.secretHeaderNames.length + server.secretEnvNames.length > 0 ? (
             <p className="mt-1 text-xs text-slate-500">
@@ -94,21 +122,30 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
       {canEdit ? <ServerActions orgSlug={ctx.orgSlug} serverId={server.id} /> : null}
       <AuditContentSection ctx={ctx} serverId={server.id} />
       {search.review === 'changed-again' ? (
-        <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Not approved: the tool&apos;s definition changed again while you were reviewing it. Review the definition shown now.
+        <p
+          role="alert"
+          className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+        >
+          Not approved: the tool&apos;s definition changed again while you were reviewing it. Review the
+          definition shown now.
         </p>
       ) : null}
       {changed > 0 ? (
         <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
-          {changed} tool{changed === 1 ? '' : 's'} changed upstream since approval and {changed === 1 ? 'is' : 'are'} blocked until reviewed.{' '}
+          {changed} tool{changed === 1 ? '' : 's'} changed upstream since approval and{' '}
+          {changed === 1 ? 'is' : 'are'} blocked until reviewed.{' '}
           <Link href={`${base}?pin=changed`} className="underline">
             Review
           </Link>
         </p>
       ) : null}
       {pending > 0 ? (
-        <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          {pending} new tool{pending === 1 ? '' : 's'} appeared since the catalog was first reviewed and {pending === 1 ? 'is' : 'are'} blocked until approved.{' '}
+        <p
+          role="alert"
+          className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+        >
+          {pending} new tool{pending === 1 ? '' : 's'} appeared since the catalog was first reviewed and{' '}
+          {pending === 1 ? 'is' : 'are'} blocked until approved.{' '}
           <Link href={`${base}?pin=pending`} className="underline">
             Review
           </Link>
@@ -117,16 +154,34 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
       <section aria-labelledby="catalog-heading" className="card">
         <div className="flex flex-wrap items-end justify-between gap-3 border-b border-slate-200 p-4">
           <h2 id="catalog-heading" className="h2">
-            Catalog <span className="muted font-normal">({filtered ? `${tools.length} of ${allTools}` : allTools} tools)</span>
+            Catalog{' '}
+            <span className="muted font-normal">
+              ({filtered ? `${tools.length} of ${allTools}` : allTools} tools)
+            </span>
           </h2>
           <form method="get" className="flex flex-wrap items-end gap-2" role="search">
             <div className="text-xs">
-              <label htmlFor="catalog-q" className="block">Search tools</label>
-              <input id="catalog-q" name="q" defaultValue={filter.q ?? ''} className="input mt-0.5 w-56" placeholder="name or description" />
+              <label htmlFor="catalog-q" className="block">
+                Search tools
+              </label>
+              <input
+                id="catalog-q"
+                name="q"
+                defaultValue={filter.q ?? ''}
+                className="input mt-0.5 w-56"
+                placeholder="name or description"
+              />
             </div>
             <div className="text-xs">
-              <label htmlFor="catalog-category" className="block">Category</label>
-              <select id="catalog-category" name="category" defaultValue={filter.category ?? ''} className="input mt-0.5">
+              <label htmlFor="catalog-category" className="block">
+                Category
+              </label>
+              <select
+                id="catalog-category"
+                name="category"
+                defaultValue={filter.category ?? ''}
+                className="input mt-0.5"
+              >
                 <option value="">All</option>
                 <option value="read">Read</option>
                 <option value="write">Write</option>
@@ -134,8 +189,15 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
               </select>
             </div>
             <div className="text-xs">
-              <label htmlFor="catalog-severity" className="block">Severity</label>
-              <select id="catalog-severity" name="severity" defaultValue={filter.severity ?? ''} className="input mt-0.5">
+              <label htmlFor="catalog-severity" className="block">
+                Severity
+              </label>
+              <select
+                id="catalog-severity"
+                name="severity"
+                defaultValue={filter.severity ?? ''}
+                className="input mt-0.5"
+              >
                 <option value="">All</option>
                 <option value="low">Low</option>
                 <option value="medium">Medium</option>
@@ -143,7 +205,9 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
               </select>
             </div>
             <div className="text-xs">
-              <label htmlFor="catalog-pin" className="block">Pin state</label>
+              <label htmlFor="catalog-pin" className="block">
+                Pin state
+              </label>
               <select id="catalog-pin" name="pin" defaultValue={filter.pin ?? ''} className="input mt-0.5">
                 <option value="">All</option>
                 <option value="approved">Pinned</option>
@@ -153,8 +217,15 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
               </select>
             </div>
             <div className="text-xs">
-              <label htmlFor="catalog-effect" className="block">Policy effect</label>
-              <select id="catalog-effect" name="effect" defaultValue={effectFilter ?? ''} className="input mt-0.5">
+              <label htmlFor="catalog-effect" className="block">
+                Policy effect
+              </label>
+              <select
+                id="catalog-effect"
+                name="effect"
+                defaultValue={effectFilter ?? ''}
+                className="input mt-0.5"
+              >
                 <option value="">All</option>
                 {POLICY_EFFECTS.map((e) => (
                   <option key={e} value={e}>
@@ -194,7 +265,9 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
               </thead>
               <tbody>
                 {(['read', 'write', 'destructive'] as const).map((category) => {
-                  const counts = POLICY_EFFECTS.filter((e) => totals[category][e] > 0).map((e) => `${totals[category][e]} ${EFFECT_LABEL[e].toLowerCase()}`);
+                  const counts = POLICY_EFFECTS.filter((e) => totals[category][e] > 0).map(
+                    (e) => `${totals[category][e]} ${EFFECT_LABEL[e].toLowerCase()}`,
+                  );
                   return counts.length ? (
                     <tr key={category}>
                       <th scope="row" className="pr-4 text-left font-medium">
@@ -211,10 +284,21 @@ export async function CatalogPage({ orgSlug, serverId, search }: { orgSlug: stri
         <DataTable
           columns={['Tool', 'Risk', 'Policy effect', 'Why', 'Pin']}
           caption={`Tools of ${server.name}`}
-          empty={allTools === 0 ? 'No tools yet. Use “Sync tools” to fetch the server’s catalog.' : tools.length === 0 && 'No tools match these filters.'}
+          empty={
+            allTools === 0
+              ? 'No tools yet. Use “Sync tools” to fetch the server’s catalog.'
+              : tools.length === 0 && 'No tools match these filters.'
+          }
         >
           {tools.map((tool) => (
-            <ToolRow key={tool.id} tool={tool} effect={effectOf(tool.id)} orgSlug={ctx.orgSlug} canEdit={canEdit} filterQuery={catalogFilterQuery({ ...filter, effect: effectFilter })} />
+            <ToolRow
+              key={tool.id}
+              tool={tool}
+              effect={effectOf(tool.id)}
+              orgSlug={ctx.orgSlug}
+              canEdit={canEdit}
+              filterQuery={catalogFilterQuery({ ...filter, effect: effectFilter })}
+            />
           ))}
         </DataTable>
       </section>

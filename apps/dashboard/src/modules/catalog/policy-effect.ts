@@ -55,22 +55,42 @@ function limitsOf(decision: Decision): string {
 }
 
 function ruleName(pointer: string): string {
-  return pointer.replace(/^\/tools\//, '').replace(/~1/g, '/').replace(/~0/g, '~');
+  return pointer
+    .replace(/^\/tools\//, '')
+    .replace(/~1/g, '/')
+    .replace(/~0/g, '~');
 }
 
-export function toolEffect(policy: CompiledPolicy | null, tool: { name: string; category: RiskCategory }): ToolEffect {
-  if (!policy) return { effect: 'deny', label: EFFECT_LABEL.deny, rule: 'no policy', conditions: 0, listed: false };
+export function toolEffect(
+  policy: CompiledPolicy | null,
+  tool: { name: string; category: RiskCategory },
+): ToolEffect {
+  if (!policy)
+    return { effect: 'deny', label: EFFECT_LABEL.deny, rule: 'no policy', conditions: 0, listed: false };
   const rule = findRule(policy, tool.name, tool.category);
   // With conditions, the rule's own decision is what a call matching none of them gets.
-  const decision = rule && rule.conditions.length > 0 ? rule.decision : evaluatePolicy(policy, { tool: tool.name, args: {}, risk: { category: tool.category } });
+  const decision =
+    rule && rule.conditions.length > 0
+      ? rule.decision
+      : evaluatePolicy(policy, { tool: tool.name, args: {}, risk: { category: tool.category } });
   const limits = limitsOf(decision);
   const listed = rule ? rule.listed : decision.effect === 'allow';
-  const base = { rule: rule ? ruleName(rule.pointer) : 'default', conditions: rule?.conditions.length ?? 0, listed };
+  const base = {
+    rule: rule ? ruleName(rule.pointer) : 'default',
+    conditions: rule?.conditions.length ?? 0,
+    listed,
+  };
   switch (decision.effect) {
     case 'allow':
-      return limits ? { ...base, effect: 'limited', label: `${EFFECT_LABEL.limited} ${limits}` } : { ...base, effect: 'allow', label: EFFECT_LABEL.allow };
+      return limits
+        ? { ...base, effect: 'limited', label: `${EFFECT_LABEL.limited} ${limits}` }
+        : { ...base, effect: 'allow', label: EFFECT_LABEL.allow };
     case 'require_approval':
-      return { ...base, effect: 'require_approval', label: limits ? `${EFFECT_LABEL.require_approval}, then ${limits}` : EFFECT_LABEL.require_approval };
+      return {
+        ...base,
+        effect: 'require_approval',
+        label: limits ? `${EFFECT_LABEL.require_approval}, then ${limits}` : EFFECT_LABEL.require_approval,
+      };
     case 'hide':
       return { ...base, effect: 'hide', label: EFFECT_LABEL.hide };
     default:
@@ -79,9 +99,15 @@ export function toolEffect(policy: CompiledPolicy | null, tool: { name: string; 
 }
 
 /** Per risk category, how many tools get each effect. */
-export function effectTotals(rows: Array<{ category: RiskCategory; effect: PolicyEffect }>): Record<RiskCategory, Record<PolicyEffect, number>> {
+export function effectTotals(
+  rows: Array<{ category: RiskCategory; effect: PolicyEffect }>,
+): Record<RiskCategory, Record<PolicyEffect, number>> {
   const empty = () => Object.fromEntries(POLICY_EFFECTS.map((e) => [e, 0])) as Record<PolicyEffect, number>;
-  const totals: Record<RiskCategory, Record<PolicyEffect, number>> = { read: empty(), write: empty(), destructive: empty() };
+  const totals: Record<RiskCategory, Record<PolicyEffect, number>> = {
+    read: empty(),
+    write: empty(),
+    destructive: empty(),
+  };
   for (const row of rows) totals[row.category][row.effect] += 1;
   return totals;
 }

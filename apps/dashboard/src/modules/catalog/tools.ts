@@ -2,7 +2,11 @@
 import type { Db } from '@portcullis/db/client';
 import type { PinState, Prisma, RiskCategory, RiskSeverity } from '@portcullis/db/types';
 import { notifyChange } from '@portcullis/db/events';
-import { approveToolDefinition, DefinitionChangedError, keepToolBlocked as keepBlocked } from '@portcullis/catalog/sync-server-tools';
+import {
+  approveToolDefinition,
+  DefinitionChangedError,
+  keepToolBlocked as keepBlocked,
+} from '@portcullis/catalog/sync-server-tools';
 import { recordAdminEvent } from '../trail/record';
 import { getServer } from '../servers/servers';
 import { assertRole, type OrgContext } from '../../server/context';
@@ -37,11 +41,21 @@ export const toolSelect = {
 export type CatalogTool = Prisma.ToolGetPayload<{ select: typeof toolSelect }>;
 
 /** The label in force: an editor's override, else the classifier's. */
-export function effectiveRisk(tool: Pick<CatalogTool, 'riskCategory' | 'riskSeverity' | 'riskOverrideCategory' | 'riskOverrideSeverity'>) {
-  return { category: tool.riskOverrideCategory ?? tool.riskCategory, severity: tool.riskOverrideSeverity ?? tool.riskSeverity };
+export function effectiveRisk(
+  tool: Pick<CatalogTool, 'riskCategory' | 'riskSeverity' | 'riskOverrideCategory' | 'riskOverrideSeverity'>,
+) {
+  return {
+    category: tool.riskOverrideCategory ?? tool.riskCategory,
+    severity: tool.riskOverrideSeverity ?? tool.riskSeverity,
+  };
 }
 
-export async function listTools(db: Db, ctx: OrgContext, serverId: string, filter: ToolFilter = {}): Promise<CatalogTool[]> {
+export async function listTools(
+  db: Db,
+  ctx: OrgContext,
+  serverId: string,
+  filter: ToolFilter = {},
+): Promise<CatalogTool[]> {
   await getServer(db, ctx, serverId);
   const tools = await db.tool.findMany({
     where: {
@@ -50,7 +64,12 @@ export async function listTools(db: Db, ctx: OrgContext, serverId: string, filte
       present: true,
       pinState: filter.pin,
       ...(filter.q
-        ? { OR: [{ name: { contains: filter.q, mode: 'insensitive' } }, { description: { contains: filter.q, mode: 'insensitive' } }] }
+        ? {
+            OR: [
+              { name: { contains: filter.q, mode: 'insensitive' } },
+              { description: { contains: filter.q, mode: 'insensitive' } },
+            ],
+          }
         : {}),
     },
     select: toolSelect,
@@ -58,12 +77,17 @@ export async function listTools(db: Db, ctx: OrgContext, serverId: string, filte
   });
   return tools.filter((t) => {
     const risk = effectiveRisk(t);
-    return (!filter.category || risk.category === filter.category) && (!filter.severity || risk.severity === filter.severity);
+    return (
+      (!filter.category || risk.category === filter.category) &&
+      (!filter.severity || risk.severity === filter.severity)
+    );
   });
 }
 
 async function findTool(db: Db, ctx: OrgContext, toolId: string) {
-  const tool = await db.tool.findFirst({ where: { id: toolId, organizationId: ctx.organizationId, server: { deletedAt: null } } });
+  const tool = await db.tool.findFirst({
+    where: { id: toolId, organizationId: ctx.organizationId, server: { deletedAt: null } },
+  });
   if (!tool) throw new NotFoundError('Tool not found');
   return tool;
 }
@@ -72,24 +96,50 @@ async function findTool(db: Db, ctx: OrgContext, toolId: string) {
  * Accepts the tool's current (changed or new) definition as the pinned one: exactly the definition
  * the editor reviewed (`definitionHash`, sent with the form), never one that arrived since.
  */
-export async function approveToolChange(db: Db, ctx: OrgContext, toolId: string, definitionHash: string): Promise<void> {
+export async function approveToolChange(
+  db: Db,
+  ctx: OrgContext,
+  toolId: string,
+  definitionHash: string,
+): Promise<void> {
   assertRole(ctx, 'editor');
-  if (!/^[0-9a-f]{64}$/.test(definitionHash)) throw new ValidationError('The reviewed definition is missing from the request (definitionHash); reload the page and review again.', 'definitionHash');
+  if (!/^[0-9a-f]{64}$/.test(definitionHash))
+    throw new ValidationError(
+      'The reviewed definition is missing from the request (definitionHash); reload the page and review again.',
+      'definitionHash',
+    );
   const tool = await findTool(db, ctx, toolId);
   try {
-    await approveToolDefinition(db, { organizationId: ctx.organizationId, serverId: tool.serverId, toolId: tool.id, definitionHash });
+    await approveToolDefinition(db, {
+      organizationId: ctx.organizationId,
+      serverId: tool.serverId,
+      toolId: tool.id,
+      definitionHash,
+    });
   } catch (error) {
     if (error instanceof DefinitionChangedError) throw new ConflictError(error.message);
     throw error;
   }
-  await recordAdminEvent(db, ctx, 'tool.approve', { type: 'tool', id: tool.id }, { name: tool.name, serverId: tool.serverId, hash: definitionHash });
+  await recordAdminEvent(
+    db,
+    ctx,
+    'tool.approve',
+    { type: 'tool', id: tool.id },
+    { name: tool.name, serverId: tool.serverId, hash: definitionHash },
+  );
 }
 
 export async function keepToolBlocked(db: Db, ctx: OrgContext, toolId: string): Promise<void> {
   assertRole(ctx, 'editor');
   const tool = await findTool(db, ctx, toolId);
   await keepBlocked(db, { organizationId: ctx.organizationId, serverId: tool.serverId, toolId: tool.id });
-  await recordAdminEvent(db, ctx, 'tool.keep_blocked', { type: 'tool', id: tool.id }, { name: tool.name, serverId: tool.serverId, hash: tool.definitionHash });
+  await recordAdminEvent(
+    db,
+    ctx,
+    'tool.keep_blocked',
+    { type: 'tool', id: tool.id },
+    { name: tool.name, serverId: tool.serverId, hash: tool.definitionHash },
+  );
 }
 
 /** null clears the override and the classifier's label applies again. */
@@ -104,15 +154,24 @@ export async function overrideToolRisk(
   await db.$transaction(async (tx) => {
     await tx.tool.update({
       where: { id: tool.id },
-      data: { riskOverrideCategory: override?.category ?? null, riskOverrideSeverity: override?.severity ?? null },
+      data: {
+        riskOverrideCategory: override?.category ?? null,
+        riskOverrideSeverity: override?.severity ?? null,
+      },
     });
-    await recordAdminEvent(tx, ctx, override ? 'tool.risk_override' : 'tool.risk_reset', { type: 'tool', id: tool.id }, {
-      name: tool.name,
-      serverId: tool.serverId,
-      classifier: { category: tool.riskCategory, severity: tool.riskSeverity },
-      previous: { category: tool.riskOverrideCategory, severity: tool.riskOverrideSeverity },
-      override: override ?? null,
-    });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      override ? 'tool.risk_override' : 'tool.risk_reset',
+      { type: 'tool', id: tool.id },
+      {
+        name: tool.name,
+        serverId: tool.serverId,
+        classifier: { category: tool.riskCategory, severity: tool.riskSeverity },
+        previous: { category: tool.riskOverrideCategory, severity: tool.riskOverrideSeverity },
+        override: override ?? null,
+      },
+    );
   });
   await notifyChange(db, { type: 'tools', organizationId: ctx.organizationId, serverId: tool.serverId });
 }

@@ -20,13 +20,27 @@ export interface CreatedGrantView {
 const createForm = z.object({ name: text(200), serverId: idField, expiresAt: text(40) });
 const revokeForm = z.object({ grantId: idField });
 
-export async function createGrantAction(_prev: ActionResult<CreatedGrantView>, form: FormData): Promise<ActionResult<CreatedGrantView>> {
+export async function createGrantAction(
+  _prev: ActionResult<CreatedGrantView>,
+  form: FormData,
+): Promise<ActionResult<CreatedGrantView>> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(async () => {
     const input = parseForm(createForm, form);
     const expires = input.expiresAt.trim();
-    const created = await createGrant(db(), ctx, { name: input.name, serverId: input.serverId, expiresAt: expires ? new Date(expires) : null });
-    return { grantId: created.grant.id, name: created.grant.name, serverName: created.grant.server.name, token: created.token, proxyUrl: created.proxyUrl, embeddedUrl: created.embeddedUrl };
+    const created = await createGrant(db(), ctx, {
+      name: input.name,
+      serverId: input.serverId,
+      expiresAt: expires ? new Date(expires) : null,
+    });
+    return {
+      grantId: created.grant.id,
+      name: created.grant.name,
+      serverName: created.grant.server.name,
+      token: created.token,
+      proxyUrl: created.proxyUrl,
+      embeddedUrl: created.embeddedUrl,
+    };
   });
   revalidatePath(`/o/${ctx.orgSlug}/grants`);
   return result;

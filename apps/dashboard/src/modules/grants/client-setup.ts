@@ -2,5 +2,10 @@
 
 /** The server's name as a config key: lower-case letters, digits and dashes. */
 export function clientServerName(serverName: string): string {
-  return serverName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'portcullis';
+  return (
+    serverName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'portcullis'
+  );
 }

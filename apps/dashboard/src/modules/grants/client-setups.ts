@@ -12,9 +12,21 @@ export interface ClientSetup {
 export function oauthSetups(serverName: string, proxyUrl: string): ClientSetup[] {
   const name = clientServerName(serverName);
   return [
-    { title: 'Claude Code', text: `claude mcp add --transport http ${name} ${proxyUrl}`, copyLabel: 'Copy Claude Code OAuth command' },
-    { title: 'Cursor (.cursor/mcp.json)', text: JSON.stringify({ mcpServers: { [name]: { url: proxyUrl } } }, null, 2), copyLabel: 'Copy Cursor OAuth config' },
-    { title: 'VS Code (.vscode/mcp.json)', text: JSON.stringify({ servers: { [name]: { type: 'http', url: proxyUrl } } }, null, 2), copyLabel: 'Copy VS Code OAuth config' },
+    {
+      title: 'Claude Code',
+      text: `claude mcp add --transport http ${name} ${proxyUrl}`,
+      copyLabel: 'Copy Claude Code OAuth command',
+    },
+    {
+      title: 'Cursor (.cursor/mcp.json)',
+      text: JSON.stringify({ mcpServers: { [name]: { url: proxyUrl } } }, null, 2),
+      copyLabel: 'Copy Cursor OAuth config',
+    },
+    {
+      title: 'VS Code (.vscode/mcp.json)',
+      text: JSON.stringify({ servers: { [name]: { type: 'http', url: proxyUrl } } }, null, 2),
+      copyLabel: 'Copy VS Code OAuth config',
+    },
   ];
 }
 
@@ -31,12 +43,26 @@ export function tokenSetups(serverName: string, proxyUrl: string): ClientSetup[]
     {
       // Claude Code expands ${VAR} in .mcp.json when it starts the server.
       title: `Claude Code (.mcp.json, token in $${envName})`,
-      text: JSON.stringify({ mcpServers: { [name]: { type: 'http', url: proxyUrl, headers: { Authorization: `Bearer \${${envName}}` } } } }, null, 2),
+      text: JSON.stringify(
+        {
+          mcpServers: {
+            [name]: { type: 'http', url: proxyUrl, headers: { Authorization: `Bearer \${${envName}}` } },
+          },
+        },
+        null,
+        2,
+      ),
       copyLabel: 'Copy Claude Code config',
     },
     {
       title: `Cursor (.cursor/mcp.json, token in $${envName})`,
-      text: JSON.stringify({ mcpServers: { [name]: { url: proxyUrl, headers: { Authorization: `Bearer \${env:${envName}}` } } } }, null, 2),
+      text: JSON.stringify(
+        {
+          mcpServers: { [name]: { url: proxyUrl, headers: { Authorization: `Bearer \${env:${envName}}` } } },
+        },
+        null,
+        2,
+      ),
       copyLabel: 'Copy Cursor config',
     },
     {
@@ -44,8 +70,21 @@ export function tokenSetups(serverName: string, proxyUrl: string): ClientSetup[]
       title: 'VS Code (.vscode/mcp.json, asks for the token)',
       text: JSON.stringify(
         {
-          inputs: [{ type: 'promptString', id: inputId, description: `Portcullis grant token for ${serverName}`, password: true }],
-          servers: { [name]: { type: 'http', url: proxyUrl, headers: { Authorization: `Bearer \${input:${inputId}}` } } },
+          inputs: [
+            {
+              type: 'promptString',
+              id: inputId,
+              description: `Portcullis grant token for ${serverName}`,
+              password: true,
+            },
+          ],
+          servers: {
+            [name]: {
+              type: 'http',
+              url: proxyUrl,
+              headers: { Authorization: `Bearer \${input:${inputId}}` },
+            },
+          },
         },
         null,
         2,

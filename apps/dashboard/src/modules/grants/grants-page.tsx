@@ -10,18 +10,34 @@ import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
 import { revokeGrantAction } from './actions';
 import { CreateGrantForm } from './components/create-grant-form';
-import { describeProtocolEras, grantStatus, listGrants, PROTOCOL_ERA_WINDOW_DAYS, protocolErasByGrant } from './grants';
+import {
+  describeProtocolEras,
+  grantStatus,
+  listGrants,
+  PROTOCOL_ERA_WINDOW_DAYS,
+  protocolErasByGrant,
+} from './grants';
 
 export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serverId?: string }) {
   const ctx = await requireMembership(orgSlug, 'viewer');
-  const [grants, servers, oauthClients] = await Promise.all([listGrants(db(), ctx), listServers(db(), ctx), listAuthorizedClients(db(), ctx)]);
+  const [grants, servers, oauthClients] = await Promise.all([
+    listGrants(db(), ctx),
+    listServers(db(), ctx),
+    listAuthorizedClients(db(), ctx),
+  ]);
   const canEdit = roleAtLeast(ctx.role, 'editor');
-  const eras = await protocolErasByGrant(db(), ctx, grants.map((g) => g.id));
+  const eras = await protocolErasByGrant(
+    db(),
+    ctx,
+    grants.map((g) => g.id),
+  );
   return (
     <div className="space-y-6">
       <header>
         <h1 className="h1">Grants</h1>
-        <p className="muted">A grant lets one agent reach one server through the gateway, under that server’s policy.</p>
+        <p className="muted">
+          A grant lets one agent reach one server through the gateway, under that server’s policy.
+        </p>
       </header>
       {canEdit ? (
         <section aria-labelledby="create-grant" className="card p-5">
@@ -41,7 +57,19 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
         </section>
       ) : null}
       <ListSection id="grant-list" title="All grants">
-        <DataTable columns={['Name', 'Server', 'Token', 'Status', 'Last used', `Clients used (${PROTOCOL_ERA_WINDOW_DAYS} days)`, 'Expires', ACTIONS_COLUMN]} empty={grants.length === 0 && 'No grants yet.'}>
+        <DataTable
+          columns={[
+            'Name',
+            'Server',
+            'Token',
+            'Status',
+            'Last used',
+            `Clients used (${PROTOCOL_ERA_WINDOW_DAYS} days)`,
+            'Expires',
+            ACTIONS_COLUMN,
+          ]}
+          empty={grants.length === 0 && 'No grants yet.'}
+        >
           {grants.map((g) => {
             const status = grantStatus(g);
             return (
@@ -50,12 +78,16 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
                 <td>{g.server.name}</td>
                 <td className="font-mono text-xs">{g.tokenPrefix}…</td>
                 <td>
-                  <Badge tone={status === 'active' ? 'green' : status === 'revoked' ? 'red' : 'slate'}>{status}</Badge>
+                  <Badge tone={status === 'active' ? 'green' : status === 'revoked' ? 'red' : 'slate'}>
+                    {status}
+                  </Badge>
                 </td>
                 <td>
                   <Time value={g.lastUsedAt} />
                 </td>
-                <td className="text-xs">{describeProtocolEras(eras.get(g.id)) ?? <span className="muted">none seen</span>}</td>
+                <td className="text-xs">
+                  {describeProtocolEras(eras.get(g.id)) ?? <span className="muted">none seen</span>}
+                </td>
                 <td>
                   <Time value={g.expiresAt} />
                 </td>

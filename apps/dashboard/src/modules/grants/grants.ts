@@ -12,7 +12,11 @@ import { NotFoundError, parseInput, ValidationError } from '../../server/errors'
 
 export const grantInput = z
   .object({
-    name: z.string().trim().min(1, 'Enter a grant name.').max(100, 'Grant name must be at most 100 characters.'),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'Enter a grant name.')
+      .max(100, 'Grant name must be at most 100 characters.'),
     serverId: z.string().min(1, 'Choose a server.'),
     expiresAt: z.coerce.date().optional().nullable(),
   })
@@ -51,7 +55,8 @@ export interface CreatedGrant {
 export async function createGrant(db: Db, ctx: OrgContext, raw: GrantInput): Promise<CreatedGrant> {
   assertRole(ctx, 'editor');
   const input = parseInput(grantInput, raw);
-  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new ValidationError('Expiry must be in the future.', '/expiresAt');
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
+    throw new ValidationError('Expiry must be in the future.', '/expiresAt');
   const server = await getServer(db, ctx, input.serverId);
   const issued = issueToken('grant');
   const grant = await db.$transaction(async (tx) => {
@@ -67,18 +72,33 @@ export async function createGrant(db: Db, ctx: OrgContext, raw: GrantInput): Pro
       },
       select: grantSelect,
     });
-    await recordAdminEvent(tx, ctx, 'grant.create', { type: 'grant', id: created.id }, {
-      name: created.name,
-      serverId: server.id,
-      tokenPrefix: created.tokenPrefix,
-      expiresAt: created.expiresAt?.toISOString() ?? null,
-    });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'grant.create',
+      { type: 'grant', id: created.id },
+      {
+        name: created.name,
+        serverId: server.id,
+        tokenPrefix: created.tokenPrefix,
+        expiresAt: created.expiresAt?.toISOString() ?? null,
+      },
+    );
     return created;
   });
-  return { grant, token: issued.token, proxyUrl: proxyUrlFor(server.id), embeddedUrl: embeddedUrlFor(issued.token) };
+  return {
+    grant,
+    token: issued.token,
+    proxyUrl: proxyUrlFor(server.id),
+    embeddedUrl: embeddedUrlFor(issued.token),
+  };
 }
 
-export async function listGrants(db: Db, ctx: OrgContext, filter: { serverId?: string } = {}): Promise<GrantView[]> {
+export async function listGrants(
+  db: Db,
+  ctx: OrgContext,
+  filter: { serverId?: string } = {},
+): Promise<GrantView[]> {
   return db.grant.findMany({
     where: { organizationId: ctx.organizationId, serverId: filter.serverId, server: { deletedAt: null } },
     select: grantSelect,
@@ -88,23 +108,45 @@ export async function listGrants(db: Db, ctx: OrgContext, filter: { serverId?: s
 
 export async function revokeGrant(db: Db, ctx: OrgContext, grantId: string): Promise<GrantView> {
   assertRole(ctx, 'editor');
-  const grant = await db.grant.findFirst({ where: { id: grantId, organizationId: ctx.organizationId }, select: grantSelect });
+  const grant = await db.grant.findFirst({
+    where: { id: grantId, organizationId: ctx.organizationId },
+    select: grantSelect,
+  });
   if (!grant) throw new NotFoundError('Grant not found');
   if (grant.revokedAt) return grant;
   const revoked = await db.$transaction(async (tx) => {
-    const updated = await tx.grant.update({ where: { id: grant.id }, data: { revokedAt: new Date() }, select: grantSelect });
+    const updated = await tx.grant.update({
+      where: { id: grant.id },
+      data: { revokedAt: new Date() },
+      select: grantSelect,
+    });
     // Pending approvals of a revoked grant can never be used.
-    await tx.approval.updateMany({ where: { grantId: grant.id, status: 'pending' }, data: { status: 'expired' } });
+    await tx.approval.updateMany({
+      where: { grantId: grant.id, status: 'pending' },
+      data: { status: 'expired' },
+    });
     // OAuth access and refresh tokens bound to the grant go with it.
-    await tx.oAuthToken.updateMany({ where: { grantId: grant.id, revokedAt: null }, data: { revokedAt: new Date() } });
-    await recordAdminEvent(tx, ctx, 'grant.revoke', { type: 'grant', id: grant.id }, { name: grant.name, tokenPrefix: grant.tokenPrefix });
+    await tx.oAuthToken.updateMany({
+      where: { grantId: grant.id, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'grant.revoke',
+      { type: 'grant', id: grant.id },
+      { name: grant.name, tokenPrefix: grant.tokenPrefix },
+    );
     return updated;
   });
   await notifyChange(db, { type: 'grant', organizationId: ctx.organizationId, grantId: grant.id });
   return revoked;
 }
 
-export function grantStatus(grant: Pick<GrantView, 'revokedAt' | 'expiresAt'>, now = new Date()): 'active' | 'revoked' | 'expired' {
+export function grantStatus(
+  grant: Pick<GrantView, 'revokedAt' | 'expiresAt'>,
+  now = new Date(),
+): 'active' | 'revoked' | 'expired' {
   if (grant.revokedAt) return 'revoked';
   if (grant.expiresAt && grant.expiresAt <= now) return 'expired';
   return 'active';
@@ -123,19 +165,32 @@ export interface ProtocolEraUse {
  * The MCP protocol versions each grant's clients spoke in the last PROTOCOL_ERA_WINDOW_DAYS days
  * (from the audit log; oldest revision first), for this organization's grants only.
  */
-export async function protocolErasByGrant(db: Db, ctx: OrgContext, grantIds: string[], now = new Date()): Promise<Map<string, ProtocolEraUse[]>> {
+export async function protocolErasByGrant(
+  db: Db,
+  ctx: OrgContext,
+  grantIds: string[],
+  now = new Date(),
+): Promise<Map<string, ProtocolEraUse[]>> {
   const out = new Map<string, ProtocolEraUse[]>();
   if (grantIds.length === 0) return out;
   const since = new Date(now.getTime() - PROTOCOL_ERA_WINDOW_DAYS * 24 * 60 * 60_000);
   const rows = await db.auditEvent.groupBy({
     by: ['grantId', 'protocolVersion'],
-    where: { organizationId: ctx.organizationId, grantId: { in: grantIds }, protocolVersion: { not: null }, createdAt: { gte: since } },
+    where: {
+      organizationId: ctx.organizationId,
+      grantId: { in: grantIds },
+      protocolVersion: { not: null },
+      createdAt: { gte: since },
+    },
     orderBy: [{ grantId: 'asc' }, { protocolVersion: 'asc' }],
   });
   for (const row of rows) {
     if (!row.grantId || !row.protocolVersion) continue;
     const list = out.get(row.grantId) ?? [];
-    list.push({ version: row.protocolVersion, era: row.protocolVersion >= '2026-07-28' ? 'modern' : 'legacy' });
+    list.push({
+      version: row.protocolVersion,
+      era: row.protocolVersion >= '2026-07-28' ? 'modern' : 'legacy',
+    });
     out.set(row.grantId, list);
   }
   return out;

@@ -20,7 +20,12 @@ export async function deliverMail(mail: Mail, smtpUrl = env().SMTP_URL): Promise
   if (!smtpUrl) throw new Error('E-mail is not configured (SMTP_URL is not set)');
   let t = transports.get(smtpUrl);
   if (!t) {
-    t = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 });
+    t = nodemailer.createTransport({
+      url: smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 10_000,
+    });
     transports.set(smtpUrl, t);
   }
   await t.sendMail({ from: env().SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text });
@@ -30,13 +35,17 @@ export async function deliverMail(mail: Mail, smtpUrl = env().SMTP_URL): Promise
 export async function sendMail(mail: Mail): Promise<void> {
   const { SMTP_URL, SMTP_FROM } = env();
   if (!SMTP_URL) {
-    console.info(`[mail] SMTP_URL is not set, so this was not sent. To: ${mail.to} | Subject: ${mail.subject}\n${mail.text}\n[mail] end`);
+    console.info(
+      `[mail] SMTP_URL is not set, so this was not sent. To: ${mail.to} | Subject: ${mail.subject}\n${mail.text}\n[mail] end`,
+    );
     return;
   }
   try {
     transport ??= nodemailer.createTransport(SMTP_URL);
     await transport.sendMail({ from: SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text });
   } catch (error) {
-    console.error(`[mail] could not send "${mail.subject}" to ${mail.to}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `[mail] could not send "${mail.subject}" to ${mail.to}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -21,10 +21,19 @@ const channelInput = z
   })
   .superRefine((value, issues) => {
     if (value.kind === 'email') {
-      const addresses = value.target.split(',').map((a) => a.trim()).filter(Boolean);
+      const addresses = value.target
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
       const bad = addresses.find((a) => !z.email().safeParse(a).success);
       if (addresses.length === 0 || addresses.length > MAX_ADDRESSES || bad) {
-        issues.addIssue({ code: 'custom', path: ['target'], message: bad ? `${bad} is not an e-mail address.` : `Enter 1 to ${MAX_ADDRESSES} addresses, comma-separated.` });
+        issues.addIssue({
+          code: 'custom',
+          path: ['target'],
+          message: bad
+            ? `${bad} is not an e-mail address.`
+            : `Enter 1 to ${MAX_ADDRESSES} addresses, comma-separated.`,
+        });
       }
       return;
     }
@@ -35,7 +44,12 @@ const channelInput = z
       url = undefined;
     }
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
-      issues.addIssue({ code: 'custom', path: ['target'], message: 'Enter an http(s) URL without a user name or password, e.g. https://hooks.example.com/portcullis.' });
+      issues.addIssue({
+        code: 'custom',
+        path: ['target'],
+        message:
+          'Enter an http(s) URL without a user name or password, e.g. https://hooks.example.com/portcullis.',
+      });
     }
   });
 export type ChannelInput = z.input<typeof channelInput>;
@@ -49,46 +63,97 @@ function secretContext(organizationId: string, channelId: string): string {
 }
 
 /** The channel's HMAC key (webhooks only). */
-export function channelSecret(channel: { id: string; organizationId: string; secretEnc: string | null }, key = encryptionKey()): string | null {
-  return channel.secretEnc ? decryptSecret(key, channel.secretEnc, secretContext(channel.organizationId, channel.id)) : null;
+export function channelSecret(
+  channel: { id: string; organizationId: string; secretEnc: string | null },
+  key = encryptionKey(),
+): string | null {
+  return channel.secretEnc
+    ? decryptSecret(key, channel.secretEnc, secretContext(channel.organizationId, channel.id))
+    : null;
 }
 
 export async function listChannels(db: Db, ctx: OrgContext) {
   return db.notificationChannel.findMany({
     where: { organizationId: ctx.organizationId },
-    select: { id: true, name: true, kind: true, target: true, trusted: true, enabled: true, pausedUntil: true, createdAt: true },
+    select: {
+      id: true,
+      name: true,
+      kind: true,
+      target: true,
+      trusted: true,
+      enabled: true,
+      pausedUntil: true,
+      createdAt: true,
+    },
     orderBy: { name: 'asc' },
   });
 }
 
 /** Creates a channel; a webhook's signing secret is returned once and stored encrypted. */
-export async function createChannel(db: Db, ctx: OrgContext, raw: ChannelInput): Promise<{ id: string; name: string; secret: string | null }> {
+export async function createChannel(
+  db: Db,
+  ctx: OrgContext,
+  raw: ChannelInput,
+): Promise<{ id: string; name: string; secret: string | null }> {
   assertRole(ctx, 'admin');
   const input = parseInput(channelInput, raw);
   if (input.kind === 'email' && !env().SMTP_URL) {
-    throw new ValidationError('E-mail channels need the operator to configure SMTP (SMTP_URL); use a webhook or Slack channel instead.', '/kind');
+    throw new ValidationError(
+      'E-mail channels need the operator to configure SMTP (SMTP_URL); use a webhook or Slack channel instead.',
+      '/kind',
+    );
   }
   const secret = input.kind === 'webhook' ? newWebhookSecret() : null;
   const kind: NotificationChannelKind = input.kind;
   const created = await db.$transaction(async (tx) => {
-    if (await tx.notificationChannel.findFirst({ where: { organizationId: ctx.organizationId, name: input.name }, select: { id: true } })) {
-      throw new ValidationError(`A channel named ${input.name} already exists; choose another name.`, '/name');
+    if (
+      await tx.notificationChannel.findFirst({
+        where: { organizationId: ctx.organizationId, name: input.name },
+        select: { id: true },
+      })
+    ) {
+      throw new ValidationError(
+        `A channel named ${input.name} already exists; choose another name.`,
+        '/name',
+      );
     }
     const row = await tx.notificationChannel.create({
-      data: { organizationId: ctx.organizationId, name: input.name, kind, target: input.target, trusted: input.trusted },
+      data: {
+        organizationId: ctx.organizationId,
+        name: input.name,
+        kind,
+        target: input.target,
+        trusted: input.trusted,
+      },
       select: { id: true, name: true },
     });
     if (secret) {
-      await tx.notificationChannel.update({ where: { id: row.id }, data: { secretEnc: encryptSecret(encryptionKey(), secret, secretContext(ctx.organizationId, row.id)) } });
+      await tx.notificationChannel.update({
+        where: { id: row.id },
+        data: {
+          secretEnc: encryptSecret(encryptionKey(), secret, secretContext(ctx.organizationId, row.id)),
+        },
+      });
     }
-    await recordAdminEvent(tx, ctx, 'notification_channel.create', { type: 'notification_channel', id: row.id }, { name: input.name, kind, trusted: input.trusted });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'notification_channel.create',
+      { type: 'notification_channel', id: row.id },
+      { name: input.name, kind, trusted: input.trusted },
+    );
     return row;
   });
   return { ...created, secret };
 }
 
 /** Turns a channel on or off, or changes whether it receives full arguments. */
-export async function updateChannel(db: Db, ctx: OrgContext, channelId: string, change: { enabled?: boolean; trusted?: boolean }): Promise<void> {
+export async function updateChannel(
+  db: Db,
+  ctx: OrgContext,
+  channelId: string,
+  change: { enabled?: boolean; trusted?: boolean },
+): Promise<void> {
   assertRole(ctx, 'admin');
   await db.$transaction(async (tx) => {
     const { count } = await tx.notificationChannel.updateMany({
@@ -97,17 +162,32 @@ export async function updateChannel(db: Db, ctx: OrgContext, channelId: string, 
       data: { ...change, ...(change.enabled ? { pausedUntil: null } : {}) },
     });
     if (!count) throw new NotFoundError('Notification channel not found');
-    await recordAdminEvent(tx, ctx, 'notification_channel.update', { type: 'notification_channel', id: channelId }, change);
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'notification_channel.update',
+      { type: 'notification_channel', id: channelId },
+      change,
+    );
   });
 }
 
 export async function deleteChannel(db: Db, ctx: OrgContext, channelId: string): Promise<void> {
   assertRole(ctx, 'admin');
   await db.$transaction(async (tx) => {
-    const channel = await tx.notificationChannel.findFirst({ where: { id: channelId, organizationId: ctx.organizationId }, select: { name: true } });
+    const channel = await tx.notificationChannel.findFirst({
+      where: { id: channelId, organizationId: ctx.organizationId },
+      select: { name: true },
+    });
     if (!channel) throw new NotFoundError('Notification channel not found');
     await tx.notificationChannel.delete({ where: { id: channelId } });
-    await recordAdminEvent(tx, ctx, 'notification_channel.delete', { type: 'notification_channel', id: channelId }, { name: channel.name });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'notification_channel.delete',
+      { type: 'notification_channel', id: channelId },
+      { name: channel.name },
+    );
   });
 }
 
@@ -127,7 +207,10 @@ export async function listDeliveries(db: Db, ctx: OrgContext, take = 50) {
       deliveredAt: true,
       createdAt: true,
       channel: { select: { name: true, kind: true } },
-      attemptLog: { select: { at: true, ok: true, statusCode: true, error: true, durationMs: true }, orderBy: { at: 'asc' } },
+      attemptLog: {
+        select: { at: true, ok: true, statusCode: true, error: true, durationMs: true },
+        orderBy: { at: 'asc' },
+      },
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: Math.min(take, 200),

@@ -46,8 +46,16 @@ export async function queueNewApprovals(db: Db, options: Pick<WorkerOptions, 'ba
     const approvals = await tx.approval.findMany({
       where: { id: { in: ids } },
       select: {
-        id: true, organizationId: true, toolName: true, ruleId: true, arguments: true, createdAt: true, expiresAt: true,
-        server: { select: { name: true } }, grant: { select: { name: true } }, organization: { select: { slug: true, name: true } },
+        id: true,
+        organizationId: true,
+        toolName: true,
+        ruleId: true,
+        arguments: true,
+        createdAt: true,
+        expiresAt: true,
+        server: { select: { name: true } },
+        grant: { select: { name: true } },
+        organization: { select: { slug: true, name: true } },
       },
     });
     const channels = await tx.notificationChannel.findMany({
@@ -57,15 +65,30 @@ export async function queueNewApprovals(db: Db, options: Pick<WorkerOptions, 'ba
     const rows: Prisma.NotificationDeliveryCreateManyInput[] = [];
     for (const a of approvals) {
       const facts: ApprovalFacts = {
-        id: a.id, toolName: a.toolName, serverName: a.server.name, grantName: a.grant.name, ruleId: a.ruleId,
-        arguments: a.arguments, createdAt: a.createdAt, expiresAt: a.expiresAt, organization: a.organization,
+        id: a.id,
+        toolName: a.toolName,
+        serverName: a.server.name,
+        grantName: a.grant.name,
+        ruleId: a.ruleId,
+        arguments: a.arguments,
+        createdAt: a.createdAt,
+        expiresAt: a.expiresAt,
+        organization: a.organization,
       };
       for (const c of channels.filter((ch) => ch.organizationId === a.organizationId)) {
         const payload =
-          c.kind === 'webhook' ? webhookPayload(facts, options.baseUrl, c.trusted)
-          : c.kind === 'slack' ? slackPayload(facts, options.baseUrl, c.trusted)
-          : emailMessage(facts, options.baseUrl, c.trusted);
-        rows.push({ organizationId: a.organizationId, channelId: c.id, approvalId: a.id, event: 'approval.requested', payload: payload as Prisma.InputJsonValue });
+          c.kind === 'webhook'
+            ? webhookPayload(facts, options.baseUrl, c.trusted)
+            : c.kind === 'slack'
+              ? slackPayload(facts, options.baseUrl, c.trusted)
+              : emailMessage(facts, options.baseUrl, c.trusted);
+        rows.push({
+          organizationId: a.organizationId,
+          channelId: c.id,
+          approvalId: a.id,
+          event: 'approval.requested',
+          payload: payload as Prisma.InputJsonValue,
+        });
       }
     }
     if (rows.length) await tx.notificationDelivery.createMany({ data: rows });
@@ -82,7 +105,11 @@ interface DueDelivery {
  * Starts sending due deliveries, the oldest of each channel that has nothing in flight and is not
  * backing off; returns the sends started (not awaited by the loop).
  */
-export async function startDueDeliveries(db: Db, options: WorkerOptions, inFlight: Set<string>): Promise<Array<Promise<void>>> {
+export async function startDueDeliveries(
+  db: Db,
+  options: WorkerOptions,
+  inFlight: Set<string>,
+): Promise<Array<Promise<void>>> {
   const busy = [...inFlight];
   const due = await db.$queryRaw<DueDelivery[]>`
     SELECT DISTINCT ON (d."channelId") d.id, d."channelId"
@@ -97,14 +124,22 @@ export async function startDueDeliveries(db: Db, options: WorkerOptions, inFligh
   for (const d of due) {
     // Claimed for longer than a send can take, so another replica never sends it at the same time.
     const claim = await db.notificationDelivery.updateMany({
-      where: { id: d.id, status: 'pending', OR: [{ lockedUntil: null }, { lockedUntil: { lt: new Date() } }] },
+      where: {
+        id: d.id,
+        status: 'pending',
+        OR: [{ lockedUntil: null }, { lockedUntil: { lt: new Date() } }],
+      },
       data: { lockedUntil: new Date(Date.now() + timeoutMs + 30_000) },
     });
     if (claim.count !== 1) continue;
     inFlight.add(d.channelId);
     started.push(
       sendOne(db, options, d.id)
-        .catch((error: unknown) => console.error(`[notify] delivery ${d.id}: ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) =>
+          console.error(
+            `[notify] delivery ${d.id}: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        )
         .finally(() => inFlight.delete(d.channelId)),
     );
   }
@@ -118,15 +153,29 @@ function fetcherFor(origin: string, privateOrigins: readonly string[]): FetchLik
   const allowPrivate = privateOrigins.includes(origin);
   const key = allowPrivate ? 'private' : 'guarded';
   let f = fetchers.get(key);
-  if (!f) fetchers.set(key, (f = createNodeFetch({ allowPrivateNetworks: allowPrivate, maxMessageBytes: MAX_RESPONSE_BYTES })));
+  if (!f)
+    fetchers.set(
+      key,
+      (f = createNodeFetch({ allowPrivateNetworks: allowPrivate, maxMessageBytes: MAX_RESPONSE_BYTES })),
+    );
   return f;
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, options: WorkerOptions): Promise<number> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  options: WorkerOptions,
+): Promise<number> {
   const target = new URL(url);
   const fetch = fetcherFor(target.origin, options.privateOrigins);
   const signal = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const res = await fetch(target, { method: 'POST', body, headers: { 'content-type': 'application/json', 'user-agent': 'Portcullis-Notifications/1', ...headers }, signal });
+  const res = await fetch(target, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'user-agent': 'Portcullis-Notifications/1', ...headers },
+    signal,
+  });
   // The answer is not ours to keep (tenant-controlled): read it within the size bound and drop it.
   await res.arrayBuffer().catch(() => undefined);
   return res.status;
@@ -143,7 +192,12 @@ function describeError(error: unknown): string {
 async function sendOne(db: Db, options: WorkerOptions, deliveryId: string): Promise<void> {
   const delivery = await db.notificationDelivery.findUnique({
     where: { id: deliveryId },
-    select: { id: true, payload: true, attempts: true, channel: { select: { id: true, organizationId: true, kind: true, target: true, secretEnc: true } } },
+    select: {
+      id: true,
+      payload: true,
+      attempts: true,
+      channel: { select: { id: true, organizationId: true, kind: true, target: true, secretEnc: true } },
+    },
   });
   if (!delivery) return;
   const { channel } = delivery;
@@ -155,7 +209,11 @@ async function sendOne(db: Db, options: WorkerOptions, deliveryId: string): Prom
     if (channel.kind === 'email') {
       if (!options.sendMail) throw new Error('E-mail is not configured (SMTP_URL is not set)');
       const mail = delivery.payload as { subject: string; text: string };
-      for (const to of channel.target.split(',').map((a) => a.trim()).filter(Boolean)) await options.sendMail({ to, subject: mail.subject, text: mail.text });
+      for (const to of channel.target
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean))
+        await options.sendMail({ to, subject: mail.subject, text: mail.text });
       ok = true;
     } else {
       const body = JSON.stringify(delivery.payload);
@@ -180,20 +238,43 @@ async function sendOne(db: Db, options: WorkerOptions, deliveryId: string): Prom
   const retryAt = new Date(now.getTime() + (options.backoffMs ?? defaultBackoff)(attempts));
   const giveUp = !ok && attempts >= maxAttempts;
   await db.$transaction([
-    db.notificationAttempt.create({ data: { deliveryId: delivery.id, at: now, ok, statusCode, error, durationMs } }),
+    db.notificationAttempt.create({
+      data: { deliveryId: delivery.id, at: now, ok, statusCode, error, durationMs },
+    }),
     db.notificationDelivery.update({
       where: { id: delivery.id },
       data: ok
-        ? { status: 'delivered', attempts, deliveredAt: now, lastStatusCode: statusCode, lastError: null, lockedUntil: null }
-        : { status: giveUp ? 'failed' : 'pending', attempts, nextAttemptAt: retryAt, lastStatusCode: statusCode, lastError: error, lockedUntil: null },
+        ? {
+            status: 'delivered',
+            attempts,
+            deliveredAt: now,
+            lastStatusCode: statusCode,
+            lastError: null,
+            lockedUntil: null,
+          }
+        : {
+            status: giveUp ? 'failed' : 'pending',
+            attempts,
+            nextAttemptAt: retryAt,
+            lastStatusCode: statusCode,
+            lastError: error,
+            lockedUntil: null,
+          },
     }),
     // The channel backs off as a whole (its later messages wait too, in order); success lifts it.
-    db.notificationChannel.update({ where: { id: channel.id }, data: { pausedUntil: ok || giveUp ? null : retryAt } }),
+    db.notificationChannel.update({
+      where: { id: channel.id },
+      data: { pausedUntil: ok || giveUp ? null : retryAt },
+    }),
   ]);
 }
 
 /** Runs the worker every `intervalMs` until stopped; errors are logged and the loop goes on. */
-export function startNotificationWorker(db: Db, options: WorkerOptions, intervalMs = 500): { stop(): Promise<void> } {
+export function startNotificationWorker(
+  db: Db,
+  options: WorkerOptions,
+  intervalMs = 500,
+): { stop(): Promise<void> } {
   const inFlight = new Set<string>();
   const sends = new Set<Promise<void>>();
   let stopped = false;

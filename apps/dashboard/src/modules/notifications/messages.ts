@@ -71,15 +71,39 @@ export function slackPayload(facts: ApprovalFacts, baseUrl: string, trusted: boo
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*Approval needed*: \`${facts.toolName}\` on ${facts.serverName} (grant ${facts.grantName})` } },
-      { type: 'section', text: { type: 'mrkdwn', text: trusted ? `\`\`\`${argumentLines(facts, true).slice('Arguments: '.length)}\`\`\`` : argumentLines(facts, false) } },
-      { type: 'section', text: { type: 'mrkdwn', text: `<${url}|Review in Portcullis> · expires ${facts.expiresAt.toISOString()}` } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `*Approval needed*: \`${facts.toolName}\` on ${facts.serverName} (grant ${facts.grantName})`,
+        },
+      },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: trusted
+            ? `\`\`\`${argumentLines(facts, true).slice('Arguments: '.length)}\`\`\``
+            : argumentLines(facts, false),
+        },
+      },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `<${url}|Review in Portcullis> · expires ${facts.expiresAt.toISOString()}`,
+        },
+      },
     ],
   };
 }
 
 /** The e-mail: subject and plain text. */
-export function emailMessage(facts: ApprovalFacts, baseUrl: string, trusted: boolean): { subject: string; text: string } {
+export function emailMessage(
+  facts: ApprovalFacts,
+  baseUrl: string,
+  trusted: boolean,
+): { subject: string; text: string } {
   const url = approvalUrl(baseUrl, facts.organization.slug, facts.id);
   return {
     subject: `Approval needed: ${facts.toolName} on ${facts.serverName}`,

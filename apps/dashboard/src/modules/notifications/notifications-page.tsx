@@ -24,9 +24,12 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
       <header>
         <h1 className="h1">Notifications</h1>
         <p className="muted">
-          Where approvers hear of calls waiting for them. Each message links to the approval; only channels marked trusted receive the call&apos;s argument
-          values. Webhooks are signed: <code className="code">{SIGNATURE_HEADER}: v1=HMAC-SHA256(secret, &quot;&lt;{TIMESTAMP_HEADER}&gt;.&lt;body&gt;&quot;)</code>.
-          Failed deliveries are retried with growing waits (1 s, 2 s, 4 s …, six attempts).
+          Where approvers hear of calls waiting for them. Each message links to the approval; only channels
+          marked trusted receive the call&apos;s argument values. Webhooks are signed:{' '}
+          <code className="code">
+            {SIGNATURE_HEADER}: v1=HMAC-SHA256(secret, &quot;&lt;{TIMESTAMP_HEADER}&gt;.&lt;body&gt;&quot;)
+          </code>
+          . Failed deliveries are retried with growing waits (1 s, 2 s, 4 s …, six attempts).
         </p>
       </header>
       {isAdmin ? (
@@ -38,7 +41,12 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
         </section>
       ) : null}
       <ListSection id="channels-heading" title="Channels">
-        <DataTable columns={['Name', 'Kind', 'Sends to', 'Arguments', 'Status', ACTIONS_COLUMN]} empty={channels.length === 0 && 'No channels yet: approvers see pending calls only in the dashboard.'}>
+        <DataTable
+          columns={['Name', 'Kind', 'Sends to', 'Arguments', 'Status', ACTIONS_COLUMN]}
+          empty={
+            channels.length === 0 && 'No channels yet: approvers see pending calls only in the dashboard.'
+          }
+        >
           {channels.map((c) => (
             <tr key={c.id}>
               <td>{c.name}</td>
@@ -46,7 +54,9 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
               <td className="max-w-72 truncate font-mono text-xs" title={c.target}>
                 {c.target}
               </td>
-              <td>{c.trusted ? <Badge tone="amber">full values (trusted)</Badge> : <Badge>names only</Badge>}</td>
+              <td>
+                {c.trusted ? <Badge tone="amber">full values (trusted)</Badge> : <Badge>names only</Badge>}
+              </td>
               <td>
                 {!c.enabled ? (
                   <Badge>off</Badge>
@@ -66,7 +76,11 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
                       <input type="hidden" name="channelId" value={c.id} />
                       <input type="hidden" name="field" value="trusted" />
                       <input type="hidden" name="value" value={String(!c.trusted)} />
-                      <button type="submit" className="btn btn-sm" aria-label={`${c.trusted ? 'Send only argument names to' : 'Trust'} ${c.name}`}>
+                      <button
+                        type="submit"
+                        className="btn btn-sm"
+                        aria-label={`${c.trusted ? 'Send only argument names to' : 'Trust'} ${c.name}`}
+                      >
                         {c.trusted ? 'Names only' : 'Trust'}
                       </button>
                     </form>
@@ -75,11 +89,20 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
                       <input type="hidden" name="channelId" value={c.id} />
                       <input type="hidden" name="field" value="enabled" />
                       <input type="hidden" name="value" value={String(!c.enabled)} />
-                      <button type="submit" className="btn btn-sm" aria-label={`${c.enabled ? 'Turn off' : 'Turn on'} ${c.name}`}>
+                      <button
+                        type="submit"
+                        className="btn btn-sm"
+                        aria-label={`${c.enabled ? 'Turn off' : 'Turn on'} ${c.name}`}
+                      >
                         {c.enabled ? 'Turn off' : 'Turn on'}
                       </button>
                     </form>
-                    <RowAction action={deleteChannelAction} fields={{ orgSlug: ctx.orgSlug, channelId: c.id }} label="Delete" ariaLabel={`Delete channel ${c.name}`} />
+                    <RowAction
+                      action={deleteChannelAction}
+                      fields={{ orgSlug: ctx.orgSlug, channelId: c.id }}
+                      label="Delete"
+                      ariaLabel={`Delete channel ${c.name}`}
+                    />
                   </div>
                 ) : null}
               </td>
@@ -88,7 +111,10 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
         </DataTable>
       </ListSection>
       <ListSection id="deliveries-heading" title="Delivery log">
-        <DataTable columns={['Queued', 'Channel', 'Approval', 'Status', 'Attempts', 'Last error']} empty={deliveries.length === 0 && 'Nothing sent yet.'}>
+        <DataTable
+          columns={['Queued', 'Channel', 'Approval', 'Status', 'Attempts', 'Last error']}
+          empty={deliveries.length === 0 && 'Nothing sent yet.'}
+        >
           {deliveries.map((d) => (
             <tr key={d.id} aria-label={`Delivery to ${d.channel.name}`}>
               <td className="text-xs">
@@ -97,7 +123,10 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
               <td>{d.channel.name}</td>
               <td className="font-mono text-xs">
                 {d.approvalId ? (
-                  <a className="text-sky-700 hover:underline" href={`/o/${ctx.orgSlug}/approvals#approval-${d.approvalId}`}>
+                  <a
+                    className="text-sky-700 hover:underline"
+                    href={`/o/${ctx.orgSlug}/approvals#approval-${d.approvalId}`}
+                  >
                     {d.approvalId.slice(0, 10)}…
                   </a>
                 ) : (
@@ -105,7 +134,9 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
                 )}
               </td>
               <td>
-                <Badge tone={STATUS_TONE[d.status]}>{d.status === 'pending' && d.attempts > 0 ? 'retrying' : d.status}</Badge>
+                <Badge tone={STATUS_TONE[d.status]}>
+                  {d.status === 'pending' && d.attempts > 0 ? 'retrying' : d.status}
+                </Badge>
               </td>
               <td className="text-xs tabular-nums">
                 <details>
@@ -114,7 +145,8 @@ export async function NotificationsPage({ orgSlug }: { orgSlug: string }) {
                     {d.attemptLog.map((a) => (
                       <li key={a.at.toISOString()}>
                         {a.at.toISOString().slice(11, 19)} {a.ok ? 'ok' : 'failed'}
-                        {a.statusCode ? ` HTTP ${a.statusCode}` : ''} ({a.durationMs} ms){a.error ? `: ${a.error}` : ''}
+                        {a.statusCode ? ` HTTP ${a.statusCode}` : ''} ({a.durationMs} ms)
+                        {a.error ? `: ${a.error}` : ''}
                       </li>
                     ))}
                   </ul>

@@ -17,9 +17,16 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
 }
 
 /** What a receiver does: recompute, compare in constant time, and refuse stale timestamps. */
-export function verifyWebhook(secret: string, headers: { signature: string | null; timestamp: string | null }, body: string, nowMs = Date.now(), toleranceS = 300): boolean {
+export function verifyWebhook(
+  secret: string,
+  headers: { signature: string | null; timestamp: string | null },
+  body: string,
+  nowMs = Date.now(),
+  toleranceS = 300,
+): boolean {
   const timestamp = Number(headers.timestamp);
-  if (!headers.signature || !Number.isInteger(timestamp) || Math.abs(nowMs / 1000 - timestamp) > toleranceS) return false;
+  if (!headers.signature || !Number.isInteger(timestamp) || Math.abs(nowMs / 1000 - timestamp) > toleranceS)
+    return false;
   const expected = Buffer.from(signWebhook(secret, timestamp, body));
   const given = Buffer.from(headers.signature);
   return expected.length === given.length && timingSafeEqual(expected, given);

@@ -9,7 +9,11 @@ import { denialRedirect, validateAuthorizationRequest } from './authorization-se
 import { approveConsent } from './consent';
 
 // What the person chose; the rest of the form is the client's request, validated above.
-const consentForm = z.object({ decision: text(10), grant: z.string().max(200).default('new'), grantName: text(200) });
+const consentForm = z.object({
+  decision: text(10),
+  grant: z.string().max(200).default('new'),
+  grantName: text(200),
+});
 
 export async function consentAction(form: FormData): Promise<void> {
   const user = await requireUser();

@@ -6,7 +6,12 @@ import OAuth2Server from '@node-oauth/oauth2-server';
 import { ClientMetadataError } from './client-metadata-document';
 import { resolveOAuthClient, type OAuthClientView } from './oauth-clients';
 import { createOAuthModel, type OAuthBinding } from './oauth-model';
-import { ACCESS_TOKEN_SECONDS, AUTHORIZATION_CODE_SECONDS, parseGatewayResource, REFRESH_TOKEN_SECONDS } from './oauth-settings';
+import {
+  ACCESS_TOKEN_SECONDS,
+  AUTHORIZATION_CODE_SECONDS,
+  parseGatewayResource,
+  REFRESH_TOKEN_SECONDS,
+} from './oauth-settings';
 
 export type AuthorizationParams = Record<string, string | undefined>;
 
@@ -31,7 +36,16 @@ export interface AuthorizationRefusal {
   redirect?: string;
 }
 
-const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'resource', 'scope'] as const;
+const PARAMS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'resource',
+  'scope',
+] as const;
 
 function errorRedirect(redirectUri: string, error: string, description: string, state?: string): string {
   const url = new URL(redirectUri);
@@ -41,10 +55,16 @@ function errorRedirect(redirectUri: string, error: string, description: string, 
   return url.toString();
 }
 
-export async function validateAuthorizationRequest(db: Db, raw: AuthorizationParams): Promise<{ ok: true; request: AuthorizationRequest } | { ok: false; refusal: AuthorizationRefusal }> {
+export async function validateAuthorizationRequest(
+  db: Db,
+  raw: AuthorizationParams,
+): Promise<{ ok: true; request: AuthorizationRequest } | { ok: false; refusal: AuthorizationRefusal }> {
   const params: Record<string, string> = {};
   for (const key of PARAMS) if (typeof raw[key] === 'string' && raw[key] !== '') params[key] = raw[key];
-  const refuse = (error: string, description: string, redirect?: string) => ({ ok: false as const, refusal: { error, description, ...(redirect ? { redirect } : {}) } });
+  const refuse = (error: string, description: string, redirect?: string) => ({
+    ok: false as const,
+    refusal: { error, description, ...(redirect ? { redirect } : {}) },
+  });
 
   if (!params.client_id) return refuse('invalid_request', 'The request has no client_id.');
   let client: OAuthClientView;
@@ -57,20 +77,36 @@ export async function validateAuthorizationRequest(db: Db, raw: AuthorizationPar
   const redirectUri = params.redirect_uri;
   if (!redirectUri) return refuse('invalid_request', 'The request has no redirect_uri.');
   // Exact string comparison: no prefix, port or trailing-slash leniency.
-  if (!client.redirectUris.includes(redirectUri)) return refuse('invalid_request', `The redirect URI ${redirectUri} is not one ${client.name} registered.`);
+  if (!client.redirectUris.includes(redirectUri))
+    return refuse('invalid_request', `The redirect URI ${redirectUri} is not one ${client.name} registered.`);
 
   const state = params.state;
-  const back = (error: string, description: string) => refuse(error, description, errorRedirect(redirectUri, error, description, state));
-  if (params.response_type !== 'code') return back('unsupported_response_type', 'response_type must be code.');
-  if (!params.code_challenge) return back('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
-  if (params.code_challenge_method !== 'S256') return back('invalid_request', 'code_challenge_method must be S256.');
-  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(params.code_challenge)) return back('invalid_request', 'code_challenge is malformed.');
-  if (!params.resource) return back('invalid_target', 'resource is required: the MCP server URL of the grant (RFC 8707).');
+  const back = (error: string, description: string) =>
+    refuse(error, description, errorRedirect(redirectUri, error, description, state));
+  if (params.response_type !== 'code')
+    return back('unsupported_response_type', 'response_type must be code.');
+  if (!params.code_challenge)
+    return back('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
+  if (params.code_challenge_method !== 'S256')
+    return back('invalid_request', 'code_challenge_method must be S256.');
+  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(params.code_challenge))
+    return back('invalid_request', 'code_challenge is malformed.');
+  if (!params.resource)
+    return back('invalid_target', 'resource is required: the MCP server URL of the grant (RFC 8707).');
   const target = parseGatewayResource(params.resource);
-  if (!target) return back('invalid_target', `${params.resource} is not an MCP server URL of this Portcullis gateway.`);
+  if (!target)
+    return back('invalid_target', `${params.resource} is not an MCP server URL of this Portcullis gateway.`);
   return {
     ok: true,
-    request: { client, redirectUri, ...(state ? { state } : {}), codeChallenge: params.code_challenge, resource: target.resource, serverId: target.serverId, params },
+    request: {
+      client,
+      redirectUri,
+      ...(state ? { state } : {}),
+      codeChallenge: params.code_challenge,
+      resource: target.resource,
+      serverId: target.serverId,
+      params,
+    },
   };
 }
 
@@ -87,10 +123,19 @@ function options() {
 }
 
 /** After consent: the redirect (with the code) back to the client. The code is bound to the grant. */
-export async function issueAuthorizationCode(db: Db, request: AuthorizationRequest, binding: { userId: string; grantId: string }): Promise<string> {
+export async function issueAuthorizationCode(
+  db: Db,
+  request: AuthorizationRequest,
+  binding: { userId: string; grantId: string },
+): Promise<string> {
   const user: OAuthBinding = { ...binding, resource: request.resource };
   const server = new OAuth2Server({ model: createOAuthModel(db), ...options() });
-  const req = new OAuth2Server.Request({ method: 'GET', headers: {}, query: { ...request.params }, body: {} });
+  const req = new OAuth2Server.Request({
+    method: 'GET',
+    headers: {},
+    query: { ...request.params },
+    body: {},
+  });
   const res = new OAuth2Server.Response({ headers: {} });
   await server.authorize(req, res, { authenticateHandler: { handle: () => user } });
   const location = res.get('location') as string | undefined;
@@ -109,13 +154,21 @@ export interface TokenAnswer {
 }
 
 /** POST /oauth/token (form-encoded). */
-export async function handleTokenRequest(db: Db, form: URLSearchParams, headers: Record<string, string>): Promise<TokenAnswer> {
+export async function handleTokenRequest(
+  db: Db,
+  form: URLSearchParams,
+  headers: Record<string, string>,
+): Promise<TokenAnswer> {
   const body: Record<string, string> = {};
   for (const [key, value] of form) body[key] = value;
   const answerHeaders = { 'cache-control': 'no-store', pragma: 'no-cache' };
   const server = new OAuth2Server({ model: createOAuthModel(db, body.resource, false), ...options() });
   // The form is parsed already; the library still checks the body's type and presence from these headers.
-  const formHeaders = { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form.toString())) };
+  const formHeaders = {
+    ...headers,
+    'content-type': 'application/x-www-form-urlencoded',
+    'content-length': String(Buffer.byteLength(form.toString())),
+  };
   const req = new OAuth2Server.Request({ method: 'POST', headers: formHeaders, query: {}, body });
   const res = new OAuth2Server.Response({ headers: {} });
   try {
@@ -124,7 +177,11 @@ export async function handleTokenRequest(db: Db, form: URLSearchParams, headers:
   } catch (error) {
     if (error instanceof OAuth2Server.OAuthError) {
       const status = error.code >= 500 ? 500 : error.name === 'invalid_client' ? 401 : 400;
-      return { status, headers: answerHeaders, body: { error: error.name, error_description: error.message } };
+      return {
+        status,
+        headers: answerHeaders,
+        body: { error: error.name, error_description: error.message },
+      };
     }
     throw error;
   }

@@ -10,7 +10,10 @@ import { revokeAuthorizedClient } from './authorized-clients';
 
 const revokeForm = z.object({ grantId: idField, clientId: idField });
 
-export async function revokeAuthorizedClientAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+export async function revokeAuthorizedClientAction(
+  _prev: ActionResult,
+  form: FormData,
+): Promise<ActionResult> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(async () => {
     const input = parseForm(revokeForm, form);

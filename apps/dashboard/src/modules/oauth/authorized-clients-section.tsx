@@ -5,10 +5,24 @@ import { Time } from '../../components/time';
 import type { AuthorizedClientView } from './authorized-clients';
 import { revokeAuthorizedClientAction } from './authorized-clients-actions';
 
-export function AuthorizedClientsSection({ orgSlug, clients, canEdit }: { orgSlug: string; clients: AuthorizedClientView[]; canEdit: boolean }) {
+export function AuthorizedClientsSection({
+  orgSlug,
+  clients,
+  canEdit,
+}: {
+  orgSlug: string;
+  clients: AuthorizedClientView[];
+  canEdit: boolean;
+}) {
   return (
     <ListSection id="authorized-clients" title="Authorized clients (OAuth)">
-      <DataTable columns={['Client', 'Grant', 'Server', 'Authorized', 'Last token', ACTIONS_COLUMN]} empty={clients.length === 0 && 'No client has connected with OAuth yet. Give an MCP client just the proxy URL to start.'}>
+      <DataTable
+        columns={['Client', 'Grant', 'Server', 'Authorized', 'Last token', ACTIONS_COLUMN]}
+        empty={
+          clients.length === 0 &&
+          'No client has connected with OAuth yet. Give an MCP client just the proxy URL to start.'
+        }
+      >
         {clients.map((c) => (
           <tr key={`${c.grantId}:${c.clientId}`}>
             <td className="font-medium" title={c.clientIdentifier}>

@@ -18,14 +18,22 @@ export interface AuthorizedClientView {
 }
 
 /** Clients holding a live refresh or access token on one of the organization's grants. */
-export async function listAuthorizedClients(db: Db, ctx: OrgContext, now = new Date()): Promise<AuthorizedClientView[]> {
+export async function listAuthorizedClients(
+  db: Db,
+  ctx: OrgContext,
+  now = new Date(),
+): Promise<AuthorizedClientView[]> {
   const tokens = await db.oAuthToken.findMany({
     where: {
       revokedAt: null,
       grant: { organizationId: ctx.organizationId, revokedAt: null, server: { deletedAt: null } },
       OR: [{ accessExpiresAt: { gt: now } }, { rotatedAt: null, refreshExpiresAt: { gt: now } }],
     },
-    select: { createdAt: true, grant: { select: { id: true, name: true, server: { select: { name: true } } } }, client: { select: { id: true, name: true, clientId: true } } },
+    select: {
+      createdAt: true,
+      grant: { select: { id: true, name: true, server: { select: { name: true } } } },
+      client: { select: { id: true, name: true, clientId: true } },
+    },
     orderBy: { createdAt: 'asc' },
   });
   const byKey = new Map<string, AuthorizedClientView>();
@@ -51,15 +59,35 @@ export async function listAuthorizedClients(db: Db, ctx: OrgContext, now = new D
 }
 
 /** Every token of `clientId` on the grant stops working (access at once, refresh too); the grant stays. */
-export async function revokeAuthorizedClient(db: Db, ctx: OrgContext, grantId: string, clientId: string): Promise<void> {
+export async function revokeAuthorizedClient(
+  db: Db,
+  ctx: OrgContext,
+  grantId: string,
+  clientId: string,
+): Promise<void> {
   assertRole(ctx, 'editor');
-  const grant = await db.grant.findFirst({ where: { id: grantId, organizationId: ctx.organizationId }, select: { id: true, name: true } });
+  const grant = await db.grant.findFirst({
+    where: { id: grantId, organizationId: ctx.organizationId },
+    select: { id: true, name: true },
+  });
   if (!grant) throw new NotFoundError('Grant not found');
-  const client = await db.oAuthClient.findUnique({ where: { id: clientId }, select: { name: true, clientId: true } });
+  const client = await db.oAuthClient.findUnique({
+    where: { id: clientId },
+    select: { name: true, clientId: true },
+  });
   if (!client) throw new NotFoundError('Client not found');
   await db.$transaction(async (tx) => {
-    await tx.oAuthToken.updateMany({ where: { grantId: grant.id, clientId, revokedAt: null }, data: { revokedAt: new Date() } });
-    await recordAdminEvent(tx, ctx, 'grant.oauth_revoke', { type: 'grant', id: grant.id }, { name: grant.name, client: client.name, clientId: client.clientId });
+    await tx.oAuthToken.updateMany({
+      where: { grantId: grant.id, clientId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'grant.oauth_revoke',
+      { type: 'grant', id: grant.id },
+      { name: grant.name, client: client.name, clientId: client.clientId },
+    );
   });
   // The gateway drops cached lookups of this grant's tokens at once.
   await notifyChange(db, { type: 'grant', organizationId: ctx.organizationId, grantId: grant.id });

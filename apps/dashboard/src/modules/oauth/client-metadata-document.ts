@@ -29,8 +29,16 @@ export function checkMetadataDocumentUrl(clientId: string): URL {
     throw new ClientMetadataError('client_id is not a valid URL');
   }
   if (url.protocol !== 'https:') throw new ClientMetadataError('A client_id URL must use https');
-  if (url.pathname === '/' || url.hash || url.username || url.password || /\/\.\.?(\/|$)/.test(clientId.replace(/[?#].*$/, ''))) {
-    throw new ClientMetadataError('A client_id URL needs a path and no fragment, credentials or dot segments');
+  if (
+    url.pathname === '/' ||
+    url.hash ||
+    url.username ||
+    url.password ||
+    /\/\.\.?(\/|$)/.test(clientId.replace(/[?#].*$/, ''))
+  ) {
+    throw new ClientMetadataError(
+      'A client_id URL needs a path and no fragment, credentials or dot segments',
+    );
   }
   return url;
 }
@@ -49,35 +57,60 @@ export interface ClientMetadata {
   redirectUris: string[];
 }
 
-const guardedFetch = createNodeFetch({ allowPrivateNetworks: false, maxMessageBytes: METADATA_DOCUMENT_MAX_BYTES });
-const privateFetch = createNodeFetch({ allowPrivateNetworks: true, maxMessageBytes: METADATA_DOCUMENT_MAX_BYTES });
+const guardedFetch = createNodeFetch({
+  allowPrivateNetworks: false,
+  maxMessageBytes: METADATA_DOCUMENT_MAX_BYTES,
+});
+const privateFetch = createNodeFetch({
+  allowPrivateNetworks: true,
+  maxMessageBytes: METADATA_DOCUMENT_MAX_BYTES,
+});
 
 /**
  * Fetches and validates the document. `privateOrigins` are exact origins the operator allows
  * although they resolve to private addresses (OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS); every other
  * private, loopback or link-local address is refused.
  */
-export async function fetchClientMetadataDocument(clientId: string, privateOrigins: readonly string[]): Promise<ClientMetadata> {
+export async function fetchClientMetadataDocument(
+  clientId: string,
+  privateOrigins: readonly string[],
+): Promise<ClientMetadata> {
   const url = checkMetadataDocumentUrl(clientId);
   const fetch = privateOrigins.includes(url.origin) ? privateFetch : guardedFetch;
   let text: string;
   try {
-    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(METADATA_DOCUMENT_TIMEOUT_MS) });
-    if (response.status !== 200) throw new ClientMetadataError(`The client's metadata document answered HTTP ${response.status}`);
+    const response = await fetch(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(METADATA_DOCUMENT_TIMEOUT_MS),
+    });
+    if (response.status !== 200)
+      throw new ClientMetadataError(`The client's metadata document answered HTTP ${response.status}`);
     // The timeout covers the body too: a server that drips its answer is cut off like a silent one.
     text = await Promise.race([
       response.text(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new ClientMetadataError("The client's metadata document took too long")), METADATA_DOCUMENT_TIMEOUT_MS).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new ClientMetadataError("The client's metadata document took too long")),
+          METADATA_DOCUMENT_TIMEOUT_MS,
+        ).unref(),
+      ),
     ]);
   } catch (error) {
     if (error instanceof ClientMetadataError) throw error;
     const code = (error as { code?: string }).code;
     if (code === 'EPRIVATE' || (error as Error).name === 'PrivateAddressError') {
-      throw new ClientMetadataError(`The client's metadata document is on a private address; the operator can allow its exact origin with OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS`);
+      throw new ClientMetadataError(
+        `The client's metadata document is on a private address; the operator can allow its exact origin with OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS`,
+      );
     }
-    throw new ClientMetadataError(`The client's metadata document could not be fetched (${code ?? (error as Error).name})`);
+    throw new ClientMetadataError(
+      `The client's metadata document could not be fetched (${code ?? (error as Error).name})`,
+    );
   }
-  if (Buffer.byteLength(text) > METADATA_DOCUMENT_MAX_BYTES) throw new ClientMetadataError(`The client's metadata document is larger than ${METADATA_DOCUMENT_MAX_BYTES} bytes`);
+  if (Buffer.byteLength(text) > METADATA_DOCUMENT_MAX_BYTES)
+    throw new ClientMetadataError(
+      `The client's metadata document is larger than ${METADATA_DOCUMENT_MAX_BYTES} bytes`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -85,8 +118,12 @@ export async function fetchClientMetadataDocument(clientId: string, privateOrigi
     throw new ClientMetadataError("The client's metadata document is not JSON");
   }
   const parsed = documentSchema.safeParse(json);
-  if (!parsed.success) throw new ClientMetadataError(`The client's metadata document is invalid: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
-  if (parsed.data.client_id !== clientId) throw new ClientMetadataError("The client's metadata document names another client_id");
+  if (!parsed.success)
+    throw new ClientMetadataError(
+      `The client's metadata document is invalid: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+    );
+  if (parsed.data.client_id !== clientId)
+    throw new ClientMetadataError("The client's metadata document names another client_id");
   for (const uri of parsed.data.redirect_uris) checkRedirectUri(uri);
   return { name: parsed.data.client_name ?? url.host, redirectUris: parsed.data.redirect_uris };
 }
@@ -108,7 +145,11 @@ export function checkRedirectUri(uri: string): void {
     if (['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return;
     throw new ClientMetadataError(`Redirect URI ${uri} uses http on a non-loopback host; use https`);
   }
-  if (['javascript:', 'data:', 'file:', 'blob:', 'about:', 'vbscript:', 'ftp:', 'ws:', 'wss:'].includes(url.protocol)) {
+  if (
+    ['javascript:', 'data:', 'file:', 'blob:', 'about:', 'vbscript:', 'ftp:', 'ws:', 'wss:'].includes(
+      url.protocol,
+    )
+  ) {
     throw new ClientMetadataError(`Redirect URI ${uri} uses a scheme that cannot be a redirect`);
   }
 }

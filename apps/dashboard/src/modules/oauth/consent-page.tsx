@@ -15,12 +15,18 @@ function Refused({ message }: { message: string }) {
       <p role="alert" className="text-sm text-red-800">
         {message}
       </p>
-      <p className="mt-3 text-sm text-slate-600">Nothing was sent back to the client. Start the connection again from the MCP client.</p>
+      <p className="mt-3 text-sm text-slate-600">
+        Nothing was sent back to the client. Start the connection again from the MCP client.
+      </p>
     </AuthCard>
   );
 }
 
-export async function ConsentPage({ searchParams }: { searchParams: Record<string, string | string[] | undefined> }) {
+export async function ConsentPage({
+  searchParams,
+}: {
+  searchParams: Record<string, string | string[] | undefined>;
+}) {
   const user = await requireUser();
   const params: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(searchParams)) if (typeof value === 'string') params[key] = value;
@@ -34,7 +40,10 @@ export async function ConsentPage({ searchParams }: { searchParams: Record<strin
   try {
     view = await loadConsent(db(), user.id, request);
   } catch (error) {
-    if (error instanceof NotFoundError) return <Refused message="This MCP server does not exist, or you are not a member of its organization." />;
+    if (error instanceof NotFoundError)
+      return (
+        <Refused message="This MCP server does not exist, or you are not a member of its organization." />
+      );
     throw error;
   }
   const redirectHost = new URL(request.redirectUri).host || request.redirectUri;
@@ -64,16 +73,25 @@ export async function ConsentPage({ searchParams }: { searchParams: Record<strin
             <input key={key} type="hidden" name={key} value={value} />
           ))}
           <fieldset className="space-y-2 text-sm">
-            <legend className="mb-1 font-medium">The client acts under the policy, limits and approvals of</legend>
+            <legend className="mb-1 font-medium">
+              The client acts under the policy, limits and approvals of
+            </legend>
             <label className="flex items-center gap-2">
               <input type="radio" name="grant" value="new" defaultChecked />
               a new grant named
-              <input name="grantName" aria-label="New grant name" defaultValue={request.client.name} maxLength={100} className="input flex-1" />
+              <input
+                name="grantName"
+                aria-label="New grant name"
+                defaultValue={request.client.name}
+                maxLength={100}
+                className="input flex-1"
+              />
             </label>
             {view.grants.map((grant) => (
               <label key={grant.id} className="flex items-center gap-2">
                 <input type="radio" name="grant" value={grant.id} />
-                the existing grant {grant.name} <span className="font-mono text-xs text-slate-500">{grant.tokenPrefix}…</span>
+                the existing grant {grant.name}{' '}
+                <span className="font-mono text-xs text-slate-500">{grant.tokenPrefix}…</span>
               </label>
             ))}
           </fieldset>

@@ -17,7 +17,11 @@ export interface ConsentView {
   canAuthorize: boolean;
 }
 
-export async function loadConsent(db: Db, userId: string, request: AuthorizationRequest): Promise<ConsentView> {
+export async function loadConsent(
+  db: Db,
+  userId: string,
+  request: AuthorizationRequest,
+): Promise<ConsentView> {
   const server = await db.mcpServer.findFirst({
     where: { id: request.serverId, deletedAt: null, organization: { memberships: { some: { userId } } } },
     select: { id: true, name: true, organization: { select: { name: true, slug: true } } },
@@ -32,30 +36,48 @@ export async function loadConsent(db: Db, userId: string, request: Authorization
   return {
     organization: server.organization,
     server: { id: server.id, name: server.name },
-    grants: grants.filter((g) => grantStatus(g) === 'active').map(({ id, name, tokenPrefix }) => ({ id, name, tokenPrefix })),
+    grants: grants
+      .filter((g) => grantStatus(g) === 'active')
+      .map(({ id, name, tokenPrefix }) => ({ id, name, tokenPrefix })),
     canAuthorize: roleAtLeast(ctx.role, 'editor'),
   };
 }
 
 /** `choice`: "new" (a grant named `grantName`) or the id of an active grant of the server. Returns the redirect to the client. */
-export async function approveConsent(db: Db, userId: string, request: AuthorizationRequest, choice: string, grantName: string): Promise<string> {
+export async function approveConsent(
+  db: Db,
+  userId: string,
+  request: AuthorizationRequest,
+  choice: string,
+  grantName: string,
+): Promise<string> {
   const view = await loadConsent(db, userId, request);
   const ctx = await resolveMembership(db, userId, view.organization.slug, 'editor');
   let grantId: string;
   if (choice === 'new') {
-    const created = await createGrant(db, ctx, { name: grantName.trim() || request.client.name, serverId: request.serverId });
+    const created = await createGrant(db, ctx, {
+      name: grantName.trim() || request.client.name,
+      serverId: request.serverId,
+    });
     grantId = created.grant.id;
   } else {
     const grant = view.grants.find((g) => g.id === choice);
-    if (!grant) throw new ValidationError('Choose an active grant of this server, or create a new one.', '/grant');
+    if (!grant)
+      throw new ValidationError('Choose an active grant of this server, or create a new one.', '/grant');
     grantId = grant.id;
   }
   const location = await issueAuthorizationCode(db, request, { userId, grantId });
-  await recordAdminEvent(db, ctx, 'grant.oauth_authorize', { type: 'grant', id: grantId }, {
-    client: request.client.name,
-    clientId: request.client.clientId,
-    redirectHost: new URL(request.redirectUri).host,
-  });
+  await recordAdminEvent(
+    db,
+    ctx,
+    'grant.oauth_authorize',
+    { type: 'grant', id: grantId },
+    {
+      client: request.client.name,
+      clientId: request.client.clientId,
+      redirectHost: new URL(request.redirectUri).host,
+    },
+  );
   await pruneOAuthRows(db);
   return location;
 }

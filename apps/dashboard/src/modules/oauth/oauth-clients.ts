@@ -5,7 +5,12 @@ import type { Db } from '@portcullis/db/client';
 import { issueToken } from '@portcullis/crypto/tokens';
 import { z } from 'zod';
 import { env } from '../../env';
-import { checkRedirectUri, ClientMetadataError, fetchClientMetadataDocument, isMetadataDocumentClientId } from './client-metadata-document';
+import {
+  checkRedirectUri,
+  ClientMetadataError,
+  fetchClientMetadataDocument,
+  isMetadataDocumentClientId,
+} from './client-metadata-document';
 
 /** A fetched metadata document is reused for this long before it is fetched again. */
 export const METADATA_DOCUMENT_CACHE_MS = 10 * 60_000;
@@ -19,21 +24,35 @@ export interface OAuthClientView {
   redirectUris: string[];
 }
 
-const clientSelect = { id: true, clientId: true, kind: true, name: true, redirectUris: true, fetchedAt: true } as const;
+const clientSelect = {
+  id: true,
+  clientId: true,
+  kind: true,
+  name: true,
+  redirectUris: true,
+  fetchedAt: true,
+} as const;
 
 /**
  * The client, or a ClientMetadataError saying why there is none. `fetch: false` (the public token
  * endpoint) never fetches a document: a client that got a code was stored when it was authorized,
  * so an anonymous caller cannot make the dashboard fetch URLs of its choosing.
  */
-export async function resolveOAuthClient(db: Db, clientId: string, now = Date.now(), options: { fetch?: boolean } = {}): Promise<OAuthClientView> {
+export async function resolveOAuthClient(
+  db: Db,
+  clientId: string,
+  now = Date.now(),
+  options: { fetch?: boolean } = {},
+): Promise<OAuthClientView> {
   if (clientId.length > 2000) throw new ClientMetadataError('client_id is too long');
   const stored = await db.oAuthClient.findUnique({ where: { clientId }, select: clientSelect });
   if (!isMetadataDocumentClientId(clientId)) {
-    if (!stored || stored.kind !== 'registered') throw new ClientMetadataError('Unknown client_id; register the client first');
+    if (!stored || stored.kind !== 'registered')
+      throw new ClientMetadataError('Unknown client_id; register the client first');
     return stored;
   }
-  if (stored && stored.fetchedAt && now - stored.fetchedAt.getTime() < METADATA_DOCUMENT_CACHE_MS) return stored;
+  if (stored && stored.fetchedAt && now - stored.fetchedAt.getTime() < METADATA_DOCUMENT_CACHE_MS)
+    return stored;
   if (options.fetch === false) {
     if (!stored) throw new ClientMetadataError('Unknown client_id; authorize the client first');
     return stored;
@@ -41,7 +60,13 @@ export async function resolveOAuthClient(db: Db, clientId: string, now = Date.no
   const metadata = await fetchClientMetadataDocument(clientId, env().clientMetadataPrivateOrigins);
   return db.oAuthClient.upsert({
     where: { clientId },
-    create: { clientId, kind: 'metadataDocument', name: metadata.name, redirectUris: metadata.redirectUris, fetchedAt: new Date(now) },
+    create: {
+      clientId,
+      kind: 'metadataDocument',
+      name: metadata.name,
+      redirectUris: metadata.redirectUris,
+      fetchedAt: new Date(now),
+    },
     update: { name: metadata.name, redirectUris: metadata.redirectUris, fetchedAt: new Date(now) },
     select: clientSelect,
   });
@@ -69,11 +94,17 @@ export async function registerOAuthClient(db: Db, body: unknown): Promise<Record
   const parsed = registrationSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new RegistrationError('invalid_client_metadata', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+    throw new RegistrationError(
+      'invalid_client_metadata',
+      `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   const input = parsed.data;
   if (input.token_endpoint_auth_method && input.token_endpoint_auth_method !== 'none') {
-    throw new RegistrationError('invalid_client_metadata', 'token_endpoint_auth_method must be "none": clients are public and use PKCE');
+    throw new RegistrationError(
+      'invalid_client_metadata',
+      'token_endpoint_auth_method must be "none": clients are public and use PKCE',
+    );
   }
   for (const uri of input.redirect_uris) {
     try {
@@ -84,7 +115,10 @@ export async function registerOAuthClient(db: Db, body: unknown): Promise<Record
   }
   const clientId = issueToken('oauthClient').token;
   const name = input.client_name ?? 'Unnamed MCP client';
-  const created = await db.oAuthClient.create({ data: { clientId, kind: 'registered', name, redirectUris: input.redirect_uris }, select: { createdAt: true } });
+  const created = await db.oAuthClient.create({
+    data: { clientId, kind: 'registered', name, redirectUris: input.redirect_uris },
+    select: { createdAt: true },
+  });
   await pruneUnauthorizedRegistrations(db);
   return {
     client_id: clientId,

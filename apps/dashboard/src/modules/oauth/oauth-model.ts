@@ -36,15 +36,25 @@ export function createOAuthModel(db: Db, requestedResource?: string, fetchMetada
   const checkResource = (bound: string) => {
     if (requestedResource === undefined) return;
     const parsed = parseGatewayResource(requestedResource);
-    if (!parsed || parsed.resource !== bound) throw new InvalidTargetError('Invalid target: `resource` is not the resource this grant was issued for');
+    if (!parsed || parsed.resource !== bound)
+      throw new InvalidTargetError(
+        'Invalid target: `resource` is not the resource this grant was issued for',
+      );
   };
-  const revokeFamily = (familyId: string) => db.oAuthToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+  const revokeFamily = (familyId: string) =>
+    db.oAuthToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
 
   return {
     async getClient(clientId) {
       try {
         const client = await resolveOAuthClient(db, clientId, Date.now(), { fetch: fetchMetadataDocuments });
-        return { id: client.clientId, dbId: client.id, name: client.name, redirectUris: client.redirectUris, grants: ['authorization_code', 'refresh_token'] };
+        return {
+          id: client.clientId,
+          dbId: client.id,
+          name: client.name,
+          redirectUris: client.redirectUris,
+          grants: ['authorization_code', 'refresh_token'],
+        };
       } catch (error) {
         if (error instanceof ClientMetadataError) return false;
         throw error;
@@ -86,21 +96,33 @@ export function createOAuthModel(db: Db, requestedResource?: string, fetchMetada
       }
       if (row.grant.revokedAt) return false;
       checkResource(row.resource);
-      const user: OAuthBinding = { userId: row.userId, grantId: row.grantId, resource: row.resource, codeId: row.id };
+      const user: OAuthBinding = {
+        userId: row.userId,
+        grantId: row.grantId,
+        resource: row.resource,
+        codeId: row.id,
+      };
       return {
         authorizationCode,
         expiresAt: row.expiresAt,
         redirectUri: row.redirectUri,
         codeChallenge: row.codeChallenge,
         codeChallengeMethod: 'S256',
-        client: { id: row.client.clientId, dbId: row.client.id, grants: ['authorization_code', 'refresh_token'] },
+        client: {
+          id: row.client.clientId,
+          dbId: row.client.id,
+          grants: ['authorization_code', 'refresh_token'],
+        },
         user,
       };
     },
 
     async revokeAuthorizationCode(code) {
       const binding = code.user as OAuthBinding;
-      const used = await db.oAuthAuthorizationCode.updateMany({ where: { id: binding.codeId, usedAt: null }, data: { usedAt: new Date() } });
+      const used = await db.oAuthAuthorizationCode.updateMany({
+        where: { id: binding.codeId, usedAt: null },
+        data: { usedAt: new Date() },
+      });
       return used.count === 1;
     },
 
@@ -121,7 +143,8 @@ export function createOAuthModel(db: Db, requestedResource?: string, fetchMetada
             refreshExpiresAt: token.refreshTokenExpiresAt ?? null,
           },
         });
-        if (binding.codeId && !binding.familyId) await tx.oAuthAuthorizationCode.update({ where: { id: binding.codeId }, data: { familyId } });
+        if (binding.codeId && !binding.familyId)
+          await tx.oAuthAuthorizationCode.update({ where: { id: binding.codeId }, data: { familyId } });
       });
       return { ...token, client, user: { ...binding, familyId } };
     },
@@ -137,13 +160,23 @@ export function createOAuthModel(db: Db, requestedResource?: string, fetchMetada
         await revokeFamily(row.familyId);
         return false;
       }
-      if (row.revokedAt || row.grant.revokedAt || (row.grant.expiresAt && row.grant.expiresAt <= new Date())) return false;
+      if (row.revokedAt || row.grant.revokedAt || (row.grant.expiresAt && row.grant.expiresAt <= new Date()))
+        return false;
       checkResource(row.resource);
-      const user: OAuthBinding = { userId: row.userId, grantId: row.grantId, resource: row.resource, familyId: row.familyId };
+      const user: OAuthBinding = {
+        userId: row.userId,
+        grantId: row.grantId,
+        resource: row.resource,
+        familyId: row.familyId,
+      };
       return {
         refreshToken,
         refreshTokenExpiresAt: row.refreshExpiresAt ?? undefined,
-        client: { id: row.client.clientId, dbId: row.client.id, grants: ['authorization_code', 'refresh_token'] },
+        client: {
+          id: row.client.clientId,
+          dbId: row.client.id,
+          grants: ['authorization_code', 'refresh_token'],
+        },
         user,
       };
     },

@@ -7,11 +7,16 @@ import type { Db } from '@portcullis/db/client';
 const GRACE_MS = 24 * 60 * 60_000;
 const CLIENT_IDLE_MS = 7 * GRACE_MS;
 
-export async function pruneOAuthRows(db: Db, now = Date.now()): Promise<{ codes: number; tokens: number; clients: number }> {
+export async function pruneOAuthRows(
+  db: Db,
+  now = Date.now(),
+): Promise<{ codes: number; tokens: number; clients: number }> {
   const cutoff = new Date(now - GRACE_MS);
   const codes = await db.oAuthAuthorizationCode.deleteMany({ where: { expiresAt: { lt: cutoff } } });
   const tokens = await db.oAuthToken.deleteMany({
-    where: { OR: [{ refreshExpiresAt: { lt: cutoff } }, { refreshExpiresAt: null, accessExpiresAt: { lt: cutoff } }] },
+    where: {
+      OR: [{ refreshExpiresAt: { lt: cutoff } }, { refreshExpiresAt: null, accessExpiresAt: { lt: cutoff } }],
+    },
   });
   const clients = await db.oAuthClient.deleteMany({
     where: { createdAt: { lt: new Date(now - CLIENT_IDLE_MS) }, codes: { none: {} }, tokens: { none: {} } },
@@ -27,11 +32,21 @@ export async function pruneOAuthRows(db: Db, now = Date.now()): Promise<{ codes:
  */
 export const MAX_UNAUTHORIZED_REGISTRATIONS = 1_000;
 
-export async function pruneUnauthorizedRegistrations(db: Db, keep = MAX_UNAUTHORIZED_REGISTRATIONS): Promise<number> {
+export async function pruneUnauthorizedRegistrations(
+  db: Db,
+  keep = MAX_UNAUTHORIZED_REGISTRATIONS,
+): Promise<number> {
   const unused = { kind: 'registered' as const, codes: { none: {} }, tokens: { none: {} } };
   const excess = (await db.oAuthClient.count({ where: unused })) - keep;
   if (excess <= 0) return 0;
-  const oldest = await db.oAuthClient.findMany({ where: unused, orderBy: { createdAt: 'asc' }, take: excess, select: { id: true } });
-  const { count } = await db.oAuthClient.deleteMany({ where: { ...unused, id: { in: oldest.map((c) => c.id) } } });
+  const oldest = await db.oAuthClient.findMany({
+    where: unused,
+    orderBy: { createdAt: 'asc' },
+    take: excess,
+    select: { id: true },
+  });
+  const { count } = await db.oAuthClient.deleteMany({
+    where: { ...unused, id: { in: oldest.map((c) => c.id) } },
+  });
   return count;
 }

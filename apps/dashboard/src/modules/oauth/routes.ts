@@ -5,11 +5,18 @@ import { handleTokenRequest } from './authorization-server';
 import { registerOAuthClient, RegistrationError } from './oauth-clients';
 import { authorizationServerMetadata } from './oauth-settings';
 
-const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type, authorization, mcp-protocol-version', 'access-control-allow-methods': 'GET, POST, OPTIONS' };
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'content-type, authorization, mcp-protocol-version',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+};
 const MAX_BODY_BYTES = 16 * 1024;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...CORS, ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...CORS, ...headers },
+  });
 }
 
 export function corsPreflight(): Response {
@@ -27,10 +34,17 @@ async function boundedText(request: Request): Promise<string | undefined> {
 
 export async function tokenRoute(request: Request): Promise<Response> {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
-    return json(400, { error: 'invalid_request', error_description: 'The token endpoint takes application/x-www-form-urlencoded' });
+    return json(400, {
+      error: 'invalid_request',
+      error_description: 'The token endpoint takes application/x-www-form-urlencoded',
+    });
   }
   const text = await boundedText(request);
-  if (text === undefined) return json(413, { error: 'invalid_request', error_description: `Body larger than ${MAX_BODY_BYTES} bytes` });
+  if (text === undefined)
+    return json(413, {
+      error: 'invalid_request',
+      error_description: `Body larger than ${MAX_BODY_BYTES} bytes`,
+    });
   const headers: Record<string, string> = {};
   request.headers.forEach((value, key) => {
     headers[key] = value;
@@ -41,7 +55,11 @@ export async function tokenRoute(request: Request): Promise<Response> {
 
 export async function registerRoute(request: Request): Promise<Response> {
   const text = await boundedText(request);
-  if (text === undefined) return json(413, { error: 'invalid_client_metadata', error_description: `Body larger than ${MAX_BODY_BYTES} bytes` });
+  if (text === undefined)
+    return json(413, {
+      error: 'invalid_client_metadata',
+      error_description: `Body larger than ${MAX_BODY_BYTES} bytes`,
+    });
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -51,7 +69,8 @@ export async function registerRoute(request: Request): Promise<Response> {
   try {
     return json(201, await registerOAuthClient(db(), body), { 'cache-control': 'no-store' });
   } catch (error) {
-    if (error instanceof RegistrationError) return json(400, { error: error.error, error_description: error.message });
+    if (error instanceof RegistrationError)
+      return json(400, { error: error.error, error_description: error.message });
     throw error;
   }
 }

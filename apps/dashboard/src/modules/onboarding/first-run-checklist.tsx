@@ -10,13 +10,22 @@ export function FirstRunChecklist({ steps }: { steps: FirstRunStep[] }) {
           Getting started
         </h2>
         <p className="text-sm text-slate-600">
-          {done === steps.length ? 'All done: your agent’s calls go through policy.' : `${done} of ${steps.length} done`}
+          {done === steps.length
+            ? 'All done: your agent’s calls go through policy.'
+            : `${done} of ${steps.length} done`}
         </p>
       </div>
       <ol className="mt-3 grid gap-2 md:grid-cols-5">
         {steps.map((step, i) => (
-          <li key={step.label} data-done={String(step.done)} className={`rounded-md border p-3 text-sm ${step.done ? 'border-emerald-200 bg-emerald-50' : 'border-slate-200'}`}>
-            <span aria-hidden="true" className={`mr-1.5 inline-flex h-5 w-5 items-center justify-center rounded-full text-xs ${step.done ? 'bg-emerald-700 text-white' : 'bg-slate-200 text-slate-700'}`}>
+          <li
+            key={step.label}
+            data-done={String(step.done)}
+            className={`rounded-md border p-3 text-sm ${step.done ? 'border-emerald-200 bg-emerald-50' : 'border-slate-200'}`}
+          >
+            <span
+              aria-hidden="true"
+              className={`mr-1.5 inline-flex h-5 w-5 items-center justify-center rounded-full text-xs ${step.done ? 'bg-emerald-700 text-white' : 'bg-slate-200 text-slate-700'}`}
+            >
               {step.done ? '✓' : i + 1}
             </span>
             {step.done ? (

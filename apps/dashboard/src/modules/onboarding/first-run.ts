@@ -17,20 +17,58 @@ const SHOW_DONE_FOR_MS = 24 * 3_600_000;
 export async function firstRunSteps(db: Db, ctx: OrgContext): Promise<FirstRunStep[] | null> {
   const org = { organizationId: ctx.organizationId };
   const [server, synced, policy, grant, firstCall] = await Promise.all([
-    db.mcpServer.findFirst({ where: { ...org, deletedAt: null }, select: { id: true }, orderBy: { createdAt: 'asc' } }),
-    db.mcpServer.findFirst({ where: { ...org, deletedAt: null, lastSyncAt: { not: null } }, select: { id: true }, orderBy: { createdAt: 'asc' } }),
+    db.mcpServer.findFirst({
+      where: { ...org, deletedAt: null },
+      select: { id: true },
+      orderBy: { createdAt: 'asc' },
+    }),
+    db.mcpServer.findFirst({
+      where: { ...org, deletedAt: null, lastSyncAt: { not: null } },
+      select: { id: true },
+      orderBy: { createdAt: 'asc' },
+    }),
     db.policyVersion.findFirst({ where: org, select: { id: true } }),
     db.grant.findFirst({ where: org, select: { id: true } }),
-    db.auditEvent.findFirst({ where: org, select: { createdAt: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    db.auditEvent.findFirst({
+      where: org,
+      select: { createdAt: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    }),
   ]);
   if (firstCall && Date.now() - firstCall.createdAt.getTime() > SHOW_DONE_FOR_MS) return null;
   const base = `/o/${ctx.orgSlug}`;
-  const serverPath = (synced ?? server) ? `${base}/servers/${(synced ?? server)!.id}` : `${base}/servers#register-server`;
+  const serverPath =
+    (synced ?? server) ? `${base}/servers/${(synced ?? server)!.id}` : `${base}/servers#register-server`;
   return [
-    { label: 'Register a server', hint: 'Below, or start with the Twikit preset.', href: `${base}/servers#register-server`, done: Boolean(server) },
-    { label: 'Sync its tools', hint: 'Each tool gets a risk class; registering syncs at once.', href: serverPath, done: Boolean(synced) },
-    { label: 'Save a policy', hint: 'Start from the recommended policy; without one every call is denied.', href: server ? `${serverPath}/policy` : serverPath, done: Boolean(policy) },
-    { label: 'Create a grant', hint: 'A proxy URL and token for one agent, with client setups.', href: `${base}/grants`, done: Boolean(grant) },
-    { label: 'Make a first call', hint: 'From your agent through the gateway; it lands in the audit log.', href: `${base}/audit`, done: Boolean(firstCall) },
+    {
+      label: 'Register a server',
+      hint: 'Below, or start with the Twikit preset.',
+      href: `${base}/servers#register-server`,
+      done: Boolean(server),
+    },
+    {
+      label: 'Sync its tools',
+      hint: 'Each tool gets a risk class; registering syncs at once.',
+      href: serverPath,
+      done: Boolean(synced),
+    },
+    {
+      label: 'Save a policy',
+      hint: 'Start from the recommended policy; without one every call is denied.',
+      href: server ? `${serverPath}/policy` : serverPath,
+      done: Boolean(policy),
+    },
+    {
+      label: 'Create a grant',
+      hint: 'A proxy URL and token for one agent, with client setups.',
+      href: `${base}/grants`,
+      done: Boolean(grant),
+    },
+    {
+      label: 'Make a first call',
+      hint: 'From your agent through the gateway; it lands in the audit log.',
+      href: `${base}/audit`,
+      done: Boolean(firstCall),
+    },
   ];
 }

@@ -8,7 +8,14 @@ import { z } from 'zod';
 import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership, requireUser } from '../../server/guard';
 import { env } from '../../env';
-import { acceptInvitation, changeMemberRole, createInvitation, leaveOrganization, removeMember, revokeInvitation } from './members';
+import {
+  acceptInvitation,
+  changeMemberRole,
+  createInvitation,
+  leaveOrganization,
+  removeMember,
+  revokeInvitation,
+} from './members';
 import { createOrganization } from './organizations';
 
 const inviteForm = z.object({ email: text(320), role: text(20) });
@@ -18,16 +25,31 @@ const memberForm = z.object({ membershipId: idField });
 const organizationForm = z.object({ name: text(200) });
 const acceptForm = z.object({ token: text(200) });
 
-export async function inviteAction(_prev: ActionResult<{ link: string }>, form: FormData): Promise<ActionResult<{ link: string }>> {
+export async function inviteAction(
+  _prev: ActionResult<{ link: string }>,
+  form: FormData,
+): Promise<ActionResult<{ link: string }>> {
   const ctx = await requireMembership(formOrgSlug(form), 'admin');
   const result = await runAction(async () => {
     const input = parseForm(inviteForm, form);
-    const invitation = await createInvitation(db(), ctx, { email: input.email, role: input.role || 'viewer' });
+    const invitation = await createInvitation(db(), ctx, {
+      email: input.email,
+      role: input.role || 'viewer',
+    });
     const origin = env().AUTH_URL ?? '';
     return { link: `${origin}/invite/${invitation.token}` };
   });
   revalidatePath(`/o/${ctx.orgSlug}/members`);
-  return result ? (result.ok ? { ...result, message: env().SMTP_URL ? 'Invitation created.' : 'Invitation created; send this link yourself (no SMTP configured).' } : result) : result;
+  return result
+    ? result.ok
+      ? {
+          ...result,
+          message: env().SMTP_URL
+            ? 'Invitation created.'
+            : 'Invitation created; send this link yourself (no SMTP configured).',
+        }
+      : result
+    : result;
 }
 
 export async function revokeInvitationAction(form: FormData): Promise<void> {

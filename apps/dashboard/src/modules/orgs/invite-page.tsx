@@ -25,8 +25,8 @@ export async function InvitePage({ token }: { token: string }) {
       <p className="text-sm text-slate-700">You are invited as {invitation.role}.</p>
       {session?.user?.id && invitation.email && !(await isVerified(session.user.id)) ? (
         <p className="mt-4 text-sm" role="alert">
-          This invitation is for {invitation.email}. Verify that address first (open the link we e-mailed you, or resend it from
-          the banner in the dashboard), then open this invitation again.
+          This invitation is for {invitation.email}. Verify that address first (open the link we e-mailed you,
+          or resend it from the banner in the dashboard), then open this invitation again.
         </p>
       ) : session?.user?.id ? (
         <form action={acceptInvitationAction} className="mt-4">
@@ -37,7 +37,10 @@ export async function InvitePage({ token }: { token: string }) {
         </form>
       ) : (
         <p className="mt-4 text-sm">
-          <Link className="text-sky-700 underline" href={`/signin?callbackUrl=${encodeURIComponent(`/invite/${token}`)}`}>
+          <Link
+            className="text-sky-700 underline"
+            href={`/signin?callbackUrl=${encodeURIComponent(`/invite/${token}`)}`}
+          >
             Sign in
           </Link>{' '}
           or{' '}

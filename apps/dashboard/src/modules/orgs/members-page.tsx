@@ -4,19 +4,30 @@ import { ConfirmAction } from '../../components/confirm-action';
 import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
-import { changeRoleAction, leaveOrganizationAction, removeMemberAction, revokeInvitationAction } from './actions';
+import {
+  changeRoleAction,
+  leaveOrganizationAction,
+  removeMemberAction,
+  revokeInvitationAction,
+} from './actions';
 import { InviteForm } from './components/invite-form';
 import { listInvitations, listMembers } from './members';
 
 export async function MembersPage({ orgSlug }: { orgSlug: string }) {
   const ctx = await requireMembership(orgSlug, 'viewer');
   const isAdmin = roleAtLeast(ctx.role, 'admin');
-  const [members, invitations] = await Promise.all([listMembers(db(), ctx), isAdmin ? listInvitations(db(), ctx) : Promise.resolve([])]);
+  const [members, invitations] = await Promise.all([
+    listMembers(db(), ctx),
+    isAdmin ? listInvitations(db(), ctx) : Promise.resolve([]),
+  ]);
   return (
     <div className="space-y-6">
       <header>
         <h1 className="h1">Members of {ctx.orgName}</h1>
-        <p className="muted">Viewers read; editors change servers, policies, grants and approvals; admins manage members and keys; owners everything.</p>
+        <p className="muted">
+          Viewers read; editors change servers, policies, grants and approvals; admins manage members and
+          keys; owners everything.
+        </p>
       </header>
       <ListSection id="members-heading" title="Members">
         <DataTable columns={['Name', 'Email', 'Role', 'Since', ACTIONS_COLUMN]}>
@@ -32,7 +43,12 @@ export async function MembersPage({ orgSlug }: { orgSlug: string }) {
                     <form action={changeRoleAction} className="flex items-center gap-2">
                       <input type="hidden" name="orgSlug" value={ctx.orgSlug} />
                       <input type="hidden" name="membershipId" value={m.id} />
-                      <select name="role" defaultValue={m.role} className="input w-32" aria-label={`Role of ${m.user.email}`}>
+                      <select
+                        name="role"
+                        defaultValue={m.role}
+                        className="input w-32"
+                        aria-label={`Role of ${m.user.email}`}
+                      >
                         {ctx.role === 'owner' ? <option value="owner">owner</option> : null}
                         <option value="admin">admin</option>
                         <option value="editor">editor</option>
@@ -88,7 +104,8 @@ export async function MembersPage({ orgSlug }: { orgSlug: string }) {
               {invitations.map((inv) => (
                 <li key={inv.id} className="flex items-center gap-3">
                   <span>
-                    {inv.email ?? 'Anyone with the link'} as {inv.role}, expires <Time value={inv.expiresAt} />
+                    {inv.email ?? 'Anyone with the link'} as {inv.role}, expires{' '}
+                    <Time value={inv.expiresAt} />
                   </span>
                   <form action={revokeInvitationAction}>
                     <input type="hidden" name="orgSlug" value={ctx.orgSlug} />

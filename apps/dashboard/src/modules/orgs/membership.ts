@@ -8,7 +8,12 @@ import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../serve
 import { roleAtLeast } from '../../server/roles';
 
 /** Throws NotFound when the user is not a member (the org's existence is not revealed). */
-export async function resolveMembership(db: Db, userId: string, orgSlug: string, minRole: Role): Promise<OrgContext> {
+export async function resolveMembership(
+  db: Db,
+  userId: string,
+  orgSlug: string,
+  minRole: Role,
+): Promise<OrgContext> {
   const membership = await db.membership.findFirst({
     where: { userId, organization: { slug: orgSlug } },
     include: { organization: true, user: { select: { name: true, email: true } } },
@@ -31,9 +36,13 @@ export async function resolveMembership(db: Db, userId: string, orgSlug: string,
  * or outrank the person who made it (removed creator → 401, demoted creator → the demoted role).
  */
 export async function resolveApiKey(db: Db, token: string, minRole: Role): Promise<OrgContext> {
-  const key = await db.apiKey.findUnique({ where: { keyHash: hashToken(token) }, include: { organization: true } });
+  const key = await db.apiKey.findUnique({
+    where: { keyHash: hashToken(token) },
+    include: { organization: true },
+  });
   const now = new Date();
-  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) throw new UnauthenticatedError('API key is invalid, revoked or expired.');
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now))
+    throw new UnauthenticatedError('API key is invalid, revoked or expired.');
   const creator = key.createdById
     ? await db.membership.findUnique({
         where: { organizationId_userId: { organizationId: key.organizationId, userId: key.createdById } },
@@ -57,8 +66,11 @@ export async function resolveApiKey(db: Db, token: string, minRole: Role): Promi
     actor: { kind: 'apiKey', id: key.id, label: `API key ${key.prefix}…` },
   };
   if (!roleAtLeast(ctx.role, minRole)) {
-    const capped = ctx.role === key.role ? '' : ` (the key's role ${key.role} is capped by its creator's current role)`;
-    throw new ForbiddenError(`Only ${minRole}s and above can do this; this API key acts as ${ctx.role}${capped}.`);
+    const capped =
+      ctx.role === key.role ? '' : ` (the key's role ${key.role} is capped by its creator's current role)`;
+    throw new ForbiddenError(
+      `Only ${minRole}s and above can do this; this API key acts as ${ctx.role}${capped}.`,
+    );
   }
   return ctx;
 }

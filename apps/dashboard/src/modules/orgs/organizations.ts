@@ -17,18 +17,31 @@ export function slugify(name: string): string {
 }
 
 /** Creates an organization with `ownerId` as owner; the slug gets a random suffix when taken. */
-export async function createOrganizationInTx(tx: Tx, input: { name: string; ownerId: string; ownerLabel: string }) {
+export async function createOrganizationInTx(
+  tx: Tx,
+  input: { name: string; ownerId: string; ownerLabel: string },
+) {
   const base = slugify(input.name);
   let slug = base;
-  for (let attempt = 0; await tx.organization.findUnique({ where: { slug }, select: { id: true } }); attempt += 1) {
+  for (
+    let attempt = 0;
+    await tx.organization.findUnique({ where: { slug }, select: { id: true } });
+    attempt += 1
+  ) {
     slug = `${base}-${randomBytes(attempt < 3 ? 2 : 4).toString('hex')}`;
   }
   const org = await tx.organization.create({ data: { name: input.name, slug } });
   await tx.membership.create({ data: { organizationId: org.id, userId: input.ownerId, role: 'owner' } });
-  await recordAdminEvent(tx, { organizationId: org.id, actor: { kind: 'user', id: input.ownerId, label: input.ownerLabel } }, 'organization.create', {
-    type: 'organization',
-    id: org.id,
-  }, { name: input.name });
+  await recordAdminEvent(
+    tx,
+    { organizationId: org.id, actor: { kind: 'user', id: input.ownerId, label: input.ownerLabel } },
+    'organization.create',
+    {
+      type: 'organization',
+      id: org.id,
+    },
+    { name: input.name },
+  );
   return org;
 }
 
@@ -37,5 +50,7 @@ const nameSchema = z.string().trim().min(1, 'Enter an organization name.').max(1
 export async function createOrganization(db: Db, user: { id: string; email: string }, name: string) {
   const parsed = nameSchema.safeParse(name);
   if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, 'name');
-  return db.$transaction((tx) => createOrganizationInTx(tx, { name: parsed.data, ownerId: user.id, ownerLabel: user.email }));
+  return db.$transaction((tx) =>
+    createOrganizationInTx(tx, { name: parsed.data, ownerId: user.id, ownerLabel: user.email }),
+  );
 }

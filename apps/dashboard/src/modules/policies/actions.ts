@@ -13,15 +13,24 @@ function parseDocument(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`Policy rejected: not valid JSON (${error instanceof Error ? error.message : 'parse error'}).`);
+    throw new ValidationError(
+      `Policy rejected: not valid JSON (${error instanceof Error ? error.message : 'parse error'}).`,
+    );
   }
 }
 
 const saveForm = z.object({ serverId: idField, document: text(1_000_000), message: text(500) });
 const rollbackForm = z.object({ serverId: idField, versionId: idField });
-const replayForm = z.object({ serverId: idField, document: text(1_000_000), limit: z.coerce.number().int().min(1).max(1_000).catch(200) });
+const replayForm = z.object({
+  serverId: idField,
+  document: text(1_000_000),
+  limit: z.coerce.number().int().min(1).max(1_000).catch(200),
+});
 
-export async function savePolicyAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
+export async function savePolicyAction(
+  _prev: ActionResult<unknown>,
+  form: FormData,
+): Promise<ActionResult<unknown>> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const { serverId } = parseForm(z.object({ serverId: idField }), form);
   const result = await runAction(async () => {
@@ -31,7 +40,10 @@ export async function savePolicyAction(_prev: ActionResult<unknown>, form: FormD
   });
   if (result?.ok) {
     revalidatePath(`/o/${ctx.orgSlug}/servers/${serverId}/policy`);
-    return { ...result, message: `Saved as version ${(result.data as { version: number }).version}; gateways apply it on the next call.` };
+    return {
+      ...result,
+      message: `Saved as version ${(result.data as { version: number }).version}; gateways apply it on the next call.`,
+    };
   }
   return result;
 }

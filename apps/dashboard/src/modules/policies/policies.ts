@@ -24,12 +24,24 @@ export const policyVersionSelect = {
 } satisfies Prisma.PolicyVersionSelect;
 export type PolicyVersionView = Prisma.PolicyVersionGetPayload<{ select: typeof policyVersionSelect }>;
 
-export async function getActivePolicy(db: Db, ctx: OrgContext, serverId: string): Promise<PolicyVersionView | null> {
+export async function getActivePolicy(
+  db: Db,
+  ctx: OrgContext,
+  serverId: string,
+): Promise<PolicyVersionView | null> {
   await getServer(db, ctx, serverId);
-  return db.policyVersion.findFirst({ where: { organizationId: ctx.organizationId, serverId, active: true }, select: policyVersionSelect });
+  return db.policyVersion.findFirst({
+    where: { organizationId: ctx.organizationId, serverId, active: true },
+    select: policyVersionSelect,
+  });
 }
 
-export async function listPolicyVersions(db: Db, ctx: OrgContext, serverId: string, take = 50): Promise<PolicyVersionView[]> {
+export async function listPolicyVersions(
+  db: Db,
+  ctx: OrgContext,
+  serverId: string,
+  take = 50,
+): Promise<PolicyVersionView[]> {
   await getServer(db, ctx, serverId);
   return db.policyVersion.findMany({
     where: { organizationId: ctx.organizationId, serverId },
@@ -61,7 +73,11 @@ export async function savePolicy(
   const saved = await db.$transaction(async (tx) => {
     // Serializes concurrent saves for one server, so version numbers and "one active" hold.
     await tx.$queryRaw`SELECT id FROM mcp_servers WHERE id = ${serverId} AND "organizationId" = ${ctx.organizationId} FOR UPDATE`;
-    const last = await tx.policyVersion.findFirst({ where: { serverId }, orderBy: { version: 'desc' }, select: { version: true } });
+    const last = await tx.policyVersion.findFirst({
+      where: { serverId },
+      orderBy: { version: 'desc' },
+      select: { version: true },
+    });
     await tx.policyVersion.updateMany({ where: { serverId, active: true }, data: { active: false } });
     const created = await tx.policyVersion.create({
       data: {
@@ -76,13 +92,20 @@ export async function savePolicy(
       },
       select: policyVersionSelect,
     });
-    await recordAdminEvent(tx, ctx, 'policy.save', { type: 'policy', id: created.id }, { serverId, version: created.version, message: created.message });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'policy.save',
+      { type: 'policy', id: created.id },
+      { serverId, version: created.version, message: created.message },
+    );
     const expired = await expireApprovalsNoLongerRequired(tx, ctx, serverId, policy, created.version);
     return { created, expired };
   });
   await notifyChange(db, { type: 'policy', organizationId: ctx.organizationId, serverId });
   // Wakes the gateway replica holding each call, which then refuses it as expired.
-  for (const approvalId of saved.expired) await notifyChange(db, { type: 'approval', organizationId: ctx.organizationId, approvalId });
+  for (const approvalId of saved.expired)
+    await notifyChange(db, { type: 'approval', organizationId: ctx.organizationId, approvalId });
   return saved.created;
 }
 
@@ -101,7 +124,13 @@ const NOW_WOULD_BE: Record<string, string> = {
  * the same evaluator the gateway uses, on the approval's stored arguments; rows without stored
  * arguments cannot be re-decided and stay pending until decided or timed out.
  */
-async function expireApprovalsNoLongerRequired(tx: Tx, ctx: OrgContext, serverId: string, policy: PolicyDocument, version: number): Promise<string[]> {
+async function expireApprovalsNoLongerRequired(
+  tx: Tx,
+  ctx: OrgContext,
+  serverId: string,
+  policy: PolicyDocument,
+  version: number,
+): Promise<string[]> {
   const now = new Date();
   const pending = await tx.approval.findMany({
     where: { organizationId: ctx.organizationId, serverId, status: 'pending', expiresAt: { gt: now } },
@@ -109,8 +138,18 @@ async function expireApprovalsNoLongerRequired(tx: Tx, ctx: OrgContext, serverId
   });
   if (pending.length === 0) return [];
   const tools = await tx.tool.findMany({
-    where: { organizationId: ctx.organizationId, serverId, name: { in: [...new Set(pending.map((a) => a.toolName))] } },
-    select: { ...catalogRowSelect, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+    where: {
+      organizationId: ctx.organizationId,
+      serverId,
+      name: { in: [...new Set(pending.map((a) => a.toolName))] },
+    },
+    select: {
+      ...catalogRowSelect,
+      riskCategory: true,
+      riskSeverity: true,
+      riskOverrideCategory: true,
+      riskOverrideSeverity: true,
+    },
   });
   const catalog = new Map(tools.map((t) => [t.name, { ...t, category: effectiveRisk(t).category }]));
   const expired: string[] = [];
@@ -120,35 +159,60 @@ async function expireApprovalsNoLongerRequired(tx: Tx, ctx: OrgContext, serverId
     const decision = simulateCall(policy, catalog, approval.toolName, args as Record<string, unknown>);
     if (decision.effect === 'require_approval') continue;
     const note = `Expired: policy version ${version} no longer requires approval for this call; it would now be ${NOW_WOULD_BE[decision.effect] ?? decision.effect} (rule ${decision.rule}).`;
-    const { count } = await tx.approval.updateMany({ where: { id: approval.id, status: 'pending' }, data: { status: 'expired', note } });
-    if (!count) continue;
-    await recordAdminEvent(tx, ctx, 'approval.expired', { type: 'approval', id: approval.id }, {
-      toolName: approval.toolName,
-      grantId: approval.grantId,
-      policyVersion: version,
-      now: decision.effect,
-      rule: decision.rule,
-      note,
+    const { count } = await tx.approval.updateMany({
+      where: { id: approval.id, status: 'pending' },
+      data: { status: 'expired', note },
     });
+    if (!count) continue;
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'approval.expired',
+      { type: 'approval', id: approval.id },
+      {
+        toolName: approval.toolName,
+        grantId: approval.grantId,
+        policyVersion: version,
+        now: decision.effect,
+        rule: decision.rule,
+        note,
+      },
+    );
     expired.push(approval.id);
   }
   return expired;
 }
 
 /** Rolling back never edits history: it saves the old document again as a new version. */
-export async function rollbackPolicy(db: Db, ctx: OrgContext, serverId: string, versionId: string): Promise<PolicyVersionView> {
+export async function rollbackPolicy(
+  db: Db,
+  ctx: OrgContext,
+  serverId: string,
+  versionId: string,
+): Promise<PolicyVersionView> {
   assertRole(ctx, 'editor');
-  const old = await db.policyVersion.findFirst({ where: { id: versionId, serverId, organizationId: ctx.organizationId } });
+  const old = await db.policyVersion.findFirst({
+    where: { id: versionId, serverId, organizationId: ctx.organizationId },
+  });
   if (!old) throw new NotFoundError('Policy version not found');
   return savePolicy(db, ctx, serverId, old.document, `Rollback to version ${old.version}`);
 }
 
 /** The starting policy for the server's current catalog (risk overrides included). */
-export async function recommendedPolicyFor(db: Db, ctx: OrgContext, serverId: string): Promise<PolicyDocument> {
+export async function recommendedPolicyFor(
+  db: Db,
+  ctx: OrgContext,
+  serverId: string,
+): Promise<PolicyDocument> {
   await getServer(db, ctx, serverId);
   const tools = await db.tool.findMany({
     where: { organizationId: ctx.organizationId, serverId, present: true },
-    select: { riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+    select: {
+      riskCategory: true,
+      riskSeverity: true,
+      riskOverrideCategory: true,
+      riskOverrideSeverity: true,
+    },
   });
   return recommendPolicy(tools.map((t) => ({ classification: { category: effectiveRisk(t).category } })));
 }
@@ -179,13 +243,22 @@ export async function replayPolicy(db: Db, ctx: OrgContext, serverId: string, dr
     }),
     db.tool.findMany({
       where: { organizationId: ctx.organizationId, serverId },
-      select: { ...catalogRowSelect, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+      select: {
+        ...catalogRowSelect,
+        riskCategory: true,
+        riskSeverity: true,
+        riskOverrideCategory: true,
+        riskOverrideSeverity: true,
+      },
     }),
   ]);
   const catalog = new Map(tools.map((t) => [t.name, { ...t, category: effectiveRisk(t).category }]));
   const changed: ReplayRow[] = [];
   for (const event of events) {
-    const args = event.arguments && typeof event.arguments === 'object' && !Array.isArray(event.arguments) ? (event.arguments as Record<string, unknown>) : {};
+    const args =
+      event.arguments && typeof event.arguments === 'object' && !Array.isArray(event.arguments)
+        ? (event.arguments as Record<string, unknown>)
+        : {};
     const decision = simulateCall(policy, catalog, event.toolName!, args);
     const before = event.decision === 'rate_limited' ? 'allow' : event.decision;
     if (before !== decision.effect && event.decision !== 'error') {

@@ -8,8 +8,13 @@ const CANDIDATES = ['../../packages/policy/README.md', 'packages/policy/README.m
 
 async function readReference(): Promise<string | null> {
   for (const candidate of CANDIDATES) {
-    const text = await readFile(/*turbopackIgnore: true*/ path.join(process.cwd(), candidate), 'utf8').catch(() => null);
-    if (text) return text.slice(text.indexOf('## The policy language') >= 0 ? text.indexOf('## The policy language') : 0);
+    const text = await readFile(/*turbopackIgnore: true*/ path.join(process.cwd(), candidate), 'utf8').catch(
+      () => null,
+    );
+    if (text)
+      return text.slice(
+        text.indexOf('## The policy language') >= 0 ? text.indexOf('## The policy language') : 0,
+      );
   }
   return null;
 }
@@ -25,7 +30,9 @@ export async function PolicyLanguagePage() {
       </nav>
       <h1 className="h1">Policy language reference</h1>
       {text ? (
-        <pre className="card overflow-x-auto p-5 font-mono text-xs leading-relaxed whitespace-pre-wrap">{text}</pre>
+        <pre className="card overflow-x-auto p-5 font-mono text-xs leading-relaxed whitespace-pre-wrap">
+          {text}
+        </pre>
       ) : (
         <p className="muted">The reference is in packages/policy/README.md of the Portcullis source.</p>
       )}

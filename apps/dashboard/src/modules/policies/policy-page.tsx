@@ -22,7 +22,13 @@ export async function PolicyPage({ orgSlug, serverId }: { orgSlug: string; serve
     recommendedPolicyFor(db(), ctx, serverId),
     db().tool.findMany({
       where: { organizationId: ctx.organizationId, serverId, present: true },
-      select: { ...catalogRowSelect, riskCategory: true, riskSeverity: true, riskOverrideCategory: true, riskOverrideSeverity: true },
+      select: {
+        ...catalogRowSelect,
+        riskCategory: true,
+        riskSeverity: true,
+        riskOverrideCategory: true,
+        riskOverrideSeverity: true,
+      },
       orderBy: { name: 'asc' },
     }),
   ]);
@@ -46,7 +52,8 @@ export async function PolicyPage({ orgSlug, serverId }: { orgSlug: string; serve
         <p className="muted">
           {active ? (
             <>
-              Active: version {active.version}, saved by {active.authorLabel ?? 'unknown'} at <Time value={active.createdAt} />.
+              Active: version {active.version}, saved by {active.authorLabel ?? 'unknown'} at{' '}
+              <Time value={active.createdAt} />.
             </>
           ) : (
             'No policy saved yet: the gateway denies every call to this server until one is.'
@@ -58,7 +65,13 @@ export async function PolicyPage({ orgSlug, serverId }: { orgSlug: string; serve
         serverId={server.id}
         initialText={`${prettyJson(initial)}\n`}
         recommended={recommended}
-        tools={tools.map((t) => ({ name: t.name, present: t.present, pinState: t.pinState, approvedHash: t.approvedHash, category: effectiveRisk(t).category }))}
+        tools={tools.map((t) => ({
+          name: t.name,
+          present: t.present,
+          pinState: t.pinState,
+          approvedHash: t.approvedHash,
+          category: effectiveRisk(t).category,
+        }))}
         canEdit={canEdit}
       />
       <section aria-labelledby="history-heading" className="card">

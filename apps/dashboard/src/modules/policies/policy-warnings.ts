@@ -38,7 +38,11 @@ export function policyWarnings(doc: PolicyDocument, tools: ReadonlyArray<{ name:
 }
 
 /** For a tool rule: the class (or `*`) rule it replaces for that tool and what that rule would do; else null. */
-export function replacedRule(doc: PolicyDocument, key: string, tools: ReadonlyArray<{ name: string; category: RiskCategory }>): string | null {
+export function replacedRule(
+  doc: PolicyDocument,
+  key: string,
+  tools: ReadonlyArray<{ name: string; category: RiskCategory }>,
+): string | null {
   const tool = tools.find((t) => t.name === key);
   if (!isToolKey(key) || !tool) return null;
   const rest = structuredClone(doc);

@@ -16,10 +16,20 @@ export interface CatalogRow {
 export const catalogRowSelect = { name: true, present: true, pinState: true, approvedHash: true } as const;
 
 export function catalogTool(row: CatalogRow | undefined): CatalogTool | undefined {
-  return row ? { present: row.present, pinState: row.pinState, approvedHash: row.approvedHash, risk: row.category } : undefined;
+  return row
+    ? { present: row.present, pinState: row.pinState, approvedHash: row.approvedHash, risk: row.category }
+    : undefined;
 }
 
 /** What the gateway would decide for this call if `policy` were the active version. */
-export function simulateCall(policy: PolicyDocument, catalog: ReadonlyMap<string, CatalogRow>, tool: string, args: Record<string, unknown>): Decision {
-  return decideToolCall({ ok: true, version: 0, compiled: policy }, catalogTool(catalog.get(tool)), { tool, args });
+export function simulateCall(
+  policy: PolicyDocument,
+  catalog: ReadonlyMap<string, CatalogRow>,
+  tool: string,
+  args: Record<string, unknown>,
+): Decision {
+  return decideToolCall({ ok: true, version: 0, compiled: policy }, catalogTool(catalog.get(tool)), {
+    tool,
+    args,
+  });
 }

@@ -29,7 +29,10 @@ function rows(names: string[], values: string[]): Array<{ name: string; value: s
   return names.map((name, i) => ({ name: name.trim(), value: values[i] ?? '' })).filter((r) => r.name !== '');
 }
 
-export async function registerServerAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
+export async function registerServerAction(
+  _prev: ActionResult<unknown>,
+  form: FormData,
+): Promise<ActionResult<unknown>> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(() => {
     const input = parseForm(registerForm, form);
@@ -57,15 +60,23 @@ export async function registerServerAction(_prev: ActionResult<unknown>, form: F
   return result;
 }
 
-export async function testConnectionAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
+export async function testConnectionAction(
+  _prev: ActionResult<unknown>,
+  form: FormData,
+): Promise<ActionResult<unknown>> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(() => testConnection(db(), ctx, parseForm(serverForm, form).serverId));
   revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');
   if (!result?.ok) return result;
-  return result.data.ok ? { ...result, message: result.data.message } : { ok: false, error: result.data.message };
+  return result.data.ok
+    ? { ...result, message: result.data.message }
+    : { ok: false, error: result.data.message };
 }
 
-export async function syncToolsAction(_prev: ActionResult<unknown>, form: FormData): Promise<ActionResult<unknown>> {
+export async function syncToolsAction(
+  _prev: ActionResult<unknown>,
+  form: FormData,
+): Promise<ActionResult<unknown>> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
   const result = await runAction(() => syncServer(db(), ctx, parseForm(serverForm, form).serverId));
   revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');

@@ -8,7 +8,11 @@ import { requireMembership } from '../../server/guard';
 import { setServerAuditContent, setToolAuditContent } from './audit-content';
 
 const serverForm = z.object({ serverId: idField, mode: z.enum(['redacted', 'full']) });
-const toolForm = z.object({ serverId: idField, toolName: text(200), mode: z.enum(['redacted', 'full', 'inherit']) });
+const toolForm = z.object({
+  serverId: idField,
+  toolName: text(200),
+  mode: z.enum(['redacted', 'full', 'inherit']),
+});
 
 export async function setServerAuditContentAction(form: FormData): Promise<void> {
   const ctx = await requireMembership(formOrgSlug(form), 'admin');

@@ -1,7 +1,11 @@
 // How a server is reached, in words for the server list.
 import type { Transport } from '@portcullis/db/types';
 
-const TRANSPORT_LABEL: Record<Transport, string> = { streamable_http: 'Streamable HTTP', sse: 'SSE', stdio: 'stdio' };
+const TRANSPORT_LABEL: Record<Transport, string> = {
+  streamable_http: 'Streamable HTTP',
+  sse: 'SSE',
+  stdio: 'stdio',
+};
 
 export function describeTransport(
   server: { transport: Transport; url: string | null; stdioTemplate: string | null; command: string | null },

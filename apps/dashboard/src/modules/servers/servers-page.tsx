@@ -18,7 +18,10 @@ export async function ServersPage({ orgSlug }: { orgSlug: string }) {
   const [servers, steps, activePolicies] = await Promise.all([
     listServers(db(), ctx),
     firstRunSteps(db(), ctx),
-    db().policyVersion.findMany({ where: { organizationId: ctx.organizationId, active: true }, select: { serverId: true, version: true } }),
+    db().policyVersion.findMany({
+      where: { organizationId: ctx.organizationId, active: true },
+      select: { serverId: true, version: true },
+    }),
   ]);
   const policyVersion = new Map(activePolicies.map((p) => [p.serverId, p.version]));
   const templates = stdioTemplateChoices();
@@ -34,11 +37,19 @@ export async function ServersPage({ orgSlug }: { orgSlug: string }) {
         <h2 id="servers-list" className="sr-only">
           Registered servers
         </h2>
-        <DataTable columns={['Name', 'Transport', 'Policy', 'Status', 'Tools', 'Last sync']} empty={servers.length === 0 && 'No servers yet. Register one below, or start with the Twikit preset.'}>
+        <DataTable
+          columns={['Name', 'Transport', 'Policy', 'Status', 'Tools', 'Last sync']}
+          empty={
+            servers.length === 0 && 'No servers yet. Register one below, or start with the Twikit preset.'
+          }
+        >
           {servers.map((s) => (
             <tr key={s.id}>
               <td>
-                <Link href={`/o/${ctx.orgSlug}/servers/${s.id}`} className="font-medium text-sky-700 hover:underline">
+                <Link
+                  href={`/o/${ctx.orgSlug}/servers/${s.id}`}
+                  className="font-medium text-sky-700 hover:underline"
+                >
                   {s.name}
                 </Link>
               </td>
@@ -47,7 +58,11 @@ export async function ServersPage({ orgSlug }: { orgSlug: string }) {
                 {policyVersion.has(s.id) ? (
                   `Version ${policyVersion.get(s.id)}`
                 ) : (
-                  <Link href={`/o/${ctx.orgSlug}/servers/${s.id}/policy`} className="no-underline" title="The gateway denies every call to a server without a policy">
+                  <Link
+                    href={`/o/${ctx.orgSlug}/servers/${s.id}/policy`}
+                    className="no-underline"
+                    title="The gateway denies every call to a server without a policy"
+                  >
                     <Badge tone="red">No policy: every call is denied</Badge>
                   </Link>
                 )}
@@ -68,7 +83,11 @@ export async function ServersPage({ orgSlug }: { orgSlug: string }) {
           <h2 id="register-server" className="h2 mb-4">
             Register a server
           </h2>
-          <RegisterServerForm orgSlug={ctx.orgSlug} templates={templates} freeform={freeformStdioAllowed(ctx.organizationId)} />
+          <RegisterServerForm
+            orgSlug={ctx.orgSlug}
+            templates={templates}
+            freeform={freeformStdioAllowed(ctx.organizationId)}
+          />
         </section>
       ) : null}
     </div>

@@ -10,7 +10,12 @@ import { env } from '../../env';
 import { recordAdminEvent } from '../trail/record';
 import { assertRole, type OrgContext } from '../../server/context';
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../server/errors';
-import { checkUpstreamAllowed, describeConnectionError, fetchUpstreamSnapshot, type UpstreamSpec } from './upstream';
+import {
+  checkUpstreamAllowed,
+  describeConnectionError,
+  fetchUpstreamSnapshot,
+  type UpstreamSpec,
+} from './upstream';
 
 /** The columns that may leave the server: no ciphertexts. */
 export const publicServerSelect = {
@@ -32,7 +37,12 @@ export const publicServerSelect = {
 } satisfies Prisma.McpServerSelect;
 export type PublicServer = Prisma.McpServerGetPayload<{ select: typeof publicServerSelect }>;
 
-const secretName = z.string().trim().min(1).max(200).regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'Secret names may use letters, digits, _ and -.');
+const secretName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'Secret names may use letters, digits, _ and -.');
 const secretRows = z.array(z.object({ name: secretName, value: z.string().max(8_192) })).max(50);
 
 export const serverInput = z
@@ -62,7 +72,10 @@ function toMap(rows: Array<{ name: string; value: string }>): Record<string, str
   return Object.fromEntries(rows.map((r) => [r.name, r.value]));
 }
 
-export async function listServers(db: Db, ctx: OrgContext): Promise<Array<PublicServer & { toolCount: number }>> {
+export async function listServers(
+  db: Db,
+  ctx: OrgContext,
+): Promise<Array<PublicServer & { toolCount: number }>> {
   const servers = await db.mcpServer.findMany({
     where: { organizationId: ctx.organizationId, deletedAt: null },
     select: { ...publicServerSelect, _count: { select: { tools: { where: { present: true } } } } },
@@ -109,23 +122,46 @@ export async function createServer(db: Db, ctx: OrgContext, raw: ServerInput): P
       });
       // The ciphertext is bound to the row's id, so it can only be sealed once the id exists.
       const sealed = {
-        secretHeadersEnc: headers.length ? encryptSecretMap(key(), toMap(headers), serverSecretContext(ctx.organizationId, created.id, 'headers')) : null,
-        secretEnvEnc: envRows.length ? encryptSecretMap(key(), toMap(envRows), serverSecretContext(ctx.organizationId, created.id, 'env')) : null,
+        secretHeadersEnc: headers.length
+          ? encryptSecretMap(
+              key(),
+              toMap(headers),
+              serverSecretContext(ctx.organizationId, created.id, 'headers'),
+            )
+          : null,
+        secretEnvEnc: envRows.length
+          ? encryptSecretMap(
+              key(),
+              toMap(envRows),
+              serverSecretContext(ctx.organizationId, created.id, 'env'),
+            )
+          : null,
       };
-      const server = await tx.mcpServer.update({ where: { id: created.id }, data: sealed, select: publicServerSelect });
-      await recordAdminEvent(tx, ctx, 'server.create', { type: 'server', id: server.id }, {
-        name: server.name,
-        transport: server.transport,
-        stdioTemplate: server.stdioTemplate,
-        secretHeaderNames: server.secretHeaderNames,
-        secretEnvNames: server.secretEnvNames,
+      const server = await tx.mcpServer.update({
+        where: { id: created.id },
+        data: sealed,
+        select: publicServerSelect,
       });
+      await recordAdminEvent(
+        tx,
+        ctx,
+        'server.create',
+        { type: 'server', id: server.id },
+        {
+          name: server.name,
+          transport: server.transport,
+          stdioTemplate: server.stdioTemplate,
+          secretHeaderNames: server.secretHeaderNames,
+          secretEnvNames: server.secretEnvNames,
+        },
+      );
       return server;
     });
     await notifyChange(db, { type: 'server', organizationId: ctx.organizationId, serverId: server.id });
     return server;
   } catch (error) {
-    if ((error as { code?: string }).code === 'P2002') throw new ConflictError(`A server named "${input.name}" already exists.`, 'name');
+    if ((error as { code?: string }).code === 'P2002')
+      throw new ConflictError(`A server named "${input.name}" already exists.`, 'name');
     throw error;
   }
 }
@@ -135,16 +171,30 @@ export async function deleteServer(db: Db, ctx: OrgContext, serverId: string): P
   const server = await getServer(db, ctx, serverId);
   await db.$transaction(async (tx) => {
     // Frees the name for a new registration; the row stays for the audit log's references.
-    await tx.mcpServer.update({ where: { id: server.id }, data: { deletedAt: new Date(), name: `${server.name} (deleted ${server.id})` } });
-    await tx.grant.updateMany({ where: { serverId: server.id, revokedAt: null }, data: { revokedAt: new Date() } });
-    await recordAdminEvent(tx, ctx, 'server.delete', { type: 'server', id: server.id }, { name: server.name });
+    await tx.mcpServer.update({
+      where: { id: server.id },
+      data: { deletedAt: new Date(), name: `${server.name} (deleted ${server.id})` },
+    });
+    await tx.grant.updateMany({
+      where: { serverId: server.id, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    await recordAdminEvent(
+      tx,
+      ctx,
+      'server.delete',
+      { type: 'server', id: server.id },
+      { name: server.name },
+    );
   });
   await notifyChange(db, { type: 'server', organizationId: ctx.organizationId, serverId: server.id });
 }
 
 /** Decrypts the server's secrets to build a connection spec; stays on the server side. */
 async function loadSpec(db: Db, ctx: OrgContext, serverId: string): Promise<UpstreamSpec> {
-  const row = await db.mcpServer.findFirst({ where: { id: serverId, organizationId: ctx.organizationId, deletedAt: null } });
+  const row = await db.mcpServer.findFirst({
+    where: { id: serverId, organizationId: ctx.organizationId, deletedAt: null },
+  });
   if (!row) throw new NotFoundError('Server not found');
   return loadUpstreamSpec(row, key());
 }
@@ -161,12 +211,23 @@ export async function testConnection(db: Db, ctx: OrgContext, serverId: string):
   const spec = await loadSpec(db, ctx, serverId);
   try {
     const snapshot = await fetchUpstreamSnapshot(spec);
-    const name = snapshot.serverInfo?.name ? `${snapshot.serverInfo.name} ${snapshot.serverInfo.version ?? ''}`.trim() : 'the server';
+    const name = snapshot.serverInfo?.name
+      ? `${snapshot.serverInfo.name} ${snapshot.serverInfo.version ?? ''}`.trim()
+      : 'the server';
     await db.mcpServer.update({
       where: { id: serverId },
-      data: { status: 'ok', statusMessage: null, serverInfo: (snapshot.serverInfo ?? undefined) as Prisma.InputJsonValue | undefined },
+      data: {
+        status: 'ok',
+        statusMessage: null,
+        serverInfo: (snapshot.serverInfo ?? undefined) as Prisma.InputJsonValue | undefined,
+      },
     });
-    return { ok: true, message: `Connected to ${name}: ${snapshot.tools.length} tools offered.`, toolCount: snapshot.tools.length, serverInfo: snapshot.serverInfo };
+    return {
+      ok: true,
+      message: `Connected to ${name}: ${snapshot.tools.length} tools offered.`,
+      toolCount: snapshot.tools.length,
+      serverInfo: snapshot.serverInfo,
+    };
   } catch (error) {
     const message = describeConnectionError(error);
     await db.mcpServer.update({ where: { id: serverId }, data: { status: 'error', statusMessage: message } });
@@ -195,8 +256,19 @@ export async function syncServer(db: Db, ctx: OrgContext, serverId: string): Pro
     throw new ValidationError(message);
   }
   const result = await syncServerTools(db, target, snapshot.tools, snapshot.serverInfo);
-  const summary = { total: snapshot.tools.length, added: result.added.length, changed: result.changed.length, removed: result.removed.length };
-  await recordAdminEvent(db, ctx, 'server.sync', { type: 'server', id: serverId }, { ...summary, changedTools: result.changed.slice(0, 100) });
+  const summary = {
+    total: snapshot.tools.length,
+    added: result.added.length,
+    changed: result.changed.length,
+    removed: result.removed.length,
+  };
+  await recordAdminEvent(
+    db,
+    ctx,
+    'server.sync',
+    { type: 'server', id: serverId },
+    { ...summary, changedTools: result.changed.slice(0, 100) },
+  );
   const parts = [`${summary.total} tools`];
   if (summary.added) parts.push(`${summary.added} new`);
   if (summary.changed) parts.push(`${summary.changed} changed (blocked until approved)`);

@@ -1,7 +1,11 @@
 // The dashboard's door to upstream MCP servers: the same client (@portcullis/upstream) and the
 // same refusals (private addresses, stdio templates, sandbox) as the gateway.
 import { connectUpstream, listAllTools, type UpstreamSpec } from '@portcullis/upstream/connect-upstream';
-import { describeTemplate, resolveStdioLaunch, StdioRefusedError } from '@portcullis/upstream/stdio-templates';
+import {
+  describeTemplate,
+  resolveStdioLaunch,
+  StdioRefusedError,
+} from '@portcullis/upstream/stdio-templates';
 import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import type { Transport } from '@portcullis/db/types';
 import { env } from '../../env';
@@ -24,11 +28,28 @@ export function freeformStdioAllowed(organizationId: string): boolean {
 /** Checks at registration what connecting would refuse, so the form can point at the field. */
 export function checkUpstreamAllowed(
   organizationId: string,
-  spec: { transport: Transport; url: string | null; stdioTemplate: string | null; command: string | null; args: readonly string[]; env: Record<string, string> },
+  spec: {
+    transport: Transport;
+    url: string | null;
+    stdioTemplate: string | null;
+    command: string | null;
+    args: readonly string[];
+    env: Record<string, string>;
+  },
 ): void {
   if (spec.transport === 'stdio') {
     try {
-      resolveStdioLaunch({ organizationId, template: spec.stdioTemplate, command: spec.command, args: spec.args, env: spec.env }, env().stdio.templates, env().stdio.freeform);
+      resolveStdioLaunch(
+        {
+          organizationId,
+          template: spec.stdioTemplate,
+          command: spec.command,
+          args: spec.args,
+          env: spec.env,
+        },
+        env().stdio.templates,
+        env().stdio.freeform,
+      );
     } catch (error) {
       if (error instanceof StdioRefusedError) throw new ValidationError(error.message, error.field);
       throw error;
@@ -41,7 +62,8 @@ export function checkUpstreamAllowed(
   } catch {
     throw new ValidationError('Enter a full URL, e.g. https://mcp.example.com/mcp.', 'url');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ValidationError('The URL must start with https:// or http://.', 'url');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ValidationError('The URL must start with https:// or http://.', 'url');
 }
 
 /** A sentence for the user: our own words and status codes only, never the upstream's answer. */

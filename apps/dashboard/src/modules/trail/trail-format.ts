@@ -17,7 +17,10 @@ const TARGET_LABEL: Record<string, string> = {
 const ID = /^c[a-z0-9]{20,}$/;
 const HASH = /^[0-9a-f]{40,}$/;
 
-export function describeTarget(event: { targetType: string; targetId: string | null }, names: ReadonlyMap<string, string>): string {
+export function describeTarget(
+  event: { targetType: string; targetId: string | null },
+  names: ReadonlyMap<string, string>,
+): string {
   const kind = TARGET_LABEL[event.targetType] ?? event.targetType.replace(/_/g, ' ');
   if (!event.targetId) return kind;
   const name = names.get(event.targetId);
@@ -58,7 +61,10 @@ function text(value: unknown, names: ReadonlyMap<string, string>): string | null
 }
 
 /** Labelled values; empty values are left out, `null` for a whole object reads "none". */
-export function describeDetails(details: unknown, names: ReadonlyMap<string, string>): Array<{ label: string; value: string }> {
+export function describeDetails(
+  details: unknown,
+  names: ReadonlyMap<string, string>,
+): Array<{ label: string; value: string }> {
   if (!details || typeof details !== 'object' || Array.isArray(details)) return [];
   const rows: Array<{ label: string; value: string }> = [];
   for (const [key, value] of Object.entries(details as Record<string, unknown>)) {

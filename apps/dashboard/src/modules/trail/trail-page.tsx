@@ -18,7 +18,10 @@ export async function TrailPage({ orgSlug, cursor }: { orgSlug: string; cursor?:
         <p className="muted">Who changed servers, policies, grants, approvals, members and keys.</p>
       </header>
       <section className="card" aria-label="Admin events">
-        <DataTable columns={['Time', 'Who', 'Action', 'Target', 'Details']} empty={page.rows.length === 0 && 'No changes recorded yet.'}>
+        <DataTable
+          columns={['Time', 'Who', 'Action', 'Target', 'Details']}
+          empty={page.rows.length === 0 && 'No changes recorded yet.'}
+        >
           {page.rows.map((e) => (
             <tr key={e.id}>
               <td className="text-xs">

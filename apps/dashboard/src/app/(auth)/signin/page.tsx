@@ -7,7 +7,11 @@ import { SignInForm } from '../../../modules/accounts/components/signin-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ callbackUrl?: string; error?: string }>;
+}) {
   const { callbackUrl, error } = await searchParams;
   // Auth.js sends an absolute URL; keep only its path so the form can never redirect off-site.
   let path = '/';
@@ -23,19 +27,21 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <AuthCard title="Sign in">
       {error === OIDC_EMAIL_UNVERIFIED && (
         <p role="alert" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900">
-          An account with this email already exists, and the address is not verified (by your identity provider, or here), so
-          it was not linked. Sign in with your password and verify the address, or verify the email at your provider first.
+          An account with this email already exists, and the address is not verified (by your identity
+          provider, or here), so it was not linked. Sign in with your password and verify the address, or
+          verify the email at your provider first.
         </p>
       )}
       {error === OIDC_SIGNUP_REFUSED && (
         <p role="alert" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900">
-          This dashboard does not let that address create an account (sign-up is limited to invitations or to certain
-          domains). Ask an admin for an invitation.
+          This dashboard does not let that address create an account (sign-up is limited to invitations or to
+          certain domains). Ask an admin for an invitation.
         </p>
       )}
       {error === VERIFICATION_LINK_INVALID && (
         <p role="alert" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900">
-          That confirmation link is invalid, expired or already used. Sign in, then use “Resend link” on the banner for a new one.
+          That confirmation link is invalid, expired or already used. Sign in, then use “Resend link” on the
+          banner for a new one.
         </p>
       )}
       <SignInForm callbackUrl={path} />

@@ -5,7 +5,13 @@ import { VerifyEmailBanner } from '../../../modules/accounts/components/verify-e
 import { db } from '../../../server/db';
 import { requireMembership, requireUser } from '../../../server/guard';
 
-export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ orgSlug: string }> }) {
+export default async function OrgLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ orgSlug: string }>;
+}) {
   const { orgSlug } = await params;
   const user = await requireUser();
   const ctx = await requireMembership(orgSlug, 'viewer');

@@ -23,7 +23,15 @@ export function SignUpForm({ invitation, emailHint }: { invitation?: string; ema
     <form onSubmit={submit} className="space-y-4" noValidate>
       {invitation ? <input type="hidden" name="invitation" value={invitation} /> : null}
       <Field label="Name" name="name" autoComplete="name" required error={fieldError('name')} />
-      <Field label="Email" name="email" type="email" autoComplete="email" required hint={emailHint} error={fieldError('email')} />
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        required
+        hint={emailHint}
+        error={fieldError('email')}
+      />
       <Field
         label="Password"
         name="password"
@@ -34,7 +42,13 @@ export function SignUpForm({ invitation, emailHint }: { invitation?: string; ema
         hint="At least 12 characters."
         error={fieldError('password')}
       />
-      <Field label="Organization name" name="organizationName" autoComplete="organization" required error={fieldError('organizationName')} />
+      <Field
+        label="Organization name"
+        name="organizationName"
+        autoComplete="organization"
+        required
+        error={fieldError('organizationName')}
+      />
       {/* A field's error shows under that field only, not again here. */}
       <FormStatus state={state && !state.ok && FIELDS.includes(state.field ?? '') ? null : state} />
       <button type="submit" className="btn btn-primary w-full" disabled={pending}>

@@ -9,7 +9,14 @@ const auditQuery = auditFilterSchema.extend({
 });
 
 export const listAuditRoute = defineRoute(
-  { method: 'get', path: '/audit', summary: 'Audit events, newest first, cursor-paged', role: 'viewer', query: auditQuery, success: { status: 200, description: '{ events, nextCursor }' } },
+  {
+    method: 'get',
+    path: '/audit',
+    summary: 'Audit events, newest first, cursor-paged',
+    role: 'viewer',
+    query: auditQuery,
+    success: { status: 200, description: '{ events, nextCursor }' },
+  },
   async ({ ctx, query }) => {
     const { cursor, limit, ...filter } = query;
     const page = await listAuditEvents(db(), ctx, filter, { cursor: cursor ?? null, limit });

@@ -8,7 +8,13 @@ import { decideApprovalRoute, listApprovalsRoute } from './approvals';
 import { listAuditRoute } from './audit';
 import { createGrantRoute, listGrantsRoute, revokeGrantRoute } from './grants';
 import { getPolicyRoute, listPolicyVersionsRoute, putPolicyRoute } from './policies';
-import { createServerRoute, getServerRoute, listServersRoute, listToolsRoute, syncServerRoute } from './servers';
+import {
+  createServerRoute,
+  getServerRoute,
+  listServersRoute,
+  listToolsRoute,
+  syncServerRoute,
+} from './servers';
 import { reviewToolRoute } from './tools';
 
 /** Every /api/v1 route; a test checks this against the route files on disk. */
@@ -35,12 +41,22 @@ type JsonSchema = Record<string, unknown>;
 /** The policy language's JSON Schema (draft-07) in the OpenAPI 3.1 dialect (2020-12): `$defs`, no `$schema`. */
 function policyDocumentSchema(): JsonSchema {
   const { $schema: _, definitions, ...rest } = policyJsonSchema as JsonSchema & { definitions?: JsonSchema };
-  return JSON.parse(JSON.stringify({ ...rest, $defs: definitions }).replaceAll('"#/definitions/', '"#/$defs/')) as JsonSchema;
+  return JSON.parse(
+    JSON.stringify({ ...rest, $defs: definitions }).replaceAll('"#/definitions/', '"#/$defs/'),
+  ) as JsonSchema;
 }
 
 /** A zod schema as OpenAPI 3.1 JSON Schema; named sub-schemas (`.meta({ id })`) go to components. */
 function jsonSchemaOf(schema: z.ZodType, components: Record<string, JsonSchema>): JsonSchema {
-  const { $schema: _, $defs, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  const {
+    $schema: _,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
   for (const [name, def] of Object.entries($defs ?? {})) components[name] ??= def;
   return JSON.parse(JSON.stringify(rest).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
 }
@@ -51,7 +67,13 @@ const errorResponse = {
     'application/json': {
       schema: {
         type: 'object',
-        properties: { error: { type: 'object', properties: { message: { type: 'string' }, pointer: { type: 'string' } }, required: ['message'] } },
+        properties: {
+          error: {
+            type: 'object',
+            properties: { message: { type: 'string' }, pointer: { type: 'string' } },
+            required: ['message'],
+          },
+        },
         required: ['error'],
       },
     },
@@ -59,9 +81,16 @@ const errorResponse = {
 };
 
 function operation(spec: RouteSpec, components: Record<string, JsonSchema>) {
-  const pathParams = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1]!, in: 'path', required: true, schema: { type: 'string' } }));
+  const pathParams = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1]!,
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
   const queryParams = spec.query
-    ? Object.entries((jsonSchemaOf(spec.query, components).properties ?? {}) as Record<string, JsonSchema>).map(([name, schema]) => ({
+    ? Object.entries(
+        (jsonSchemaOf(spec.query, components).properties ?? {}) as Record<string, JsonSchema>,
+      ).map(([name, schema]) => ({
         name,
         in: 'query',
         required: false,
@@ -73,9 +102,19 @@ function operation(spec: RouteSpec, components: Record<string, JsonSchema>) {
     summary: spec.summary,
     description: `Needs the ${spec.role} role (an API key acts with the lower of its role and its creator's current role).`,
     ...(pathParams.length || queryParams.length ? { parameters: [...pathParams, ...queryParams] } : {}),
-    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(spec.body, components) } } } } : {}),
+    ...(spec.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchemaOf(spec.body, components) } },
+          },
+        }
+      : {}),
     responses: {
-      [spec.success.status]: { description: spec.success.description, content: { 'application/json': { schema: { type: 'object' } } } },
+      [spec.success.status]: {
+        description: spec.success.description,
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
       400: errorResponse,
       401: errorResponse,
       403: errorResponse,
@@ -91,7 +130,12 @@ export function openApiDocument(serverUrl: string) {
   for (const { spec } of apiV1Routes) (paths[spec.path] ??= {})[spec.method] = operation(spec, components);
   return {
     openapi: '3.1.0',
-    info: { title: 'Portcullis API', version: '1.0.0', description: 'Servers, policies, grants, approvals and audit of one organization. Authenticate with an organization API key.' },
+    info: {
+      title: 'Portcullis API',
+      version: '1.0.0',
+      description:
+        'Servers, policies, grants, approvals and audit of one organization. Authenticate with an organization API key.',
+    },
     servers: [{ url: `${serverUrl}/api/v1` }],
     security: [{ apiKey: [] }],
     components: {
@@ -99,7 +143,8 @@ export function openApiDocument(serverUrl: string) {
         apiKey: {
           type: 'http',
           scheme: 'bearer',
-          description: 'Organization API key (pck_…); it acts with the lower of its role and its creator’s current role, and stops working (401) when its creator leaves the organization.',
+          description:
+            'Organization API key (pck_…); it acts with the lower of its role and its creator’s current role, and stops working (401) when its creator leaves the organization.',
         },
       },
       schemas: { ...components, PolicyDocument: policyDocumentSchema() },

@@ -5,7 +5,13 @@ import { db } from '../../../server/db';
 import { defineRoute } from '../handler';
 
 export const listServersRoute = defineRoute(
-  { method: 'get', path: '/servers', summary: 'List servers', role: 'viewer', success: { status: 200, description: 'Servers' } },
+  {
+    method: 'get',
+    path: '/servers',
+    summary: 'List servers',
+    role: 'viewer',
+    success: { status: 200, description: 'Servers' },
+  },
   async ({ ctx }) => ({ servers: await listServers(db(), ctx) }),
 );
 
@@ -22,12 +28,24 @@ export const createServerRoute = defineRoute(
 );
 
 export const getServerRoute = defineRoute(
-  { method: 'get', path: '/servers/{serverId}', summary: 'Get a server', role: 'viewer', success: { status: 200, description: 'Server' } },
+  {
+    method: 'get',
+    path: '/servers/{serverId}',
+    summary: 'Get a server',
+    role: 'viewer',
+    success: { status: 200, description: 'Server' },
+  },
   async ({ ctx, params }) => ({ server: await getServer(db(), ctx, params.serverId) }),
 );
 
 export const syncServerRoute = defineRoute(
-  { method: 'post', path: '/servers/{serverId}/sync', summary: 'Sync tools from upstream', role: 'editor', success: { status: 200, description: 'Sync summary' } },
+  {
+    method: 'post',
+    path: '/servers/{serverId}/sync',
+    summary: 'Sync tools from upstream',
+    role: 'editor',
+    success: { status: 200, description: 'Sync summary' },
+  },
   async ({ ctx, params }) => ({ sync: await syncServer(db(), ctx, params.serverId) }),
 );
 
@@ -39,6 +57,13 @@ const toolQuery = z.object({
 });
 
 export const listToolsRoute = defineRoute(
-  { method: 'get', path: '/servers/{serverId}/tools', summary: 'List tools (catalog)', role: 'viewer', query: toolQuery, success: { status: 200, description: 'Tools' } },
+  {
+    method: 'get',
+    path: '/servers/{serverId}/tools',
+    summary: 'List tools (catalog)',
+    role: 'viewer',
+    query: toolQuery,
+    success: { status: 200, description: 'Tools' },
+  },
   async ({ ctx, params, query }) => ({ tools: await listTools(db(), ctx, params.serverId, query) }),
 );

@@ -4,7 +4,15 @@ import { useActionState } from 'react';
 import { FormStatus } from '../../../components/form-status';
 import { decideApprovalAction } from '../actions';
 
-export function DecideForm({ orgSlug, approvalId, toolName }: { orgSlug: string; approvalId: string; toolName: string }) {
+export function DecideForm({
+  orgSlug,
+  approvalId,
+  toolName,
+}: {
+  orgSlug: string;
+  approvalId: string;
+  toolName: string;
+}) {
   const [state, action, pending] = useActionState(decideApprovalAction, null);
   return (
     <form action={action} className="space-y-2">
@@ -15,10 +23,22 @@ export function DecideForm({ orgSlug, approvalId, toolName }: { orgSlug: string;
         <input name="note" className="input mt-0.5" maxLength={1000} />
       </label>
       <div className="flex gap-2">
-        <button type="submit" name="decision" value="approve" className="btn btn-primary btn-sm" disabled={pending}>
+        <button
+          type="submit"
+          name="decision"
+          value="approve"
+          className="btn btn-primary btn-sm"
+          disabled={pending}
+        >
           Approve
         </button>
-        <button type="submit" name="decision" value="deny" className="btn btn-danger btn-sm" disabled={pending}>
+        <button
+          type="submit"
+          name="decision"
+          value="deny"
+          className="btn btn-danger btn-sm"
+          disabled={pending}
+        >
           Deny
         </button>
       </div>

@@ -30,7 +30,10 @@ export function PendingCount({ orgSlug, ms = 5000 }: { orgSlug: string; ms?: num
   }, [orgSlug, ms]);
   if (!pending) return null;
   return (
-    <span data-testid="pending-approvals" className="ml-2 inline-flex min-w-5 items-center justify-center rounded-full bg-violet-600 px-1.5 text-xs font-semibold text-white">
+    <span
+      data-testid="pending-approvals"
+      className="ml-2 inline-flex min-w-5 items-center justify-center rounded-full bg-violet-600 px-1.5 text-xs font-semibold text-white"
+    >
       {pending}
       <span className="sr-only"> waiting for approval</span>
     </span>

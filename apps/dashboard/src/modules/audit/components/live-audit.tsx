@@ -22,7 +22,15 @@ export function LiveAudit({ ms, rowOpen, paging }: { ms: number; rowOpen: boolea
   const router = useRouter();
   const [scrolled, setScrolled] = useState(false);
   const [hidden, setHidden] = useState(false);
-  const state: State = rowOpen ? 'row-open' : paging ? 'paging' : scrolled ? 'scrolling' : hidden ? 'hidden' : 'live';
+  const state: State = rowOpen
+    ? 'row-open'
+    : paging
+      ? 'paging'
+      : scrolled
+        ? 'scrolling'
+        : hidden
+          ? 'hidden'
+          : 'live';
 
   useEffect(() => {
     const onScroll = () => setScrolled(window.scrollY > 40);
@@ -45,7 +53,10 @@ export function LiveAudit({ ms, rowOpen, paging }: { ms: number; rowOpen: boolea
 
   return (
     <p role="status" data-live-state={state} className="flex items-center gap-2 text-xs text-slate-600">
-      <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${state === 'live' ? 'animate-pulse bg-emerald-500' : 'bg-slate-400'}`} />
+      <span
+        aria-hidden
+        className={`inline-block h-2 w-2 rounded-full ${state === 'live' ? 'animate-pulse bg-emerald-500' : 'bg-slate-400'}`}
+      />
       {WORDS[state]}
     </p>
   );

@@ -1,4 +1,10 @@
-import { Badge, CATEGORY_LABEL, CATEGORY_TONE, SEVERITY_LABEL, SEVERITY_TONE } from '../../../components/badge';
+import {
+  Badge,
+  CATEGORY_LABEL,
+  CATEGORY_TONE,
+  SEVERITY_LABEL,
+  SEVERITY_TONE,
+} from '../../../components/badge';
 import { DiffView } from '../../../components/diff-view';
 import { prettyJson } from '../../diff/line-diff';
 import { decideToolChangeAction, overrideRiskAction } from '../actions';
@@ -52,7 +58,12 @@ export function ToolRow({
 }) {
   const risk = effectiveRisk(tool);
   const overridden = tool.riskOverrideCategory !== null || tool.riskOverrideSeverity !== null;
-  const current = { name: tool.name, description: tool.description ?? null, inputSchema: tool.inputSchema ?? {}, annotations: tool.annotations ?? null };
+  const current = {
+    name: tool.name,
+    description: tool.description ?? null,
+    inputSchema: tool.inputSchema ?? {},
+    annotations: tool.annotations ?? null,
+  };
   return (
     <tr data-tool={tool.name}>
       <td className="w-1/4">
@@ -83,17 +94,27 @@ export function ToolRow({
           </summary>
           {tool.description ? <p className="mt-1 text-slate-700">{tool.description}</p> : null}
           <p className="mt-1 font-medium">Input schema</p>
-          <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{prettyJson(tool.inputSchema)}</pre>
+          <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">
+            {prettyJson(tool.inputSchema)}
+          </pre>
           {canEdit ? <OverrideRiskForm tool={tool} orgSlug={orgSlug} overridden={overridden} /> : null}
         </details>
         {tool.pinState !== 'approved' ? (
           <div className="mt-2 space-y-2">
             {tool.approvedDefinition ? (
-              <DiffView label={`Definition change of ${tool.name}`} before={prettyJson(tool.approvedDefinition)} after={prettyJson(current)} />
+              <DiffView
+                label={`Definition change of ${tool.name}`}
+                before={prettyJson(tool.approvedDefinition)}
+                after={prettyJson(current)}
+              />
             ) : (
               <div>
-                <p className="text-xs text-slate-600">New since this server&apos;s catalog was first reviewed. Its definition:</p>
-                <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{prettyJson(current)}</pre>
+                <p className="text-xs text-slate-600">
+                  New since this server&apos;s catalog was first reviewed. Its definition:
+                </p>
+                <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">
+                  {prettyJson(current)}
+                </pre>
               </div>
             )}
             {canEdit ? (
@@ -122,7 +143,15 @@ export function ToolRow({
   );
 }
 
-function OverrideRiskForm({ tool, orgSlug, overridden }: { tool: CatalogTool; orgSlug: string; overridden: boolean }) {
+function OverrideRiskForm({
+  tool,
+  orgSlug,
+  overridden,
+}: {
+  tool: CatalogTool;
+  orgSlug: string;
+  overridden: boolean;
+}) {
   const risk = effectiveRisk(tool);
   return (
     <form action={overrideRiskAction} className="mt-2 flex flex-wrap items-end gap-2">

@@ -32,13 +32,26 @@ export function CreateGrantForm({
           <label htmlFor="grant-name" className="label">
             Grant name
           </label>
-          <input id="grant-name" name="name" className="input" required maxLength={100} placeholder="e.g. claude-code-laptop" />
+          <input
+            id="grant-name"
+            name="name"
+            className="input"
+            required
+            maxLength={100}
+            placeholder="e.g. claude-code-laptop"
+          />
         </div>
         <div>
           <label htmlFor="grant-server" className="label">
             Server
           </label>
-          <select id="grant-server" name="serverId" className="input" defaultValue={defaultServerId ?? servers[0]?.id} required>
+          <select
+            id="grant-server"
+            name="serverId"
+            className="input"
+            defaultValue={defaultServerId ?? servers[0]?.id}
+            required
+          >
             {servers.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}
@@ -50,7 +63,13 @@ export function CreateGrantForm({
           <label htmlFor="grant-expiry" className="label">
             Expires (optional)
           </label>
-          <input id="grant-expiry" type="datetime-local" className="input" value={expiresLocal} onChange={(e) => setExpiresLocal(e.target.value)} />
+          <input
+            id="grant-expiry"
+            type="datetime-local"
+            className="input"
+            value={expiresLocal}
+            onChange={(e) => setExpiresLocal(e.target.value)}
+          />
         </div>
         <button type="submit" className="btn btn-primary" disabled={pending || servers.length === 0}>
           {pending ? 'Creating…' : 'Create grant'}
@@ -67,11 +86,17 @@ function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
   const oauth = oauthSetups(created.serverName, created.proxyUrl);
   const withToken = tokenSetups(created.serverName, created.proxyUrl);
   return (
-    <section aria-labelledby="grant-created" role="region" className="rounded-lg border border-amber-300 bg-amber-50 p-4">
+    <section
+      aria-labelledby="grant-created"
+      role="region"
+      className="rounded-lg border border-amber-300 bg-amber-50 p-4"
+    >
       <h3 id="grant-created" className="h2">
         Grant “{created.name}” created for {created.serverName}
       </h3>
-      <p className="mt-1 text-sm text-amber-900">Copy the token now: it is shown only once and stored only as a hash.</p>
+      <p className="mt-1 text-sm text-amber-900">
+        Copy the token now: it is shown only once and stored only as a hash.
+      </p>
       <dl className="mt-3 space-y-3 text-sm">
         <div>
           <dt className="font-medium">Proxy URL</dt>
@@ -99,9 +124,12 @@ function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
           </dd>
         </div>
       </dl>
-      <h4 className="mt-4 text-sm font-semibold">Set up your client with OAuth (recommended: just the URL)</h4>
+      <h4 className="mt-4 text-sm font-semibold">
+        Set up your client with OAuth (recommended: just the URL)
+      </h4>
       <p className="mt-1 text-xs text-slate-600">
-        The client opens this dashboard to sign in; you pick a grant (a new one, or this one) and it gets short-lived tokens bound to it. No token in any file.
+        The client opens this dashboard to sign in; you pick a grant (a new one, or this one) and it gets
+        short-lived tokens bound to it. No token in any file.
       </p>
       <div className="mt-2 grid gap-3 lg:grid-cols-3">
         {oauth.map((s) => (
@@ -110,7 +138,9 @@ function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
       </div>
       <h4 className="mt-4 text-sm font-semibold">Or with this grant’s token</h4>
       <p className="mt-1 text-xs text-slate-600">
-        The configs read the token from a secret, never from the file: set <code className="code">{tokenEnvName(created.serverName)}</code> in the client’s environment, or let VS Code ask for it.
+        The configs read the token from a secret, never from the file: set{' '}
+        <code className="code">{tokenEnvName(created.serverName)}</code> in the client’s environment, or let
+        VS Code ask for it.
       </p>
       <div className="mt-2 grid gap-3 lg:grid-cols-3">
         {withToken.map((s) => (
@@ -118,7 +148,8 @@ function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
         ))}
       </div>
       <p className="mt-3 text-xs text-slate-600">
-        Any other MCP client: the proxy URL alone (OAuth), or with the header <code className="code">Authorization: Bearer &lt;token&gt;</code>, or the URL with the embedded token.
+        Any other MCP client: the proxy URL alone (OAuth), or with the header{' '}
+        <code className="code">Authorization: Bearer &lt;token&gt;</code>, or the URL with the embedded token.
       </p>
     </section>
   );
@@ -131,7 +162,9 @@ function Snippet({ title, text, copyLabel }: { title: string; text: string; copy
         <span className="text-xs font-medium">{title}</span>
         <CopyButton value={text} label={copyLabel} />
       </div>
-      <pre className="mt-1 max-h-48 overflow-auto font-mono text-xs whitespace-pre-wrap break-all">{text}</pre>
+      <pre className="mt-1 max-h-48 overflow-auto font-mono text-xs whitespace-pre-wrap break-all">
+        {text}
+      </pre>
     </div>
   );
 }

@@ -5,7 +5,11 @@ import { CopyButton } from '../../../components/copy-button';
 import { FormStatus } from '../../../components/form-status';
 import { createChannelAction } from '../actions';
 
-const PLACEHOLDER = { webhook: 'https://hooks.example.com/portcullis', slack: 'https://hooks.slack.com/services/…', email: 'oncall@example.com, lead@example.com' } as const;
+const PLACEHOLDER = {
+  webhook: 'https://hooks.example.com/portcullis',
+  slack: 'https://hooks.slack.com/services/…',
+  email: 'oncall@example.com, lead@example.com',
+} as const;
 
 export function CreateChannelForm({ orgSlug, emailAvailable }: { orgSlug: string; emailAvailable: boolean }) {
   const [state, action, pending] = useActionState(createChannelAction, null);
@@ -24,7 +28,13 @@ export function CreateChannelForm({ orgSlug, emailAvailable }: { orgSlug: string
           <label htmlFor="channel-kind" className="label">
             Kind
           </label>
-          <select id="channel-kind" name="kind" className="input" value={kind} onChange={(e) => setKind(e.target.value as keyof typeof PLACEHOLDER)}>
+          <select
+            id="channel-kind"
+            name="kind"
+            className="input"
+            value={kind}
+            onChange={(e) => setKind(e.target.value as keyof typeof PLACEHOLDER)}
+          >
             <option value="webhook">Webhook (signed JSON)</option>
             <option value="slack">Slack incoming webhook</option>
             {emailAvailable ? <option value="email">E-mail</option> : null}
@@ -34,7 +44,13 @@ export function CreateChannelForm({ orgSlug, emailAvailable }: { orgSlug: string
           <label htmlFor="channel-target" className="label">
             {kind === 'email' ? 'Addresses' : 'URL'}
           </label>
-          <input id="channel-target" name="target" className="input w-full" required placeholder={PLACEHOLDER[kind]} />
+          <input
+            id="channel-target"
+            name="target"
+            className="input w-full"
+            required
+            placeholder={PLACEHOLDER[kind]}
+          />
         </div>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="trusted" />
@@ -44,7 +60,9 @@ export function CreateChannelForm({ orgSlug, emailAvailable }: { orgSlug: string
           Add channel
         </button>
       </form>
-      {!emailAvailable ? <p className="muted text-xs">E-mail channels appear when the operator configures SMTP (SMTP_URL).</p> : null}
+      {!emailAvailable ? (
+        <p className="muted text-xs">E-mail channels appear when the operator configures SMTP (SMTP_URL).</p>
+      ) : null}
       {state && !state.ok ? <FormStatus state={state} /> : null}
       {state?.ok && state.data.secret ? (
         <div className="flex flex-wrap items-center gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm">

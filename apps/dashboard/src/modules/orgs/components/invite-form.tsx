@@ -15,7 +15,13 @@ export function InviteForm({ orgSlug, canMakeOwner }: { orgSlug: string; canMake
           <label htmlFor="invite-email" className="label">
             Email (optional)
           </label>
-          <input id="invite-email" name="email" type="email" className="input w-64" placeholder="Anyone with the link if empty" />
+          <input
+            id="invite-email"
+            name="email"
+            type="email"
+            className="input w-64"
+            placeholder="Anyone with the link if empty"
+          />
         </div>
         <div>
           <label htmlFor="invite-role" className="label">

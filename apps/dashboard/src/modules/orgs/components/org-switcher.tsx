@@ -2,7 +2,13 @@
 
 import { useRouter } from 'next/navigation';
 
-export function OrgSwitcher({ current, orgs }: { current: string; orgs: Array<{ slug: string; name: string }> }) {
+export function OrgSwitcher({
+  current,
+  orgs,
+}: {
+  current: string;
+  orgs: Array<{ slug: string; name: string }>;
+}) {
   const router = useRouter();
   return (
     <div>

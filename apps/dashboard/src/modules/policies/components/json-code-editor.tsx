@@ -5,7 +5,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { json } from '@codemirror/lang-json';
-import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import {
+  bracketMatching,
+  defaultHighlightStyle,
+  indentOnInput,
+  syntaxHighlighting,
+} from '@codemirror/language';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
 import { EditorView, drawSelection, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
@@ -60,7 +65,12 @@ export function JsonCodeEditor({
             if (update.docChanged) onChangeRef.current(update.state.doc.toString());
           }),
           EditorView.theme({
-            '&': { fontSize: '12px', border: '1px solid rgb(203 213 225)', borderRadius: '6px', backgroundColor: 'white' },
+            '&': {
+              fontSize: '12px',
+              border: '1px solid rgb(203 213 225)',
+              borderRadius: '6px',
+              backgroundColor: 'white',
+            },
             '.cm-scroller': { fontFamily: 'var(--font-mono)', minHeight: '320px', maxHeight: '560px' },
             '&.cm-focused': { outline: '2px solid rgb(2 132 199)' },
           }),

@@ -25,7 +25,13 @@ function useLeaveGuard(dirty: boolean): void {
     // Client-side navigation (next/link) fires no beforeunload: catch link clicks before React does.
     const click = (event: MouseEvent) => {
       const link = (event.target as Element | null)?.closest?.('a[href]');
-      if (!(link instanceof HTMLAnchorElement) || link.target === '_blank' || event.defaultPrevented || event.button !== 0) return;
+      if (
+        !(link instanceof HTMLAnchorElement) ||
+        link.target === '_blank' ||
+        event.defaultPrevented ||
+        event.button !== 0
+      )
+        return;
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
       if (!window.confirm(LEAVE_QUESTION)) {
         event.preventDefault();
@@ -88,7 +94,15 @@ export function PolicyEditor({
   const parsed = useMemo(() => parseText(text), [text]);
   const validation = useMemo(() => (parsed.ok ? validatePolicy(parsed.value) : null), [parsed]);
   const errors = useMemo(() => {
-    if (!parsed.ok) return [{ pointer: '', message: `Not valid JSON: ${parsed.message}`, from: parsed.offset, to: parsed.offset + 1 }];
+    if (!parsed.ok)
+      return [
+        {
+          pointer: '',
+          message: `Not valid JSON: ${parsed.message}`,
+          from: parsed.offset,
+          to: parsed.offset + 1,
+        },
+      ];
     if (!validation || validation.ok) return [];
     const ranges = locatePointers(text);
     return validation.errors.map((e) => {
@@ -96,10 +110,17 @@ export function PolicyEditor({
       return { ...e, from: range.from, to: range.to };
     });
   }, [parsed, validation, text]);
-  const diagnostics: EditorDiagnostic[] = errors.map((e) => ({ from: e.from, to: e.to, message: `${e.pointer || '/'} ${e.message}` }));
+  const diagnostics: EditorDiagnostic[] = errors.map((e) => ({
+    from: e.from,
+    to: e.to,
+    message: `${e.pointer || '/'} ${e.message}`,
+  }));
   const doc = validation?.ok ? validation.policy : null;
   const warnings = useMemo(() => (doc ? policyWarnings(doc, tools) : []), [doc, tools]);
-  const objectDoc = parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value) ? (parsed.value as PolicyDocument) : null;
+  const objectDoc =
+    parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value)
+      ? (parsed.value as PolicyDocument)
+      : null;
 
   return (
     <div className="space-y-5">
@@ -109,11 +130,25 @@ export function PolicyEditor({
             Draft
           </h2>
           <div className="flex flex-wrap gap-2">
-            <div role="group" aria-label="Editor view" className="inline-flex rounded-md border border-slate-300">
-              <button type="button" aria-pressed={view === 'rules'} className={`px-3 py-1 text-sm ${view === 'rules' ? 'bg-slate-900 text-white' : ''}`} onClick={() => setView('rules')}>
+            <div
+              role="group"
+              aria-label="Editor view"
+              className="inline-flex rounded-md border border-slate-300"
+            >
+              <button
+                type="button"
+                aria-pressed={view === 'rules'}
+                className={`px-3 py-1 text-sm ${view === 'rules' ? 'bg-slate-900 text-white' : ''}`}
+                onClick={() => setView('rules')}
+              >
                 Rules
               </button>
-              <button type="button" aria-pressed={view === 'json'} className={`px-3 py-1 text-sm ${view === 'json' ? 'bg-slate-900 text-white' : ''}`} onClick={() => setView('json')}>
+              <button
+                type="button"
+                aria-pressed={view === 'json'}
+                className={`px-3 py-1 text-sm ${view === 'json' ? 'bg-slate-900 text-white' : ''}`}
+                onClick={() => setView('json')}
+              >
                 JSON
               </button>
             </div>
@@ -133,19 +168,35 @@ export function PolicyEditor({
             <>
               <input type="hidden" name="document" value={text} />
               {objectDoc ? (
-                <RuleForms doc={objectDoc} tools={tools} onChange={(next) => setText(pretty(next))} readOnly={!canEdit} />
+                <RuleForms
+                  doc={objectDoc}
+                  tools={tools}
+                  onChange={(next) => setText(pretty(next))}
+                  readOnly={!canEdit}
+                />
               ) : (
-                <p className="text-sm text-red-700">The JSON cannot be parsed; fix it in the JSON view first.</p>
+                <p className="text-sm text-red-700">
+                  The JSON cannot be parsed; fix it in the JSON view first.
+                </p>
               )}
             </>
           ) : (
-            <JsonCodeEditor value={text} onChange={setText} diagnostics={diagnostics} label="Policy JSON" name="document" readOnly={!canEdit} />
+            <JsonCodeEditor
+              value={text}
+              onChange={setText}
+              diagnostics={diagnostics}
+              label="Policy JSON"
+              name="document"
+              readOnly={!canEdit}
+            />
           )}
           <div aria-live="polite" id="policy-validation">
             {errors.length === 0 ? (
               <>
                 <p className="text-sm text-emerald-800">
-                  {warnings.length ? `Valid policy, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}:` : 'Valid policy.'}
+                  {warnings.length
+                    ? `Valid policy, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`
+                    : 'Valid policy.'}
                 </p>
                 {warnings.length ? (
                   <ul className="mt-1 space-y-0.5 rounded-md border border-amber-200 bg-amber-50 p-3 text-xs text-amber-900">
@@ -178,7 +229,13 @@ export function PolicyEditor({
                 <label htmlFor="policy-message" className="label">
                   Change note (optional)
                 </label>
-                <input id="policy-message" name="message" className="input" maxLength={500} placeholder="What changed and why" />
+                <input
+                  id="policy-message"
+                  name="message"
+                  className="input"
+                  maxLength={500}
+                  placeholder="What changed and why"
+                />
               </div>
               <button type="submit" className="btn btn-primary" disabled={saving || errors.length > 0}>
                 {saving ? 'Saving…' : 'Save policy'}
@@ -198,13 +255,15 @@ function PolicyHelp() {
   return (
     <div className="mb-3 rounded-md border border-slate-200 bg-slate-50 p-3 text-xs text-slate-700">
       <p>
-        One rule decides each tool: its own rule, else its risk class (<span className="font-mono">@read</span>,{' '}
-        <span className="font-mono">@write</span>, <span className="font-mono">@destructive</span>), else{' '}
-        <span className="font-mono">*</span>, else the default. Rules are never merged: a tool rule replaces its class rule, limits included.
+        One rule decides each tool: its own rule, else its risk class (
+        <span className="font-mono">@read</span>, <span className="font-mono">@write</span>,{' '}
+        <span className="font-mono">@destructive</span>), else <span className="font-mono">*</span>, else the
+        default. Rules are never merged: a tool rule replaces its class rule, limits included.
       </p>
       <p className="mt-1">
-        <strong>Deny</strong> refuses calls with your reason. <strong>Hide</strong> also removes the tool from the agent’s tools/list. A denied tool
-        without conditions is also left out of tools/list, since no call could succeed; with conditions it stays listed.{' '}
+        <strong>Deny</strong> refuses calls with your reason. <strong>Hide</strong> also removes the tool from
+        the agent’s tools/list. A denied tool without conditions is also left out of tools/list, since no call
+        could succeed; with conditions it stays listed.{' '}
         <Link href="/docs/policy" className="text-sky-800 underline">
           Policy language reference
         </Link>
@@ -237,9 +296,17 @@ function Simulator({ doc, tools }: { doc: PolicyDocument | null; tools: EditorTo
           } catch {
             return setError('Arguments must be a JSON object, e.g. {"text": "hello"}.');
           }
-          if (!parsedArgs || typeof parsedArgs !== 'object' || Array.isArray(parsedArgs)) return setError('Arguments must be a JSON object.');
-          const decision = simulateCall(doc, new Map(tools.map((t) => [t.name, t])), tool, parsedArgs as Record<string, unknown>);
-          const limits = decision.counters.map((c) => `${c.max} per ${c.windowMs / 1000} s per ${c.scope}`).join(', ');
+          if (!parsedArgs || typeof parsedArgs !== 'object' || Array.isArray(parsedArgs))
+            return setError('Arguments must be a JSON object.');
+          const decision = simulateCall(
+            doc,
+            new Map(tools.map((t) => [t.name, t])),
+            tool,
+            parsedArgs as Record<string, unknown>,
+          );
+          const limits = decision.counters
+            .map((c) => `${c.max} per ${c.windowMs / 1000} s per ${c.scope}`)
+            .join(', ');
           setResult(
             `${decision.effect} — rule ${decision.rule}${decision.reason ? ` — “${decision.reason}”` : ''}${limits ? ` — limits: ${limits}` : ''}`,
           );
@@ -249,7 +316,13 @@ function Simulator({ doc, tools }: { doc: PolicyDocument | null; tools: EditorTo
           <label htmlFor="sim-tool" className="label">
             Tool
           </label>
-          <input id="sim-tool" list="sim-tools" className="input font-mono" value={tool} onChange={(e) => setTool(e.target.value)} />
+          <input
+            id="sim-tool"
+            list="sim-tools"
+            className="input font-mono"
+            value={tool}
+            onChange={(e) => setTool(e.target.value)}
+          />
           <datalist id="sim-tools">
             {tools.map((t) => (
               <option key={t.name} value={t.name} />
@@ -260,7 +333,12 @@ function Simulator({ doc, tools }: { doc: PolicyDocument | null; tools: EditorTo
           <label htmlFor="sim-args" className="label">
             Arguments (JSON)
           </label>
-          <input id="sim-args" className="input font-mono" value={args} onChange={(e) => setArgs(e.target.value)} />
+          <input
+            id="sim-args"
+            className="input font-mono"
+            value={args}
+            onChange={(e) => setArgs(e.target.value)}
+          />
         </div>
         <button type="submit" className="btn">
           Simulate
@@ -278,7 +356,17 @@ function Simulator({ doc, tools }: { doc: PolicyDocument | null; tools: EditorTo
   );
 }
 
-function Replay({ orgSlug, serverId, text, valid }: { orgSlug: string; serverId: string; text: string; valid: boolean }) {
+function Replay({
+  orgSlug,
+  serverId,
+  text,
+  valid,
+}: {
+  orgSlug: string;
+  serverId: string;
+  text: string;
+  valid: boolean;
+}) {
   const [state, action, pending] = useActionState(replayPolicyAction, null);
   const data = state?.ok ? state.data : null;
   return (
@@ -294,7 +382,15 @@ function Replay({ orgSlug, serverId, text, valid }: { orgSlug: string; serverId:
           <label htmlFor="replay-n" className="label">
             Number of calls
           </label>
-          <input id="replay-n" name="limit" type="number" min={1} max={1000} defaultValue={200} className="input w-32" />
+          <input
+            id="replay-n"
+            name="limit"
+            type="number"
+            min={1}
+            max={1000}
+            defaultValue={200}
+            className="input w-32"
+          />
         </div>
         <button type="submit" className="btn" disabled={pending || !valid}>
           {pending ? 'Replaying…' : 'Replay draft'}
@@ -304,7 +400,9 @@ function Replay({ orgSlug, serverId, text, valid }: { orgSlug: string; serverId:
         {state && !state.ok ? <p className="text-sm text-red-700">{state.error}</p> : null}
         {data ? (
           data.changed.length === 0 ? (
-            <p className="text-sm text-slate-600">Replayed {data.replayed} calls: no decision would change.</p>
+            <p className="text-sm text-slate-600">
+              Replayed {data.replayed} calls: no decision would change.
+            </p>
           ) : (
             <>
               <p className="text-sm text-slate-600">
@@ -322,7 +420,9 @@ function Replay({ orgSlug, serverId, text, valid }: { orgSlug: string; serverId:
                 <tbody>
                   {data.changed.slice(0, 100).map((row) => (
                     <tr key={row.auditId}>
-                      <td className="font-mono text-xs">{new Date(row.createdAt).toISOString().slice(0, 19).replace('T', ' ')}</td>
+                      <td className="font-mono text-xs">
+                        {new Date(row.createdAt).toISOString().slice(0, 19).replace('T', ' ')}
+                      </td>
                       <td className="font-mono text-xs">{row.toolName}</td>
                       <td className="text-xs">
                         {row.before.decision} <span className="text-slate-500">{row.before.rule ?? ''}</span>

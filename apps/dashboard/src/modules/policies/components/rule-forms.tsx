@@ -29,11 +29,22 @@ const CLASS_KEYS = [
   { key: '*', label: 'Every tool (*)' },
 ];
 // The values come from packages/policy; only their labels live here.
-const ACTION_LABELS: Record<RuleAction, string> = { allow: 'Allow', deny: 'Deny', hide: 'Hide', require_approval: 'Require approval' };
+const ACTION_LABELS: Record<RuleAction, string> = {
+  allow: 'Allow',
+  deny: 'Deny',
+  hide: 'Hide',
+  require_approval: 'Require approval',
+};
 const ACTIONS = RULE_ACTIONS.map((value) => ({ value, label: ACTION_LABELS[value] }));
 const OPERATORS = PREDICATE_OPERATORS;
 type Operator = PredicateOperator;
-const SCOPE_LABELS: Record<CounterScope, string> = { grant: 'grant', session: 'session', server: 'server', org: 'organization', upstream: 'upstream account' };
+const SCOPE_LABELS: Record<CounterScope, string> = {
+  grant: 'grant',
+  session: 'session',
+  server: 'server',
+  org: 'organization',
+  upstream: 'upstream account',
+};
 
 function clone(doc: PolicyDocument): PolicyDocument {
   return structuredClone(doc);
@@ -124,7 +135,12 @@ export function RuleForms({
           <label htmlFor="policy-new-rule" className="label">
             Tool or risk class
           </label>
-          <select id="policy-new-rule" className="input" value={newKey} onChange={(e) => setNewKey(e.target.value)}>
+          <select
+            id="policy-new-rule"
+            className="input"
+            value={newKey}
+            onChange={(e) => setNewKey(e.target.value)}
+          >
             <option value="">Choose…</option>
             <optgroup label="Risk classes">
               {CLASS_KEYS.filter((c) => !(doc.tools ?? {})[c.key]).map((c) => (
@@ -333,7 +349,11 @@ function RuleCard({
         ) : null}
       </div>
       <Conditions ruleKey={ruleKey} id={id} conditions={rule.conditions ?? []} onChange={onChange} />
-      {rule.limits?.length ? <p className="mt-2 text-xs text-slate-500">{rule.limits.length} further limit(s): edit them in the JSON view.</p> : null}
+      {rule.limits?.length ? (
+        <p className="mt-2 text-xs text-slate-500">
+          {rule.limits.length} further limit(s): edit them in the JSON view.
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -383,7 +403,13 @@ function Conditions({
       <div className="mt-2 flex flex-wrap items-end gap-2">
         <label className="text-xs">
           Argument
-          <input id={`${id}-cond-arg`} className="input mt-0.5 w-36 font-mono" value={arg} onChange={(e) => setArg(e.target.value)} placeholder="text" />
+          <input
+            id={`${id}-cond-arg`}
+            className="input mt-0.5 w-36 font-mono"
+            value={arg}
+            onChange={(e) => setArg(e.target.value)}
+            placeholder="text"
+          />
         </label>
         <label className="text-xs">
           Operator
@@ -397,11 +423,20 @@ function Conditions({
         </label>
         <label className="text-xs">
           Value
-          <input className="input mt-0.5 w-44 font-mono" value={value} onChange={(e) => setValue(e.target.value)} placeholder='"x" or 10 or ["a","b"]' />
+          <input
+            className="input mt-0.5 w-44 font-mono"
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            placeholder='"x" or 10 or ["a","b"]'
+          />
         </label>
         <label className="text-xs">
           Then
-          <select className="input mt-0.5" value={action} onChange={(e) => setAction(e.target.value as ConditionAction)}>
+          <select
+            className="input mt-0.5"
+            value={action}
+            onChange={(e) => setAction(e.target.value as ConditionAction)}
+          >
             {CONDITION_ACTIONS.map((value) => (
               <option key={value} value={value}>
                 {ACTION_LABELS[value]}

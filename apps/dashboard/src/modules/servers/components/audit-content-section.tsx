@@ -5,7 +5,10 @@ import { roleAtLeast } from '../../../server/roles';
 import { auditContentSettings } from '../audit-content';
 import { setServerAuditContentAction, setToolAuditContentAction } from '../audit-content-actions';
 
-const WORDS = { redacted: 'redacted (argument names and keyed hashes, no results)', full: 'plain text (arguments and results, up to 64 KiB)' } as const;
+const WORDS = {
+  redacted: 'redacted (argument names and keyed hashes, no results)',
+  full: 'plain text (arguments and results, up to 64 KiB)',
+} as const;
 
 /** The server's and its tools' audit content settings; admins change them. */
 export async function AuditContentSection({ ctx, serverId }: { ctx: OrgContext; serverId: string }) {
@@ -18,8 +21,9 @@ export async function AuditContentSection({ ctx, serverId }: { ctx: OrgContext; 
       </h2>
       <p>
         This server&apos;s calls are stored{' '}
-        <Badge tone={settings.server === 'full' ? 'amber' : 'slate'}>{WORDS[settings.server]}</Badge>. Plain text answers &quot;what did the agent
-        do?&quot; but keeps whatever the arguments and results hold; the audit log and its export mark such rows.
+        <Badge tone={settings.server === 'full' ? 'amber' : 'slate'}>{WORDS[settings.server]}</Badge>. Plain
+        text answers &quot;what did the agent do?&quot; but keeps whatever the arguments and results hold; the
+        audit log and its export mark such rows.
       </p>
       {isAdmin ? (
         <form action={setServerAuditContentAction} className="flex flex-wrap items-end gap-2">
@@ -27,7 +31,9 @@ export async function AuditContentSection({ ctx, serverId }: { ctx: OrgContext; 
           <input type="hidden" name="serverId" value={serverId} />
           <input type="hidden" name="mode" value={settings.server === 'full' ? 'redacted' : 'full'} />
           <button type="submit" className="btn btn-sm">
-            {settings.server === 'full' ? 'Store this server’s calls redacted' : 'Store this server’s arguments and results in plain text'}
+            {settings.server === 'full'
+              ? 'Store this server’s calls redacted'
+              : 'Store this server’s arguments and results in plain text'}
           </button>
         </form>
       ) : null}

@@ -22,7 +22,12 @@ export function ServerActions({ orgSlug, serverId }: { orgSlug: string; serverId
         <form action={syncAction}>
           <input type="hidden" name="orgSlug" value={orgSlug} />
           <input type="hidden" name="serverId" value={serverId} />
-          <button type="submit" className="btn btn-primary" disabled={testing || syncing} aria-describedby="sync-progress">
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={testing || syncing}
+            aria-describedby="sync-progress"
+          >
             {syncing ? 'Syncing tools…' : 'Sync tools'}
           </button>
         </form>
@@ -30,7 +35,11 @@ export function ServerActions({ orgSlug, serverId }: { orgSlug: string; serverId
       <p id="sync-progress" className="sr-only" aria-live="polite">
         {syncing ? 'Fetching the tool list from the server and classifying each tool…' : ''}
       </p>
-      {syncing ? <div className="h-1 w-64 overflow-hidden rounded bg-slate-200"><div className="h-1 w-1/3 animate-pulse bg-sky-600" /></div> : null}
+      {syncing ? (
+        <div className="h-1 w-64 overflow-hidden rounded bg-slate-200">
+          <div className="h-1 w-1/3 animate-pulse bg-sky-600" />
+        </div>
+      ) : null}
       <FormStatus state={state} />
     </div>
   );
