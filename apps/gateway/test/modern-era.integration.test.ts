@@ -371,6 +371,36 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
     expect(answer.json.id).toBe(2);
   });
 
+  it('answers removed and unknown methods with HTTP 404 and -32601, and never forwards them', async () => {
+    const before = readCallLog(logFile).length;
+    const removed = [
+      'initialize',
+      'ping',
+      'logging/setLevel',
+      'resources/subscribe',
+      'resources/unsubscribe',
+    ];
+    for (const method of [...removed, 'vendor/anything', 'tasks/list']) {
+      const params =
+        method === 'logging/setLevel'
+          ? { level: 'debug', _meta: envelope() }
+          : method.startsWith('resources/')
+            ? { uri: 'twikit://x', _meta: envelope() }
+            : { _meta: envelope() };
+      const answer = await post(
+        gateway,
+        seeded,
+        { jsonrpc: '2.0', id: 11, method, params },
+        { 'mcp-protocol-version': MODERN, 'mcp-method': method },
+      );
+      expect(answer.status, method).toBe(404);
+      expect(answer.json.id).toBe(11);
+      expect(answer.json.error?.code, method).toBe(-32601);
+      expect(answer.json.error?.message).toContain(`Method not found: ${method}`);
+    }
+    expect(readCallLog(logFile).length).toBe(before);
+  });
+
   it('refuses a forged or foreign requestState with a clear error', async () => {
     const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'get_tweet' };
     const forged = await post(

@@ -49,6 +49,31 @@ export type EraRoute =
       error: { code: number; message: string; data?: unknown };
     };
 
+/** The request methods of 2026-07-28 (the revision's registry, as the SDK has it); tasks are an extension the gateway does not offer. */
+const MODERN_REQUEST_METHODS = new Set([
+  'server/discover',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'completion/complete',
+  'subscriptions/listen',
+]);
+/** Methods 2026-07-28 removed, and why (said in the -32601 answer). */
+const REMOVED_METHODS: Record<string, string> = {
+  initialize:
+    'a request with a 2026-07-28 _meta envelope is stateless; use server/discover, or send initialize without the envelope for a session',
+  ping: '2026-07-28 removed ping; any request (server/discover) shows the server is up',
+  'logging/setLevel':
+    '2026-07-28 removed logging/setLevel; a request names its log level in _meta["io.modelcontextprotocol/logLevel"]',
+  'resources/subscribe':
+    '2026-07-28 removed resource subscriptions; use subscriptions/listen, or read the resource again',
+  'resources/unsubscribe': '2026-07-28 removed resource subscriptions; close the subscriptions/listen stream',
+};
+
 /** The methods whose body names a target the Mcp-Name header must repeat, and where the name is. */
 const NAME_SOURCE: Record<string, string> = {
   'tools/call': 'name',
@@ -173,6 +198,7 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
     };
   }
   const params = message.params ?? {};
+  const removal = methodRejection(id, message.method);
 
   // The standard headers every modern request carries, and Mcp-Name against the body.
   if (protocolVersionHeader === undefined)
@@ -210,6 +236,9 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
     }
   }
 
+  // After the standard headers, as the SDK's own servers order it: a removed or unknown method is HTTP 404.
+  if (removal) return removal;
+
   const meta = (params._meta ?? {}) as Record<string, unknown>;
   const capabilities = meta[CLIENT_CAPABILITIES_META_KEY];
   const capabilitiesText = capabilities === undefined ? '{}' : JSON.stringify(capabilities);
@@ -238,6 +267,21 @@ export function classifyPost(req: IncomingMessage, body: unknown): EraRoute {
           ? (capabilities as ClientCapabilities)
           : {},
     },
+  };
+}
+
+/** A method 2026-07-28 does not have (removed, or never defined): HTTP 404 with -32601 saying so. */
+function methodRejection(id: string | number | null, method: string): EraRoute | undefined {
+  if (MODERN_REQUEST_METHODS.has(method)) return undefined;
+  const shown = method.slice(0, 100);
+  const why = Object.hasOwn(REMOVED_METHODS, method)
+    ? REMOVED_METHODS[method]
+    : 'MCP 2026-07-28 has no such method';
+  return {
+    kind: 'reject',
+    status: 404,
+    id,
+    error: { code: -32601, message: `Method not found: ${shown} — ${why}`, data: { method: shown } },
   };
 }
 

@@ -31,14 +31,6 @@ type ResultBody = Record<string, unknown>;
 const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
 /** Server→client requests that have an input-request form on 2026-07-28. */
 const INPUT_REQUEST_METHODS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
-/** Session-bound methods a stateless request cannot use. */
-const SESSION_ONLY: Record<string, string> = {
-  'resources/subscribe':
-    'resource subscriptions need a session (subscriptions/listen offers tool list changes only); use initialize, or read the resource again',
-  'resources/unsubscribe': 'resource subscriptions need a session; use initialize',
-  initialize:
-    'a request with a 2026-07-28 _meta envelope is stateless; send initialize without the envelope for a session',
-};
 /** The input-required results this gateway made (as opposed to anything an upstream sent). */
 const INPUT_REQUIRED = new WeakSet<object>();
 /** Longest a held exchange waits for the client's next leg before it is given up (upstream request cancelled). */
@@ -219,18 +211,11 @@ export class ModernRequests {
     request: ModernRequest,
     signal: AbortSignal,
   ): Promise<ResultBody> {
+    // Removed and unknown methods were answered 404 at the edge (modern-era.ts).
     const { method, params } = request;
-    if (Object.hasOwn(SESSION_ONLY, method))
-      throw new JsonRpcError(
-        ErrorCode.MethodNotFound,
-        `Method not found: ${method} — ${SESSION_ONLY[method]}`,
-      );
-    if (method === 'ping') return { resultType: 'complete' };
     const session = await this.sessionFor(grant, request);
     const view = session.describe();
     if (method === 'server/discover') return discoverResult(view);
-    // Deprecated in 2026-07-28, and meaningless without a session: accepted, changes nothing.
-    if (method === 'logging/setLevel') return completeResult(method, {}, view.serverInfo);
     const result = MULTI_ROUND.has(method)
       ? await this.multiRound(grant, session, request, signal)
       : await session.serve(method, legacyParams(params), this.extra(request, signal));
