@@ -34,8 +34,9 @@ const config: NextConfig = {
     '@portcullis/crypto',
     '@portcullis/upstream',
     '@portcullis/catalog',
+    '@portcullis/guardrails',
   ],
-  serverExternalPackages: ['@prisma/client', '@prisma/adapter-pg', 'pg', '@node-rs/argon2'],
+  serverExternalPackages: ['@prisma/client', '@prisma/adapter-pg', 'pg', '@node-rs/argon2', 're2'],
   typescript: { tsconfigPath: './tsconfig.json' },
   async headers() {
     return [{ source: '/:path*', headers: securityHeaders }];

@@ -92,6 +92,21 @@ describe('policies', () => {
     expect(await db.policyVersion.count()).toBe(0);
   });
 
+  it('refuses a tenant pattern RE2 cannot compile at save, with the reason and its path', async () => {
+    const { ctx } = await newOwner();
+    const server = await seedServer(ctx.organizationId);
+    const error = await savePolicy(db, ctx, server.id, {
+      version: '1',
+      default: 'deny',
+      patterns: { repeated: '(x)\\1' },
+      guards: { results: { 'pattern:repeated': 'redact' } },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).pointer).toBe('/patterns/repeated');
+    expect((error as Error).message).toMatch(/not a valid RE2 pattern \(.+\)/);
+    expect(await db.policyVersion.count()).toBe(0);
+  });
+
   it('concurrent saves get distinct version numbers', async () => {
     const { ctx } = await newOwner();
     const server = await seedServer(ctx.organizationId);

@@ -8,6 +8,7 @@ import {
   pointerSegment,
   windowToMs,
 } from './bounds.ts';
+import { mergeGuards, NO_GUARDS, type EffectiveGuards } from './guards.ts';
 import { compileConditionRegex } from './regex.ts';
 import type {
   ArgumentPredicate,
@@ -39,6 +40,8 @@ export interface CompiledRule {
   decision: Decision;
   /** False when every outcome is deny or hide: such tools are left out of tools/list. */
   listed: boolean;
+  /** The policy's guards with this rule's laid over them. */
+  guards: EffectiveGuards;
 }
 
 const COMPILED = Symbol('portcullis.compiledPolicy');
@@ -53,6 +56,10 @@ export interface CompiledPolicy {
   readonly auditArguments: 'redacted' | 'full';
   /** What resources/* and prompts/* requests get (a `/resources` or `/prompts` rule, else the default). */
   readonly features: Readonly<Record<Feature, Decision>>;
+  /** Guards of tools no rule covers (the policy's `guards`). */
+  readonly guards: EffectiveGuards;
+  /** Tenant patterns by name (RE2 syntax; compiled by @portcullis/guardrails). */
+  readonly patterns: Readonly<Record<string, string>>;
 }
 
 export function isCompiledPolicy(value: unknown): value is CompiledPolicy {
@@ -78,6 +85,7 @@ export function compilePolicy(doc: PolicyDocument | unknown): CompiledPolicy {
   let allTools: CompiledRule | undefined;
   for (const [key, rule] of Object.entries(policy.tools ?? {})) {
     const compiled = compileRule(`/tools/${pointerSegment(key)}`, rule, defaultApprovalSeconds);
+    compiled.guards = mergeGuards(policy.guards, rule.guards);
     if (key === ALL_TOOLS_KEY) allTools = compiled;
     // Own keys only: `'constructor' in {…}` is true, and a tool named constructor must stay exact.
     else if (Object.hasOwn(CLASS_RULE_KEYS, key))
@@ -100,6 +108,8 @@ export function compilePolicy(doc: PolicyDocument | unknown): CompiledPolicy {
       resources: compileFeature(policy, 'resources'),
       prompts: compileFeature(policy, 'prompts'),
     }),
+    guards: mergeGuards(policy.guards, undefined),
+    patterns: Object.freeze({ ...policy.patterns }),
   });
 }
 
@@ -159,6 +169,7 @@ function compileRule(pointer: string, rule: ToolRule, defaultApprovalSeconds: nu
     conditions,
     decision: buildDecision(pointer, action, rule.reason, counters, approvalTimeoutMs),
     listed: action !== 'hide' && outcomes.some((o) => o === 'allow' || o === 'require_approval'),
+    guards: NO_GUARDS,
   };
 }
 

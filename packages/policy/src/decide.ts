@@ -3,7 +3,14 @@
 // (present, pinned) and the policy's rules. The gateway enforces with these functions; the
 // dashboard's simulate, replay, approval expiry and catalog view call the same ones.
 import type { CompiledPolicy } from './compile.ts';
-import { evaluateFeature, evaluatePolicy, listVisibleTools, toCompiledPolicy } from './evaluate.ts';
+import {
+  evaluateFeature,
+  evaluatePolicy,
+  guardsForTool,
+  listVisibleTools,
+  toCompiledPolicy,
+} from './evaluate.ts';
+import { NO_GUARDS, type EffectiveGuards } from './guards.ts';
 import type { Decision, Feature, PolicyDocument, RiskCategory } from './types.ts';
 
 /** A server's active policy as stored: absent, a version that fails validation, or a valid one. */
@@ -82,6 +89,16 @@ export function decideToolCall(
     );
   }
   return decision;
+}
+
+/** The content guards of a tools/call the policy lets through (none without a valid policy: the call is refused anyway). */
+export function guardsForCall(
+  policy: ActivePolicy | undefined | null,
+  tool: CatalogTool | undefined,
+  toolName: string,
+): EffectiveGuards {
+  if (!policy || !policy.ok) return NO_GUARDS;
+  return guardsForTool(policy.compiled, toolName, tool?.risk);
 }
 
 /** The decision for a resources/prompts request (read, get, subscribe, complete, list). */

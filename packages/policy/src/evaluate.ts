@@ -2,6 +2,7 @@
 // Nothing here reads clocks or counters: counter state comes back in through applyCounterResults.
 
 import { compilePolicy, isCompiledPolicy, type CompiledPolicy, type CompiledRule } from './compile.ts';
+import type { EffectiveGuards } from './guards.ts';
 import type { CounterOutcome, Decision, Feature, PolicyDocument, RiskCategory, ToolCall } from './types.ts';
 
 const compiledDocuments = new WeakMap<object, CompiledPolicy>();
@@ -59,6 +60,16 @@ export function evaluatePolicy(policy: CompiledPolicy | PolicyDocument, call: To
     }
   }
   return rule.decision;
+}
+
+/** The content guards of one tool: its rule's (laid over the policy's), or the policy's when no rule covers it. */
+export function guardsForTool(
+  policy: CompiledPolicy | PolicyDocument,
+  tool: string,
+  risk: RiskCategory | undefined,
+): EffectiveGuards {
+  const compiled = toCompiledPolicy(policy);
+  return findRule(compiled, tool, risk)?.guards ?? compiled.guards;
 }
 
 /** Decides a request for a feature other than tools (resources/*, prompts/*, their completions). */

@@ -16,6 +16,13 @@ import {
   MAX_WINDOW_SECONDS,
   MIN_WINDOW_SECONDS,
 } from './bounds.ts';
+import {
+  BUILT_IN_DETECTORS,
+  GUARD_ACTIONS,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERNS,
+  PATTERN_NAME,
+} from './guards.ts';
 import { MAX_REGEX_LENGTH } from './regex.ts';
 import { CONDITION_ACTIONS, COUNTER_SCOPES, RULE_ACTIONS, WINDOW_NAMES } from './types.ts';
 
@@ -66,8 +73,33 @@ export const policyJsonSchema = {
       $ref: '#/definitions/feature',
       description: 'prompts/list, prompts/get and their completions. Absent: the policy default.',
     },
+    guards: { $ref: '#/definitions/guards' },
+    patterns: {
+      type: 'object',
+      maxProperties: MAX_PATTERNS,
+      description: 'Tenant patterns (RE2 syntax) by name; a guard names one as pattern:<name>.',
+      propertyNames: { pattern: PATTERN_NAME.source },
+      additionalProperties: { type: 'string', minLength: 1, maxLength: MAX_PATTERN_LENGTH },
+    },
   },
   definitions: {
+    guardActions: {
+      type: 'object',
+      description: `Detector (${BUILT_IN_DETECTORS.join(', ')} or pattern:<name>) → action.`,
+      propertyNames: {
+        anyOf: [{ enum: [...BUILT_IN_DETECTORS] }, { pattern: '^pattern:[a-z][a-z0-9_]{0,39}$' }],
+      },
+      additionalProperties: { enum: [...GUARD_ACTIONS] },
+    },
+    guards: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Content guards: block, redact ([REDACTED:<detector>]) or flag what a detector finds.',
+      properties: {
+        arguments: { $ref: '#/definitions/guardActions' },
+        results: { $ref: '#/definitions/guardActions' },
+      },
+    },
     feature: {
       type: 'object',
       additionalProperties: false,
@@ -88,6 +120,7 @@ export const policyJsonSchema = {
           items: { $ref: '#/definitions/condition' },
         },
         approval: { $ref: '#/definitions/approval' },
+        guards: { $ref: '#/definitions/guards' },
       },
     },
     limit: {

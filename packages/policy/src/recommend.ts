@@ -17,7 +17,8 @@ const CLASS_RULES: Record<RiskCategory, [key: string, rule: ToolRule]> = {
 /**
  * Default deny; reads allowed; writes allowed at 30 per minute per grant (one budget shared by all
  * write tools); destructive calls need approval. Only classes present among `tools` get a rule, so
- * a tool of a new class added later by the server stays denied until someone reviews it.
+ * a tool of a new class added later by the server stays denied until someone reviews it. Secrets
+ * found in any result are redacted.
  */
 export function recommendPolicy(
   tools: ReadonlyArray<{ classification: Pick<ToolClassification, 'category'> }>,
@@ -29,5 +30,6 @@ export function recommendPolicy(
     const [key, rule] = CLASS_RULES[category];
     rules[key] = structuredClone(rule);
   }
-  return { version: '1', default: 'deny', tools: rules };
+  // Secrets in results are redacted before the agent (and the model behind it) sees them.
+  return { version: '1', default: 'deny', tools: rules, guards: { results: { secrets: 'redact' } } };
 }

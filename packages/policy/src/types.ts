@@ -1,6 +1,8 @@
 // Types of the policy document (v1) and of the evaluator's inputs and outputs.
 // The document types describe a policy that has passed `validatePolicy`.
 
+import type { GuardSettings } from './guards.ts';
+
 export type RiskCategory = 'read' | 'write' | 'destructive';
 export type RiskSeverity = 'low' | 'medium' | 'high';
 
@@ -90,6 +92,8 @@ export interface ToolRule {
   /** Checked in order; the first whose `when` holds decides the action. */
   conditions?: Condition[];
   approval?: ApprovalSettings;
+  /** Content guards for this tool, laid over the policy's `guards` detector by detector. */
+  guards?: GuardSettings;
 }
 
 export interface PolicyDocument {
@@ -105,6 +109,10 @@ export interface PolicyDocument {
   resources?: FeatureRule;
   /** prompts/list, prompts/get, and completion of prompt arguments. Absent: the policy default. */
   prompts?: FeatureRule;
+  /** Content guards of every tool of the server: detector → block / redact / flag, per direction. */
+  guards?: GuardSettings;
+  /** Tenant patterns (RE2 syntax) by name; a guard names one as `pattern:<name>`. */
+  patterns?: Record<string, string>;
 }
 
 /** The MCP features besides tools that a server may offer; each is allowed or denied as a whole. */

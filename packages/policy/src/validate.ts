@@ -18,6 +18,16 @@ import {
   isWindowUnit,
   pointerSegment,
 } from './bounds.ts';
+import {
+  BUILT_IN_DETECTORS,
+  GUARD_ACTIONS,
+  GUARD_DIRECTIONS,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERNS,
+  PATTERN_NAME,
+  PATTERN_PREFIX,
+  isKnownDetector,
+} from './guards.ts';
 import { compileConditionRegex } from './regex.ts';
 import {
   CONDITION_ACTIONS,
@@ -30,8 +40,18 @@ import {
   type ValidationResult,
 } from './types.ts';
 
-const TOP_LEVEL_KEYS = ['version', 'default', 'tools', 'approval', 'audit', 'resources', 'prompts'];
-const RULE_KEYS = ['action', 'reason', 'rate_limit', 'limits', 'conditions', 'approval'];
+const TOP_LEVEL_KEYS = [
+  'version',
+  'default',
+  'tools',
+  'approval',
+  'audit',
+  'resources',
+  'prompts',
+  'guards',
+  'patterns',
+];
+const RULE_KEYS = ['action', 'reason', 'rate_limit', 'limits', 'conditions', 'approval', 'guards'];
 const LIMIT_KEYS = ['counter', 'window', 'max', 'scope'];
 const CONDITION_KEYS = ['when', 'action', 'reason'];
 const OPERATORS = PREDICATE_OPERATORS;
@@ -228,7 +248,65 @@ function checkCondition(c: Collector, pointer: string, value: unknown): void {
   checkReason(c, `${pointer}/reason`, value.reason);
 }
 
-function checkRule(c: Collector, pointer: string, value: unknown): void {
+function checkGuards(
+  c: Collector,
+  pointer: string,
+  value: unknown,
+  patterns: Record<string, string> | undefined,
+): void {
+  if (
+    !checkObject(
+      c,
+      pointer,
+      value,
+      GUARD_DIRECTIONS,
+      'content guards like { "results": { "secrets": "redact" } }',
+    )
+  )
+    return;
+  for (const direction of GUARD_DIRECTIONS) {
+    const actions = value[direction];
+    if (actions === undefined) continue;
+    const at = `${pointer}/${direction}`;
+    if (!isObject(actions)) {
+      c.add(at, `must map detectors to block, redact, flag or off, not ${describe(actions)}`);
+      continue;
+    }
+    for (const [detector, action] of Object.entries(actions)) {
+      const detectorAt = `${at}/${pointerSegment(detector)}`;
+      if (!isKnownDetector(detector, patterns)) {
+        c.add(
+          detectorAt,
+          detector.startsWith(PATTERN_PREFIX)
+            ? `names no pattern of this policy's "patterns"`
+            : `is not a detector; use ${orList([...BUILT_IN_DETECTORS, 'pattern:<name>'])}`,
+        );
+        continue;
+      }
+      checkEnum(c, detectorAt, action, GUARD_ACTIONS);
+    }
+  }
+}
+
+function checkPatterns(c: Collector, value: unknown): void {
+  if (!isObject(value)) {
+    c.add('/patterns', 'must map pattern names to regular expressions (RE2 syntax)');
+    return;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_PATTERNS) c.add('/patterns', `must have at most ${MAX_PATTERNS} patterns`);
+  for (const [name, pattern] of entries) {
+    const at = `/patterns/${pointerSegment(name)}`;
+    if (!PATTERN_NAME.test(name))
+      c.add(at, 'must be named with 1 to 40 lower-case letters, digits or _, starting with a letter');
+    if (typeof pattern !== 'string' || pattern.length === 0)
+      c.add(at, 'must be a regular expression written as text');
+    else if (pattern.length > MAX_PATTERN_LENGTH)
+      c.add(at, `must be at most ${MAX_PATTERN_LENGTH} characters long`);
+  }
+}
+
+function checkRule(c: Collector, pointer: string, value: unknown, patterns?: Record<string, string>): void {
   if (!checkObject(c, pointer, value, RULE_KEYS, 'a tool rule')) return;
   if (value.action !== undefined) checkEnum(c, `${pointer}/action`, value.action, RULE_ACTIONS);
   checkReason(c, `${pointer}/reason`, value.reason);
@@ -256,6 +334,7 @@ function checkRule(c: Collector, pointer: string, value: unknown): void {
     }
   }
   if (value.approval !== undefined) checkApproval(c, `${pointer}/approval`, value.approval);
+  if (value.guards !== undefined) checkGuards(c, `${pointer}/guards`, value.guards, patterns);
 }
 
 function checkToolKey(c: Collector, pointer: string, key: string): void {
@@ -273,6 +352,9 @@ function checkToolKey(c: Collector, pointer: string, key: string): void {
 export function validatePolicy(doc: unknown): ValidationResult {
   const c = new Collector();
   if (checkObject(c, '', doc, TOP_LEVEL_KEYS, 'a policy document')) {
+    const patterns = isObject(doc.patterns) ? (doc.patterns as Record<string, string>) : undefined;
+    if (doc.patterns !== undefined) checkPatterns(c, doc.patterns);
+    if (doc.guards !== undefined) checkGuards(c, '/guards', doc.guards, patterns);
     if (doc.version === undefined) c.add('/version', 'is required and must be "1"');
     else if (doc.version !== '1') c.add('/version', 'must be "1" (the text, in quotes)');
     if (doc.default === undefined) c.add('/default', 'is required and must be allow or deny');
@@ -284,7 +366,7 @@ export function validatePolicy(doc: unknown): ValidationResult {
         for (const [key, rule] of Object.entries(doc.tools)) {
           const pointer = `/tools/${pointerSegment(key)}`;
           checkToolKey(c, pointer, key);
-          checkRule(c, pointer, rule);
+          checkRule(c, pointer, rule, patterns);
         }
       }
     }

@@ -23,6 +23,7 @@ describe('recommendPolicy', () => {
           reason: 'Destructive tools need a person to approve each call.',
         },
       },
+      guards: { results: { secrets: 'redact' } },
     });
     expect(validatePolicy(doc).ok).toBe(true);
   });

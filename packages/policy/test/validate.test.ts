@@ -98,8 +98,8 @@ describe('validatePolicy', () => {
       },
     };
     expect(errorsOf(doc)).toEqual([
-      '/extra: is not a known key here; allowed keys are version, default, tools, approval, audit, resources or prompts',
-      '/tools/a/colour: is not a known key here; allowed keys are action, reason, rate_limit, limits, conditions or approval',
+      '/extra: is not a known key here; allowed keys are version, default, tools, approval, audit, resources, prompts, guards or patterns',
+      '/tools/a/colour: is not a known key here; allowed keys are action, reason, rate_limit, limits, conditions, approval or guards',
       '/tools/a/rate_limit/burst: is not a known key here; allowed keys are counter, window, max or scope',
       '/tools/b/conditions/0/note: is not a known key here; allowed keys are when, action or reason',
       '/tools/b/conditions/0/when/like: is not a known key here; allowed keys are arg, equals, not_equals, in, not_in, regex, lt, lte, gt, gte or exists',

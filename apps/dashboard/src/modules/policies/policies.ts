@@ -6,6 +6,7 @@ import { catalogRowSelect, simulateCall } from './simulate';
 import { recommendPolicy } from '@portcullis/policy/recommend';
 import type { PolicyDocument } from '@portcullis/policy/types';
 import { validatePolicy } from '@portcullis/policy/validate';
+import { checkTenantPatterns } from '@portcullis/guardrails/tenant-patterns';
 import { effectiveRisk } from '../catalog/tools';
 import { getServer } from '../servers/servers';
 import { recordAdminEvent } from '../trail/record';
@@ -54,9 +55,12 @@ export async function listPolicyVersions(
 /** Throws a ValidationError whose pointer and message name the first problem; all of them are in the message. */
 export function parsePolicyDocument(document: unknown): PolicyDocument {
   const result = validatePolicy(document);
-  if (result.ok) return result.policy;
-  const [first] = result.errors;
-  const list = result.errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ');
+  // Tenant patterns must also compile with RE2 (the engine the gateway runs them on), which only
+  // the server side has: an invalid one is refused here with RE2's reason.
+  const errors = result.ok ? checkTenantPatterns(result.policy.patterns) : result.errors;
+  if (result.ok && errors.length === 0) return result.policy;
+  const [first] = errors;
+  const list = errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ');
   throw new ValidationError(`Policy rejected: ${list}`, first?.pointer);
 }
 

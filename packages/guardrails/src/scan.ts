@@ -1,0 +1,293 @@
+// Runs a call's guards over its arguments or its result: finds, then blocks, redacts or flags.
+// Every string of the value is scanned (object keys are not), except the fields of a result that
+// are protocol words or binary (type, mimeType, blob); so text content, embedded resources' text,
+// structuredContent at any depth and _meta are all covered.
+import type { GuardAction } from '@portcullis/policy/guards';
+import { BUILT_IN_DETECTORS, PATTERN_PREFIX } from '@portcullis/policy/guards';
+import { findInjections } from './injection.ts';
+import { findCards, findEmails, findIbans, findNationalIds, findPhones } from './personal-data.ts';
+import { findSecrets } from './secret-rules.ts';
+import type { Span } from './span.ts';
+import { findTenantPattern } from './tenant-patterns.ts';
+
+export type ActiveGuardAction = Exclude<GuardAction, 'off'>;
+export type ActiveGuards = ReadonlyMap<string, ActiveGuardAction>;
+
+/**
+ * The oversized-content rule: at most this many characters of one value (all its strings together)
+ * are scanned. Past it, a value whose guards block or redact is refused as too large to check;
+ * with only flag guards it passes, flagged `oversized`. Nothing is skipped silently.
+ */
+export const MAX_SCAN_CHARS = 2 * 1024 * 1024;
+/** Characters each side of the boundary between two consecutive text blocks scanned together. */
+export const JUNCTION_CHARS = 256;
+/** Findings kept per value (the rest are counted in the last one's total). */
+export const MAX_FINDINGS = 20;
+
+export const OVERSIZED = 'oversized';
+
+export interface GuardFinding {
+  detector: string;
+  /** JSON pointer inside the arguments or the result, e.g. `/content/0/text` or `/query`. */
+  where: string;
+  count: number;
+  action: ActiveGuardAction;
+}
+
+export interface GuardOutcome<T> {
+  /** The value to pass on: the original, or a redacted copy. */
+  value: T;
+  /** Set when a block guard fired (or the value is too large to check under block/redact guards). */
+  blocked?: { detector: string; where: string };
+  /** The value with every finding (whatever its action) redacted: what an audit log may keep. */
+  audited: T;
+  findings: GuardFinding[];
+  redacted: boolean;
+}
+
+type Finder = (text: string, out: Span[]) => void;
+const BUILT_IN_FINDERS: Record<(typeof BUILT_IN_DETECTORS)[number], Finder> = {
+  secrets: findSecrets,
+  email: findEmails,
+  phone: findPhones,
+  payment_card: findCards,
+  iban: findIbans,
+  national_id: findNationalIds,
+  injection: findInjections,
+};
+
+interface Slot {
+  path: Array<string | number>;
+  text: string;
+  /** How much of `text` is scanned (all of it unless the budget ran out). */
+  scanned: number;
+  spans: Span[];
+}
+
+/** Result fields that are protocol words or binary data, not text meant for the model. */
+const RESULT_SKIPPED_KEYS = new Set(['type', 'mimeType', 'blob']);
+const MAX_DEPTH = 128;
+
+function finderFor(detector: string, patterns: Readonly<Record<string, string>>): Finder | undefined {
+  if (Object.hasOwn(BUILT_IN_FINDERS, detector))
+    return BUILT_IN_FINDERS[detector as keyof typeof BUILT_IN_FINDERS];
+  if (detector.startsWith(PATTERN_PREFIX)) {
+    const source = patterns[detector.slice(PATTERN_PREFIX.length)];
+    if (typeof source === 'string') return (text, out) => findTenantPattern(detector, source, text, out);
+  }
+  return undefined;
+}
+
+function pointer(path: ReadonlyArray<string | number>): string {
+  return path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+class Collector {
+  readonly slots: Slot[] = [];
+  remaining = MAX_SCAN_CHARS;
+  oversized = false;
+  constructor(private readonly skipped: ReadonlySet<string>) {}
+
+  walk(value: unknown, path: Array<string | number>, depth: number): void {
+    if (typeof value === 'string') {
+      if (value.length === 0) return;
+      if (this.remaining <= 0) {
+        this.oversized = true;
+        return;
+      }
+      const scanned = Math.min(value.length, this.remaining);
+      if (scanned < value.length) this.oversized = true;
+      this.remaining -= scanned;
+      this.slots.push({ path: [...path], text: value, scanned, spans: [] });
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    if (depth >= MAX_DEPTH) {
+      this.oversized = true;
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        this.walk(value[i], path, depth + 1);
+        path.pop();
+      }
+      return;
+    }
+    for (const key of Object.keys(value)) {
+      if (this.skipped.has(key)) continue;
+      path.push(key);
+      this.walk((value as Record<string, unknown>)[key], path, depth + 1);
+      path.pop();
+    }
+  }
+}
+
+function run(finders: Array<[string, Finder]>, text: string, out: Span[]): void {
+  for (const [, find] of finders) find(text, out);
+}
+
+/**
+ * A secret split across two consecutive text blocks of a result is found by scanning the last and
+ * first JUNCTION_CHARS characters of the pair together; a match that crosses the boundary counts in
+ * both blocks, and redaction removes its part in each.
+ */
+function scanJunctions(result: unknown, slots: Slot[], finders: Array<[string, Finder]>): void {
+  const content = (result as { content?: unknown }).content;
+  if (!Array.isArray(content)) return;
+  const textSlot = new Map<number, Slot>();
+  for (const slot of slots) {
+    if (slot.path.length === 3 && slot.path[0] === 'content' && slot.path[2] === 'text') {
+      const block = content[slot.path[1] as number] as { type?: unknown } | undefined;
+      if (block?.type === 'text' && slot.scanned === slot.text.length)
+        textSlot.set(slot.path[1] as number, slot);
+    }
+  }
+  for (const [index, left] of textSlot) {
+    const right = textSlot.get(index + 1);
+    if (!right) continue;
+    const tail = left.text.slice(-JUNCTION_CHARS);
+    const head = right.text.slice(0, JUNCTION_CHARS);
+    const spans: Span[] = [];
+    run(finders, tail + head, spans);
+    for (const span of spans) {
+      if (span.start >= tail.length || span.end <= tail.length) continue;
+      left.spans.push({
+        detector: span.detector,
+        start: left.text.length - tail.length + span.start,
+        end: left.text.length,
+      });
+      right.spans.push({ detector: span.detector, start: 0, end: span.end - tail.length });
+    }
+  }
+}
+
+/** Replaces redacted spans (merged where they overlap) with [REDACTED:<detector>]. */
+function redactText(text: string, spans: Span[]): string {
+  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let at = 0;
+  for (const span of sorted) {
+    if (span.end <= at) continue;
+    const start = Math.max(span.start, at);
+    out += text.slice(at, start) + `[REDACTED:${span.detector}]`;
+    at = span.end;
+  }
+  return out + text.slice(at);
+}
+
+function setAt(root: unknown, path: ReadonlyArray<string | number>, value: string): void {
+  let node = root as Record<string | number, unknown>;
+  for (let i = 0; i < path.length - 1; i++) node = node[path[i]!] as Record<string | number, unknown>;
+  node[path[path.length - 1]!] = value;
+}
+
+function guardValue<T>(
+  value: T,
+  guards: ActiveGuards,
+  patterns: Readonly<Record<string, string>>,
+  kind: 'arguments' | 'result',
+): GuardOutcome<T> {
+  if (guards.size === 0) return { value, audited: value, findings: [], redacted: false };
+  const finders: Array<[string, Finder]> = [];
+  for (const detector of guards.keys()) {
+    const finder = finderFor(detector, patterns);
+    if (finder) finders.push([detector, finder]);
+  }
+  const collector = new Collector(kind === 'result' ? RESULT_SKIPPED_KEYS : new Set());
+  collector.walk(value, [], 0);
+  for (const slot of collector.slots) {
+    run(
+      finders,
+      slot.scanned === slot.text.length ? slot.text : slot.text.slice(0, slot.scanned),
+      slot.spans,
+    );
+  }
+  if (kind === 'result' && finders.length > 0) scanJunctions(value, collector.slots, finders);
+
+  const findings: GuardFinding[] = [];
+  let blocked: GuardOutcome<T>['blocked'];
+  let toRedact = false;
+  for (const slot of collector.slots) {
+    if (slot.spans.length === 0) continue;
+    const counts = new Map<string, number>();
+    for (const span of slot.spans) counts.set(span.detector, (counts.get(span.detector) ?? 0) + 1);
+    const where = pointer(slot.path);
+    for (const [detector, count] of counts) {
+      const action = guards.get(detector)!;
+      if (action === 'block' && !blocked) blocked = { detector, where };
+      if (action === 'redact') toRedact = true;
+      if (findings.length < MAX_FINDINGS) findings.push({ detector, where, count, action });
+      else findings[MAX_FINDINGS - 1]!.count += count;
+    }
+  }
+  if (collector.oversized) {
+    const strict = [...guards.values()].some((action) => action !== 'flag');
+    findings.push({ detector: OVERSIZED, where: '', count: 1, action: strict ? 'block' : 'flag' });
+    if (strict && !blocked) blocked = { detector: OVERSIZED, where: '' };
+  }
+  const audited = findings.length === 0 ? value : redactCopy(value, collector.slots, () => true);
+  if (blocked) return { value, audited, blocked, findings, redacted: false };
+  if (!toRedact) return { value, audited, findings, redacted: false };
+  const passed = redactCopy(value, collector.slots, (span) => guards.get(span.detector) === 'redact');
+  return { value: passed, audited, findings, redacted: true };
+}
+
+/** A copy of `value` with the spans `which` selects replaced; the original is not changed. */
+function redactCopy<T>(value: T, slots: readonly Slot[], which: (span: Span) => boolean): T {
+  let copy: T | undefined;
+  for (const slot of slots) {
+    const spans = slot.spans.filter(which);
+    if (spans.length === 0) continue;
+    const text = redactText(slot.text, spans);
+    if (slot.path.length === 0) return text as T;
+    copy ??= structuredClone(value);
+    setAt(copy, slot.path, text);
+  }
+  return copy ?? value;
+}
+
+/** Guards on a call's arguments, before they are forwarded. */
+export function guardArguments(
+  args: Record<string, unknown>,
+  guards: ActiveGuards,
+  patterns: Readonly<Record<string, string>>,
+): GuardOutcome<Record<string, unknown>> {
+  return guardValue(args, guards, patterns, 'arguments');
+}
+
+/** Guards on a tool's result, before the agent sees it. */
+export function guardResult<T>(
+  result: T,
+  guards: ActiveGuards,
+  patterns: Readonly<Record<string, string>>,
+): GuardOutcome<T> {
+  return guardValue(result, guards, patterns, 'result');
+}
+
+/** Finds every detector in a text (for tests, the simulator and descriptions). */
+export function findAll(
+  text: string,
+  detectors: readonly string[],
+  patterns: Readonly<Record<string, string>> = {},
+): Span[] {
+  const out: Span[] = [];
+  for (const detector of detectors) finderFor(detector, patterns)?.(text, out);
+  return out;
+}
+
+/** The sentence for the agent when a guard blocks: the detector and where, never the value. */
+export function blockedReason(
+  direction: 'arguments' | 'result',
+  blocked: { detector: string; where: string },
+): string {
+  if (blocked.detector === OVERSIZED) {
+    return direction === 'arguments'
+      ? `The call's arguments are too large for the content guards to check (more than ${MAX_SCAN_CHARS} characters of text); send less`
+      : `The tool's result was withheld: it is too large for the content guards to check (more than ${MAX_SCAN_CHARS} characters of text)`;
+  }
+  const at = blocked.where === '' ? '' : ` at ${blocked.where}`;
+  return direction === 'arguments'
+    ? `Blocked by the content guard ${blocked.detector}: the arguments${at} contain what it detects; remove it and call again`
+    : `The tool's result was withheld by the content guard ${blocked.detector}: it found what it detects${at}`;
+}
