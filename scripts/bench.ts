@@ -1,7 +1,7 @@
 // `npm run bench`: benchmark scripts that print figures (not timed tests). Each runs in its own
 // process so one's warm-up or leftovers cannot skew another's numbers. Benchmarks that need a
 // database get a fresh one (on DATABASE_URL's server when set, else an embedded PostgreSQL).
-// `npm run bench -- <name>` runs one (policy | gateway | audit).
+// `npm run bench -- <name>` runs one (policy | gateway | growth | audit).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,12 @@ const benches = [
     title: 'gateway proxy vs direct, supergateway, mcp-proxy (interleaved rounds)',
     args: ['apps/gateway/bench/proxy.bench.ts'],
     database: false,
+  },
+  {
+    name: 'growth',
+    title: 'how cost grows: tools, rules, grants, organizations, audit rows',
+    args: ['apps/gateway/bench/growth.bench.ts'],
+    database: true,
   },
   {
     name: 'audit',
