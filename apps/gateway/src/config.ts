@@ -37,6 +37,10 @@ export interface GatewayConfig {
   maxStdioPerOrganization: number;
   sessionIdleMs: number;
   logLevel: string;
+  /** Operator's audit retention in days (tenants may only shorten it); 0 or unset: kept forever. */
+  auditRetentionDays?: number;
+  /** How often the retention job runs (default 10 minutes). */
+  auditRetentionIntervalMs?: number;
   /** How long grant, policy and catalog lookups are cached (LISTEN invalidates sooner). At most 1000. */
   cacheTtlMs?: number;
   /** Fallback poll interval for pending approvals (LISTEN wakes waiters sooner). */
@@ -88,5 +92,7 @@ export function configFromEnv(env: Env): GatewayConfig {
     modernLegMs: env.GATEWAY_MODERN_LEG_MS,
     modernResumeMs: env.GATEWAY_MODERN_RESUME_MS,
     logLevel: env.LOG_LEVEL,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    auditRetentionIntervalMs: env.GATEWAY_AUDIT_RETENTION_INTERVAL_MS,
   };
 }

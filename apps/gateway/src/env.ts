@@ -98,6 +98,9 @@ export const envSchema = z.object({
   GATEWAY_APPROVAL_HOLD_MS: int(45_000),
   GATEWAY_MODERN_LEG_MS: int(20_000),
   GATEWAY_MODERN_RESUME_MS: int(60_000),
+  // 0 keeps audit events forever; tenants may choose a shorter period, never a longer one.
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  GATEWAY_AUDIT_RETENTION_INTERVAL_MS: int(10 * 60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -17,6 +17,7 @@ import { createHttpHandler } from './http/http-handler.ts';
 import { OAuthAccessTokens } from './http/oauth-resource.ts';
 import { createMetricsAccess } from './http/metrics-access.ts';
 import { createLogger, type Logger } from './log.ts';
+import { AuditRetention } from './ops/audit-retention.ts';
 import { GatewayMetrics } from './ops/metrics.ts';
 import type { GatewayServices } from './services.ts';
 import { SessionRegistry } from './sessions/session-registry.ts';
@@ -81,6 +82,12 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   }
 
   const metrics = new GatewayMetrics();
+  const retention = config.auditRetentionDays
+    ? new AuditRetention(pool, { defaultDays: config.auditRetentionDays }, (error) =>
+        log.error({ err: error }, 'audit retention run failed; the next run retries'),
+      )
+    : undefined;
+  retention?.start(config.auditRetentionIntervalMs ?? 10 * 60_000);
   const listener = new ChangeListener(config.databaseUrl, log);
   const catalogSyncedAt = new Map<string, number>();
   const syncing = new Map<string, Promise<void>>();
@@ -270,6 +277,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       const deadline = Date.now() + drainMs;
       while (sessions.inflightTotal() + modern.inflightTotal() > 0 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 25));
+      await retention?.close();
       await services.audit.close();
       await sessions.closeAll();
       await modern.closeAll();
