@@ -2,6 +2,7 @@
 import { parseEncryptionKey } from '@portcullis/crypto/secret-box';
 import type { StdioPolicy } from '@portcullis/upstream/connect-upstream';
 import type { Env } from './env.ts';
+import type { AdmissionLimits } from './admission/call-admission.ts';
 
 export interface GatewayConfig {
   databaseUrl: string;
@@ -36,6 +37,8 @@ export interface GatewayConfig {
   /** stdio processes one organization may run on this gateway at once. */
   maxStdioPerOrganization: number;
   sessionIdleMs: number;
+  /** Admission of tools/call on this replica (src/admission/call-admission.ts); unset: the env defaults. */
+  admission?: AdmissionLimits;
   logLevel: string;
   /** Operator's audit retention in days (tenants may only shorten it); 0 or unset: kept forever. */
   auditRetentionDays?: number;
@@ -88,6 +91,12 @@ export function configFromEnv(env: Env): GatewayConfig {
     stdioIdleMs: env.GATEWAY_STDIO_IDLE_MS,
     maxStdioPerOrganization: env.GATEWAY_MAX_STDIO_PER_ORGANIZATION,
     sessionIdleMs: env.GATEWAY_SESSION_IDLE_MS,
+    admission: {
+      maxInFlight: env.GATEWAY_MAX_CALLS_IN_FLIGHT,
+      maxInFlightPerOrganization: env.GATEWAY_MAX_CALLS_IN_FLIGHT_PER_ORGANIZATION,
+      maxInFlightPerGrant: env.GATEWAY_MAX_CALLS_IN_FLIGHT_PER_GRANT,
+      waitMs: env.GATEWAY_ADMISSION_WAIT_MS,
+    },
     approvalHoldMs: env.GATEWAY_APPROVAL_HOLD_MS,
     modernLegMs: env.GATEWAY_MODERN_LEG_MS,
     modernResumeMs: env.GATEWAY_MODERN_RESUME_MS,

@@ -94,6 +94,11 @@ export const envSchema = z.object({
   GATEWAY_STDIO_IDLE_MS: int(10 * 60_000),
   GATEWAY_MAX_STDIO_PER_ORGANIZATION: int(10),
   GATEWAY_SESSION_IDLE_MS: int(30 * 60_000),
+  // Admission (src/admission/): tools/call in flight on each replica, waiting at most _WAIT_MS for a slot.
+  GATEWAY_MAX_CALLS_IN_FLIGHT: int(256),
+  GATEWAY_MAX_CALLS_IN_FLIGHT_PER_ORGANIZATION: int(32),
+  GATEWAY_MAX_CALLS_IN_FLIGHT_PER_GRANT: int(16),
+  GATEWAY_ADMISSION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   // Under the MCP SDK's default 60 s request timeout, so a client with default options gets the answer.
   GATEWAY_APPROVAL_HOLD_MS: int(45_000),
   GATEWAY_MODERN_LEG_MS: int(20_000),

@@ -24,6 +24,8 @@ import { SessionRegistry } from './sessions/session-registry.ts';
 import type { SessionHooks } from './sessions/gateway-session.ts';
 import { ModernRequests } from './modern/modern-requests.ts';
 import { UpstreamPool } from './sessions/upstream-pool.ts';
+import { CallAdmission, DEFAULT_ADMISSION } from './admission/call-admission.ts';
+import { OrganizationCapsCache } from './admission/organization-caps.ts';
 import { ApprovalCoordinator } from './state/approvals.ts';
 import { ChangeListener } from './state/change-listener.ts';
 import { GrantCache } from './state/grant-cache.ts';
@@ -92,6 +94,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   const catalogSyncedAt = new Map<string, number>();
   const syncing = new Map<string, Promise<void>>();
 
+  const organizationCaps = new OrganizationCapsCache(db);
   const services: GatewayServices = {
     config,
     log,
@@ -107,6 +110,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     approvals: new ApprovalCoordinator(db, config.approvalPollMs ?? 1_000),
     metrics,
     upstreams: undefined as unknown as UpstreamPool,
+    admission: new CallAdmission(config.admission ?? DEFAULT_ADMISSION, (id) => organizationCaps.get(id)),
     auditSalt: createHash('sha256')
       .update(config.encryptionKey)
       .update('portcullis:audit-arguments')

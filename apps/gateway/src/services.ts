@@ -2,6 +2,7 @@
 import type { Db } from '@portcullis/db/client';
 import type { CounterStore } from '@portcullis/counters/counter-store';
 import type pg from 'pg';
+import type { CallAdmission } from './admission/call-admission.ts';
 import type { AuditWriter } from './audit/audit-writer.ts';
 import type { GatewayConfig } from './config.ts';
 import type { OAuthAccessTokens } from './http/oauth-resource.ts';
@@ -26,6 +27,8 @@ export interface GatewayServices {
   approvals: ApprovalCoordinator;
   metrics: GatewayMetrics;
   upstreams: UpstreamPool;
+  /** Caps on tools/call in flight per organization and grant on this replica, with fair queues. */
+  admission: CallAdmission;
   /** Key for the salted hashes of redacted audit arguments (derived from the encryption key). */
   auditSalt: Buffer;
 }

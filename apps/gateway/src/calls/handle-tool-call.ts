@@ -15,6 +15,7 @@ import { auditRecord, fullArguments, storedResult, type RequestAuditContext } fr
 import { refusalResult } from './refusal.ts';
 import { approvalHandBack, withApproverNote } from './approval-hand-back.ts';
 import type { GatewayServices } from '../services.ts';
+import type { AdmissionSlot } from '../admission/call-admission.ts';
 import type { AgentExtra } from '../agent-request.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
 import type { GrantStatus } from '../state/grant-cache.ts';
@@ -51,6 +52,23 @@ export async function handleToolCall(
   session: ToolCallSession,
   request: CallToolRequest,
   extra: AgentExtra,
+): Promise<CallToolResult> {
+  // Admission first (admission/): beyond its organization's or grant's cap a call waits in its own
+  // queue, then is answered busy (CallsBusyError) before it costs a policy read or an audit row.
+  const slot = await services.admission.admit(session.organizationId, session.grantId, extra.signal);
+  try {
+    return await decideAndForward(services, session, request, extra, slot);
+  } finally {
+    slot.release();
+  }
+}
+
+async function decideAndForward(
+  services: GatewayServices,
+  session: ToolCallSession,
+  request: CallToolRequest,
+  extra: AgentExtra,
+  slot: AdmissionSlot,
 ): Promise<CallToolResult> {
   const { audit, counters, approvals, metrics, config } = services;
   const startedAt = new Date();
@@ -139,6 +157,8 @@ export async function handleToolCall(
   let approverNote: string | null = null;
   if (decision.effect === 'require_approval') {
     const argumentsHash = hashCanonical(args);
+    // A call waiting for a person holds no admission slot; it takes one again once decided.
+    slot.release();
     metrics.approvalsPending += 1;
     let outcome: 'approved' | 'denied' | 'expired' | 'cancelled' | 'held';
     let approvalExpiresAt: Date | undefined;
@@ -195,6 +215,7 @@ export async function handleToolCall(
     } finally {
       metrics.approvalsPending -= 1;
     }
+    if (outcome === 'approved') await slot.reacquire();
     if (outcome === 'held') {
       // Handed back: the approval stays pending; the agent's identical call later runs once approved.
       const reason = 'Waiting for approval: a person has been asked';

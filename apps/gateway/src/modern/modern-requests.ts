@@ -18,6 +18,7 @@ import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/ty
 import type { Params } from '@portcullis/upstream/upstream-connection';
 import type { AgentExtra } from '../agent-request.ts';
 import { JsonRpcError } from '../errors.ts';
+import { busyStatus } from '../admission/busy-answer.ts';
 import type { GatewayServices } from '../services.ts';
 import { GatewaySession, type SessionHooks } from '../sessions/gateway-session.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
@@ -201,9 +202,7 @@ export class ModernRequests {
       body = { error: errorBody(error) };
     }
     if (abort.signal.aborted || res.headersSent) return;
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ jsonrpc: '2.0', id: request.id, ...body }));
+    res.writeHead(...busyStatus(body)).end(JSON.stringify({ jsonrpc: '2.0', id: request.id, ...body }));
   }
 
   private async answer(

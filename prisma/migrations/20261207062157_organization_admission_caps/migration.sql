@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "organizations" ADD COLUMN     "maxCallsInFlight" INTEGER,
+ADD COLUMN     "maxCallsInFlightPerGrant" INTEGER;
