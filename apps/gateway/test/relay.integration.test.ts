@@ -731,7 +731,15 @@ describe('what the relay refuses before anything reaches the upstream', () => {
       default: 'deny',
       tools: { echo: { action: 'allow' } },
     });
-    gateway = await startGateway();
+    // The session's own bound (64 in flight) is what is checked here, so admission's caps sit above it.
+    gateway = await startGateway({
+      admission: {
+        maxInFlight: 256,
+        maxInFlightPerOrganization: 128,
+        maxInFlightPerGrant: 128,
+        waitMs: 1000,
+      },
+    });
   });
 
   afterAll(async () => {
