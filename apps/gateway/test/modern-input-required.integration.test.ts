@@ -55,7 +55,9 @@ async function connect(
       typeof init?.body === 'string'
         ? (JSON.parse(init.body) as { method?: string; params?: Leg })
         : undefined;
-    if (body?.method === 'tools/call') {
+    // An SSE answer (progress or logs before the result) is not a leg of interest here.
+    const json = response.headers.get('content-type')?.includes('application/json');
+    if (body?.method === 'tools/call' && json) {
       const answer = (await response.clone().json()) as { result?: Leg };
       legs.push({
         requestState: body.params?.requestState,
@@ -161,19 +163,46 @@ describe('server-to-client requests from a legacy upstream during a 2026-07-28 c
     }
   });
 
-  it('refuses what the client did not declare, naming the capability', async () => {
+  it('answers -32021 (HTTP 400) when the upstream asks for a capability the request did not declare, and cancels the call upstream', async () => {
     const legs: Leg[] = [];
     const client = await connect(gateway, seeded, {}, legs);
     try {
-      const result = await client.callTool({ name: 'ask_elicit', arguments: {} });
-      const [answer] = JSON.parse(textOf(result)) as Array<{ error?: { message: string } }>;
-      expect(answer!.error?.message).toBe(
-        'Client does not support elicitation (required for elicitation/create)',
-      );
-      expect(legs.map((l) => l.resultType)).toEqual(['complete']);
+      const error = (await client.callTool({ name: 'ask_elicit', arguments: {} }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code?: number; data?: unknown } | undefined;
+      expect(error?.code).toBe(-32021);
+      expect(error?.data).toEqual({ requiredCapabilities: { elicitation: {} } });
+      const rows = await waitFor(async () => {
+        const r = (await auditRows(seeded.serverId)).filter((a) => a.toolName === 'ask_elicit');
+        return r.some((row) => row.upstreamOutcome === 'cancelled') ? r : undefined;
+      });
+      expect(rows.length).toBeGreaterThan(0);
     } finally {
       await client.close();
     }
+    const raw = await fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${seeded.token}`,
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'ask_sample',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'ask_sample', arguments: {}, _meta: ENVELOPE },
+      }),
+    });
+    expect(raw.status).toBe(400);
+    expect(await raw.json()).toMatchObject({
+      id: 7,
+      error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } },
+    });
   });
 
   it('refuses a server request that has no 2026-07-28 form, naming it', async () => {
@@ -323,6 +352,24 @@ describe('cancelling a 2026-07-28 request', () => {
 
   afterAll(async () => {
     await gateway?.close();
+  });
+
+  it("streams the call's progress and log messages on the request's SSE response, before the result", async () => {
+    const client = await connect(gateway, seeded, {}, []);
+    const logs: unknown[] = [];
+    client.setNotificationHandler('notifications/message', (n) => void logs.push(n.params));
+    const progress: Array<{ progress: number; total?: number }> = [];
+    try {
+      const result = await client.callTool(
+        { name: 'progress_separate', arguments: { n: 3, log: true } },
+        { onprogress: (p) => void progress.push(p) },
+      );
+      expect(JSON.parse(textOf(result))).toMatchObject({ done: true });
+      expect(progress.map((p) => p.progress)).toEqual([1, 2, 3]);
+      expect(logs).toMatchObject([{ level: 'info', data: 'working on it' }]);
+    } finally {
+      await client.close();
+    }
   });
 
   it('closing the request cancels the call upstream', async () => {

@@ -16,14 +16,14 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { Params } from '@portcullis/upstream/upstream-connection';
-import type { AgentExtra } from '../agent-request.ts';
+import type { AgentExtra, AgentNotification } from '../agent-request.ts';
 import { JsonRpcError } from '../errors.ts';
-import { busyStatus } from '../admission/busy-answer.ts';
 import type { GatewayServices } from '../services.ts';
 import { GatewaySession, type SessionHooks } from '../sessions/gateway-session.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
 import { completeResult, discoverResult, legacyParams, type ModernRequest } from './modern-era.ts';
+import { MISSING_REQUIRED_CLIENT_CAPABILITY, ModernResponse } from './modern-stream.ts';
 import { RequestStateCodec } from './request-state.ts';
 
 type ResultBody = Record<string, unknown>;
@@ -32,6 +32,17 @@ type ResultBody = Record<string, unknown>;
 const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
 /** Server→client requests that have an input-request form on 2026-07-28. */
 const INPUT_REQUEST_METHODS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
+/** The client capability each input request needs. */
+const CAPABILITY_FOR: Record<string, 'sampling' | 'elicitation' | 'roots'> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+/** Upstream list changes a listen stream can carry, by the filter key that asks for them. */
+const LIST_CHANGES: Record<string, string> = {
+  'notifications/prompts/list_changed': 'promptsListChanged',
+  'notifications/resources/list_changed': 'resourcesListChanged',
+};
 /** The input-required results this gateway made (as opposed to anything an upstream sent). */
 const INPUT_REQUIRED = new WeakSet<object>();
 /** Longest a held exchange waits for the client's next leg before it is given up (upstream request cancelled). */
@@ -54,6 +65,10 @@ interface Pooled {
   grantId: string;
   opening: Promise<GatewaySession>;
   session: GatewaySession | undefined;
+  /** What the requests on this session declared (routed form): the upstream's requests are checked against it. */
+  capabilities: ClientCapabilities;
+  /** The answers of the requests being served on this session now (where their progress and logs go). */
+  active: Set<ModernResponse>;
   /** Held exchanges running on this session (their upstream requests go to the only one in flight). */
   exchanges: Set<Exchange>;
 }
@@ -65,6 +80,8 @@ class Exchange {
   readonly inputs = new Map<string, PendingInput>();
   private nextInput = 0;
   private wake: (() => void) | undefined;
+  /** Where the call's progress and logs go: the answer of the leg in progress (none between legs). */
+  notify: ModernResponse | undefined;
   abandonTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -124,6 +141,13 @@ class Exchange {
     });
   }
 
+  /** Ends the exchange with this error now (the upstream request is cancelled). */
+  fail(error: JsonRpcError): void {
+    this.outcome ??= { ok: false, error };
+    this.changed();
+    this.abandon(error.message);
+  }
+
   /** Gives up: the upstream request is cancelled and the upstream's pending requests to the client fail. */
   abandon(why: string): void {
     clearTimeout(this.abandonTimer);
@@ -140,6 +164,10 @@ interface Listener {
   grantId: string;
   serverId: string;
   subscriptionId: string | number;
+  /** The notifications it was acknowledged (toolsListChanged, promptsListChanged, resourcesListChanged). */
+  honored: Record<string, true>;
+  /** The pooled upstream session that hears the upstream's list changes for it (kept open while it listens). */
+  pooledKey: string;
   res: ServerResponse;
   keepAlive: NodeJS.Timeout;
 }
@@ -189,10 +217,12 @@ export class ModernRequests {
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
+    const meta = request.params._meta as Record<string, unknown> | undefined;
+    const answer = new ModernResponse(res, meta?.['io.modelcontextprotocol/logLevel']);
     let body: { result: ResultBody } | { error: { code: number; message: string; data?: unknown } };
     try {
       if (request.method === 'subscriptions/listen') return await this.listen(grant, request, res);
-      body = { result: await this.answer(grant, request, abort.signal) };
+      body = { result: await this.answer(grant, request, abort.signal, answer) };
     } catch (error) {
       if (!(error instanceof JsonRpcError))
         this.services.log.error(
@@ -201,31 +231,71 @@ export class ModernRequests {
         );
       body = { error: errorBody(error) };
     }
-    if (abort.signal.aborted || res.headersSent) return;
-    res.writeHead(...busyStatus(body)).end(JSON.stringify({ jsonrpc: '2.0', id: request.id, ...body }));
+    if (abort.signal.aborted) return;
+    answer.end({ id: request.id, ...body });
   }
 
   private async answer(
     grant: GrantContext,
     request: ModernRequest,
     signal: AbortSignal,
+    answer: ModernResponse,
   ): Promise<ResultBody> {
     // Removed and unknown methods were answered 404 at the edge (modern-era.ts).
     const { method, params } = request;
     const session = await this.sessionFor(grant, request);
     const view = session.describe();
     if (method === 'server/discover') return discoverResult(view);
-    const result = MULTI_ROUND.has(method)
-      ? await this.multiRound(grant, session, request, signal)
-      : await session.serve(method, legacyParams(params), this.extra(request, signal));
+    const pooled = this.pooledOf(session);
+    pooled.active.add(answer);
+    let result: ResultBody;
+    try {
+      result = MULTI_ROUND.has(method)
+        ? await this.multiRound(grant, session, request, signal, answer)
+        : await session.serve(method, legacyParams(params), this.extra(request, signal, answer));
+    } finally {
+      pooled.active.delete(answer);
+    }
     // Only the gateway's own input-required answers go out as such; an upstream's result is always complete.
     if (INPUT_REQUIRED.has(result)) return result;
     return completeResult(method, result, view.serverInfo);
   }
 
-  private extra(request: ModernRequest, signal: AbortSignal): AgentExtra {
+  private extra(
+    request: ModernRequest,
+    signal: AbortSignal,
+    answer: () => ModernResponse | undefined,
+  ): AgentExtra;
+  private extra(request: ModernRequest, signal: AbortSignal, answer: ModernResponse): AgentExtra;
+  private extra(
+    request: ModernRequest,
+    signal: AbortSignal,
+    answer: ModernResponse | (() => ModernResponse | undefined),
+  ): AgentExtra {
     const meta = request.params._meta as AgentExtra['_meta'];
-    return { requestId: request.id, signal, _meta: meta, sendNotification: async () => undefined };
+    const target = typeof answer === 'function' ? answer : () => answer;
+    return {
+      requestId: request.id,
+      signal,
+      _meta: meta,
+      sendNotification: async (notification) => target()?.notify(notification),
+    };
+  }
+
+  /** The upstream's notification on a pooled session: a list change to its listen streams, progress or a log to the one request being served. */
+  private routeNotification(pooled: Pooled, notification: AgentNotification): void {
+    const kind = LIST_CHANGES[notification.method];
+    if (kind !== undefined) {
+      for (const listener of this.listeners)
+        if (listener.pooledKey === pooled.key && listener.honored[kind])
+          listener.res.write(
+            `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: notification.method, params: { _meta: { [SUBSCRIPTION_ID_META_KEY]: listener.subscriptionId } } })}\n\n`,
+          );
+      return;
+    }
+    // Anything else belongs with one request: delivered only when it is unambiguous whose it is.
+    if (pooled.active.size === 1 && pooled.session?.inflightCount === 1)
+      [...pooled.active][0]!.notify(notification);
   }
 
   // ---- subscriptions/listen (the 2026-07-28 replacement of the GET stream)
@@ -253,10 +323,15 @@ export class ModernRequests {
     }
     const session = await this.sessionFor(grant, request);
     const view = session.describe();
-    const honored =
-      (filter as Record<string, unknown>).toolsListChanged === true && view.capabilities.tools
-        ? { toolsListChanged: true }
-        : {};
+    const asked = filter as Record<string, unknown>;
+    // Tool list changes come from policy, catalog and upstream; prompt and resource list changes from
+    // the upstream (on this pooled session), and only where the upstream has them.
+    const honored: Record<string, true> = {};
+    if (asked.toolsListChanged === true && view.capabilities.tools) honored.toolsListChanged = true;
+    if (asked.promptsListChanged === true && view.capabilities.prompts?.listChanged)
+      honored.promptsListChanged = true;
+    if (asked.resourcesListChanged === true && view.capabilities.resources?.listChanged)
+      honored.resourcesListChanged = true;
     const subscriptionId = request.id;
     const frame = (message: Record<string, unknown>) =>
       res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...message })}\n\n`);
@@ -288,6 +363,8 @@ export class ModernRequests {
       grantId: grant.grantId,
       serverId: grant.serverId,
       subscriptionId,
+      honored,
+      pooledKey: this.pooledOf(session).key,
       res,
       keepAlive: setInterval(() => res.write(': keepalive\n\n'), LISTEN_KEEPALIVE_MS),
     };
@@ -302,7 +379,7 @@ export class ModernRequests {
   /** Policy or catalog changed what the grants of this server may see. */
   notifyToolsChanged(serverId: string): void {
     for (const listener of this.listeners) {
-      if (listener.serverId !== serverId) continue;
+      if (listener.serverId !== serverId || !listener.honored.toolsListChanged) continue;
       listener.res.write(
         `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [SUBSCRIPTION_ID_META_KEY]: listener.subscriptionId } } })}\n\n`,
       );
@@ -337,6 +414,7 @@ export class ModernRequests {
     session: GatewaySession,
     request: ModernRequest,
     signal: AbortSignal,
+    answer: ModernResponse,
   ): Promise<ResultBody> {
     const target = targetOf(request).slice(0, TARGET_CHARS);
     let exchange: Exchange;
@@ -350,7 +428,7 @@ export class ModernRequests {
         );
       exchange = this.start(grant, session, request, target);
     }
-    return this.leg(exchange, signal);
+    return this.leg(exchange, signal, answer);
   }
 
   private start(
@@ -371,10 +449,14 @@ export class ModernRequests {
     this.exchanges.set(exchange.id, exchange);
     pooled.exchanges.add(exchange);
     session
-      .serve(request.method, legacyParams(request.params), this.extra(request, exchange.controller.signal))
+      .serve(
+        request.method,
+        legacyParams(request.params),
+        this.extra(request, exchange.controller.signal, () => exchange.notify),
+      )
       .then(
-        (result) => (exchange.outcome = { ok: true, result }),
-        (error: unknown) => (exchange.outcome = { ok: false, error }),
+        (result) => (exchange.outcome ??= { ok: true, result }),
+        (error: unknown) => (exchange.outcome ??= { ok: false, error }),
       )
       .finally(() => {
         pooled.exchanges.delete(exchange);
@@ -429,8 +511,9 @@ export class ModernRequests {
   }
 
   /** One leg: the result, the upstream's requests to the client, or (after legMs) a state to wait on. */
-  private async leg(exchange: Exchange, signal: AbortSignal): Promise<ResultBody> {
+  private async leg(exchange: Exchange, signal: AbortSignal, answer: ModernResponse): Promise<ResultBody> {
     clearTimeout(exchange.abandonTimer);
+    exchange.notify = answer;
     const onAbort = () => {
       this.exchanges.delete(exchange.id);
       exchange.abandon('The client cancelled the request');
@@ -452,6 +535,7 @@ export class ModernRequests {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+      exchange.notify = undefined;
     }
     // Held until the client's next leg, for as long as a client may take to come back.
     exchange.abandonTimer = setTimeout(() => {
@@ -499,6 +583,20 @@ export class ModernRequests {
     }
     const session = pooled.session;
     const exchanges = [...pooled.exchanges].filter((e) => !e.outcome);
+    const needed = CAPABILITY_FOR[method]!;
+    if (!pooled.capabilities[needed]) {
+      const message = `Client does not support ${needed} (required for ${method})`;
+      // The request that did not declare it is answered -32021 (HTTP 400), and its upstream call cancelled.
+      if (exchanges.length === 1 && session?.inflightCount === 1)
+        exchanges[0]!.fail(
+          new JsonRpcError(
+            MISSING_REQUIRED_CLIENT_CAPABILITY,
+            `Missing required client capability: the server asked the client for ${method}, which needs the ${needed} capability this request did not declare in _meta["io.modelcontextprotocol/clientCapabilities"]`,
+            { requiredCapabilities: { [needed]: {} } },
+          ),
+        );
+      return Promise.reject(new JsonRpcError(ErrorCode.InternalError, message));
+    }
     if (!session || exchanges.length !== 1 || session.inflightCount !== 1) {
       return Promise.reject(
         new JsonRpcError(
@@ -528,6 +626,8 @@ export class ModernRequests {
         grantId: grant.grantId,
         opening: Promise.resolve(undefined as unknown as GatewaySession),
         session: undefined,
+        capabilities,
+        active: new Set(),
         exchanges: new Set(),
       };
       entry.opening = GatewaySession.open(this.services, this.hooks, {
@@ -539,6 +639,7 @@ export class ModernRequests {
         (session) => {
           session.agentRequests = (method, params, signal) =>
             this.routeAgentRequest(entry, method, params, signal);
+          session.agentNotifications = (notification) => this.routeNotification(entry, notification);
           entry.session = session;
           return session;
         },
@@ -571,7 +672,13 @@ export class ModernRequests {
     const cutoff = Date.now() - this.idleMs;
     for (const [key, pooled] of this.pool) {
       const session = pooled.session;
-      if (!session || session.inflightCount > 0 || pooled.exchanges.size > 0 || session.lastSeenAt > cutoff)
+      if (
+        !session ||
+        session.inflightCount > 0 ||
+        pooled.exchanges.size > 0 ||
+        session.lastSeenAt > cutoff ||
+        [...this.listeners].some((l) => l.pooledKey === key)
+      )
         continue;
       this.pool.delete(key);
       await session.close().catch(() => undefined);

@@ -89,6 +89,8 @@ export class GatewaySession implements SessionSink {
    * input-required results) rather than to a transport.
    */
   agentRequests: AgentRequestRouter | undefined;
+  /** Likewise the upstream's notifications (progress and logs of a request, list changes). */
+  agentNotifications: ((notification: AgentNotification) => void) | undefined;
   private nextServedId = 0;
   readonly grant: GrantContext;
   lastSeenAt = Date.now();
@@ -547,6 +549,8 @@ export class GatewaySession implements SessionSink {
 
   /** A request from the upstream to this agent; settles with the agent's answer (or its error, as a JsonRpcError). */
   sendRequest(method: string, params: Params | undefined, signal: AbortSignal): Promise<Params> {
+    // A modern request's capabilities are its own: the router checks them (and answers -32021).
+    if (this.agentRequests && !this.closed) return this.agentRequests(method, params, signal);
     const needed = CLIENT_CAPABILITY_FOR[method];
     if (needed && !this.clientCapabilities[needed]) {
       return Promise.reject(
@@ -558,7 +562,6 @@ export class GatewaySession implements SessionSink {
     }
     if (this.closed)
       return Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session is closed'));
-    if (this.agentRequests) return this.agentRequests(method, params, signal);
     const id = this.nextOutgoingId++;
     // The agent call this request belongs with: its cancellation goes on the same stream.
     const related = this.relatedRequestId();
@@ -611,6 +614,7 @@ export class GatewaySession implements SessionSink {
   /** A notification from the upstream for this agent (sent at once: order is kept). */
   sendNotification(notification: AgentNotification): void {
     if (this.closed) return;
+    if (this.agentNotifications) return this.agentNotifications(notification);
     const { method, params } = notification;
     if (method === 'notifications/message' && this.logLevel && !atLeast(params?.level, this.logLevel)) return;
     if (method === 'notifications/resources/updated') {
@@ -697,7 +701,7 @@ function toErrorBody(error: unknown): { code: number; message: string; data?: un
   };
 }
 
-const LOG_LEVELS: readonly LoggingLevel[] = [
+export const LOG_LEVELS: readonly LoggingLevel[] = [
   'debug',
   'info',
   'notice',
@@ -709,7 +713,7 @@ const LOG_LEVELS: readonly LoggingLevel[] = [
 ];
 
 /** Whether a message's level is at or above the wanted one (an unknown level is passed on). */
-function atLeast(level: unknown, wanted: LoggingLevel): boolean {
+export function atLeast(level: unknown, wanted: LoggingLevel): boolean {
   const index = LOG_LEVELS.indexOf(level as LoggingLevel);
   return index < 0 || index >= LOG_LEVELS.indexOf(wanted);
 }
