@@ -56,3 +56,21 @@ export function decryptSecretMap(
     throw new Error('Secret map is not an object');
   return parsed as Record<string, string>;
 }
+
+/** Context for an upstream OAuth client secret (pre-registered or from dynamic registration). */
+export function upstreamClientSecretContext(organizationId: string, serverId: string): string {
+  return `portcullis:upstream-oauth-client:${organizationId}:${serverId}`;
+}
+
+/**
+ * Context for an upstream connection's token: binds the ciphertext to organization, server and
+ * subject ("shared" or a user id), so a token copied to another user's row fails to open.
+ */
+export function upstreamTokenContext(
+  organizationId: string,
+  serverId: string,
+  subject: string,
+  field: 'access' | 'refresh' | 'verifier',
+): string {
+  return `portcullis:upstream-token:${organizationId}:${serverId}:${subject}:${field}`;
+}

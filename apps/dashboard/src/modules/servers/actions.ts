@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
 import { createServer, deleteServer, syncServer, testConnection } from './servers';
+import { discoverSignIn } from '../upstream-oauth/discovery';
+import { configureServerSignIn, registerUpstreamClient } from '../upstream-oauth/sign-in-config';
 
 const registerForm = z.object({
   name: text(200),
@@ -21,6 +23,9 @@ const registerForm = z.object({
   headerValue: z.array(z.string().max(8_192)).max(50).default([]),
   envName: z.array(z.string().max(200)).max(50).default([]),
   envValue: z.array(z.string().max(8_192)).max(50).default([]),
+  connectionMode: z.enum(['shared', 'per_user']).default('per_user'),
+  oauthClientId: text(500),
+  oauthClientSecret: text(2_000),
 });
 const serverForm = z.object({ serverId: idField });
 
@@ -34,9 +39,19 @@ export async function registerServerAction(
   form: FormData,
 ): Promise<ActionResult<unknown>> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');
-  const result = await runAction(() => {
+  let signIn = false;
+  const result = await runAction(async () => {
     const input = parseForm(registerForm, form);
-    return createServer(db(), ctx, {
+    // A server that asks for OAuth: discovery and client registration before anything is saved.
+    const discovery = input.transport === 'stdio' ? null : await discoverSignIn(input.url);
+    const client = discovery
+      ? await registerUpstreamClient(discovery, {
+          connectionMode: input.connectionMode,
+          clientId: input.oauthClientId || undefined,
+          clientSecret: input.oauthClientSecret || undefined,
+        })
+      : null;
+    const server = await createServer(db(), ctx, {
       name: input.name,
       transport: input.transport,
       url: input.url,
@@ -49,12 +64,18 @@ export async function registerServerAction(
       headers: rows(input.headerName, input.headerValue),
       env: rows(input.envName, input.envValue),
     });
+    if (discovery && client) {
+      await configureServerSignIn(db(), ctx, server.id, discovery, client, input.connectionMode);
+      signIn = true;
+    }
+    return server;
   });
   if (result?.ok) {
     const serverId = (result.data as { id: string }).id;
     // Sync at once, so the catalog is there when the page opens. A failure is not the registration's:
     // the server is saved, and its page shows the sync error (markSyncFailed) with "Sync tools" to retry.
-    await runAction(() => syncServer(db(), ctx, serverId)).catch(() => undefined);
+    // A server behind sign-in syncs once an account is connected (there is no token yet).
+    if (!signIn) await runAction(() => syncServer(db(), ctx, serverId)).catch(() => undefined);
     redirect(`/o/${ctx.orgSlug}/servers/${serverId}`);
   }
   return result;

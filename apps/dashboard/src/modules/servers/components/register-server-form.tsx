@@ -3,6 +3,7 @@
 import { useActionState, useState } from 'react';
 import { FormStatus } from '../../../components/form-status';
 import { registerServerAction } from '../actions';
+import { SignInNotice } from '../../upstream-oauth/sign-in-notice';
 
 type Transport = 'streamable_http' | 'sse' | 'stdio';
 interface SecretRow {
@@ -234,6 +235,7 @@ export function RegisterServerForm({
             required
           />
           <FieldError message={error('url')} />
+          <SignInNotice orgSlug={orgSlug} url={url} />
         </div>
       )}
       {transport !== 'stdio' || custom ? (
