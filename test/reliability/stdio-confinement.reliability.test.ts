@@ -73,13 +73,25 @@ describe('a new account and stdio', () => {
     const metrics = `${process.env.RELIABILITY_GATEWAY_URL!.replace('localhost', '127.0.0.1')}/metrics`;
     const actions = serverActions();
     const page = `/o/${T.orgSlug}/servers`;
-    await callAction(
+    // Registration itself fetches the URL (sign-in discovery), so it is refused there and nothing is stored.
+    const registration = await callAction(
       actions.get('registerServerAction')!.id,
       [null, form({ orgSlug: T.orgSlug, name: 'ssrf', transport: 'streamable_http', url: metrics })],
       { cookie: T.cookie, page },
     );
-    const row = await testDb().mcpServer.findFirstOrThrow({
-      where: { organizationId: T.ctx.organizationId, name: 'ssrf' },
+    expect(registration.text).toMatch(/is on a private address/);
+    expect(registration.text).not.toMatch(/gateway_|# HELP|# TYPE/);
+    expect(
+      await testDb().mcpServer.count({ where: { organizationId: T.ctx.organizationId, name: 'ssrf' } }),
+    ).toBe(0);
+    // A row saved before that check (or through another path) is refused again at sync.
+    const row = await testDb().mcpServer.create({
+      data: {
+        organizationId: T.ctx.organizationId,
+        name: 'ssrf',
+        transport: 'streamable_http',
+        url: metrics,
+      },
     });
     const sync = await callAction(
       actions.get('syncToolsAction')!.id,
@@ -90,7 +102,11 @@ describe('a new account and stdio', () => {
     expect(sync.text).not.toMatch(/gateway_|# HELP|# TYPE/);
     const stored = await testDb().mcpServer.findUniqueOrThrow({ where: { id: row.id } });
     expect(stored.statusMessage ?? '').not.toMatch(/gateway_|# HELP/);
-    figures.privateUrl = { attack: `register ${metrics} and sync`, result: stored.statusMessage };
+    figures.privateUrl = {
+      attack: `register ${metrics}, and sync a row that holds it`,
+      registration: 'refused',
+      result: stored.statusMessage,
+    };
   });
 });
 

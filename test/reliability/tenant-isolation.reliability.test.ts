@@ -537,6 +537,8 @@ describe('tenant isolation', () => {
           withForm({ orgSlug: slug, channelId: b.channelId, field: 'trusted', value: 'true' }, p),
         ),
       deleteChannelAction: (p) => slugs((slug) => withForm({ orgSlug: slug, channelId: b.channelId }, p)),
+      // Fetches the URL a member typed (sign-in discovery) for the registration form; stores nothing.
+      checkSignInAction: () => [{ who: 'B slug', args: [B.orgSlug, 'https://x.example/mcp'] }],
       setServerAuditContentAction: (p) =>
         slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, mode: 'full' }, p)),
       setToolAuditContentAction: (p) =>

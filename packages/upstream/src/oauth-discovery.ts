@@ -46,9 +46,8 @@ export async function discoverUpstreamOAuth(
   serverUrl: string,
   options: OAuthFetchOptions,
 ): Promise<UpstreamOAuthDiscovery | null> {
-  const fetchFn = createOAuthFetch(options);
   const server = new URL(serverUrl);
-  const probe = await fetchFn(server, {
+  const probe = await createOAuthFetch(options, { plainHttp: true })(server, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
     body: JSON.stringify({

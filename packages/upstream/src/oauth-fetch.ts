@@ -37,15 +37,21 @@ function privateOriginAllowed(url: URL, options: OAuthFetchOptions): boolean {
   return options.allowPrivateNetworks || (options.privateOrigins ?? []).includes(url.origin);
 }
 
-/** A fetch for the MCP SDK's OAuth functions (their `fetchFn`) with the limits above. */
-export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
+/**
+ * A fetch for the MCP SDK's OAuth functions (their `fetchFn`) with the limits above. `plainHttp` is for
+ * the one request to the MCP server's own URL (the sign-in probe): an upstream may be served over http
+ * (the tenant chose its URL), so only the private-address guard applies there; everything that
+ * metadata names, and every token, stays on https.
+ */
+export function createOAuthFetch(options: OAuthFetchOptions, { plainHttp = false } = {}): FetchLike {
   const timeoutMs = options.timeoutMs ?? OAUTH_FETCH_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? OAUTH_FETCH_MAX_BYTES;
   const guarded = createNodeFetch({ allowPrivateNetworks: false, maxMessageBytes: maxBytes });
   const open = createNodeFetch({ allowPrivateNetworks: true, maxMessageBytes: maxBytes });
   return async (input, init = {}) => {
     const url = typeof input === 'string' ? new URL(input) : new URL(input.href);
-    if (!oauthUrlAllowed(url, options))
+    const httpProbe = plainHttp && url.protocol === 'http:' && !url.username && !url.password;
+    if (!httpProbe && !oauthUrlAllowed(url, options))
       throw new OAuthFetchError(`Refused ${url.origin}: OAuth URLs must use https`);
     const fetch = privateOriginAllowed(url, options) ? open : guarded;
     const timeout = AbortSignal.timeout(timeoutMs);

@@ -173,12 +173,14 @@ describe('upstream OAuth discovery', () => {
   });
 
   it('never fetches a private address the operator did not allow', async () => {
-    // http to an unlisted origin is refused before connecting; https to loopback by the address guard.
+    // The probe of the server's own URL may be plain http (a tenant's upstream can be), so an unlisted
+    // loopback origin is refused by the address guard, before connecting; metadata URLs stay https-only.
     await expect(
       discoverUpstreamOAuth(`${base}/mcp`, { allowPrivateNetworks: false, privateOrigins: [] }),
-    ).rejects.toThrow(/must use https/);
+    ).rejects.toThrow(/private address/);
     expect(hits).toEqual([]);
     const fetchFn = createOAuthFetch({ allowPrivateNetworks: false });
+    await expect(fetchFn(`${base}/mcp`)).rejects.toThrow(/must use https/);
     await expect(fetchFn('https://127.0.0.1:1/x')).rejects.toThrow(/private address/);
     await expect(fetchFn('https://localhost:1/x')).rejects.toThrow(/private address/);
   });
