@@ -36,6 +36,7 @@ interface Objects {
   apiKeyId: string;
   versionId: string;
   channelId: string;
+  exportId: string;
   logFile: string;
 }
 
@@ -121,6 +122,17 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
       target: `ops-${t.marker}@example.test`,
     },
   });
+  // Off, so the stack's export worker leaves the row alone (the snapshot would see its claims).
+  const auditExport = await db.auditExport.create({
+    data: {
+      organizationId: t.ctx.organizationId,
+      name: `${t.label} export ${t.marker}`,
+      kind: 'https',
+      url: `https://siem-${t.label}.example/in`,
+      enabled: false,
+      cursorAt: new Date(),
+    },
+  });
   return {
     serverId: server.id,
     grantId: grant.grant.id,
@@ -132,6 +144,7 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
     apiKeyId: apiKey.id,
     versionId: first.id,
     channelId: channel.id,
+    exportId: auditExport.id,
     logFile,
   };
 }
@@ -153,6 +166,7 @@ async function snapshot(organizationId: string): Promise<string> {
     'admin_events',
     'gateway_sessions',
     'notification_channels',
+    'audit_exports',
   ];
   const out: Record<string, unknown> = {};
   for (const table of tables) {
@@ -539,6 +553,19 @@ describe('tenant isolation', () => {
       deleteChannelAction: (p) => slugs((slug) => withForm({ orgSlug: slug, channelId: b.channelId }, p)),
       // Fetches the URL a member typed (sign-in discovery) for the registration form; stores nothing.
       checkSignInAction: () => [{ who: 'B slug', args: [B.orgSlug, 'https://x.example/mcp'] }],
+      createExportAction: (p) => [
+        {
+          who: 'B slug',
+          args: withForm(
+            { orgSlug: B.orgSlug, name: 'probe', kind: 'https', url: 'https://x.example/in' },
+            p,
+          ),
+        },
+      ],
+      updateExportAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, exportId: b.exportId, enabled: 'false' }, p)),
+      deleteExportAction: (p) => slugs((slug) => withForm({ orgSlug: slug, exportId: b.exportId }, p)),
+      setRetentionAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, days: '1' }, p) }],
       setServerAuditContentAction: (p) =>
         slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, mode: 'full' }, p)),
       setToolAuditContentAction: (p) =>
@@ -596,6 +623,8 @@ describe('tenant isolation', () => {
         'removeMemberAction',
         'leaveOrganizationAction',
         'revokeGrantAction',
+        'createExportAction',
+        'setRetentionAction',
       ].includes(name);
       const worker =
         Object.keys(manifest.node[id]!.workers).find((w) => w.includes('[orgSlug]')) ??

@@ -35,6 +35,9 @@ export const envSchema = z.object({
   UPSTREAM_PRIVATE_ORIGINS: z.string().default(''),
   OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS: z.string().default(''),
   WEBHOOK_PRIVATE_ORIGINS: z.string().default(''),
+  // The operator's audit retention (the gateway deletes older events; 0 keeps them forever). Tenants
+  // may choose a shorter period on Settings → Audit, never a longer one.
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   STDIO_TEMPLATES: z.string().optional(),
   STDIO_TEMPLATES_FILE: z
     .string()

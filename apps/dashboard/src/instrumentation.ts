@@ -1,8 +1,10 @@
-// Runs once when a dashboard server starts: the approval-notification worker (Node.js runtime only;
+// Runs once when a dashboard server starts: the approval-notification and audit export workers (Node.js runtime only;
 // the edge runtime has no sockets for webhooks or SMTP).
 export async function register(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- NEXT_RUNTIME is set by Next itself, not configuration
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { startNotifications } = await import('./modules/notifications/start-worker');
   startNotifications();
+  const { startAuditExport } = await import('./modules/audit-export/start-worker');
+  startAuditExport();
 }

@@ -15,6 +15,7 @@ const NAV = [
   { href: 'members', label: 'Members' },
   { href: 'settings/api-keys', label: 'API keys' },
   { href: 'settings/notifications', label: 'Notifications' },
+  { href: 'settings/audit', label: 'Audit retention & export' },
 ];
 
 export function OrgShell({
