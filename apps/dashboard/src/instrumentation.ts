@@ -1,4 +1,4 @@
-// Runs once when a dashboard server starts: the approval-notification and audit export workers (Node.js runtime only;
+// Runs once when a dashboard server starts: the approval-notification and audit export workers and the overview's rollups (Node.js runtime only;
 // the edge runtime has no sockets for webhooks or SMTP).
 export async function register(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- NEXT_RUNTIME is set by Next itself, not configuration
@@ -7,4 +7,6 @@ export async function register(): Promise<void> {
   startNotifications();
   const { startAuditExport } = await import('./modules/audit-export/start-worker');
   startAuditExport();
+  const { startRollups } = await import('./modules/overview/start-worker');
+  startRollups();
 }

@@ -3,7 +3,7 @@ import { chartTicks, type ChartBucket } from '../audit';
 
 // Keyed by the decision enum, so a new decision fails to compile until it has a colour; the keys'
 // order is the stacking order.
-const COLORS: Record<Decision, string> = {
+export const COLORS: Record<Decision, string> = {
   allow: '#059669',
   require_approval: '#7c3aed',
   rate_limited: '#d97706',

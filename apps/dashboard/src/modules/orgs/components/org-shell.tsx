@@ -7,6 +7,7 @@ import { OrgSwitcher } from './org-switcher';
 import { NavLink } from './nav-link';
 
 const NAV = [
+  { href: 'overview', label: 'Overview' },
   { href: 'servers', label: 'Servers' },
   { href: 'grants', label: 'Grants' },
   { href: 'approvals', label: 'Approvals' },
