@@ -1,7 +1,7 @@
 // `npm run bench`: benchmark scripts that print figures (not timed tests). Each runs in its own
 // process so one's warm-up or leftovers cannot skew another's numbers. Benchmarks that need a
 // database get a fresh one (on DATABASE_URL's server when set, else an embedded PostgreSQL).
-// `npm run bench -- <name>` runs one (policy | gateway | growth | audit).
+// `npm run bench -- <name>` runs one (policy | gateway | growth | audit | overview).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,12 @@ const benches = [
     name: 'audit',
     title: 'audit page queries on 1M audit events',
     args: ['apps/dashboard/scripts/seed-audit.ts', '--rows', '1000000'],
+    database: true,
+  },
+  {
+    name: 'overview',
+    title: 'overview page queries on 10M audit events, before and after rollups',
+    args: ['apps/dashboard/scripts/overview-bench.ts'],
     database: true,
   },
 ];

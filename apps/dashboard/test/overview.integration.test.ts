@@ -133,12 +133,12 @@ describe('overview', () => {
     const calls = await seedCalls(ctx.organizationId, 10, 20, now);
     await Promise.all([rollUp(db, now), rollUp(db, now), rollUp(db, now)]);
     await rollUp(db, now);
-    const [{ sum }] = await db.$queryRaw<Array<{ sum: number }>>`
+    const [row] = await db.$queryRaw<Array<{ sum: number }>>`
       SELECT coalesce(sum(calls), 0)::int AS sum FROM audit_rollups WHERE "organizationId" = ${ctx.organizationId}`;
     const rolledCalls = calls.filter(
       (c) => c.createdAt.getTime() < Math.floor((now - 15 * 60_000) / HOUR) * HOUR,
     ).length;
-    expect(sum).toBe(rolledCalls);
+    expect(row?.sum).toBe(rolledCalls);
 
     const old = {
       organizationId: ctx.organizationId,

@@ -80,8 +80,8 @@ export function LatencyChart({
           <YAxis type="category" dataKey="server" tick={{ fontSize: 11 }} width={120} />
           <Tooltip formatter={(v) => `${Math.round(Number(v))} ms`} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="p50" name="p50" fill="#0284c7" isAnimationActive={false} />
-          <Bar dataKey="p95" name="p95" fill="#7c3aed" isAnimationActive={false} />
+          <Bar dataKey="p50" name="p50" fill="#0284c7" maxBarSize={20} isAnimationActive={false} />
+          <Bar dataKey="p95" name="p95" fill="#7c3aed" maxBarSize={20} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </div>
