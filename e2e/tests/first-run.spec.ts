@@ -329,9 +329,16 @@ test('refusals read cleanly; the admin trail speaks in names; every page has a s
   const favicon = await page.request.get('/favicon.ico');
   expect.soft(favicon.status(), '/favicon.ico').toBe(200);
 
-  const pages = ['servers', 'grants', 'approvals', 'audit', 'trail', 'members', 'settings/api-keys', 'settings/audit'].map(
-    (p) => `${orgPath}/${p}`,
-  );
+  const pages = [
+    'servers',
+    'grants',
+    'approvals',
+    'audit',
+    'trail',
+    'members',
+    'settings/api-keys',
+    'settings/audit',
+  ].map((p) => `${orgPath}/${p}`);
   for (const path of [...pages, serverPath, `${serverPath}/policy`, '/orgs/new']) {
     await page.goto(path);
     await page.keyboard.press('Tab');
