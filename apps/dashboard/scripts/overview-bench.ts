@@ -23,6 +23,13 @@ const CHUNK = 1_000_000;
 const SPAN_S = 30 * 86_400;
 
 async function seed(): Promise<OrgContext> {
+  const existing = await db.organization.findUnique({ where: { slug: 'overview-bench' } });
+  if (existing) {
+    // A rerun on the same database (DATABASE_URL kept): the events stay, the rollups start over.
+    await db.$executeRawUnsafe('TRUNCATE audit_rollups, audit_rollup_state');
+    console.log('Reusing the seeded events; rollups cleared');
+    return context(existing);
+  }
   const org = await db.organization.create({ data: { slug: 'overview-bench', name: 'Overview bench' } });
   // A neighbour with its own calls, so the queries must pick one organization's rows.
   const other = await db.organization.create({ data: { slug: 'overview-other', name: 'Other' } });
@@ -62,6 +69,10 @@ async function seed(): Promise<OrgContext> {
   console.log(
     `Seeded ${ROWS.toLocaleString('en')} events over 30 days (+100,000 of another organization) in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
+  return context(org);
+}
+
+function context(org: { id: string; slug: string; name: string }): OrgContext {
   return {
     organizationId: org.id,
     orgSlug: org.slug,

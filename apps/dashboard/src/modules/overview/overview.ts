@@ -73,7 +73,9 @@ export function percentile(buckets: number[], q: number): number | null {
   return LATENCY_BOUNDS_MS.at(-1)!;
 }
 
-function rawRows(db: Db, organizationId: string, from: Date, to: Date, bucketMs: number) {
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+function rawRows(db: Tx, organizationId: string, from: Date, to: Date, bucketMs: number) {
   return db.$queryRaw<AggregateRow[]>`
     SELECT date_bin(make_interval(secs => ${bucketMs / 1000}), e."createdAt", TIMESTAMPTZ '2000-01-01') AS bucket,
       ${KEY_COLUMNS}, ${eventAggregates()}
@@ -83,7 +85,7 @@ function rawRows(db: Db, organizationId: string, from: Date, to: Date, bucketMs:
     GROUP BY 1, 2, 3, 4, 5`;
 }
 
-function rollupRows(db: Db, organizationId: string, from: Date, to: Date, bucketMs: number) {
+function rollupRows(db: Tx, organizationId: string, from: Date, to: Date, bucketMs: number) {
   const sums = Prisma.raw(
     Array.from({ length: LATENCY_BUCKETS }, (_, i) => `sum(r."latencyBuckets"[${i + 1}])::int`).join(', '),
   );
@@ -123,10 +125,19 @@ export async function overview(
   const p = plan(from, to, rolled);
   const org = ctx.organizationId;
   const [parts, approvalsWaiting] = await Promise.all([
-    Promise.all([
-      ...(p.rollup ? [rollupRows(db, org, new Date(p.rollup[0]), new Date(p.rollup[1]), bucketMs)] : []),
-      ...p.raw.map(([a, b]) => rawRows(db, org, new Date(a), new Date(b), bucketMs)),
-    ]),
+    db.$transaction(
+      async (tx) => {
+        // JIT compilation costs more than these index-bounded aggregates take.
+        await tx.$executeRaw`SET LOCAL jit = off`;
+        const out: AggregateRow[][] = [];
+        if (p.rollup)
+          out.push(await rollupRows(tx, org, new Date(p.rollup[0]), new Date(p.rollup[1]), bucketMs));
+        for (const [a, b] of p.raw) out.push(await rawRows(tx, org, new Date(a), new Date(b), bucketMs));
+        return out;
+        // Reading unrolled hours straight from audit_events (the job behind) can take seconds.
+      },
+      { timeout: 60_000 },
+    ),
     db.approval.count({
       where: { organizationId: org, status: 'pending', expiresAt: { gt: new Date(now) } },
     }),
