@@ -38,7 +38,18 @@ export interface AuditRecord {
   upstreamOutcome: UpstreamOutcome;
   upstreamError?: string | null;
   latencyMs?: number | null;
+  /** Content guards that fired (detector, where, how many, what was done), never the matched text. */
+  guards?: AuditGuardFinding[] | null;
   createdAt: Date;
+}
+
+export interface AuditGuardFinding {
+  direction: 'arguments' | 'results';
+  detector: string;
+  /** JSON pointer inside the arguments or the result. */
+  where: string;
+  count: number;
+  action: 'block' | 'redact' | 'flag';
 }
 
 export interface AuditCompletion {
@@ -48,6 +59,8 @@ export interface AuditCompletion {
   latencyMs: number;
   /** The tool's result, only when its content is stored in full (already bounded by the caller). */
   result?: unknown;
+  /** Every guard finding of the call (arguments' and result's), replacing what the insert had. */
+  guards?: AuditGuardFinding[];
 }
 
 /** A rate-limit reservation taken in the same statement as the row (PostgreSQL counters; see insertReserving). */
@@ -93,14 +106,14 @@ const INSERT_STATEMENT = 'portcullis_audit_insert';
 const INSERT_SQL = `
 INSERT INTO audit_events (id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
   "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
-  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt")
+  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", guards, "createdAt", "completedAt")
 SELECT id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
   "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
-  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", "createdAt", "completedAt"
+  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", guards, "createdAt", "completedAt"
 FROM json_to_recordset($1::json) AS r(id text, "organizationId" text, "grantId" text, "serverId" text, "toolName" text,
   method text, decision "Decision", "ruleId" text, "policyVersion" int4, reason text, arguments jsonb, "argumentsRedacted" bool,
   "approvalId" text, "sessionId" text, "requestId" text, "protocolVersion" text, "upstreamOutcome" text, "upstreamError" text, "latencyMs" float8,
-  "createdAt" timestamptz, "completedAt" timestamptz)`;
+  guards jsonb, "createdAt" timestamptz, "completedAt" timestamptz)`;
 
 // The same rows with rate-limit reservations taken first, in one statement (migration
 // 20261203133431_audit_insert_reserving): rows whose reservation found a counter full come back, unwritten.
@@ -110,8 +123,9 @@ const INSERT_RESERVING_SQL =
 
 const COMPLETE_SQL = `
 UPDATE audit_events AS a SET "upstreamOutcome" = c.outcome, "upstreamError" = c.error, "latencyMs" = c.latency, "completedAt" = c.done,
-  result = COALESCE(c.result, a.result)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::timestamptz[], $6::jsonb[]) AS c(id, outcome, error, latency, done, result)
+  result = COALESCE(c.result, a.result), guards = COALESCE(c.guards, a.guards)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::timestamptz[], $6::jsonb[], $7::jsonb[])
+  AS c(id, outcome, error, latency, done, result, guards)
 WHERE a.id = c.id`;
 
 export class AuditWriter {
@@ -343,6 +357,7 @@ export class AuditWriter {
           batch.map((c) => c.latencyMs),
           batch.map(() => done),
           batch.map((c) => (c.result === undefined ? null : JSON.stringify(storableJson(c.result)))),
+          batch.map((c) => (c.guards && c.guards.length > 0 ? JSON.stringify(c.guards) : null)),
         ]);
       } catch (error) {
         // The rows stay `pending`, which is true to what we know; retry once the store is back.
@@ -402,6 +417,7 @@ function insertRow(id: string, r: AuditRecord, now: Date) {
     upstreamOutcome: r.upstreamOutcome,
     upstreamError: r.upstreamError ?? null,
     latencyMs: r.latencyMs ?? null,
+    guards: r.guards && r.guards.length > 0 ? r.guards : null,
     createdAt: r.createdAt,
     completedAt: r.upstreamOutcome === 'pending' ? null : now,
   };
@@ -448,6 +464,7 @@ function safeForm(r: AuditRecord): AuditRecord {
     requestId: asciiText(r.requestId, 200),
     protocolVersion: asciiText(r.protocolVersion ?? null, 40),
     upstreamError: asciiText(r.upstreamError ?? null),
+    guards: r.guards?.map((g) => ({ ...g, where: asciiText(g.where, 200) ?? '' })) ?? null,
   };
 }
 

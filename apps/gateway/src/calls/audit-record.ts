@@ -1,7 +1,7 @@
 // The one place a call's audit record is built: tools/call and feature requests alike. Arguments
 // are stored redacted (keys and keyed hashes) unless the server or its policy asks for them in full.
 import { saltedValueHash } from '@portcullis/crypto/canonical-json';
-import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
+import type { AuditDecision, AuditGuardFinding, AuditRecord } from '../audit/audit-writer.ts';
 import type { ServerState } from '../state/server-state.ts';
 
 /** What every record of one request shares. */
@@ -17,9 +17,12 @@ export interface RequestAuditContext {
   method: string;
   /** The tool name, resource URI or prompt name (bounded by the caller). */
   target: string | null;
+  /** As the audit may keep them: after content guards, with every match redacted. */
   args: Record<string, unknown>;
   requestId: string;
   startedAt: Date;
+  /** Content guards that fired on this call so far (tools/call only). */
+  guards?: AuditGuardFinding[];
 }
 
 /** Keys and a keyed hash of each value: repeats can be linked, values cannot be read. */
@@ -79,6 +82,7 @@ export function auditRecord(
     requestId: ctx.requestId,
     protocolVersion: protocolVersionText(ctx.session.protocolVersion),
     upstreamOutcome: 'not_sent',
+    guards: ctx.guards && ctx.guards.length > 0 ? [...ctx.guards] : null,
     createdAt: ctx.startedAt,
     ...extra,
   };

@@ -14,6 +14,8 @@ import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
 import { auditRecord, fullArguments, storedResult, type RequestAuditContext } from './audit-record.ts';
 import { refusalResult } from './refusal.ts';
 import { approvalHandBack, withApproverNote } from './approval-hand-back.ts';
+import { CallGuards } from './content-guards.ts';
+import { blockedReason } from '@portcullis/guardrails/scan';
 import type { GatewayServices } from '../services.ts';
 import type { AdmissionSlot } from '../admission/call-admission.ts';
 import type { AgentExtra } from '../agent-request.ts';
@@ -150,6 +152,32 @@ async function decideAndForward(
   let decision = decide(state, toolName, args);
   if (decision.effect === 'deny' || decision.effect === 'hide') return refuse(decision);
 
+  // 2b. Content guards on the arguments (calls/content-guards.ts): a block refuses the call naming
+  // the detector and where, never the match; a redaction forwards a copy with the matches replaced.
+  // The audit row (and a pending approval) keep the arguments with every match redacted, even when
+  // content is stored in full; what fired is recorded with the row.
+  let forwarded = request;
+  const guardArguments = (current: ServerState): Decision | null => {
+    const guards = new CallGuards(current, toolName, metrics);
+    const outcome = guards.onArguments(args);
+    auditContext.args = outcome.audited;
+    auditContext.guards = guards.findings;
+    callGuards = guards;
+    forwarded = outcome.redacted
+      ? { ...request, params: { ...request.params, arguments: outcome.value } }
+      : request;
+    if (!outcome.blocked) return null;
+    return {
+      effect: 'deny',
+      rule: `guard:${outcome.blocked.detector}`,
+      reason: blockedReason('arguments', outcome.blocked),
+      counters: [],
+    };
+  };
+  let callGuards!: CallGuards;
+  const guarded = guardArguments(state);
+  if (guarded) return refuse(guarded);
+
   // 3. Hold for approval: bound to grant + tool + exact arguments, decided in the dashboard. The
   // call is held only as long as a client can wait (GATEWAY_APPROVAL_HOLD_MS, under the SDK's 60 s);
   // then the agent is told to call again once approved, and that identical call runs (once).
@@ -169,9 +197,9 @@ async function decideAndForward(
         serverId: session.serverId,
         toolName,
         argumentsHash,
-        // The approver must see exactly what they approve, so the pending approval keeps the full
-        // arguments even when the audit log stores them redacted.
-        arguments: args,
+        // The approver must see what they approve, so the pending approval keeps the full arguments
+        // even when the audit log stores them redacted (minus what a content guard matched).
+        arguments: auditContext.args,
         sessionId: session.id,
         ruleId: decision.rule,
         timeoutMs: decision.approval?.timeoutMs ?? 300_000,
@@ -296,6 +324,9 @@ async function decideAndForward(
       );
     }
     decision = recheck;
+    // The guards as the policy is now.
+    const guardedNow = guardArguments(state);
+    if (guardedNow) return refuse(guardedNow, approvalId);
   }
 
   /** The audit record could not be written: nothing was forwarded, and the agent is told why. */
@@ -395,16 +426,20 @@ async function decideAndForward(
 
   // 6. Forward, then record the outcome (batched; the agent does not wait for it).
   try {
-    const result = await session.forwardToolCall(request, extra);
-    const outcome = result.isError ? 'tool_error' : 'ok';
+    const upstream = await session.forwardToolCall(forwarded, extra);
+    const outcome = upstream.isError ? 'tool_error' : 'ok';
+    // Content guards on the result, before the agent sees it (a blocked result is replaced).
+    const { result, audited } = callGuards.onResult(upstream);
     const latencyMs = performance.now() - started;
-    // Results are kept only where the server or tool stores content in plain text (bounded).
+    // Results are kept only where the server or tool stores content in plain text (bounded), and
+    // never with what a guard matched.
     audit.complete({
       id: auditId,
       outcome,
       error: null,
       latencyMs,
-      ...(fullArguments(state, toolName) ? { result: storedResult(result) } : {}),
+      ...(fullArguments(state, toolName) ? { result: storedResult(audited) } : {}),
+      guards: callGuards.findings,
     });
     if (reservation) void counters.commit(reservation).catch(() => undefined);
     metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, outcome, latencyMs / 1000);

@@ -34,6 +34,7 @@ export class GatewayMetrics {
   sessionsEvicted = 0;
   private readonly httpResponses = new Map<string, number>();
   private readonly featureRequests = new Map<string, number>();
+  private readonly guardMatches = new Map<string, number>();
 
   /** `tool` must come from the catalog (bounded), never straight from a request. */
   recordCall(decision: string, tool: string, outcome: string, seconds: number): void {
@@ -42,6 +43,16 @@ export class GatewayMetrics {
     let histogram = this.latency.get(outcome);
     if (!histogram) this.latency.set(outcome, (histogram = new Histogram()));
     histogram.observe(seconds);
+  }
+
+  /**
+   * Content guard matches by detector, direction and action. Tenant patterns count together as
+   * `pattern` (their names are the tenants' own, unbounded across organizations).
+   */
+  recordGuard(detector: string, direction: string, action: string, matches: number): void {
+    const label = detector.startsWith('pattern:') ? 'pattern' : detector;
+    const key = `${label}\u0000${direction}\u0000${action}`;
+    this.guardMatches.set(key, (this.guardMatches.get(key) ?? 0) + matches);
   }
 
   /** resources/read, prompts/get, completion/complete… by method (a fixed set) and decision. */
@@ -90,6 +101,14 @@ export class GatewayMetrics {
     for (const [key, value] of this.featureRequests) {
       const [method, decision] = key.split('\u0000') as [string, string];
       out.push(`portcullis_gateway_feature_requests_total${labels({ method, decision })} ${value}`);
+    }
+    out.push(
+      '# HELP portcullis_gateway_guard_matches_total Content guard matches by detector, direction (arguments, results) and action.',
+    );
+    out.push('# TYPE portcullis_gateway_guard_matches_total counter');
+    for (const [key, value] of this.guardMatches) {
+      const [detector, direction, action] = key.split('\u0000') as [string, string, string];
+      out.push(`portcullis_gateway_guard_matches_total${labels({ detector, direction, action })} ${value}`);
     }
     out.push(
       '# HELP portcullis_gateway_upstream_errors_total Upstream failures by kind (timeout, error, connect, crash).',
