@@ -1,6 +1,7 @@
 // The errors the gateway's layers share: what the agent is sent (JsonRpcError) and what forwarding
 // to an upstream can end in (UpstreamFailure, and how the audit log words it). Its own module, so
 // calls/ and sessions/ both depend on it instead of on each other.
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamOutcome } from './audit/audit-writer.ts';
 
 /** A JSON-RPC error to send to the agent exactly as given (the SDK passes code, message and data through). */
@@ -48,4 +49,18 @@ export function describeFailure(failure: UpstreamFailure, outcome: UpstreamOutco
   if (outcome === 'unknown') return `${message}; the call was sent upstream and may have run`;
   if (outcome === 'not_sent') return `${message} (not sent upstream)`;
   return message;
+}
+
+/** A JSON-RPC error body for what a request ended in: a JsonRpcError as given, anything else an internal error. */
+export function toErrorBody(error: unknown): { code: number; message: string; data?: unknown } {
+  if (error instanceof JsonRpcError)
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    };
+  return {
+    code: ErrorCode.InternalError,
+    message: error instanceof Error ? error.message : 'Internal error',
+  };
 }

@@ -4,9 +4,10 @@
 // -32021 (a capability the request did not declare) is 400, everything else in-band on 200.
 import type { ServerResponse } from 'node:http';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentNotification } from '../agent-request.ts';
-import { LOG_LEVELS, atLeast } from '../sessions/gateway-session.ts';
+import type { AgentExtra, AgentNotification } from '../agent-request.ts';
+import { LOG_LEVELS, atLeast } from '../sessions/log-level.ts';
 import { busyStatus } from '../admission/busy-answer.ts';
+import type { ModernRequest } from './modern-era.ts';
 
 export const MISSING_REQUIRED_CLIENT_CAPABILITY = -32021;
 
@@ -61,4 +62,19 @@ export class ModernResponse {
     if (!LOG_LEVELS.includes(this.logLevel as LoggingLevel)) return true;
     return atLeast(level, this.logLevel as LoggingLevel);
   }
+}
+
+/** What the session's dispatch gets for a modern request: its id, signal and _meta, and where its notifications go. */
+export function agentExtra(
+  request: ModernRequest,
+  signal: AbortSignal,
+  answer: () => ModernResponse | undefined,
+): AgentExtra {
+  const meta = request.params._meta as AgentExtra['_meta'];
+  return {
+    requestId: request.id,
+    signal,
+    _meta: meta,
+    sendNotification: async (notification) => answer()?.notify(notification),
+  };
 }

@@ -21,21 +21,17 @@ import {
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Params, UpstreamConnection } from '@portcullis/upstream/upstream-connection';
-import {
-  completionFeature,
-  featureAllowed,
-  handleFeatureRequest,
-  listFeature,
-  type FeatureSession,
-} from '../calls/handle-feature-request.ts';
-import { handleToolCall, type ToolCallSession } from '../calls/handle-tool-call.ts';
+import { featureAllowed, type FeatureSession } from '../calls/handle-feature-request.ts';
+import type { ToolCallSession } from '../calls/handle-tool-call.ts';
 import { filterListedTools } from '../calls/list-tools.ts';
 import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import type { AgentExtra, AgentNotification } from '../agent-request.ts';
-import { JsonRpcError, UpstreamFailure } from '../errors.ts';
+import { JsonRpcError, toErrorBody, UpstreamFailure } from '../errors.ts';
+import { AgentRequests, type AgentResponse } from './agent-requests.ts';
+import { dispatch, type DispatchTarget } from './dispatch.ts';
 import { forwardRequest } from './forward-request.ts';
-import { checkParams, checkRequest } from './request-params.ts';
+import { atLeast } from './log-level.ts';
 import type { SessionSink, UpstreamLink } from './upstream-pool.ts';
 
 export interface SessionHooks {
@@ -56,21 +52,12 @@ export interface OpenSessionOptions {
 /** Requests one session may have in flight at once (each holds memory and, relayed, an upstream slot). */
 const MAX_INFLIGHT_PER_SESSION = 64;
 
-/** How long the upstream may wait on the agent for sampling or elicitation (a person may be typing). */
-const AGENT_REQUEST_TIMEOUT_MS = 30 * 60_000;
-
 /** The capability an agent must have declared for each server→client request the spec defines. */
 const CLIENT_CAPABILITY_FOR: Record<string, keyof ClientCapabilities> = {
   'sampling/createMessage': 'sampling',
   'elicitation/create': 'elicitation',
   'roots/list': 'roots',
 };
-
-interface OutgoingRequest {
-  resolve(result: Params): void;
-  reject(error: JsonRpcError): void;
-  timer: NodeJS.Timeout;
-}
 
 type ResultBody = Record<string, unknown>;
 
@@ -100,9 +87,8 @@ export class GatewaySession implements SessionSink {
   private reconnecting: Promise<UpstreamLink> | undefined;
   /** Agent requests being handled, by the agent's id; aborting one cancels it upstream. */
   private readonly inflight = new Map<RequestId, AbortController>();
-  /** Requests sent to the agent on the upstream's behalf, by the id this session gave them. */
-  private readonly outgoing = new Map<number, OutgoingRequest>();
-  private nextOutgoingId = 0;
+  /** Requests sent to the agent on the upstream's behalf. */
+  private readonly outgoing = new AgentRequests((message, related) => this.send(message, related));
   private readonly subscriptions = new Set<string>();
   /** The level this agent asked for with logging/setLevel; messages below it are not sent to it. */
   private logLevel: LoggingLevel | undefined;
@@ -114,6 +100,7 @@ export class GatewaySession implements SessionSink {
   private readonly capabilities: ServerCapabilities;
   private readonly featureSession: FeatureSession;
   private readonly toolSession: ToolCallSession;
+  private readonly dispatchTarget: DispatchTarget;
 
   private constructor(
     private readonly services: GatewayServices,
@@ -169,6 +156,23 @@ export class GatewaySession implements SessionSink {
         return result as CallToolResult;
       },
     });
+    this.dispatchTarget = {
+      services: this.services,
+      capabilities: this.capabilities,
+      toolSession: this.toolSession,
+      featureSession: this.featureSession,
+      get shared() {
+        return session.link.shared;
+      },
+      initialize: (params) => this.initialize(params),
+      listTools: (params, extra) => this.listTools(params, extra),
+      forward: (method, params, extra) => this.forward(method, params, extra),
+      subscribed: (uri, on) => {
+        if (on) this.subscriptions.add(uri);
+        else this.subscriptions.delete(uri);
+      },
+      setLogLevel: (level) => (this.logLevel = level),
+    };
   }
 
   /** Connects the upstream (or joins the shared one) and makes sure the catalog is fresh. */
@@ -255,17 +259,8 @@ export class GatewaySession implements SessionSink {
     this.receiveRequest(m.id, m.method, m.params);
   }
 
-  private receiveResponse(m: {
-    id?: RequestId;
-    result?: Params;
-    error?: { code: number; message: string; data?: unknown };
-  }): void {
-    const pending = typeof m.id === 'number' ? this.outgoing.get(m.id) : undefined;
-    if (!pending) return;
-    this.outgoing.delete(m.id as number);
-    clearTimeout(pending.timer);
-    if (m.error) pending.reject(new JsonRpcError(m.error.code, m.error.message, m.error.data));
-    else pending.resolve(m.result ?? {});
+  private receiveResponse(m: AgentResponse): void {
+    this.outgoing.settle(m);
   }
 
   private receiveNotification(method: string, params: Params | undefined): void {
@@ -324,7 +319,7 @@ export class GatewaySession implements SessionSink {
     };
     let work: Promise<ResultBody>;
     try {
-      work = this.dispatch(method, params ?? {}, extra);
+      work = dispatch(this.dispatchTarget, method, params ?? {}, extra);
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -359,7 +354,7 @@ export class GatewaySession implements SessionSink {
     this.inflight.set(key, controller);
     let work: Promise<ResultBody>;
     try {
-      work = this.dispatch(method, params, { ...extra, signal: controller.signal });
+      work = dispatch(this.dispatchTarget, method, params, { ...extra, signal: controller.signal });
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -378,136 +373,6 @@ export class GatewaySession implements SessionSink {
       capabilities: this.capabilities,
       ...(server.instructions ? { instructions: server.instructions } : {}),
     };
-  }
-
-  private dispatch(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
-    checkRequest(method);
-    const caps = this.capabilities;
-    const notOffered = () => Promise.reject(new JsonRpcError(ErrorCode.MethodNotFound, 'Method not found'));
-    switch (method) {
-      case 'initialize':
-        return Promise.resolve(this.initialize(params));
-      case 'ping':
-        return Promise.resolve({});
-      case 'tools/list':
-        if (!caps.tools) return notOffered();
-        checkParams(method, params);
-        return this.listTools(params, extra);
-      case 'tools/call': {
-        if (!caps.tools) return notOffered();
-        checkParams(method, params);
-        return handleToolCall(
-          this.services,
-          this.toolSession,
-          { method, params } as CallToolRequest,
-          extra,
-        ) as Promise<ResultBody>;
-      }
-      case 'resources/list':
-      case 'resources/templates/list':
-        if (!caps.resources) return notOffered();
-        checkParams(method, params);
-        return listFeature(
-          this.services,
-          this.featureSession,
-          'resources',
-          method,
-          params,
-          extra,
-          method === 'resources/list' ? { resources: [] } : { resourceTemplates: [] },
-        );
-      case 'resources/read':
-        if (!caps.resources) return notOffered();
-        checkParams(method, params);
-        return handleFeatureRequest(
-          this.services,
-          this.featureSession,
-          'resources',
-          method,
-          params,
-          extra,
-          params.uri as string,
-        );
-      case 'resources/subscribe':
-        if (!caps.resources?.subscribe) return notOffered();
-        checkParams(method, params);
-        return handleFeatureRequest(
-          this.services,
-          this.featureSession,
-          'resources',
-          method,
-          params,
-          extra,
-          params.uri as string,
-        ).then((result) => {
-          this.subscriptions.add(params.uri as string);
-          return result;
-        });
-      case 'resources/unsubscribe':
-        // Ending a subscription is always allowed: it only takes access away.
-        if (!caps.resources?.subscribe) return notOffered();
-        checkParams(method, params);
-        this.subscriptions.delete(params.uri as string);
-        return this.forward(method, params, extra);
-      case 'prompts/list':
-        if (!caps.prompts) return notOffered();
-        checkParams(method, params);
-        return listFeature(this.services, this.featureSession, 'prompts', method, params, extra, {
-          prompts: [],
-        });
-      case 'prompts/get':
-        if (!caps.prompts) return notOffered();
-        checkParams(method, params);
-        return handleFeatureRequest(
-          this.services,
-          this.featureSession,
-          'prompts',
-          method,
-          params,
-          extra,
-          params.name as string,
-        );
-      case 'completion/complete': {
-        if (!caps.completions) return notOffered();
-        checkParams(method, params);
-        const ref = params.ref as { type: string; name?: string; uri?: string };
-        return handleFeatureRequest(
-          this.services,
-          this.featureSession,
-          completionFeature(params),
-          method,
-          params,
-          extra,
-          (ref.type === 'ref/prompt' ? ref.name : ref.uri) ?? '',
-        );
-      }
-      case 'logging/setLevel':
-        if (!caps.logging) return notOffered();
-        checkParams(method, params);
-        this.logLevel = params.level as LoggingLevel;
-        // A shared (stdio) upstream serves every session of the server: it is asked for everything
-        // and each session filters to its own level, so one agent's setting never silences another's.
-        return this.forward(method, this.link.shared ? { level: 'debug' } : params, extra);
-      default:
-        if (method.startsWith('tasks/'))
-          return Promise.reject(
-            new JsonRpcError(
-              ErrorCode.MethodNotFound,
-              `Method not found: ${method} (tasks are not relayed by the gateway)`,
-            ),
-          );
-        // A method the gateway does not know (a vendor's, a newer revision's) passes through as it
-        // is when the policy's default allows it, audited like a resource read.
-        return handleFeatureRequest(
-          this.services,
-          this.featureSession,
-          'other',
-          method,
-          params,
-          extra,
-          method,
-        );
-    }
   }
 
   private initialize(params: Params): ResultBody {
@@ -562,53 +427,8 @@ export class GatewaySession implements SessionSink {
     }
     if (this.closed)
       return Promise.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session is closed'));
-    const id = this.nextOutgoingId++;
     // The agent call this request belongs with: its cancellation goes on the same stream.
-    const related = this.relatedRequestId();
-    return new Promise<Params>((resolve, reject) => {
-      const onAbort = () => {
-        if (!this.outgoing.delete(id)) return;
-        clearTimeout(timer);
-        this.send(
-          {
-            jsonrpc: '2.0',
-            method: 'notifications/cancelled',
-            params: { requestId: id, reason: 'The server cancelled the request' },
-          },
-          related,
-        );
-        reject(new JsonRpcError(ErrorCode.RequestTimeout, 'The server cancelled the request'));
-      };
-      const timer = setTimeout(() => {
-        if (!this.outgoing.delete(id)) return;
-        signal.removeEventListener('abort', onAbort);
-        this.send(
-          {
-            jsonrpc: '2.0',
-            method: 'notifications/cancelled',
-            params: { requestId: id, reason: 'timed out' },
-          },
-          related,
-        );
-        reject(new JsonRpcError(ErrorCode.RequestTimeout, `The client did not answer ${method} in time`));
-      }, AGENT_REQUEST_TIMEOUT_MS);
-      this.outgoing.set(id, {
-        resolve: (result) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(result);
-        },
-        reject: (error) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-        timer,
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.send(
-        { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) } as JSONRPCMessage,
-        related,
-      );
-    });
+    return this.outgoing.request(method, params, signal, this.relatedRequestId());
   }
 
   /** A notification from the upstream for this agent (sent at once: order is kept). */
@@ -667,11 +487,7 @@ export class GatewaySession implements SessionSink {
     if (this.closed) return;
     this.closed = true;
     for (const controller of this.inflight.values()) controller.abort();
-    for (const [id, pending] of this.outgoing) {
-      clearTimeout(pending.timer);
-      pending.reject(new JsonRpcError(ErrorCode.InternalError, 'The client session closed'));
-      this.outgoing.delete(id);
-    }
+    this.outgoing.rejectAll();
     await Promise.allSettled([this.link.release(), this.transport?.close()]);
   }
 }
@@ -686,34 +502,4 @@ function isToolResult(result: ResultBody): boolean {
   )
     return false;
   return true;
-}
-
-function toErrorBody(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof JsonRpcError)
-    return {
-      code: error.code,
-      message: error.message,
-      ...(error.data === undefined ? {} : { data: error.data }),
-    };
-  return {
-    code: ErrorCode.InternalError,
-    message: error instanceof Error ? error.message : 'Internal error',
-  };
-}
-
-export const LOG_LEVELS: readonly LoggingLevel[] = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
-
-/** Whether a message's level is at or above the wanted one (an unknown level is passed on). */
-export function atLeast(level: unknown, wanted: LoggingLevel): boolean {
-  const index = LOG_LEVELS.indexOf(level as LoggingLevel);
-  return index < 0 || index >= LOG_LEVELS.indexOf(wanted);
 }

@@ -1,0 +1,192 @@
+// The warm upstream sessions modern (stateless) requests are served on: one legacy GatewaySession
+// per grant, protocol revision and declared client capabilities (the upstream, 2025-era, needs
+// initialize and sees one session per such key), closed once idle. What the upstream sends on a
+// pooled session (its requests to the client, its notifications) goes to the routes it was given.
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { Params } from '@portcullis/upstream/upstream-connection';
+import type { AgentNotification } from '../agent-request.ts';
+import { JsonRpcError } from '../errors.ts';
+import type { GatewayServices } from '../services.ts';
+import { GatewaySession, type SessionHooks } from '../sessions/gateway-session.ts';
+import type { GrantContext } from '../state/grant-cache.ts';
+import type { ModernRequest } from './modern-era.ts';
+import type { ModernResponse } from './modern-stream.ts';
+
+/** A held exchange as the pool sees it (held-exchanges.ts has the rest). */
+export interface PooledExchange {
+  outcome: unknown;
+}
+
+export interface Pooled<X extends PooledExchange = PooledExchange> {
+  key: string;
+  grantId: string;
+  opening: Promise<GatewaySession>;
+  session: GatewaySession | undefined;
+  /** What the requests on this session declared (routed form): the upstream's requests are checked against it. */
+  capabilities: ClientCapabilities;
+  /** The answers of the requests being served on this session now (where their progress and logs go). */
+  active: Set<ModernResponse>;
+  /** Held exchanges running on this session (their upstream requests go to the only one in flight). */
+  exchanges: Set<X>;
+}
+
+export interface PoolRoutes<X extends PooledExchange> {
+  /** The upstream asked the client something on this pooled session. */
+  agentRequest(
+    pooled: Pooled<X>,
+    method: string,
+    params: Params | undefined,
+    signal: AbortSignal,
+  ): Promise<Params>;
+  /** The upstream sent a notification on this pooled session. */
+  notification(pooled: Pooled<X>, notification: AgentNotification): void;
+  /** Whether a listen stream holds this pooled session open. */
+  listened(key: string): boolean;
+}
+
+export class SessionPool<X extends PooledExchange> {
+  private readonly pool = new Map<string, Pooled<X>>();
+  /** The entry each opened session belongs to (it is in the pool while pool.get(entry.key) is that entry). */
+  private readonly bySession = new WeakMap<GatewaySession, Pooled<X>>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly services: GatewayServices,
+    private readonly hooks: SessionHooks,
+    private readonly routes: PoolRoutes<X>,
+  ) {
+    this.idleMs = Math.min(services.config.sessionIdleMs, 5 * 60_000);
+    this.sweeper = setInterval(() => void this.closeIdle(), Math.max(1_000, Math.min(30_000, this.idleMs)));
+    this.sweeper.unref();
+  }
+
+  /** Requests being served or held on the pooled sessions. */
+  inflightTotal(): number {
+    let n = 0;
+    for (const pooled of this.pool.values()) n += pooled.session?.inflightCount ?? 0;
+    return n;
+  }
+
+  /** The warm session for this request's grant, revision and capabilities (opened if there is none). */
+  async sessionFor(grant: GrantContext, request: ModernRequest): Promise<GatewaySession> {
+    const capabilities = routedCapabilities(request.clientCapabilities);
+    const key = JSON.stringify([grant.grantId, request.protocolVersion, capabilities]);
+    let pooled = this.pool.get(key);
+    if (pooled?.session?.closed) {
+      this.pool.delete(key);
+      pooled = undefined;
+    }
+    if (!pooled) {
+      const entry: Pooled<X> = {
+        key,
+        grantId: grant.grantId,
+        opening: Promise.resolve(undefined as unknown as GatewaySession),
+        session: undefined,
+        capabilities,
+        active: new Set(),
+        exchanges: new Set(),
+      };
+      entry.opening = GatewaySession.open(this.services, this.hooks, {
+        id: `stateless-${randomUUID()}`,
+        grant,
+        clientCapabilities: capabilities,
+        resumed: { clientInfo: request.clientInfo, protocolVersion: request.protocolVersion },
+      }).then(
+        (session) => {
+          session.agentRequests = (method, params, signal) =>
+            this.routes.agentRequest(entry, method, params, signal);
+          session.agentNotifications = (notification) => this.routes.notification(entry, notification);
+          entry.session = session;
+          this.bySession.set(session, entry);
+          return session;
+        },
+        (error: unknown) => {
+          if (this.pool.get(key) === entry) this.pool.delete(key);
+          throw error;
+        },
+      );
+      this.pool.set(key, entry);
+      pooled = entry;
+    }
+    try {
+      return await pooled.opening;
+    } catch (error) {
+      if (error instanceof JsonRpcError) throw error;
+      this.services.metrics.recordUpstreamError('connect');
+      throw new JsonRpcError(
+        ErrorCode.InternalError,
+        `Upstream server is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** The pool entry of a session still in the pool. */
+  pooledOf(session: GatewaySession): Pooled<X> {
+    const pooled = this.bySession.get(session);
+    if (pooled && this.pool.get(pooled.key) === pooled) return pooled;
+    throw new JsonRpcError(ErrorCode.InternalError, 'The session for this request was closed; send it again');
+  }
+
+  /** The entries of one grant. */
+  entriesOf(grantId: string): Pooled<X>[] {
+    return [...this.pool.values()].filter((p) => p.grantId === grantId);
+  }
+
+  /** Takes these entries out of the pool and closes their sessions. */
+  async close(entries: Pooled<X>[]): Promise<void> {
+    for (const entry of entries) if (this.pool.get(entry.key) === entry) this.pool.delete(entry.key);
+    await Promise.allSettled(entries.map((p) => p.opening.then((s) => s.close())));
+  }
+
+  private async closeIdle(): Promise<void> {
+    const cutoff = Date.now() - this.idleMs;
+    for (const [key, pooled] of this.pool) {
+      const session = pooled.session;
+      if (
+        !session ||
+        session.inflightCount > 0 ||
+        pooled.exchanges.size > 0 ||
+        session.lastSeenAt > cutoff ||
+        this.routes.listened(key)
+      )
+        continue;
+      this.pool.delete(key);
+      await session.close().catch(() => undefined);
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    const pooled = [...this.pool.values()];
+    this.pool.clear();
+    await Promise.allSettled(pooled.map((p) => p.opening.then((s) => s.close())));
+  }
+}
+
+/**
+ * What the gateway can carry back from the upstream, as the request declared it, reduced to the
+ * spec's own sub-capabilities: the pool key, so an agent cannot make a new upstream session per
+ * request by varying what it declares (a handful of combinations at most per grant).
+ */
+function routedCapabilities(declared: ClientCapabilities): ClientCapabilities {
+  const pick = (value: unknown, keys: string[], flag = false): Record<string, unknown> | undefined => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const key of keys) {
+      const sub = (value as Record<string, unknown>)[key];
+      if (flag ? sub === true : sub && typeof sub === 'object' && !Array.isArray(sub))
+        out[key] = flag ? true : {};
+    }
+    return out;
+  };
+  const sampling = pick(declared.sampling, ['context', 'tools']);
+  const elicitation = pick(declared.elicitation, ['form', 'url']);
+  const roots = pick(declared.roots, ['listChanged'], true);
+  return {
+    ...(sampling ? { sampling } : {}),
+    ...(elicitation ? { elicitation } : {}),
+    ...(roots ? { roots } : {}),
+  };
+}
