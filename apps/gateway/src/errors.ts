@@ -2,7 +2,7 @@
 // to an upstream can end in (UpstreamFailure, and how the audit log words it). Its own module, so
 // calls/ and sessions/ both depend on it instead of on each other.
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import type { UpstreamOutcome } from './audit/audit-writer.ts';
+import type { UpstreamOutcome } from './audit/audit-types.ts';
 
 /** A JSON-RPC error to send to the agent exactly as given (the SDK passes code, message and data through). */
 export class JsonRpcError extends Error {

@@ -2,7 +2,8 @@
 // row is tried once more in its safe form, then quarantined (logged), never re-queued forever.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditWriter, UnstorableAuditRecordError, type AuditRecord } from '../src/audit/audit-writer.ts';
+import { AuditWriter } from '../src/audit/audit-writer.ts';
+import { UnstorableAuditRecordError, type AuditRecord } from '../src/audit/audit-types.ts';
 import { databaseUrl, seed, testDb, type Seeded } from './harness.ts';
 
 describe('AuditWriter with a row the store refuses', () => {

@@ -4,7 +4,8 @@
 // inserts at 200 calls/s through the real writer never wait on a lock the job holds.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditWriter, type AuditRecord } from '../src/audit/audit-writer.ts';
+import { AuditWriter } from '../src/audit/audit-writer.ts';
+import type { AuditRecord } from '../src/audit/audit-types.ts';
 import { AuditRetention, effectiveRetentionDays } from '../src/ops/audit-retention.ts';
 import { databaseUrl, seed, testDb, type Seeded } from './harness.ts';
 

@@ -3,7 +3,8 @@
 // agent cannot fail a batch that carries other calls' rows, and completions land on close.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditWriter, type AuditRecord } from '../src/audit/audit-writer.ts';
+import { AuditWriter } from '../src/audit/audit-writer.ts';
+import type { AuditRecord } from '../src/audit/audit-types.ts';
 import { databaseUrl, seed, testDb, type Seeded } from './harness.ts';
 
 describe('AuditWriter', () => {

@@ -1,7 +1,7 @@
 // The one place a call's audit record is built: tools/call and feature requests alike. Arguments
 // are stored redacted (keys and keyed hashes) unless the server or its policy asks for them in full.
 import { saltedValueHash } from '@portcullis/crypto/canonical-json';
-import type { AuditDecision, AuditGuardFinding, AuditRecord } from '../audit/audit-writer.ts';
+import type { AuditDecision, AuditGuardFinding, AuditRecord } from '../audit/audit-types.ts';
 import type { ServerState } from '../state/server-state.ts';
 
 /** What every record of one request shares. */

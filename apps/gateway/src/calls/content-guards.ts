@@ -11,7 +11,7 @@ import {
 } from '@portcullis/guardrails/scan';
 import { guardsForCall } from '@portcullis/policy/decide';
 import type { EffectiveGuards } from '@portcullis/policy/guards';
-import type { AuditGuardFinding } from '../audit/audit-writer.ts';
+import type { AuditGuardFinding } from '../audit/audit-types.ts';
 import { storableText } from '../audit/storable-text.ts';
 import type { GatewayMetrics } from '../ops/metrics.ts';
 import type { ServerState } from '../state/server-state.ts';

@@ -8,7 +8,7 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Params } from '@portcullis/upstream/upstream-connection';
 import { decideFeatureRequest, decideOtherRequest } from '@portcullis/policy/decide';
 import type { Decision, Feature } from '@portcullis/policy/types';
-import type { AuditRecord } from '../audit/audit-writer.ts';
+import type { AuditRecord } from '../audit/audit-types.ts';
 import type { GatewayServices } from '../services.ts';
 import type { AgentExtra } from '../agent-request.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';

@@ -10,7 +10,7 @@ import { decideToolCall, PRE_POLICY_RULES } from '@portcullis/policy/decide';
 import { applyCounterResults } from '@portcullis/policy/evaluate';
 import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation, ReserveResult } from '@portcullis/counters/counter-store';
-import type { AuditDecision, AuditRecord } from '../audit/audit-writer.ts';
+import type { AuditDecision, AuditRecord } from '../audit/audit-types.ts';
 import { auditRecord, fullArguments, storedResult, type RequestAuditContext } from './audit-record.ts';
 import { refusalResult } from './refusal.ts';
 import { approvalHandBack, withApproverNote } from './approval-hand-back.ts';
