@@ -51,6 +51,14 @@ export default async function globalSetup(): Promise<void> {
     readOnlyPaths: [path.join(root, 'apps/twikit'), path.join(root, 'node_modules')],
     writablePaths: [callsDir],
   };
+  // A server whose results carry secrets and whose catalog has an injected description (guards spec).
+  const leakyTemplate = {
+    id: 'leaky',
+    name: 'Leaky (tests)',
+    command: process.execPath,
+    args: [path.join(root, 'apps/gateway/test/fixtures/leaky-server.mjs')],
+    readOnlyPaths: [path.join(root, 'apps/gateway/test/fixtures')],
+  };
   const env = {
     ...process.env,
     DATABASE_URL: db.url,
@@ -60,7 +68,7 @@ export default async function globalSetup(): Promise<void> {
     TWIKIT_PORT: String(twikit),
     AUTH_SECRET: randomBytes(32).toString('base64url'),
     PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    STDIO_TEMPLATES: JSON.stringify([twikitTemplate]),
+    STDIO_TEMPLATES: JSON.stringify([twikitTemplate, leakyTemplate]),
     NODE_EXTRA_CA_CERTS: tls.certFile,
     OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS: `https://localhost:${clientMetadataPort}`,
     WEBHOOK_PRIVATE_ORIGINS: `http://127.0.0.1:${webhookPort},http://127.0.0.1:${webhookDownPort}`,

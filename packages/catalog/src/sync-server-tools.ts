@@ -21,7 +21,8 @@ import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { hashCanonical } from '@portcullis/crypto/canonical-json';
 import type { Db } from '@portcullis/db/client';
 import { notifyChange } from '@portcullis/db/events';
-import type { Prisma } from '@portcullis/db/types';
+import { Prisma } from '@portcullis/db/types';
+import { guardArguments } from '@portcullis/guardrails/scan';
 import { classifyTool } from '@portcullis/policy/classify';
 
 export interface ToolDefinition {
@@ -119,6 +120,31 @@ export interface SyncTarget {
   serverId: string;
 }
 
+const INJECTION_ONLY = new Map([['injection', 'flag' as const]]);
+
+/**
+ * Where a definition's text reads like instructions to the model (title, description, the input and
+ * output schemas' strings, annotations): the injection heuristic of @portcullis/guardrails. The
+ * catalog shows it; the policy decides what to do about it.
+ */
+export function injectionFlags(tool: ToolDefinition): Array<{ where: string; count: number }> | null {
+  const { findings } = guardArguments(
+    {
+      title: tool.title ?? null,
+      description: tool.description ?? null,
+      inputSchema: tool.inputSchema ?? null,
+      outputSchema: tool.outputSchema ?? null,
+      annotations: tool.annotations ?? null,
+    },
+    INJECTION_ONLY,
+    {},
+  );
+  const flags = findings
+    .filter((f) => f.detector === 'injection')
+    .map((f) => ({ where: f.where, count: f.count }));
+  return flags.length > 0 ? flags : null;
+}
+
 function json(value: unknown): Prisma.InputJsonValue | undefined {
   return value === undefined || value === null
     ? undefined
@@ -159,7 +185,9 @@ export async function syncServerTools(
         inputSchema: tool.inputSchema,
         ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
       });
+      const flags = injectionFlags(tool);
       const live = {
+        injectionFlags: flags ?? Prisma.DbNull,
         title: tool.title ?? tool.annotations?.title ?? null,
         description: tool.description ?? null,
         inputSchema: json(tool.inputSchema) ?? {},
@@ -218,7 +246,8 @@ export async function syncServerTools(
         approved.approvedHash !== row.approvedHash ||
         !row.present ||
         pinState !== row.pinState ||
-        row.riskWhy !== risk.why
+        row.riskWhy !== risk.why ||
+        hashCanonical(row.injectionFlags ?? null) !== hashCanonical(flags)
       ) {
         await tx.tool.update({ where: { id: row.id }, data: { ...live, ...approved, pinState } });
       }

@@ -69,6 +69,8 @@ export interface ExportedEvent {
   argumentsRedacted: boolean;
   arguments: unknown;
   result: unknown;
+  /** Content guards that fired (detector, where, count, action), never the match. */
+  guards: unknown;
 }
 
 interface Row {
@@ -91,6 +93,7 @@ interface Row {
   argumentsRedacted: boolean;
   arguments: unknown;
   result: unknown;
+  guards: unknown;
   server: { name: string } | null;
   grant: { name: string } | null;
 }
@@ -117,6 +120,7 @@ function toEvent(row: Row, orgSlug: string): ExportedEvent {
     argumentsRedacted: row.argumentsRedacted,
     arguments: row.arguments ?? null,
     result: row.result ?? null,
+    guards: row.guards ?? null,
   };
 }
 
@@ -194,6 +198,7 @@ export async function readBatch(
       argumentsRedacted: true,
       arguments: true,
       result: true,
+      guards: true,
       server: { select: { name: true } },
       grant: { select: { name: true } },
     },

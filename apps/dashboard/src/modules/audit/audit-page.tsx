@@ -313,6 +313,7 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
               <dt className="text-slate-500">Session</dt>
               <dd className="font-mono break-all">{event.sessionId ?? '—'}</dd>
             </dl>
+            <GuardFindings guards={event.guards} />
             <div>
               <p className="text-xs font-medium text-slate-600">
                 Arguments{' '}
@@ -344,6 +345,40 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
           </aside>
         ) : null}
       </div>
+    </div>
+  );
+}
+
+const GUARD_ACTION_TONE = { block: 'red', redact: 'amber', flag: 'slate' } as const;
+
+/** The content guards that fired on the call: which, where, how many, what was done; never the match. */
+function GuardFindings({ guards }: { guards: unknown }) {
+  if (!Array.isArray(guards) || guards.length === 0) return null;
+  const rows = guards as Array<{
+    direction?: string;
+    detector?: string;
+    where?: string;
+    count?: number;
+    action?: string;
+  }>;
+  return (
+    <div data-testid="guard-findings">
+      <p className="text-xs font-medium text-slate-600">Content guards</p>
+      <ul className="mt-1 space-y-1 text-xs">
+        {rows.map((g, i) => (
+          <li key={i} className="flex flex-wrap items-center gap-1">
+            <Badge tone={GUARD_ACTION_TONE[g.action as keyof typeof GUARD_ACTION_TONE] ?? 'slate'}>
+              {g.action === 'block' ? 'blocked' : g.action === 'redact' ? 'redacted' : 'flagged'}
+            </Badge>
+            <span className="font-mono">{g.detector}</span>
+            <span>
+              in {g.direction === 'results' ? 'the result' : 'the arguments'} at{' '}
+              <span className="font-mono break-all">{g.where || '/'}</span>
+              {g.count && g.count > 1 ? ` (${g.count} matches)` : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

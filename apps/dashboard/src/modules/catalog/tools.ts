@@ -36,6 +36,7 @@ export const toolSelect = {
   riskOverrideCategory: true,
   riskOverrideSeverity: true,
   present: true,
+  injectionFlags: true,
   updatedAt: true,
 } satisfies Prisma.ToolSelect;
 export type CatalogTool = Prisma.ToolGetPayload<{ select: typeof toolSelect }>;

@@ -35,6 +35,28 @@ export function EffectCell({ effect }: { effect: ToolEffect }) {
   );
 }
 
+/**
+ * The sync's injection heuristic found text that reads like instructions to the model in this
+ * definition: said where (JSON pointers), never hidden; what to do about it is the policy's call.
+ */
+function InjectionBadge({ flags, toolName }: { flags: unknown; toolName: string }) {
+  if (!Array.isArray(flags) || flags.length === 0) return null;
+  const where = (flags as Array<{ where?: unknown }>)
+    .map((f) => (typeof f.where === 'string' ? f.where : ''))
+    .filter(Boolean)
+    .join(', ');
+  return (
+    <div className="mt-1" data-testid={`injection-${toolName}`}>
+      <Badge tone="red" title={`Reads like instructions to the model at ${where}`}>
+        Possible injected instructions
+      </Badge>
+      <div className="mt-0.5 text-xs text-slate-600">
+        at <span className="font-mono">{where}</span>
+      </div>
+    </div>
+  );
+}
+
 const PIN_BADGE = {
   approved: <Badge tone="green">Pinned</Badge>,
   changed: <Badge tone="red">Changed — blocked</Badge>,
@@ -80,6 +102,7 @@ export function ToolRow({
           <Badge tone={SEVERITY_TONE[risk.severity]}>{SEVERITY_LABEL[risk.severity]}</Badge>
         </div>
         {overridden ? <div className="text-xs text-slate-600">overridden</div> : null}
+        <InjectionBadge flags={tool.injectionFlags} toolName={tool.name} />
       </td>
       <td>
         <EffectCell effect={effect} />
