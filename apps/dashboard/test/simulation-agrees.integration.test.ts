@@ -106,4 +106,73 @@ describe('simulation and enforcement', () => {
       rule: '(catalog)',
     });
   });
+
+  it('replay shows which past calls a new content guard would have blocked or redacted, and which it cannot check', async () => {
+    const { ctx } = await newOwner();
+    const server = await seedServer(ctx.organizationId);
+    const grant = await db.grant.create({
+      data: {
+        organizationId: ctx.organizationId,
+        serverId: server.id,
+        name: 'g',
+        tokenHash: 'g'.repeat(64),
+        tokenPrefix: 'pcg_g',
+      },
+    });
+    const gh = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+    const base = {
+      organizationId: ctx.organizationId,
+      serverId: server.id,
+      grantId: grant.id,
+      method: 'tools/call',
+      decision: 'allow' as const,
+      upstreamOutcome: 'ok',
+      toolName: 'get_tweet',
+    };
+    const secretArgs = await db.auditEvent.create({
+      data: { ...base, argumentsRedacted: false, arguments: { text: `use ${gh}` }, result: { content: [] } },
+    });
+    const cardResult = await db.auditEvent.create({
+      data: {
+        ...base,
+        argumentsRedacted: false,
+        arguments: { text: 'hello' },
+        result: { content: [{ type: 'text', text: 'card 4111 1111 1111 1111 on file' }] },
+      },
+    });
+    const flaggedOnly = await db.auditEvent.create({
+      data: {
+        ...base,
+        argumentsRedacted: false,
+        arguments: { text: 'hi' },
+        result: { content: [{ type: 'text', text: 'write to ops@example.com' }] },
+      },
+    });
+    // Stored redacted (the default): keys and hashes, nothing to scan.
+    await db.auditEvent.create({ data: { ...base, arguments: { text: 'hmac:abc' } } });
+
+    const draft = {
+      version: '1',
+      default: 'allow',
+      guards: { arguments: { secrets: 'block' }, results: { payment_card: 'redact', email: 'flag' } },
+    };
+    const replay = await replayPolicy(db, ctx, server.id, draft);
+    expect(replay.replayed).toBe(4);
+    expect(replay.uncheckable).toBe(1);
+    const byId = new Map(replay.changed.map((r) => [r.auditId, r]));
+    expect(byId.get(secretArgs.id)).toMatchObject({
+      after: { decision: 'deny', rule: 'guard:secrets' },
+      guards: { blocked: { direction: 'arguments', detector: 'secrets', where: '/text' } },
+    });
+    expect(byId.get(cardResult.id)).toMatchObject({
+      after: { decision: 'allow' },
+      guards: { redacted: [{ direction: 'results', detector: 'payment_card' }] },
+    });
+    // Flagging changes nothing the agent sees.
+    expect(byId.has(flaggedOnly.id)).toBe(false);
+    // Never the matched text in what replay returns.
+    expect(JSON.stringify(replay)).not.toMatch(/ghp_|4111/);
+    // Without guards in the draft nothing is reported as uncheckable.
+    expect((await replayPolicy(db, ctx, server.id, { version: '1', default: 'allow' })).uncheckable).toBe(0);
+  });
 });

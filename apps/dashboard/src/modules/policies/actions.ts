@@ -56,9 +56,9 @@ export async function rollbackPolicyAction(form: FormData): Promise<void> {
 }
 
 export async function replayPolicyAction(
-  _prev: ActionResult<{ replayed: number; changed: ReplayRow[] }>,
+  _prev: ActionResult<{ replayed: number; changed: ReplayRow[]; uncheckable: number }>,
   form: FormData,
-): Promise<ActionResult<{ replayed: number; changed: ReplayRow[] }>> {
+): Promise<ActionResult<{ replayed: number; changed: ReplayRow[]; uncheckable: number }>> {
   const ctx = await requireMembership(formOrgSlug(form), 'viewer');
   return runAction(() => {
     const input = parseForm(replayForm, form);

@@ -2,7 +2,7 @@
 import type { Db } from '@portcullis/db/client';
 import type { Prisma } from '@portcullis/db/types';
 import { notifyChange } from '@portcullis/db/events';
-import { catalogRowSelect, simulateCall } from './simulate';
+import { catalogRowSelect, hasGuards, simulateCall, simulateGuards, type GuardReplay } from './simulate';
 import { recommendPolicy } from '@portcullis/policy/recommend';
 import type { PolicyDocument } from '@portcullis/policy/types';
 import { validatePolicy } from '@portcullis/policy/validate';
@@ -227,6 +227,8 @@ export interface ReplayRow {
   toolName: string;
   before: { decision: string; rule: string | null };
   after: { decision: string; rule: string };
+  /** What the draft's content guards would have done (redactions, or a withheld result). */
+  guards?: GuardReplay;
 }
 
 /**
@@ -243,7 +245,16 @@ export async function replayPolicy(db: Db, ctx: OrgContext, serverId: string, dr
       where: { organizationId: ctx.organizationId, serverId, method: 'tools/call', toolName: { not: null } },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take,
-      select: { id: true, createdAt: true, toolName: true, decision: true, ruleId: true, arguments: true },
+      select: {
+        id: true,
+        createdAt: true,
+        toolName: true,
+        decision: true,
+        ruleId: true,
+        arguments: true,
+        argumentsRedacted: true,
+        result: true,
+      },
     }),
     db.tool.findMany({
       where: { organizationId: ctx.organizationId, serverId },
@@ -258,22 +269,35 @@ export async function replayPolicy(db: Db, ctx: OrgContext, serverId: string, dr
   ]);
   const catalog = new Map(tools.map((t) => [t.name, { ...t, category: effectiveRisk(t).category }]));
   const changed: ReplayRow[] = [];
+  const guarded = hasGuards(policy);
+  // Calls whose content the audit did not keep in plain text: guards cannot be replayed on them.
+  let uncheckable = 0;
   for (const event of events) {
     const args =
       event.arguments && typeof event.arguments === 'object' && !Array.isArray(event.arguments)
         ? (event.arguments as Record<string, unknown>)
         : {};
-    const decision = simulateCall(policy, catalog, event.toolName!, args);
+    let decision = simulateCall(policy, catalog, event.toolName!, args);
     const before = event.decision === 'rate_limited' ? 'allow' : event.decision;
-    if (before !== decision.effect && event.decision !== 'error') {
+    let guards: GuardReplay | null = null;
+    if (guarded && decision.effect !== 'deny' && decision.effect !== 'hide' && event.decision !== 'error') {
+      if (event.argumentsRedacted) uncheckable += 1;
+      else {
+        guards = simulateGuards(policy, catalog, event.toolName!, args, event.result ?? undefined);
+        if (guards?.blocked?.direction === 'arguments')
+          decision = { ...decision, effect: 'deny', rule: `guard:${guards.blocked.detector}` };
+      }
+    }
+    if ((before !== decision.effect || guards) && event.decision !== 'error') {
       changed.push({
         auditId: event.id,
         createdAt: event.createdAt,
         toolName: event.toolName!,
         before: { decision: event.decision, rule: event.ruleId },
         after: { decision: decision.effect, rule: decision.rule },
+        ...(guards ? { guards } : {}),
       });
     }
   }
-  return { replayed: events.length, changed };
+  return { replayed: events.length, changed, uncheckable };
 }

@@ -402,11 +402,13 @@ function Replay({
           data.changed.length === 0 ? (
             <p className="text-sm text-slate-600">
               Replayed {data.replayed} calls: no decision would change.
+              <UncheckableNote count={data.uncheckable} />
             </p>
           ) : (
             <>
               <p className="text-sm text-slate-600">
-                Replayed {data.replayed} calls: {data.changed.length} would be decided differently.
+                Replayed {data.replayed} calls: {data.changed.length} would be decided or guarded differently.
+                <UncheckableNote count={data.uncheckable} />
               </p>
               <table className="table mt-2">
                 <thead>
@@ -415,6 +417,7 @@ function Replay({
                     <th scope="col">Tool</th>
                     <th scope="col">Was</th>
                     <th scope="col">Would be</th>
+                    <th scope="col">Content guards</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -430,6 +433,22 @@ function Replay({
                       <td className="text-xs">
                         {row.after.decision} <span className="text-slate-500">{row.after.rule}</span>
                       </td>
+                      <td className="text-xs">
+                        {row.guards?.blocked
+                          ? row.guards.blocked.direction === 'arguments'
+                            ? `blocked: ${row.guards.blocked.detector} at ${row.guards.blocked.where || '/'}`
+                            : `result withheld: ${row.guards.blocked.detector} at ${row.guards.blocked.where || '/'}`
+                          : null}
+                        {row.guards?.redacted.length
+                          ? ` redacted: ${row.guards.redacted
+                              .map(
+                                (r) =>
+                                  `${r.detector} (${r.direction === 'results' ? 'result' : 'arguments'})`,
+                              )
+                              .join(', ')}`
+                          : null}
+                        {!row.guards ? '—' : null}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -439,5 +458,16 @@ function Replay({
         ) : null}
       </div>
     </section>
+  );
+}
+
+/** Guards see only what the audit kept in plain text; calls stored redacted are counted, not guessed. */
+function UncheckableNote({ count }: { count: number }) {
+  if (!count) return null;
+  return (
+    <span className="block text-xs">
+      Content guards could not be checked on {count} of them: their arguments and results were stored redacted
+      (turn on full content for the server or tool to replay guards on future calls).
+    </span>
   );
 }
