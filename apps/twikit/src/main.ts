@@ -2,7 +2,7 @@
 // HTTP on http://TWIKIT_HOST:TWIKIT_PORT/mcp. Diagnostics go to stderr only.
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createAccount } from './account.ts';
+import { createAccount } from './new-account.ts';
 import { cookieAuth } from './auth.ts';
 import { CallLog } from './call-log.ts';
 import { loadEnv } from './env.ts';
