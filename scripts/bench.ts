@@ -1,7 +1,7 @@
 // `npm run bench`: benchmark scripts that print figures (not timed tests). Each runs in its own
 // process so one's warm-up or leftovers cannot skew another's numbers. Benchmarks that need a
 // database get a fresh one (on DATABASE_URL's server when set, else an embedded PostgreSQL).
-// `npm run bench -- <name>` runs one (policy | gateway | growth | audit | overview).
+// `npm run bench -- <name>` runs one (policy | guards | gateway | growth | audit | overview).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,12 @@ const benches = [
     name: 'policy',
     title: 'policy evaluator',
     args: ['packages/policy/bench/evaluate.bench.ts'],
+    database: false,
+  },
+  {
+    name: 'guards',
+    title: 'content guards: CPU per call by size (4 KB to 1 MB)',
+    args: ['packages/guardrails/bench/guards.bench.ts'],
     database: false,
   },
   {

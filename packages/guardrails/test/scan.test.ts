@@ -69,6 +69,52 @@ describe('guardResult', () => {
     expect(outcome.value.content[1]!.text).toBe('[REDACTED:secrets] and more');
   });
 
+  it('scans a value’s strings together, yet no match spans two strings that are not adjacent text blocks', () => {
+    // Two argument values that only form a token when glued: not a secret.
+    const split = guardArguments({ a: gh.slice(0, 20), b: gh.slice(20) }, guards({ secrets: 'block' }), {});
+    expect(split.findings).toEqual([]);
+    // Each string's own secrets are found, at their own place.
+    const both = guardArguments(
+      { a: `x ${gh}`, b: 'nothing', c: [`y ${gh} z`] },
+      guards({ secrets: 'redact' }),
+      {},
+    );
+    expect(both.value).toEqual({ a: 'x [REDACTED:secrets]', b: 'nothing', c: ['y [REDACTED:secrets] z'] });
+    expect(both.findings.map((f) => f.where)).toEqual(['/a', '/c/0']);
+  });
+
+  it('finds a secret split across text blocks far from the boundary, and a tenant pattern across one', () => {
+    const pad = 'x '.repeat(400);
+    const result = {
+      content: [
+        { type: 'text', text: `${pad}${gh.slice(0, 10)}` },
+        { type: 'text', text: gh.slice(10, 30) },
+        { type: 'text', text: `${gh.slice(30)} ${pad}` },
+      ],
+    };
+    const outcome = guardResult(result, guards({ secrets: 'redact' }), {});
+    expect(outcome.value.content.map((c) => c.text.includes('[REDACTED:secrets]'))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(JSON.stringify(outcome.value)).not.toContain(gh.slice(0, 10));
+    const ticket = guardResult(
+      {
+        content: [
+          { type: 'text', text: 'see TICK' },
+          { type: 'text', text: 'ET-1234 now' },
+        ],
+      },
+      guards({ 'pattern:ticket': 'redact' }),
+      { ticket: 'TICKET-[0-9]{4}' },
+    );
+    expect(ticket.value.content.map((c) => c.text)).toEqual([
+      'see [REDACTED:pattern:ticket]',
+      '[REDACTED:pattern:ticket] now',
+    ]);
+  });
+
   it('oversized content: refused under block/redact guards, flagged under flag-only guards', () => {
     const big = { content: [{ type: 'text', text: 'a'.repeat(MAX_SCAN_CHARS + 10) }] };
     expect(guardResult(big, guards({ secrets: 'redact' }), {}).blocked?.detector).toBe('oversized');
