@@ -2,6 +2,33 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const PRISMA_CLIENT = {
+  selector: "NewExpression[callee.name='PrismaClient']",
+  message: 'Only packages/db makes a PrismaClient: use createPrismaClient.',
+};
+const PRISMA_AUDIT_WRITE = {
+  selector:
+    "MemberExpression[object.property.name='auditEvent'][property.name=/^(create|createMany|update|updateMany|upsert|delete|deleteMany)$/]",
+  message: 'Only the gateway audit writer writes audit events.',
+};
+/** SQL that writes audit rows, in a string or a template: only apps/gateway/src/audit/audit-writer.ts has it. */
+const AUDIT_WRITE_SQL = String.raw`/(INSERT\s+INTO|UPDATE)\s+"?audit_events\b|portcullis_audit_insert/i`;
+const AUDIT_DELETE_SQL = String.raw`/(DELETE\s+FROM|TRUNCATE(\s+TABLE)?)\s+"?audit_events\b/i`;
+const AUDIT_SQL_WRITE = [
+  `Literal[value=${AUDIT_WRITE_SQL}]`,
+  `TemplateElement[value.raw=${AUDIT_WRITE_SQL}]`,
+].map((selector) => ({
+  selector,
+  message: 'Only the gateway audit writer (apps/gateway/src/audit/audit-writer.ts) writes audit events.',
+}));
+const AUDIT_SQL_DELETE = [
+  `Literal[value=${AUDIT_DELETE_SQL}]`,
+  `TemplateElement[value.raw=${AUDIT_DELETE_SQL}]`,
+].map((selector) => ({
+  selector,
+  message: 'Only audit retention (apps/gateway/src/ops/audit-retention.ts) deletes audit events.',
+}));
+
 export default tseslint.config(
   {
     ignores: [
@@ -148,24 +175,29 @@ export default tseslint.config(
       ],
     },
   },
+  // Only packages/db makes a PrismaClient (its client.ts); everyone else calls createPrismaClient.
+  // Audit rows are inserted and updated by the gateway's audit writer alone, and deleted by the
+  // retention job alone (docs/architecture.md).
   {
-    // Only packages/db makes a PrismaClient (its client.ts); everyone else calls createPrismaClient.
     files: ['apps/**/*.{ts,tsx}', 'packages/**/*.ts'],
     ignores: ['packages/db/**'],
     rules: {
       'no-restricted-syntax': [
         'error',
-        {
-          selector: "NewExpression[callee.name='PrismaClient']",
-          message: 'Only packages/db makes a PrismaClient: use createPrismaClient.',
-        },
-        {
-          selector:
-            "MemberExpression[object.property.name='auditEvent'][property.name=/^(create|createMany|update|updateMany|upsert|delete|deleteMany)$/]",
-          message: 'Only the gateway audit writer writes audit events.',
-        },
+        PRISMA_CLIENT,
+        PRISMA_AUDIT_WRITE,
+        ...AUDIT_SQL_WRITE,
+        ...AUDIT_SQL_DELETE,
       ],
     },
+  },
+  {
+    files: ['apps/gateway/src/audit/audit-writer.ts'],
+    rules: { 'no-restricted-syntax': ['error', PRISMA_CLIENT, PRISMA_AUDIT_WRITE, ...AUDIT_SQL_DELETE] },
+  },
+  {
+    files: ['apps/gateway/src/ops/audit-retention.ts'],
+    rules: { 'no-restricted-syntax': ['error', PRISMA_CLIENT, PRISMA_AUDIT_WRITE, ...AUDIT_SQL_WRITE] },
   },
   {
     // Tests and benchmarks seed audit rows and make their own clients for other databases.
