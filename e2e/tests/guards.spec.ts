@@ -13,7 +13,11 @@ const gh = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
 const POLICY = {
   version: '1',
   default: 'allow',
-  guards: { arguments: { secrets: 'block' }, results: { secrets: 'redact', injection: 'flag' } },
+  guards: {
+    arguments: { secrets: 'block' },
+    results: { secrets: 'redact', injection: 'flag', 'pattern:ticket': 'redact' },
+  },
+  patterns: { ticket: 'TICKET-[0-9]{4}' },
 };
 
 async function axe(page: Page, name: string): Promise<void> {
@@ -53,13 +57,28 @@ test('an injected description is flagged at sync; guards redact a secret in a re
   await shot(page, 'catalog-injection-badge');
   await axe(page, 'catalog with an injection badge');
 
+  // The guards set in the form view (Rules), which writes the JSON draft.
   await page.goto(`${serverPath}/policy`);
   await page.getByRole('button', { name: 'JSON' }).click();
   const editor = page.getByRole('textbox', { name: 'Policy JSON' });
   await editor.click();
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.press('Delete');
-  await page.keyboard.insertText(JSON.stringify(POLICY, null, 2));
+  await page.keyboard.insertText(JSON.stringify({ version: '1', default: 'allow' }, null, 2));
+  await page.getByRole('button', { name: 'Rules' }).click();
+  await page.getByText('Content guards for every tool').click();
+  await page.getByLabel(/^Secrets .* in arguments for the server$/).selectOption('block');
+  await page.getByLabel(/^Secrets .* in results for the server$/).selectOption('redact');
+  await page.getByLabel('Injected instructions in results for the server').selectOption('flag');
+  await page.getByLabel('New pattern name').fill('ticket');
+  await page.getByLabel('Expression (RE2)').fill('TICKET-[0-9]{4}');
+  await page.getByRole('button', { name: 'Add pattern' }).click();
+  await page.getByLabel('Pattern ticket in results for the server').selectOption('redact');
+  await shot(page, 'policy-guard-forms');
+  await axe(page, 'policy form view with guards');
+  await page.getByRole('button', { name: 'JSON' }).click();
+  const json = JSON.parse((await editor.textContent()) ?? '{}') as Record<string, unknown>;
+  expect(json).toMatchObject(POLICY);
   await page.getByRole('button', { name: 'Save policy' }).click();
   await expect(page.getByText(/Saved as version \d+/)).toBeVisible();
 

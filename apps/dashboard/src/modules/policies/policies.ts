@@ -2,7 +2,8 @@
 import type { Db } from '@portcullis/db/client';
 import type { Prisma } from '@portcullis/db/types';
 import { notifyChange } from '@portcullis/db/events';
-import { catalogRowSelect, hasGuards, simulateCall, simulateGuards, type GuardReplay } from './simulate';
+import { catalogRowSelect, simulateCall } from './simulate';
+import { hasGuards, simulateGuards, type GuardReplay } from './simulate-guards';
 import { recommendPolicy } from '@portcullis/policy/recommend';
 import type { PolicyDocument } from '@portcullis/policy/types';
 import { validatePolicy } from '@portcullis/policy/validate';

@@ -7,18 +7,22 @@ import {
   type RuleAction,
   type ToolRule,
 } from '@portcullis/policy/types';
+import { GuardTable } from './guard-forms';
 import { Conditions } from './rule-conditions';
 import { ACTIONS, ruleId, SCOPE_LABELS } from './rule-labels';
 
 export function RuleCard({
   ruleKey,
   rule,
+  patterns,
   replaces,
   onChange,
   onRemove,
 }: {
   ruleKey: string;
   rule: ToolRule;
+  /** The policy's tenant patterns (a rule's guards may name them). */
+  patterns?: Record<string, string> | undefined;
   /** The class rule this tool rule replaces, said in a sentence. */
   replaces: string | null;
   onChange: (change: (rule: ToolRule) => void) => void;
@@ -164,6 +168,24 @@ export function RuleCard({
         ) : null}
       </div>
       <Conditions ruleKey={ruleKey} id={id} conditions={rule.conditions ?? []} onChange={onChange} />
+      <details className="mt-2 text-xs" open={Boolean(rule.guards)}>
+        <summary className="cursor-pointer text-sky-800">Content guards for {ruleKey}</summary>
+        <div className="mt-1">
+          <GuardTable
+            idPrefix={id}
+            scope={ruleKey}
+            guards={rule.guards}
+            patterns={patterns}
+            allowOff
+            onChange={(guards) =>
+              onChange((r) => {
+                if (guards) r.guards = guards;
+                else delete r.guards;
+              })
+            }
+          />
+        </div>
+      </details>
       {rule.limits?.length ? (
         <p className="mt-2 text-xs text-slate-500">
           {rule.limits.length} further limit(s): edit them in the JSON view.

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { PolicyDocument, ToolRule } from '@portcullis/policy/types';
 import type { CatalogRow } from '../simulate';
 import { replacedRule } from '../policy-warnings';
+import { GuardTable, PatternList } from './guard-forms';
 import { RuleCard } from './rule-card';
 import { CLASS_KEYS, ruleId } from './rule-labels';
 
@@ -126,6 +127,47 @@ export function RuleForms({
           Add rule
         </button>
       </div>
+      <details className="rounded-md border border-slate-200 p-3" open={Boolean(doc.guards || doc.patterns)}>
+        <summary className="cursor-pointer text-sm font-semibold">
+          Content guards for every tool{' '}
+          <span className="font-normal text-slate-600">
+            (secrets and personal data in arguments and results; a tool rule can change them)
+          </span>
+        </summary>
+        <div className="mt-2 space-y-3">
+          <GuardTable
+            idPrefix="policy"
+            scope="the server"
+            guards={doc.guards}
+            patterns={doc.patterns}
+            allowOff={false}
+            onChange={(guards) => {
+              const next = clone(doc);
+              if (guards) next.guards = guards;
+              else delete next.guards;
+              onChange(next);
+            }}
+          />
+          <PatternList
+            patterns={doc.patterns}
+            onChange={(patterns, removed) => {
+              const next = clone(doc);
+              if (patterns) next.patterns = patterns;
+              else delete next.patterns;
+              if (removed) {
+                // A removed pattern's guards go with it (a guard naming a missing pattern is invalid).
+                const drop = (g: PolicyDocument['guards']) => {
+                  for (const direction of ['arguments', 'results'] as const)
+                    delete g?.[direction]?.[`pattern:${removed}`];
+                };
+                drop(next.guards);
+                for (const rule of Object.values(next.tools ?? {})) drop(rule.guards);
+              }
+              onChange(next);
+            }}
+          />
+        </div>
+      </details>
       {rules.length === 0 ? <p className="muted">No rules yet: every tool gets the default.</p> : null}
       <ul className="space-y-3">
         {rules.map(([key, rule]) => (
@@ -133,6 +175,7 @@ export function RuleForms({
             <RuleCard
               ruleKey={key}
               rule={rule}
+              patterns={doc.patterns}
               replaces={replacedRule(doc, key, tools)}
               onChange={(change) => update(key, change)}
               onRemove={() => {
