@@ -185,9 +185,15 @@ async function main(): Promise<void> {
     const build = spawnSync(process.execPath, [nextBin, 'build'], {
       cwd: dashboardDir,
       env: { ...baseEnv, NODE_ENV: 'production' },
-      stdio: 'inherit',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
     });
+    const output = `${build.stdout?.toString() ?? ''}${build.stderr?.toString() ?? ''}`;
+    process.stdout.write(output);
     if (build.status !== 0) throw new Error('Dashboard build failed');
+    // In CI a build warning fails the run (e.g. Turbopack tracing the whole project into the build).
+    if (process.env.CI === 'true' && /Turbopack build encountered \d+ warning|\bWarning: /.test(output))
+      throw new Error('The dashboard build printed warnings (above); CI treats them as failures');
   }
   const tsx = ['--import', 'tsx'];
   run('twikit', process.execPath, [...tsx, 'apps/twikit/src/main.ts'], {

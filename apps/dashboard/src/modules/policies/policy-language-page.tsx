@@ -8,7 +8,9 @@ const CANDIDATES = ['../../packages/policy/README.md', 'packages/policy/README.m
 
 async function readReference(): Promise<string | null> {
   for (const candidate of CANDIDATES) {
-    const text = await readFile(/*turbopackIgnore: true*/ path.join(process.cwd(), candidate), 'utf8').catch(
+    // The ignore comment belongs inside path.join: there it keeps Turbopack from tracing the whole
+    // project into the build (the file is read at run time, from the checkout).
+    const text = await readFile(path.join(/*turbopackIgnore: true*/ process.cwd(), candidate), 'utf8').catch(
       () => null,
     );
     if (text)
