@@ -36,7 +36,16 @@ const config: NextConfig = {
     '@portcullis/catalog',
     '@portcullis/guardrails',
   ],
-  serverExternalPackages: ['@prisma/client', '@prisma/adapter-pg', 'pg', '@node-rs/argon2', 're2'],
+  serverExternalPackages: [
+    '@prisma/client',
+    '@prisma/adapter-pg',
+    'pg',
+    '@node-rs/argon2',
+    're2',
+    '@opentelemetry/sdk-trace-node',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/resources',
+  ],
   typescript: { tsconfigPath: './tsconfig.json' },
   async headers() {
     return [{ source: '/:path*', headers: securityHeaders }];

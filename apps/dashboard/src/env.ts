@@ -38,6 +38,11 @@ export const envSchema = z.object({
   // The operator's audit retention (the gateway deletes older events; 0 keeps them forever). Tenants
   // may choose a shorter period on Settings → Audit, never a longer one.
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  // OpenTelemetry (standard variables; the OTLP exporter reads the rest of OTEL_* itself).
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
+  OTEL_SDK_DISABLED: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().optional(),
   STDIO_TEMPLATES: z.string().optional(),
   STDIO_TEMPLATES_FILE: z
     .string()

@@ -3,6 +3,8 @@
 export async function register(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- NEXT_RUNTIME is set by Next itself, not configuration
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  const { startDashboardTracing } = await import('./server/tracing');
+  if (startDashboardTracing()) console.info('[otel] OpenTelemetry traces are exported over OTLP/HTTP');
   const { startNotifications } = await import('./modules/notifications/start-worker');
   startNotifications();
   const { startAuditExport } = await import('./modules/audit-export/start-worker');

@@ -107,6 +107,12 @@ export const envSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   GATEWAY_AUDIT_RETENTION_INTERVAL_MS: int(10 * 60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // OpenTelemetry (the standard variables; the OTLP exporter reads the rest of OTEL_* itself):
+  // traces are exported when an endpoint is set, unless OTEL_SDK_DISABLED=true.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
+  OTEL_SDK_DISABLED: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().default('portcullis-gateway'),
 });
 
 export type Env = z.infer<typeof envSchema> & { stdioTemplates: StdioTemplate[] };

@@ -3,8 +3,13 @@
 import { configFromEnv } from './config.ts';
 import { readEnv } from './env.ts';
 import { createGateway } from './gateway.ts';
+import { startTracing, stopTracing } from './ops/tracing.ts';
 
-const gateway = createGateway(configFromEnv(readEnv()));
+// OpenTelemetry first (off unless OTEL_EXPORTER_OTLP_ENDPOINT or …_TRACES_ENDPOINT is set).
+const env = readEnv();
+const tracing = startTracing(env);
+const gateway = createGateway(configFromEnv(env));
+if (tracing) gateway.services.log.info('OpenTelemetry traces are exported over OTLP/HTTP');
 await gateway.listen();
 
 let stopping = false;
@@ -13,7 +18,7 @@ const stop = (signal: string) => {
   stopping = true;
   gateway.services.log.info({ signal }, 'shutting down');
   gateway.close().then(
-    () => process.exit(0),
+    () => stopTracing().finally(() => process.exit(0)),
     (error: unknown) => {
       gateway.services.log.error({ err: error }, 'shutdown failed');
       process.exit(1);

@@ -55,6 +55,8 @@ export interface ConnectUpstreamOptions {
   setup?: (client: Client) => void;
   /** Lines the stdio server writes to stderr (diagnostics; may contain anything, so callers log them carefully). */
   onStderr?: (line: string) => void;
+  /** Headers computed per HTTP request (W3C trace context of the call being forwarded). */
+  contextHeaders?: () => Record<string, string> | undefined;
 }
 
 export class UpstreamRefusedError extends Error {
@@ -86,6 +88,7 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
           headers: { ...spec.headers },
           allowPrivateNetworks: privateAllowedFor(url, options),
           maxMessageBytes,
+          ...(options.contextHeaders ? { contextHeaders: options.contextHeaders } : {}),
         });
       }
       // The SSE transport posts to the endpoint the server names; the SDK keeps it on the same origin.

@@ -26,6 +26,8 @@ export interface NodeStreamableHttpOptions {
   allowPrivateNetworks: boolean;
   /** Largest JSON answer or single SSE event accepted; beyond it the answer is cut off and its requests fail. Default 16 MiB. */
   maxMessageBytes?: number;
+  /** Headers computed per request (trace context of the call being forwarded); never overrides the others. */
+  contextHeaders?: () => Record<string, string> | undefined;
 }
 
 interface StreamOptions {
@@ -89,6 +91,7 @@ export class NodeStreamableHttpClientTransport implements Transport {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly agent: http.Agent;
   private readonly headers: Record<string, string>;
+  private readonly contextHeaders: (() => Record<string, string> | undefined) | undefined;
   private readonly base: http.RequestOptions;
   private readonly maxMessageBytes: number;
 
@@ -102,6 +105,7 @@ export class NodeStreamableHttpClientTransport implements Transport {
       url.protocol === 'https:'
         ? new https.Agent({ keepAlive: true, maxSockets: 256 })
         : new http.Agent({ keepAlive: true, maxSockets: 256 });
+    this.contextHeaders = options.contextHeaders;
     this.headers = {};
     for (const [key, value] of Object.entries(options.headers ?? {})) this.headers[key.toLowerCase()] = value;
     this.base = this.requestOptions(url);
@@ -233,7 +237,7 @@ export class NodeStreamableHttpClientTransport implements Transport {
   }
 
   private requestHeaders(fixed: Record<string, string>): Record<string, string> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.contextHeaders?.() };
     if (this._sessionId) headers['mcp-session-id'] = this._sessionId;
     if (this._protocolVersion) headers['mcp-protocol-version'] = this._protocolVersion;
     return Object.assign(headers, this.headers, fixed);

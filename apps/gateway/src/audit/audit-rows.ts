@@ -33,6 +33,7 @@ export function insertRow(id: string, r: AuditRecord, now: Date) {
     upstreamError: r.upstreamError ?? null,
     latencyMs: r.latencyMs ?? null,
     guards: r.guards && r.guards.length > 0 ? r.guards : null,
+    traceId: r.traceId ?? null,
     createdAt: r.createdAt,
     completedAt: r.upstreamOutcome === 'pending' ? null : now,
   };

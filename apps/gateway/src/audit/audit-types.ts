@@ -35,6 +35,8 @@ export interface AuditRecord {
   latencyMs?: number | null;
   /** Content guards that fired (detector, where, how many, what was done), never the matched text. */
   guards?: AuditGuardFinding[] | null;
+  /** The call's OpenTelemetry trace id, when traces are exported. */
+  traceId?: string | null;
   createdAt: Date;
 }
 

@@ -15,6 +15,15 @@ import { auditRecord, fullArguments, storedResult, type RequestAuditContext } fr
 import { refusalResult } from './refusal.ts';
 import { approvalHandBack, withApproverNote } from './approval-hand-back.ts';
 import { CallGuards } from './content-guards.ts';
+import {
+  activeTraceId,
+  inRequestSpan,
+  inSpan,
+  outgoingContext,
+  recordSpan,
+  tracingOn,
+} from '../ops/tracing.ts';
+import type { Span } from '@opentelemetry/api';
 import { blockedReason } from '@portcullis/guardrails/scan';
 import type { GatewayServices } from '../services.ts';
 import type { AdmissionSlot } from '../admission/call-admission.ts';
@@ -55,14 +64,26 @@ export async function handleToolCall(
   request: CallToolRequest,
   extra: AgentExtra,
 ): Promise<CallToolResult> {
-  // Admission first (admission/): beyond its organization's or grant's cap a call waits in its own
-  // queue, then is answered busy (CallsBusyError) before it costs a policy read or an audit row.
-  const slot = await services.admission.admit(session.organizationId, session.grantId, extra.signal);
-  try {
-    return await decideAndForward(services, session, request, extra, slot);
-  } finally {
-    slot.release();
-  }
+  // One span per call when tracing is on (ops/tracing.ts; a no-op otherwise): identifiers and
+  // outcomes only, never arguments or results.
+  const name = request.params.name;
+  const attributes = {
+    'mcp.method.name': 'tools/call',
+    'portcullis.organization': session.organizationId,
+    'portcullis.grant': session.grantId,
+    'portcullis.server': session.serverId,
+    ...(TOOL_NAME.test(name) ? { 'portcullis.tool': name } : {}),
+  };
+  return inRequestSpan('tools/call', extra._meta, attributes, async (span) => {
+    // Admission first (admission/): beyond its organization's or grant's cap a call waits in its own
+    // queue, then is answered busy (CallsBusyError) before it costs a policy read or an audit row.
+    const slot = await services.admission.admit(session.organizationId, session.grantId, extra.signal);
+    try {
+      return await decideAndForward(services, session, request, extra, slot, span);
+    } finally {
+      slot.release();
+    }
+  });
 }
 
 async function decideAndForward(
@@ -71,6 +92,7 @@ async function decideAndForward(
   request: CallToolRequest,
   extra: AgentExtra,
   slot: AdmissionSlot,
+  span: Span | undefined,
 ): Promise<CallToolResult> {
   const { audit, counters, approvals, metrics, config } = services;
   const startedAt = new Date();
@@ -107,7 +129,10 @@ async function decideAndForward(
   // 1. Server, active policy and catalog entry (cached ≤ 1 s; a store outage refuses the call).
   let state: ServerState | undefined;
   try {
-    state = await services.servers.get(session.serverId);
+    // (The cache answers synchronously when warm: no span, and no extra promise, unless tracing.)
+    state = tracingOn()
+      ? await inSpan('policy load', async () => services.servers.get(session.serverId))
+      : await services.servers.get(session.serverId);
   } catch (error) {
     services.log.error({ err: error, serverId: session.serverId }, 'policy store unavailable');
     metrics.recordCall('error', '(unknown)', 'not_sent', (performance.now() - started) / 1000);
@@ -128,7 +153,13 @@ async function decideAndForward(
     rule: string | null,
     reason: string | null,
     extraFields: Partial<AuditRecord> = {},
-  ): AuditRecord => auditRecord(auditContext, state, decision, rule, reason, extraFields);
+  ): AuditRecord => {
+    span?.setAttributes({ 'portcullis.decision': decision, 'portcullis.rule': rule ?? '' });
+    return auditRecord(auditContext, state, decision, rule, reason, {
+      traceId: activeTraceId(),
+      ...extraFields,
+    });
+  };
   const refuse = async (decision: Decision, approvalId: string | null = null): Promise<CallToolResult> => {
     const auditDecision: AuditDecision =
       approvalId && decision.effect !== 'rate_limited' ? 'require_approval' : decision.effect;
@@ -149,7 +180,12 @@ async function decideAndForward(
 
   // 2. Decide. No policy denies everything; a tool whose definition changed since approval, or
   // that appeared after the catalog was reviewed, is blocked.
+  const decidedAt = performance.now();
   let decision = decide(state, toolName, args);
+  recordSpan('decision', decidedAt, {
+    'portcullis.decision': decision.effect,
+    'portcullis.rule': decision.rule,
+  });
   if (decision.effect === 'deny' || decision.effect === 'hide') return refuse(decision);
 
   // 2b. Content guards on the arguments (calls/content-guards.ts): a block refuses the call naming
@@ -210,30 +246,32 @@ async function decideAndForward(
       const waited =
         approval.status !== 'pending'
           ? { outcome: approval.status, note: approval.note }
-          : await approvals.waitForDecision(
-              approval.id,
-              approval.expiresAt,
-              extra.signal,
-              progressToken === undefined
-                ? undefined
-                : {
-                    everyMs: config.approvalProgressMs ?? 5_000,
-                    run: (elapsedMs) => {
-                      void extra
-                        .sendNotification({
-                          method: 'notifications/progress',
-                          params: {
-                            progressToken,
-                            progress: Math.round(elapsedMs / 1000),
-                            message: 'Waiting for a person to approve this call',
-                          },
-                        })
-                        .catch(() => undefined);
+          : await inSpan('approval wait', () =>
+              approvals.waitForDecision(
+                approval.id,
+                approval.expiresAt,
+                extra.signal,
+                progressToken === undefined
+                  ? undefined
+                  : {
+                      everyMs: config.approvalProgressMs ?? 5_000,
+                      run: (elapsedMs) => {
+                        void extra
+                          .sendNotification({
+                            method: 'notifications/progress',
+                            params: {
+                              progressToken,
+                              progress: Math.round(elapsedMs / 1000),
+                              message: 'Waiting for a person to approve this call',
+                            },
+                          })
+                          .catch(() => undefined);
+                      },
                     },
-                  },
-              session.waitsInLegs
-                ? approval.expiresAt.getTime()
-                : Date.now() + (config.approvalHoldMs ?? 45_000),
+                session.waitsInLegs
+                  ? approval.expiresAt.getTime()
+                  : Date.now() + (config.approvalHoldMs ?? 45_000),
+              ),
             );
       outcome = waited.outcome;
       approverNote = waited.note;
@@ -351,8 +389,8 @@ async function decideAndForward(
     let reserved!: ReserveResult<ScopedCounter>;
     let prepared;
     try {
-      if (inline) prepared = await inline(keyed);
-      else reserved = await counters.reserve(keyed);
+      if (inline) prepared = await inSpan('counters', () => inline(keyed));
+      else reserved = await inSpan('counters', () => counters.reserve(keyed));
     } catch (error) {
       services.log.error({ err: error }, 'counter store unavailable');
       return refuse({ effect: 'deny', rule: decision.rule, reason: STORE_DOWN, counters: [] }, approvalId);
@@ -360,9 +398,11 @@ async function decideAndForward(
     if (prepared) {
       let inserted;
       try {
-        inserted = await audit.insertReserving(
-          record('allow', decision.rule, null, { upstreamOutcome: 'pending' }),
-          prepared.spec,
+        inserted = await inSpan('audit commit', () =>
+          audit.insertReserving(
+            record('allow', decision.rule, null, { upstreamOutcome: 'pending' }),
+            prepared.spec,
+          ),
         );
       } catch (error) {
         // Neither the slot nor the row was written (one statement): the call is refused, and says why.
@@ -410,11 +450,13 @@ async function decideAndForward(
   // 5. Audit record, committed before anything reaches the upstream (already, on the inline path).
   if (auditId === undefined) {
     try {
-      auditId = await audit.insert(
-        record(approvalId ? 'require_approval' : 'allow', decision.rule, approvalId ? 'Approved' : null, {
-          approvalId,
-          upstreamOutcome: 'pending',
-        }),
+      auditId = await inSpan('audit commit', () =>
+        audit.insert(
+          record(approvalId ? 'require_approval' : 'allow', decision.rule, approvalId ? 'Approved' : null, {
+            approvalId,
+            upstreamOutcome: 'pending',
+          }),
+        ),
       );
     } catch (error) {
       if (reservation) await counters.release(reservation).catch(() => undefined);
@@ -426,8 +468,16 @@ async function decideAndForward(
 
   // 6. Forward, then record the outcome (batched; the agent does not wait for it).
   try {
-    const upstream = await session.forwardToolCall(forwarded, extra);
+    const upstream = await inSpan('upstream call', () => {
+      // The upstream call's trace context, in params._meta (SEP-414) as well as HTTP headers.
+      const trace = outgoingContext();
+      const sent = trace
+        ? { ...forwarded, params: { ...forwarded.params, _meta: { ...forwarded.params._meta, ...trace } } }
+        : forwarded;
+      return session.forwardToolCall(sent, extra);
+    });
     const outcome = upstream.isError ? 'tool_error' : 'ok';
+    span?.setAttribute('portcullis.outcome', outcome);
     // Content guards on the result, before the agent sees it (a blocked result is replaced).
     const { result, audited } = callGuards.onResult(upstream);
     const latencyMs = performance.now() - started;
@@ -448,6 +498,7 @@ async function decideAndForward(
     const failure = error instanceof UpstreamFailure ? error : notSent(error);
     const latencyMs = performance.now() - started;
     const outcome = upstreamOutcomeOf(failure);
+    span?.setAttribute('portcullis.outcome', outcome);
     audit.complete({ id: auditId, outcome, error: describeFailure(failure, outcome), latencyMs });
     // The slot is given back only when the upstream certainly never received the call: a call the
     // agent cancelled, or that timed out, after it was written may have run (and cancelling must not

@@ -13,6 +13,7 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import type { GatewayServices } from '../services.ts';
 import { JsonRpcError } from '../errors.ts';
+import { atEdge, timeAuthentication } from '../ops/tracing.ts';
 import type { SessionRegistry } from '../sessions/session-registry.ts';
 import { SessionLimitError } from '../sessions/session-store.ts';
 import { classifyPost } from '../modern/modern-era.ts';
@@ -61,7 +62,8 @@ export function createHttpHandler(ctx: HttpContext) {
     // Every answer is JSON, an event stream or metrics text: never let a browser sniff one into HTML.
     res.setHeader('x-content-type-options', 'nosniff');
     res.on('finish', () => services.metrics.recordHttp(res.statusCode));
-    handle(ctx, req, res).catch((error: unknown) => {
+    // With tracing on, the agent's trace context (traceparent) is the parent of the request's spans.
+    atEdge(req.headers, () => handle(ctx, req, res)).catch((error: unknown) => {
       if (error instanceof HttpError)
         return sendError(res, error.status, error.code, error.message, error.headers);
       if (error instanceof SessionLimitError)
@@ -139,7 +141,7 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
   }
 
   const [, pathServerId, urlToken, leaf = 'mcp'] = match;
-  const grant = await authenticate(ctx, req, pathServerId, urlToken);
+  const grant = await timeAuthentication(() => authenticate(ctx, req, pathServerId, urlToken));
   // The client's credentials stop here: nothing from the agent's request headers is passed upstream.
   delete req.headers.authorization;
   const base = pathServerId ? `/mcp/${pathServerId}` : `/g/${urlToken}`;

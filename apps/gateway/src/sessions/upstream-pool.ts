@@ -15,6 +15,7 @@
 import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { loadUpstreamSpec } from '@portcullis/catalog/upstream-spec';
 import { UpstreamRefusedError, type ConnectUpstreamOptions } from '@portcullis/upstream/connect-upstream';
+import { outgoingContext } from '../ops/tracing.ts';
 import {
   UpstreamConnection,
   type Params,
@@ -104,6 +105,8 @@ export class UpstreamPool {
       timeoutMs: this.config.upstreamTimeoutMs,
       maxMessageBytes: this.config.maxUpstreamMessageBytes,
       clientCapabilities: capabilities,
+      // The trace context of the call being forwarded, as W3C headers (none when tracing is off).
+      contextHeaders: outgoingContext,
       ...extra,
     };
   }

@@ -71,6 +71,8 @@ export interface ExportedEvent {
   result: unknown;
   /** Content guards that fired (detector, where, count, action), never the match. */
   guards: unknown;
+  /** The call's OpenTelemetry trace id, when the gateway exports traces. */
+  traceId: string | null;
 }
 
 interface Row {
@@ -94,6 +96,7 @@ interface Row {
   arguments: unknown;
   result: unknown;
   guards: unknown;
+  traceId: string | null;
   server: { name: string } | null;
   grant: { name: string } | null;
 }
@@ -121,6 +124,7 @@ function toEvent(row: Row, orgSlug: string): ExportedEvent {
     arguments: row.arguments ?? null,
     result: row.result ?? null,
     guards: row.guards ?? null,
+    traceId: row.traceId,
   };
 }
 
@@ -199,6 +203,7 @@ export async function readBatch(
       arguments: true,
       result: true,
       guards: true,
+      traceId: true,
       server: { select: { name: true } },
       grant: { select: { name: true } },
     },

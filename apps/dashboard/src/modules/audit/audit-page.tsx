@@ -312,6 +312,17 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
               <dd className="font-mono">{event.approvalId ?? '—'}</dd>
               <dt className="text-slate-500">Session</dt>
               <dd className="font-mono break-all">{event.sessionId ?? '—'}</dd>
+              {event.traceId ? (
+                <>
+                  <dt className="text-slate-500">Trace</dt>
+                  <dd
+                    className="font-mono break-all"
+                    title="OpenTelemetry trace id: find the call's spans in your tracing backend"
+                  >
+                    {event.traceId}
+                  </dd>
+                </>
+              ) : null}
             </dl>
             <GuardFindings guards={event.guards} />
             <div>

@@ -1,0 +1,165 @@
+// OpenTelemetry through a real gateway: a test OTLP/HTTP receiver gets the spans of one tools/call
+// (the agent's traceparent as parent; authentication, policy load, decision, audit commit and the
+// upstream call as children; identifiers and outcomes as attributes, never argument values), the
+// HTTP upstream receives the trace context in its headers and in params._meta, and the audit row
+// carries the trace id.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../src/gateway.ts';
+import { flushTracing, startTracing, stopTracing } from '../src/ops/tracing.ts';
+import { auditRows, connectAgent, seed, startGateway, waitFor, type Seeded } from './harness.ts';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: Array<{ key: string; value: { stringValue?: string } }>;
+}
+
+const MARKER = 'argument-value-that-must-not-be-traced';
+const AGENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const AGENT_SPAN = '00f067aa0ba902b7';
+
+describe('OpenTelemetry traces', () => {
+  let receiver: http.Server;
+  let upstream: http.Server;
+  let gateway: Gateway;
+  let seeded: Seeded;
+  let agent: Client;
+  const exported: string[] = [];
+  const upstreamCalls: Array<{ traceparent: string | undefined; meta: Record<string, unknown> | undefined }> =
+    [];
+
+  beforeAll(async () => {
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.url === '/v1/traces') exported.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/traces`;
+    // The exporter reads the standard variables; JSON over HTTP, exported quickly.
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = endpoint;
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '50';
+    expect(startTracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint })).toBe(true);
+
+    upstream = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const message = JSON.parse(body || '{}') as {
+          id?: number;
+          method?: string;
+          params?: { _meta?: Record<string, unknown> };
+        };
+        const answer = (result: unknown) =>
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+        if (message.id === undefined) return void res.writeHead(202).end();
+        if (message.method === 'initialize')
+          return answer({
+            protocolVersion: '2025-06-18',
+            capabilities: { tools: {} },
+            serverInfo: { name: 'traced', version: '1' },
+          });
+        if (message.method === 'tools/list')
+          return answer({
+            tools: [{ name: 'lookup', description: 'Looks up.', inputSchema: { type: 'object' } }],
+          });
+        if (message.method === 'tools/call') {
+          upstreamCalls.push({
+            traceparent: req.headers.traceparent as string | undefined,
+            meta: message.params?._meta,
+          });
+          return answer({ content: [{ type: 'text', text: 'found' }] });
+        }
+        answer({});
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+    seeded = await seed({ transport: 'streamable_http', url }, { version: '1', default: 'allow' });
+    gateway = await startGateway();
+    agent = await connectAgent(gateway, seeded);
+  });
+
+  afterAll(async () => {
+    await agent?.close();
+    await gateway?.close();
+    await stopTracing();
+    delete process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+    delete process.env.OTEL_BSP_SCHEDULE_DELAY;
+    await new Promise((r) => upstream?.close(r));
+    await new Promise((r) => receiver?.close(r));
+  });
+
+  it('exports one tools/call span under the agent’s trace, with its phases as children and no argument values', async () => {
+    const result = await agent.callTool({
+      name: 'lookup',
+      arguments: { query: MARKER },
+      _meta: { traceparent: `00-${AGENT_TRACE}-${AGENT_SPAN}-01` },
+    });
+    expect(result.isError).toBeFalsy();
+    await flushTracing();
+    const spans = await waitFor(async () => {
+      await flushTracing();
+      const all = exported.flatMap((body) =>
+        (
+          JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }
+        ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+      );
+      const call = all.find((s) => s.name === 'tools/call' && s.traceId === AGENT_TRACE);
+      return call && all.some((s) => s.name === 'upstream call' && s.parentSpanId === call.spanId)
+        ? all
+        : undefined;
+    });
+    const call = spans.find((s) => s.name === 'tools/call' && s.traceId === AGENT_TRACE)!;
+    expect(call.parentSpanId).toBe(AGENT_SPAN);
+    const attrs = Object.fromEntries(call.attributes.map((a) => [a.key, a.value.stringValue]));
+    expect(attrs).toMatchObject({
+      'portcullis.organization': seeded.organizationId,
+      'portcullis.grant': seeded.grantId,
+      'portcullis.server': seeded.serverId,
+      'portcullis.tool': 'lookup',
+      'portcullis.decision': 'allow',
+      'portcullis.outcome': 'ok',
+    });
+    const children = spans.filter((s) => s.parentSpanId === call.spanId).map((s) => s.name);
+    for (const phase of ['authentication', 'policy load', 'decision', 'audit commit', 'upstream call'])
+      expect(children, phase).toContain(phase);
+    expect(exported.join('')).not.toContain(MARKER);
+
+    // The upstream got the trace context of its own span (a child of the call), in both places.
+    const upstreamSpan = spans.find((s) => s.name === 'upstream call' && s.parentSpanId === call.spanId)!;
+    const sent = upstreamCalls.at(-1)!;
+    expect(sent.traceparent).toBe(`00-${AGENT_TRACE}-${upstreamSpan.spanId}-01`);
+    expect(sent.meta?.traceparent).toBe(sent.traceparent);
+
+    // The audit row links to the trace.
+    const row = await waitFor(async () =>
+      (await auditRows(seeded.serverId)).find((r) => r.toolName === 'lookup' && r.upstreamOutcome === 'ok'),
+    );
+    expect((row as unknown as { traceId: string }).traceId).toBe(AGENT_TRACE);
+  });
+
+  it('starts a trace of its own when the agent sends none', async () => {
+    await agent.callTool({ name: 'lookup', arguments: {} });
+    const row = await waitFor(async () => {
+      const rows = (await auditRows(seeded.serverId)).filter((r) => r.toolName === 'lookup');
+      const mine = rows.find((r) => (r as unknown as { traceId: string | null }).traceId !== AGENT_TRACE);
+      return mine && mine.upstreamOutcome === 'ok' ? mine : undefined;
+    });
+    expect((row as unknown as { traceId: string }).traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(upstreamCalls.at(-1)!.traceparent).toMatch(
+      new RegExp(`^00-${(row as unknown as { traceId: string }).traceId}-[0-9a-f]{16}-01$`),
+    );
+  });
+});
