@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # One file, one stage per image (docker-compose.yml picks them with `target`): install the workspaces
 # once with their dev tools, then copy only what each app runs into a slim non-root image.
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
+# node-gyp builds re2's native addon (the guard regex engine) at install; the run images do not need these.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY apps/dashboard/package.json apps/dashboard/
@@ -18,7 +20,7 @@ COPY apps apps
 ENV NEXT_TELEMETRY_DISABLED=1
 RUN cd apps/dashboard && npx next build
 
-FROM node:20-bookworm-slim AS dashboard
+FROM node:24-bookworm-slim AS dashboard
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1
 # bubblewrap confines the stdio servers "Sync tools" starts (STDIO_SANDBOX).
 RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
@@ -28,7 +30,7 @@ USER node
 EXPOSE 3000
 CMD ["node", "node_modules/next/dist/bin/next", "start", "apps/dashboard", "-p", "3000"]
 
-FROM node:20-bookworm-slim AS gateway
+FROM node:24-bookworm-slim AS gateway
 ENV NODE_ENV=production
 # bubblewrap confines every stdio server the gateway starts (STDIO_SANDBOX).
 RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
@@ -41,7 +43,7 @@ USER node
 EXPOSE 4000
 CMD ["node", "--import", "tsx", "apps/gateway/src/main.ts"]
 
-FROM node:20-bookworm-slim AS twikit
+FROM node:24-bookworm-slim AS twikit
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app /app
