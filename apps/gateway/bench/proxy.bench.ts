@@ -10,12 +10,16 @@
 //   - the gateway in front of the same server over stdio, started from an operator template
 //     (STDIO_TEMPLATES) under STDIO_SANDBOX=auto as `npm start` runs it, and with STDIO_SANDBOX=off
 //     (BENCH_SKIP_STDIO=1 skips both, BENCH_SKIP_SANDBOX_OFF=1 the second);
+//   - the gateway with Redis counters and OpenTelemetry on (OTLP/HTTP JSON to a receiver in this
+//     process that counts the spans it is sent; BENCH_SKIP_TRACING=1 skips it), paired round by
+//     round with the same gateway without tracing to give tracing's cost per call;
 //   - supergateway and mcp-proxy (fetched with npx, then run with node from npx's cache), which proxy
 //     the stdio server to Streamable HTTP without policy, limits or audit (BENCH_SKIP_OTHERS=1 skips them).
 // CPU per call is read from /proc for each proxy's own process and, separately, for the processes it
 // started (a stdio upstream, its sandbox). Every process the bench starts runs in its own process
 // group and is stopped at the end, also when a target fails or the run is interrupted.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
@@ -84,6 +88,8 @@ const MAX_DIRECT_SPREAD = ((v) =>
 );
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const DIRECT = 'direct';
+const GW_REDIS = 'portcullis gateway (Redis counters)';
+const GW_TRACING = 'portcullis gateway (Redis counters, tracing on)';
 const MCP_PROXY = 'mcp-proxy 6.7.19 (stdio upstream)';
 
 // The SDK's client transport hands one AbortSignal to every fetch, and Node 20's fetch adds an
@@ -215,6 +221,42 @@ async function measure(target: Target, endpoint: Endpoint, round: number): Promi
   }
 }
 
+/**
+ * A local OTLP/HTTP receiver for the traced gateway: answers every export with 200 and counts the
+ * spans of the JSON payloads, so the bench shows tracing produced spans rather than silently nothing.
+ */
+async function startOtlpReceiver(): Promise<{
+  url: string;
+  spans: () => number;
+  close: () => Promise<void>;
+}> {
+  let spans = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[];
+        };
+        for (const r of body.resourceSpans ?? [])
+          for (const s of r.scopeSpans ?? []) spans += s.spans?.length ?? 0;
+      } catch {
+        // Not JSON (a protobuf exporter): still acknowledged; the count stays as it is.
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  usedPorts.add(port);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans: () => spans,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 /** p50 of a committed one-row INSERT: the least latency durable audit can add for one client. */
 async function fsyncFloor(
   url: string,
@@ -294,6 +336,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('exit', killAllSync);
 
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>> | undefined;
   try {
     const upstream = await startProcess(
       process.execPath,
@@ -392,6 +435,8 @@ async function main(): Promise<number> {
                   STDIO_TEMPLATES: stdioTemplates,
                   // info: the start-up line carries the URL; nothing is logged per call at this level.
                   LOG_LEVEL: 'info',
+                  // Tracing off whatever this shell exports; only the traced row turns it on.
+                  OTEL_SDK_DISABLED: 'true',
                   ...env,
                 },
               },
@@ -456,10 +501,23 @@ async function main(): Promise<number> {
         prepare: async () => ({ url: upstreamUrl, headers: {} }),
         release: async () => undefined,
       },
-      gatewayTarget('portcullis gateway (Redis counters)', 'gw-redis', httpServer, {
+      gatewayTarget(GW_REDIS, 'gw-redis', httpServer, {
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       }),
     ];
+    if (process.env.BENCH_SKIP_TRACING !== '1') {
+      otlp = await startOtlpReceiver();
+      targets.push(
+        gatewayTarget(GW_TRACING, 'gw-traced', httpServer, {
+          REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          OTEL_SDK_DISABLED: 'false',
+          OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_SERVICE_NAME: 'portcullis-gateway-bench',
+        }),
+      );
+    }
     if (process.env.BENCH_SKIP_PG_COUNTERS !== '1')
       targets.push(
         gatewayTarget('portcullis gateway (PostgreSQL counters)', 'gw-pg', httpServer, { REDIS_URL: '' }),
@@ -644,6 +702,31 @@ async function main(): Promise<number> {
       );
     }
 
+    // Tracing's cost: the traced gateway minus the same gateway without tracing, per round.
+    if (names.includes(GW_TRACING) && names.includes(GW_REDIS)) {
+      const paired = (key: 'p50' | 'rps8' | 'cpuOwn1' | 'cpuOwn8') =>
+        spread(
+          figures
+            .filter((f) => f.target === GW_TRACING)
+            .map((t) => {
+              const o = figures.find((f) => f.target === GW_REDIS && f.round === t.round);
+              const a = t[key];
+              const b = o?.[key];
+              return typeof a === 'number' && typeof b === 'number' ? a - b : undefined;
+            }),
+        );
+      const describe = (label: string, s: Spread | undefined, digits: number, unit: string) =>
+        s ? `${label} ${s.median >= 0 ? '+' : ''}${fmtSpread(s, digits)}${unit}` : `${label} –`;
+      console.log(
+        `\nTracing cost (tracing on minus off, per round): ${[
+          describe('p50', paired('p50'), 2, ' ms'),
+          describe('calls/s (8)', paired('rps8'), 0, ''),
+          describe('own CPU (1)', paired('cpuOwn1'), 3, ' ms/call'),
+          describe('own CPU (8)', paired('cpuOwn8'), 3, ' ms/call'),
+        ].join('; ')}; the receiver got ${otlp?.spans() ?? 0} spans.`,
+      );
+    }
+
     console.log('\nPer round (rotated order; ×direct against the same round):');
     for (let round = 0; round < ROUNDS; round++) {
       const direct = figures.find((f) => f.round === round && f.target === DIRECT);
@@ -668,6 +751,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await stopAll(PROFILE_DIR ? 10_000 : 5_000);
+    await otlp?.close();
     const busy = [];
     for (const port of usedPorts) if (await listening(port)) busy.push(port);
     console.log(

@@ -5,7 +5,8 @@
 // carries the trace id.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
 import { flushTracing, startTracing, stopTracing } from '../src/ops/tracing.ts';
@@ -23,6 +24,8 @@ interface OtlpSpan {
 const MARKER = 'argument-value-that-must-not-be-traced';
 const AGENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const AGENT_SPAN = '00f067aa0ba902b7';
+const HEADER_TRACE = '0af7651916cd43dd8448eb211c80319c';
+const HEADER_SPAN = 'b7ad6b7169203331';
 
 describe('OpenTelemetry traces', () => {
   let receiver: http.Server;
@@ -161,5 +164,44 @@ describe('OpenTelemetry traces', () => {
     expect(upstreamCalls.at(-1)!.traceparent).toMatch(
       new RegExp(`^00-${(row as unknown as { traceId: string }).traceId}-[0-9a-f]{16}-01$`),
     );
+  });
+
+  it('takes the agent’s trace context from the traceparent header of its HTTP request', async () => {
+    const client = new Client({ name: 'header-agent', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/${seeded.serverId}`), {
+        requestInit: {
+          headers: {
+            Authorization: `Bearer ${seeded.token}`,
+            traceparent: `00-${HEADER_TRACE}-${HEADER_SPAN}-01`,
+          },
+        },
+      }),
+    );
+    try {
+      const result = await client.callTool({ name: 'lookup', arguments: { query: MARKER } });
+      expect(result.isError).toBeFalsy();
+      const call = await waitFor(async () => {
+        await flushTracing();
+        return exported
+          .flatMap((body) =>
+            (
+              JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }
+            ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+          )
+          .find((s) => s.name === 'tools/call' && s.traceId === HEADER_TRACE);
+      });
+      expect(call.parentSpanId).toBe(HEADER_SPAN);
+      expect(upstreamCalls.at(-1)!.traceparent).toMatch(new RegExp(`^00-${HEADER_TRACE}-[0-9a-f]{16}-01$`));
+      const row = await waitFor(async () =>
+        (await auditRows(seeded.serverId)).find(
+          (r) => (r as unknown as { traceId: string | null }).traceId === HEADER_TRACE,
+        ),
+      );
+      expect(row.toolName).toBe('lookup');
+      expect(exported.join('')).not.toContain(MARKER);
+    } finally {
+      await client.close();
+    }
   });
 });
