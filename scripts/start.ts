@@ -153,6 +153,9 @@ async function main(): Promise<void> {
     description: 'Twitter/X through Twikit (the offline stand-in that ships with Portcullis).',
     command: process.execPath,
     args: [twikitBin, '--stdio'],
+    // Node 24 reserves address space per V8 isolate (tsx adds a loader thread): 1024 MiB is too
+    // little for it to start (docs/stdio-templates.md, "Memory limit and Node.js servers").
+    limits: { memoryMb: 2048 },
     readOnlyPaths: [
       path.join(repoRoot, 'apps/twikit'),
       path.join(repoRoot, 'node_modules'),

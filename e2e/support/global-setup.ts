@@ -50,6 +50,8 @@ export default async function globalSetup(): Promise<void> {
     args: [path.join(root, 'apps/twikit/bin/twikit-mcp.mjs'), '--stdio', '--log-file', callLog],
     readOnlyPaths: [path.join(root, 'apps/twikit'), path.join(root, 'node_modules')],
     writablePaths: [callsDir],
+    // Node 24 needs more than the default 1024 MiB of RLIMIT_DATA to start tsx (docs/stdio-templates.md).
+    limits: { memoryMb: 2048 },
   };
   // A server whose results carry secrets and whose catalog has an injected description (guards spec).
   const leakyTemplate = {
