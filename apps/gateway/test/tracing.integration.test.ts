@@ -33,6 +33,7 @@ describe('OpenTelemetry traces', () => {
   let gateway: Gateway;
   let seeded: Seeded;
   let agent: Client;
+  let upstreamUrl: string;
   const exported: string[] = [];
   const upstreamCalls: Array<{ traceparent: string | undefined; meta: Record<string, unknown> | undefined }> =
     [];
@@ -88,8 +89,11 @@ describe('OpenTelemetry traces', () => {
       });
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
-    seeded = await seed({ transport: 'streamable_http', url }, { version: '1', default: 'allow' });
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+    seeded = await seed(
+      { transport: 'streamable_http', url: upstreamUrl },
+      { version: '1', default: 'allow' },
+    );
     gateway = await startGateway();
     agent = await connectAgent(gateway, seeded);
   });
@@ -199,6 +203,45 @@ describe('OpenTelemetry traces', () => {
         ),
       );
       expect(row.toolName).toBe('lookup');
+      expect(exported.join('')).not.toContain(MARKER);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('shows the counters as a child span when the tool has a rate limit', async () => {
+    const limited = await seed(
+      { transport: 'streamable_http', url: upstreamUrl },
+      {
+        version: '1',
+        default: 'allow',
+        tools: { lookup: { limits: [{ window: 'minute', max: 100, scope: 'grant' }] } },
+      },
+    );
+    const client = await connectAgent(gateway, limited);
+    try {
+      const result = await client.callTool({ name: 'lookup', arguments: { query: MARKER } });
+      expect(result.isError).toBeFalsy();
+      const spans = await waitFor(async () => {
+        await flushTracing();
+        const all = exported.flatMap((body) =>
+          (
+            JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }
+          ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+        );
+        const call = all.find(
+          (s) =>
+            s.name === 'tools/call' &&
+            s.attributes.some(
+              (a) => a.key === 'portcullis.server' && a.value.stringValue === limited.serverId,
+            ),
+        );
+        return call && all.some((s) => s.name === 'upstream call' && s.parentSpanId === call.spanId)
+          ? { all, call }
+          : undefined;
+      });
+      const children = spans.all.filter((s) => s.parentSpanId === spans.call.spanId).map((s) => s.name);
+      expect(children).toContain('counters');
       expect(exported.join('')).not.toContain(MARKER);
     } finally {
       await client.close();
