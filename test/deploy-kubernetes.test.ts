@@ -68,8 +68,7 @@ const find = (kind: string, name: string) => {
   if (!r) throw new Error(`no ${kind} ${name}`);
   return r;
 };
-const podOf = (r: Resource): PodSpec =>
-  (r.spec as { template: { spec: PodSpec } } | { jobTemplate: never }).template.spec;
+const podOf = (r: Resource): PodSpec => (r.spec as { template: { spec: PodSpec } }).template.spec;
 const workloads = resources.filter((r) => r.kind === 'Deployment' || r.kind === 'Job');
 const config = find('ConfigMap', 'portcullis-config').data!;
 

@@ -30,8 +30,12 @@ const absolutePath = z
 
 export const stdioLimitsSchema = z
   .object({
-    /** Writable memory of the process (RLIMIT_DATA: heap and private writable mappings), in MiB. */
-    memoryMb: z.number().int().min(64).max(65_536).default(1024),
+    /**
+     * Writable memory of the process (RLIMIT_DATA: heap and private writable mappings), in MiB.
+     * 2048 by default: Node 24 (our images' Node, and what most MCP servers run on) reserves its
+     * code range per V8 isolate against this limit and cannot start a worker thread under 1024.
+     */
+    memoryMb: z.number().int().min(64).max(65_536).default(2048),
     /** Processes and threads the server may run (RLIMIT_NPROC, per sandbox user). */
     processes: z.number().int().min(1).max(4096).default(64),
     /** Open files (RLIMIT_NOFILE). */

@@ -163,6 +163,6 @@ describe('stdio templates', () => {
     expect(() => parseStdioTemplates('{', undefined)).toThrow(/STDIO_TEMPLATES is not valid JSON/);
     const file = join(mkdtempSync(join(tmpdir(), 'tpl-')), 't.json');
     writeFileSync(file, JSON.stringify([twikit]));
-    expect(parseStdioTemplates(undefined, file)[0]!.limits.memoryMb).toBe(1024);
+    expect(parseStdioTemplates(undefined, file)[0]!.limits.memoryMb).toBe(2048);
   });
 });
