@@ -20,6 +20,7 @@ import { createLogger, type Logger } from './log.ts';
 import { AuditRetention } from './ops/audit-retention.ts';
 import { GatewayMetrics } from './ops/metrics.ts';
 import type { GatewayServices } from './services.ts';
+import { GrantSlots } from './sessions/grant-slots.ts';
 import { SessionRegistry } from './sessions/session-registry.ts';
 import type { SessionHooks } from './sessions/gateway-session.ts';
 import { ModernRequests } from './modern/modern-requests.ts';
@@ -110,6 +111,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     approvals: new ApprovalCoordinator(db, config.approvalPollMs ?? 1_000),
     metrics,
     upstreams: undefined as unknown as UpstreamPool,
+    sessionSlots: new GrantSlots(config.maxSessionsPerGrant),
     admission: new CallAdmission(config.admission ?? DEFAULT_ADMISSION, (id) => organizationCaps.get(id)),
     auditSalt: createHash('sha256')
       .update(config.encryptionKey)
@@ -168,6 +170,10 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     legMs: config.modernLegMs,
     resumeMs: config.modernResumeMs,
   });
+  // At a grant's session cap, a warm pooled session (re-opened on the next stateless request) goes
+  // before an agent's session (whose agent would have to initialize again).
+  services.sessionSlots.addEvictor((grantId) => modern.evictIdle(grantId));
+  services.sessionSlots.addEvictor((grantId) => sessions.evictIdle(grantId));
 
   listener.onChange((event) => {
     switch (event.type) {

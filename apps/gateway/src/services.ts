@@ -8,6 +8,7 @@ import type { GatewayConfig } from './config.ts';
 import type { OAuthAccessTokens } from './http/oauth-resource.ts';
 import type { Logger } from './log.ts';
 import type { GatewayMetrics } from './ops/metrics.ts';
+import type { GrantSlots } from './sessions/grant-slots.ts';
 import type { UpstreamPool } from './sessions/upstream-pool.ts';
 import type { ApprovalCoordinator } from './state/approvals.ts';
 import type { GrantCache } from './state/grant-cache.ts';
@@ -27,6 +28,8 @@ export interface GatewayServices {
   approvals: ApprovalCoordinator;
   metrics: GatewayMetrics;
   upstreams: UpstreamPool;
+  /** Open upstream sessions per grant on this replica (agents' and the modern pool's together). */
+  sessionSlots: GrantSlots;
   /** Caps on tools/call in flight per organization and grant on this replica, with fair queues. */
   admission: CallAdmission;
   /** Key for the salted hashes of redacted audit arguments (derived from the encryption key). */

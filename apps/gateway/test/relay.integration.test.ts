@@ -249,7 +249,7 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
       // tools.listChanged is the gateway's own (policy changes alter the list).
       capabilities: {
         tools: { listChanged: true },
-        resources: {},
+        resources: { subscribe: true },
         logging: {},
         experimental: { 'x-vendor-feature': { on: true } },
       },
@@ -841,5 +841,245 @@ describe('what the relay refuses before anything reaches the upstream', () => {
       stop.abort();
       await agent.close();
     }
+  });
+});
+
+describe('several sessions on one shared stdio process: subscriptions and the upstream’s requests', () => {
+  let gateway: Gateway;
+  let seeded: Seeded;
+  const raws: RawAgent[] = [];
+  const logFile = tempFile('raw-server-shared.log');
+  const upstreamSaw = (): Message[] =>
+    existsSync(logFile)
+      ? readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Message)
+      : [];
+  const unsubscribesSeen = (uri: string) =>
+    upstreamSaw().filter((m) => m.method === 'resources/unsubscribe' && m.params?.uri === uri).length;
+  const rawAgent = async () => {
+    const raw = await RawAgent.connect(gateway, seeded);
+    raws.push(raw);
+    return raw;
+  };
+  /** The JSON-RPC message the upstream got back for its vendor/ask (ask_agent's result is it, verbatim). */
+  const askAnswer = (result: Message) => JSON.parse(textOf(result.result!)) as Message;
+
+  beforeAll(async () => {
+    seeded = await seed(nodeScriptServer(rawServer, logFile), {
+      version: '1',
+      default: 'allow',
+      // A call of echo waits for a person (held here for the whole test), touching no upstream.
+      tools: { echo: { action: 'require_approval', approval: { timeout: 300 } } },
+    });
+    gateway = await startGateway({ approvalHoldMs: 60_000 });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(raws.map((r) => r.close()));
+    await gateway?.close();
+  });
+
+  it('ends a subscription at the process only when its last session unsubscribes, and on close', async () => {
+    const a = await rawAgent();
+    const b = await rawAgent();
+    const bStream = await b.openStream();
+    const aStream = await a.openStream();
+    try {
+      await a.request('sa', 'resources/subscribe', { uri: 'res://shared' });
+      await a.request('sa2', 'resources/subscribe', { uri: 'res://only-a' });
+      await b.request('sb', 'resources/subscribe', { uri: 'res://shared' });
+      // A leaves the shared URI: the gateway answers, the process keeps the subscription for B.
+      expect(await a.request('ua', 'resources/unsubscribe', { uri: 'res://shared' })).toEqual({});
+      expect(unsubscribesSeen('res://shared')).toBe(0);
+      await b.request('touch', 'tools/call', { name: 'touch_resource', arguments: { uri: 'res://shared' } });
+      await waitFor(() =>
+        bStream.messages.find(
+          (m) => m.method === 'notifications/resources/updated' && m.params?.uri === 'res://shared',
+        ),
+      );
+      expect(aStream.messages.filter((m) => m.method === 'notifications/resources/updated')).toEqual([]);
+      // The last subscriber leaves: now the process hears it, once.
+      expect(await b.request('ub', 'resources/unsubscribe', { uri: 'res://shared' })).toEqual({});
+      expect(unsubscribesSeen('res://shared')).toBe(1);
+      // A closes while still the only subscriber of res://only-a: the process is told.
+      expect(unsubscribesSeen('res://only-a')).toBe(0);
+      await a.close();
+      await waitFor(() => unsubscribesSeen('res://only-a') === 1 || undefined);
+    } finally {
+      aStream.close();
+      bStream.close();
+    }
+  });
+
+  it("sends the process's request to the one session with a request waiting on it, not one held for approval", async () => {
+    const held = await rawAgent();
+    const asker = await rawAgent();
+    // held's call waits for a person: in flight at the gateway, never sent to the process (its
+    // answer, headers included, comes only when the hold ends, so it is not awaited here).
+    const stopHeld = new AbortController();
+    const heldCall = held
+      .post(
+        { jsonrpc: '2.0', id: 'held-1', method: 'tools/call', params: { name: 'echo', arguments: {} } },
+        stopHeld.signal,
+      )
+      .catch(() => ({ messages: [] as Message[] }));
+    await waitFor(
+      async () =>
+        (await testDb().approval.count({ where: { grantId: seeded.grantId, status: 'pending' } })) > 0 ||
+        undefined,
+    );
+    const call = await asker.postStreaming({
+      jsonrpc: '2.0',
+      id: 'ask-1',
+      method: 'tools/call',
+      params: { name: 'ask_agent', arguments: { question: 'which of you?' } },
+    });
+    const asked = await waitFor(() => call.messages.find((m) => m.method === 'vendor/ask'), 5_000, 10);
+    expect(asked.params).toEqual({ question: 'which of you?', _meta: { 'vendor/q': 1 } });
+    await asker.post({ jsonrpc: '2.0', id: asked.id, result: { answer: 'me' } });
+    await call.done;
+    expect(askAnswer(call.messages.find((m) => m.id === 'ask-1')!).result).toEqual({ answer: 'me' });
+    stopHeld.abort();
+    expect((await heldCall).messages.filter((m) => m.method === 'vendor/ask')).toEqual([]);
+  });
+
+  it("refuses the process's request when two sessions have a request waiting on it, showing it to neither", async () => {
+    const waiting = await rawAgent();
+    const asker = await rawAgent();
+    const stop = new AbortController();
+    const slow = waiting
+      .post(
+        { jsonrpc: '2.0', id: 'slow-1', method: 'tools/call', params: { name: 'slow', arguments: {} } },
+        stop.signal,
+      )
+      .catch(() => undefined);
+    try {
+      await waitFor(() => upstreamSaw().find((m) => m.method === 'tools/call' && m.params?.name === 'slow'));
+      const { messages } = await asker.post({
+        jsonrpc: '2.0',
+        id: 'ask-2',
+        method: 'tools/call',
+        params: { name: 'ask_agent', arguments: { question: 'anyone?' } },
+      });
+      expect(messages.filter((m) => m.method === 'vendor/ask')).toEqual([]);
+      const refused = askAnswer(messages.find((m) => m.id === 'ask-2')!);
+      expect(refused.error?.message).toMatch(
+        /Cannot tell which client session this vendor\/ask request is for: 2 of the \d+ sessions/,
+      );
+    } finally {
+      stop.abort();
+      await slow;
+    }
+  });
+});
+
+describe("the grant's session cap counts the warm sessions of stateless (2026-07-28) requests too", () => {
+  let gateway: Gateway;
+  let seeded: Seeded;
+  const raws: RawAgent[] = [];
+  const logFile = tempFile('raw-server-cap.log');
+  const MODERN = '2026-07-28';
+  /** A stateless tools/call declaring these client capabilities (each set is its own pooled session). */
+  const modernCall = (name: string, capabilities: Record<string, unknown>, signal?: AbortSignal) =>
+    fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${seeded.token}`,
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'tools/call',
+        'mcp-name': name,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name,
+          arguments: {},
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': MODERN,
+            'io.modelcontextprotocol/clientInfo': { name: 'modern-raw', version: '1' },
+            'io.modelcontextprotocol/clientCapabilities': capabilities,
+          },
+        },
+      }),
+      ...(signal ? { signal } : {}),
+    });
+  const slowCallsSeen = () =>
+    existsSync(logFile)
+      ? readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Message)
+          .filter((m) => m.method === 'tools/call' && m.params?.name === 'slow').length
+      : 0;
+
+  beforeAll(async () => {
+    seeded = await seed(nodeScriptServer(rawServer, logFile), { version: '1', default: 'allow' });
+    gateway = await startGateway({ maxSessionsPerGrant: 2 });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(raws.map((r) => r.close()));
+    await gateway?.close();
+  });
+
+  it('refuses a new pooled session and a new agent session at the cap, and makes room once one is idle', async () => {
+    const stop = new AbortController();
+    // One agent session and one pooled session, each with a call waiting on the upstream.
+    const agent = await RawAgent.connect(gateway, seeded);
+    raws.push(agent);
+    const agentSlow = agent
+      .post(
+        { jsonrpc: '2.0', id: 's1', method: 'tools/call', params: { name: 'slow', arguments: {} } },
+        stop.signal,
+      )
+      .catch(() => undefined);
+    const modernSlow = modernCall('slow', {}, stop.signal).catch(() => undefined);
+    try {
+      await waitFor(() => slowCallsSeen() === 2 || undefined);
+      // Another set of declared capabilities would need a third upstream session: busy, 429.
+      const refused = await modernCall('echo', { elicitation: { form: {} } });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const body = (await refused.json()) as { error: { code: number; message: string; data: unknown } };
+      expect(body.error.code).toBe(-32050);
+      expect(body.error.message).toMatch(/^Too many open sessions for this grant \(at most 2/);
+      expect(body.error.data).toEqual({ retryAfterMs: 2_000 });
+      // So is a new agent session.
+      const initialize = await fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${seeded.token}`,
+          accept: 'application/json, text/event-stream',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: {
+            protocolVersion: LATEST_PROTOCOL_VERSION,
+            capabilities: {},
+            clientInfo: { name: 'third', version: '1' },
+          },
+        }),
+      });
+      expect(initialize.status).toBe(429);
+      expect(((await initialize.json()) as Message).error?.message).toMatch(/Too many open sessions/);
+    } finally {
+      stop.abort();
+      await Promise.all([agentSlow, modernSlow]);
+    }
+    // Both calls ended: the idle pooled session makes room for the new one.
+    const served = await waitFor(async () => {
+      const res = await modernCall('echo', { elicitation: { form: {} } });
+      return res.status === 200 ? ((await res.json()) as { result?: unknown }) : undefined;
+    });
+    expect(served.result).toBeDefined();
   });
 });

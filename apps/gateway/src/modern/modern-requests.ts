@@ -45,6 +45,11 @@ export class ModernRequests {
     this.listens = new ListenStreams(services, this.pool);
   }
 
+  /** Closes the grant's least recently used idle pooled session (at its session cap); true if there was one. */
+  evictIdle(grantId: string): Promise<boolean> {
+    return this.pool.evictIdle(grantId);
+  }
+
   /** Requests being served or held on this replica. */
   inflightTotal(): number {
     return this.pool.inflightTotal();

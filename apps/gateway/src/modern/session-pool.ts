@@ -2,11 +2,15 @@
 // per grant, protocol revision and declared client capabilities (the upstream, 2025-era, needs
 // initialize and sees one session per such key), closed once idle. What the upstream sends on a
 // pooled session (its requests to the client, its notifications) goes to the routes it was given.
+// Each pooled session takes one of its grant's session slots (sessions/grant-slots.ts), as an
+// agent's session does: at the cap an idle one is closed to make room, else the request is busy.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { Params } from '@portcullis/upstream/upstream-connection';
 import type { AgentNotification } from '../agent-request.ts';
+import { CallsBusyError } from '../admission/call-admission.ts';
 import { JsonRpcError } from '../errors.ts';
+import { SessionLimitError } from '../sessions/session-store.ts';
 import type { GatewayServices } from '../services.ts';
 import { GatewaySession, type SessionHooks } from '../sessions/gateway-session.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
@@ -29,7 +33,12 @@ export interface Pooled<X extends PooledExchange = PooledExchange> {
   active: Set<ModernResponse>;
   /** Held exchanges running on this session (their upstream requests go to the only one in flight). */
   exchanges: Set<X>;
+  /** Whether this entry still holds its grant's session slot (given back once, when it leaves the pool). */
+  slotHeld: boolean;
 }
+
+/** How long a stateless request refused at its grant's session cap is told to wait. */
+const SESSION_CAP_RETRY_MS = 2_000;
 
 export interface PoolRoutes<X extends PooledExchange> {
   /** The upstream asked the client something on this pooled session. */
@@ -75,10 +84,26 @@ export class SessionPool<X extends PooledExchange> {
     const key = JSON.stringify([grant.grantId, request.protocolVersion, capabilities]);
     let pooled = this.pool.get(key);
     if (pooled?.session?.closed) {
-      this.pool.delete(key);
+      this.drop(pooled);
       pooled = undefined;
     }
     if (!pooled) {
+      try {
+        await this.services.sessionSlots.reserve(grant.grantId);
+      } catch (error) {
+        if (!(error instanceof SessionLimitError)) throw error;
+        throw new CallsBusyError(
+          `${error.message} (retry after ${SESSION_CAP_RETRY_MS} ms)`,
+          SESSION_CAP_RETRY_MS,
+        );
+      }
+      // Another request for the same key may have opened the session meanwhile: it is shared.
+      const opened = this.pool.get(key);
+      if (opened && !opened.session?.closed) {
+        this.services.sessionSlots.release(grant.grantId);
+        return this.opened(opened);
+      }
+      if (opened) this.drop(opened);
       const entry: Pooled<X> = {
         key,
         grantId: grant.grantId,
@@ -87,6 +112,7 @@ export class SessionPool<X extends PooledExchange> {
         capabilities,
         active: new Set(),
         exchanges: new Set(),
+        slotHeld: true,
       };
       entry.opening = GatewaySession.open(this.services, this.hooks, {
         id: `stateless-${randomUUID()}`,
@@ -103,13 +129,17 @@ export class SessionPool<X extends PooledExchange> {
           return session;
         },
         (error: unknown) => {
-          if (this.pool.get(key) === entry) this.pool.delete(key);
+          this.drop(entry);
           throw error;
         },
       );
       this.pool.set(key, entry);
       pooled = entry;
     }
+    return this.opened(pooled);
+  }
+
+  private async opened(pooled: Pooled<X>): Promise<GatewaySession> {
     try {
       return await pooled.opening;
     } catch (error) {
@@ -134,33 +164,61 @@ export class SessionPool<X extends PooledExchange> {
     return [...this.pool.values()].filter((p) => p.grantId === grantId);
   }
 
+  /** Takes an entry out of the pool (if it is still there) and gives its grant's slot back, once. */
+  private drop(entry: Pooled<X>): void {
+    if (this.pool.get(entry.key) === entry) this.pool.delete(entry.key);
+    if (!entry.slotHeld) return;
+    entry.slotHeld = false;
+    this.services.sessionSlots.release(entry.grantId);
+  }
+
   /** Takes these entries out of the pool and closes their sessions. */
   async close(entries: Pooled<X>[]): Promise<void> {
-    for (const entry of entries) if (this.pool.get(entry.key) === entry) this.pool.delete(entry.key);
+    for (const entry of entries) this.drop(entry);
     await Promise.allSettled(entries.map((p) => p.opening.then((s) => s.close())));
+  }
+
+  /** Nothing runs on it, nothing is held on it, no listen stream keeps it. */
+  private idle(pooled: Pooled<X>): pooled is Pooled<X> & { session: GatewaySession } {
+    const session = pooled.session;
+    return (
+      session !== undefined &&
+      session.inflightCount === 0 &&
+      pooled.exchanges.size === 0 &&
+      !this.routes.listened(pooled.key)
+    );
   }
 
   private async closeIdle(): Promise<void> {
     const cutoff = Date.now() - this.idleMs;
-    for (const [key, pooled] of this.pool) {
-      const session = pooled.session;
-      if (
-        !session ||
-        session.inflightCount > 0 ||
-        pooled.exchanges.size > 0 ||
-        session.lastSeenAt > cutoff ||
-        this.routes.listened(key)
-      )
-        continue;
-      this.pool.delete(key);
-      await session.close().catch(() => undefined);
+    for (const pooled of [...this.pool.values()]) {
+      if (!this.idle(pooled) || pooled.session.lastSeenAt > cutoff) continue;
+      this.drop(pooled);
+      await pooled.session.close().catch(() => undefined);
     }
+  }
+
+  /** At the grant's session cap: closes its least recently used idle pooled session, if it has one. */
+  async evictIdle(grantId: string): Promise<boolean> {
+    let oldest: (Pooled<X> & { session: GatewaySession }) | undefined;
+    for (const pooled of this.pool.values())
+      if (pooled.grantId === grantId && this.idle(pooled))
+        if (!oldest || pooled.session.lastSeenAt < oldest.session.lastSeenAt) oldest = pooled;
+    if (!oldest) return false;
+    this.services.log.info(
+      { grantId, pooledSession: oldest.session.id },
+      'session limit reached: closing the least recently used idle pooled session',
+    );
+    this.services.metrics.sessionsEvicted += 1;
+    this.drop(oldest);
+    await oldest.session.close().catch(() => undefined);
+    return true;
   }
 
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     const pooled = [...this.pool.values()];
-    this.pool.clear();
+    for (const entry of pooled) this.drop(entry);
     await Promise.allSettled(pooled.map((p) => p.opening.then((s) => s.close())));
   }
 }

@@ -34,6 +34,8 @@ export interface DispatchTarget {
   forward(method: string, params: Params, extra: AgentExtra): Promise<ResultBody>;
   /** A resources/subscribe went through (true) or a resources/unsubscribe came (false). */
   subscribed(uri: string, on: boolean): void;
+  /** Whether another session of the same shared (stdio) process still subscribes to this URI. */
+  subscribedElsewhere(uri: string): boolean;
   setLogLevel(level: LoggingLevel): void;
 }
 
@@ -110,6 +112,9 @@ export function dispatch(
       if (!caps.resources?.subscribe) return notOffered();
       checkParams(method, params);
       session.subscribed(params.uri as string, false);
+      // A shared process holds one subscription per URI for all its sessions: it ends there only
+      // when the last of them unsubscribes; until then this session just stops getting the updates.
+      if (session.subscribedElsewhere(params.uri as string)) return Promise.resolve({});
       return session.forward(method, params, extra);
     case 'prompts/list':
       if (!caps.prompts) return notOffered();

@@ -90,6 +90,7 @@ export class GatewaySession implements SessionSink {
   /** Requests sent to the agent on the upstream's behalf. */
   private readonly outgoing = new AgentRequests((message, related) => this.send(message, related));
   private readonly subscriptions = new Set<string>();
+  private forwarding = 0;
   /** The level this agent asked for with logging/setLevel; messages below it are not sent to it. */
   private logLevel: LoggingLevel | undefined;
   private clientCapabilities: ClientCapabilities;
@@ -171,6 +172,7 @@ export class GatewaySession implements SessionSink {
         if (on) this.subscriptions.add(uri);
         else this.subscriptions.delete(uri);
       },
+      subscribedElsewhere: (uri) => this.link.subscribedElsewhere(uri),
       setLogLevel: (level) => (this.logLevel = level),
     };
   }
@@ -189,6 +191,9 @@ export class GatewaySession implements SessionSink {
       id: options.id,
       get inflightCount() {
         return ref.session?.inflightCount ?? 0;
+      },
+      get forwardingCount() {
+        return ref.session?.forwardingCount ?? 0;
       },
       sendRequest: (method, params, signal) =>
         ref.session
@@ -222,6 +227,11 @@ export class GatewaySession implements SessionSink {
 
   get inflightCount(): number {
     return this.inflight.size;
+  }
+
+  /** Requests forwarded to the upstream and not answered yet (server→client routing on a shared process). */
+  get forwardingCount(): number {
+    return this.forwarding;
   }
 
   isSubscribed(uri: string): boolean {
@@ -480,7 +490,28 @@ export class GatewaySession implements SessionSink {
 
   private async forward(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
     const connection = await this.upstream();
-    return forwardRequest(connection, method, params, extra, this.services.config.upstreamTimeoutMs);
+    this.forwarding += 1;
+    try {
+      return await forwardRequest(connection, method, params, extra, this.services.config.upstreamTimeoutMs);
+    } finally {
+      this.forwarding -= 1;
+    }
+  }
+
+  /** On a shared process, the URIs only this session subscribed to are unsubscribed as it leaves. */
+  private async unsubscribeOwn(): Promise<void> {
+    if (!this.link.shared || !this.link.alive) return;
+    const own = [...this.subscriptions].filter((uri) => !this.link.subscribedElsewhere(uri));
+    this.subscriptions.clear();
+    await Promise.allSettled(
+      own.map((uri) =>
+        this.link.connection.request(
+          'resources/unsubscribe',
+          { uri },
+          { timeoutMs: Math.min(5_000, this.services.config.upstreamTimeoutMs) },
+        ),
+      ),
+    );
   }
 
   async close(): Promise<void> {
@@ -488,6 +519,7 @@ export class GatewaySession implements SessionSink {
     this.closed = true;
     for (const controller of this.inflight.values()) controller.abort();
     this.outgoing.rejectAll();
+    await this.unsubscribeOwn().catch(() => undefined);
     await Promise.allSettled([this.link.release(), this.transport?.close()]);
   }
 }

@@ -38,7 +38,6 @@ type Entry = StreamableEntry | SseEntry;
 
 export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
-  private readonly perGrant = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
@@ -72,19 +71,15 @@ export class SessionRegistry {
   }
 
   private reserveSlot(grant: GrantContext): void {
-    const open = this.perGrant.get(grant.grantId) ?? 0;
-    if (open >= this.services.config.maxSessionsPerGrant) throw new SessionLimitError(this.limitMessage());
-    this.perGrant.set(grant.grantId, open + 1);
+    this.services.sessionSlots.reserveNow(grant.grantId);
   }
 
   private releaseSlot(grant: GrantContext): void {
-    const open = (this.perGrant.get(grant.grantId) ?? 1) - 1;
-    if (open <= 0) this.perGrant.delete(grant.grantId);
-    else this.perGrant.set(grant.grantId, open);
+    this.services.sessionSlots.release(grant.grantId);
   }
 
   private limitMessage(): string {
-    return `Too many open sessions for this grant (at most ${this.services.config.maxSessionsPerGrant}), each with a request in flight; retry when one finishes`;
+    return this.services.sessionSlots.limitMessage();
   }
 
   /**
@@ -93,16 +88,16 @@ export class SessionRegistry {
    * initializes again, as the transport spec has it). Clients that reconnect without DELETE, which
    * most do, would otherwise lock themselves out until their old sessions expire.
    */
-  private async evictIdle(grant: GrantContext): Promise<boolean> {
+  async evictIdle(grantId: string): Promise<boolean> {
     let oldest: [string, Entry] | undefined;
     for (const item of this.entries) {
       const session = item[1].session;
-      if (item[1].grant.grantId !== grant.grantId || !session || session.inflightCount > 0) continue;
+      if (item[1].grant.grantId !== grantId || !session || session.inflightCount > 0) continue;
       if (!oldest || session.lastSeenAt < oldest[1].session!.lastSeenAt) oldest = item;
     }
     if (!oldest) return false;
     this.services.log.info(
-      { grantId: grant.grantId, sessionId: oldest[0] },
+      { grantId, sessionId: oldest[0] },
       'session limit reached: closing the least recently used idle session',
     );
     this.services.metrics.sessionsEvicted += 1;
@@ -111,9 +106,7 @@ export class SessionRegistry {
   }
 
   private async reserveSlotEvicting(grant: GrantContext): Promise<void> {
-    if ((this.perGrant.get(grant.grantId) ?? 0) >= this.services.config.maxSessionsPerGrant)
-      await this.evictIdle(grant);
-    this.reserveSlot(grant);
+    await this.services.sessionSlots.reserve(grant.grantId);
   }
 
   /** Records the session; at the limit across replicas, an idle session here makes room once. */
@@ -125,7 +118,7 @@ export class SessionRegistry {
     try {
       return await this.store.record(id, grant, initialize, this.limitMessage());
     } catch (error) {
-      if (!(error instanceof SessionLimitError) || !(await this.evictIdle(grant))) throw error;
+      if (!(error instanceof SessionLimitError) || !(await this.evictIdle(grant.grantId))) throw error;
       return this.store.record(id, grant, initialize, this.limitMessage());
     }
   }

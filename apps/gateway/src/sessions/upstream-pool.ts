@@ -8,10 +8,18 @@
 // session would be slow and would give each agent its own copy of server state; one process is
 // what the server's author expects (it is what a desktop client runs). It is started on first use,
 // restarted on the next session after it dies, and stopped after GATEWAY_STDIO_IDLE_MS without
-// sessions. Routing of its server→client requests: they go to the only session that has a request
-// in flight; when several have, the request is refused rather than guessed, since the wrong agent
-// could see another agent's data. Progress follows its request (the connection maps progress
-// tokens), and request ids are the connection's own, so agents never see each other's ids.
+// sessions. Routing of its server→client requests (sampling, elicitation, roots, a vendor's): stdio
+// carries nothing that ties such a request to the call it serves, so it goes to the session that has
+// a request waiting on this process's answer (the only session, or the only one with a request
+// forwarded and not yet answered; a call still held for approval, a rate limit or the gateway's own
+// answer does not count). When several sessions have a request at the process, or none has, it is
+// refused with an error to the process rather than guessed, since the wrong agent could see another
+// agent's data; notifications that belong to one call follow the same rule and are otherwise
+// dropped. Progress follows its request (the connection maps progress tokens), and request ids are
+// the connection's own, so agents never see each other's ids. Subscriptions: the process sees one
+// subscription per URI for all its sessions, so a session's resources/unsubscribe reaches it only
+// when no other session of the process still subscribes to that URI (answered by the gateway
+// otherwise), and a closing session unsubscribes the URIs only it held.
 import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { loadUpstreamSpec } from '@portcullis/catalog/upstream-spec';
 import { UpstreamRefusedError, type ConnectUpstreamOptions } from '@portcullis/upstream/connect-upstream';
@@ -32,6 +40,8 @@ import type { ServerState } from '../state/server-state.ts';
 export interface SessionSink {
   readonly id: string;
   readonly inflightCount: number;
+  /** Requests of this session forwarded to the upstream and not yet answered by it. */
+  readonly forwardingCount: number;
   /** A request from the upstream; settles with the agent's result or rejects with its error (JsonRpcError). */
   sendRequest(method: string, params: Params | undefined, signal: AbortSignal): Promise<Params>;
   sendNotification(notification: AgentNotification): void;
@@ -43,6 +53,8 @@ export interface UpstreamLink {
   readonly shared: boolean;
   /** False once the connection closed (process died, server went away): the session reconnects. */
   readonly alive: boolean;
+  /** Whether another session of this (shared) upstream subscribes to this URI; never on an own connection. */
+  subscribedElsewhere(uri: string): boolean;
   /** The session is done with this upstream (closes it unless shared). */
   release(): Promise<void>;
 }
@@ -143,6 +155,7 @@ export class UpstreamPool {
       get alive() {
         return alive && !connection.closed;
       },
+      subscribedElsewhere: () => false,
       release: () => connection.close(),
     };
   }
@@ -220,6 +233,7 @@ export class UpstreamPool {
       get alive() {
         return !owner.dead && !connection.closed;
       },
+      subscribedElsewhere: (uri) => [...owner.sinks].some((s) => s !== sink && s.isSubscribed(uri)),
       release: async () => {
         owner.sinks.delete(sink);
         if (owner.sinks.size === 0 && !owner.idleTimer && this.shared.get(serverId) === owner) {
@@ -269,14 +283,21 @@ export class UpstreamPool {
     onClose: () => void,
   ): UpstreamHandlers {
     const asked = new Map<RequestId, AbortController>();
+    /** The session waiting on this upstream, when exactly one is (see the top of this file). */
+    const waiting = (all: SessionSink[]): SessionSink | undefined => {
+      if (all.length === 1) return all[0];
+      const at = all.filter((s) => s.forwardingCount > 0);
+      return at.length === 1 ? at[0] : undefined;
+    };
     const pick = (method: string): SessionSink => {
       const all = sinks();
-      if (all.length === 1) return all[0]!;
-      const busy = all.filter((s) => s.inflightCount > 0);
-      if (busy.length === 1) return busy[0]!;
+      const sink = waiting(all);
+      if (sink) return sink;
       throw new JsonRpcError(
         ErrorCode.InternalError,
-        `Cannot tell which client session this ${method} request is for`,
+        all.length === 0
+          ? `No client session is connected to answer this ${method} request`
+          : `Cannot tell which client session this ${method} request is for: ${all.filter((s) => s.forwardingCount > 0).length || 'none'} of the ${all.length} sessions sharing this server have a request waiting on it`,
       );
     };
     return {
@@ -341,8 +362,7 @@ export class UpstreamPool {
           for (const sink of all) sink.sendNotification(notification);
           return;
         }
-        const busy = all.filter((s) => s.inflightCount > 0);
-        if (busy.length === 1) busy[0]!.sendNotification(notification);
+        waiting(all)?.sendNotification(notification);
       },
       onClose,
       onError: (error) => this.log.debug({ err: error, serverId }, 'upstream transport error'),
