@@ -11,6 +11,7 @@ const PUBLIC_PATHS = [
   '/api/v1',
   '/oauth/token',
   '/oauth/register',
+  '/oauth/revoke',
   '/.well-known',
 ];
 

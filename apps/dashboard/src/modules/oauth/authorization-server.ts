@@ -1,8 +1,12 @@
 // The authorization endpoint's checks, the code it issues after consent, and the token endpoint.
 // The protocol (code grant, PKCE S256, refresh rotation, error answers) is @node-oauth/oauth2-server's;
-// this file adds what it does not know: MCP resources (RFC 8707), grants, and S256-only PKCE.
+// this file adds what it does not know: MCP resources (RFC 8707), grants, S256-only PKCE, and token
+// revocation (RFC 7009), which the library lacks.
 import type { Db } from '@portcullis/db/client';
+import { notifyChange } from '@portcullis/db/events';
+import { hashToken } from '@portcullis/crypto/tokens';
 import OAuth2Server from '@node-oauth/oauth2-server';
+import TokenHandler from '@node-oauth/oauth2-server/lib/handlers/token-handler';
 import { ClientMetadataError } from './client-metadata-document';
 import { resolveOAuthClient, type OAuthClientView } from './oauth-clients';
 import { createOAuthModel, type OAuthBinding } from './oauth-model';
@@ -153,36 +157,113 @@ export interface TokenAnswer {
   body: Record<string, unknown>;
 }
 
-/** POST /oauth/token (form-encoded). */
-export async function handleTokenRequest(
-  db: Db,
+/** The parsed form as the library's Request, with the headers it checks the body's type by. */
+function libraryRequest(
   form: URLSearchParams,
   headers: Record<string, string>,
-): Promise<TokenAnswer> {
-  const body: Record<string, string> = {};
-  for (const [key, value] of form) body[key] = value;
-  const answerHeaders = { 'cache-control': 'no-store', pragma: 'no-cache' };
-  const server = new OAuth2Server({ model: createOAuthModel(db, body.resource, false), ...options() });
+  body: Record<string, string>,
+) {
   // The form is parsed already; the library still checks the body's type and presence from these headers.
   const formHeaders = {
     ...headers,
     'content-type': 'application/x-www-form-urlencoded',
     'content-length': String(Buffer.byteLength(form.toString())),
   };
-  const req = new OAuth2Server.Request({ method: 'POST', headers: formHeaders, query: {}, body });
+  return new OAuth2Server.Request({ method: 'POST', headers: formHeaders, query: {}, body });
+}
+
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+function errorAnswer(error: unknown, extraHeaders: Record<string, string> = {}): TokenAnswer {
+  if (!(error instanceof OAuth2Server.OAuthError)) throw error;
+  const status = error.code >= 500 ? 500 : error.name === 'invalid_client' ? 401 : 400;
+  return {
+    status,
+    headers: { ...NO_STORE, ...extraHeaders },
+    body: { error: error.name, error_description: error.message },
+  };
+}
+
+function formBody(form: URLSearchParams): Record<string, string> {
+  const body: Record<string, string> = {};
+  for (const [key, value] of form) body[key] = value;
+  return body;
+}
+
+/** POST /oauth/token (form-encoded). */
+export async function handleTokenRequest(
+  db: Db,
+  form: URLSearchParams,
+  headers: Record<string, string>,
+): Promise<TokenAnswer> {
+  const body = formBody(form);
+  const server = new OAuth2Server({ model: createOAuthModel(db, body.resource, false), ...options() });
+  const req = libraryRequest(form, headers, body);
   const res = new OAuth2Server.Response({ headers: {} });
   try {
     await server.token(req, res);
-    return { status: res.status ?? 200, headers: answerHeaders, body: res.body as Record<string, unknown> };
+    return { status: res.status ?? 200, headers: NO_STORE, body: res.body as Record<string, unknown> };
   } catch (error) {
-    if (error instanceof OAuth2Server.OAuthError) {
-      const status = error.code >= 500 ? 500 : error.name === 'invalid_client' ? 401 : 400;
-      return {
-        status,
-        headers: answerHeaders,
-        body: { error: error.name, error_description: error.message },
-      };
-    }
-    throw error;
+    return errorAnswer(error);
   }
+}
+
+const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'];
+
+/**
+ * POST /oauth/revoke (RFC 7009, form-encoded). The client authenticates as at the token endpoint
+ * for a refresh (the library's own check: client_id in the body, or HTTP Basic). Revoking either
+ * token of a row revokes its whole refresh-token family, every access and refresh token issued from
+ * the same authorization code: a client signing out wants all of them gone (RFC 7009 2.1 allows it).
+ * An unknown, spent or foreign token gets the same 200 and changes nothing.
+ */
+export async function handleRevocationRequest(
+  db: Db,
+  form: URLSearchParams,
+  headers: Record<string, string>,
+): Promise<TokenAnswer> {
+  const body = formBody(form);
+  if (!body.token) return errorAnswer(new OAuth2Server.InvalidRequestError('Missing parameter: `token`'));
+  const hint = body.token_type_hint;
+  if (hint !== undefined && !TOKEN_TYPE_HINTS.includes(hint))
+    return errorAnswer(
+      new OAuth2Server.InvalidRequestError(
+        `Invalid parameter: \`token_type_hint\` must be access_token or refresh_token, not ${hint.slice(0, 40)}`,
+      ),
+    );
+
+  const model = createOAuthModel(db, undefined, false);
+  const handler = new TokenHandler({ model, ...options() });
+  // grant_type selects which of the token endpoint's client-authentication rules apply.
+  const req = libraryRequest(form, headers, { ...body, grant_type: 'refresh_token' });
+  const res = new OAuth2Server.Response({ headers: {} });
+  let client: OAuth2Server.Client;
+  try {
+    client = await handler.getClient(req, res);
+  } catch (error) {
+    const challenge = res.get('www-authenticate') as string | undefined;
+    return errorAnswer(error, challenge ? { 'www-authenticate': challenge } : {});
+  }
+
+  // Both hashes are unique, so one query finds the token whatever its type; the hint is not needed.
+  const hash = hashToken(body.token);
+  const row = await db.oAuthToken.findFirst({
+    where: { OR: [{ accessTokenHash: hash }, { refreshTokenHash: hash }] },
+    select: { familyId: true, clientId: true, grantId: true, grant: { select: { organizationId: true } } },
+  });
+  // RFC 7009 2.1: only the client the token was issued to may revoke it.
+  if (row && row.clientId === client.dbId) {
+    const revoked = await db.oAuthToken.updateMany({
+      where: { familyId: row.familyId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    // The gateway drops its cached lookups of this grant's access tokens at once.
+    if (revoked.count > 0)
+      await notifyChange(db, {
+        type: 'grant',
+        organizationId: row.grant.organizationId,
+        grantId: row.grantId,
+      });
+  }
+  return { status: 200, headers: NO_STORE, body: {} };
 }

@@ -1,7 +1,7 @@
 // Route handlers of the authorization server's public endpoints (CORS-open: browser-based MCP
 // clients call them too; none of them reads cookies).
 import { db } from '../../server/db';
-import { handleTokenRequest } from './authorization-server';
+import { handleRevocationRequest, handleTokenRequest } from './authorization-server';
 import { registerOAuthClient, RegistrationError } from './oauth-clients';
 import { authorizationServerMetadata } from './oauth-settings';
 
@@ -32,11 +32,16 @@ async function boundedText(request: Request): Promise<string | undefined> {
   return Buffer.byteLength(text) > MAX_BODY_BYTES ? undefined : text;
 }
 
-export async function tokenRoute(request: Request): Promise<Response> {
+/** The form endpoints (token, revocation): form-encoded, bounded, handed on with the request's headers. */
+async function formRoute(
+  request: Request,
+  endpoint: string,
+  handle: typeof handleTokenRequest,
+): Promise<Response> {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
     return json(400, {
       error: 'invalid_request',
-      error_description: 'The token endpoint takes application/x-www-form-urlencoded',
+      error_description: `The ${endpoint} endpoint takes application/x-www-form-urlencoded`,
     });
   }
   const text = await boundedText(request);
@@ -49,8 +54,17 @@ export async function tokenRoute(request: Request): Promise<Response> {
   request.headers.forEach((value, key) => {
     headers[key] = value;
   });
-  const answer = await handleTokenRequest(db(), new URLSearchParams(text), headers);
+  const answer = await handle(db(), new URLSearchParams(text), headers);
   return json(answer.status, answer.body, answer.headers);
+}
+
+export function tokenRoute(request: Request): Promise<Response> {
+  return formRoute(request, 'token', handleTokenRequest);
+}
+
+/** RFC 7009 token revocation. */
+export function revokeRoute(request: Request): Promise<Response> {
+  return formRoute(request, 'revocation', handleRevocationRequest);
 }
 
 export async function registerRoute(request: Request): Promise<Response> {
