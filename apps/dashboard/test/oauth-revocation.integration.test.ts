@@ -106,7 +106,11 @@ describe('OAuth token revocation (RFC 7009)', () => {
   });
 
   it('revoking an access token (with or without a hint) ends it and its refresh token', async () => {
-    for (const hint of [{ token_type_hint: 'access_token' }, {}, { token_type_hint: 'refresh_token' }]) {
+    for (const hint of [
+      { token_type_hint: 'access_token' },
+      {},
+      { token_type_hint: 'refresh_token' },
+    ] as Record<string, string>[]) {
       const { clientId, access, refresh } = await clientWithTokens();
       const answer = await revoke({ token: access, client_id: clientId, ...hint });
       expect(answer.status).toBe(200);
@@ -135,7 +139,10 @@ describe('OAuth token revocation (RFC 7009)', () => {
 
   it('refuses a request without a token (400) or with an unknown token_type_hint (400)', async () => {
     const { clientId, access } = await clientWithTokens();
-    for (const body of [{ client_id: clientId }, { client_id: clientId, token: '' }]) {
+    for (const body of [{ client_id: clientId }, { client_id: clientId, token: '' }] as Record<
+      string,
+      string
+    >[]) {
       const answer = await revoke(body);
       expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject({ error: 'invalid_request', error_description: /`token`/ });
