@@ -4,6 +4,9 @@ import type { StdioPolicy } from '@portcullis/upstream/connect-upstream';
 import type { Env } from './env.ts';
 import type { AdmissionLimits } from './admission/call-admission.ts';
 
+/** How long a call is held for approval when the config does not say (GATEWAY_APPROVAL_HOLD_MS's default too). */
+export const DEFAULT_APPROVAL_HOLD_MS = 45_000;
+
 export interface GatewayConfig {
   databaseUrl: string;
   /** Unset: rate-limit counters live in PostgreSQL. */

@@ -12,7 +12,7 @@ import { createPrismaClient, createResilientPool } from '@portcullis/db/client';
 import { listAllTools } from '@portcullis/upstream/connect-upstream';
 import type { UpstreamConnection } from '@portcullis/upstream/upstream-connection';
 import { AuditWriter } from './audit/audit-writer.ts';
-import type { GatewayConfig } from './config.ts';
+import { DEFAULT_APPROVAL_HOLD_MS, type GatewayConfig } from './config.ts';
 import { createHttpHandler } from './http/http-handler.ts';
 import { OAuthAccessTokens } from './http/oauth-resource.ts';
 import { createMetricsAccess } from './http/metrics-access.ts';
@@ -111,7 +111,12 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     approvals: new ApprovalCoordinator(db, config.approvalPollMs ?? 1_000),
     metrics,
     upstreams: undefined as unknown as UpstreamPool,
-    sessionSlots: new GrantSlots(config.maxSessionsPerGrant),
+    sessionSlots: new GrantSlots(
+      config.maxSessionsPerGrant,
+      (config.admission?.waitMs ?? DEFAULT_ADMISSION.waitMs) +
+        (config.approvalHoldMs ?? DEFAULT_APPROVAL_HOLD_MS) +
+        config.upstreamTimeoutMs,
+    ),
     admission: new CallAdmission(config.admission ?? DEFAULT_ADMISSION, (id) => organizationCaps.get(id)),
     auditSalt: createHash('sha256')
       .update(config.encryptionKey)
@@ -174,6 +179,8 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
   // before an agent's session (whose agent would have to initialize again).
   services.sessionSlots.addEvictor((grantId) => modern.evictIdle(grantId));
   services.sessionSlots.addEvictor((grantId) => sessions.evictIdle(grantId));
+  services.sessionSlots.addEstimator((grantId) => modern.leastRecentlySeen(grantId));
+  services.sessionSlots.addEstimator((grantId) => sessions.leastRecentlySeen(grantId));
 
   listener.onChange((event) => {
     switch (event.type) {

@@ -1049,7 +1049,10 @@ describe("the grant's session cap counts the warm sessions of stateless (2026-07
       const body = (await refused.json()) as { error: { code: number; message: string; data: unknown } };
       expect(body.error.code).toBe(-32050);
       expect(body.error.message).toMatch(/^Too many open sessions for this grant \(at most 2/);
-      expect(body.error.data).toEqual({ retryAfterMs: 2_000 });
+      // When a slot frees at the latest: admission wait + approval hold + upstream timeout after the newest request.
+      const { retryAfterMs } = body.error.data as { retryAfterMs: number };
+      expect(retryAfterMs).toBeGreaterThan(30_000);
+      expect(retryAfterMs).toBeLessThanOrEqual(1_000 + 45_000 + 30_000);
       // So is a new agent session.
       const initialize = await fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
         method: 'POST',
@@ -1081,5 +1084,92 @@ describe("the grant's session cap counts the warm sessions of stateless (2026-07
       return res.status === 200 ? ((await res.json()) as { result?: unknown }) : undefined;
     });
     expect(served.result).toBeDefined();
+  });
+});
+
+describe('sessions whose clients were killed mid-call are reclaimed at the cap', () => {
+  let gateway: Gateway;
+  let seeded: Seeded;
+  const logFile = tempFile('raw-server-killed.log');
+  const seen = (predicate: (m: Message) => boolean) =>
+    existsSync(logFile)
+      ? readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Message)
+          .filter(predicate).length
+      : 0;
+  const initialize = () =>
+    fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${seeded.token}`,
+        accept: 'application/json, text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: LATEST_PROTOCOL_VERSION,
+          capabilities: {},
+          clientInfo: { name: 'n', version: '1' },
+        },
+      }),
+    });
+
+  beforeAll(async () => {
+    seeded = await seed(nodeScriptServer(rawServer, logFile), { version: '1', default: 'allow' });
+    gateway = await startGateway({
+      maxSessionsPerGrant: 2,
+      upstreamTimeoutMs: 20_000,
+      approvalHoldMs: 10_000,
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('says when a slot frees while the clients live, and gives a killed client’s slot to a new session at once', async () => {
+    // Two clients, each with a call the upstream never answers (slow waits to be cancelled).
+    const kills = [new AbortController(), new AbortController()];
+    const agents = [await RawAgent.connect(gateway, seeded), await RawAgent.connect(gateway, seeded)];
+    const calls = agents.map((agent, i) =>
+      agent
+        .post(
+          { jsonrpc: '2.0', id: `slow-${i}`, method: 'tools/call', params: { name: 'slow', arguments: {} } },
+          kills[i]!.signal,
+        )
+        .catch(() => undefined),
+    );
+    await waitFor(
+      () => seen((m) => m.method === 'tools/call' && m.params?.name === 'slow') === 2 || undefined,
+    );
+    // Both clients are alive and waiting: refused, told when a slot frees at the latest (admission
+    // wait 1 s + hold 10 s + upstream timeout 20 s after the newest request).
+    const refused = await initialize();
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(20);
+    expect(retryAfter).toBeLessThanOrEqual(31);
+    expect(((await refused.json()) as Message).error?.message).toMatch(
+      /a slot frees when one finishes, at the latest in about \d+ s$/,
+    );
+    // The clients die (their connections close, nothing is sent): the next sessions take their slots.
+    for (const kill of kills) kill.abort();
+    await Promise.all(calls);
+    const started = Date.now();
+    const first = await waitFor(async () => {
+      const res = await initialize();
+      return res.status === 200 ? res : undefined;
+    });
+    expect(first.headers.get('mcp-session-id')).toBeTruthy();
+    expect((await initialize()).status).toBe(200);
+    // Far sooner than the idle period (30 min by default): the cap made room, it did not time out.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The dead sessions' calls were cancelled at the upstream.
+    await waitFor(() => seen((m) => m.method === 'notifications/cancelled') === 2 || undefined);
   });
 });

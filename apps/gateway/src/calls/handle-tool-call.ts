@@ -26,6 +26,7 @@ import {
 import type { Span } from '@opentelemetry/api';
 import { blockedReason } from '@portcullis/guardrails/scan';
 import type { GatewayServices } from '../services.ts';
+import { DEFAULT_APPROVAL_HOLD_MS } from '../config.ts';
 import type { AdmissionSlot } from '../admission/call-admission.ts';
 import type { AgentExtra } from '../agent-request.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
@@ -270,7 +271,7 @@ async function decideAndForward(
                     },
                 session.waitsInLegs
                   ? approval.expiresAt.getTime()
-                  : Date.now() + (config.approvalHoldMs ?? 45_000),
+                  : Date.now() + (config.approvalHoldMs ?? DEFAULT_APPROVAL_HOLD_MS),
               ),
             );
       outcome = waited.outcome;

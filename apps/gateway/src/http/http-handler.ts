@@ -15,7 +15,7 @@ import type { GatewayServices } from '../services.ts';
 import { JsonRpcError } from '../errors.ts';
 import { atEdge, timeAuthentication } from '../ops/tracing.ts';
 import type { SessionRegistry } from '../sessions/session-registry.ts';
-import { SessionLimitError } from '../sessions/session-store.ts';
+import { SessionLimitError } from '../sessions/grant-slots.ts';
 import { classifyPost } from '../modern/modern-era.ts';
 import type { ModernRequests } from '../modern/modern-requests.ts';
 import { findInitialize, jsonRpcError, MAX_PARAMS_DEPTH, nestedTooDeep } from './json-rpc.ts';
@@ -67,7 +67,9 @@ export function createHttpHandler(ctx: HttpContext) {
       if (error instanceof HttpError)
         return sendError(res, error.status, error.code, error.message, error.headers);
       if (error instanceof SessionLimitError)
-        return sendError(res, 429, ErrorCode.InvalidRequest, error.message, { 'retry-after': '60' });
+        return sendError(res, 429, ErrorCode.InvalidRequest, error.message, {
+          'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))),
+        });
       if (error instanceof JsonRpcError) return sendError(res, 502, error.code, error.message);
       services.log.error({ err: error, path: safePath(req.url) }, 'request failed');
       const message =

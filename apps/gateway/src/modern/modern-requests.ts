@@ -50,6 +50,11 @@ export class ModernRequests {
     return this.pool.evictIdle(grantId);
   }
 
+  /** When the grant's least recently seen pooled session last got a request. */
+  leastRecentlySeen(grantId: string): number | undefined {
+    return this.pool.leastRecentlySeen(grantId);
+  }
+
   /** Requests being served or held on this replica. */
   inflightTotal(): number {
     return this.pool.inflightTotal();

@@ -10,7 +10,7 @@ import type { Params } from '@portcullis/upstream/upstream-connection';
 import type { AgentNotification } from '../agent-request.ts';
 import { CallsBusyError } from '../admission/call-admission.ts';
 import { JsonRpcError } from '../errors.ts';
-import { SessionLimitError } from '../sessions/session-store.ts';
+import { SessionLimitError } from '../sessions/grant-slots.ts';
 import type { GatewayServices } from '../services.ts';
 import { GatewaySession, type SessionHooks } from '../sessions/gateway-session.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
@@ -36,9 +36,6 @@ export interface Pooled<X extends PooledExchange = PooledExchange> {
   /** Whether this entry still holds its grant's session slot (given back once, when it leaves the pool). */
   slotHeld: boolean;
 }
-
-/** How long a stateless request refused at its grant's session cap is told to wait. */
-const SESSION_CAP_RETRY_MS = 2_000;
 
 export interface PoolRoutes<X extends PooledExchange> {
   /** The upstream asked the client something on this pooled session. */
@@ -92,10 +89,7 @@ export class SessionPool<X extends PooledExchange> {
         await this.services.sessionSlots.reserve(grant.grantId);
       } catch (error) {
         if (!(error instanceof SessionLimitError)) throw error;
-        throw new CallsBusyError(
-          `${error.message} (retry after ${SESSION_CAP_RETRY_MS} ms)`,
-          SESSION_CAP_RETRY_MS,
-        );
+        throw new CallsBusyError(error.message, error.retryAfterMs);
       }
       // Another request for the same key may have opened the session meanwhile: it is shared.
       const opened = this.pool.get(key);
@@ -196,6 +190,15 @@ export class SessionPool<X extends PooledExchange> {
       this.drop(pooled);
       await pooled.session.close().catch(() => undefined);
     }
+  }
+
+  /** When the grant's least recently seen pooled session last got a request (grant-slots.ts estimates from it). */
+  leastRecentlySeen(grantId: string): number | undefined {
+    let at: number | undefined;
+    for (const pooled of this.pool.values())
+      if (pooled.grantId === grantId && pooled.session)
+        at = at === undefined ? pooled.session.lastSeenAt : Math.min(at, pooled.session.lastSeenAt);
+    return at;
   }
 
   /** At the grant's session cap: closes its least recently used idle pooled session, if it has one. */

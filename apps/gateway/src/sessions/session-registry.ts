@@ -14,7 +14,8 @@ import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { GatewaySession, type SessionHooks } from './gateway-session.ts';
 import { LegacySseAdapter } from './legacy-sse-adapter.ts';
-import { SessionLimitError, SessionStore } from './session-store.ts';
+import { SessionLimitError } from './grant-slots.ts';
+import { SessionStore } from './session-store.ts';
 import { StreamableHttpTransport } from './streamable-http-transport.ts';
 
 interface StreamableEntry {
@@ -78,30 +79,46 @@ export class SessionRegistry {
     this.services.sessionSlots.release(grant.grantId);
   }
 
-  private limitMessage(): string {
-    return this.services.sessionSlots.limitMessage();
+  /** When the grant's least recently seen session here last got a request (grant-slots.ts estimates from it). */
+  leastRecentlySeen(grantId: string): number | undefined {
+    let at: number | undefined;
+    for (const entry of this.entries.values())
+      if (entry.grant.grantId === grantId && entry.session)
+        at = at === undefined ? entry.session.lastSeenAt : Math.min(at, entry.session.lastSeenAt);
+    return at;
   }
 
   /**
-   * Makes room for a new session of a grant at its limit: the grant's least recently used session
-   * on this replica with no request in flight is closed (its agent's next request gets 404 and it
-   * initializes again, as the transport spec has it). Clients that reconnect without DELETE, which
-   * most do, would otherwise lock themselves out until their old sessions expire.
+   * Makes room for a new session of a grant at its limit: a session here whose client went away
+   * with requests in flight (see orphaned(); those requests are cancelled upstream), else the
+   * grant's least recently used session here with no request in flight, is closed (its agent's next
+   * request gets 404 and it initializes again, as the transport spec has it). Clients that reconnect
+   * without DELETE, which most do, or that were killed mid-call, would otherwise lock the grant out
+   * until their old sessions expire.
    */
   async evictIdle(grantId: string): Promise<boolean> {
     let oldest: [string, Entry] | undefined;
+    let oldestOrphan: [string, Entry] | undefined;
     for (const item of this.entries) {
       const session = item[1].session;
-      if (item[1].grant.grantId !== grantId || !session || session.inflightCount > 0) continue;
-      if (!oldest || session.lastSeenAt < oldest[1].session!.lastSeenAt) oldest = item;
+      if (item[1].grant.grantId !== grantId || !session) continue;
+      if (session.inflightCount === 0) {
+        if (!oldest || session.lastSeenAt < oldest[1].session!.lastSeenAt) oldest = item;
+      } else if (orphaned(item[1])) {
+        if (!oldestOrphan || session.lastSeenAt < oldestOrphan[1].session!.lastSeenAt) oldestOrphan = item;
+      }
     }
-    if (!oldest) return false;
+    // A client that went away goes before one that may come back.
+    const doomed = oldestOrphan ?? oldest;
+    if (!doomed) return false;
     this.services.log.info(
-      { grantId, sessionId: oldest[0] },
-      'session limit reached: closing the least recently used idle session',
+      { grantId, sessionId: doomed[0] },
+      oldestOrphan
+        ? 'session limit reached: closing a session whose client went away (its requests are cancelled)'
+        : 'session limit reached: closing the least recently used idle session',
     );
     this.services.metrics.sessionsEvicted += 1;
-    await this.remove(oldest[0], oldest[1]);
+    await this.remove(doomed[0], doomed[1]);
     return true;
   }
 
@@ -116,10 +133,14 @@ export class SessionRegistry {
     initialize: InitializeRequest,
   ): Promise<boolean> {
     try {
-      return await this.store.record(id, grant, initialize, this.limitMessage());
+      return await this.store.record(id, grant, initialize, () =>
+        this.services.sessionSlots.limitError(grant.grantId),
+      );
     } catch (error) {
       if (!(error instanceof SessionLimitError) || !(await this.evictIdle(grant.grantId))) throw error;
-      return this.store.record(id, grant, initialize, this.limitMessage());
+      return this.store.record(id, grant, initialize, () =>
+        this.services.sessionSlots.limitError(grant.grantId),
+      );
     }
   }
 
@@ -287,7 +308,11 @@ export class SessionRegistry {
   private closeIdle(): void {
     const cutoff = Date.now() - this.services.config.sessionIdleMs;
     for (const [id, entry] of this.entries) {
-      if (entry.session && entry.session.lastSeenAt < cutoff && entry.session.inflightCount === 0)
+      if (
+        entry.session &&
+        entry.session.lastSeenAt < cutoff &&
+        (entry.session.inflightCount === 0 || orphaned(entry))
+      )
         void this.remove(id, entry);
     }
   }
@@ -310,6 +335,15 @@ export class SessionRegistry {
     for (const entry of this.entries.values()) n += entry.session?.inflightCount ?? 0;
     return n;
   }
+}
+
+/**
+ * A Streamable HTTP session with requests in flight whose client holds none of its streams (the
+ * POSTs waiting for those answers and the GET stream all closed): its client went away (killed,
+ * crashed, lost its network), the answers would be dropped, so it is closed like an idle one.
+ */
+function orphaned(entry: Entry): boolean {
+  return entry.kind === 'streamable' && !entry.transport.hasOpenStream;
 }
 
 export type { Entry as SessionEntry, StreamableEntry, SseEntry };

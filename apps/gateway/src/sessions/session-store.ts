@@ -5,9 +5,8 @@ import type { InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Prisma } from '@portcullis/db/types';
 import { storableJson, storableText } from '../audit/storable-text.ts';
 import type { GatewayServices } from '../services.ts';
+import { SessionLimitError } from './grant-slots.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
-
-export class SessionLimitError extends Error {}
 
 export class SessionStore {
   constructor(
@@ -27,7 +26,7 @@ export class SessionStore {
     id: string,
     grant: GrantContext,
     initialize: InitializeRequest,
-    limitMessage: string,
+    limitError: () => SessionLimitError,
   ): Promise<boolean> {
     const { db, config } = this.services;
     const cutoff = new Date(Date.now() - config.sessionIdleMs - this.heartbeatMs);
@@ -37,7 +36,7 @@ export class SessionStore {
         const open = await tx.gatewaySession.count({
           where: { grantId: grant.grantId, closedAt: null, lastSeenAt: { gt: cutoff } },
         });
-        if (open >= config.maxSessionsPerGrant) throw new SessionLimitError(limitMessage);
+        if (open >= config.maxSessionsPerGrant) throw limitError();
         await tx.gatewaySession.create({
           data: {
             id,

@@ -59,6 +59,15 @@ export class StreamableHttpTransport implements Transport {
     private initialized = false,
   ) {}
 
+  /**
+   * Whether the client still holds a stream here: a POST waiting for its answer or the standalone
+   * GET. A session with requests in flight and none of these has lost its client: their answers
+   * would be dropped (no resumption), so nothing it does can reach anyone.
+   */
+  get hasOpenStream(): boolean {
+    return this.byRequest.size > 0 || this.standalone !== undefined;
+  }
+
   async start(): Promise<void> {
     this.keepalive = setInterval(() => this.standalone?.write(': keepalive\n\n'), KEEPALIVE_MS);
     this.keepalive.unref();
