@@ -10,7 +10,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.ts';
 import { flushTracing, startTracing, stopTracing } from '../src/ops/tracing.ts';
-import { auditRows, connectAgent, seed, startGateway, waitFor, type Seeded } from './harness.ts';
+import { notifyChange } from '@portcullis/db/events';
+import { auditRows, connectAgent, seed, startGateway, testDb, waitFor, type Seeded } from './harness.ts';
 
 interface OtlpSpan {
   traceId: string;
@@ -37,6 +38,26 @@ describe('OpenTelemetry traces', () => {
   const exported: string[] = [];
   const upstreamCalls: Array<{ traceparent: string | undefined; meta: Record<string, unknown> | undefined }> =
     [];
+  /** The names of the child spans of the (forwarded) tools/call span of this server's call, once exported. */
+  const childrenOfCall = async (serverId: string): Promise<string[]> => {
+    const spans = await waitFor(async () => {
+      await flushTracing();
+      const all = exported.flatMap((body) =>
+        (
+          JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }
+        ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+      );
+      const call = all.find(
+        (s) =>
+          s.name === 'tools/call' &&
+          s.attributes.some((a) => a.key === 'portcullis.server' && a.value.stringValue === serverId),
+      );
+      return call && all.some((s) => s.name === 'upstream call' && s.parentSpanId === call.spanId)
+        ? { all, call }
+        : undefined;
+    });
+    return spans.all.filter((s) => s.parentSpanId === spans.call.spanId).map((s) => s.name);
+  };
 
   beforeAll(async () => {
     receiver = http.createServer((req, res) => {
@@ -222,26 +243,42 @@ describe('OpenTelemetry traces', () => {
     try {
       const result = await client.callTool({ name: 'lookup', arguments: { query: MARKER } });
       expect(result.isError).toBeFalsy();
-      const spans = await waitFor(async () => {
-        await flushTracing();
-        const all = exported.flatMap((body) =>
-          (
-            JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }
-          ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
-        );
-        const call = all.find(
-          (s) =>
-            s.name === 'tools/call' &&
-            s.attributes.some(
-              (a) => a.key === 'portcullis.server' && a.value.stringValue === limited.serverId,
-            ),
-        );
-        return call && all.some((s) => s.name === 'upstream call' && s.parentSpanId === call.spanId)
-          ? { all, call }
-          : undefined;
-      });
-      const children = spans.all.filter((s) => s.parentSpanId === spans.call.spanId).map((s) => s.name);
+      const children = await childrenOfCall(limited.serverId);
       expect(children).toContain('counters');
+      expect(exported.join('')).not.toContain(MARKER);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('shows the wait for a person as the approval wait child span of an approved call', async () => {
+    const held = await seed(
+      { transport: 'streamable_http', url: upstreamUrl },
+      { version: '1', default: 'allow', tools: { lookup: { action: 'require_approval' } } },
+    );
+    const client = await connectAgent(gateway, held);
+    const db = testDb();
+    try {
+      const call = client.callTool({ name: 'lookup', arguments: { query: MARKER } });
+      const approval = await waitFor(
+        async () => (await db.approval.findFirst({ where: { grantId: held.grantId } })) ?? undefined,
+      );
+      await db.approval.update({
+        where: { id: approval.id },
+        data: {
+          status: 'approved',
+          decidedAt: new Date(),
+          decidedByLabel: 'test',
+          expiresAt: new Date(Date.now() + 15 * 60_000),
+        },
+      });
+      await notifyChange(db, {
+        type: 'approval',
+        organizationId: held.organizationId,
+        approvalId: approval.id,
+      });
+      expect((await call).isError).toBeFalsy();
+      expect(await childrenOfCall(held.serverId)).toContain('approval wait');
       expect(exported.join('')).not.toContain(MARKER);
     } finally {
       await client.close();
