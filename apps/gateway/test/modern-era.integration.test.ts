@@ -283,12 +283,15 @@ describe('MCP 2026-07-28 clients against Twikit (stdio, legacy) through the gate
       organizationId: seeded.organizationId,
       serverId: seeded.serverId,
     });
-    const refused = await waitFor(async () => {
-      const r = await agent.callTool({ name: 'search_tweets', arguments: { query: 'x' } });
-      return r.isError ? r : undefined;
-    });
+    // The change reaches the gateway asynchronously (LISTEN): once its list no longer shows the
+    // tool, a call must be refused without reaching the upstream. (Calling before that could
+    // legitimately run the tool, which made this test flaky when it polled with calls.)
+    await waitFor(async () =>
+      (await agent.listTools()).tools.every((t) => t.name !== 'search_tweets') ? true : undefined,
+    );
+    const refused = await agent.callTool({ name: 'search_tweets', arguments: { query: 'x' } });
+    expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/^Denied by policy \(pinning\): Tool search_tweets/);
-    expect((await agent.listTools()).tools.map((t) => t.name)).not.toContain('search_tweets');
     expect(readCallLog(logFile).map((c) => c.tool)).not.toContain('search_tweets');
   });
 
