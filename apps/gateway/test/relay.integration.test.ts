@@ -51,6 +51,42 @@ function sseMessages(text: string): Message[] {
     .map((data) => JSON.parse(data) as Message);
 }
 
+/** Every message a raw-server wrote to its log file, in order (none before it started). */
+function loggedMessages(logFile: string): Message[] {
+  return existsSync(logFile)
+    ? readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Message)
+    : [];
+}
+
+/** A raw initialize POST to the grant's endpoint (the answer as it came). */
+function postInitialize(
+  gateway: Gateway,
+  seeded: Pick<Seeded, 'serverId' | 'token'>,
+  clientName = 'raw-agent',
+): Promise<Response> {
+  return fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${seeded.token}`,
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: LATEST_PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: clientName, version: '1' },
+      },
+    }),
+  });
+}
+
 /** An agent speaking raw JSON-RPC over Streamable HTTP (nothing parsed or dropped on its side). */
 class RawAgent {
   private constructor(
@@ -62,24 +98,7 @@ class RawAgent {
 
   static async connect(gateway: Gateway, seeded: Pick<Seeded, 'serverId' | 'token'>): Promise<RawAgent> {
     const endpoint = `${gateway.url}/mcp/${seeded.serverId}`;
-    const res = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${seeded.token}`,
-        accept: 'application/json, text/event-stream',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: LATEST_PROTOCOL_VERSION,
-          capabilities: {},
-          clientInfo: { name: 'raw-agent', version: '1' },
-        },
-      }),
-    });
+    const res = await postInitialize(gateway, seeded);
     expect(res.status).toBe(200);
     const sessionId = res.headers.get('mcp-session-id');
     expect(sessionId).toBeTruthy();
@@ -210,13 +229,7 @@ describe('the gateway relays messages verbatim (raw stdio upstream)', () => {
   const raws: RawAgent[] = [];
   const logFile = tempFile('raw-server-seen.log');
   /** Every message the upstream read, in order. */
-  const upstreamSaw = (): Message[] =>
-    existsSync(logFile)
-      ? readFileSync(logFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Message)
-      : [];
+  const upstreamSaw = (): Message[] => loggedMessages(logFile);
   const upstreamCall = (
     predicate: (args: Record<string, unknown>, m: Message) => boolean,
   ): Message | undefined =>
@@ -849,13 +862,7 @@ describe('several sessions on one shared stdio process: subscriptions and the up
   let seeded: Seeded;
   const raws: RawAgent[] = [];
   const logFile = tempFile('raw-server-shared.log');
-  const upstreamSaw = (): Message[] =>
-    existsSync(logFile)
-      ? readFileSync(logFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Message)
-      : [];
+  const upstreamSaw = (): Message[] => loggedMessages(logFile);
   const unsubscribesSeen = (uri: string) =>
     upstreamSaw().filter((m) => m.method === 'resources/unsubscribe' && m.params?.uri === uri).length;
   const rawAgent = async () => {
@@ -1010,13 +1017,7 @@ describe("the grant's session cap counts the warm sessions of stateless (2026-07
       ...(signal ? { signal } : {}),
     });
   const slowCallsSeen = () =>
-    existsSync(logFile)
-      ? readFileSync(logFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Message)
-          .filter((m) => m.method === 'tools/call' && m.params?.name === 'slow').length
-      : 0;
+    loggedMessages(logFile).filter((m) => m.method === 'tools/call' && m.params?.name === 'slow').length;
 
   beforeAll(async () => {
     seeded = await seed(nodeScriptServer(rawServer, logFile), { version: '1', default: 'allow' });
@@ -1054,24 +1055,7 @@ describe("the grant's session cap counts the warm sessions of stateless (2026-07
       expect(retryAfterMs).toBeGreaterThan(30_000);
       expect(retryAfterMs).toBeLessThanOrEqual(1_000 + 45_000 + 30_000);
       // So is a new agent session.
-      const initialize = await fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${seeded.token}`,
-          accept: 'application/json, text/event-stream',
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: {
-            protocolVersion: LATEST_PROTOCOL_VERSION,
-            capabilities: {},
-            clientInfo: { name: 'third', version: '1' },
-          },
-        }),
-      });
+      const initialize = await postInitialize(gateway, seeded, 'third');
       expect(initialize.status).toBe(429);
       expect(((await initialize.json()) as Message).error?.message).toMatch(/Too many open sessions/);
     } finally {
@@ -1091,33 +1075,8 @@ describe('sessions whose clients were killed mid-call are reclaimed at the cap',
   let gateway: Gateway;
   let seeded: Seeded;
   const logFile = tempFile('raw-server-killed.log');
-  const seen = (predicate: (m: Message) => boolean) =>
-    existsSync(logFile)
-      ? readFileSync(logFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Message)
-          .filter(predicate).length
-      : 0;
-  const initialize = () =>
-    fetch(`${gateway.url}/mcp/${seeded.serverId}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${seeded.token}`,
-        accept: 'application/json, text/event-stream',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: LATEST_PROTOCOL_VERSION,
-          capabilities: {},
-          clientInfo: { name: 'n', version: '1' },
-        },
-      }),
-    });
+  const seen = (predicate: (m: Message) => boolean) => loggedMessages(logFile).filter(predicate).length;
+  const initialize = () => postInitialize(gateway, seeded, 'n');
 
   beforeAll(async () => {
     seeded = await seed(nodeScriptServer(rawServer, logFile), { version: '1', default: 'allow' });
