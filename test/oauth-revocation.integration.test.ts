@@ -3,21 +3,13 @@
 // cache would have expired (the revocation sends the grant change event), and another client's token
 // on the same grant keeps working. The protocol answers themselves are
 // apps/dashboard/test/oauth-revocation.integration.test.ts.
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db, newOwner, resetDatabase } from '../apps/dashboard/test/helpers.ts';
-import {
-  handleRevocationRequest,
-  handleTokenRequest,
-  validateAuthorizationRequest,
-} from '../apps/dashboard/src/modules/oauth/authorization-server.ts';
-import { approveConsent } from '../apps/dashboard/src/modules/oauth/consent.ts';
-import { registerOAuthClient } from '../apps/dashboard/src/modules/oauth/oauth-clients.ts';
+import { handleRevocationRequest } from '../apps/dashboard/src/modules/oauth/authorization-server.ts';
+import { authorizeClient, FORM_HEADERS as FORM } from '../apps/dashboard/test/oauth-flow.ts';
 import { setPolicy, startGateway, tempFile } from '../apps/gateway/test/harness.ts';
 import type { Gateway } from '../apps/gateway/src/gateway.ts';
 
-const REDIRECT = 'http://127.0.0.1:33418/callback';
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const PUBLIC_URL = process.env.GATEWAY_PUBLIC_URL!;
 
 let gateway: Gateway;
@@ -51,42 +43,14 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-const token = (body: Record<string, string>) => handleTokenRequest(db, new URLSearchParams(body), FORM);
 const revoke = (body: Record<string, string>) => handleRevocationRequest(db, new URLSearchParams(body), FORM);
 
 /** A new client authorized on the grant named `grant` ('new' makes one), with its tokens. */
 async function authorizedClient(name: string, grant = 'new') {
-  const resource = `${PUBLIC_URL}/mcp/${serverId}`;
-  const clientId = (await registerOAuthClient(db, { client_name: name, redirect_uris: [REDIRECT] }))
-    .client_id as string;
-  const verifier = randomBytes(32).toString('base64url');
-  const result = await validateAuthorizationRequest(db, {
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: REDIRECT,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    resource,
-  });
-  if (!result.ok) throw new Error(result.refusal.description);
-  const location = new URL(await approveConsent(db, owner.userId, result.request, grant, name));
-  const answer = await token({
-    grant_type: 'authorization_code',
-    client_id: clientId,
-    code: location.searchParams.get('code')!,
-    redirect_uri: REDIRECT,
-    code_verifier: verifier,
-    resource,
-  });
-  expect(answer.status).toBe(200);
+  const tokens = await authorizeClient(owner.userId, name, `${PUBLIC_URL}/mcp/${serverId}`, grant);
   const grantId =
     grant === 'new' ? (await db.grant.findFirstOrThrow({ where: { serverId, name } })).id : grant;
-  return {
-    clientId,
-    grantId,
-    access: String(answer.body.access_token),
-    refresh: String(answer.body.refresh_token),
-  };
+  return { ...tokens, grantId };
 }
 
 /** The gateway's answer to an MCP initialize with this bearer token. */

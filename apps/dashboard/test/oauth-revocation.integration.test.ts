@@ -3,29 +3,19 @@
 // whole family), never another client's; unknown tokens get the same 200; a missing token is 400 and
 // a client that does not authenticate is 401. The gateway's refusal of a revoked access token is
 // test/oauth-revocation.integration.test.ts (it runs both apps).
-import { createHash, randomBytes } from 'node:crypto';
 import { hashToken } from '@portcullis/crypto/tokens';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { db, newOwner, resetDatabase, seedServer } from './helpers.ts';
-import {
-  handleRevocationRequest,
-  handleTokenRequest,
-  validateAuthorizationRequest,
-} from '../src/modules/oauth/authorization-server.ts';
-import { approveConsent } from '../src/modules/oauth/consent.ts';
-import { registerOAuthClient } from '../src/modules/oauth/oauth-clients.ts';
+import { handleRevocationRequest } from '../src/modules/oauth/authorization-server.ts';
+import { authorizeClient, FORM_HEADERS as FORM, tokenRequest as token } from './oauth-flow.ts';
 import { authorizationServerMetadata } from '../src/modules/oauth/oauth-settings.ts';
 import { authConfig } from '../src/auth.config.ts';
-
-const REDIRECT = 'http://127.0.0.1:33418/callback';
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 beforeEach(async () => {
   await resetDatabase();
   await db.$executeRawUnsafe('TRUNCATE oauth_clients CASCADE');
 });
 
-const token = (body: Record<string, string>) => handleTokenRequest(db, new URLSearchParams(body), FORM);
 const revoke = (body: Record<string, string>, headers: Record<string, string> = FORM) =>
   handleRevocationRequest(db, new URLSearchParams(body), headers);
 
@@ -33,34 +23,7 @@ const revoke = (body: Record<string, string>, headers: Record<string, string> = 
 async function clientWithTokens(name = 'Agent') {
   const owner = await newOwner();
   const server = await seedServer(owner.ctx.organizationId);
-  const resource = `${process.env.GATEWAY_PUBLIC_URL}/mcp/${server.id}`;
-  const clientId = (await registerOAuthClient(db, { client_name: name, redirect_uris: [REDIRECT] }))
-    .client_id as string;
-  const verifier = randomBytes(32).toString('base64url');
-  const result = await validateAuthorizationRequest(db, {
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: REDIRECT,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    resource,
-  });
-  if (!result.ok) throw new Error(result.refusal.description);
-  const location = new URL(await approveConsent(db, owner.userId, result.request, 'new', name));
-  const answer = await token({
-    grant_type: 'authorization_code',
-    client_id: clientId,
-    code: location.searchParams.get('code')!,
-    redirect_uri: REDIRECT,
-    code_verifier: verifier,
-    resource,
-  });
-  expect(answer.status).toBe(200);
-  return {
-    clientId,
-    access: String(answer.body.access_token),
-    refresh: String(answer.body.refresh_token),
-  };
+  return authorizeClient(owner.userId, name, `${process.env.GATEWAY_PUBLIC_URL}/mcp/${server.id}`);
 }
 
 /** What the gateway reads for an access token (apps/gateway/src/http/oauth-resource.ts): its row by hash. */
