@@ -185,9 +185,7 @@ function errorAnswer(error: unknown, extraHeaders: Record<string, string> = {}):
 }
 
 function formBody(form: URLSearchParams): Record<string, string> {
-  const body: Record<string, string> = {};
-  for (const [key, value] of form) body[key] = value;
-  return body;
+  return Object.fromEntries(form);
 }
 
 /** POST /oauth/token (form-encoded). */
