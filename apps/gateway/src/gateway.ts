@@ -25,6 +25,8 @@ import { SessionRegistry } from './sessions/session-registry.ts';
 import type { SessionHooks } from './sessions/gateway-session.ts';
 import { ModernRequests } from './modern/modern-requests.ts';
 import { UpstreamPool } from './sessions/upstream-pool.ts';
+import { UpstreamAuth } from './sessions/upstream-auth.ts';
+import { UpstreamTokens } from '@portcullis/catalog/upstream-tokens';
 import { CallAdmission, DEFAULT_ADMISSION } from './admission/call-admission.ts';
 import { OrganizationCapsCache } from './admission/organization-caps.ts';
 import { ApprovalCoordinator } from './state/approvals.ts';
@@ -156,9 +158,25 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     return run;
   };
 
-  services.upstreams = new UpstreamPool(config, log, {
-    onToolsChanged: (serverId, connection) => void syncCatalog(serverId, connection),
-  });
+  // Connected accounts of servers behind sign-in (sessions/upstream-auth.ts): the connect page is the dashboard's.
+  const upstreamAuth = new UpstreamAuth(
+    new UpstreamTokens(db, {
+      encryptionKey: config.encryptionKey,
+      fetch: {
+        allowPrivateNetworks: config.allowPrivateUpstreams,
+        privateOrigins: config.privateUpstreamOrigins,
+      },
+      actorLabel: 'gateway',
+    }),
+    (config.oauthIssuer ?? 'http://localhost:3000').replace(/\/+$/, ''),
+    log,
+  );
+  services.upstreams = new UpstreamPool(
+    config,
+    log,
+    { onToolsChanged: (serverId, connection) => void syncCatalog(serverId, connection) },
+    upstreamAuth,
+  );
   const sessionHooks: SessionHooks = {
     // Bounded: an upstream whose list never matches the catalog must not cause a sync per tools/list.
     onDefinitionDrift: (serverId, connection) => {
@@ -217,6 +235,9 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
         break;
       case 'approval':
         services.approvals.wake(event.approvalId);
+        break;
+      case 'connection':
+        upstreamAuth.connectionChanged(event.serverId, event.subject);
         break;
     }
   });

@@ -10,7 +10,8 @@ export type TokenKind =
   | 'oauthCode'
   | 'oauthAccess'
   | 'oauthRefresh'
-  | 'oauthClient';
+  | 'oauthClient'
+  | 'upstreamState';
 const PREFIX: Record<TokenKind, string> = {
   grant: 'pcg_',
   apiKey: 'pck_',
@@ -21,6 +22,8 @@ const PREFIX: Record<TokenKind, string> = {
   oauthAccess: 'pca_',
   oauthRefresh: 'pcr_',
   oauthClient: 'pcc_',
+  // The state of an upstream connect flow (docs/upstream-oauth.md), bound to the signed-in user.
+  upstreamState: 'pcs_',
 };
 const VISIBLE_CHARS = 8;
 

@@ -7,7 +7,9 @@ export type ChangeEvent =
   | { type: 'policy'; organizationId: string; serverId: string }
   | { type: 'grant'; organizationId: string; grantId: string }
   | { type: 'server'; organizationId: string; serverId: string }
-  | { type: 'tools'; organizationId: string; serverId: string };
+  | { type: 'tools'; organizationId: string; serverId: string }
+  /** An upstream account was connected, disconnected or needs reconnecting (subject: "shared" or a user id). */
+  | { type: 'connection'; organizationId: string; serverId: string; subject: string };
 
 interface RawExecutor {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;

@@ -57,6 +57,8 @@ export interface ConnectUpstreamOptions {
   onStderr?: (line: string) => void;
   /** Headers computed per HTTP request (W3C trace context of the call being forwarded). */
   contextHeaders?: () => Record<string, string> | undefined;
+  /** The Authorization header per HTTP request (a connected account's token); wins over the server's headers. */
+  authorization?: () => string | undefined;
 }
 
 export class UpstreamRefusedError extends Error {
@@ -89,6 +91,7 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
           allowPrivateNetworks: privateAllowedFor(url, options),
           maxMessageBytes,
           ...(options.contextHeaders ? { contextHeaders: options.contextHeaders } : {}),
+          ...(options.authorization ? { authorization: options.authorization } : {}),
         });
       }
       // The SSE transport posts to the endpoint the server names; the SDK keeps it on the same origin.
@@ -96,7 +99,12 @@ export function createUpstreamTransport(spec: UpstreamSpec, options: ConnectUpst
         allowPrivateNetworks: privateAllowedFor(url, options),
         maxMessageBytes,
       });
-      return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch });
+      // (An SSE connection sends the token it started with; a refreshed one is used on reconnect.)
+      const authorization = options.authorization?.();
+      return new SSEClientTransport(url, {
+        requestInit: { headers: { ...spec.headers, ...(authorization ? { authorization } : {}) } },
+        fetch,
+      });
     }
     case 'stdio': {
       const stdio = options.stdio ?? NO_STDIO;

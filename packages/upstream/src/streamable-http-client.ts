@@ -28,6 +28,8 @@ export interface NodeStreamableHttpOptions {
   maxMessageBytes?: number;
   /** Headers computed per request (trace context of the call being forwarded); never overrides the others. */
   contextHeaders?: () => Record<string, string> | undefined;
+  /** The Authorization header per request (a connected account's bearer token, refreshed meanwhile); wins over `headers`. */
+  authorization?: () => string | undefined;
 }
 
 interface StreamOptions {
@@ -240,7 +242,10 @@ export class NodeStreamableHttpClientTransport implements Transport {
     const headers: Record<string, string> = { ...this.contextHeaders?.() };
     if (this._sessionId) headers['mcp-session-id'] = this._sessionId;
     if (this._protocolVersion) headers['mcp-protocol-version'] = this._protocolVersion;
-    return Object.assign(headers, this.headers, fixed);
+    Object.assign(headers, this.headers, fixed);
+    const authorization = this.options.authorization?.();
+    if (authorization) headers.authorization = authorization;
+    return headers;
   }
 
   private requestOptions(target: URL): http.RequestOptions {

@@ -11,7 +11,15 @@ export type AuditDecision = Decision;
  * came (timeout, connection lost). Both may have run. (Rows written before these existed say `timeout`.)
  */
 export type UpstreamOutcome =
-  'pending' | 'not_sent' | 'ok' | 'tool_error' | 'error' | 'cancelled' | 'unknown';
+  | 'pending'
+  | 'not_sent'
+  | 'ok'
+  | 'tool_error'
+  | 'error'
+  | 'cancelled'
+  | 'unknown'
+  /** Not sent: the server is behind sign-in and the acting person (or organization) has no usable account. */
+  | 'needs_connection';
 
 export interface AuditRecord {
   organizationId: string;

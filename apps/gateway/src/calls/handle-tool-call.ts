@@ -3,7 +3,7 @@
 //   (hold for approval, or hand back) → rate-limit counters → approval consumed → audit record
 //   committed → forward → record outcome.
 // Anything that goes wrong before forwarding refuses the call: the gateway fails closed.
-import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { hashCanonical } from '@portcullis/crypto/canonical-json';
 import { counterKey } from '@portcullis/policy/counter-key';
 import { decideToolCall, PRE_POLICY_RULES } from '@portcullis/policy/decide';
@@ -32,6 +32,7 @@ import type { AgentExtra } from '../agent-request.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
 import type { GrantStatus } from '../state/grant-cache.ts';
 import type { ServerState } from '../state/server-state.ts';
+import { NeedsConnectionError } from '../sessions/upstream-auth.ts';
 
 export interface ToolCallSession {
   id: string;
@@ -46,6 +47,8 @@ export interface ToolCallSession {
    * decided or expires instead of being handed back after GATEWAY_APPROVAL_HOLD_MS.
    */
   readonly waitsInLegs?: boolean | undefined;
+  /** The client declared URL-mode elicitation (MCP 2025-11-25): "connect your account" comes as -32042. */
+  readonly urlElicitation?: boolean | undefined;
   /** Sends the call upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
   forwardToolCall(request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult>;
 }
@@ -496,6 +499,25 @@ async function decideAndForward(
     metrics.recordCall(approvalId ? 'require_approval' : 'allow', catalogTool, outcome, latencyMs / 1000);
     return approvalId ? withApproverNote(result, approvalId, approverNote) : result;
   } catch (error) {
+    if (error instanceof NeedsConnectionError) {
+      // No usable connected account: nothing was sent; the agent is told where to connect.
+      const latencyMs = performance.now() - started;
+      span?.setAttribute('portcullis.outcome', 'needs_connection');
+      audit.complete({ id: auditId, outcome: 'needs_connection', error: error.message, latencyMs });
+      if (reservation) void counters.release(reservation).catch(() => undefined);
+      if (approvalId) await approvals.restore(approvalId).catch(() => undefined);
+      metrics.recordCall(
+        approvalId ? 'require_approval' : 'allow',
+        catalogTool,
+        'needs_connection',
+        latencyMs / 1000,
+      );
+      if (session.urlElicitation)
+        throw new JsonRpcError(ErrorCode.UrlElicitationRequired, error.message, {
+          elicitations: [error.elicitation()],
+        });
+      return { content: [{ type: 'text', text: error.message }], isError: true };
+    }
     const failure = error instanceof UpstreamFailure ? error : notSent(error);
     const latencyMs = performance.now() - started;
     const outcome = upstreamOutcomeOf(failure);

@@ -158,7 +158,7 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
     if (req.method !== 'POST')
       throw new HttpError(405, 'The messages endpoint accepts POST', { allow: 'POST' });
     const entry = sessions.get(url.searchParams.get('sessionId') ?? '');
-    if (!entry || entry.kind !== 'sse' || entry.grant.grantId !== grant.grantId)
+    if (!entry || entry.kind !== 'sse' || !sameCaller(entry.grant, grant))
       throw new HttpError(404, 'Session not found', {}, -32001);
     const body = await readJsonBody(req, services.config.maxBodyBytes);
     try {
@@ -177,7 +177,7 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
   const sessionId = req.headers['mcp-session-id'];
   if (typeof sessionId === 'string' && sessionId !== '') {
     let entry = sessions.get(sessionId);
-    if (entry && (entry.kind !== 'streamable' || entry.grant.grantId !== grant.grantId)) entry = undefined;
+    if (entry && (entry.kind !== 'streamable' || !sameCaller(entry.grant, grant))) entry = undefined;
     if (!entry) entry = await sessions.resumeStreamable(grant, sessionId);
     if (!entry || entry.kind !== 'streamable') throw new HttpError(404, 'Session not found', {}, -32001);
     entry.session.lastSeenAt = Date.now();
@@ -376,4 +376,12 @@ function sendError(
 /** Paths with tokens in them are never logged in full. */
 function safePath(url: string | undefined): string {
   return (url ?? '').replace(/^\/g\/[^/]+/, '/g/[token]').slice(0, 200);
+}
+
+/**
+ * A session belongs to the grant and the person it acts as: two people's OAuth tokens for one grant
+ * never share a session (its upstream connection carries one person's connected account).
+ */
+function sameCaller(a: GrantContext, b: GrantContext): boolean {
+  return a.grantId === b.grantId && a.actingUserId === b.actingUserId;
 }

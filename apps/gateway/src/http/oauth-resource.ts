@@ -93,9 +93,9 @@ export class OAuthAccessTokens {
     if (row.revokedAt || row.grant.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.accessExpiresAt.getTime() <= now || (row.grant.expiresAt && row.grant.expiresAt.getTime() <= now))
       return { ok: false, reason: 'expired' };
-    const { grantId, organizationId, serverId } = row.grant;
+    const { grantId, organizationId, serverId, actingUserId } = row.grant;
     this.touch(grantId, now);
-    return { ok: true, grant: { grantId, organizationId, serverId }, resource: row.resource };
+    return { ok: true, grant: { grantId, organizationId, serverId, actingUserId }, resource: row.resource };
   }
 
   /** The grant's lastUsedAt, as for grant tokens: informational, at most once a minute, never awaited. */
@@ -115,6 +115,7 @@ export class OAuthAccessTokens {
         resource: true,
         revokedAt: true,
         accessExpiresAt: true,
+        userId: true,
         grant: {
           select: {
             id: true,
@@ -138,6 +139,7 @@ export class OAuthAccessTokens {
         grantId: g.id,
         organizationId: g.organizationId,
         serverId: g.serverId,
+        actingUserId: token.userId,
         revokedAt: g.revokedAt,
         expiresAt: g.expiresAt,
         serverDeleted: g.server.deletedAt !== null,

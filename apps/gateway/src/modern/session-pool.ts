@@ -78,7 +78,8 @@ export class SessionPool<X extends PooledExchange> {
   /** The warm session for this request's grant, revision and capabilities (opened if there is none). */
   async sessionFor(grant: GrantContext, request: ModernRequest): Promise<GatewaySession> {
     const capabilities = routedCapabilities(request.clientCapabilities);
-    const key = JSON.stringify([grant.grantId, request.protocolVersion, capabilities]);
+    // One pooled upstream session per person too: on a sign-in server it carries their account.
+    const key = JSON.stringify([grant.grantId, grant.actingUserId, request.protocolVersion, capabilities]);
     let pooled = this.pool.get(key);
     if (pooled?.session?.closed) {
       this.drop(pooled);

@@ -33,6 +33,8 @@ import { dispatch, type DispatchTarget } from './dispatch.ts';
 import { forwardRequest } from './forward-request.ts';
 import { atLeast } from './log-level.ts';
 import type { SessionSink, UpstreamLink } from './upstream-pool.ts';
+import { NeedsConnectionError } from './upstream-auth.ts';
+import { catalogListing, disconnectedLink } from './disconnected-link.ts';
 
 export interface SessionHooks {
   /** The upstream lists a definition that differs from the catalog: re-sync it. */
@@ -116,7 +118,7 @@ export class GatewaySession implements SessionSink {
     this.clientInfo = options.resumed?.clientInfo;
     this.protocolVersion = options.resumed?.protocolVersion;
     this.initialized = options.resumed !== undefined;
-    const upstream = link.connection.server.capabilities;
+    const upstream = link.server.capabilities;
     // The upstream's capabilities as it announced them (experimental and newer ones included),
     // except that the gateway announces tools/list_changed itself: policy and catalog changes alter
     // what this agent may see.
@@ -139,6 +141,10 @@ export class GatewaySession implements SessionSink {
       },
       get waitsInLegs() {
         return session.agentRequests !== undefined;
+      },
+      get urlElicitation() {
+        const elicitation = session.clientCapabilities.elicitation as { url?: unknown } | undefined;
+        return elicitation?.url !== undefined;
       },
     });
     this.featureSession = Object.assign(identity(), {
@@ -189,6 +195,7 @@ export class GatewaySession implements SessionSink {
     const ref: { session?: GatewaySession } = {};
     const sink: SessionSink = {
       id: options.id,
+      actingUserId: options.grant.actingUserId,
       get inflightCount() {
         return ref.session?.inflightCount ?? 0;
       },
@@ -202,9 +209,17 @@ export class GatewaySession implements SessionSink {
       sendNotification: (notification) => ref.session?.sendNotification(notification),
       isSubscribed: (uri) => ref.session?.isSubscribed(uri) ?? false,
     };
-    const link = await services.upstreams.connect(state, sink, options.clientCapabilities);
+    let link: UpstreamLink;
     try {
-      await hooks.ensureCatalog(options.grant.serverId, link.connection);
+      link = await services.upstreams.connect(state, sink, options.clientCapabilities);
+    } catch (error) {
+      // A server behind sign-in with no usable account yet: the session opens (tools are listed
+      // from the catalog) and each call is answered with where to connect (needs_connection).
+      if (!(error instanceof NeedsConnectionError)) throw error;
+      link = disconnectedLink(state);
+    }
+    try {
+      if (link.alive) await hooks.ensureCatalog(options.grant.serverId, link.connection);
     } catch (error) {
       await link.release().catch(() => undefined);
       throw error;
@@ -227,6 +242,10 @@ export class GatewaySession implements SessionSink {
 
   get inflightCount(): number {
     return this.inflight.size;
+  }
+
+  get actingUserId(): string | null {
+    return this.grant.actingUserId;
   }
 
   /** Requests forwarded to the upstream and not answered yet (server→client routing on a shared process). */
@@ -377,7 +396,7 @@ export class GatewaySession implements SessionSink {
 
   /** The server as this grant's agents see it: the upstream's identity and instructions, the gateway's capabilities. */
   describe(): { serverInfo: Implementation; capabilities: ServerCapabilities; instructions?: string } {
-    const server = this.link.connection.server;
+    const server = this.link.server;
     return {
       serverInfo: server.serverInfo,
       capabilities: this.capabilities,
@@ -392,7 +411,7 @@ export class GatewaySession implements SessionSink {
     if (params.clientInfo && typeof params.clientInfo === 'object')
       this.clientInfo = params.clientInfo as Implementation;
     const requested = params.protocolVersion;
-    const server = this.link.connection.server;
+    const server = this.link.server;
     this.protocolVersion =
       typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
         ? requested
@@ -406,7 +425,16 @@ export class GatewaySession implements SessionSink {
   }
 
   private async listTools(params: Params, extra: AgentExtra): Promise<ResultBody> {
-    const upstream = await this.forward('tools/list', params, extra);
+    let upstream: ResultBody;
+    try {
+      upstream = await this.forward('tools/list', params, extra);
+    } catch (error) {
+      // No connected account yet: the catalog's tools, as this grant may see them (calls then say where to connect).
+      if (!(error instanceof NeedsConnectionError)) throw error;
+      const state = await this.services.servers.get(this.grant.serverId);
+      if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
+      return (await catalogListing(this.services, state)) as ResultBody;
+    }
     if (!Array.isArray(upstream.tools))
       throw new UpstreamFailure(
         'invalid',
@@ -416,7 +444,8 @@ export class GatewaySession implements SessionSink {
     const state = await this.services.servers.get(this.grant.serverId);
     if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
     const { result, definitionDrift } = filterListedTools(state, upstream as ListToolsResult);
-    if (definitionDrift) this.hooks.onDefinitionDrift(this.grant.serverId, this.link.connection);
+    if (definitionDrift && this.link.alive)
+      this.hooks.onDefinitionDrift(this.grant.serverId, this.link.connection);
     return result as ResultBody;
   }
 
@@ -479,7 +508,7 @@ export class GatewaySession implements SessionSink {
     try {
       return (await this.reconnecting).connection;
     } catch (error) {
-      if (error instanceof JsonRpcError) throw error;
+      if (error instanceof JsonRpcError || error instanceof NeedsConnectionError) throw error;
       this.services.metrics.recordUpstreamError('connect');
       throw new JsonRpcError(
         ErrorCode.InternalError,
@@ -492,7 +521,14 @@ export class GatewaySession implements SessionSink {
     const connection = await this.upstream();
     this.forwarding += 1;
     try {
-      return await forwardRequest(connection, method, params, extra, this.services.config.upstreamTimeoutMs);
+      return await forwardRequest(
+        connection,
+        method,
+        params,
+        extra,
+        this.services.config.upstreamTimeoutMs,
+        this.link.bearer,
+      );
     } finally {
       this.forwarding -= 1;
     }

@@ -27,6 +27,7 @@ import { outgoingContext } from '../ops/tracing.ts';
 import {
   UpstreamConnection,
   type Params,
+  type InitializeOutcome,
   type UpstreamHandlers,
 } from '@portcullis/upstream/upstream-connection';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
@@ -35,10 +36,14 @@ import type { GatewayConfig } from '../config.ts';
 import { JsonRpcError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ServerState } from '../state/server-state.ts';
+import { unauthorized } from './forward-request.ts';
+import type { UpstreamAuth, UpstreamBearer } from './upstream-auth.ts';
 
 /** What an upstream needs from a gateway session to deliver server→client traffic. */
 export interface SessionSink {
   readonly id: string;
+  /** Whose connected account a sign-in server is reached with (see upstream-auth.ts). */
+  readonly actingUserId: string | null;
   readonly inflightCount: number;
   /** Requests of this session forwarded to the upstream and not yet answered by it. */
   readonly forwardingCount: number;
@@ -50,6 +55,8 @@ export interface SessionSink {
 
 export interface UpstreamLink {
   readonly connection: UpstreamConnection;
+  /** The upstream as it introduced itself (a link without a connection: as last synced). */
+  readonly server: InitializeOutcome;
   readonly shared: boolean;
   /** False once the connection closed (process died, server went away): the session reconnects. */
   readonly alive: boolean;
@@ -57,6 +64,8 @@ export interface UpstreamLink {
   subscribedElsewhere(uri: string): boolean;
   /** The session is done with this upstream (closes it unless shared). */
   release(): Promise<void>;
+  /** On a server behind sign-in: the connected account's token this connection sends. */
+  readonly bearer?: UpstreamBearer | undefined;
 }
 
 /** Notifications of a shared upstream that concern all its sessions. */
@@ -94,6 +103,7 @@ export class UpstreamPool {
     private readonly config: GatewayConfig,
     private readonly log: Logger,
     private readonly events: UpstreamPoolEvents,
+    private readonly auth: UpstreamAuth,
   ) {}
 
   async connect(
@@ -137,26 +147,50 @@ export class UpstreamPool {
     };
     let alive = true;
     const holder: { connection?: UpstreamConnection } = {};
-    const connection = await UpstreamConnection.open(
-      loadUpstreamSpec(state.server, this.config.encryptionKey),
-      this.options(capabilities),
-      this.route(
-        serverId,
-        holder,
-        () => [sink],
-        false,
-        () => (alive = false),
-      ),
-    );
+    // A server behind sign-in: the acting person's (or the shared) connected account, or
+    // NeedsConnectionError before anything is sent.
+    const bearer = await this.auth.bearerFor(state, sink.actingUserId);
+    const open = () =>
+      UpstreamConnection.open(
+        loadUpstreamSpec(state.server, this.config.encryptionKey),
+        this.options(capabilities, bearer ? { authorization: () => bearer.header() } : {}),
+        this.route(
+          serverId,
+          holder,
+          () => [sink],
+          false,
+          () => (alive = false),
+        ),
+      );
+    let connection: UpstreamConnection;
+    try {
+      connection = await open();
+    } catch (error) {
+      // The upstream refused the stored token (revoked, or expired early): refreshed once, then retried.
+      if (!bearer || !unauthorized(error)) throw error;
+      await bearer.refresh(bearer.current);
+      connection = await open();
+    }
     holder.connection = connection;
+    const untrack = bearer
+      ? this.auth.track(serverId, bearer, () => {
+          alive = false;
+          void connection.close().catch(() => undefined);
+        })
+      : undefined;
     return {
       connection,
+      server: connection.server,
       shared: false,
+      bearer,
       get alive() {
         return alive && !connection.closed;
       },
       subscribedElsewhere: () => false,
-      release: () => connection.close(),
+      release: () => {
+        untrack?.();
+        return connection.close();
+      },
     };
   }
 
@@ -229,6 +263,7 @@ export class UpstreamPool {
     }
     return {
       connection,
+      server: connection.server,
       shared: true,
       get alive() {
         return !owner.dead && !connection.closed;

@@ -8,6 +8,11 @@ export interface GrantContext {
   grantId: string;
   organizationId: string;
   serverId: string;
+  /**
+   * The person the grant acts as on per-user sign-in servers: its creator (grant token) or the user
+   * who approved the client's OAuth consent (OAuth access token); null when there is none.
+   */
+  actingUserId: string | null;
 }
 
 export type GrantStatus = 'active' | 'revoked' | 'expired' | 'unknown';
@@ -23,6 +28,7 @@ interface CacheEntry {
     | {
         organizationId: string;
         serverId: string;
+        createdById: string | null;
         revokedAt: Date | null;
         expiresAt: Date | null;
         serverDeleted: boolean;
@@ -60,7 +66,12 @@ export class GrantCache {
     this.touch(entry.grantId, now);
     return {
       ok: true,
-      grant: { grantId: entry.grantId, organizationId: row.organizationId, serverId: row.serverId },
+      grant: {
+        grantId: entry.grantId,
+        organizationId: row.organizationId,
+        serverId: row.serverId,
+        actingUserId: row.createdById,
+      },
     };
   }
 
@@ -83,6 +94,7 @@ export class GrantCache {
         id: true,
         organizationId: true,
         serverId: true,
+        createdById: true,
         revokedAt: true,
         expiresAt: true,
         server: { select: { deletedAt: true } },
@@ -95,6 +107,7 @@ export class GrantCache {
         ? {
             organizationId: grant.organizationId,
             serverId: grant.serverId,
+            createdById: grant.createdById,
             revokedAt: grant.revokedAt,
             expiresAt: grant.expiresAt,
             serverDeleted: grant.server.deletedAt !== null,

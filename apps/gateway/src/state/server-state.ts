@@ -32,6 +32,10 @@ export interface ServerState {
     auditArguments: string;
     deletedAt: Date | null;
     updatedAt: Date;
+    /** For the connect URL an agent is given (docs/upstream-oauth.md). */
+    organizationSlug: string;
+    /** Set when the server is behind sign-in: calls carry a connected account's token. */
+    oauth: { connectionMode: 'shared' | 'per_user' } | null;
   };
   policy: ActivePolicy | undefined;
   tools: Map<string, ToolState>;
@@ -97,6 +101,8 @@ export class ServerStateCache {
           auditArguments: true,
           deletedAt: true,
           updatedAt: true,
+          organization: { select: { slug: true } },
+          oauth: { select: { connectionMode: true } },
         },
       }),
       this.db.policyVersion.findFirst({
@@ -152,7 +158,13 @@ export class ServerStateCache {
         auditContent: tool.auditContent,
       });
     }
-    return { server, policy: active, tools: toolMap, loadedAt };
+    const { organization, ...row } = server;
+    return {
+      server: { ...row, organizationSlug: organization.slug },
+      policy: active,
+      tools: toolMap,
+      loadedAt,
+    };
   }
 
   invalidate(serverId: string): void {

@@ -1,5 +1,6 @@
 // Members, invitations and leaving. Admins manage members; only owners grant or remove ownership,
 // and an organization always keeps at least one owner.
+import { dropMemberConnections } from '../upstream-oauth/connections';
 import type { Db } from '@portcullis/db/client';
 import type { Role } from '@portcullis/db/types';
 import { hashToken, issueToken } from '@portcullis/crypto/tokens';
@@ -214,6 +215,8 @@ export async function removeMember(db: Db, ctx: OrgContext, membershipId: string
       { email: member.user.email, role: member.role },
     );
   });
+  // Their upstream accounts stop serving this organization's grants at once (revoked, deleted).
+  await dropMemberConnections(db, ctx.organizationId, member.userId);
 }
 
 export async function leaveOrganization(db: Db, ctx: OrgContext): Promise<void> {
@@ -228,4 +231,5 @@ export async function leaveOrganization(db: Db, ctx: OrgContext): Promise<void> 
       throw new ConflictError('You are the last owner; make someone else owner before leaving.');
     await recordAdminEvent(tx, ctx, 'member.leave', { type: 'membership', id: ctx.actor.id });
   });
+  await dropMemberConnections(db, ctx.organizationId, ctx.actor.id);
 }

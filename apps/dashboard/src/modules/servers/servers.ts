@@ -8,7 +8,9 @@ import { markSyncFailed, syncServerTools } from '@portcullis/catalog/sync-server
 import { z } from 'zod';
 import { env } from '../../env';
 import { recordAdminEvent } from '../trail/record';
-import { assertRole, type OrgContext } from '../../server/context';
+import { connectionSubject } from '@portcullis/catalog/upstream-tokens';
+import { actorUserId, assertRole, type OrgContext } from '../../server/context';
+import { upstreamTokens } from '../upstream-oauth/connections';
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../server/errors';
 import {
   checkUpstreamAllowed,
@@ -196,7 +198,27 @@ async function loadSpec(db: Db, ctx: OrgContext, serverId: string): Promise<Upst
     where: { id: serverId, organizationId: ctx.organizationId, deletedAt: null },
   });
   if (!row) throw new NotFoundError('Server not found');
-  return loadUpstreamSpec(row, key());
+  const spec = loadUpstreamSpec(row, key());
+  // A server behind sign-in is reached with the shared account or the acting admin's own.
+  const signIn = await db.upstreamOAuthConfig.findUnique({
+    where: { serverId },
+    select: { connectionMode: true },
+  });
+  if (!signIn) return spec;
+  const token = await upstreamTokens(db).token(
+    ctx.organizationId,
+    serverId,
+    connectionSubject(signIn.connectionMode, actorUserId(ctx)),
+  );
+  if (!token.ok)
+    throw new ValidationError(
+      token.reason === 'needs_reconnect'
+        ? 'The connected account needs reconnecting: reconnect it under Connections, then retry'
+        : signIn.connectionMode === 'shared'
+          ? 'This server needs sign-in: an admin connects its shared account under Connections first'
+          : 'This server needs sign-in: connect your account under Connections first',
+    );
+  return { ...spec, headers: { ...spec.headers, authorization: `Bearer ${token.accessToken}` } };
 }
 
 export interface ConnectionResult {
