@@ -27,6 +27,7 @@ import {
   startConnect,
 } from '../apps/dashboard/src/modules/upstream-oauth/connections.ts';
 import { removeMember } from '../apps/dashboard/src/modules/orgs/members.ts';
+import { queueReconnectNotices } from '../apps/dashboard/src/modules/notifications/delivery-worker.ts';
 import type { OrgContext } from '../apps/dashboard/src/server/context.ts';
 import { connectAgent, setPolicy, startGateway, textOf, waitFor } from '../apps/gateway/test/harness.ts';
 import type { Gateway } from '../apps/gateway/src/gateway.ts';
@@ -220,6 +221,22 @@ describe('upstream OAuth connections', () => {
     ).toBe(1);
     const views = await listConnections(db, owner.ctx);
     expect(views[0]!.connection?.status).toBe('needs_reconnect');
+    // The organization's channels are told once (the dashboard's notification worker queues it).
+    await db.notificationChannel.create({
+      data: {
+        organizationId: owner.ctx.organizationId,
+        name: 'ops',
+        kind: 'slack',
+        target: 'https://hooks.example.test/x',
+      },
+    });
+    expect(await queueReconnectNotices(db, { baseUrl: 'http://localhost:3000' })).toBe(1);
+    expect(await queueReconnectNotices(db, { baseUrl: 'http://localhost:3000' })).toBe(0);
+    const notice = await db.notificationDelivery.findFirstOrThrow({
+      where: { organizationId: owner.ctx.organizationId, event: 'connection.needs_reconnect' },
+    });
+    expect((notice.payload as { text: string }).text).toContain(`${owner.email} on Notes needs reconnecting`);
+    expect((notice.payload as { text: string }).text).toContain(`/connections?server=${serverId}`);
     // The member's account is untouched.
     const memberAgent = await agent(gateways[1]!, memberGrant);
     expect(textOf(await call(memberAgent, 'whoami'))).toBe('bob');
@@ -244,6 +261,7 @@ describe('upstream OAuth connections', () => {
       await db.auditEvent.findMany({ where: { organizationId: owner.ctx.organizationId } }),
       await db.adminEvent.findMany({ where: { organizationId: owner.ctx.organizationId } }),
       await db.upstreamAuthorizationState.findMany({}),
+      await db.notificationDelivery.findMany({ where: { organizationId: owner.ctx.organizationId } }),
       await listConnections(db, owner.ctx),
       await listConnections(db, member.ctx),
       rows.map((r) => ({ ...r, accessTokenEnc: undefined, refreshTokenEnc: undefined })),
@@ -292,6 +310,52 @@ describe('upstream OAuth connections', () => {
       return result.isError ? result : undefined;
     });
     expect(refused.isError).toBe(true);
+  });
+
+  it('the callback takes only a state this user started, once and in time; an upstream error names nothing of theirs', async () => {
+    const started = new URL(await startConnect(db, owner.ctx, serverId));
+    started.searchParams.set('username', 'mallory');
+    const back = new URL((await fetch(started, { redirect: 'manual' })).headers.get('location')!);
+    const query = { code: back.searchParams.get('code'), state: back.searchParams.get('state'), error: null };
+    // Another signed-in user presenting the owner's state (a forged callback link) gets nothing.
+    await expect(finishConnect(db, member.user.id, query)).rejects.toThrow(
+      /does not belong to a connect flow you started/,
+    );
+    await expect(finishConnect(db, owner.userId, { ...query, state: 'pcs_unknown' })).rejects.toThrow(
+      /does not belong/,
+    );
+    await expect(finishConnect(db, owner.userId, { ...query, state: null })).rejects.toThrow(/no state/);
+    // The rightful user, once; a replay is refused.
+    await finishConnect(db, owner.userId, query);
+    await expect(finishConnect(db, owner.userId, query)).rejects.toThrow(/expired or was already used/);
+    // An expired flow is refused even with a valid code.
+    const late = new URL(await startConnect(db, owner.ctx, serverId));
+    late.searchParams.set('username', 'alice');
+    const lateBack = new URL((await fetch(late, { redirect: 'manual' })).headers.get('location')!);
+    await db.upstreamAuthorizationState.updateMany({
+      where: { usedAt: null },
+      data: { expiresAt: new Date(Date.now() - 1) },
+    });
+    await expect(
+      finishConnect(db, owner.userId, {
+        code: lateBack.searchParams.get('code'),
+        state: lateBack.searchParams.get('state'),
+        error: null,
+      }),
+    ).rejects.toThrow(/expired/);
+    // The authorization server's own error comes back bounded, and nothing is stored.
+    const denied = new URL(await startConnect(db, owner.ctx, serverId));
+    await expect(
+      finishConnect(db, owner.userId, {
+        code: null,
+        state: denied.searchParams.get('state'),
+        error: 'access_denied',
+      }),
+    ).rejects.toThrow(/did not complete \(access_denied\)/);
+    // Back to alice for the tests that follow.
+    await connectAs(owner.ctx, owner.userId, 'alice');
+    const ownerAgent = await agent(gateways[0]!, ownerGrant);
+    expect(textOf(await call(ownerAgent, 'whoami'))).toBe('alice');
   });
 
   it("another organization's grant on the same upstream never uses this organization's accounts", async () => {

@@ -24,6 +24,13 @@ describe('call outcomes in words', () => {
     expect(
       callOutcome({ decision: 'deny', upstreamOutcome: 'not_sent', reason: 'No', createdAt: at }, now),
     ).toMatchObject({ words: 'refused', tone: 'red' });
+    // Allowed, but the server is behind sign-in and the grant's person has no account (issue #25).
+    expect(
+      callOutcome(
+        { decision: 'allow', upstreamOutcome: 'needs_connection', upstreamError: 'Notes needs…', createdAt: at },
+        now,
+      ),
+    ).toEqual({ words: 'not sent: account not connected', tone: 'amber', detail: 'Notes needs…' });
     expect(
       callOutcome({ decision: 'rate_limited', upstreamOutcome: 'not_sent', createdAt: at }, now).words,
     ).toBe('refused: rate limited');

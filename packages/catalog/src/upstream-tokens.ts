@@ -123,6 +123,7 @@ export class UpstreamTokens {
         status: 'active',
         lastError: null,
         refreshedAt: null,
+        reconnectNotifiedAt: null,
       },
       select: { id: true },
     });

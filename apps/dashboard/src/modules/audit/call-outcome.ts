@@ -42,6 +42,13 @@ export function callOutcome(row: OutcomeInput, now = Date.now()): CallOutcome {
       };
     case 'unknown':
       return { words: 'unknown: sent, no answer', tone: 'amber', detail: 'the call may have run' };
+    case 'needs_connection':
+      // A server behind sign-in without a usable account for this grant's person: nothing was sent.
+      return {
+        words: 'not sent: account not connected',
+        tone: 'amber',
+        detail: row.upstreamError ?? null,
+      };
     case 'pending':
       return now - row.createdAt.getTime() > PENDING_HORIZON_MS
         ? {

@@ -17,6 +17,7 @@ import { effectiveRisk, listTools } from './tools';
 import { catalogFilterQuery } from './catalog-filter';
 import { notFoundOnMissing } from '../../server/not-found';
 import { AuditContentSection } from '../servers/components/audit-content-section';
+import { ServerSignIn } from '../upstream-oauth/server-sign-in';
 
 type Search = {
   q?: string;
@@ -119,6 +120,7 @@ export async function CatalogPage({
           </Link>
         </div>
       </header>
+      <ServerSignIn ctx={ctx} serverId={server.id} />
       {canEdit ? <ServerActions orgSlug={ctx.orgSlug} serverId={server.id} /> : null}
       <AuditContentSection ctx={ctx} serverId={server.id} />
       {search.review === 'changed-again' ? (

@@ -9,6 +9,7 @@ import { db } from '../../server/db';
 import { requireMembership } from '../../server/guard';
 import { roleAtLeast } from '../../server/roles';
 import { revokeGrantAction } from './actions';
+import { grantAccountStates } from '../upstream-oauth/connections';
 import { CreateGrantForm } from './components/create-grant-form';
 import {
   describeProtocolEras,
@@ -26,11 +27,18 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
     listAuthorizedClients(db(), ctx),
   ]);
   const canEdit = roleAtLeast(ctx.role, 'editor');
-  const eras = await protocolErasByGrant(
-    db(),
-    ctx,
-    grants.map((g) => g.id),
-  );
+  const [eras, accounts] = await Promise.all([
+    protocolErasByGrant(
+      db(),
+      ctx,
+      grants.map((g) => g.id),
+    ),
+    grantAccountStates(
+      db(),
+      ctx,
+      grants.map((g) => g.id),
+    ),
+  ]);
   return (
     <div className="space-y-6">
       <header>
@@ -75,7 +83,16 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
             return (
               <tr key={g.id}>
                 <td className="font-medium">{g.name}</td>
-                <td>{g.server.name}</td>
+                <td>
+                  {g.server.name}
+                  {accounts.has(g.id) ? (
+                    <div className="text-xs">
+                      <Badge tone={accounts.get(g.id) === 'connected' ? 'green' : 'amber'}>
+                        account {accounts.get(g.id)}
+                      </Badge>
+                    </div>
+                  ) : null}
+                </td>
                 <td className="font-mono text-xs">{g.tokenPrefix}…</td>
                 <td>
                   <Badge tone={status === 'active' ? 'green' : status === 'revoked' ? 'red' : 'slate'}>

@@ -7,7 +7,14 @@ import type { Db } from '@portcullis/db/client';
 import type { Prisma } from '@portcullis/db/types';
 import { createNodeFetch } from '@portcullis/upstream/node-fetch';
 import { channelSecret } from './channels';
-import { emailMessage, slackPayload, webhookPayload, type ApprovalFacts } from './messages';
+import {
+  emailMessage,
+  reconnectMessage,
+  slackPayload,
+  webhookPayload,
+  type ApprovalFacts,
+  type ReconnectFacts,
+} from './messages';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature';
 
 export interface WorkerOptions {
@@ -90,6 +97,59 @@ export async function queueNewApprovals(db: Db, options: Pick<WorkerOptions, 'ba
           payload: payload as Prisma.InputJsonValue,
         });
       }
+    }
+    if (rows.length) await tx.notificationDelivery.createMany({ data: rows });
+    return rows.length;
+  });
+}
+
+/**
+ * Connections the gateway (or a sync) marked needs_reconnect and no channel was told about yet:
+ * one message per enabled channel of the organization, claimed once across dashboard replicas.
+ */
+export async function queueReconnectNotices(
+  db: Db,
+  options: Pick<WorkerOptions, 'baseUrl'>,
+): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const claimed = await tx.$queryRaw<Array<{ id: string }>>`
+      UPDATE upstream_connections SET "reconnectNotifiedAt" = now()
+      WHERE id IN (SELECT id FROM upstream_connections WHERE status = 'needs_reconnect' AND "reconnectNotifiedAt" IS NULL LIMIT 100 FOR UPDATE SKIP LOCKED)
+      RETURNING id`;
+    if (claimed.length === 0) return 0;
+    const connections = await tx.upstreamConnection.findMany({
+      where: { id: { in: claimed.map((c) => c.id) } },
+      select: {
+        organizationId: true,
+        serverId: true,
+        subject: true,
+        server: { select: { name: true } },
+        user: { select: { email: true } },
+        organization: { select: { slug: true, name: true } },
+      },
+    });
+    const channels = await tx.notificationChannel.findMany({
+      where: {
+        organizationId: { in: [...new Set(connections.map((c) => c.organizationId))] },
+        enabled: true,
+      },
+      select: { id: true, organizationId: true, kind: true },
+    });
+    const rows: Prisma.NotificationDeliveryCreateManyInput[] = [];
+    for (const c of connections) {
+      const facts: ReconnectFacts = {
+        serverId: c.serverId,
+        serverName: c.server.name,
+        account: c.subject === 'shared' ? 'shared' : (c.user?.email ?? 'a member'),
+        organization: c.organization,
+      };
+      for (const channel of channels.filter((ch) => ch.organizationId === c.organizationId))
+        rows.push({
+          organizationId: c.organizationId,
+          channelId: channel.id,
+          event: 'connection.needs_reconnect',
+          payload: reconnectMessage(channel.kind, facts, options.baseUrl) as Prisma.InputJsonValue,
+        });
     }
     if (rows.length) await tx.notificationDelivery.createMany({ data: rows });
     return rows.length;
@@ -282,6 +342,7 @@ export function startNotificationWorker(
   const tick = async () => {
     try {
       await queueNewApprovals(db, options);
+      await queueReconnectNotices(db, options);
       for (const send of await startDueDeliveries(db, options, inFlight)) {
         sends.add(send);
         void send.finally(() => sends.delete(send));

@@ -120,3 +120,35 @@ export function emailMessage(
       .join('\n'),
   };
 }
+
+/** A connected account stopped working (refresh refused): someone must reconnect it (docs/upstream-oauth.md). */
+export interface ReconnectFacts {
+  serverId: string;
+  serverName: string;
+  /** "shared", or the e-mail of the member whose account it is. */
+  account: string;
+  organization: { slug: string; name: string };
+}
+
+function connectionsUrl(baseUrl: string, facts: ReconnectFacts): string {
+  return `${baseUrl.replace(/\/+$/, '')}/o/${encodeURIComponent(facts.organization.slug)}/connections?server=${encodeURIComponent(facts.serverId)}`;
+}
+
+/** The message per channel kind (no token, no upstream text: our own words only). */
+export function reconnectMessage(
+  kind: 'webhook' | 'slack' | 'email',
+  facts: ReconnectFacts,
+  baseUrl: string,
+) {
+  const url = connectionsUrl(baseUrl, facts);
+  const who = facts.account === 'shared' ? 'The shared account' : `The account of ${facts.account}`;
+  const sentence = `${who} on ${facts.serverName} needs reconnecting in ${facts.organization.name}: its grants get "needs connection" until then`;
+  if (kind === 'webhook')
+    return {
+      type: 'connection.needs_reconnect',
+      organization: facts.organization,
+      connection: { server: facts.serverName, serverId: facts.serverId, account: facts.account, url },
+    };
+  if (kind === 'slack') return { text: `${sentence}. Reconnect: ${url}` };
+  return { subject: `Reconnect needed: ${facts.serverName}`, text: `${sentence}.\n\nReconnect: ${url}` };
+}

@@ -356,3 +356,44 @@ export async function serverConnectionState(db: Db, ctx: OrgContext, serverId: s
   });
   return { ...view, activeConnections: connected };
 }
+
+export type GrantAccountState = 'connected' | 'not connected' | 'needs reconnect' | 'no person';
+
+/**
+ * For each grant of a server behind sign-in, whether the account it acts with (shared, or its
+ * creator's) is connected; grants of servers without sign-in are absent. (A grant used through
+ * OAuth acts as the consenting person instead: that is shown on the Connections page of each.)
+ */
+export async function grantAccountStates(
+  db: Db,
+  ctx: OrgContext,
+  grantIds: string[],
+): Promise<Map<string, GrantAccountState>> {
+  const grants = await db.grant.findMany({
+    where: { id: { in: grantIds }, organizationId: ctx.organizationId, server: { oauth: { isNot: null } } },
+    select: {
+      id: true,
+      serverId: true,
+      createdById: true,
+      server: { select: { oauth: { select: { connectionMode: true } } } },
+    },
+  });
+  const rows = await db.upstreamConnection.findMany({
+    where: {
+      organizationId: ctx.organizationId,
+      serverId: { in: [...new Set(grants.map((g) => g.serverId))] },
+    },
+    select: { serverId: true, subject: true, status: true },
+  });
+  const states = new Map<string, GrantAccountState>();
+  for (const grant of grants) {
+    const subject = connectionSubject(grant.server.oauth!.connectionMode, grant.createdById);
+    if (subject === null) {
+      states.set(grant.id, 'no person');
+      continue;
+    }
+    const row = rows.find((r) => r.serverId === grant.serverId && r.subject === subject);
+    states.set(grant.id, !row ? 'not connected' : row.status === 'active' ? 'connected' : 'needs reconnect');
+  }
+  return states;
+}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "upstream_connections" ADD COLUMN     "reconnectNotifiedAt" TIMESTAMPTZ(3);
