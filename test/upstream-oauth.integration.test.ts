@@ -6,6 +6,10 @@
 // needs_connection; an expired token is refreshed once across two replicas under 8 concurrent
 // calls; a revoked refresh token gives needs_connection (never a 500, never another user's token);
 // disconnecting and removing a member stop upstream access at once; no token appears in any row.
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +33,9 @@ import {
 import { removeMember } from '../apps/dashboard/src/modules/orgs/members.ts';
 import { queueReconnectNotices } from '../apps/dashboard/src/modules/notifications/delivery-worker.ts';
 import type { OrgContext } from '../apps/dashboard/src/server/context.ts';
-import { connectAgent, setPolicy, startGateway, textOf, waitFor } from '../apps/gateway/test/harness.ts';
-import type { Gateway } from '../apps/gateway/src/gateway.ts';
+import { connectAgent, gatewayConfig, setPolicy, textOf, waitFor } from '../apps/gateway/test/harness.ts';
+import { createGateway, type Gateway } from '../apps/gateway/src/gateway.ts';
+import { createLogger } from '../apps/gateway/src/log.ts';
 import {
   startPreregisteredUpstream,
   type PreregisteredUpstream,
@@ -46,6 +51,7 @@ let serverId: string;
 let ownerGrant: string;
 let memberGrant: string;
 const clients: Client[] = [];
+const logLines: string[] = [];
 
 async function grantOf(ctx: OrgContext, userId: string | null, name: string): Promise<string> {
   const issued = issueToken('grant');
@@ -126,8 +132,19 @@ beforeAll(async () => {
   ownerGrant = await grantOf(owner.ctx, owner.userId, 'owner agent');
   memberGrant = await grantOf(owner.ctx, member.user.id, 'member agent');
   const key = parseEncryptionKey(env().PORTCULLIS_ENCRYPTION_KEY);
-  for (let i = 0; i < 2; i++)
-    gateways.push(await startGateway({ encryptionKey: key, oauthIssuer: 'http://localhost:3000' }));
+  // Two replicas logging everything (debug), so the isolation test can read every line they wrote.
+  for (let i = 0; i < 2; i++) {
+    const config = gatewayConfig({
+      encryptionKey: key,
+      oauthIssuer: 'http://localhost:3000',
+      logLevel: 'debug',
+    });
+    const gateway = createGateway(config, {
+      logger: createLogger('debug', { write: (line: string) => void logLines.push(line) }),
+    });
+    await gateway.listen();
+    gateways.push(gateway);
+  }
 });
 
 afterAll(async () => {
@@ -179,6 +196,41 @@ describe('upstream OAuth connections', () => {
     expect(textOf(await call(ownerAgent, 'whoami'))).toBe('alice');
     const users = new Set(upstream.mcpCalls.map((c) => c.user));
     expect(users).toEqual(new Set(['alice', 'bob']));
+  });
+
+  it('a modern (2026-07-28) client gets the same: the connect URL when the account is missing, its own account once connected', async () => {
+    const viewer = await addMember(owner.ctx.organizationId, owner.orgSlug, 'viewer');
+    const token = await grantOf(owner.ctx, viewer.user.id, 'modern agent');
+    const modern = new ModernClient(
+      { name: 'modern-agent', version: '2.0.0' },
+      { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await modern.connect(
+      new ModernTransport(new URL(`${gateways[1]!.url}/mcp/${serverId}`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      const before = upstream.mcpCalls.length;
+      const refused = (await modern.callTool({ name: 'whoami', arguments: {} })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toContain(`/o/${owner.orgSlug}/connections?server=${serverId}`);
+      expect(upstream.mcpCalls.length).toBe(before);
+      // A viewer connects their own account on a per-user server.
+      await connectAs(viewer.ctx, viewer.user.id, 'carol');
+      expect(textOf((await modern.callTool({ name: 'whoami', arguments: {} })) as CallToolResult)).toBe(
+        'carol',
+      );
+      const row = await waitFor(
+        async () =>
+          (await db.auditEvent.findFirst({
+            where: { serverId, upstreamOutcome: 'needs_connection', protocolVersion: '2026-07-28' },
+          })) ?? undefined,
+      );
+      expect(row.toolName).toBe('whoami');
+    } finally {
+      await modern.close();
+    }
   });
 
   it('an access token that stops working mid-session is refreshed once under 8 concurrent calls across two replicas', async () => {
@@ -256,7 +308,8 @@ describe('upstream OAuth connections', () => {
         decryptSecret(key, row.refreshTokenEnc!, context('refresh')),
       ];
     });
-    expect(secrets).toHaveLength(4);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(secrets).size).toBe(rows.length * 2);
     const everything = JSON.stringify([
       await db.auditEvent.findMany({ where: { organizationId: owner.ctx.organizationId } }),
       await db.adminEvent.findMany({ where: { organizationId: owner.ctx.organizationId } }),
@@ -266,7 +319,12 @@ describe('upstream OAuth connections', () => {
       await listConnections(db, member.ctx),
       rows.map((r) => ({ ...r, accessTokenEnc: undefined, refreshTokenEnc: undefined })),
     ]);
-    for (const secret of secrets) expect(everything).not.toContain(secret);
+    expect(logLines.length).toBeGreaterThan(10);
+    const logged = logLines.join('');
+    for (const secret of secrets) {
+      expect(everything).not.toContain(secret);
+      expect(logged).not.toContain(secret);
+    }
     // A ciphertext moved to another user's row does not open.
     const [a, b] = rows;
     expect(() =>
