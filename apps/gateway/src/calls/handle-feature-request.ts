@@ -12,6 +12,7 @@ import type { AuditRecord } from '../audit/audit-types.ts';
 import type { GatewayServices } from '../services.ts';
 import type { AgentExtra } from '../agent-request.ts';
 import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
+import { NeedsConnectionError } from '../sessions/upstream-auth.ts';
 import type { ServerState } from '../state/server-state.ts';
 import { auditRecord, type RequestAuditContext } from './audit-record.ts';
 import { refusalError } from './refusal.ts';
@@ -23,6 +24,8 @@ export interface FeatureSession {
   serverId: string;
   /** The MCP protocol version the agent speaks (recorded with each request). */
   readonly protocolVersion?: string | undefined;
+  /** The client declared URL-mode elicitation: "connect your account" comes as -32042. */
+  readonly urlElicitation?: boolean | undefined;
   /** Sends the request upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
   forward(method: string, params: Params, extra: AgentExtra): Promise<Params>;
 }
@@ -178,6 +181,20 @@ export async function handleFeatureRequest(
     audit.complete({ id: auditId, outcome: 'ok', error: null, latencyMs: performance.now() - started });
     return result;
   } catch (error) {
+    if (error instanceof NeedsConnectionError) {
+      // Behind sign-in with no usable account: not sent; the agent is told where to connect.
+      audit.complete({
+        id: auditId,
+        outcome: 'needs_connection',
+        error: error.message,
+        latencyMs: performance.now() - started,
+      });
+      throw session.urlElicitation
+        ? new JsonRpcError(ErrorCode.UrlElicitationRequired, error.message, {
+            elicitations: [error.elicitation()],
+          })
+        : new JsonRpcError(ErrorCode.InvalidRequest, error.message);
+    }
     const failure =
       error instanceof UpstreamFailure
         ? error

@@ -88,11 +88,13 @@ export async function forwardRequest(
   bearer?: UpstreamBearer,
 ): Promise<Params> {
   if (bearer?.stale()) await bearer.refresh();
+  // The token this request goes out with: a 401 says that one was refused (not a newer one).
+  const sentWith = bearer?.current;
   try {
     return await send(connection, method, params, extra, timeoutMs);
   } catch (error) {
     if (!bearer || !unauthorized(error)) throw toUpstreamFailure(error, method, timeoutMs);
-    await bearer.refresh(bearer.current);
+    await bearer.refresh(sentWith);
   }
   try {
     return await send(connection, method, params, extra, timeoutMs);

@@ -69,6 +69,8 @@ export class UpstreamBearer {
 
   /** A fresh token, or NeedsConnectionError. `rejected`: the token the upstream just refused. */
   refresh(rejected?: string): Promise<void> {
+    // Refused a token this bearer already replaced (another request's refresh won): use the new one.
+    if (rejected !== undefined && rejected !== this.token && !this.revoked) return Promise.resolve();
     this.refreshing ??= (async () => {
       const lookup = await this.auth.lookup(this.state, this.subject, rejected);
       if (!lookup.ok) {

@@ -163,12 +163,13 @@ export class UpstreamPool {
         ),
       );
     let connection: UpstreamConnection;
+    const sentWith = bearer?.current;
     try {
       connection = await open();
     } catch (error) {
       // The upstream refused the stored token (revoked, or expired early): refreshed once, then retried.
       if (!bearer || !unauthorized(error)) throw error;
-      await bearer.refresh(bearer.current);
+      await bearer.refresh(sentWith);
       connection = await open();
     }
     holder.connection = connection;
