@@ -27,7 +27,12 @@ describe('call outcomes in words', () => {
     // Allowed, but the server is behind sign-in and the grant's person has no account (issue #25).
     expect(
       callOutcome(
-        { decision: 'allow', upstreamOutcome: 'needs_connection', upstreamError: 'Notes needs…', createdAt: at },
+        {
+          decision: 'allow',
+          upstreamOutcome: 'needs_connection',
+          upstreamError: 'Notes needs…',
+          createdAt: at,
+        },
         now,
       ),
     ).toEqual({ words: 'not sent: account not connected', tone: 'amber', detail: 'Notes needs…' });

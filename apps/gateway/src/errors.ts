@@ -1,6 +1,7 @@
 // The errors the gateway's layers share: what the agent is sent (JsonRpcError) and what forwarding
 // to an upstream can end in (UpstreamFailure, and how the audit log words it). Its own module, so
 // calls/ and sessions/ both depend on it instead of on each other.
+import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamOutcome } from './audit/audit-types.ts';
 
@@ -63,4 +64,26 @@ export function toErrorBody(error: unknown): { code: number; message: string; da
     code: ErrorCode.InternalError,
     message: error instanceof Error ? error.message : 'Internal error',
   };
+}
+
+/** No usable connected account for this call: what the agent is told, and where to fix it. */
+export class NeedsConnectionError extends Error {
+  constructor(
+    readonly serverName: string,
+    readonly connectUrl: string,
+    readonly reason: 'not_connected' | 'needs_reconnect' | 'no_user',
+    shared: boolean,
+  ) {
+    super(
+      reason === 'no_user'
+        ? `${serverName} acts as the person who created or authorized this grant, and this grant has none; create the grant as a member, or authorize the client with OAuth`
+        : `${serverName} needs ${shared ? "the organization's" : 'your'} account ${reason === 'needs_reconnect' ? 'reconnected' : 'connected'}: ${shared ? 'an admin opens' : 'open'} ${connectUrl} to connect it, then call again`,
+    );
+    this.name = 'NeedsConnectionError';
+  }
+
+  /** The URL-mode elicitation (MCP 2025-11-25) that sends the person to the connect page. */
+  elicitation(): { mode: 'url'; elicitationId: string; url: string; message: string } {
+    return { mode: 'url', elicitationId: randomUUID(), url: this.connectUrl, message: this.message };
+  }
 }

@@ -2,7 +2,8 @@
 // replaced does not spend another refresh; a refused refresh drops the token and says where to connect.
 import { describe, expect, it } from 'vitest';
 import type { TokenLookup } from '@portcullis/catalog/upstream-tokens';
-import { NeedsConnectionError, UpstreamAuth, UpstreamBearer } from '../src/sessions/upstream-auth.ts';
+import { NeedsConnectionError } from '../src/errors.ts';
+import { UpstreamAuth, UpstreamBearer } from '../src/sessions/upstream-auth.ts';
 import type { ServerState } from '../src/state/server-state.ts';
 
 const state = {

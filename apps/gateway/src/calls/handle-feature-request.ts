@@ -11,8 +11,13 @@ import type { Decision, Feature } from '@portcullis/policy/types';
 import type { AuditRecord } from '../audit/audit-types.ts';
 import type { GatewayServices } from '../services.ts';
 import type { AgentExtra } from '../agent-request.ts';
-import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
-import { NeedsConnectionError } from '../sessions/upstream-auth.ts';
+import {
+  describeFailure,
+  JsonRpcError,
+  NeedsConnectionError,
+  UpstreamFailure,
+  upstreamOutcomeOf,
+} from '../errors.ts';
 import type { ServerState } from '../state/server-state.ts';
 import { auditRecord, type RequestAuditContext } from './audit-record.ts';
 import { refusalError } from './refusal.ts';

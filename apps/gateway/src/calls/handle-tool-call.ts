@@ -29,10 +29,15 @@ import type { GatewayServices } from '../services.ts';
 import { DEFAULT_APPROVAL_HOLD_MS } from '../config.ts';
 import type { AdmissionSlot } from '../admission/call-admission.ts';
 import type { AgentExtra } from '../agent-request.ts';
-import { describeFailure, JsonRpcError, UpstreamFailure, upstreamOutcomeOf } from '../errors.ts';
+import {
+  describeFailure,
+  JsonRpcError,
+  NeedsConnectionError,
+  UpstreamFailure,
+  upstreamOutcomeOf,
+} from '../errors.ts';
 import type { GrantStatus } from '../state/grant-cache.ts';
 import type { ServerState } from '../state/server-state.ts';
-import { NeedsConnectionError } from '../sessions/upstream-auth.ts';
 
 export interface ToolCallSession {
   id: string;

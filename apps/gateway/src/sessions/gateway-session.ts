@@ -33,7 +33,7 @@ import { dispatch, type DispatchTarget } from './dispatch.ts';
 import { forwardRequest } from './forward-request.ts';
 import { atLeast } from './log-level.ts';
 import type { SessionSink, UpstreamLink } from './upstream-pool.ts';
-import { NeedsConnectionError } from './upstream-auth.ts';
+import { NeedsConnectionError } from '../errors.ts';
 import { catalogListing, disconnectedLink } from './disconnected-link.ts';
 
 export interface SessionHooks {

@@ -6,37 +6,15 @@
 // packages/catalog upstream-tokens.ts), and dropped at once when the account is disconnected, the
 // member removed or the connection marked needs_reconnect (change event), so the next call gets
 // needs_connection instead of going out.
-import { randomUUID } from 'node:crypto';
 import {
   connectionSubject,
   REFRESH_AHEAD_MS,
   UpstreamTokens,
   type TokenLookup,
 } from '@portcullis/catalog/upstream-tokens';
+import { NeedsConnectionError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ServerState } from '../state/server-state.ts';
-
-/** No usable connected account for this call: what the agent is told, and where to fix it. */
-export class NeedsConnectionError extends Error {
-  constructor(
-    readonly serverName: string,
-    readonly connectUrl: string,
-    readonly reason: 'not_connected' | 'needs_reconnect' | 'no_user',
-    shared: boolean,
-  ) {
-    super(
-      reason === 'no_user'
-        ? `${serverName} acts as the person who created or authorized this grant, and this grant has none; create the grant as a member, or authorize the client with OAuth`
-        : `${serverName} needs ${shared ? "the organization's" : 'your'} account ${reason === 'needs_reconnect' ? 'reconnected' : 'connected'}: ${shared ? 'an admin opens' : 'open'} ${connectUrl} to connect it, then call again`,
-    );
-    this.name = 'NeedsConnectionError';
-  }
-
-  /** The URL-mode elicitation (MCP 2025-11-25) that sends the person to the connect page. */
-  elicitation(): { mode: 'url'; elicitationId: string; url: string; message: string } {
-    return { mode: 'url', elicitationId: randomUUID(), url: this.connectUrl, message: this.message };
-  }
-}
 
 /** The bearer token one upstream connection sends. */
 export class UpstreamBearer {
