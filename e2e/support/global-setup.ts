@@ -34,6 +34,9 @@ export default async function globalSetup(): Promise<void> {
   // The approvals spec's webhook receiver, and a port where nothing listens (a receiver that is
   // down): the operator allows exactly these two private origins for notification webhooks.
   const [webhookPort, webhookDownPort] = [await freePort(), await freePort()];
+  // The upstream-OAuth spec's MCP server behind its own authorization server (pre-registered clients
+  // only): the operator allows its loopback origin next to the Twikit stand-in's.
+  const oauthUpstreamPort = await freePort();
   const tls = selfSignedCert();
   // The operator's Twikit template, writing its call log where the test reads it. The folder is
   // open to the sandbox user the gateway picks for the server.
@@ -74,6 +77,12 @@ export default async function globalSetup(): Promise<void> {
     NODE_EXTRA_CA_CERTS: tls.certFile,
     OAUTH_CLIENT_METADATA_PRIVATE_ORIGINS: `https://localhost:${clientMetadataPort}`,
     WEBHOOK_PRIVATE_ORIGINS: `http://127.0.0.1:${webhookPort},http://127.0.0.1:${webhookDownPort}`,
+    // scripts/start.ts defaults to the Twikit origins only when this is unset, so they are repeated here.
+    UPSTREAM_PRIVATE_ORIGINS: [
+      `http://localhost:${twikit}`,
+      `http://127.0.0.1:${twikit}`,
+      `http://127.0.0.1:${oauthUpstreamPort}`,
+    ].join(','),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,
@@ -121,6 +130,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.E2E_CLIENT_METADATA_PORT = String(clientMetadataPort);
   process.env.E2E_WEBHOOK_PORT = String(webhookPort);
   process.env.E2E_WEBHOOK_DOWN_PORT = String(webhookDownPort);
+  process.env.E2E_OAUTH_UPSTREAM_PORT = String(oauthUpstreamPort);
   process.env.E2E_TLS_CERT_FILE = tls.certFile;
   process.env.E2E_TLS_KEY_FILE = tls.keyFile;
   await writeFile(path.join(dataDir, 'stack.json'), JSON.stringify({ pid: child.pid }));
