@@ -42,7 +42,8 @@ export type TokenLookup =
   | { ok: true; connectionId: string; accessToken: string; expiresAt: Date | null }
   | { ok: false; reason: 'not_connected' | 'needs_reconnect' | 'no_user' };
 
-interface ConnectionRow {
+/** A stored connection as the token steps read it (tokens still sealed). */
+export interface ConnectionRow {
   id: string;
   organizationId: string;
   serverId: string;

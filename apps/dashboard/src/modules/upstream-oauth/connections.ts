@@ -9,6 +9,7 @@ import {
   SHARED_SUBJECT,
   UpstreamTokens,
   type ConnectionMode,
+  type ConnectionRow,
 } from '@portcullis/catalog/upstream-tokens';
 import {
   decryptSecret,
@@ -246,19 +247,7 @@ export async function dropMemberConnections(db: Db, organizationId: string, user
   return rows.length;
 }
 
-async function revokeAtUpstream(
-  db: Db,
-  row: {
-    id: string;
-    organizationId: string;
-    serverId: string;
-    subject: string;
-    status: 'active' | 'needs_reconnect';
-    accessTokenEnc: string;
-    refreshTokenEnc: string | null;
-    accessExpiresAt: Date | null;
-  },
-): Promise<boolean> {
+async function revokeAtUpstream(db: Db, row: ConnectionRow): Promise<boolean> {
   const tokens = upstreamTokens(db);
   const client = await tokens.client(row.organizationId, row.serverId);
   if (!client?.revocationEndpoint) return false;
