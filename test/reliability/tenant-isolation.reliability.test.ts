@@ -532,6 +532,9 @@ describe('tenant isolation', () => {
           withForm({ orgSlug: slug, serverId: b.serverId, document: JSON.stringify(ALLOW_ALL) }, p),
         ),
       revokeApiKeyAction: (p) => slugs((slug) => withForm({ orgSlug: slug, keyId: b.apiKeyId }, p)),
+      // Upstream connections (docs/upstream-oauth.md): B's server and an id that is not A's.
+      connectAction: (p) => slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId }, p)),
+      disconnectAction: (p) => slugs((slug) => withForm({ orgSlug: slug, connectionId: b.serverId }, p)),
       createApiKeyAction: (p) => [
         { who: 'B slug', args: withForm({ orgSlug: B.orgSlug, name: 'probe', role: 'admin' }, p) },
       ],
