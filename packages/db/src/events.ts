@@ -8,6 +8,8 @@ export type ChangeEvent =
   | { type: 'grant'; organizationId: string; grantId: string }
   | { type: 'server'; organizationId: string; serverId: string }
   | { type: 'tools'; organizationId: string; serverId: string }
+  /** A toolset's members, subsets, prefixes or overrides changed, or it was deleted. */
+  | { type: 'toolset'; organizationId: string; toolsetId: string }
   /** An upstream account was connected, disconnected or needs reconnecting (subject: "shared" or a user id). */
   | { type: 'connection'; organizationId: string; serverId: string; subject: string };
 
