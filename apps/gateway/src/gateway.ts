@@ -9,7 +9,7 @@ import type { CounterStore } from '@portcullis/counters/counter-store';
 import { PostgresCounterStore } from '@portcullis/counters/postgres-counter-store';
 import { RedisCounterStore } from '@portcullis/counters/redis-counter-store';
 import { createPrismaClient, createResilientPool } from '@portcullis/db/client';
-import { listAllTools } from '@portcullis/upstream/connect-upstream';
+import { listAllTools, listResourceUris } from '@portcullis/upstream/connect-upstream';
 import type { UpstreamConnection } from '@portcullis/upstream/upstream-connection';
 import { AuditWriter } from './audit/audit-writer.ts';
 import { DEFAULT_APPROVAL_HOLD_MS, type GatewayConfig } from './config.ts';
@@ -32,6 +32,7 @@ import { OrganizationCapsCache } from './admission/organization-caps.ts';
 import { ApprovalCoordinator } from './state/approvals.ts';
 import { ChangeListener } from './state/change-listener.ts';
 import { GrantCache } from './state/grant-cache.ts';
+import { ToolsetStateCache } from './state/toolset-state.ts';
 import { ServerStateCache } from './state/server-state.ts';
 
 export interface Gateway {
@@ -106,6 +107,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     grants: new GrantCache(db, ttl),
     oauthTokens: new OAuthAccessTokens(db, ttl),
     servers: new ServerStateCache(db, ttl),
+    toolsets: new ToolsetStateCache(db, ttl),
     counters,
     audit: new AuditWriter(pool, (error, message) =>
       log.error({ err: error }, message ?? 'audit completion write failed; retrying'),
@@ -136,7 +138,9 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
       const target = { organizationId: state.server.organizationId, serverId };
       try {
         const tools = await listAllTools(connection, config.upstreamTimeoutMs);
-        const result = await syncServerTools(db, target, tools, connection.getServerVersion());
+        // Resource URIs are a toolset's concern only: a server whose listing fails keeps its old ones.
+        const uris = await listResourceUris(connection, config.upstreamTimeoutMs).catch(() => undefined);
+        const result = await syncServerTools(db, target, tools, connection.getServerVersion(), uris);
         catalogSyncedAt.set(serverId, Date.now());
         services.servers.invalidate(serverId);
         if (result.added.length || result.changed.length || result.removed.length) {
@@ -228,10 +232,23 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
         services.servers.invalidate(event.serverId);
         void sessions.notifyToolsChanged(event.serverId);
         modern.notifyToolsChanged(event.serverId);
+        for (const toolsetId of services.toolsets.withServer(event.serverId))
+          modern.notifyToolsChanged(toolsetId);
         break;
       case 'server':
         services.servers.invalidate(event.serverId);
         services.grants.invalidateServer(event.serverId);
+        for (const toolsetId of services.toolsets.withServer(event.serverId)) {
+          services.toolsets.invalidate(toolsetId);
+          void sessions.toolsetChanged(toolsetId);
+          void modern.toolsetChanged(toolsetId);
+        }
+        break;
+      case 'toolset':
+        services.toolsets.invalidate(event.toolsetId);
+        services.grants.invalidateToolset(event.toolsetId);
+        void sessions.toolsetChanged(event.toolsetId);
+        void modern.toolsetChanged(event.toolsetId);
         break;
       case 'approval':
         services.approvals.wake(event.approvalId);

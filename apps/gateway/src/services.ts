@@ -12,6 +12,7 @@ import type { GrantSlots } from './sessions/grant-slots.ts';
 import type { UpstreamPool } from './sessions/upstream-pool.ts';
 import type { ApprovalCoordinator } from './state/approvals.ts';
 import type { GrantCache } from './state/grant-cache.ts';
+import type { ToolsetStateCache } from './state/toolset-state.ts';
 import type { ServerStateCache } from './state/server-state.ts';
 
 export interface GatewayServices {
@@ -23,6 +24,7 @@ export interface GatewayServices {
   /** OAuth access tokens (MCP authorization), each bound to a grant and one resource. */
   oauthTokens: OAuthAccessTokens;
   servers: ServerStateCache;
+  toolsets: ToolsetStateCache;
   counters: CounterStore;
   audit: AuditWriter;
   approvals: ApprovalCoordinator;

@@ -327,7 +327,8 @@ export async function startEverything(): Promise<ChildServer> {
     url: `http://127.0.0.1:${port}/mcp`,
     pid: child.pid!,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      // (Stopped once already: a signal ended it, so exitCode stays null and signalCode is set.)
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },

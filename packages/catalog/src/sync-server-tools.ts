@@ -157,6 +157,8 @@ export async function syncServerTools(
   target: SyncTarget,
   tools: readonly McpTool[],
   serverInfo?: unknown,
+  /** The resource URIs the upstream lists (undefined: not read this time, kept as they were). */
+  resourceUris?: readonly string[],
 ): Promise<SyncResult> {
   const result: SyncResult = { added: [], changed: [], removed: [], unchanged: [] };
   const seen = new Map<string, McpTool>();
@@ -265,6 +267,7 @@ export async function syncServerTools(
         status: 'ok',
         statusMessage: null,
         ...(serverInfo === undefined ? {} : { serverInfo: json(serverInfo) ?? {} }),
+        ...(resourceUris === undefined ? {} : { resourceUris: [...resourceUris] }),
       },
     });
   });

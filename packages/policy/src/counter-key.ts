@@ -12,12 +12,21 @@ const SCOPE_ID_FIELD: Record<CounterScope, keyof CounterScopeIds> = {
 
 /** Scopes whose instance can span several servers' policies. */
 const CROSS_SERVER_SCOPES: ReadonlySet<CounterScope> = new Set(['org', 'upstream']);
+/** …and, for a toolset grant, its grant and its sessions too. */
+const TOOLSET_CROSS_SERVER_SCOPES: ReadonlySet<CounterScope> = new Set([
+  'org',
+  'upstream',
+  'grant',
+  'session',
+]);
 
 /**
  * `<scope>:<id>:<name>:<windowMs>`, each part URI-encoded so `:` in ids cannot collide.
  * An unnamed limit's name is its pointer (`tools/send_dm/limits/0`), which another server's policy
  * may have too; in org and upstream scope its name is therefore prefixed with the server
- * (`~<serverId>~<name>`; counter names cannot start with `~`), so it never shares a budget by accident.
+ * (`~<serverId>~<name>`; counter names cannot start with `~`), so it never shares a budget by accident;
+ * so it is in grant and session scope of a toolset grant (`acrossServers`), whose named limits
+ * count across all its servers.
  * The window is part of the key so that two limits sharing a name but not a window never
  * prune each other's entries. Throws when the id for the counter's scope is missing, because
  * silently sharing one counter across unrelated callers would be worse.
@@ -34,7 +43,8 @@ export function counterKey(
     );
   }
   let name = encodeURIComponent(counter.name);
-  if (counter.named === false && CROSS_SERVER_SCOPES.has(counter.scope)) {
+  const crossServer = scopeIds.acrossServers ? TOOLSET_CROSS_SERVER_SCOPES : CROSS_SERVER_SCOPES;
+  if (counter.named === false && crossServer.has(counter.scope)) {
     if (!scopeIds.serverId)
       throw new Error(
         `counterKey: an unnamed ${counter.scope}-scoped counter (${counter.name}) needs scopeIds.serverId`,

@@ -105,7 +105,14 @@ export function narrowDecision(
   toolName: string,
   exposed: string,
 ): Decision {
-  if (inToolset(member, toolName)) return decision;
+  return inToolset(member, toolName) ? decision : outOfScopeDecision(exposed);
+}
+
+/**
+ * The decision for a name outside what this endpoint offers (left out of the toolset, or a tool's
+ * upstream name after an override renamed it): not available, as for a tool that does not exist.
+ */
+export function outOfScopeDecision(exposed: string): Decision {
   return { effect: 'hide', rule: TOOLSET_RULE, reason: notAvailableReason(exposed), counters: [] };
 }
 

@@ -172,6 +172,8 @@ export interface CounterScopeIds {
   serverId?: string;
   orgId?: string;
   upstreamId?: string;
+  /** The grant (and its sessions) span several servers' policies: a toolset grant (docs/toolsets.md). */
+  acrossServers?: boolean;
 }
 
 export interface PolicyError {

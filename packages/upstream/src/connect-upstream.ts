@@ -209,6 +209,37 @@ export async function listAllTools(client: ToolLister, timeoutMs: number, maxPag
   throw new Error(`Upstream tools/list did not finish after ${maxPages} pages`);
 }
 
+export interface ResourceLister {
+  getServerCapabilities(): { resources?: unknown } | undefined;
+  listResources(
+    params: { cursor?: string },
+    options: { timeout: number },
+  ): Promise<{ resources: { uri: string }[]; nextCursor?: string | undefined }>;
+}
+
+/**
+ * The URIs of the upstream's resources (all pages, at most `maxUris`), or none when it offers no
+ * resources; a toolset refuses two members that list one URI (docs/toolsets.md).
+ */
+export async function listResourceUris(
+  client: ResourceLister,
+  timeoutMs: number,
+  maxPages = 20,
+  maxUris = 10_000,
+): Promise<string[]> {
+  if (!client.getServerCapabilities()?.resources) return [];
+  const uris = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages && uris.size < maxUris; page++) {
+    const result = await client.listResources(cursor === undefined ? {} : { cursor }, { timeout: timeoutMs });
+    for (const resource of result.resources)
+      if (uris.size < maxUris && resource.uri.length <= 2_000) uris.add(resource.uri);
+    cursor = result.nextCursor;
+    if (!cursor) break;
+  }
+  return [...uris];
+}
+
 /** The pid of a stdio upstream's process (for tests and operations), if there is one. */
 export function upstreamPid(client: Client): number | undefined {
   return stdioPid(client.transport);

@@ -309,6 +309,23 @@ export class UpstreamConnection {
     return this.initialized?.serverInfo;
   }
 
+  getServerCapabilities(): ServerCapabilities | undefined {
+    return this.initialized?.capabilities;
+  }
+
+  /** resources/list (for the catalog's resource URIs). */
+  async listResources(
+    params: { cursor?: string } | undefined,
+    options: { timeout: number },
+  ): Promise<{ resources: { uri: string }[]; nextCursor?: string | undefined }> {
+    const result = await this.request('resources/list', params, { timeoutMs: options.timeout });
+    const resources = Array.isArray(result.resources) ? (result.resources as { uri?: unknown }[]) : [];
+    return {
+      resources: resources.filter((r) => typeof r?.uri === 'string') as { uri: string }[],
+      nextCursor: typeof result.nextCursor === 'string' ? result.nextCursor : undefined,
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closedFlag) return;
     await this.transport.close();

@@ -34,6 +34,7 @@ export function insertRow(id: string, r: AuditRecord, now: Date) {
     latencyMs: r.latencyMs ?? null,
     guards: r.guards && r.guards.length > 0 ? r.guards : null,
     traceId: r.traceId ?? null,
+    toolsetId: r.toolsetId ?? null,
     createdAt: r.createdAt,
     completedAt: r.upstreamOutcome === 'pending' ? null : now,
   };

@@ -45,6 +45,8 @@ export interface AuditRecord {
   guards?: AuditGuardFinding[] | null;
   /** The call's OpenTelemetry trace id, when traces are exported. */
   traceId?: string | null;
+  /** The toolset the call came through (serverId and toolName are the member's own). */
+  toolsetId?: string | null;
   createdAt: Date;
 }
 

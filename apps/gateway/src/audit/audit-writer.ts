@@ -33,14 +33,14 @@ const INSERT_STATEMENT = 'portcullis_audit_insert';
 const INSERT_SQL = `
 INSERT INTO audit_events (id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
   "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
-  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", guards, "traceId", "createdAt", "completedAt")
+  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", guards, "traceId", "toolsetId", "createdAt", "completedAt")
 SELECT id, "organizationId", "grantId", "serverId", "toolName", method, decision, "ruleId",
   "policyVersion", reason, arguments, "argumentsRedacted", "approvalId", "sessionId", "requestId",
-  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", guards, "traceId", "createdAt", "completedAt"
+  "protocolVersion", "upstreamOutcome", "upstreamError", "latencyMs", guards, "traceId", "toolsetId", "createdAt", "completedAt"
 FROM json_to_recordset($1::json) AS r(id text, "organizationId" text, "grantId" text, "serverId" text, "toolName" text,
   method text, decision "Decision", "ruleId" text, "policyVersion" int4, reason text, arguments jsonb, "argumentsRedacted" bool,
   "approvalId" text, "sessionId" text, "requestId" text, "protocolVersion" text, "upstreamOutcome" text, "upstreamError" text, "latencyMs" float8,
-  guards jsonb, "traceId" text, "createdAt" timestamptz, "completedAt" timestamptz)`;
+  guards jsonb, "traceId" text, "toolsetId" text, "createdAt" timestamptz, "completedAt" timestamptz)`;
 
 // The same rows with rate-limit reservations taken first, in one statement (migration
 // 20261203133431_audit_insert_reserving): rows whose reservation found a counter full come back, unwritten.

@@ -12,6 +12,8 @@ export interface RequestAuditContext {
     grantId: string;
     organizationId: string;
     serverId: string;
+    /** Set when the request came through a toolset. */
+    toolsetId?: string | null | undefined;
     protocolVersion?: string | undefined;
   };
   method: string;
@@ -69,6 +71,7 @@ export function auditRecord(
     organizationId: ctx.session.organizationId,
     grantId: ctx.session.grantId,
     serverId: ctx.session.serverId,
+    toolsetId: ctx.session.toolsetId ?? null,
     toolName: ctx.target,
     method: ctx.method,
     decision,

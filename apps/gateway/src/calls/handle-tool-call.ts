@@ -7,6 +7,7 @@ import { ErrorCode, type CallToolRequest, type CallToolResult } from '@modelcont
 import { hashCanonical } from '@portcullis/crypto/canonical-json';
 import { counterKey } from '@portcullis/policy/counter-key';
 import { decideToolCall, PRE_POLICY_RULES } from '@portcullis/policy/decide';
+import { outOfScopeDecision } from '@portcullis/policy/toolset';
 import { applyCounterResults } from '@portcullis/policy/evaluate';
 import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation, ReserveResult } from '@portcullis/counters/counter-store';
@@ -38,6 +39,7 @@ import {
 } from '../errors.ts';
 import type { GrantStatus } from '../state/grant-cache.ts';
 import type { ServerState } from '../state/server-state.ts';
+import type { ToolNaming } from './tool-naming.ts';
 
 export interface ToolCallSession {
   id: string;
@@ -54,6 +56,10 @@ export interface ToolCallSession {
   readonly waitsInLegs?: boolean | undefined;
   /** The client declared URL-mode elicitation (MCP 2025-11-25): "connect your account" comes as -32042. */
   readonly urlElicitation?: boolean | undefined;
+  /** Set when the request came through a toolset (recorded with each call). */
+  readonly toolsetId?: string | null | undefined;
+  /** How agents' tool names map to the upstream's here (overrides, a toolset's prefix and subset). */
+  naming?(state: ServerState): ToolNaming | undefined;
   /** Sends the call upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
   forwardToolCall(request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult>;
 }
@@ -106,7 +112,8 @@ async function decideAndForward(
   const { audit, counters, approvals, metrics, config } = services;
   const startedAt = new Date();
   const started = performance.now();
-  const toolName = request.params.name;
+  // The agent's name for the tool; after the catalog is read, the upstream's (calls/tool-naming.ts).
+  let toolName = request.params.name;
   const args = (request.params.arguments ?? {}) as Record<string, unknown>;
   const auditContext: RequestAuditContext = {
     salt: services.auditSalt,
@@ -153,6 +160,20 @@ async function decideAndForward(
     throw new JsonRpcError(-32603, STORE_DOWN);
   }
   if (!state) throw new JsonRpcError(-32603, 'This server is no longer registered');
+  // Renamed tools (overrides) and a toolset's prefix and subset: policy, pinning, audit and the
+  // upstream see the upstream's own name; a name no tool answers to is refused as not available.
+  const exposed = toolName;
+  const naming = session.naming?.(state);
+  let outOfScope = false;
+  if (naming) {
+    const upstreamName = naming.resolve(exposed);
+    outOfScope = upstreamName === undefined || !naming.included(upstreamName);
+    if (upstreamName !== undefined) {
+      toolName = upstreamName;
+      auditContext.target = upstreamName;
+      request = { ...request, params: { ...request.params, name: upstreamName } };
+    }
+  }
   const tool = state.tools.get(toolName);
   const catalogTool = tool?.present ? toolName : '(unknown)';
   let policyVersion = state.policy?.version ?? null;
@@ -190,7 +211,7 @@ async function decideAndForward(
   // 2. Decide. No policy denies everything; a tool whose definition changed since approval, or
   // that appeared after the catalog was reviewed, is blocked.
   const decidedAt = performance.now();
-  let decision = decide(state, toolName, args);
+  let decision = outOfScope ? outOfScopeDecision(exposed) : decide(state, toolName, args);
   recordSpan('decision', decidedAt, {
     'portcullis.decision': decision.effect,
     'portcullis.rule': decision.rule,
@@ -583,6 +604,7 @@ function toKeyedCounter(
     serverId: session.serverId,
     orgId: session.organizationId,
     upstreamId: state.server.upstreamAccount ?? session.serverId,
+    acrossServers: session.toolsetId != null,
   });
   // Counters of one organization never share a key with another's, whatever the policy names them.
   return {

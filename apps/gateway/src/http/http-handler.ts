@@ -19,7 +19,7 @@ import { SessionLimitError } from '../sessions/grant-slots.ts';
 import { classifyPost } from '../modern/modern-era.ts';
 import type { ModernRequests } from '../modern/modern-requests.ts';
 import { findInitialize, jsonRpcError, MAX_PARAMS_DEPTH, nestedTooDeep } from './json-rpc.ts';
-import type { GrantContext } from '../state/grant-cache.ts';
+import { grantTarget, type GrantContext } from '../state/grant-cache.ts';
 import {
   bearerChallenge,
   isOAuthAccessToken,
@@ -258,7 +258,7 @@ async function authenticate(
       'www-authenticate': `${challenge}, error="invalid_token"`,
     });
   }
-  if (pathServerId && lookup.grant.serverId !== pathServerId)
+  if (pathServerId && grantTarget(lookup.grant) !== pathServerId)
     throw new HttpError(404, 'Not found: this grant is for another server');
   return lookup.grant;
 }
@@ -291,7 +291,7 @@ async function authenticateAccessToken(
     }[lookup.reason];
     throw new HttpError(401, `${why}; authorize the client again`, { 'www-authenticate': invalid });
   }
-  if (lookup.grant.serverId !== pathServerId)
+  if (grantTarget(lookup.grant) !== pathServerId)
     throw new HttpError(404, 'Not found: this grant is for another server');
   if (lookup.resource !== resourceFor(publicUrl, pathServerId)) {
     throw new HttpError(

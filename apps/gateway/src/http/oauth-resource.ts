@@ -93,9 +93,13 @@ export class OAuthAccessTokens {
     if (row.revokedAt || row.grant.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.accessExpiresAt.getTime() <= now || (row.grant.expiresAt && row.grant.expiresAt.getTime() <= now))
       return { ok: false, reason: 'expired' };
-    const { grantId, organizationId, serverId, actingUserId } = row.grant;
+    const { grantId, organizationId, serverId, toolsetId, actingUserId } = row.grant;
     this.touch(grantId, now);
-    return { ok: true, grant: { grantId, organizationId, serverId, actingUserId }, resource: row.resource };
+    return {
+      ok: true,
+      grant: { grantId, organizationId, serverId, toolsetId, actingUserId },
+      resource: row.resource,
+    };
   }
 
   /** The grant's lastUsedAt, as for grant tokens: informational, at most once a minute, never awaited. */
@@ -121,9 +125,11 @@ export class OAuthAccessTokens {
             id: true,
             organizationId: true,
             serverId: true,
+            toolsetId: true,
             revokedAt: true,
             expiresAt: true,
             server: { select: { deletedAt: true } },
+            toolset: { select: { deletedAt: true } },
           },
         },
       },
@@ -139,10 +145,11 @@ export class OAuthAccessTokens {
         grantId: g.id,
         organizationId: g.organizationId,
         serverId: g.serverId,
+        toolsetId: g.toolsetId,
         actingUserId: token.userId,
         revokedAt: g.revokedAt,
         expiresAt: g.expiresAt,
-        serverDeleted: g.server.deletedAt !== null,
+        serverDeleted: (g.server ?? g.toolset)?.deletedAt !== null,
       },
     };
   }

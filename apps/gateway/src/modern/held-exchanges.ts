@@ -12,7 +12,7 @@ import type { Params } from '@portcullis/upstream/upstream-connection';
 import { bindToAbort } from '../abort-bound.ts';
 import { JsonRpcError } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
-import type { GatewaySession } from '../sessions/gateway-session.ts';
+import type { AgentSession } from '../sessions/agent-session.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import { legacyParams, type ModernRequest } from './modern-era.ts';
 import { agentExtra, MISSING_REQUIRED_CLIENT_CAPABILITY, type ModernResponse } from './modern-stream.ts';
@@ -146,7 +146,7 @@ export class HeldExchanges {
   constructor(
     private readonly services: GatewayServices,
     /** The pool entry of a session (throws when the session left the pool). */
-    private readonly pooledOf: (session: GatewaySession) => Pooled<Exchange>,
+    private readonly pooledOf: (session: AgentSession) => Pooled<Exchange>,
     options: HeldOptions = {},
   ) {
     this.codec = new RequestStateCodec(services.config.encryptionKey);
@@ -157,7 +157,7 @@ export class HeldExchanges {
   /** One leg of a multi-round request: a new exchange, or the one its requestState names (answers fed in). */
   async multiRound(
     grant: GrantContext,
-    session: GatewaySession,
+    session: AgentSession,
     request: ModernRequest,
     signal: AbortSignal,
     answer: ModernResponse,
@@ -179,7 +179,7 @@ export class HeldExchanges {
 
   private start(
     grant: GrantContext,
-    session: GatewaySession,
+    session: AgentSession,
     request: ModernRequest,
     target: string,
   ): Exchange {

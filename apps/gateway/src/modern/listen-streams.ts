@@ -7,7 +7,7 @@ import { SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
 import type { AgentNotification } from '../agent-request.ts';
 import { JsonRpcError } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
-import type { GrantContext } from '../state/grant-cache.ts';
+import { grantTarget, type GrantContext } from '../state/grant-cache.ts';
 import type { ModernRequest } from './modern-era.ts';
 import type { PooledExchange, SessionPool } from './session-pool.ts';
 
@@ -101,7 +101,8 @@ export class ListenStreams {
     }
     const listener: Listener = {
       grantId: grant.grantId,
-      serverId: grant.serverId,
+      // (A toolset grant's streams hear its toolset's changes and those of its member servers.)
+      serverId: grantTarget(grant),
       subscriptionId,
       honored,
       pooledKey: this.pool.pooledOf(session).key,

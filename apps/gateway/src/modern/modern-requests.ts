@@ -17,6 +17,7 @@ import { ListenStreams } from './listen-streams.ts';
 import { completeResult, discoverResult, legacyParams, type ModernRequest } from './modern-era.ts';
 import { agentExtra, ModernResponse } from './modern-stream.ts';
 import { SessionPool, type Pooled } from './session-pool.ts';
+import type { ToolsetSession } from '../sessions/toolset-session.ts';
 
 type ResultBody = Record<string, unknown>;
 
@@ -123,9 +124,20 @@ export class ModernRequests {
       [...pooled.active][0]!.notify(notification);
   }
 
-  /** Policy or catalog changed what the grants of this server may see. */
-  notifyToolsChanged(serverId: string): void {
-    this.listens.notifyToolsChanged(serverId);
+  /** Policy or catalog changed what the grants of this server (or toolset) may see. */
+  notifyToolsChanged(targetId: string): void {
+    this.listens.notifyToolsChanged(targetId);
+  }
+
+  /** A toolset changed: its pooled sessions take the new members, prefixes and subsets. */
+  async toolsetChanged(toolsetId: string): Promise<void> {
+    await Promise.allSettled(
+      this.pool
+        .openSessions()
+        .filter((session) => session.servesToolset(toolsetId))
+        .map((session) => (session as ToolsetSession).refresh()),
+    );
+    this.listens.notifyToolsChanged(toolsetId);
   }
 
   /** A grant changed: if it no longer lets anyone in, its listen streams, held calls and pooled upstream sessions end now. */

@@ -1,4 +1,4 @@
-// The warm upstream sessions modern (stateless) requests are served on: one legacy GatewaySession
+// The warm upstream sessions modern (stateless) requests are served on: one legacy AgentSession
 // per grant, protocol revision and declared client capabilities (the upstream, 2025-era, needs
 // initialize and sees one session per such key), closed once idle. What the upstream sends on a
 // pooled session (its requests to the client, its notifications) goes to the routes it was given.
@@ -12,7 +12,8 @@ import { CallsBusyError } from '../admission/call-admission.ts';
 import { JsonRpcError } from '../errors.ts';
 import { SessionLimitError } from '../sessions/grant-slots.ts';
 import type { GatewayServices } from '../services.ts';
-import { GatewaySession, type SessionHooks } from '../sessions/gateway-session.ts';
+import type { SessionHooks } from '../sessions/gateway-session.ts';
+import { openAgentSession, type AgentSession } from '../sessions/agent-session.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
 import type { ModernRequest } from './modern-era.ts';
 import type { ModernResponse } from './modern-stream.ts';
@@ -25,8 +26,8 @@ export interface PooledExchange {
 export interface Pooled<X extends PooledExchange = PooledExchange> {
   key: string;
   grantId: string;
-  opening: Promise<GatewaySession>;
-  session: GatewaySession | undefined;
+  opening: Promise<AgentSession>;
+  session: AgentSession | undefined;
   /** What the requests on this session declared (routed form): the upstream's requests are checked against it. */
   capabilities: ClientCapabilities;
   /** The answers of the requests being served on this session now (where their progress and logs go). */
@@ -54,7 +55,7 @@ export interface PoolRoutes<X extends PooledExchange> {
 export class SessionPool<X extends PooledExchange> {
   private readonly pool = new Map<string, Pooled<X>>();
   /** The entry each opened session belongs to (it is in the pool while pool.get(entry.key) is that entry). */
-  private readonly bySession = new WeakMap<GatewaySession, Pooled<X>>();
+  private readonly bySession = new WeakMap<AgentSession, Pooled<X>>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly idleMs: number;
 
@@ -68,6 +69,14 @@ export class SessionPool<X extends PooledExchange> {
     this.sweeper.unref();
   }
 
+  /** The pooled sessions open now. */
+  openSessions(): AgentSession[] {
+    const out: AgentSession[] = [];
+    for (const pooled of this.pool.values())
+      if (pooled.session && !pooled.session.closed) out.push(pooled.session);
+    return out;
+  }
+
   /** Requests being served or held on the pooled sessions. */
   inflightTotal(): number {
     let n = 0;
@@ -76,7 +85,7 @@ export class SessionPool<X extends PooledExchange> {
   }
 
   /** The warm session for this request's grant, revision and capabilities (opened if there is none). */
-  async sessionFor(grant: GrantContext, request: ModernRequest): Promise<GatewaySession> {
+  async sessionFor(grant: GrantContext, request: ModernRequest): Promise<AgentSession> {
     const capabilities = routedCapabilities(request.clientCapabilities);
     // One pooled upstream session per person too: on a sign-in server it carries their account.
     const key = JSON.stringify([grant.grantId, grant.actingUserId, request.protocolVersion, capabilities]);
@@ -102,14 +111,14 @@ export class SessionPool<X extends PooledExchange> {
       const entry: Pooled<X> = {
         key,
         grantId: grant.grantId,
-        opening: Promise.resolve(undefined as unknown as GatewaySession),
+        opening: Promise.resolve(undefined as unknown as AgentSession),
         session: undefined,
         capabilities,
         active: new Set(),
         exchanges: new Set(),
         slotHeld: true,
       };
-      entry.opening = GatewaySession.open(this.services, this.hooks, {
+      entry.opening = openAgentSession(this.services, this.hooks, {
         id: `stateless-${randomUUID()}`,
         grant,
         clientCapabilities: capabilities,
@@ -134,7 +143,7 @@ export class SessionPool<X extends PooledExchange> {
     return this.opened(pooled);
   }
 
-  private async opened(pooled: Pooled<X>): Promise<GatewaySession> {
+  private async opened(pooled: Pooled<X>): Promise<AgentSession> {
     try {
       return await pooled.opening;
     } catch (error) {
@@ -148,7 +157,7 @@ export class SessionPool<X extends PooledExchange> {
   }
 
   /** The pool entry of a session still in the pool. */
-  pooledOf(session: GatewaySession): Pooled<X> {
+  pooledOf(session: AgentSession): Pooled<X> {
     const pooled = this.bySession.get(session);
     if (pooled && this.pool.get(pooled.key) === pooled) return pooled;
     throw new JsonRpcError(ErrorCode.InternalError, 'The session for this request was closed; send it again');
@@ -174,7 +183,7 @@ export class SessionPool<X extends PooledExchange> {
   }
 
   /** Nothing runs on it, nothing is held on it, no listen stream keeps it. */
-  private idle(pooled: Pooled<X>): pooled is Pooled<X> & { session: GatewaySession } {
+  private idle(pooled: Pooled<X>): pooled is Pooled<X> & { session: AgentSession } {
     const session = pooled.session;
     return (
       session !== undefined &&
@@ -204,7 +213,7 @@ export class SessionPool<X extends PooledExchange> {
 
   /** At the grant's session cap: closes its least recently used idle pooled session, if it has one. */
   async evictIdle(grantId: string): Promise<boolean> {
-    let oldest: (Pooled<X> & { session: GatewaySession }) | undefined;
+    let oldest: (Pooled<X> & { session: AgentSession }) | undefined;
     for (const pooled of this.pool.values())
       if (pooled.grantId === grantId && this.idle(pooled))
         if (!oldest || pooled.session.lastSeenAt < oldest.session.lastSeenAt) oldest = pooled;

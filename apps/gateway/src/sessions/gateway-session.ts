@@ -35,6 +35,9 @@ import { atLeast } from './log-level.ts';
 import type { SessionSink, UpstreamLink } from './upstream-pool.ts';
 import { NeedsConnectionError } from '../errors.ts';
 import { catalogListing, disconnectedLink } from './disconnected-link.ts';
+import { toolNaming } from '../calls/tool-naming.ts';
+import type { ServerState } from '../state/server-state.ts';
+import type { ToolsetMemberView } from '@portcullis/policy/toolset';
 
 export interface SessionHooks {
   /** The upstream lists a definition that differs from the catalog: re-sync it. */
@@ -43,9 +46,18 @@ export interface SessionHooks {
   ensureCatalog(serverId: string, connection: UpstreamConnection): Promise<void>;
 }
 
+/** One member of a toolset session: the toolset, and the member as the toolset is now (read live). */
+export interface ToolsetBinding {
+  toolsetId: string;
+  readonly member: ToolsetMemberView;
+}
+
+/** A grant as one server's session serves it: a server grant's, or one member of a toolset grant's. */
+export type ServerGrantContext = GrantContext & { serverId: string; toolset?: ToolsetBinding | undefined };
+
 export interface OpenSessionOptions {
   id: string;
-  grant: GrantContext;
+  grant: ServerGrantContext;
   clientCapabilities: ClientCapabilities;
   /** Resumed on this replica: initialize happened on another, with this client info. */
   resumed?: { clientInfo: Implementation | undefined; protocolVersion: string | undefined } | undefined;
@@ -81,7 +93,7 @@ export class GatewaySession implements SessionSink {
   /** Likewise the upstream's notifications (progress and logs of a request, list changes). */
   agentNotifications: ((notification: AgentNotification) => void) | undefined;
   private nextServedId = 0;
-  readonly grant: GrantContext;
+  readonly grant: ServerGrantContext;
   lastSeenAt = Date.now();
   closed = false;
   private transport: Transport | undefined;
@@ -136,6 +148,7 @@ export class GatewaySession implements SessionSink {
       grantId: this.grant.grantId,
       organizationId: this.grant.organizationId,
       serverId: this.grant.serverId,
+      toolsetId: this.grant.toolset?.toolsetId ?? null,
       get protocolVersion() {
         return session.protocolVersion;
       },
@@ -151,6 +164,7 @@ export class GatewaySession implements SessionSink {
       forward: (method: string, params: Params, extra: AgentExtra) => this.forward(method, params, extra),
     });
     this.toolSession = Object.assign(identity(), {
+      naming: (state: ServerState) => toolNaming(state, session.grant.toolset?.member),
       forwardToolCall: async (request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult> => {
         const result = await this.forward('tools/call', request.params as Params, extra);
         // The one check of a tool result: a malformed one is recorded as an upstream error, not a tool error.
@@ -242,6 +256,14 @@ export class GatewaySession implements SessionSink {
 
   get inflightCount(): number {
     return this.inflight.size;
+  }
+
+  servesServer(serverId: string): boolean {
+    return this.grant.serverId === serverId;
+  }
+
+  servesToolset(_toolsetId: string): boolean {
+    return false;
   }
 
   get actingUserId(): string | null {
@@ -433,7 +455,7 @@ export class GatewaySession implements SessionSink {
       if (!(error instanceof NeedsConnectionError)) throw error;
       const state = await this.services.servers.get(this.grant.serverId);
       if (!state) throw new JsonRpcError(ErrorCode.InvalidRequest, 'This server is no longer registered');
-      return (await catalogListing(this.services, state)) as ResultBody;
+      return this.named(state, await catalogListing(this.services, state));
     }
     if (!Array.isArray(upstream.tools))
       throw new UpstreamFailure(
@@ -446,7 +468,17 @@ export class GatewaySession implements SessionSink {
     const { result, definitionDrift } = filterListedTools(state, upstream as ListToolsResult);
     if (definitionDrift && this.link.alive)
       this.hooks.onDefinitionDrift(this.grant.serverId, this.link.connection);
-    return result as ResultBody;
+    return this.named(state, result);
+  }
+
+  /** A tools/list result as agents see it: tool overrides, a toolset's prefix, subset and overrides. */
+  private named(state: ServerState, result: ListToolsResult): ResultBody {
+    const naming = toolNaming(state, this.grant.toolset?.member);
+    if (!naming) return result as ResultBody;
+    return {
+      ...result,
+      tools: result.tools.filter((tool) => naming.included(tool.name)).map((tool) => naming.present(tool)),
+    } as ResultBody;
   }
 
   // ---- upstream → agent

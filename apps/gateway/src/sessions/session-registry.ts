@@ -12,7 +12,9 @@ import type {
 import { findInitialize, jsonRpcError } from '../http/json-rpc.ts';
 import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
-import { GatewaySession, type SessionHooks } from './gateway-session.ts';
+import type { SessionHooks } from './gateway-session.ts';
+import { openAgentSession, type AgentSession } from './agent-session.ts';
+import type { ToolsetSession } from './toolset-session.ts';
 import { LegacySseAdapter } from './legacy-sse-adapter.ts';
 import { SessionLimitError } from './grant-slots.ts';
 import { SessionStore } from './session-store.ts';
@@ -21,7 +23,7 @@ import { StreamableHttpTransport } from './streamable-http-transport.ts';
 interface StreamableEntry {
   kind: 'streamable';
   grant: GrantContext;
-  session: GatewaySession;
+  session: AgentSession;
   transport: StreamableHttpTransport;
 }
 
@@ -30,8 +32,8 @@ interface SseEntry {
   grant: GrantContext;
   transport: SSEServerTransport;
   /** Set once the agent's initialize arrived and the upstream is connected. */
-  session: GatewaySession | undefined;
-  opening: Promise<GatewaySession> | undefined;
+  session: AgentSession | undefined;
+  opening: Promise<AgentSession> | undefined;
   adapter: LegacySseAdapter;
 }
 
@@ -60,10 +62,11 @@ export class SessionRegistry {
     return this.entries.size;
   }
 
-  sessionsOf(serverId: string): GatewaySession[] {
-    const out: GatewaySession[] = [];
+  /** Sessions of a server's grants, and of toolset grants it is a member of. */
+  sessionsOf(serverId: string): AgentSession[] {
+    const out: AgentSession[] = [];
     for (const entry of this.entries.values())
-      if (entry.session && entry.grant.serverId === serverId) out.push(entry.session);
+      if (entry.session?.servesServer(serverId)) out.push(entry.session);
     return out;
   }
 
@@ -149,10 +152,10 @@ export class SessionRegistry {
     await this.reserveSlotEvicting(grant);
     const id = randomUUID();
     let recorded = false;
-    let session: GatewaySession;
+    let session: AgentSession;
     try {
       recorded = await this.recordEvicting(id, grant, initialize);
-      session = await GatewaySession.open(this.services, this.hooks, {
+      session = await openAgentSession(this.services, this.hooks, {
         id,
         grant,
         clientCapabilities: initialize.params.capabilities,
@@ -211,10 +214,10 @@ export class SessionRegistry {
     if (!row || row.closedAt || row.grantId !== grant.grantId) return undefined;
     this.reserveSlot(grant);
     const capabilities = (row.clientCapabilities ?? {}) as ClientCapabilities;
-    let session: GatewaySession;
+    let session: AgentSession;
     try {
       // Initialized on the first replica: the session starts out with what that replica saw.
-      session = await GatewaySession.open(this.services, this.hooks, {
+      session = await openAgentSession(this.services, this.hooks, {
         id: sessionId,
         grant,
         clientCapabilities: capabilities,
@@ -234,7 +237,7 @@ export class SessionRegistry {
 
   private async attachStreamable(
     grant: GrantContext,
-    session: GatewaySession,
+    session: AgentSession,
     resumed = false,
   ): Promise<StreamableEntry> {
     const transport = new StreamableHttpTransport(session.id, resumed);
@@ -275,7 +278,7 @@ export class SessionRegistry {
           .end(jsonRpcError(null, -32600, 'Session not initialized: send initialize first'));
         return;
       }
-      entry.opening ??= GatewaySession.open(this.services, this.hooks, {
+      entry.opening ??= openAgentSession(this.services, this.hooks, {
         id: entry.transport.sessionId,
         grant: entry.grant,
         clientCapabilities: initialize.params.capabilities,
@@ -320,6 +323,15 @@ export class SessionRegistry {
   /** Re-syncs notify sessions of a server that their visible tools may have changed. */
   async notifyToolsChanged(serverId: string): Promise<void> {
     await Promise.allSettled(this.sessionsOf(serverId).map((s) => s.notifyToolsChanged()));
+  }
+
+  /** A toolset changed: its sessions here take the new members, prefixes and subsets, and hear tools/list_changed. */
+  async toolsetChanged(toolsetId: string): Promise<void> {
+    await Promise.allSettled(
+      [...this.entries.values()]
+        .filter((entry) => entry.session?.servesToolset(toolsetId))
+        .map((entry) => (entry.session as ToolsetSession).refresh()),
+    );
   }
 
   async closeAll(): Promise<void> {

@@ -6,7 +6,7 @@ import type { Prisma } from '@portcullis/db/types';
 import { storableJson, storableText } from '../audit/storable-text.ts';
 import type { GatewayServices } from '../services.ts';
 import { SessionLimitError } from './grant-slots.ts';
-import type { GrantContext } from '../state/grant-cache.ts';
+import { grantTarget, type GrantContext } from '../state/grant-cache.ts';
 
 export class SessionStore {
   constructor(
@@ -42,7 +42,8 @@ export class SessionStore {
             id,
             organizationId: grant.organizationId,
             grantId: grant.grantId,
-            serverId: grant.serverId,
+            // (The grant's target: a toolset grant's sessions record the toolset's id.)
+            serverId: grantTarget(grant),
             protocolVersion: storableText(initialize.params.protocolVersion),
             clientInfo: json(initialize.params.clientInfo),
             clientCapabilities: json(initialize.params.capabilities),
@@ -83,14 +84,25 @@ export class SessionStore {
     const grants = await this.services.db.grant
       .findMany({
         where: { id: { in: grantIds } },
-        select: { id: true, revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } },
+        select: {
+          id: true,
+          revokedAt: true,
+          expiresAt: true,
+          server: { select: { deletedAt: true } },
+          toolset: { select: { deletedAt: true } },
+        },
       })
       .catch(() => undefined);
     if (!grants) return undefined;
     const now = Date.now();
     return new Set(
       grants
-        .filter((g) => !g.revokedAt && !g.server.deletedAt && (!g.expiresAt || g.expiresAt.getTime() > now))
+        .filter(
+          (g) =>
+            !g.revokedAt &&
+            (g.server ?? g.toolset)?.deletedAt === null &&
+            (!g.expiresAt || g.expiresAt.getTime() > now),
+        )
         .map((g) => g.id),
     );
   }

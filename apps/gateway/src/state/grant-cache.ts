@@ -7,12 +7,20 @@ import { hashToken, tokenMatchesHash } from '@portcullis/crypto/tokens';
 export interface GrantContext {
   grantId: string;
   organizationId: string;
-  serverId: string;
+  /** The server a plain grant fronts; null for a toolset grant (docs/toolsets.md). */
+  serverId: string | null;
+  /** The toolset a toolset grant fronts; null for a server grant. */
+  toolsetId: string | null;
   /**
    * The person the grant acts as on per-user sign-in servers: its creator (grant token) or the user
    * who approved the client's OAuth consent (OAuth access token); null when there is none.
    */
   actingUserId: string | null;
+}
+
+/** What a grant's URL path names: its server's id, or its toolset's. */
+export function grantTarget(grant: Pick<GrantContext, 'serverId' | 'toolsetId'>): string {
+  return grant.serverId ?? grant.toolsetId ?? '';
 }
 
 export type GrantStatus = 'active' | 'revoked' | 'expired' | 'unknown';
@@ -27,11 +35,13 @@ interface CacheEntry {
   row:
     | {
         organizationId: string;
-        serverId: string;
+        serverId: string | null;
+        toolsetId: string | null;
         createdById: string | null;
         revokedAt: Date | null;
         expiresAt: Date | null;
-        serverDeleted: boolean;
+        /** Its server or toolset was deleted. */
+        targetDeleted: boolean;
       }
     | undefined;
   loadedAt: number;
@@ -59,7 +69,7 @@ export class GrantCache {
       this.byHash.set(hash, entry);
     }
     const row = entry.row;
-    if (!row || !entry.grantId || row.serverDeleted || !tokenMatchesHash(token, entry.hash))
+    if (!row || !entry.grantId || row.targetDeleted || !tokenMatchesHash(token, entry.hash))
       return { ok: false, reason: 'unknown' };
     if (row.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.expiresAt && row.expiresAt.getTime() <= now) return { ok: false, reason: 'expired' };
@@ -70,6 +80,7 @@ export class GrantCache {
         grantId: entry.grantId,
         organizationId: row.organizationId,
         serverId: row.serverId,
+        toolsetId: row.toolsetId,
         actingUserId: row.createdById,
       },
     };
@@ -79,9 +90,14 @@ export class GrantCache {
   async status(grantId: string): Promise<GrantStatus> {
     const grant = await this.db.grant.findUnique({
       where: { id: grantId },
-      select: { revokedAt: true, expiresAt: true, server: { select: { deletedAt: true } } },
+      select: {
+        revokedAt: true,
+        expiresAt: true,
+        server: { select: { deletedAt: true } },
+        toolset: { select: { deletedAt: true } },
+      },
     });
-    if (!grant || grant.server.deletedAt) return 'unknown';
+    if (!grant || (grant.server ?? grant.toolset)?.deletedAt !== null) return 'unknown';
     if (grant.revokedAt) return 'revoked';
     if (grant.expiresAt && grant.expiresAt.getTime() <= Date.now()) return 'expired';
     return 'active';
@@ -94,10 +110,12 @@ export class GrantCache {
         id: true,
         organizationId: true,
         serverId: true,
+        toolsetId: true,
         createdById: true,
         revokedAt: true,
         expiresAt: true,
         server: { select: { deletedAt: true } },
+        toolset: { select: { deletedAt: true } },
       },
     });
     return {
@@ -107,10 +125,12 @@ export class GrantCache {
         ? {
             organizationId: grant.organizationId,
             serverId: grant.serverId,
+            toolsetId: grant.toolsetId,
             createdById: grant.createdById,
             revokedAt: grant.revokedAt,
             expiresAt: grant.expiresAt,
-            serverDeleted: grant.server.deletedAt !== null,
+            // (A grant always has its target: the CHECK grants_one_target and cascading deletes.)
+            targetDeleted: (grant.server ?? grant.toolset)?.deletedAt !== null,
           }
         : undefined,
       loadedAt: Date.now(),
@@ -133,6 +153,10 @@ export class GrantCache {
 
   invalidateServer(serverId: string): void {
     for (const [hash, entry] of this.byHash) if (entry.row?.serverId === serverId) this.byHash.delete(hash);
+  }
+
+  invalidateToolset(toolsetId: string): void {
+    for (const [hash, entry] of this.byHash) if (entry.row?.toolsetId === toolsetId) this.byHash.delete(hash);
   }
 
   /** Unknown tokens are cached too (bounded map), but a new grant must work at once: drop those. */

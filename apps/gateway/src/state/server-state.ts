@@ -18,6 +18,10 @@ export interface ToolState {
   present: boolean;
   /** "full" or "redacted" audit content for this tool; null follows the server's setting. */
   auditContent: string | null;
+  /** What agents see instead of the upstream's name, title and description (null: the upstream's). */
+  overrideName: string | null;
+  overrideTitle: string | null;
+  overrideDescription: string | null;
 }
 
 export type ActivePolicy =
@@ -39,6 +43,8 @@ export interface ServerState {
   };
   policy: ActivePolicy | undefined;
   tools: Map<string, ToolState>;
+  /** Some tool has an override: agents' names and text differ from the upstream's (calls/tool-naming.ts). */
+  overridden: boolean;
   loadedAt: number;
 }
 
@@ -123,6 +129,9 @@ export class ServerStateCache {
           riskOverrideCategory: true,
           present: true,
           auditContent: true,
+          overrideName: true,
+          overrideTitle: true,
+          overrideDescription: true,
         },
       }),
     ]);
@@ -146,7 +155,10 @@ export class ServerStateCache {
       }
     }
     const toolMap = new Map<string, ToolState>();
+    let overridden = false;
     for (const tool of tools) {
+      if (tool.overrideName !== null || tool.overrideTitle !== null || tool.overrideDescription !== null)
+        overridden = true;
       toolMap.set(tool.name, {
         id: tool.id,
         pinState: tool.pinState,
@@ -156,6 +168,9 @@ export class ServerStateCache {
         risk: tool.riskOverrideCategory ?? tool.riskCategory,
         present: tool.present,
         auditContent: tool.auditContent,
+        overrideName: tool.overrideName,
+        overrideTitle: tool.overrideTitle,
+        overrideDescription: tool.overrideDescription,
       });
     }
     const { organization, ...row } = server;
@@ -163,6 +178,7 @@ export class ServerStateCache {
       server: { ...row, organizationSlug: organization.slug },
       policy: active,
       tools: toolMap,
+      overridden,
       loadedAt,
     };
   }

@@ -277,7 +277,13 @@ export async function syncServer(db: Db, ctx: OrgContext, serverId: string): Pro
     await markSyncFailed(db, target, message);
     throw new ValidationError(message);
   }
-  const result = await syncServerTools(db, target, snapshot.tools, snapshot.serverInfo);
+  const result = await syncServerTools(
+    db,
+    target,
+    snapshot.tools,
+    snapshot.serverInfo,
+    snapshot.resourceUris,
+  );
   const summary = {
     total: snapshot.tools.length,
     added: result.added.length,

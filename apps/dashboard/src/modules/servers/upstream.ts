@@ -1,6 +1,11 @@
 // The dashboard's door to upstream MCP servers: the same client (@portcullis/upstream) and the
 // same refusals (private addresses, stdio templates, sandbox) as the gateway.
-import { connectUpstream, listAllTools, type UpstreamSpec } from '@portcullis/upstream/connect-upstream';
+import {
+  connectUpstream,
+  listAllTools,
+  listResourceUris,
+  type UpstreamSpec,
+} from '@portcullis/upstream/connect-upstream';
 import {
   describeTemplate,
   resolveStdioLaunch,
@@ -83,8 +88,9 @@ export async function fetchUpstreamSnapshot(spec: UpstreamSpec) {
   });
   try {
     const tools = await listAllTools(client, TIMEOUT_MS);
+    const resourceUris = await listResourceUris(client, TIMEOUT_MS).catch(() => undefined);
     const info = client.getServerVersion();
-    return { serverInfo: info ? { name: info.name, version: info.version } : undefined, tools };
+    return { serverInfo: info ? { name: info.name, version: info.version } : undefined, tools, resourceUris };
   } finally {
     await client.close().catch(() => undefined);
   }
