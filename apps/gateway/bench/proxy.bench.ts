@@ -90,6 +90,9 @@ const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const DIRECT = 'direct';
 const GW_REDIS = 'portcullis gateway (Redis counters)';
 const GW_TRACING = 'portcullis gateway (Redis counters, tracing on)';
+const GW_TOOLSET = 'portcullis gateway (Redis counters, toolset of one server)';
+/** #26: a toolset of one server may cost at most this much more own CPU per call than the plain grant. */
+const TOOLSET_MAX_EXTRA_CPU = 0.05;
 const MCP_PROXY = 'mcp-proxy 6.7.19 (stdio upstream)';
 
 // The SDK's client transport hands one AbortSignal to every fetch, and Node 20's fetch adds an
@@ -112,6 +115,8 @@ interface Endpoint {
   headers: Record<string, string>;
   /** The proxy's own process; its descendants are its "children" CPU. None for direct. */
   pid?: number;
+  /** The name the bench tool has there (a toolset prefixes it); `echo` when unset. */
+  toolName?: string;
 }
 
 interface Target {
@@ -134,6 +139,7 @@ const usedPorts = new Set<number>();
 interface Session {
   client: Client;
   transport: StreamableHTTPClientTransport;
+  toolName: string;
 }
 
 async function connect(endpoint: Endpoint): Promise<Session> {
@@ -142,7 +148,7 @@ async function connect(endpoint: Endpoint): Promise<Session> {
     requestInit: { headers: endpoint.headers },
   });
   await client.connect(transport);
-  return { client, transport };
+  return { client, transport, toolName: endpoint.toolName ?? 'echo' };
 }
 
 /** Ends the session on the server too (the gateway caps sessions per grant; rounds would exhaust it). */
@@ -153,7 +159,7 @@ async function disconnect(session: Session): Promise<void> {
 
 const TEXT = 'x'.repeat(64);
 async function call(session: Session): Promise<void> {
-  await session.client.callTool({ name: 'echo', arguments: { text: TEXT } });
+  await session.client.callTool({ name: session.toolName, arguments: { text: TEXT } });
 }
 
 async function measure(target: Target, endpoint: Endpoint, round: number): Promise<RoundFigures> {
@@ -388,6 +394,29 @@ async function main(): Promise<number> {
       return { serverId: server.id, token: token.token };
     };
     const httpServer = await register({ name: 'trivial', transport: 'streamable_http', url: upstreamUrl });
+    // The same server through a toolset of one (docs/toolsets.md): its tool is trivial__echo.
+    const toolsetRow = await (async () => {
+      const toolset = await db.toolset.create({
+        data: {
+          organizationId: org.id,
+          name: 'bench toolset',
+          members: {
+            create: [{ organizationId: org.id, serverId: httpServer.serverId, prefix: 'trivial' }],
+          },
+        },
+      });
+      const token = issueToken('grant');
+      await db.grant.create({
+        data: {
+          organizationId: org.id,
+          toolsetId: toolset.id,
+          name: 'bench toolset',
+          tokenHash: token.hash,
+          tokenPrefix: token.prefix,
+        },
+      });
+      return { serverId: toolset.id, token: token.token, toolName: 'trivial__echo' };
+    })();
     const stdioRow = await register({ name: 'trivial-stdio', transport: 'stdio', stdioTemplate: 'bench' });
     await db.$disconnect();
 
@@ -403,7 +432,7 @@ async function main(): Promise<number> {
     const gatewayTarget = (
       name: string,
       short: string,
-      row: { serverId: string; token: string },
+      row: { serverId: string; token: string; toolName?: string },
       env: Record<string, string>,
     ): Target => {
       let running: Started | undefined;
@@ -449,6 +478,7 @@ async function main(): Promise<number> {
             url: `${url}/mcp/${row.serverId}`,
             headers: { Authorization: `Bearer ${row.token}` },
             pid: running.pid,
+            ...(row.toolName ? { toolName: row.toolName } : {}),
           };
         },
         release: async () => undefined,
@@ -505,6 +535,12 @@ async function main(): Promise<number> {
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       }),
     ];
+    if (process.env.BENCH_SKIP_TOOLSET !== '1')
+      targets.push(
+        gatewayTarget(GW_TOOLSET, 'gw-toolset', toolsetRow, {
+          REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        }),
+      );
     if (process.env.BENCH_SKIP_TRACING !== '1') {
       otlp = await startOtlpReceiver();
       targets.push(
@@ -700,6 +736,24 @@ async function main(): Promise<number> {
           describe('children CPU (8)', paired('cpuChildren8'), 3, ' ms/call'),
         ].join('; ')}.`,
       );
+    }
+
+    // A toolset's cost (#26): the toolset of one server minus the plain grant on it, per round.
+    if (names.includes(GW_TOOLSET) && names.includes(GW_REDIS)) {
+      const pairs = figures
+        .filter((f) => f.target === GW_TOOLSET)
+        .map((t) => [t, figures.find((f) => f.target === GW_REDIS && f.round === t.round)] as const)
+        .filter(([t, o]) => typeof t.cpuOwn8 === 'number' && typeof o?.cpuOwn8 === 'number');
+      const extra = spread(pairs.map(([t, o]) => t.cpuOwn8! / o!.cpuOwn8! - 1));
+      const p50 = spread(pairs.map(([t, o]) => t.p50 - o!.p50));
+      const rps = spread(pairs.map(([t, o]) => t.rps8 / o!.rps8 - 1));
+      if (extra)
+        console.log(
+          `\nToolset cost (toolset of one server over the plain grant, per round): own CPU (8) ${extra.median >= 0 ? '+' : ''}${(extra.median * 100).toFixed(1)}% [${(extra.min * 100).toFixed(1)}%..${(extra.max * 100).toFixed(1)}%]` +
+            `${p50 ? `; p50 ${p50.median >= 0 ? '+' : ''}${fmtSpread(p50, 2)} ms` : ''}` +
+            `${rps ? `; calls/s (8) ${rps.median >= 0 ? '+' : ''}${(rps.median * 100).toFixed(1)}%` : ''}` +
+            `. Verdict: ${extra.median <= TOOLSET_MAX_EXTRA_CPU ? 'PASS' : 'FAIL'} (target ≤ +${TOOLSET_MAX_EXTRA_CPU * 100}% own CPU per call, median of rounds)`,
+        );
     }
 
     // Tracing's cost: the traced gateway minus the same gateway without tracing, per round.

@@ -307,6 +307,37 @@ describe('a toolset grant over a stdio and an HTTP server', () => {
     await waitFor(async () => ((await names()).includes('twikit__search_tweets') ? true : undefined));
   });
 
+  it('prefixes prompts and routes them and resources to the server that offers them', async () => {
+    const { prompts } = await agent.listPrompts();
+    expect(prompts.length).toBeGreaterThan(0);
+    expect(prompts.every((p) => p.name.startsWith('everything__'))).toBe(true);
+    const prompt = await agent.getPrompt({ name: 'everything__simple-prompt' });
+    expect(prompt.messages.length).toBeGreaterThan(0);
+    await expect(agent.getPrompt({ name: 'simple-prompt' })).rejects.toThrow(/not available in this toolset/);
+    const { resources } = await agent.listResources();
+    expect(resources.length).toBeGreaterThan(0);
+    const read = await agent.readResource({ uri: resources[0]!.uri });
+    expect(read.contents.length).toBeGreaterThan(0);
+    await expect(agent.readResource({ uri: 'nothing://here' })).rejects.toThrow(
+      /No server of this toolset lists/,
+    );
+    const audited = await waitFor(async () => {
+      const all = await rows();
+      return all.some((r) => r.method === 'resources/read') && all.some((r) => r.method === 'prompts/get')
+        ? all
+        : undefined;
+    });
+    expect(audited.find((r) => r.method === 'resources/read')).toMatchObject({
+      serverId: everythingId,
+      toolsetId,
+    });
+    expect(audited.find((r) => r.method === 'prompts/get')).toMatchObject({
+      serverId: everythingId,
+      toolName: 'simple-prompt',
+      toolsetId,
+    });
+  });
+
   it('counts a grant-scoped limit of the same name across both servers', async () => {
     // Named counter "stack", at most 4 per minute on both servers' policies: the echo calls above
     // count with the get_tweet ones, so get_tweet fills the budget and the next echo is limited.
@@ -413,5 +444,73 @@ describe('a toolset grant over a stdio and an HTTP server', () => {
     } finally {
       await legacy.close();
     }
+  });
+});
+
+describe('tool overrides on a plain server', () => {
+  const db = testDb();
+  const logFile = tempFile('twikit-override.jsonl');
+  let gateway: Gateway;
+  let seeded: Seeded;
+  let agent: Client;
+
+  beforeAll(async () => {
+    seeded = await seed(twikitServer(logFile), TWIKIT_POLICY);
+    gateway = await startGateway();
+    agent = await connectAgent(gateway, seeded);
+    await waitFor(async () => ((await agent.listTools()).tools.length > 0 ? true : undefined));
+  });
+
+  afterAll(async () => {
+    await agent?.close();
+    await gateway?.close();
+  });
+
+  it('shows the tenant’s name, title and description; calls by the new name reach the upstream’s tool', async () => {
+    await db.tool.update({
+      where: { serverId_name: { serverId: seeded.serverId, name: 'get_tweet' } },
+      data: {
+        overrideName: 'read_post',
+        overrideTitle: 'Read a post',
+        overrideDescription: 'Reads one post by id.',
+      },
+    });
+    await notifyChange(db, {
+      type: 'tools',
+      organizationId: seeded.organizationId,
+      serverId: seeded.serverId,
+    });
+    const tool = await waitFor(async () =>
+      (await agent.listTools()).tools.find((t) => t.name === 'read_post'),
+    );
+    expect(tool).toMatchObject({ title: 'Read a post', description: 'Reads one post by id.' });
+    expect((await agent.listTools()).tools.map((t) => t.name)).not.toContain('get_tweet');
+    const result = (await agent.callTool({
+      name: 'read_post',
+      arguments: { tweet_id: TWEET },
+    })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(readCallLog(logFile).map((c) => c.tool)).toEqual(['get_tweet']);
+    // The upstream's own name no longer answers.
+    const old = (await agent.callTool({
+      name: 'get_tweet',
+      arguments: { tweet_id: TWEET },
+    })) as CallToolResult;
+    expect(old.isError).toBe(true);
+    expect(textOf(old)).toMatch(/not available/);
+    expect(readCallLog(logFile)).toHaveLength(1);
+    const audited = await waitFor(async () => {
+      const all = await db.auditEvent.findMany({ where: { grantId: seeded.grantId } });
+      return all.length >= 2 ? all : undefined;
+    });
+    // Policy and audit see the upstream's name; the refusal records the name that was called.
+    expect(audited.find((r) => r.decision === 'allow')).toMatchObject({
+      toolName: 'get_tweet',
+      toolsetId: null,
+    });
+    expect(audited.find((r) => r.decision === 'hide')).toMatchObject({
+      toolName: 'get_tweet',
+      ruleId: '(renamed)',
+    });
   });
 });

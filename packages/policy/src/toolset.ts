@@ -16,6 +16,8 @@ export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** The rule name a toolset's refusals are audited under. */
 export const TOOLSET_RULE = '(toolset)';
+/** …and a plain server's call by a tool's upstream name after an override renamed it. */
+export const RENAMED_RULE = '(renamed)';
 
 export interface ToolOverride {
   /** Replaces the upstream's name (after the prefix, in a toolset). */
@@ -112,8 +114,8 @@ export function narrowDecision(
  * The decision for a name outside what this endpoint offers (left out of the toolset, or a tool's
  * upstream name after an override renamed it): not available, as for a tool that does not exist.
  */
-export function outOfScopeDecision(exposed: string): Decision {
-  return { effect: 'hide', rule: TOOLSET_RULE, reason: notAvailableReason(exposed), counters: [] };
+export function outOfScopeDecision(exposed: string, rule: string = TOOLSET_RULE): Decision {
+  return { effect: 'hide', rule, reason: notAvailableReason(exposed), counters: [] };
 }
 
 export interface NameCheckInput {

@@ -7,7 +7,7 @@ import { ErrorCode, type CallToolRequest, type CallToolResult } from '@modelcont
 import { hashCanonical } from '@portcullis/crypto/canonical-json';
 import { counterKey } from '@portcullis/policy/counter-key';
 import { decideToolCall, PRE_POLICY_RULES } from '@portcullis/policy/decide';
-import { outOfScopeDecision } from '@portcullis/policy/toolset';
+import { outOfScopeDecision, RENAMED_RULE, TOOLSET_RULE } from '@portcullis/policy/toolset';
 import { applyCounterResults } from '@portcullis/policy/evaluate';
 import type { CounterRequest, Decision } from '@portcullis/policy/types';
 import type { KeyedCounter, Reservation, ReserveResult } from '@portcullis/counters/counter-store';
@@ -211,7 +211,9 @@ async function decideAndForward(
   // 2. Decide. No policy denies everything; a tool whose definition changed since approval, or
   // that appeared after the catalog was reviewed, is blocked.
   const decidedAt = performance.now();
-  let decision = outOfScope ? outOfScopeDecision(exposed) : decide(state, toolName, args);
+  let decision = outOfScope
+    ? outOfScopeDecision(exposed, session.toolsetId ? TOOLSET_RULE : RENAMED_RULE)
+    : decide(state, toolName, args);
   recordSpan('decision', decidedAt, {
     'portcullis.decision': decision.effect,
     'portcullis.rule': decision.rule,
