@@ -39,6 +39,17 @@ export interface ToolsetMemberView {
   overrides: Readonly<Record<string, ToolOverride>>;
 }
 
+/**
+ * The toolset's override of one tool: an own property only (a tool named `constructor` or
+ * `__proto__` must not find Object.prototype's).
+ */
+export function overrideOf(
+  member: Pick<ToolsetMemberView, 'overrides'>,
+  upstreamName: string,
+): ToolOverride | undefined {
+  return Object.hasOwn(member.overrides, upstreamName) ? member.overrides[upstreamName] : undefined;
+}
+
 /** A server's default prefix: its name as a slug (`Twikit (prod)` → `twikit-prod`). */
 export function defaultPrefix(serverName: string): string {
   const slug = serverName
@@ -65,7 +76,7 @@ export function exposedName(
   upstreamName: string,
   serverOverrideName?: string | null,
 ): string {
-  const own = member.overrides[upstreamName]?.name ?? serverOverrideName ?? upstreamName;
+  const own = overrideOf(member, upstreamName)?.name ?? serverOverrideName ?? upstreamName;
   return `${member.prefix}${PREFIX_SEPARATOR}${own}`;
 }
 

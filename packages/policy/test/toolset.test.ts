@@ -38,6 +38,18 @@ describe('toolset names', () => {
     expect(table.has('gh__create_issue')).toBe(false);
   });
 
+  it('reads only own overrides: a tool named constructor or __proto__ keeps its name', () => {
+    const member = { prefix: 'tw', overrides: { post: { name: 'send' } } };
+    expect(exposedName(member, 'constructor')).toBe('tw__constructor');
+    expect(exposedName(member, '__proto__')).toBe('tw____proto__');
+    expect(exposedName(member, 'toString', 'str')).toBe('tw__str');
+    expect(
+      checkToolsetNames([
+        { serverName: 'T', prefix: 'tw', overrides: member.overrides, tools: [{ name: 'constructor' }] },
+      ]),
+    ).toEqual([]);
+  });
+
   it('routes a prefixed name to its member at the first separator', () => {
     const members = [{ prefix: 'twikit' }, { prefix: 'gh' }];
     expect(splitPrefixed(members, 'gh__create__issue')).toEqual({

@@ -3,7 +3,7 @@
 // overrides (docs/toolsets.md; the rules are packages/policy/src/toolset.ts). Policy, pinning,
 // audit and the upstream always use the upstream's own name. Built once per server state and
 // member view (both are replaced, never changed, when something changes).
-import { exposedName, inToolset, type ToolsetMemberView } from '@portcullis/policy/toolset';
+import { exposedName, inToolset, overrideOf, type ToolsetMemberView } from '@portcullis/policy/toolset';
 import type { ServerState } from '../state/server-state.ts';
 
 export interface ToolNaming {
@@ -59,7 +59,7 @@ function build(state: ServerState, member: ToolsetMemberView | undefined): ToolN
     },
     present(tool) {
       const entry = state.tools.get(tool.name);
-      const override = member?.overrides[tool.name];
+      const override = member ? overrideOf(member, tool.name) : undefined;
       const title = override?.title ?? entry?.overrideTitle ?? undefined;
       const description = override?.description ?? entry?.overrideDescription ?? undefined;
       return {

@@ -101,7 +101,8 @@ export class ToolsetStateCache {
 
 /** The stored overrides JSON, keeping only string fields (the dashboard validated it on save). */
 function overridesOf(value: unknown): Record<string, ToolOverride> {
-  const out: Record<string, ToolOverride> = {};
+  // No prototype: a tool named `constructor` has no override unless the toolset gives it one.
+  const out = Object.create(null) as Record<string, ToolOverride>;
   if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
   for (const [tool, raw] of Object.entries(value as Record<string, unknown>)) {
     if (!raw || typeof raw !== 'object') continue;
