@@ -15,6 +15,7 @@ import { createInvitation } from '../../apps/dashboard/src/modules/orgs/members.
 import { createGrant } from '../../apps/dashboard/src/modules/grants/grants.ts';
 import { savePolicy } from '../../apps/dashboard/src/modules/policies/policies.ts';
 import { createServer, syncServer } from '../../apps/dashboard/src/modules/servers/servers.ts';
+import { createToolset } from '../../apps/dashboard/src/modules/toolsets/toolsets.ts';
 import { connect } from './support/agents.ts';
 import { until } from './support/processes.ts';
 import { callAction, form, request, serverActions, type HttpAnswer } from './support/dashboard.ts';
@@ -37,6 +38,7 @@ interface Objects {
   versionId: string;
   channelId: string;
   exportId: string;
+  toolsetId: string;
   logFile: string;
 }
 
@@ -133,6 +135,10 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
       cursorAt: new Date(),
     },
   });
+  const toolset = await createToolset(db, t.ctx, {
+    name: `${t.label} toolset ${t.marker}`,
+    members: [{ serverId: server.id, prefix: 'tw', tools: ['get_tweet'] }],
+  });
   return {
     serverId: server.id,
     grantId: grant.grant.id,
@@ -145,6 +151,7 @@ async function setUpObjects(t: Tenant): Promise<Objects> {
     versionId: first.id,
     channelId: channel.id,
     exportId: auditExport.id,
+    toolsetId: toolset.id,
     logFile,
   };
 }
@@ -167,6 +174,8 @@ async function snapshot(organizationId: string): Promise<string> {
     'gateway_sessions',
     'notification_channels',
     'audit_exports',
+    'toolsets',
+    'toolset_members',
   ];
   const out: Record<string, unknown> = {};
   for (const table of tables) {
@@ -290,6 +299,8 @@ type RestProbe = {
   path: (t: Objects) => string;
   body?: (t: Objects) => unknown;
   list?: boolean;
+  /** A refusal other than 404: B's id inside a body is a validation error (400), as an unknown id is. */
+  status?: number;
 };
 const REST: Record<string, RestProbe[] | 'public'> = {
   'openapi.json': 'public',
@@ -326,6 +337,25 @@ const REST: Record<string, RestProbe[] | 'public'> = {
     { method: 'POST', path: () => '/api/v1/grants', body: (t) => ({ name: 'probe', serverId: t.serverId }) },
   ],
   'grants/[grantId]/revoke': [{ method: 'POST', path: (t) => `/api/v1/grants/${t.grantId}/revoke` }],
+  toolsets: [
+    { method: 'GET', path: () => '/api/v1/toolsets', list: true },
+    {
+      method: 'POST',
+      path: () => '/api/v1/toolsets',
+      body: (t) => ({ name: 'probe', members: [{ serverId: t.serverId }] }),
+      status: 400,
+    },
+  ],
+  'toolsets/[toolsetId]': [
+    { method: 'GET', path: (t) => `/api/v1/toolsets/${t.toolsetId}` },
+    {
+      method: 'PUT',
+      path: (t) => `/api/v1/toolsets/${t.toolsetId}`,
+      body: (t) => ({ name: 'probe', members: [{ serverId: t.serverId }] }),
+    },
+    { method: 'PATCH', path: (t) => `/api/v1/toolsets/${t.toolsetId}`, body: () => ({ name: 'probe' }) },
+    { method: 'DELETE', path: (t) => `/api/v1/toolsets/${t.toolsetId}` },
+  ],
   approvals: [{ method: 'GET', path: () => '/api/v1/approvals', list: true }],
   'approvals/[approvalId]/decide': [
     {
@@ -341,6 +371,13 @@ const REST: Record<string, RestProbe[] | 'public'> = {
       body: () => ({ decision: 'approve', definitionHash: 'a'.repeat(64) }),
     },
     { method: 'POST', path: (t) => `/api/v1/tools/${t.toolId}/review`, body: () => ({ decision: 'block' }) },
+  ],
+  'tools/[toolId]': [
+    {
+      method: 'PATCH',
+      path: (t) => `/api/v1/tools/${t.toolId}`,
+      body: () => ({ overrideName: 'probe_name', overrideDescription: 'probe' }),
+    },
   ],
   audit: [
     { method: 'GET', path: () => '/api/v1/audit', list: true },
@@ -388,7 +425,10 @@ describe('tenant isolation', () => {
                 headers: { 'content-type': 'application/json', ...headers },
                 ...(p.body ? { body: JSON.stringify(p.body(b)) } : p.method === 'GET' ? {} : { body: '{}' }),
               }),
-            (answer) => (list ? answer.status < 300 : answer.status === 404 && /"error"/.test(answer.text)),
+            (answer) =>
+              list
+                ? answer.status < 300
+                : (answer.status === 404 || answer.status === p.status) && /"error"/.test(answer.text),
           );
         }
       }
@@ -402,11 +442,13 @@ describe('tenant isolation', () => {
     const handlers = files(path.join(appDir, 'o/[orgSlug]'), 'route.ts').map(url);
     expect(pages.length).toBeGreaterThanOrEqual(10);
     const fill = (route: string, slug: string, serverId: string) =>
-      route.replace('[orgSlug]', slug).replace('[serverId]', serverId);
+      route.replace('[orgSlug]', slug).replace('[serverId]', serverId).replace('[toolsetId]', b.toolsetId);
     for (const route of [...pages, ...handlers]) {
       const variants: Array<[string, string]> = [[`B slug`, fill(route, B.orgSlug, b.serverId)]];
       if (route.includes('[serverId]'))
         variants.push([`A slug, B server`, fill(route, A.orgSlug, b.serverId)]);
+      if (route.includes('[toolsetId]'))
+        variants.push([`A slug, B toolset`, fill(route, A.orgSlug, b.serverId)]);
       for (const [who, url] of variants) {
         for (const rsc of handlers.includes(route) ? [false] : [false, true]) {
           // An RSC request is what client-side navigation sends; Next redirects it once to the URL
@@ -432,6 +474,9 @@ describe('tenant isolation', () => {
     }
     // Control: A's own server page renders (and would show B's marker if the filter were wrong).
     expect((await request(`/o/${A.orgSlug}/servers/${a.serverId}`, { cookie: A.cookie })).text).toContain(
+      A.marker,
+    );
+    expect((await request(`/o/${A.orgSlug}/toolsets/${a.toolsetId}`, { cookie: A.cookie })).text).toContain(
       A.marker,
     );
     // A's own lists filtered by B's ids show nothing of B's.
@@ -461,6 +506,7 @@ describe('tenant isolation', () => {
         .replace(/\/\([^)]+\)/g, '')
         .replace('[orgSlug]', A.orgSlug)
         .replace('[serverId]', a.serverId)
+        .replace('[toolsetId]', a.toolsetId)
         .replace('[token]', 'x') || '/';
     type Case = { who: string; args: unknown[] };
     const withForm = (fields: Record<string, string>, prev: boolean): unknown[] =>
@@ -508,6 +554,8 @@ describe('tenant isolation', () => {
         slugs((slug) => withForm({ orgSlug: slug, toolId: b.toolId, decision: 'approve' }, p)),
       overrideRiskAction: (p) =>
         slugs((slug) => withForm({ orgSlug: slug, toolId: b.toolId, category: 'read', severity: 'low' }, p)),
+      saveToolOverrideAction: (p) =>
+        slugs((slug) => withForm({ orgSlug: slug, toolId: b.toolId, overrideName: 'probe_name' }, p)),
       rollbackPolicyAction: (p) => [
         ...slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, versionId: b.versionId }, p)),
         // A's own server rolled back to B's version would copy B's policy into A.
@@ -571,6 +619,34 @@ describe('tenant isolation', () => {
       setRetentionAction: (p) => [{ who: 'B slug', args: withForm({ orgSlug: B.orgSlug, days: '1' }, p) }],
       setServerAuditContentAction: (p) =>
         slugs((slug) => withForm({ orgSlug: slug, serverId: b.serverId, mode: 'full' }, p)),
+      createToolsetAction: (p) =>
+        slugs((slug) =>
+          withForm(
+            {
+              orgSlug: slug,
+              toolset: JSON.stringify({ name: 'probe', members: [{ serverId: b.serverId }] }),
+            },
+            p,
+          ),
+        ),
+      updateToolsetAction: (p) => [
+        ...slugs((slug) =>
+          withForm({ orgSlug: slug, toolsetId: b.toolsetId, toolset: JSON.stringify({ name: 'probe' }) }, p),
+        ),
+        // B's server into A's own toolset.
+        {
+          who: 'A slug, A toolset, B server',
+          args: withForm(
+            {
+              orgSlug: A.orgSlug,
+              toolsetId: a.toolsetId,
+              toolset: JSON.stringify({ members: [{ serverId: b.serverId }] }),
+            },
+            p,
+          ),
+        },
+      ],
+      deleteToolsetAction: (p) => slugs((slug) => withForm({ orgSlug: slug, toolsetId: b.toolsetId }, p)),
       setToolAuditContentAction: (p) =>
         slugs((slug) =>
           withForm({ orgSlug: slug, serverId: b.serverId, toolName: 'get_tweet', mode: 'full' }, p),
@@ -628,6 +704,10 @@ describe('tenant isolation', () => {
         'revokeGrantAction',
         'createExportAction',
         'setRetentionAction',
+        'createToolsetAction',
+        'updateToolsetAction',
+        'deleteToolsetAction',
+        'saveToolOverrideAction',
       ].includes(name);
       const worker =
         Object.keys(manifest.node[id]!.workers).find((w) => w.includes('[orgSlug]')) ??

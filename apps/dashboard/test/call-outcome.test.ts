@@ -24,6 +24,23 @@ describe('call outcomes in words', () => {
     expect(
       callOutcome({ decision: 'deny', upstreamOutcome: 'not_sent', reason: 'No', createdAt: at }, now),
     ).toMatchObject({ words: 'refused', tone: 'red' });
+    // A tool the toolset leaves out (docs/toolsets.md), refused as not available.
+    expect(
+      callOutcome(
+        {
+          decision: 'hide',
+          upstreamOutcome: 'not_sent',
+          ruleId: '(toolset)',
+          reason: 'Tool twikit__x is not available',
+          createdAt: at,
+        },
+        now,
+      ),
+    ).toEqual({
+      words: 'refused: not in the toolset',
+      tone: 'slate',
+      detail: 'Tool twikit__x is not available',
+    });
     // Allowed, but the server is behind sign-in and the grant's person has no account (issue #25).
     expect(
       callOutcome(

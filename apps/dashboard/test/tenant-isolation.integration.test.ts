@@ -9,6 +9,7 @@ import { db, resetDatabase, newOwner, seedServer } from './helpers.ts';
 import { createApiKey } from '../src/modules/api-keys/api-keys.ts';
 import { createGrant } from '../src/modules/grants/grants.ts';
 import { savePolicy } from '../src/modules/policies/policies.ts';
+import { createToolset } from '../src/modules/toolsets/toolsets.ts';
 
 const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/app/api/v1');
 
@@ -25,6 +26,7 @@ interface Ids {
   grantId: string;
   approvalId: string;
   toolId: string;
+  toolsetId: string;
 }
 type Probe = {
   method: string;
@@ -32,6 +34,8 @@ type Probe = {
   body?: unknown;
   list?: boolean;
   query?: (b: Ids) => string;
+  /** A refusal other than 404: B's id inside a body is a validation error (400), as an unknown id is. */
+  status?: number;
 };
 
 // `list` routes take no foreign id: they must answer 200 without any of B's ids in the body.
@@ -74,6 +78,24 @@ const ROUTES: Record<string, Probe[] | 'public'> = {
       body: { decision: 'approve', definitionHash: 'a'.repeat(64) },
     },
     { method: 'POST', params: (b) => ({ toolId: b.toolId }), body: { decision: 'block' } },
+  ],
+  'tools/[toolId]': [
+    {
+      method: 'PATCH',
+      params: (b) => ({ toolId: b.toolId }),
+      body: { overrideName: 'probe', overrideDescription: 'probe' },
+    },
+  ],
+  toolsets: [
+    { method: 'GET', params: () => ({}), list: true },
+    // B's server as a member of a new toolset of A's: refused as an unknown server.
+    { method: 'POST', params: () => ({}), body: undefined as unknown, status: 400 },
+  ],
+  'toolsets/[toolsetId]': [
+    { method: 'GET', params: (b) => ({ toolsetId: b.toolsetId }) },
+    { method: 'PUT', params: (b) => ({ toolsetId: b.toolsetId }), body: undefined as unknown },
+    { method: 'PATCH', params: (b) => ({ toolsetId: b.toolsetId }), body: { name: 'probe' } },
+    { method: 'DELETE', params: (b) => ({ toolsetId: b.toolsetId }) },
   ],
   audit: [
     { method: 'GET', params: () => ({}), list: true },
@@ -120,7 +142,19 @@ beforeAll(async () => {
     },
   });
   const tool = await db.tool.findFirstOrThrow({ where: { serverId: server.id } });
-  idsB = { serverId: server.id, grantId: grant.id, approvalId: approval.id, toolId: tool.id };
+  const toolset = await createToolset(db, b.ctx, { name: 'b toolset', members: [{ serverId: server.id }] });
+  idsB = {
+    serverId: server.id,
+    grantId: grant.id,
+    approvalId: approval.id,
+    toolId: tool.id,
+    toolsetId: toolset.id,
+  };
+  (ROUTES.toolsets as Probe[])[1]!.body = { name: 'probe', members: [{ serverId: server.id }] };
+  (ROUTES['toolsets/[toolsetId]'] as Probe[])[1]!.body = {
+    name: 'probe',
+    members: [{ serverId: server.id }],
+  };
   // The grant-create probe names B's server.
   (ROUTES.grants as Probe[])[1]!.body = { name: 'probe', serverId: server.id };
 });
@@ -159,7 +193,7 @@ describe('REST API tenant isolation', () => {
           expect([200, 201, 404]).toContain(res.status);
           for (const id of Object.values(idsB)) expect(text).not.toContain(id);
         } else {
-          expect(res.status, text).toBe(404);
+          expect(res.status, text).toBe(probe.status ?? 404);
           expect(JSON.parse(text)).toMatchObject({ error: { message: expect.any(String) } });
         }
         expect(await db.adminEvent.count({ where: { organizationId: orgB } })).toBe(before);
@@ -177,5 +211,10 @@ describe('REST API tenant isolation', () => {
     expect(await db.approval.count({ where: { organizationId: orgB, status: 'pending' } })).toBe(1);
     expect(await db.policyVersion.count({ where: { organizationId: orgB } })).toBe(1);
     expect(await db.tool.count({ where: { organizationId: orgB, pinState: { not: 'approved' } } })).toBe(0);
+    expect(
+      await db.toolset.findMany({ where: { organizationId: orgB }, select: { name: true, deletedAt: true } }),
+    ).toEqual([{ name: 'b toolset', deletedAt: null }]);
+    expect(await db.toolset.count({ where: { organizationId: { not: orgB } } })).toBe(0);
+    expect(await db.tool.count({ where: { organizationId: orgB, overrideName: { not: null } } })).toBe(0);
   });
 });

@@ -167,7 +167,7 @@ async function measure(target: Target, endpoint: Endpoint, round: number): Promi
   try {
     const one = await connect(endpoint);
     sessions.push(one);
-    const check = await one.client.callTool({ name: 'echo', arguments: { text: TEXT } });
+    const check = await one.client.callTool({ name: one.toolName, arguments: { text: TEXT } });
     if (check.isError) throw new Error(`echo failed: ${JSON.stringify(check).slice(0, 500)}`);
     for (let i = 0; i < WARMUP; i++) await call(one);
 
@@ -671,7 +671,7 @@ async function main(): Promise<number> {
 
     console.log(`\n## Results: ${ROUNDS} interleaved rounds, medians with (min–max) across rounds`);
     console.log(
-      `\nPer target per round: ${CALLS_ONE} sequential calls (1 client) and ${CALLS_EIGHT} over 8 clients, each phase cut at ${PHASE_MS / 1000} s (calls made: ${callsMade(figures)}), after ${WARMUP} warm-up calls; tools/call "echo"; Node ${process.version}, ` +
+      `\nPer target per round: ${CALLS_ONE} sequential calls (1 client) and ${CALLS_EIGHT} over 8 clients, each phase cut at ${PHASE_MS / 1000} s (calls made: ${callsMade(figures)}), after ${WARMUP} warm-up calls; tools/call "echo" ("trivial__echo" through the toolset); Node ${process.version}, ` +
         `${os.cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${os
           .loadavg()
           .map((l) => l.toFixed(2))

@@ -92,7 +92,7 @@ export function readQuery<T extends z.ZodType>(request: Request, schema: T): z.i
 
 /** What a route is, for the generated OpenAPI document (openapi.ts) and the route-table test. */
 export interface RouteSpec {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Under /api/v1, with {param} placeholders: the folder of its route.ts. */
   path: string;
   summary: string;

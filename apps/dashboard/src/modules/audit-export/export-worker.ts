@@ -53,6 +53,8 @@ export interface ExportedEvent {
   completedAt: string | null;
   organization: string;
   server: { id: string | null; name: string | null };
+  /** The toolset the call came through, or null for a call straight to the server. */
+  toolset: { id: string; name: string | null } | null;
   grant: { id: string | null; name: string | null };
   method: string;
   tool: string | null;
@@ -80,6 +82,7 @@ interface Row {
   createdAt: Date;
   completedAt: Date | null;
   serverId: string | null;
+  toolsetId: string | null;
   grantId: string | null;
   method: string;
   toolName: string | null;
@@ -98,6 +101,7 @@ interface Row {
   guards: unknown;
   traceId: string | null;
   server: { name: string } | null;
+  toolset: { name: string } | null;
   grant: { name: string } | null;
 }
 
@@ -108,6 +112,7 @@ function toEvent(row: Row, orgSlug: string): ExportedEvent {
     completedAt: row.completedAt?.toISOString() ?? null,
     organization: orgSlug,
     server: { id: row.serverId, name: row.server?.name ?? null },
+    toolset: row.toolsetId ? { id: row.toolsetId, name: row.toolset?.name ?? null } : null,
     grant: { id: row.grantId, name: row.grant?.name ?? null },
     method: row.method,
     tool: row.toolName,
@@ -187,6 +192,7 @@ export async function readBatch(
       createdAt: true,
       completedAt: true,
       serverId: true,
+      toolsetId: true,
       grantId: true,
       method: true,
       toolName: true,
@@ -205,6 +211,7 @@ export async function readBatch(
       guards: true,
       traceId: true,
       server: { select: { name: true } },
+      toolset: { select: { name: true } },
       grant: { select: { name: true } },
     },
   })) as Row[];

@@ -96,6 +96,26 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
             ))}
           </select>
         </div>
+        {options.toolsets.length > 0 || filter.toolset ? (
+          <div className="text-xs">
+            <label htmlFor="audit-toolset" className="block">
+              Toolset
+            </label>
+            <select
+              id="audit-toolset"
+              name="toolset"
+              defaultValue={filter.toolset ?? ''}
+              className="input mt-0.5"
+            >
+              <option value="">All toolsets and direct calls</option>
+              {options.toolsets.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <div className="text-xs">
           <label htmlFor="audit-grant" className="block">
             Grant
@@ -215,7 +235,15 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
                     <Time value={row.createdAt} />
                   </td>
                   <td className="text-xs">{row.grantName ?? '—'}</td>
-                  <td className="font-mono text-xs break-all">{describeTarget(row)}</td>
+                  <td className="font-mono text-xs break-all">
+                    {describeTarget(row)}
+                    {row.toolsetId ? (
+                      <span className="block font-sans text-[11px] text-slate-600">
+                        via toolset {row.toolsetName ?? 'deleted toolset'}
+                        {row.serverName ? ` · ${row.serverName}` : ''}
+                      </span>
+                    ) : null}
+                  </td>
                   <td>
                     <Badge tone={DECISION_TONE[row.decision] ?? 'slate'}>
                       {DECISION_LABEL[row.decision] ?? row.decision}
@@ -299,6 +327,12 @@ export async function AuditPage({ orgSlug, query }: { orgSlug: string; query: Qu
               <dd>{event.grant ? `${event.grant.name} (${event.grant.tokenPrefix}…)` : '—'}</dd>
               <dt className="text-slate-500">Server</dt>
               <dd>{event.server?.name ?? '—'}</dd>
+              {event.toolsetId ? (
+                <>
+                  <dt className="text-slate-500">Toolset</dt>
+                  <dd>{event.toolset?.name ?? 'deleted toolset'}</dd>
+                </>
+              ) : null}
               <dt className="text-slate-500">Outcome</dt>
               <dd>
                 {eventOutcome ? <Badge tone={eventOutcome.tone}>{eventOutcome.words}</Badge> : null}

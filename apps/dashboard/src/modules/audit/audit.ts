@@ -10,6 +10,8 @@ export const DECISIONS: readonly Decision[] = Object.values(DecisionEnum);
 
 export const auditFilterSchema = z.object({
   server: z.string().max(100).optional(),
+  /** The toolset calls came through (`toolsetId`); with `server`, that member server's calls in it. */
+  toolset: z.string().max(100).optional(),
   grant: z.string().max(100).optional(),
   tool: z.string().max(200).optional(),
   decision: z.enum(DecisionEnum).optional(),
@@ -27,6 +29,7 @@ export function parseAuditFilter(query: Record<string, string | string[] | undef
   };
   const raw = {
     server: pick('server'),
+    toolset: pick('toolset'),
     grant: pick('grant'),
     tool: pick('tool'),
     decision: pick('decision'),
@@ -69,6 +72,9 @@ export interface AuditRow {
   grantName: string | null;
   serverId: string | null;
   serverName: string | null;
+  /** The toolset the call came through (serverId and toolName are then the member's, unprefixed). */
+  toolsetId: string | null;
+  toolsetName: string | null;
   toolName: string | null;
   method: string;
   decision: Decision;
@@ -92,6 +98,7 @@ export interface AuditRow {
 function whereSql(ctx: OrgContext, filter: AuditFilter, cursor?: AuditCursor): Prisma.Sql {
   const parts: Prisma.Sql[] = [Prisma.sql`e."organizationId" = ${ctx.organizationId}`];
   if (filter.server) parts.push(Prisma.sql`e."serverId" = ${filter.server}`);
+  if (filter.toolset) parts.push(Prisma.sql`e."toolsetId" = ${filter.toolset}`);
   if (filter.grant) parts.push(Prisma.sql`e."grantId" = ${filter.grant}`);
   if (filter.tool) parts.push(Prisma.sql`e."toolName" = ${filter.tool}`);
   if (filter.decision) parts.push(Prisma.sql`e."decision" = ${filter.decision}::"Decision"`);
@@ -111,7 +118,7 @@ export async function listAuditEvents(
   const cursor = decodeCursor(options.cursor);
   const rows = await db.$queryRaw<AuditRow[]>`
     SELECT e.id, e."createdAt", e."grantId", g.name AS "grantName", e."serverId", s.name AS "serverName",
-           e."toolName", e.method, e.decision::text AS decision, e."ruleId", e."policyVersion", e.reason,
+           e."toolsetId", t.name AS "toolsetName", e."toolName", e.method, e.decision::text AS decision, e."ruleId", e."policyVersion", e.reason,
            e."upstreamOutcome", e."upstreamError", e."latencyMs", e."approvalId", a.status::text AS "approvalStatus", a.note AS "approvalNote",
            e."argumentsRedacted"${options.withContent ? Prisma.sql`, e.arguments, e.result` : Prisma.empty}
     FROM (
@@ -122,6 +129,7 @@ export async function listAuditEvents(
     ) e
     LEFT JOIN grants g ON g.id = e."grantId"
     LEFT JOIN mcp_servers s ON s.id = e."serverId"
+    LEFT JOIN toolsets t ON t.id = e."toolsetId"
     LEFT JOIN approvals a ON a.id = e."approvalId"
     ORDER BY e."createdAt" DESC, e.id DESC`;
   const page = rows.slice(0, limit);
@@ -132,7 +140,11 @@ export async function listAuditEvents(
 export async function getAuditEvent(db: Db, ctx: OrgContext, id: string) {
   const event = await db.auditEvent.findFirst({
     where: { id, organizationId: ctx.organizationId },
-    include: { grant: { select: { name: true, tokenPrefix: true } }, server: { select: { name: true } } },
+    include: {
+      grant: { select: { name: true, tokenPrefix: true } },
+      server: { select: { name: true } },
+      toolset: { select: { name: true } },
+    },
   });
   if (!event) throw new NotFoundError('Audit event not found');
   const approval = event.approvalId
@@ -196,10 +208,10 @@ export async function auditChart(
   const { from, bucketMs } = chartWindow(filter.from ?? new Date(to.getTime() - 24 * 3_600_000), to);
   const interval = `${bucketMs / 1000} seconds`;
   type Row = { bucket: Date; decision: Decision; count: bigint };
-  // Without server/grant/tool filters, one index-only scan per decision on
+  // Without server/toolset/grant/tool filters, one index-only scan per decision on
   // (organizationId, decision, createdAt, id) is several times faster than grouping heap rows.
   const rows =
-    !filter.server && !filter.grant && !filter.tool
+    !filter.server && !filter.toolset && !filter.grant && !filter.tool
       ? await db.$queryRaw<Row[]>`
           SELECT d.decision::text AS decision, x.bucket, x.count
           FROM unnest(${filter.decision ? Prisma.sql`ARRAY[${filter.decision}]::"Decision"[]` : Prisma.sql`enum_range(NULL::"Decision")`}) AS d(decision)
@@ -224,8 +236,13 @@ export async function auditChart(
 
 /** Options for the filter selects. */
 export async function auditFilterOptions(db: Db, ctx: OrgContext) {
-  const [servers, grants] = await Promise.all([
+  const [servers, toolsets, grants] = await Promise.all([
     db.mcpServer.findMany({
+      where: { organizationId: ctx.organizationId },
+      select: { id: true, name: true },
+      orderBy: { name: 'asc' },
+    }),
+    db.toolset.findMany({
       where: { organizationId: ctx.organizationId },
       select: { id: true, name: true },
       orderBy: { name: 'asc' },
@@ -236,7 +253,7 @@ export async function auditFilterOptions(db: Db, ctx: OrgContext) {
       orderBy: { name: 'asc' },
     }),
   ]);
-  return { servers, grants };
+  return { servers, toolsets, grants };
 }
 
 /** How long a forwarded call may stay `pending` before the dashboard stops expecting its outcome. */

@@ -1,6 +1,7 @@
 // What happened to a call, in the words a person reads in the audit log and the approvals history:
 // ran, failed upstream (with the error), refused, expired, cancelled by the client. Pure, so the
 // audit table, the details panel, the approvals history and the export all say the same thing.
+import { TOOLSET_RULE } from '@portcullis/policy/toolset';
 import type { Tone } from '../../components/badge';
 import { PENDING_HORIZON_MS } from './audit';
 
@@ -17,6 +18,8 @@ export interface OutcomeInput {
   upstreamOutcome: string;
   upstreamError?: string | null;
   reason?: string | null;
+  /** The rule that decided; `(toolset)` for a tool a toolset leaves out. */
+  ruleId?: string | null;
   createdAt: Date;
   /** The approval this row is about, when there is one. */
   approvalStatus?: string | null;
@@ -67,6 +70,8 @@ export function callOutcome(row: OutcomeInput, now = Date.now()): CallOutcome {
     return { words: 'refused: rate limited', tone: 'amber', detail: row.reason ?? null };
   if (row.decision === 'error')
     return { words: 'not sent: gateway error', tone: 'red', detail: row.reason ?? null };
+  if (row.ruleId === TOOLSET_RULE)
+    return { words: 'refused: not in the toolset', tone: 'slate', detail: row.reason ?? null };
   return { words: 'refused', tone: row.decision === 'hide' ? 'slate' : 'red', detail: row.reason ?? null };
 }
 

@@ -9,6 +9,8 @@ const COLUMNS = [
   'id',
   'serverName',
   'serverId',
+  'toolsetName',
+  'toolsetId',
   'grantName',
   'grantId',
   'method',

@@ -6,9 +6,10 @@ import { db } from '../../server/db';
 import { z } from 'zod';
 import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
+import { runAction, type ActionResult } from '../../server/action-result';
 import { ConflictError } from '../../server/errors';
 import { catalogFilterQuery } from './catalog-filter';
-import { approveToolChange, keepToolBlocked, overrideToolRisk } from './tools';
+import { approveToolChange, keepToolBlocked, overrideToolRisk, setToolOverrides } from './tools';
 
 const decideForm = z.object({
   toolId: idField,
@@ -25,6 +26,31 @@ const overrideForm = z.object({
   severity: z.enum(['low', 'medium', 'high']).optional().catch(undefined),
   reset: text(1),
 });
+
+// What agents see instead of the upstream's name, title and description; clear=1 removes all three.
+const toolOverrideForm = z.object({
+  toolId: idField,
+  overrideName: text(200),
+  overrideTitle: text(300),
+  overrideDescription: text(5_000),
+  clear: text(1),
+});
+
+export async function saveToolOverrideAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  const ctx = await requireMembership(formOrgSlug(form), 'editor');
+  const result = await runAction(async () => {
+    const input = parseForm(toolOverrideForm, form);
+    const clear = input.clear === '1';
+    await setToolOverrides(db(), ctx, input.toolId, {
+      overrideName: clear ? null : input.overrideName,
+      overrideTitle: clear ? null : input.overrideTitle,
+      overrideDescription: clear ? null : input.overrideDescription,
+    });
+    return undefined;
+  }, 'Saved.');
+  revalidatePath(`/o/${ctx.orgSlug}/servers`, 'layout');
+  return result;
+}
 
 export async function decideToolChangeAction(form: FormData): Promise<void> {
   const ctx = await requireMembership(formOrgSlug(form), 'editor');

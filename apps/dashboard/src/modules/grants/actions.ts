@@ -6,18 +6,21 @@ import { db } from '../../server/db';
 import { z } from 'zod';
 import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
-import { createGrant, revokeGrant } from './grants';
+import { createGrant, grantTarget, revokeGrant } from './grants';
 
 export interface CreatedGrantView {
   grantId: string;
   name: string;
-  serverName: string;
+  /** What the grant reaches, and its name (a server's or a toolset's). */
+  targetKind: 'server' | 'toolset';
+  targetName: string;
   token: string;
   proxyUrl: string;
   embeddedUrl: string;
 }
 
-const createForm = z.object({ name: text(200), serverId: idField, expiresAt: text(40) });
+// One of serverId and toolsetId is set (the form's target picker fills the one chosen).
+const createForm = z.object({ name: text(200), serverId: idField, toolsetId: idField, expiresAt: text(40) });
 const revokeForm = z.object({ grantId: idField });
 
 export async function createGrantAction(
@@ -30,13 +33,16 @@ export async function createGrantAction(
     const expires = input.expiresAt.trim();
     const created = await createGrant(db(), ctx, {
       name: input.name,
-      serverId: input.serverId,
+      ...(input.serverId ? { serverId: input.serverId } : {}),
+      ...(input.toolsetId ? { toolsetId: input.toolsetId } : {}),
       expiresAt: expires ? new Date(expires) : null,
     });
+    const target = grantTarget(created.grant);
     return {
       grantId: created.grant.id,
       name: created.grant.name,
-      serverName: created.grant.server.name,
+      targetKind: target.kind,
+      targetName: target.name,
       token: created.token,
       proxyUrl: created.proxyUrl,
       embeddedUrl: created.embeddedUrl,

@@ -1,9 +1,10 @@
-// The name MCP client configs give a server (Claude Code shows its tools as mcp__<name>__<tool>).
+// The name MCP client configs give a grant's server or toolset (Claude Code shows its tools as
+// mcp__<name>__<tool>).
 
-/** The server's name as a config key: lower-case letters, digits and dashes. */
-export function clientServerName(serverName: string): string {
+/** The server's (or toolset's) name as a config key: lower-case letters, digits and dashes. */
+export function clientServerName(targetName: string): string {
   return (
-    serverName
+    targetName
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'portcullis'

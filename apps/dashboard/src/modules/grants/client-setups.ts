@@ -1,6 +1,7 @@
 // Client setups shown once a grant is created. OAuth first: the client gets only the URL and runs
 // the MCP authorization flow against the dashboard (docs/oauth.md). The token setups keep the token
-// out of config files that get committed: each uses its client's own secret mechanism.
+// out of config files that get committed: each uses its client's own secret mechanism. A toolset
+// grant's setups are a server grant's, with the toolset's name and URL (`/mcp/<toolsetId>`).
 import { clientServerName } from './client-setup';
 
 export interface ClientSetup {
@@ -9,8 +10,8 @@ export interface ClientSetup {
   copyLabel: string;
 }
 
-export function oauthSetups(serverName: string, proxyUrl: string): ClientSetup[] {
-  const name = clientServerName(serverName);
+export function oauthSetups(targetName: string, proxyUrl: string): ClientSetup[] {
+  const name = clientServerName(targetName);
   return [
     {
       title: 'Claude Code',
@@ -31,13 +32,13 @@ export function oauthSetups(serverName: string, proxyUrl: string): ClientSetup[]
 }
 
 /** The environment variable the token setups read the token from, e.g. PORTCULLIS_TWIKIT_TOKEN. */
-export function tokenEnvName(serverName: string): string {
-  return `PORTCULLIS_${clientServerName(serverName).toUpperCase().replace(/-/g, '_')}_TOKEN`;
+export function tokenEnvName(targetName: string): string {
+  return `PORTCULLIS_${clientServerName(targetName).toUpperCase().replace(/-/g, '_')}_TOKEN`;
 }
 
-export function tokenSetups(serverName: string, proxyUrl: string): ClientSetup[] {
-  const name = clientServerName(serverName);
-  const envName = tokenEnvName(serverName);
+export function tokenSetups(targetName: string, proxyUrl: string): ClientSetup[] {
+  const name = clientServerName(targetName);
+  const envName = tokenEnvName(targetName);
   const inputId = `${name}-grant-token`;
   return [
     {
@@ -74,7 +75,7 @@ export function tokenSetups(serverName: string, proxyUrl: string): ClientSetup[]
             {
               type: 'promptString',
               id: inputId,
-              description: `Portcullis grant token for ${serverName}`,
+              description: `Portcullis grant token for ${targetName}`,
               password: true,
             },
           ],

@@ -14,6 +14,8 @@ import { CreateGrantForm } from './components/create-grant-form';
 import {
   describeProtocolEras,
   grantStatus,
+  grantTarget,
+  listGrantableToolsets,
   listGrants,
   PROTOCOL_ERA_WINDOW_DAYS,
   protocolErasByGrant,
@@ -21,9 +23,10 @@ import {
 
 export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serverId?: string }) {
   const ctx = await requireMembership(orgSlug, 'viewer');
-  const [grants, servers, oauthClients] = await Promise.all([
+  const [grants, servers, toolsets, oauthClients] = await Promise.all([
     listGrants(db(), ctx),
     listServers(db(), ctx),
+    listGrantableToolsets(db(), ctx),
     listAuthorizedClients(db(), ctx),
   ]);
   const canEdit = roleAtLeast(ctx.role, 'editor');
@@ -44,7 +47,8 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
       <header>
         <h1 className="h1">Grants</h1>
         <p className="muted">
-          A grant lets one agent reach one server through the gateway, under that server’s policy.
+          A grant lets one agent reach one server, or one toolset of servers, through the gateway, under each
+          server’s policy.
         </p>
       </header>
       {canEdit ? (
@@ -52,12 +56,13 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
           <h2 id="create-grant" className="h2 mb-3">
             Create a grant
           </h2>
-          {servers.length === 0 ? (
+          {servers.length === 0 && toolsets.length === 0 ? (
             <p className="muted">Register a server first.</p>
           ) : (
             <CreateGrantForm
               orgSlug={ctx.orgSlug}
               servers={servers.map((s) => ({ id: s.id, name: s.name }))}
+              toolsets={toolsets}
               defaultServerId={serverId}
               activeGrantIds={grants.filter((g) => grantStatus(g) === 'active').map((g) => g.id)}
             />
@@ -68,7 +73,7 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
         <DataTable
           columns={[
             'Name',
-            'Server',
+            'Server or toolset',
             'Token',
             'Status',
             'Last used',
@@ -80,11 +85,15 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
         >
           {grants.map((g) => {
             const status = grantStatus(g);
+            const target = grantTarget(g);
             return (
               <tr key={g.id}>
                 <td className="font-medium">{g.name}</td>
                 <td>
-                  {g.server.name}
+                  {target.name}
+                  {target.kind === 'toolset' ? (
+                    <span className="ml-1 text-xs text-slate-500">(toolset)</span>
+                  ) : null}
                   {accounts.has(g.id) ? (
                     <div className="text-xs">
                       <Badge tone={accounts.get(g.id) === 'connected' ? 'green' : 'amber'}>
@@ -116,7 +125,7 @@ export async function GrantsPage({ orgSlug, serverId }: { orgSlug: string; serve
                       label="Revoke"
                       ariaLabel={`Revoke ${g.name}`}
                       title={`Revoke grant “${g.name}”?`}
-                      body={`Its token and the OAuth clients authorized on it stop working at once: agents using it get 401 on their next call to ${g.server.name}. This cannot be undone; create a new grant to give access again.`}
+                      body={`Its token and the OAuth clients authorized on it stop working at once: agents using it get 401 on their next call to ${target.name}. This cannot be undone; create a new grant to give access again.`}
                       confirmLabel="Revoke grant"
                     />
                   ) : null}

@@ -1,4 +1,5 @@
-// Grants: an agent's credential for one server. The token is returned once and stored as a hash.
+// Grants: an agent's credential for one server or one toolset (docs/toolsets.md). The token is
+// returned once and stored as a hash.
 import type { Db } from '@portcullis/db/client';
 import type { Prisma } from '@portcullis/db/types';
 import { notifyChange } from '@portcullis/db/events';
@@ -17,27 +18,58 @@ export const grantInput = z
       .trim()
       .min(1, 'Enter a grant name.')
       .max(100, 'Grant name must be at most 100 characters.'),
-    serverId: z.string().min(1, 'Choose a server.'),
+    serverId: z.string().min(1, 'Choose a server.').optional(),
+    toolsetId: z.string().min(1, 'Choose a toolset.').optional(),
     expiresAt: z.coerce.date().optional().nullable(),
   })
-  .strict();
+  .strict()
+  .superRefine((input, issues) => {
+    if (input.serverId === undefined && input.toolsetId === undefined)
+      issues.addIssue({
+        code: 'custom',
+        path: ['serverId'],
+        message: 'Choose what the grant reaches: a serverId or a toolsetId.',
+      });
+    else if (input.serverId !== undefined && input.toolsetId !== undefined)
+      issues.addIssue({
+        code: 'custom',
+        path: ['toolsetId'],
+        message: 'A grant reaches one server or one toolset: send serverId or toolsetId, not both.',
+      });
+  })
+  // The refinement above in the OpenAPI document (JSON Schema has no refinements; zod copies meta in).
+  .meta({ oneOf: [{ required: ['serverId'] }, { required: ['toolsetId'] }] });
 export type GrantInput = z.input<typeof grantInput>;
 
 export const grantSelect = {
   id: true,
   name: true,
   serverId: true,
+  toolsetId: true,
   tokenPrefix: true,
   expiresAt: true,
   revokedAt: true,
   lastUsedAt: true,
   createdAt: true,
   server: { select: { name: true } },
+  toolset: { select: { name: true } },
 } satisfies Prisma.GrantSelect;
 export type GrantView = Prisma.GrantGetPayload<{ select: typeof grantSelect }>;
 
-export function proxyUrlFor(serverId: string): string {
-  return `${env().GATEWAY_PUBLIC_URL}/mcp/${serverId}`;
+/** What a grant reaches: its server or its toolset (exactly one is set, CHECK grants_one_target). */
+export function grantTarget(grant: Pick<GrantView, 'serverId' | 'toolsetId' | 'server' | 'toolset'>): {
+  kind: 'server' | 'toolset';
+  id: string;
+  name: string;
+} {
+  if (grant.toolsetId !== null)
+    return { kind: 'toolset', id: grant.toolsetId, name: grant.toolset?.name ?? 'deleted toolset' };
+  return { kind: 'server', id: grant.serverId ?? '', name: grant.server?.name ?? 'deleted server' };
+}
+
+/** The agent's URL: `/mcp/<serverId>` or `/mcp/<toolsetId>` (ids are unique across both tables). */
+export function proxyUrlFor(targetId: string): string {
+  return `${env().GATEWAY_PUBLIC_URL}/mcp/${targetId}`;
 }
 
 export function embeddedUrlFor(token: string): string {
@@ -57,13 +89,17 @@ export async function createGrant(db: Db, ctx: OrgContext, raw: GrantInput): Pro
   const input = parseInput(grantInput, raw);
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
     throw new ValidationError('Expiry must be in the future.', '/expiresAt');
-  const server = await getServer(db, ctx, input.serverId);
+  const target =
+    input.toolsetId !== undefined
+      ? { serverId: null, toolsetId: (await getGrantableToolset(db, ctx, input.toolsetId)).id }
+      : { serverId: (await getServer(db, ctx, input.serverId!)).id, toolsetId: null };
+  const targetId = (target.toolsetId ?? target.serverId)!;
   const issued = issueToken('grant');
   const grant = await db.$transaction(async (tx) => {
     const created = await tx.grant.create({
       data: {
         organizationId: ctx.organizationId,
-        serverId: server.id,
+        ...target,
         name: input.name,
         tokenHash: issued.hash,
         tokenPrefix: issued.prefix,
@@ -79,7 +115,7 @@ export async function createGrant(db: Db, ctx: OrgContext, raw: GrantInput): Pro
       { type: 'grant', id: created.id },
       {
         name: created.name,
-        serverId: server.id,
+        ...(target.toolsetId ? { toolsetId: target.toolsetId } : { serverId: target.serverId }),
         tokenPrefix: created.tokenPrefix,
         expiresAt: created.expiresAt?.toISOString() ?? null,
       },
@@ -89,18 +125,46 @@ export async function createGrant(db: Db, ctx: OrgContext, raw: GrantInput): Pro
   return {
     grant,
     token: issued.token,
-    proxyUrl: proxyUrlFor(server.id),
+    proxyUrl: proxyUrlFor(targetId),
     embeddedUrl: embeddedUrlFor(issued.token),
   };
+}
+
+/** A toolset of this organization a grant may target; another organization's or a deleted one is "not found". */
+async function getGrantableToolset(db: Db, ctx: OrgContext, toolsetId: string) {
+  const toolset = await db.toolset.findFirst({
+    where: { id: toolsetId, organizationId: ctx.organizationId, deletedAt: null },
+    select: { id: true, name: true },
+  });
+  if (!toolset) throw new NotFoundError('Toolset not found');
+  return toolset;
+}
+
+/** The organization's toolsets a new grant can target, for the create form. */
+export async function listGrantableToolsets(
+  db: Db,
+  ctx: OrgContext,
+): Promise<Array<{ id: string; name: string }>> {
+  return db.toolset.findMany({
+    where: { organizationId: ctx.organizationId, deletedAt: null },
+    select: { id: true, name: true },
+    orderBy: { name: 'asc' },
+  });
 }
 
 export async function listGrants(
   db: Db,
   ctx: OrgContext,
-  filter: { serverId?: string } = {},
+  filter: { serverId?: string; toolsetId?: string } = {},
 ): Promise<GrantView[]> {
   return db.grant.findMany({
-    where: { organizationId: ctx.organizationId, serverId: filter.serverId, server: { deletedAt: null } },
+    where: {
+      organizationId: ctx.organizationId,
+      serverId: filter.serverId,
+      toolsetId: filter.toolsetId,
+      // A deleted server's or toolset's grants leave the list with it.
+      OR: [{ server: { deletedAt: null } }, { toolset: { deletedAt: null } }],
+    },
     select: grantSelect,
     orderBy: [{ revokedAt: { sort: 'desc', nulls: 'first' } }, { createdAt: 'desc' }],
   });

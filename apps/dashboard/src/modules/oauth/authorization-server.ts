@@ -25,7 +25,8 @@ export interface AuthorizationRequest {
   state?: string;
   codeChallenge: string;
   resource: string;
-  serverId: string;
+  /** The server or toolset the resource names (a grant URL is `/mcp/<serverId or toolsetId>`). */
+  targetId: string;
   /** The parameters as received, passed on unchanged to the library after consent. */
   params: Record<string, string>;
 }
@@ -108,7 +109,7 @@ export async function validateAuthorizationRequest(
       ...(state ? { state } : {}),
       codeChallenge: params.code_challenge,
       resource: target.resource,
-      serverId: target.serverId,
+      targetId: target.targetId,
       params,
     },
   };

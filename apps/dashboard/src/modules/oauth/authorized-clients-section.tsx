@@ -17,7 +17,7 @@ export function AuthorizedClientsSection({
   return (
     <ListSection id="authorized-clients" title="Authorized clients (OAuth)">
       <DataTable
-        columns={['Client', 'Grant', 'Server', 'Authorized', 'Last token', ACTIONS_COLUMN]}
+        columns={['Client', 'Grant', 'Server or toolset', 'Authorized', 'Last token', ACTIONS_COLUMN]}
         empty={
           clients.length === 0 &&
           'No client has connected with OAuth yet. Give an MCP client just the proxy URL to start.'
@@ -29,7 +29,7 @@ export function AuthorizedClientsSection({
               {c.clientName}
             </td>
             <td>{c.grantName}</td>
-            <td>{c.serverName}</td>
+            <td>{c.targetName}</td>
             <td>
               <Time value={c.authorizedAt} />
             </td>

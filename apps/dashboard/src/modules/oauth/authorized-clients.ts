@@ -1,6 +1,7 @@
 // The OAuth clients authorized on an organization's grants, and revoking one client's tokens on a grant.
 import type { Db } from '@portcullis/db/client';
 import { notifyChange } from '@portcullis/db/events';
+import { grantTarget } from '../grants/grants';
 import { recordAdminEvent } from '../trail/record';
 import { assertRole, type OrgContext } from '../../server/context';
 import { NotFoundError } from '../../server/errors';
@@ -8,7 +9,8 @@ import { NotFoundError } from '../../server/errors';
 export interface AuthorizedClientView {
   grantId: string;
   grantName: string;
-  serverName: string;
+  /** The grant's server or toolset. */
+  targetName: string;
   /** oauth_clients.id */
   clientId: string;
   clientName: string;
@@ -26,12 +28,25 @@ export async function listAuthorizedClients(
   const tokens = await db.oAuthToken.findMany({
     where: {
       revokedAt: null,
-      grant: { organizationId: ctx.organizationId, revokedAt: null, server: { deletedAt: null } },
+      grant: {
+        organizationId: ctx.organizationId,
+        revokedAt: null,
+        OR: [{ server: { deletedAt: null } }, { toolset: { deletedAt: null } }],
+      },
       OR: [{ accessExpiresAt: { gt: now } }, { rotatedAt: null, refreshExpiresAt: { gt: now } }],
     },
     select: {
       createdAt: true,
-      grant: { select: { id: true, name: true, server: { select: { name: true } } } },
+      grant: {
+        select: {
+          id: true,
+          name: true,
+          serverId: true,
+          toolsetId: true,
+          server: { select: { name: true } },
+          toolset: { select: { name: true } },
+        },
+      },
       client: { select: { id: true, name: true, clientId: true } },
     },
     orderBy: { createdAt: 'asc' },
@@ -47,7 +62,7 @@ export async function listAuthorizedClients(
     byKey.set(key, {
       grantId: t.grant.id,
       grantName: t.grant.name,
-      serverName: t.grant.server.name,
+      targetName: grantTarget(t.grant).name,
       clientId: t.client.id,
       clientName: t.client.name,
       clientIdentifier: t.client.clientId,

@@ -1,5 +1,5 @@
-// /oauth/authorize: who is asking (client name, redirect host), for which organization and server,
-// and which grant the client's tokens will act under.
+// /oauth/authorize: who is asking (client name, redirect host), for which organization and server
+// (or toolset), and which grant the client's tokens will act under.
 import { redirect } from 'next/navigation';
 import { AuthCard } from '../accounts/components/auth-card';
 import { db } from '../../server/db';
@@ -42,7 +42,7 @@ export async function ConsentPage({
   } catch (error) {
     if (error instanceof NotFoundError)
       return (
-        <Refused message="This MCP server does not exist, or you are not a member of its organization." />
+        <Refused message="This MCP server or toolset does not exist, or you are not a member of its organization." />
       );
     throw error;
   }
@@ -63,8 +63,10 @@ export async function ConsentPage({
           <dd>{view.organization.name}</dd>
         </div>
         <div>
-          <dt className="font-medium text-slate-600">Server</dt>
-          <dd>{view.server.name}</dd>
+          <dt className="font-medium text-slate-600">
+            {view.target.kind === 'toolset' ? 'Toolset' : 'Server'}
+          </dt>
+          <dd>{view.target.name}</dd>
         </div>
       </dl>
       {view.canAuthorize ? (

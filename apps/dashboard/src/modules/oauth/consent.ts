@@ -1,6 +1,6 @@
-// Consent: the signed-in user binds an OAuth client to a grant of the server the client asked for
-// (its `resource`), either a new grant or an existing active one. Editors and above only, in the
-// server's organization; a server the user cannot see is "not found".
+// Consent: the signed-in user binds an OAuth client to a grant of the server or toolset the client
+// asked for (its `resource`), either a new grant or an existing active one. Editors and above only,
+// in its organization; a server or toolset the user cannot see is "not found".
 import type { Db } from '@portcullis/db/client';
 import { createGrant, grantStatus } from '../grants/grants';
 import { resolveMembership } from '../orgs/membership';
@@ -12,7 +12,8 @@ import { pruneOAuthRows } from './oauth-prune';
 
 export interface ConsentView {
   organization: { name: string; slug: string };
-  server: { id: string; name: string };
+  /** What the resource names: a server, or a toolset (one URL over several servers). */
+  target: { kind: 'server' | 'toolset'; id: string; name: string };
   grants: { id: string; name: string; tokenPrefix: string }[];
   canAuthorize: boolean;
 }
@@ -22,20 +23,36 @@ export async function loadConsent(
   userId: string,
   request: AuthorizationRequest,
 ): Promise<ConsentView> {
-  const server = await db.mcpServer.findFirst({
-    where: { id: request.serverId, deletedAt: null, organization: { memberships: { some: { userId } } } },
-    select: { id: true, name: true, organization: { select: { name: true, slug: true } } },
-  });
-  if (!server) throw new NotFoundError('Server not found');
-  const ctx = await resolveMembership(db, userId, server.organization.slug, 'viewer');
+  const visible = {
+    id: request.targetId,
+    deletedAt: null,
+    organization: { memberships: { some: { userId } } },
+  };
+  const select = { id: true, name: true, organization: { select: { name: true, slug: true } } } as const;
+  // Ids are unique across servers and toolsets, so at most one of these is found.
+  const [server, toolset] = await Promise.all([
+    db.mcpServer.findFirst({ where: visible, select }),
+    db.toolset.findFirst({ where: visible, select }),
+  ]);
+  const found = server
+    ? { kind: 'server' as const, ...server }
+    : toolset
+      ? { kind: 'toolset' as const, ...toolset }
+      : null;
+  if (!found) throw new NotFoundError('Server not found');
+  const ctx = await resolveMembership(db, userId, found.organization.slug, 'viewer');
   const grants = await db.grant.findMany({
-    where: { serverId: server.id, organizationId: ctx.organizationId, revokedAt: null },
+    where: {
+      ...(found.kind === 'server' ? { serverId: found.id } : { toolsetId: found.id }),
+      organizationId: ctx.organizationId,
+      revokedAt: null,
+    },
     select: { id: true, name: true, tokenPrefix: true, revokedAt: true, expiresAt: true },
     orderBy: { createdAt: 'desc' },
   });
   return {
-    organization: server.organization,
-    server: { id: server.id, name: server.name },
+    organization: found.organization,
+    target: { kind: found.kind, id: found.id, name: found.name },
     grants: grants
       .filter((g) => grantStatus(g) === 'active')
       .map(({ id, name, tokenPrefix }) => ({ id, name, tokenPrefix })),
@@ -43,7 +60,7 @@ export async function loadConsent(
   };
 }
 
-/** `choice`: "new" (a grant named `grantName`) or the id of an active grant of the server. Returns the redirect to the client. */
+/** `choice`: "new" (a grant named `grantName`) or the id of an active grant of the server or toolset. Returns the redirect to the client. */
 export async function approveConsent(
   db: Db,
   userId: string,
@@ -57,13 +74,16 @@ export async function approveConsent(
   if (choice === 'new') {
     const created = await createGrant(db, ctx, {
       name: grantName.trim() || request.client.name,
-      serverId: request.serverId,
+      ...(view.target.kind === 'server' ? { serverId: view.target.id } : { toolsetId: view.target.id }),
     });
     grantId = created.grant.id;
   } else {
     const grant = view.grants.find((g) => g.id === choice);
     if (!grant)
-      throw new ValidationError('Choose an active grant of this server, or create a new one.', '/grant');
+      throw new ValidationError(
+        `Choose an active grant of this ${view.target.kind}, or create a new one.`,
+        '/grant',
+      );
     grantId = grant.id;
   }
   const location = await issueAuthorizationCode(db, request, { userId, grantId });

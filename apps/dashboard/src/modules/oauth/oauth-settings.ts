@@ -29,17 +29,18 @@ export function authorizationServerMetadata(): Record<string, unknown> {
   };
 }
 
-const SERVER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TARGET_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * The server a resource indicator (RFC 8707) names: exactly `<GATEWAY_PUBLIC_URL>/mcp/<serverId>`,
- * the grant URL the gateway's protected-resource metadata advertises. One trailing slash is
- * tolerated (clients differ on it); the canonical form is what tokens are bound to.
+ * The server or toolset a resource indicator (RFC 8707) names: exactly
+ * `<GATEWAY_PUBLIC_URL>/mcp/<serverId or toolsetId>`, the grant URL the gateway's protected-resource
+ * metadata advertises. One trailing slash is tolerated (clients differ on it); the canonical form
+ * is what tokens are bound to.
  */
-export function parseGatewayResource(resource: string): { resource: string; serverId: string } | undefined {
+export function parseGatewayResource(resource: string): { resource: string; targetId: string } | undefined {
   const prefix = `${env().GATEWAY_PUBLIC_URL}/mcp/`;
   if (!resource.startsWith(prefix)) return undefined;
-  const serverId = resource.slice(prefix.length).replace(/\/$/, '');
-  if (!SERVER_ID.test(serverId)) return undefined;
-  return { resource: `${prefix}${serverId}`, serverId };
+  const targetId = resource.slice(prefix.length).replace(/\/$/, '');
+  if (!TARGET_ID.test(targetId)) return undefined;
+  return { resource: `${prefix}${targetId}`, targetId };
 }

@@ -3,6 +3,7 @@
 
 const TARGET_LABEL: Record<string, string> = {
   server: 'Server',
+  toolset: 'Toolset',
   grant: 'Grant',
   tool: 'Tool',
   policy: 'Policy',

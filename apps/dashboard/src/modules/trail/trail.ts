@@ -29,13 +29,13 @@ export async function listAdminEvents(
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
 
-/** What people call the things the events mention: servers, grants, tools, people, keys, approvals, policy versions. */
+/** What people call the things the events mention: servers, toolsets, grants, tools, people, keys, approvals, policy versions. */
 export async function namesForEvents(db: Db, ctx: OrgContext, ids: string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   if (ids.length === 0) return names;
   const org = { organizationId: ctx.organizationId, id: { in: ids } };
-  const [servers, grants, tools, keys, approvals, policies, invitations, users, channels] = await Promise.all(
-    [
+  const [servers, grants, tools, keys, approvals, policies, invitations, users, channels, toolsets] =
+    await Promise.all([
       db.mcpServer.findMany({ where: org, select: { id: true, name: true, deletedAt: true } }),
       db.grant.findMany({ where: org, select: { id: true, name: true } }),
       db.tool.findMany({ where: org, select: { id: true, name: true } }),
@@ -49,8 +49,8 @@ export async function namesForEvents(db: Db, ctx: OrgContext, ids: string[]): Pr
       // Members are recorded by user id; only people who are or were in this organization's trail are asked for.
       db.user.findMany({ where: { id: { in: ids } }, select: { id: true, email: true } }),
       db.notificationChannel.findMany({ where: org, select: { id: true, name: true } }),
-    ],
-  );
+      db.toolset.findMany({ where: org, select: { id: true, name: true, deletedAt: true } }),
+    ]);
   // A deleted server's row carries "(deleted <id>)" in its name to free the name; say it in words.
   for (const s of servers)
     names.set(s.id, s.deletedAt ? `${s.name.replace(/ \(deleted [^)]*\)$/, '')} (deleted)` : s.name);
@@ -63,5 +63,7 @@ export async function namesForEvents(db: Db, ctx: OrgContext, ids: string[]): Pr
   for (const i of invitations) names.set(i.id, i.email ?? 'by link');
   for (const u of users) names.set(u.id, u.email);
   for (const c of channels) names.set(c.id, c.name);
+  for (const t of toolsets)
+    names.set(t.id, t.deletedAt ? `${t.name.replace(/ \(deleted [^)]*\)$/, '')} (deleted)` : t.name);
   return names;
 }

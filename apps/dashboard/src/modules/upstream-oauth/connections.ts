@@ -348,41 +348,65 @@ export async function serverConnectionState(db: Db, ctx: OrgContext, serverId: s
 
 export type GrantAccountState = 'connected' | 'not connected' | 'needs reconnect' | 'no person';
 
+/** Worst first: a toolset grant shows the state of its member server that needs the most. */
+const ACCOUNT_STATE_ORDER: readonly GrantAccountState[] = [
+  'no person',
+  'not connected',
+  'needs reconnect',
+  'connected',
+];
+
 /**
  * For each grant of a server behind sign-in, whether the account it acts with (shared, or its
- * creator's) is connected; grants of servers without sign-in are absent. (A grant used through
- * OAuth acts as the consenting person instead: that is shown on the Connections page of each.)
+ * creator's) is connected; for a toolset grant, the worst of its member servers behind sign-in.
+ * Grants reaching no server behind sign-in are absent. (A grant used through OAuth acts as the
+ * consenting person instead: that is shown on the Connections page of each.)
  */
 export async function grantAccountStates(
   db: Db,
   ctx: OrgContext,
   grantIds: string[],
 ): Promise<Map<string, GrantAccountState>> {
+  const signIn = { deletedAt: null, oauth: { isNot: null } };
+  const serverSelect = { id: true, oauth: { select: { connectionMode: true } } } as const;
   const grants = await db.grant.findMany({
-    where: { id: { in: grantIds }, organizationId: ctx.organizationId, server: { oauth: { isNot: null } } },
+    where: {
+      id: { in: grantIds },
+      organizationId: ctx.organizationId,
+      OR: [{ server: signIn }, { toolset: { members: { some: { server: signIn } } } }],
+    },
     select: {
       id: true,
-      serverId: true,
       createdById: true,
-      server: { select: { oauth: { select: { connectionMode: true } } } },
+      server: { select: serverSelect },
+      toolset: {
+        select: { members: { where: { server: signIn }, select: { server: { select: serverSelect } } } },
+      },
     },
   });
+  const serversOf = (grant: (typeof grants)[number]) =>
+    grant.server ? [grant.server] : (grant.toolset?.members.map((m) => m.server) ?? []);
   const rows = await db.upstreamConnection.findMany({
     where: {
       organizationId: ctx.organizationId,
-      serverId: { in: [...new Set(grants.map((g) => g.serverId))] },
+      serverId: { in: [...new Set(grants.flatMap((g) => serversOf(g).map((s) => s.id)))] },
     },
     select: { serverId: true, subject: true, status: true },
   });
+  const stateOf = (
+    server: { id: string; oauth: { connectionMode: ConnectionMode } | null },
+    createdById: string | null,
+  ): GrantAccountState => {
+    const subject = connectionSubject(server.oauth!.connectionMode, createdById);
+    if (subject === null) return 'no person';
+    const row = rows.find((r) => r.serverId === server.id && r.subject === subject);
+    return !row ? 'not connected' : row.status === 'active' ? 'connected' : 'needs reconnect';
+  };
   const states = new Map<string, GrantAccountState>();
   for (const grant of grants) {
-    const subject = connectionSubject(grant.server.oauth!.connectionMode, grant.createdById);
-    if (subject === null) {
-      states.set(grant.id, 'no person');
-      continue;
-    }
-    const row = rows.find((r) => r.serverId === grant.serverId && r.subject === subject);
-    states.set(grant.id, !row ? 'not connected' : row.status === 'active' ? 'connected' : 'needs reconnect');
+    const each = serversOf(grant).map((server) => stateOf(server, grant.createdById));
+    const worst = ACCOUNT_STATE_ORDER.find((state) => each.includes(state));
+    if (worst) states.set(grant.id, worst);
   }
   return states;
 }

@@ -6,7 +6,7 @@ export const listGrantsRoute = defineRoute(
   {
     method: 'get',
     path: '/grants',
-    summary: 'List grants',
+    summary: 'List grants (each with its serverId or toolsetId)',
     role: 'viewer',
     success: { status: 200, description: 'Grants' },
   },
@@ -17,7 +17,8 @@ export const createGrantRoute = defineRoute(
   {
     method: 'post',
     path: '/grants',
-    summary: 'Create a grant (token and proxy URL returned once)',
+    summary:
+      'Create a grant for a server (serverId) or a toolset (toolsetId), exactly one; the token and proxy URL are returned once',
     role: 'editor',
     body: grantInput,
     success: { status: 201, description: 'Grant with token, proxyUrl, embeddedUrl' },

@@ -15,7 +15,15 @@ import {
   listToolsRoute,
   syncServerRoute,
 } from './servers';
-import { reviewToolRoute } from './tools';
+import { reviewToolRoute, updateToolRoute } from './tools';
+import {
+  createToolsetRoute,
+  deleteToolsetRoute,
+  getToolsetRoute,
+  listToolsetsRoute,
+  patchToolsetRoute,
+  putToolsetRoute,
+} from './toolsets';
 
 /** Every /api/v1 route; a test checks this against the route files on disk. */
 export const apiV1Routes: DefinedRoute[] = [
@@ -25,6 +33,7 @@ export const apiV1Routes: DefinedRoute[] = [
   syncServerRoute,
   listToolsRoute,
   reviewToolRoute,
+  updateToolRoute,
   getPolicyRoute,
   putPolicyRoute,
   listPolicyVersionsRoute,
@@ -34,6 +43,12 @@ export const apiV1Routes: DefinedRoute[] = [
   listApprovalsRoute,
   decideApprovalRoute,
   listAuditRoute,
+  listToolsetsRoute,
+  createToolsetRoute,
+  getToolsetRoute,
+  putToolsetRoute,
+  patchToolsetRoute,
+  deleteToolsetRoute,
 ];
 
 type JsonSchema = Record<string, unknown>;

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { approveToolChange, keepToolBlocked, toolSelect } from '../../catalog/tools';
+import {
+  approveToolChange,
+  keepToolBlocked,
+  setToolOverrides,
+  toolOverrideInput,
+  toolSelect,
+} from '../../catalog/tools';
 import { db } from '../../../server/db';
 import { defineRoute } from '../handler';
 
@@ -37,4 +43,17 @@ export const reviewToolRoute = defineRoute(
       }),
     };
   },
+);
+
+export const updateToolRoute = defineRoute(
+  {
+    method: 'patch',
+    path: '/tools/{toolId}',
+    summary:
+      'Set what agents see of a tool instead of the upstream’s name, title and description (null or "" clears one; an absent field stays); pinning still compares the upstream’s definition',
+    role: 'editor',
+    body: toolOverrideInput,
+    success: { status: 200, description: 'Tool' },
+  },
+  async ({ ctx, params, body }) => ({ tool: await setToolOverrides(db(), ctx, params.toolId, body) }),
 );

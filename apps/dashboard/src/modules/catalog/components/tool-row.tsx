@@ -10,6 +10,7 @@ import { prettyJson } from '../../diff/line-diff';
 import { decideToolChangeAction, overrideRiskAction } from '../actions';
 import { effectiveRisk, type CatalogTool } from '../tools';
 import { EFFECT_LABEL, type PolicyEffect, type ToolEffect } from '../policy-effect';
+import { ToolOverrideForm } from './tool-override-form';
 
 const EFFECT_TONE: Record<PolicyEffect, 'green' | 'amber' | 'violet' | 'red' | 'slate'> = {
   allow: 'green',
@@ -90,6 +91,11 @@ export function ToolRow({
     <tr data-tool={tool.name}>
       <td className="w-1/4">
         <div className="font-mono text-sm font-medium break-all">{tool.name}</div>
+        {tool.overrideName ? (
+          <div className="text-xs text-slate-600">
+            agents see <span className="font-mono break-all">{tool.overrideName}</span>
+          </div>
+        ) : null}
         {tool.title || tool.description ? (
           <div className="line-clamp-1 text-xs text-slate-600" title={tool.description ?? undefined}>
             {tool.title ?? tool.description}
@@ -115,12 +121,13 @@ export function ToolRow({
           <summary className="cursor-pointer text-sky-800">
             Details<span className="sr-only"> of {tool.name}</span>
           </summary>
-          {tool.description ? <p className="mt-1 text-slate-700">{tool.description}</p> : null}
+          <ToolTexts tool={tool} />
           <p className="mt-1 font-medium">Input schema</p>
           <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">
             {prettyJson(tool.inputSchema)}
           </pre>
           {canEdit ? <OverrideRiskForm tool={tool} orgSlug={orgSlug} overridden={overridden} /> : null}
+          {canEdit ? <ToolOverrideForm orgSlug={orgSlug} tool={tool} /> : null}
         </details>
         {tool.pinState !== 'approved' ? (
           <div className="mt-2 space-y-2">
@@ -163,6 +170,35 @@ export function ToolRow({
       </td>
       <td>{PIN_BADGE[tool.pinState]}</td>
     </tr>
+  );
+}
+
+/** The upstream's own title and description, and beside them what an editor set agents to see. */
+function ToolTexts({ tool }: { tool: CatalogTool }) {
+  const overridden =
+    tool.overrideName !== null || tool.overrideTitle !== null || tool.overrideDescription !== null;
+  if (!overridden) return tool.description ? <p className="mt-1 text-slate-700">{tool.description}</p> : null;
+  return (
+    <dl className="mt-1 grid gap-2 md:grid-cols-2" data-testid={`override-${tool.name}`}>
+      <div>
+        <dt className="font-medium">From the upstream</dt>
+        <dd className="text-slate-700">
+          <span className="block font-mono">{tool.name}</span>
+          {tool.title ? <span className="block">{tool.title}</span> : null}
+          {tool.description ?? <span className="muted">no description</span>}
+        </dd>
+      </div>
+      <div>
+        <dt className="font-medium">What agents see</dt>
+        <dd className="text-slate-700">
+          <span className="block font-mono">{tool.overrideName ?? tool.name}</span>
+          {(tool.overrideTitle ?? tool.title) ? (
+            <span className="block">{tool.overrideTitle ?? tool.title}</span>
+          ) : null}
+          {tool.overrideDescription ?? tool.description ?? <span className="muted">no description</span>}
+        </dd>
+      </div>
+    </dl>
   );
 }
 

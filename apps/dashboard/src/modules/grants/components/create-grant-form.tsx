@@ -9,16 +9,27 @@ import { oauthSetups, tokenEnvName, tokenSetups } from '../client-setups';
 export function CreateGrantForm({
   orgSlug,
   servers,
+  toolsets = [],
   defaultServerId,
   activeGrantIds,
 }: {
   orgSlug: string;
   servers: Array<{ id: string; name: string }>;
+  /** The organization's toolsets: a grant reaches one server or one toolset. */
+  toolsets?: Array<{ id: string; name: string }>;
   defaultServerId?: string;
   /** Grants still usable; the setups panel of one revoked since it was created disappears. */
   activeGrantIds: string[];
 }) {
   const [state, action, pending] = useActionState(createGrantAction, null);
+  // "server:<id>" or "toolset:<id>"; the form sends it as serverId or toolsetId.
+  const [target, setTarget] = useState(() => {
+    const first = (servers.find((s) => s.id === defaultServerId) ?? servers[0])?.id;
+    return first ? `server:${first}` : toolsets[0] ? `toolset:${toolsets[0].id}` : '';
+  });
+  const colon = target.indexOf(':');
+  const targetKind = target.slice(0, colon);
+  const targetId = target.slice(colon + 1);
   const [expiresLocal, setExpiresLocal] = useState('');
   const expiresIso = expiresLocal ? new Date(expiresLocal).toISOString() : '';
   const created = state?.ok && activeGrantIds.includes(state.data.grantId) ? state.data : null;
@@ -41,22 +52,43 @@ export function CreateGrantForm({
             placeholder="e.g. claude-code-laptop"
           />
         </div>
+        <input type="hidden" name="serverId" value={targetKind === 'server' ? targetId : ''} />
+        <input type="hidden" name="toolsetId" value={targetKind === 'toolset' ? targetId : ''} />
         <div>
           <label htmlFor="grant-server" className="label">
-            Server
+            {toolsets.length > 0 ? 'Server or toolset' : 'Server'}
           </label>
           <select
             id="grant-server"
-            name="serverId"
             className="input"
-            defaultValue={defaultServerId ?? servers[0]?.id}
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
             required
           >
-            {servers.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            {toolsets.length > 0 ? (
+              <>
+                <optgroup label="Servers">
+                  {servers.map((s) => (
+                    <option key={s.id} value={`server:${s.id}`}>
+                      {s.name}
+                    </option>
+                  ))}
+                </optgroup>
+                <optgroup label="Toolsets">
+                  {toolsets.map((t) => (
+                    <option key={t.id} value={`toolset:${t.id}`}>
+                      {t.name}
+                    </option>
+                  ))}
+                </optgroup>
+              </>
+            ) : (
+              servers.map((s) => (
+                <option key={s.id} value={`server:${s.id}`}>
+                  {s.name}
+                </option>
+              ))
+            )}
           </select>
         </div>
         <div>
@@ -71,7 +103,7 @@ export function CreateGrantForm({
             onChange={(e) => setExpiresLocal(e.target.value)}
           />
         </div>
-        <button type="submit" className="btn btn-primary" disabled={pending || servers.length === 0}>
+        <button type="submit" className="btn btn-primary" disabled={pending || target === ''}>
           {pending ? 'Creating…' : 'Create grant'}
         </button>
       </form>
@@ -82,9 +114,9 @@ export function CreateGrantForm({
 }
 
 function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
-  // Clients prefix tools with the server's name (mcp__twikit__send_tweet), as agents know it.
-  const oauth = oauthSetups(created.serverName, created.proxyUrl);
-  const withToken = tokenSetups(created.serverName, created.proxyUrl);
+  // Clients prefix tools with the server's (or toolset's) name (mcp__twikit__send_tweet), as agents know it.
+  const oauth = oauthSetups(created.targetName, created.proxyUrl);
+  const withToken = tokenSetups(created.targetName, created.proxyUrl);
   return (
     <section
       aria-labelledby="grant-created"
@@ -92,7 +124,8 @@ function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
       className="rounded-lg border border-amber-300 bg-amber-50 p-4"
     >
       <h3 id="grant-created" className="h2">
-        Grant “{created.name}” created for {created.serverName}
+        Grant “{created.name}” created for {created.targetKind === 'toolset' ? 'the toolset ' : ''}
+        {created.targetName}
       </h3>
       <p className="mt-1 text-sm text-amber-900">
         Copy the token now: it is shown only once and stored only as a hash.
@@ -139,7 +172,7 @@ function CreatedGrantPanel({ created }: { created: CreatedGrantView }) {
       <h4 className="mt-4 text-sm font-semibold">Or with this grant’s token</h4>
       <p className="mt-1 text-xs text-slate-600">
         The configs read the token from a secret, never from the file: set{' '}
-        <code className="code">{tokenEnvName(created.serverName)}</code> in the client’s environment, or let
+        <code className="code">{tokenEnvName(created.targetName)}</code> in the client’s environment, or let
         VS Code ask for it.
       </p>
       <div className="mt-2 grid gap-3 lg:grid-cols-3">

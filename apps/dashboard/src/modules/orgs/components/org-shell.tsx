@@ -9,6 +9,7 @@ import { NavLink } from './nav-link';
 const NAV = [
   { href: 'overview', label: 'Overview' },
   { href: 'servers', label: 'Servers' },
+  { href: 'toolsets', label: 'Toolsets' },
   { href: 'connections', label: 'Connections' },
   { href: 'grants', label: 'Grants' },
   { href: 'approvals', label: 'Approvals' },

@@ -1,0 +1,1 @@
+export { updateToolRoute as PATCH } from '../../../../../modules/api/v1/tools';

@@ -1,0 +1,1 @@
+export { listToolsetsRoute as GET, createToolsetRoute as POST } from '../../../../modules/api/v1/toolsets';
