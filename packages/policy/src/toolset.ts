@@ -80,17 +80,14 @@ export function exposedName(
   return `${member.prefix}${PREFIX_SEPARATOR}${own}`;
 }
 
-/** The member a prefixed name belongs to and the rest of the name (before any override is undone). */
-export function splitPrefixed<M extends Pick<ToolsetMemberView, 'prefix'>>(
-  members: readonly M[],
+/** The member a prefixed name belongs to (members by prefix) and the rest of the name, split at the first separator. */
+export function splitPrefixed<M>(
+  byPrefix: ReadonlyMap<string, M>,
   exposed: string,
 ): { member: M; rest: string } | undefined {
   const at = exposed.indexOf(PREFIX_SEPARATOR);
-  if (at <= 0) return undefined;
-  const prefix = exposed.slice(0, at);
-  const member = members.find((m) => m.prefix === prefix);
-  if (!member) return undefined;
-  return { member, rest: exposed.slice(at + PREFIX_SEPARATOR.length) };
+  const member = at > 0 ? byPrefix.get(exposed.slice(0, at)) : undefined;
+  return member === undefined ? undefined : { member, rest: exposed.slice(at + PREFIX_SEPARATOR.length) };
 }
 
 /**

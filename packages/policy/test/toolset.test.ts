@@ -51,9 +51,12 @@ describe('toolset names', () => {
   });
 
   it('routes a prefixed name to its member at the first separator', () => {
-    const members = [{ prefix: 'twikit' }, { prefix: 'gh' }];
+    const members = new Map([
+      ['twikit', { prefix: 'twikit' }],
+      ['gh', { prefix: 'gh' }],
+    ]);
     expect(splitPrefixed(members, 'gh__create__issue')).toEqual({
-      member: members[1],
+      member: members.get('gh'),
       rest: 'create__issue',
     });
     expect(splitPrefixed(members, 'github__x')).toBeUndefined();

@@ -75,6 +75,9 @@ const CLIENT_CAPABILITY_FOR: Record<string, keyof ClientCapabilities> = {
 
 type ResultBody = Record<string, unknown>;
 
+/** The in-flight entry of a request a toolset session serves here (it aborts its own requests). */
+const WITHIN = new AbortController();
+
 /** Where a session without an agent transport (modern, stateless requests) sends the upstream's requests. */
 export type AgentRequestRouter = (
   method: string,
@@ -416,6 +419,26 @@ export class GatewaySession implements SessionSink {
     });
   }
 
+  /**
+   * One request from a toolset session (sessions/toolset-session.ts), whose own request state
+   * already follows the agent's cancellation: policed by the same dispatch, counted in flight,
+   * without a second abort controller.
+   */
+  serveWithin(method: string, params: Params, extra: AgentExtra): Promise<ResultBody> {
+    this.lastSeenAt = Date.now();
+    const key = `served:${this.nextServedId++}`;
+    this.inflight.set(key, WITHIN);
+    let work: Promise<ResultBody>;
+    try {
+      work = dispatch(this.dispatchTarget, method, params, extra);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    return work.finally(() => {
+      this.inflight.delete(key);
+    });
+  }
+
   /** The server as this grant's agents see it: the upstream's identity and instructions, the gateway's capabilities. */
   describe(): { serverInfo: Implementation; capabilities: ServerCapabilities; instructions?: string } {
     const server = this.link.server;
@@ -585,7 +608,8 @@ export class GatewaySession implements SessionSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const controller of this.inflight.values()) controller.abort();
+    // (A toolset's requests here follow the toolset's own cancellation: theirs is not aborted here.)
+    for (const controller of this.inflight.values()) if (controller !== WITHIN) controller.abort();
     this.outgoing.rejectAll();
     await this.unsubscribeOwn().catch(() => undefined);
     await Promise.allSettled([this.link.release(), this.transport?.close()]);

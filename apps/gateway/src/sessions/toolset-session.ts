@@ -75,6 +75,8 @@ export class ToolsetSession {
   private transport: Transport | undefined;
   private name: string;
   private slots: MemberSlot[];
+  /** The members by prefix (rebuilt when the toolset changes): a call's routing is one split and one lookup. */
+  private byPrefixMap = new Map<string, MemberSlot>();
   private readonly inflight = new Map<RequestId, AbortController>();
   private readonly outgoing = new AgentRequests((message, related) => this.send(message, related));
   private nextServedId = 0;
@@ -99,6 +101,7 @@ export class ToolsetSession {
     this.grant = grant;
     this.name = state.name;
     this.slots = state.members.map((view) => ({ view, session: undefined, opening: undefined }));
+    this.indexPrefixes();
     this.clientCapabilities = options.clientCapabilities;
     this.clientInfo = options.resumed?.clientInfo;
     this.protocolVersion = options.resumed?.protocolVersion;
@@ -118,6 +121,16 @@ export class ToolsetSession {
 
   get inflightCount(): number {
     return this.inflight.size;
+  }
+
+  private indexPrefixes(): void {
+    this.byPrefixMap = new Map(this.slots.map((slot) => [slot.view.prefix, slot]));
+  }
+
+  /** The member a prefixed name belongs to, and the rest of the name. */
+  private route(name: string): { slot: MemberSlot; rest: string } | undefined {
+    const routed = splitPrefixed(this.byPrefixMap, name);
+    return routed && { slot: routed.member, rest: routed.rest };
   }
 
   /** Whether a server is one of this toolset's members (its changes concern this session). */
@@ -215,6 +228,7 @@ export class ToolsetSession {
     }
     for (const slot of this.slots) if (!next.includes(slot)) void slot.session?.close();
     this.slots = next;
+    this.indexPrefixes();
     this.resourceOwners = new Map();
     this.templateOwners = [];
     await this.notifyToolsChanged();
@@ -513,37 +527,33 @@ export class ToolsetSession {
   }
 
   private byPrefix(name: string, kind: 'Tool' | 'Prompt'): { slot: MemberSlot; rest: string } {
-    const routed = splitPrefixed(
-      this.slots.map((slot) => ({ prefix: slot.view.prefix, slot })),
-      name,
-    );
+    const routed = this.route(name);
     if (!routed)
       throw new JsonRpcError(
         ErrorCode.InvalidParams,
         `${kind} ${name.slice(0, 200)} is not available in this toolset`,
       );
-    return { slot: routed.member.slot, rest: routed.rest };
+    return routed;
   }
 
   /** tools/call: to the member its prefix names (the member resolves the whole name); else refused and audited. */
   private async callTool(params: Params, extra: AgentExtra): Promise<ResultBody> {
     const name = params.name as string;
-    const routed = splitPrefixed(
-      this.slots.map((slot) => ({ prefix: slot.view.prefix, slot })),
-      name,
-    );
+    const routed = this.route(name);
     if (routed) {
-      const slot = routed.member.slot;
-      let session: GatewaySession;
-      try {
-        session = await this.member(slot);
-      } catch (error) {
-        const failure = error instanceof JsonRpcError ? error : this.memberError(slot, error);
-        this.audit(name, slot.view.serverId, 'error', failure.message);
-        throw failure;
+      const slot = routed.slot;
+      let session = slot.session;
+      if (!session || session.closed) {
+        try {
+          session = await this.member(slot);
+        } catch (error) {
+          const failure = error instanceof JsonRpcError ? error : this.memberError(slot, error);
+          this.audit(name, slot.view.serverId, 'error', failure.message);
+          throw failure;
+        }
       }
       try {
-        return await session.serve('tools/call', params, extra);
+        return await session.serveWithin('tools/call', params, extra);
       } catch (error) {
         throw this.memberError(slot, error);
       }
