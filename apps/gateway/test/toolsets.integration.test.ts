@@ -278,6 +278,40 @@ describe('a toolset grant over a stdio and an HTTP server', () => {
     expect(echo.pinState).toBe('approved');
   });
 
+  it('tells the agent when a member server’s policy changes, and never lists another organization’s server', async () => {
+    const changed = new Promise<void>((resolve) =>
+      agent.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+    );
+    await setPolicy(twikit.organizationId, twikit.serverId, {
+      ...TWIKIT_POLICY,
+      tools: { ...TWIKIT_POLICY.tools, get_timeline: { action: 'allow' } },
+    });
+    await changed;
+    expect(await names()).toContain('twikit__get_timeline');
+    // A member row naming another organization's server (the dashboard refuses it; here written
+    // directly) is left out by the gateway: its tools are not listed and not callable.
+    const stranger = await seed(twikitServer(tempFile('stranger.jsonl')), { version: '1', default: 'allow' });
+    await save(() =>
+      db.toolsetMember.create({
+        data: {
+          organizationId: twikit.organizationId,
+          toolsetId,
+          serverId: stranger.serverId,
+          prefix: 'stranger',
+        },
+      }),
+    );
+    await waitFor(async () => ((await names()).includes('twikit__get_timeline') ? true : undefined));
+    expect((await names()).some((n) => n.startsWith('stranger__'))).toBe(false);
+    const foreign = (await agent.callTool({
+      name: 'stranger__get_tweet',
+      arguments: { tweet_id: TWEET },
+    })) as CallToolResult;
+    expect(foreign.isError).toBe(true);
+    expect(textOf(foreign)).toMatch(/not available/);
+    await save(() => db.toolsetMember.deleteMany({ where: { toolsetId, serverId: stranger.serverId } }));
+  });
+
   it('keeps a tool new to the catalog hidden until approved, as on a plain server', async () => {
     await db.tool.update({
       where: { serverId_name: { serverId: twikit.serverId, name: 'search_tweets' } },
