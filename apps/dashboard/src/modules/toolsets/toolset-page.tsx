@@ -132,13 +132,16 @@ function OverrideText({ own, server }: { own: ToolOverride; server: ToolOverride
     if (!value) return [];
     return [{ field, value, from: own[field] ? 'toolset' : 'server' }];
   });
-  if (rows.length === 0) return <span className="text-slate-400">—</span>;
+  if (rows.length === 0) return <span className="text-slate-500">—</span>;
   return (
     <dl className="space-y-1 text-xs">
       {rows.map((r) => (
         <div key={r.field}>
-          <dt className="inline font-medium capitalize">{r.field}</dt>{' '}
-          <span className="text-slate-400">({r.from})</span>:{' '}
+          {/* A <div> in a <dl> holds only <dt> and <dd>: where the text comes from is part of the term. */}
+          <dt className="inline">
+            <span className="font-medium capitalize">{r.field}</span>{' '}
+            <span className="text-slate-500">({r.from})</span>:
+          </dt>{' '}
           <dd className={`inline whitespace-pre-wrap ${r.field === 'name' ? 'font-mono' : ''}`}>{r.value}</dd>
         </div>
       ))}
@@ -170,7 +173,7 @@ function EffectiveRow({ tool, orgSlug }: { tool: EffectiveTool; orgSlug: string 
           {DECISION_LABEL[effect.effect] ?? effect.effect}
         </Badge>
         <span className="mt-1 block">{effect.label}</span>
-        <span className="block text-slate-400">rule {tool.decision.rule}</span>
+        <span className="block text-slate-600">rule {tool.decision.rule}</span>
       </td>
     </tr>
   );

@@ -297,6 +297,7 @@ function MemberEditor({
           <label className="inline-flex items-center gap-2">
             <input
               type="radio"
+              name={`scope-${member.serverId}`}
               checked={member.allTools}
               onChange={() => onChange((m) => ({ ...m, allTools: true }))}
             />
@@ -305,6 +306,7 @@ function MemberEditor({
           <label className="inline-flex items-center gap-2">
             <input
               type="radio"
+              name={`scope-${member.serverId}`}
               checked={!member.allTools}
               onChange={() => onChange((m) => ({ ...m, allTools: false }))}
             />
