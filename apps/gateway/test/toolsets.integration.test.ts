@@ -40,6 +40,7 @@ const TWIKIT_POLICY = {
     send_tweet: { action: 'deny', reason: 'Posting is not allowed for this agent' },
     delete_tweet: { action: 'hide' },
     search_tweets: { action: 'allow' },
+    like_tweet: { action: 'require_approval', approval: { timeout: 60 } },
   },
 };
 const EVERYTHING_POLICY = {
@@ -122,8 +123,8 @@ describe('a toolset grant over a stdio and an HTTP server', () => {
     });
     grantId = grant.id;
     token = issued.token;
-    gateway = await startGateway();
-    replica = await startGateway();
+    gateway = await startGateway({ approvalHoldMs: 500 });
+    replica = await startGateway({ approvalHoldMs: 500 });
     agent = await connectAgent(gateway, { serverId: toolsetId, token });
   });
 
@@ -150,6 +151,7 @@ describe('a toolset grant over a stdio and an HTTP server', () => {
       'everything__echo',
       'everything__get-sum',
       'twikit__get_tweet',
+      'twikit__like_tweet',
       'twikit__search_tweets',
     ]);
     // Hidden, denied-always and default-denied tools of either server are not listed.
@@ -237,7 +239,12 @@ describe('a toolset grant over a stdio and an HTTP server', () => {
     await changed;
     const { tools } = await agent.listTools();
     const listed = tools.map((t) => t.name).sort();
-    expect(listed).toEqual(['everything__say', 'twikit__get_tweet', 'twikit__search_tweets']);
+    expect(listed).toEqual([
+      'everything__say',
+      'twikit__get_tweet',
+      'twikit__like_tweet',
+      'twikit__search_tweets',
+    ]);
     expect(tools.find((t) => t.name === 'everything__say')!.description).toBe(
       'Repeats what you say (rewritten by the tenant).',
     );
@@ -339,6 +346,21 @@ describe('a toolset grant over a stdio and an HTTP server', () => {
       serverId: twikit.serverId,
     });
     await waitFor(async () => ((await names()).includes('twikit__search_tweets') ? true : undefined));
+  });
+
+  it('holds a call for approval under its server’s policy and hands a legacy agent back the name to call again', async () => {
+    const held = (await agent.callTool({
+      name: 'twikit__like_tweet',
+      arguments: { tweet_id: TWEET },
+    })) as CallToolResult;
+    expect(textOf(held)).toMatch(/^Approval required/);
+    expect(textOf(held)).toContain('Call twikit__like_tweet again');
+    const approval = await db.approval.findFirstOrThrow({
+      where: { grantId },
+      orderBy: { createdAt: 'desc' },
+    });
+    expect(approval).toMatchObject({ serverId: twikit.serverId, toolName: 'like_tweet', status: 'pending' });
+    expect(readCallLog(logFile).map((c) => c.tool)).not.toContain('like_tweet');
   });
 
   it('prefixes prompts and routes them and resources to the server that offers them', async () => {

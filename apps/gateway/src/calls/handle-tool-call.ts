@@ -330,7 +330,8 @@ async function decideAndForward(
         );
       metrics.recordCall('require_approval', catalogTool, 'not_sent', (performance.now() - started) / 1000);
       return approvalHandBack({
-        toolName,
+        // The name the agent calls it by (a toolset's prefixed one, an override's).
+        toolName: exposed,
         rule: decision.rule,
         policyVersion,
         approvalId: approvalId!,

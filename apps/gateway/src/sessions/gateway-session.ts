@@ -50,6 +50,8 @@ export interface SessionHooks {
 export interface ToolsetBinding {
   toolsetId: string;
   readonly member: ToolsetMemberView;
+  /** Whether the toolset session serves stateless (2026-07-28) requests (its members always have a router). */
+  readonly stateless: boolean;
 }
 
 /** A grant as one server's session serves it: a server grant's, or one member of a toolset grant's. */
@@ -156,7 +158,8 @@ export class GatewaySession implements SessionSink {
         return session.protocolVersion;
       },
       get waitsInLegs() {
-        return session.agentRequests !== undefined;
+        const toolset = session.grant.toolset;
+        return toolset ? toolset.stateless : session.agentRequests !== undefined;
       },
       get urlElicitation() {
         const elicitation = session.clientCapabilities.elicitation as { url?: unknown } | undefined;

@@ -146,6 +146,8 @@ export class ToolsetSession {
 
   private member(slot: MemberSlot): Promise<GatewaySession> {
     if (slot.session && !slot.session.closed) return Promise.resolve(slot.session);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read live by the member's binding
+    const toolset = this;
     slot.opening ??= GatewaySession.open(this.services, this.hooks, {
       id: this.id,
       grant: {
@@ -155,6 +157,9 @@ export class ToolsetSession {
           toolsetId: this.grant.toolsetId!,
           get member() {
             return slot.view;
+          },
+          get stateless() {
+            return toolset.agentRequests !== undefined;
           },
         },
       },
