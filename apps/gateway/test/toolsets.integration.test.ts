@@ -15,6 +15,8 @@ import { issueToken } from '@portcullis/crypto/tokens';
 import { notifyChange } from '@portcullis/db/events';
 import type { Prisma } from '@portcullis/db/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Gateway } from '../src/gateway.ts';
 import {
   connectAgent,
@@ -54,6 +56,7 @@ const EVERYTHING_POLICY = {
   resources: { action: 'allow' },
 };
 const TWEET = '1850000000000001';
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 describe('a toolset grant over a stdio and an HTTP server', () => {
   const db = testDb();
@@ -569,4 +572,66 @@ describe('tool overrides on a plain server', () => {
       ruleId: '(renamed)',
     });
   });
+});
+
+describe('a toolset member whose lists stall', () => {
+  const db = testDb();
+  let gateway: Gateway;
+  let agent: Client;
+
+  afterAll(async () => {
+    await agent?.close();
+    await gateway?.close();
+  });
+
+  it('lists the other members at once and the stalled one from the catalog, within the member deadline', async () => {
+    const twikit = await seed(twikitServer(tempFile('twikit-stall.jsonl')), TWIKIT_POLICY);
+    const stalling = await db.mcpServer.create({
+      data: {
+        organizationId: twikit.organizationId,
+        name: 'Stalling',
+        transport: 'stdio',
+        stdioTemplate: 'node-script',
+        args: [join(fixtures, 'stalling-list-server.mjs')],
+      },
+    });
+    await setPolicy(twikit.organizationId, stalling.id, { version: '1', default: 'allow' });
+    const toolset = await db.toolset.create({
+      data: {
+        organizationId: twikit.organizationId,
+        name: 'Stalls',
+        members: {
+          create: [
+            { organizationId: twikit.organizationId, serverId: twikit.serverId, prefix: 'twikit' },
+            { organizationId: twikit.organizationId, serverId: stalling.id, prefix: 'stall', position: 1 },
+          ],
+        },
+      },
+    });
+    const issued = issueToken('grant');
+    await db.grant.create({
+      data: {
+        organizationId: twikit.organizationId,
+        toolsetId: toolset.id,
+        name: 'stall agent',
+        tokenHash: issued.hash,
+        tokenPrefix: issued.prefix,
+      },
+    });
+    gateway = await startGateway({ upstreamTimeoutMs: 30_000 });
+    agent = await connectAgent(gateway, { serverId: toolset.id, token: issued.token });
+    const started = Date.now();
+    const { tools } = await agent.listTools();
+    const took = Date.now() - started;
+    // The stalled member's list is cut at its 5 s deadline (not the 30 s upstream timeout) and its
+    // tool comes from the catalog, synced when its session opened.
+    expect(took).toBeLessThan(15_000);
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['stall__answer', 'twikit__get_tweet']));
+    const answered = (await agent.callTool({ name: 'stall__answer', arguments: {} })) as CallToolResult;
+    expect(textOf(answered)).toBe('answered');
+    // A second list does not wait for the stalled member again either way: still bounded.
+    const again = Date.now();
+    await agent.listTools();
+    expect(Date.now() - again).toBeLessThan(15_000);
+  }, 60_000);
 });

@@ -42,6 +42,10 @@ type ResultBody = Record<string, unknown>;
 const MAX_INFLIGHT_PER_SESSION = 64;
 /** Pages of one member's list gathered into the toolset's one page. */
 const MAX_MEMBER_PAGES = 20;
+/** How long a member whose upstream could not be reached is not tried again for a list (calls always try). */
+const MEMBER_RETRY_MS = 5_000;
+/** The longest a list waits for one member; a slower one lists from the catalog (tools) or nothing. */
+const MEMBER_LIST_DEADLINE_MS = 5_000;
 
 const CLIENT_CAPABILITY_FOR: Record<string, keyof ClientCapabilities> = {
   'sampling/createMessage': 'sampling',
@@ -63,6 +67,8 @@ interface MemberSlot {
   view: ToolsetMemberView;
   session: GatewaySession | undefined;
   opening: Promise<GatewaySession> | undefined;
+  /** When its upstream last could not be reached (lists skip it for MEMBER_RETRY_MS). */
+  failedAt?: number | undefined;
 }
 
 export class ToolsetSession {
@@ -175,6 +181,7 @@ export class ToolsetSession {
         }
         slot.session = session;
         slot.opening = undefined;
+        slot.failedAt = undefined;
         if (this.logLevel)
           void session
             .serve('logging/setLevel', { level: this.logLevel }, this.quietExtra())
@@ -183,6 +190,7 @@ export class ToolsetSession {
       },
       (error: unknown) => {
         slot.opening = undefined;
+        slot.failedAt = Date.now();
         throw this.memberError(slot, error);
       },
     );
@@ -435,16 +443,25 @@ export class ToolsetSession {
     const lists = await Promise.all(
       this.slots.map(async (slot) => {
         const items: Record<string, unknown>[] = [];
-        let cursor: string | undefined;
         try {
-          for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
-            const result = await this.onMember(slot, method, cursor === undefined ? {} : { cursor }, extra);
-            const list = result[key];
-            if (Array.isArray(list))
-              for (const item of list) items.push(rename(slot, item as Record<string, unknown>));
-            cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
-            if (cursor === undefined) break;
-          }
+          if (this.recentlyDown(slot))
+            throw new JsonRpcError(ErrorCode.InternalError, 'recently unreachable');
+          await this.withinDeadline(extra, async (bounded) => {
+            let cursor: string | undefined;
+            for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
+              const result = await this.onMember(
+                slot,
+                method,
+                cursor === undefined ? {} : { cursor },
+                bounded,
+              );
+              const list = result[key];
+              if (Array.isArray(list))
+                for (const item of list) items.push(rename(slot, item as Record<string, unknown>));
+              cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+              if (cursor === undefined) break;
+            }
+          });
         } catch (error) {
           if ((error as JsonRpcError).code === ErrorCode.MethodNotFound) return items;
           this.services.log.warn(
@@ -452,11 +469,47 @@ export class ToolsetSession {
             `toolset member unavailable for ${method}`,
           );
           if (method === 'tools/list') return this.catalogTools(slot).catch(() => []);
+          return [];
         }
         return items;
       }),
     );
     return lists.flat();
+  }
+
+  /** A member whose upstream could not be reached a moment ago and has no session: lists do not wait for it. */
+  private recentlyDown(slot: MemberSlot): boolean {
+    return !slot.session && slot.failedAt !== undefined && Date.now() - slot.failedAt < MEMBER_RETRY_MS;
+  }
+
+  /** Runs one member's part of a list with its own deadline: a slow member is cancelled, not waited for. */
+  private async withinDeadline(
+    extra: AgentExtra,
+    work: (bounded: AgentExtra) => Promise<void>,
+  ): Promise<void> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    extra.signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        work({ ...extra, signal: controller.signal }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => {
+              controller.abort();
+              reject(
+                new JsonRpcError(ErrorCode.InternalError, `no answer within ${MEMBER_LIST_DEADLINE_MS} ms`),
+              );
+            },
+            Math.min(MEMBER_LIST_DEADLINE_MS, this.services.config.upstreamTimeoutMs),
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      extra.signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** A member that cannot be reached: its tools as the catalog has them (its calls then fail naming it). */
@@ -499,8 +552,12 @@ export class ToolsetSession {
     const lists = await Promise.all(
       this.slots.map(async (slot) => {
         try {
-          const result = await this.onMember(slot, method, {}, extra);
-          const list = Array.isArray(result[key]) ? (result[key] as Record<string, unknown>[]) : [];
+          if (this.recentlyDown(slot)) return [];
+          let list: Record<string, unknown>[] = [];
+          await this.withinDeadline(extra, async (bounded) => {
+            const result = await this.onMember(slot, method, {}, bounded);
+            list = Array.isArray(result[key]) ? (result[key] as Record<string, unknown>[]) : [];
+          });
           for (const item of list) each(slot, item);
           return list;
         } catch {
