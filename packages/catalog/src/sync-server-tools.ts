@@ -159,6 +159,8 @@ export async function syncServerTools(
   serverInfo?: unknown,
   /** The resource URIs the upstream lists (undefined: not read this time, kept as they were). */
   resourceUris?: readonly string[],
+  /** The MCP era the upstream serves (packages/upstream/src/upstream-era.ts); undefined: not probed. */
+  era?: { era: 'modern' | 'legacy'; versions: readonly string[] },
 ): Promise<SyncResult> {
   const result: SyncResult = { added: [], changed: [], removed: [], unchanged: [] };
   const seen = new Map<string, McpTool>();
@@ -268,6 +270,7 @@ export async function syncServerTools(
         statusMessage: null,
         ...(serverInfo === undefined ? {} : { serverInfo: json(serverInfo) ?? {} }),
         ...(resourceUris === undefined ? {} : { resourceUris: [...resourceUris] }),
+        ...(era === undefined ? {} : { upstreamEra: era.era, upstreamVersions: [...era.versions] }),
       },
     });
   });

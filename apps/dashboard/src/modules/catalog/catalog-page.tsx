@@ -112,6 +112,16 @@ export async function CatalogPage({
           ) : null}
           <p className="mt-1 text-xs text-slate-500">
             Last sync: <Time value={server.lastSyncAt} />
+            {server.upstreamEra ? (
+              <>
+                {' · '}
+                <span data-testid="upstream-era">
+                  {server.upstreamEra === 'modern'
+                    ? `MCP ${server.upstreamVersions.join(', ')} (stateless)`
+                    : 'MCP 2025 era (initialize)'}
+                </span>
+              </>
+            ) : null}
           </p>
         </div>
         <div className="flex flex-col items-end gap-2">

@@ -6,6 +6,7 @@ import { db } from '../../server/db';
 import { formOrgSlug, idField, parseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
 import { setServerAuditContent, setToolAuditContent } from './audit-content';
+import { tracedAction } from '../../server/spans';
 
 const serverForm = z.object({ serverId: idField, mode: z.enum(['redacted', 'full']) });
 const toolForm = z.object({
@@ -14,16 +15,22 @@ const toolForm = z.object({
   mode: z.enum(['redacted', 'full', 'inherit']),
 });
 
-export async function setServerAuditContentAction(form: FormData): Promise<void> {
-  const ctx = await requireMembership(formOrgSlug(form), 'admin');
-  const input = parseForm(serverForm, form);
-  await setServerAuditContent(db(), ctx, input.serverId, input.mode);
-  revalidatePath(`/o/${ctx.orgSlug}/servers/${input.serverId}`);
-}
+export const setServerAuditContentAction = tracedAction(
+  'servers.setServerAuditContent',
+  async function setServerAuditContentAction(form: FormData): Promise<void> {
+    const ctx = await requireMembership(formOrgSlug(form), 'admin');
+    const input = parseForm(serverForm, form);
+    await setServerAuditContent(db(), ctx, input.serverId, input.mode);
+    revalidatePath(`/o/${ctx.orgSlug}/servers/${input.serverId}`);
+  },
+);
 
-export async function setToolAuditContentAction(form: FormData): Promise<void> {
-  const ctx = await requireMembership(formOrgSlug(form), 'admin');
-  const input = parseForm(toolForm, form);
-  await setToolAuditContent(db(), ctx, input.serverId, input.toolName, input.mode);
-  revalidatePath(`/o/${ctx.orgSlug}/servers/${input.serverId}`);
-}
+export const setToolAuditContentAction = tracedAction(
+  'servers.setToolAuditContent',
+  async function setToolAuditContentAction(form: FormData): Promise<void> {
+    const ctx = await requireMembership(formOrgSlug(form), 'admin');
+    const input = parseForm(toolForm, form);
+    await setToolAuditContent(db(), ctx, input.serverId, input.toolName, input.mode);
+    revalidatePath(`/o/${ctx.orgSlug}/servers/${input.serverId}`);
+  },
+);

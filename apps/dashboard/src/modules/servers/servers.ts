@@ -34,6 +34,8 @@ export const publicServerSelect = {
   statusMessage: true,
   lastSyncAt: true,
   serverInfo: true,
+  upstreamEra: true,
+  upstreamVersions: true,
   auditArguments: true,
   createdAt: true,
 } satisfies Prisma.McpServerSelect;
@@ -242,6 +244,8 @@ export async function testConnection(db: Db, ctx: OrgContext, serverId: string):
         status: 'ok',
         statusMessage: null,
         serverInfo: (snapshot.serverInfo ?? undefined) as Prisma.InputJsonValue | undefined,
+        upstreamEra: snapshot.era.era,
+        upstreamVersions: snapshot.era.versions,
       },
     });
     return {
@@ -283,6 +287,7 @@ export async function syncServer(db: Db, ctx: OrgContext, serverId: string): Pro
     snapshot.tools,
     snapshot.serverInfo,
     snapshot.resourceUris,
+    snapshot.era,
   );
   const summary = {
     total: snapshot.tools.length,

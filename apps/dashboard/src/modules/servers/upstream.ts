@@ -6,6 +6,7 @@ import {
   listResourceUris,
   type UpstreamSpec,
 } from '@portcullis/upstream/connect-upstream';
+import { probeUpstreamEra } from '@portcullis/upstream/upstream-era';
 import {
   describeTemplate,
   resolveStdioLaunch,
@@ -89,8 +90,20 @@ export async function fetchUpstreamSnapshot(spec: UpstreamSpec) {
   try {
     const tools = await listAllTools(client, TIMEOUT_MS);
     const resourceUris = await listResourceUris(client, TIMEOUT_MS).catch(() => undefined);
+    // Which era it serves (docs/mcp-eras.md): a 2026-07-28 server/discover, else initialize.
+    const era = await probeUpstreamEra(spec, {
+      allowPrivateNetworks: e.ALLOW_PRIVATE_UPSTREAMS,
+      privateOrigins: e.privateUpstreamOrigins,
+      timeoutMs: TIMEOUT_MS,
+      clientInfo: { name: 'portcullis-dashboard', version: '0.1.0' },
+    });
     const info = client.getServerVersion();
-    return { serverInfo: info ? { name: info.name, version: info.version } : undefined, tools, resourceUris };
+    return {
+      serverInfo: info ? { name: info.name, version: info.version } : undefined,
+      tools,
+      resourceUris,
+      era,
+    };
   } finally {
     await client.close().catch(() => undefined);
   }
