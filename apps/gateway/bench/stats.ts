@@ -272,3 +272,94 @@ export function verdictLine(v: Verdict): string {
     .join('; ');
   return `${v.target}: ${v.status.toUpperCase()}${v.reason ? ` (${v.reason})` : ''} — ${checks}`;
 }
+
+/** #29: tracing off may cost at most this fraction of the gateway's CPU per call. */
+export const TRACING_OFF_MAX = 0.01;
+
+/** One measured block of `npm run bench -- tracing`: an arm, and its gateway's CPU per call in it (µs). */
+export interface ArmBlock {
+  arm: 'shipped' | 'bypassed';
+  cpuPerCall: number;
+}
+
+export interface TracingOffSummary {
+  rounds: number;
+  /** Per round, shipped ÷ bypassed − 1 (0.004 is +0.4 %). */
+  relative: Spread;
+  /** Per round, shipped − bypassed, µs per call. */
+  absolute: Spread;
+  shipped: Spread;
+  bypassed: Spread;
+  /** Each arm's later block in a round against its earlier one (A/A): what the run cannot resolve. */
+  selfDifference: Spread | undefined;
+  /** A 95 % interval of the median of `relative` (order statistics: no assumption on the noise). */
+  interval: { low: number; high: number } | undefined;
+  roundsWithin: number;
+  /** 'no verdict': the interval straddles the target, i.e. this run's noise is larger than the question. */
+  status: 'met' | 'not met' | 'no verdict';
+}
+
+/**
+ * A distribution-free interval for the median of `values`: the k-th smallest and k-th largest,
+ * k the largest rank with P(Binomial(n, ½) < k) ≤ (1 − confidence) / 2. Undefined below 6 values
+ * (too few for a 95 % interval).
+ */
+export function medianInterval(
+  values: readonly number[],
+  confidence = 0.95,
+): { low: number; high: number } | undefined {
+  const n = values.length;
+  const tail = (1 - confidence) / 2;
+  // P(B ≤ j) for j = 0, 1, …, accumulated; k is one more than the last j within the tail.
+  let p = Math.pow(0.5, n);
+  let cdf = p;
+  let k = 0;
+  for (let j = 0; j < n && cdf <= tail; j++) {
+    k = j + 1;
+    p = (p * (n - j)) / (j + 1);
+    cdf += p;
+  }
+  if (k === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return { low: sorted[k - 1]!, high: sorted[n - k]! };
+}
+
+/**
+ * Rounds of blocks (each arm's blocks in a round averaged), paired within the round; judged on the
+ * median of the rounds against `max`: met when its 95 % interval is within it, not met when the
+ * interval is wholly above it.
+ */
+export function tracingOffSummary(
+  rounds: readonly (readonly ArmBlock[])[],
+  max = TRACING_OFF_MAX,
+): TracingOffSummary | undefined {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const self: number[] = [];
+  const paired = rounds.flatMap((blocks) => {
+    const of = (arm: ArmBlock['arm']) => blocks.filter((b) => b.arm === arm).map((b) => b.cpuPerCall);
+    const [s, b] = [of('shipped'), of('bypassed')];
+    for (const arm of [s, b]) if (arm.length > 1) self.push(arm.at(-1)! / arm[0]! - 1);
+    return s.length && b.length ? [{ s: mean(s), b: mean(b) }] : [];
+  });
+  const relatives = paired.map((p) => p.s / p.b - 1);
+  const relative = spread(relatives);
+  if (!relative) return undefined;
+  const interval = medianInterval(relatives);
+  return {
+    rounds: paired.length,
+    relative,
+    absolute: spread(paired.map((p) => p.s - p.b))!,
+    shipped: spread(paired.map((p) => p.s))!,
+    bypassed: spread(paired.map((p) => p.b))!,
+    selfDifference: spread(self),
+    interval,
+    roundsWithin: relatives.filter((r) => r <= max).length,
+    status: !interval
+      ? 'no verdict'
+      : interval.high <= max
+        ? 'met'
+        : interval.low > max
+          ? 'not met'
+          : 'no verdict',
+  };
+}

@@ -1,5 +1,6 @@
 // A heuristic for instructions aimed at the model hidden in tool text (descriptions, results): the
 // phrases prompt-injection write-ups keep finding. It flags; blocking is the policy's choice.
+import { DETECTOR_KEYWORDS } from './keyword-index.ts';
 import type { Span } from './span.ts';
 
 const PHRASES = [
@@ -13,8 +14,24 @@ const PHRASES = [
   String.raw`\bbefore\s{1,4}using\s{1,4}this\s{1,4}tool\s{1,4}(?:you\s{1,4}must\s{1,4})?(?:read|send|call|include)\b`,
 ];
 const INJECTION = new RegExp(PHRASES.join('|'), 'gi');
+/**
+ * Every phrase above holds one of these words (compared without case, as the phrases are), so the
+ * heuristic runs only on text that holds one.
+ */
+export const INJECTION_KEYWORDS: readonly string[] = [
+  ...['ignore', 'disregard', 'forget', 'override'], // ignore … previous instructions
+  'now', // you are now …
+  'inst', // new instructions:, hidden instructions, <instructions>, [INST]
+  ...['tell', 'inform', 'mention', 'reveal'], // do not tell … the user
+  'prompt', // reveal your system prompt
+  ...['system', 'important'], // <system>, <important>, [system]
+  'before', // before using this tool …
+];
+const INJECTION_KEYWORD = DETECTOR_KEYWORDS.add(INJECTION_KEYWORDS);
 
-export function findInjections(text: string, out: Span[]): void {
+/** `found` is DETECTOR_KEYWORDS.search(text) when the caller has it already. */
+export function findInjections(text: string, out: Span[], found = DETECTOR_KEYWORDS.search(text)): void {
+  if (found[INJECTION_KEYWORD] !== 1) return;
   for (const match of text.matchAll(INJECTION)) {
     out.push({ detector: 'injection', start: match.index, end: match.index + match[0].length });
   }

@@ -5,6 +5,7 @@
 import type { GuardAction } from '@portcullis/policy/guards';
 import { BUILT_IN_DETECTORS, PATTERN_PREFIX } from '@portcullis/policy/guards';
 import { findInjections } from './injection.ts';
+import { DETECTOR_KEYWORDS } from './keyword-index.ts';
 import { findCards, findEmails, findIbans, findNationalIds, findPhones } from './personal-data.ts';
 import { findSecrets } from './secret-rules.ts';
 import type { Span } from './span.ts';
@@ -45,7 +46,8 @@ export interface GuardOutcome<T> {
   redacted: boolean;
 }
 
-type Finder = (text: string, out: Span[]) => void;
+/** `found` is DETECTOR_KEYWORDS.search(text) (empty when no finder of the run needs it). */
+type Finder = (text: string, out: Span[], found: Uint8Array) => void;
 const BUILT_IN_FINDERS: Record<(typeof BUILT_IN_DETECTORS)[number], Finder> = {
   secrets: findSecrets,
   email: findEmails,
@@ -123,8 +125,16 @@ class Collector {
   }
 }
 
+/** The built-in detectors that look the text up in DETECTOR_KEYWORDS before running their regexes. */
+const KEYWORD_DETECTORS = new Set(['secrets', 'injection']);
+const NO_KEYWORDS = new Uint8Array(0);
+
+/** Runs the finders over one text; the keyword search, when one needs it, is done once for all. */
 function run(finders: Array<[string, Finder]>, text: string, out: Span[]): void {
-  for (const [, find] of finders) find(text, out);
+  const found = finders.some(([detector]) => KEYWORD_DETECTORS.has(detector))
+    ? DETECTOR_KEYWORDS.search(text)
+    : NO_KEYWORDS;
+  for (const [, find] of finders) find(text, out, found);
 }
 
 /** Between strings scanned together: no built-in detector matches across a NUL and two newlines. */
@@ -132,9 +142,9 @@ const SEPARATOR = '\n\u0000\n';
 
 /**
  * Runs the finders over every slot. A value's strings are scanned as one text, joined by SEPARATOR,
- * for the built-in detectors: each call of the secret rules costs ~15 µs whatever the length (25
- * rules of secretlint's preset), so a call with ten short strings would pay it ten times. Matches
- * are mapped back to their string and never extend past it. Tenant patterns run string by string,
+ * for the built-in detectors: one keyword search and one run of each detector's regexes per value,
+ * not per string (each has a cost per call besides its cost per character). Matches are mapped
+ * back to their string and never extend past it. Tenant patterns run string by string,
  * so their anchors (^, $) keep meaning the start and end of a value.
  */
 function scanSlots(slots: Slot[], finders: Array<[string, Finder]>, glued: readonly boolean[] = []): void {
@@ -347,7 +357,12 @@ export function findAll(
   patterns: Readonly<Record<string, string>> = {},
 ): Span[] {
   const out: Span[] = [];
-  for (const detector of detectors) finderFor(detector, patterns)?.(text, out);
+  const finders: Array<[string, Finder]> = [];
+  for (const detector of detectors) {
+    const finder = finderFor(detector, patterns);
+    if (finder) finders.push([detector, finder]);
+  }
+  run(finders, text, out);
   return out;
 }
 

@@ -143,6 +143,24 @@ describe('tenant patterns (RE2)', () => {
     );
     expect(outcome.value.content[0]!.text).toBe('ticket [REDACTED:pattern:ticket] open');
   });
+  it('redacts at the right place in ASCII text and in text with other characters', () => {
+    for (const before of [
+      'ticket ',
+      'caf\u00e9 ',
+      '\u4e2d\u6587 ',
+      '\u{1F600} ',
+      'a\u{1F600}b ACME-000001 ',
+    ]) {
+      const outcome = guardResult(
+        { content: [{ type: 'text', text: `${before}ACME-123456 open \u00e9` }] },
+        guards({ 'pattern:ticket': 'redact' }),
+        { ticket: '(?i)acme-[0-9]{6}' },
+      );
+      expect(outcome.value.content[0]!.text).toBe(
+        `${before.replace('ACME-000001', '[REDACTED:pattern:ticket]')}[REDACTED:pattern:ticket] open \u00e9`,
+      );
+    }
+  });
   it('a catastrophic-backtracking pattern runs in linear time', () => {
     const evil = '(a+)+$';
     const text = 'a'.repeat(50_000) + '!';

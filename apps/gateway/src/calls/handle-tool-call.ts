@@ -60,6 +60,8 @@ export interface ToolCallSession {
   readonly toolsetId?: string | null | undefined;
   /** How agents' tool names map to the upstream's here (overrides, a toolset's prefix and subset). */
   naming?(state: ServerState): ToolNaming | undefined;
+  /** The session ended (a toolset member removed): a call that waited is not sent. */
+  readonly closed?: boolean;
   /** Sends the call upstream (reconnecting a dead upstream first); throws UpstreamFailure. */
   forwardToolCall(request: CallToolRequest, extra: AgentExtra): Promise<CallToolResult>;
 }
@@ -383,7 +385,16 @@ async function decideAndForward(
       );
     state = current.state;
     policyVersion = state.policy?.version ?? null;
-    const recheck = decide(state, toolName, args);
+    // The toolset (or the overrides) as they are now: a tool taken out of the subset, or a member
+    // removed, while the call waited is not sent.
+    const namingNow = session.naming?.(state);
+    const stillInScope =
+      session.closed !== true &&
+      (!naming ||
+        (namingNow !== undefined && namingNow.resolve(exposed) === toolName && namingNow.included(toolName)));
+    const recheck = stillInScope
+      ? decide(state, toolName, args)
+      : outOfScopeDecision(exposed, session.toolsetId ? TOOLSET_RULE : RENAMED_RULE);
     if (recheck.effect === 'deny' || recheck.effect === 'hide') {
       return refuse(
         {

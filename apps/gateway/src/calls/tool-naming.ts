@@ -15,6 +15,8 @@ export interface ToolNaming {
   present<T extends { name: string }>(tool: T): T;
 }
 
+const CLASH = Symbol('two tools, one name');
+
 const plainNamings = new WeakMap<ServerState, ToolNaming>();
 const memberNamings = new WeakMap<ServerState, WeakMap<ToolsetMemberView, ToolNaming>>();
 
@@ -41,12 +43,28 @@ function build(state: ServerState, member: ToolsetMemberView | undefined): ToolN
     const own = state.tools.get(upstream)?.overrideName ?? null;
     return member ? exposedName(member, upstream, own) : (own ?? upstream);
   };
-  const table = new Map<string, string>();
-  for (const name of state.tools.keys()) table.set(exposedOf(name), name);
+  // Exposed name → upstream tool. A name a tenant gave (an override) wins over a tool's own name:
+  // a tool the upstream adds later under an override's name is shadowed (neither listed nor called
+  // by it), so it cannot take over the renamed tool's calls. Two overrides of one name (the
+  // dashboard refuses that at save) answer to neither.
+  const table = new Map<string, string | typeof CLASH>();
+  const renamed = (name: string) =>
+    (member !== undefined && overrideOf(member, name)?.name !== undefined) ||
+    (state.tools.get(name)?.overrideName ?? null) !== null;
+  const shadowed = new Set<string>();
+  for (const pass of [true, false])
+    for (const name of state.tools.keys()) {
+      if (renamed(name) !== pass) continue;
+      const exposed = exposedOf(name);
+      if (!table.has(exposed)) table.set(exposed, name);
+      else if (pass) table.set(exposed, CLASH);
+      else shadowed.add(name);
+    }
   const prefix = member ? `${member.prefix}__` : '';
   return {
     resolve(exposed) {
       const known = table.get(exposed);
+      if (known === CLASH) return undefined;
       if (known !== undefined) return known;
       if (!exposed.startsWith(prefix)) return undefined;
       const rest = exposed.slice(prefix.length);
@@ -55,6 +73,7 @@ function build(state: ServerState, member: ToolsetMemberView | undefined): ToolN
       return state.tools.has(rest) ? undefined : rest;
     },
     included(upstreamName) {
+      if (shadowed.has(upstreamName) || table.get(exposedOf(upstreamName)) === CLASH) return false;
       return member ? inToolset(member, upstreamName) : true;
     },
     present(tool) {

@@ -12,6 +12,7 @@ import { CallsBusyError } from '../admission/call-admission.ts';
 import { JsonRpcError } from '../errors.ts';
 import { SessionLimitError } from '../sessions/grant-slots.ts';
 import type { GatewayServices } from '../services.ts';
+import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import type { SessionHooks } from '../sessions/gateway-session.ts';
 import { openAgentSession, type AgentSession } from '../sessions/agent-session.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
@@ -151,7 +152,7 @@ export class SessionPool<X extends PooledExchange> {
       this.services.metrics.recordUpstreamError('connect');
       throw new JsonRpcError(
         ErrorCode.InternalError,
-        `Upstream server is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+        `Upstream server is unavailable: ${describeUpstreamError(error)}`,
       );
     }
   }

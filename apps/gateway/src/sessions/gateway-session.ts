@@ -21,6 +21,7 @@ import {
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Params, UpstreamConnection } from '@portcullis/upstream/upstream-connection';
+import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import { featureAllowed, type FeatureSession } from '../calls/handle-feature-request.ts';
 import type { ToolCallSession } from '../calls/handle-tool-call.ts';
 import { filterListedTools } from '../calls/list-tools.ts';
@@ -160,6 +161,9 @@ export class GatewaySession implements SessionSink {
       get waitsInLegs() {
         const toolset = session.grant.toolset;
         return toolset ? toolset.stateless : session.agentRequests !== undefined;
+      },
+      get closed() {
+        return session.closed;
       },
       get urlElicitation() {
         const elicitation = session.clientCapabilities.elicitation as { url?: unknown } | undefined;
@@ -555,6 +559,7 @@ export class GatewaySession implements SessionSink {
 
   /** The upstream connection, reconnected first if it died (a stdio process is restarted). */
   private async upstream(): Promise<UpstreamConnection> {
+    if (this.closed) throw new JsonRpcError(ErrorCode.InternalError, 'The session is closed');
     if (this.link.alive) return this.link.connection;
     this.reconnecting ??= (async () => {
       await this.link.release().catch(() => undefined);
@@ -570,7 +575,8 @@ export class GatewaySession implements SessionSink {
       this.services.metrics.recordUpstreamError('connect');
       throw new JsonRpcError(
         ErrorCode.InternalError,
-        `Upstream server is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+        // Our words only: what the upstream said (it refused initialize, say) is not the agent's to read.
+        `Upstream server is unavailable: ${describeUpstreamError(error)}`,
       );
     }
   }

@@ -21,6 +21,7 @@ import type { Params } from '@portcullis/upstream/upstream-connection';
 import type { AgentExtra, AgentNotification } from '../agent-request.ts';
 import { auditRecord } from '../calls/audit-record.ts';
 import { refusalResult } from '../calls/refusal.ts';
+import { describeUpstreamError } from '@portcullis/upstream/upstream-errors';
 import { JsonRpcError, toErrorBody } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
 import type { GrantContext } from '../state/grant-cache.ts';
@@ -44,6 +45,8 @@ const MAX_INFLIGHT_PER_SESSION = 64;
 const MAX_MEMBER_PAGES = 20;
 /** How long a member whose upstream could not be reached is not tried again for a list (calls always try). */
 const MEMBER_RETRY_MS = 5_000;
+/** Resource URIs (and templates) a session remembers from the last listing, at most. */
+const MAX_REMEMBERED_URIS = 50_000;
 /** The longest a list waits for one member; a slower one lists from the catalog (tools) or nothing. */
 const MEMBER_LIST_DEADLINE_MS = 5_000;
 
@@ -94,7 +97,8 @@ export class ToolsetSession {
   private readonly subscriptions = new Set<string>();
   /** Who listed each resource URI (and template) last; a URI two members list is routed to neither. */
   private resourceOwners = new Map<string, MemberSlot | 'ambiguous'>();
-  private templateOwners: { pattern: RegExp; slot: MemberSlot }[] = [];
+  private templateOwners: { pattern: { test(uri: string): boolean }; slot: MemberSlot }[] = [];
+  private templatesListed = false;
 
   private constructor(
     private readonly services: GatewayServices,
@@ -197,13 +201,17 @@ export class ToolsetSession {
     return slot.opening;
   }
 
-  /** An error of one member, as the agent reads it: naming the server. */
+  /** An error of one member, as the agent reads it: naming the server, in our words (never the upstream's). */
   private memberError(slot: MemberSlot, error: unknown): JsonRpcError {
-    const body = toErrorBody(error);
     const who = `Server "${slot.view.serverName}" (${slot.view.prefix}${PREFIX_SEPARATOR}) of toolset "${this.name}"`;
+    if (!(error instanceof JsonRpcError))
+      return new JsonRpcError(
+        ErrorCode.InternalError,
+        `${who} is unavailable: ${describeUpstreamError(error)}`,
+      );
+    const body = toErrorBody(error);
     if (body.message.startsWith(who)) return new JsonRpcError(body.code, body.message, body.data);
-    const unavailable =
-      !(error instanceof JsonRpcError) || /unavailable|no longer registered/i.test(body.message);
+    const unavailable = /unavailable|no longer registered/i.test(body.message);
     return new JsonRpcError(
       unavailable ? ErrorCode.InternalError : body.code,
       unavailable ? `${who} is unavailable: ${body.message}` : `${who}: ${body.message}`,
@@ -244,6 +252,7 @@ export class ToolsetSession {
     this.indexPrefixes();
     this.resourceOwners = new Map();
     this.templateOwners = [];
+    this.templatesListed = false;
     await this.notifyToolsChanged();
   }
 
@@ -440,6 +449,9 @@ export class ToolsetSession {
     extra: AgentExtra,
     rename: (slot: MemberSlot, item: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<Record<string, unknown>[]> {
+    // One answer holds every member's pages: bounded like two upstream messages in all, so that
+    // fifty members of twenty pages each cannot make one list a tenant's way to exhaust memory.
+    const budget = { chars: 2 * this.services.config.maxUpstreamMessageBytes, cut: false };
     const lists = await Promise.all(
       this.slots.map(async (slot) => {
         const items: Record<string, unknown>[] = [];
@@ -457,7 +469,14 @@ export class ToolsetSession {
               );
               const list = result[key];
               if (Array.isArray(list))
-                for (const item of list) items.push(rename(slot, item as Record<string, unknown>));
+                for (const item of list) {
+                  budget.chars -= JSON.stringify(item)?.length ?? 0;
+                  if (budget.chars < 0) {
+                    budget.cut = true;
+                    return;
+                  }
+                  items.push(rename(slot, item as Record<string, unknown>));
+                }
               cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
               if (cursor === undefined) break;
             }
@@ -474,6 +493,11 @@ export class ToolsetSession {
         return items;
       }),
     );
+    if (budget.cut)
+      this.services.log.warn(
+        { sessionId: this.id, toolsetId: this.grant.toolsetId, method },
+        'toolset list cut at twice GATEWAY_MAX_UPSTREAM_MESSAGE_BYTES',
+      );
     return lists.flat();
   }
 
@@ -526,30 +550,41 @@ export class ToolsetSession {
     extra: AgentExtra,
   ): Promise<ResultBody> {
     const key = method === 'resources/list' ? 'resources' : 'resourceTemplates';
-    const seen = new Map<string, MemberSlot | 'ambiguous'>();
-    const templates: { pattern: RegExp; slot: MemberSlot }[] = [];
-    const items = await this.gatherResources(method, key, extra, (slot, item) => {
-      if (key === 'resources') {
-        const uri = String(item.uri);
-        seen.set(uri, seen.has(uri) && seen.get(uri) !== slot ? 'ambiguous' : slot);
-      } else if (typeof item.uriTemplate === 'string')
-        templates.push({ pattern: templatePattern(item.uriTemplate), slot });
+    const lists = await this.gatherResources(method, key, extra);
+    // What each member lists now replaces what it listed before (nothing is remembered past that),
+    // in member order; a URI two members list is neither listed nor routed.
+    if (key === 'resources') {
+      const owners = new Map<string, MemberSlot | 'ambiguous'>();
+      lists.forEach((list, i) => {
+        const slot = this.slots[i]!;
+        for (const item of list) {
+          const uri = String(item.uri);
+          const had = owners.get(uri);
+          owners.set(uri, had !== undefined && had !== slot ? 'ambiguous' : slot);
+          if (owners.size >= MAX_REMEMBERED_URIS) break;
+        }
+      });
+      this.resourceOwners = owners;
+      return { resources: lists.flat().filter((item) => owners.get(String(item.uri)) !== 'ambiguous') };
+    }
+    const templates: { pattern: { test(uri: string): boolean }; slot: MemberSlot }[] = [];
+    lists.forEach((list, i) => {
+      for (const item of list)
+        if (typeof item.uriTemplate === 'string' && templates.length < MAX_REMEMBERED_URIS)
+          templates.push({ pattern: templatePattern(item.uriTemplate), slot: this.slots[i]! });
     });
-    if (key === 'resources') for (const [uri, owner] of seen) this.resourceOwners.set(uri, owner);
-    else this.templateOwners = templates;
-    // A URI two members list is not listed (the dashboard refuses such a toolset at save; the upstream may have changed since).
-    return {
-      [key]: key === 'resources' ? items.filter((item) => seen.get(String(item.uri)) !== 'ambiguous') : items,
-    };
+    this.templateOwners = templates;
+    this.templatesListed = true;
+    return { resourceTemplates: lists.flat() };
   }
 
+  /** Each member's list (in member order; [] for one that fails, is down, or is too slow). */
   private async gatherResources(
     method: string,
     key: string,
     extra: AgentExtra,
-    each: (slot: MemberSlot, item: Record<string, unknown>) => void,
-  ): Promise<Record<string, unknown>[]> {
-    const lists = await Promise.all(
+  ): Promise<Record<string, unknown>[][]> {
+    return Promise.all(
       this.slots.map(async (slot) => {
         try {
           if (this.recentlyDown(slot)) return [];
@@ -558,29 +593,36 @@ export class ToolsetSession {
             const result = await this.onMember(slot, method, {}, bounded);
             list = Array.isArray(result[key]) ? (result[key] as Record<string, unknown>[]) : [];
           });
-          for (const item of list) each(slot, item);
           return list;
         } catch {
           return [];
         }
       }),
     );
-    return lists.flat();
   }
 
-  /** The member a resource URI belongs to: the one that listed it (or a template of it). */
+  /**
+   * The member a resource URI belongs to: the one member that claims it, by listing it or by a
+   * template that matches it. Claimed by two (a listing and another member's template, two
+   * templates), it is routed to neither: no member can take over another's reads.
+   */
   private async resourceOwner(uri: string, extra: AgentExtra): Promise<MemberSlot> {
-    if (!this.resourceOwners.has(uri) && this.templateOwners.length === 0) {
+    // Both kinds of claim are known before a URI is routed: a listing alone must not win over
+    // another member's template that was simply not asked for yet.
+    if (!this.templatesListed) await this.listResources('resources/templates/list', extra);
+    if (!this.resourceOwners.has(uri) && !this.templateOwners.some((t) => t.pattern.test(uri)))
       await this.listResources('resources/list', extra);
-      if (!this.resourceOwners.has(uri)) await this.listResources('resources/templates/list', extra);
-    }
-    const owner = this.resourceOwners.get(uri) ?? this.templateOwners.find((t) => t.pattern.test(uri))?.slot;
-    if (owner === 'ambiguous')
+    const listed = this.resourceOwners.get(uri);
+    const claims = new Set<MemberSlot | 'ambiguous'>();
+    if (listed !== undefined) claims.add(listed);
+    for (const template of this.templateOwners) if (template.pattern.test(uri)) claims.add(template.slot);
+    if (claims.size > 1 || claims.has('ambiguous'))
       throw new JsonRpcError(
         ErrorCode.InvalidParams,
-        `Resource ${uri.slice(0, 200)} is listed by more than one server of this toolset`,
+        `Resource ${uri.slice(0, 200)} is claimed by more than one server of this toolset`,
       );
-    if (!owner)
+    const owner = [...claims][0];
+    if (!owner || owner === 'ambiguous')
       throw new JsonRpcError(
         ErrorCode.InvalidParams,
         `No server of this toolset lists resource ${uri.slice(0, 200)}`,
@@ -726,8 +768,28 @@ export class ToolsetSession {
   }
 }
 
-/** An RFC 6570 URI template as a pattern: each expression matches one path segment or more. */
-function templatePattern(template: string): RegExp {
-  const parts = template.split(/\{[^}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('.+')}$`);
+/**
+ * An RFC 6570 URI template as a matcher: the literal parts in order, each expression standing for
+ * one character or more. No regular expression is built from the upstream's text: the literals are
+ * found left to right with indexOf (leftmost placement is the right one for such wildcards), so a
+ * hostile template and a long URI cost time linear in their lengths.
+ */
+function templatePattern(template: string): { test(uri: string): boolean } {
+  const parts = template.split(/\{[^}]*\}/);
+  return {
+    test(uri) {
+      if (parts.length === 1) return uri === parts[0];
+      const first = parts[0]!;
+      const last = parts[parts.length - 1]!;
+      if (!uri.startsWith(first) || uri.length < first.length + last.length + parts.length - 1) return false;
+      let at = first.length;
+      for (let i = 1; i < parts.length - 1; i++) {
+        const found = uri.indexOf(parts[i]!, at + 1);
+        if (found < 0) return false;
+        at = found + parts[i]!.length;
+      }
+      const end = uri.length - last.length;
+      return end >= at + 1 && uri.endsWith(last);
+    },
+  };
 }

@@ -47,7 +47,7 @@ export class ApprovalCoordinator {
   }
 
   /**
-   * An approval for exactly this grant, tool and arguments: an approved unused one, else the latest
+   * An approval for exactly this grant, server, tool and arguments: an approved unused one, else the latest
    * pending one (a retried call joins it rather than asking twice) or denial (the agent is told the
    * person's answer, not a new question), else a new pending one. Decided rows count while valid.
    */
@@ -61,6 +61,8 @@ export class ApprovalCoordinator {
     const rows = await this.db.approval.findMany({
       where: {
         grantId: request.grantId,
+        // A toolset grant spans servers: an approval is for one server's tool, never another's of the same name.
+        serverId: request.serverId,
         toolName: request.toolName,
         argumentsHash: request.argumentsHash,
         status: { in: ['approved', 'pending', 'denied'] },

@@ -129,7 +129,7 @@ export async function listAuditEvents(
     ) e
     LEFT JOIN grants g ON g.id = e."grantId"
     LEFT JOIN mcp_servers s ON s.id = e."serverId"
-    LEFT JOIN toolsets t ON t.id = e."toolsetId"
+    LEFT JOIN toolsets t ON t.id = e."toolsetId" AND t."organizationId" = e."organizationId"
     LEFT JOIN approvals a ON a.id = e."approvalId"
     ORDER BY e."createdAt" DESC, e.id DESC`;
   const page = rows.slice(0, limit);
