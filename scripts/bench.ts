@@ -1,7 +1,8 @@
 // `npm run bench`: benchmark scripts that print figures (not timed tests). Each runs in its own
 // process so one's warm-up or leftovers cannot skew another's numbers. Benchmarks that need a
 // database get a fresh one (on DATABASE_URL's server when set, else an embedded PostgreSQL).
-// `npm run bench -- <name>` runs one (policy | guards | gateway | fairness | growth | audit | overview).
+// `npm run bench -- <name>` runs one (policy | guards | gateway | tracing | fairness | growth | audit |
+// overview).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,12 @@ const benches = [
     name: 'gateway',
     title: 'gateway proxy vs direct, supergateway, mcp-proxy (interleaved rounds)',
     args: ['apps/gateway/bench/proxy.bench.ts'],
+    database: false,
+  },
+  {
+    name: 'tracing',
+    title: 'tracing off: gateway CPU per call with the shipped wrappers vs bypassed (interleaved rounds)',
+    args: ['apps/gateway/bench/tracing-off.bench.ts'],
     database: false,
   },
   {

@@ -356,6 +356,13 @@ const REST: Record<string, RestProbe[] | 'public'> = {
     { method: 'PATCH', path: (t) => `/api/v1/toolsets/${t.toolsetId}`, body: () => ({ name: 'probe' }) },
     { method: 'DELETE', path: (t) => `/api/v1/toolsets/${t.toolsetId}` },
   ],
+  'toolsets/[toolsetId]/simulate': [
+    {
+      method: 'POST',
+      path: (t) => `/api/v1/toolsets/${t.toolsetId}/simulate`,
+      body: () => ({ name: 'tw__get_tweet', arguments: { tweet_id: '1' } }),
+    },
+  ],
   approvals: [{ method: 'GET', path: () => '/api/v1/approvals', list: true }],
   'approvals/[approvalId]/decide': [
     {
@@ -647,6 +654,13 @@ describe('tenant isolation', () => {
         },
       ],
       deleteToolsetAction: (p) => slugs((slug) => withForm({ orgSlug: slug, toolsetId: b.toolsetId }, p)),
+      simulateToolsetCallAction: (p) =>
+        slugs((slug) =>
+          withForm(
+            { orgSlug: slug, toolsetId: b.toolsetId, name: 'tw__get_tweet', arguments: '{"tweet_id":"1"}' },
+            p,
+          ),
+        ),
       setToolAuditContentAction: (p) =>
         slugs((slug) =>
           withForm({ orgSlug: slug, serverId: b.serverId, toolName: 'get_tweet', mode: 'full' }, p),
@@ -708,6 +722,7 @@ describe('tenant isolation', () => {
         'updateToolsetAction',
         'deleteToolsetAction',
         'saveToolOverrideAction',
+        'simulateToolsetCallAction',
       ].includes(name);
       const worker =
         Object.keys(manifest.node[id]!.workers).find((w) => w.includes('[orgSlug]')) ??

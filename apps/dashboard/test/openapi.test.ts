@@ -121,6 +121,16 @@ describe('OpenAPI document', () => {
         { members: [] },
         { extra: 1 },
       ],
+      'post /toolsets/{toolsetId}/simulate': [
+        { name: 'tw__get_tweet', arguments: { tweet_id: '1' } },
+        { name: 'tw__get_tweet' },
+        { name: '', arguments: {} },
+        { name: 'x'.repeat(129) },
+        { name: 'tw__get_tweet', arguments: [] },
+        { name: 'tw__get_tweet', arguments: 'x' },
+        { arguments: {} },
+        { name: 'tw__get_tweet', extra: 1 },
+      ],
       'post /approvals/{approvalId}/decide': [
         { decision: 'approve' },
         { decision: 'deny', note: 'no' },

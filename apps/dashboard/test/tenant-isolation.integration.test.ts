@@ -97,6 +97,13 @@ const ROUTES: Record<string, Probe[] | 'public'> = {
     { method: 'PATCH', params: (b) => ({ toolsetId: b.toolsetId }), body: { name: 'probe' } },
     { method: 'DELETE', params: (b) => ({ toolsetId: b.toolsetId }) },
   ],
+  'toolsets/[toolsetId]/simulate': [
+    {
+      method: 'POST',
+      params: (b) => ({ toolsetId: b.toolsetId }),
+      body: { name: 'b-server__get_tweet', arguments: {} },
+    },
+  ],
   audit: [
     { method: 'GET', params: () => ({}), list: true },
     {

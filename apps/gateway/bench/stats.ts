@@ -283,18 +283,21 @@ export interface ArmBlock {
 }
 
 export interface TracingOffSummary {
+  /** Pairs of gateway processes, and rounds in all. */
+  pairs: number;
   rounds: number;
-  /** Per round, shipped ÷ bypassed − 1 (0.004 is +0.4 %). */
+  /** Per pair of processes, shipped ÷ bypassed − 1 over its phases (0.004 is +0.4 %). */
+  perPair: number[];
+  /** Across pairs: the median of `perPair`, with min–max. */
   relative: Spread;
   /** Per round, shipped − bypassed, µs per call. */
   absolute: Spread;
   shipped: Spread;
   bypassed: Spread;
-  /** Each arm's later block in a round against its earlier one (A/A): what the run cannot resolve. */
-  selfDifference: Spread | undefined;
-  /** A 95 % interval of the median of `relative` (order statistics: no assumption on the noise). */
+  /** A 95 % interval of the median across pairs (order statistics: no assumption on the noise). */
   interval: { low: number; high: number } | undefined;
-  roundsWithin: number;
+  /** Pairs whose difference is within the target. */
+  pairsWithin: number;
   /** 'no verdict': the interval straddles the target, i.e. this run's noise is larger than the question. */
   status: 'met' | 'not met' | 'no verdict';
 }
@@ -324,36 +327,59 @@ export function medianInterval(
   return { low: sorted[k - 1]!, high: sorted[n - k]! };
 }
 
+/** One round: both gateways of a pair at once, one block each. */
+export type Round = readonly ArmBlock[];
+/** A pair's rounds between two swaps of the arms (each process serves one arm in a phase). */
+export type Phase = readonly Round[];
+/** A pair of gateway processes: its phases, the arms swapped between them. */
+export type Pair = readonly Phase[];
+
 /**
- * Rounds of blocks (each arm's blocks in a round averaged), paired within the round; judged on the
- * median of the rounds against `max`: met when its 95 % interval is within it, not met when the
- * interval is wholly above it.
+ * Rounds measured on pairs of processes, both at once (the round is the unit of pairing), each
+ * process serving one arm in the first phase and the other in the second. A process keeps its
+ * speed (heap layout, JIT decisions) for life: in one phase that reads as a difference between the
+ * arms, in the swapped phase as the opposite one, so a pair's figure is the geometric mean over
+ * its phases of 1 + the median of the phase's rounds, minus 1. The verdict is on the median across
+ * pairs: met when its 95 % interval is within `max`, not met when wholly above it, else no verdict.
  */
 export function tracingOffSummary(
-  rounds: readonly (readonly ArmBlock[])[],
+  pairs: readonly Pair[],
   max = TRACING_OFF_MAX,
 ): TracingOffSummary | undefined {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const self: number[] = [];
-  const paired = rounds.flatMap((blocks) => {
-    const of = (arm: ArmBlock['arm']) => blocks.filter((b) => b.arm === arm).map((b) => b.cpuPerCall);
+  const paired = (round: Round) => {
+    const of = (arm: ArmBlock['arm']) => round.filter((b) => b.arm === arm).map((b) => b.cpuPerCall);
     const [s, b] = [of('shipped'), of('bypassed')];
-    for (const arm of [s, b]) if (arm.length > 1) self.push(arm.at(-1)! / arm[0]! - 1);
     return s.length && b.length ? [{ s: mean(s), b: mean(b) }] : [];
+  };
+  const all = pairs.flatMap((pair) => pair.flatMap((phase) => phase.flatMap(paired)));
+  const perPair = pairs.flatMap((pair) => {
+    const phases = pair
+      .map((phase) => phase.flatMap(paired))
+      .filter((rounds) => rounds.length > 0)
+      .map((rounds) => 1 + median(rounds.map((p) => p.s / p.b - 1)));
+    return phases.length
+      ? [
+          Math.pow(
+            phases.reduce((a, b) => a * b, 1),
+            1 / phases.length,
+          ) - 1,
+        ]
+      : [];
   });
-  const relatives = paired.map((p) => p.s / p.b - 1);
-  const relative = spread(relatives);
+  const relative = spread(perPair);
   if (!relative) return undefined;
-  const interval = medianInterval(relatives);
+  const interval = medianInterval(perPair);
   return {
-    rounds: paired.length,
+    pairs: perPair.length,
+    rounds: all.length,
+    perPair,
     relative,
-    absolute: spread(paired.map((p) => p.s - p.b))!,
-    shipped: spread(paired.map((p) => p.s))!,
-    bypassed: spread(paired.map((p) => p.b))!,
-    selfDifference: spread(self),
+    absolute: spread(all.map((p) => p.s - p.b))!,
+    shipped: spread(all.map((p) => p.s))!,
+    bypassed: spread(all.map((p) => p.b))!,
     interval,
-    roundsWithin: relatives.filter((r) => r <= max).length,
+    pairsWithin: perPair.filter((r) => r <= max).length,
     status: !interval
       ? 'no verdict'
       : interval.high <= max

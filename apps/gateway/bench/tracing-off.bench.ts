@@ -1,19 +1,21 @@
 // `npm run bench -- tracing`: what tracing costs the gateway when it is off (#29: at most 1 % of
-// its CPU per call), measured on the request path rather than estimated. Two gateway processes on
-// the same upstream, database and Redis (Redis counters, a rate-limited echo tool, durable audit,
-// as `npm run bench gateway` runs it), both with OTEL off: "shipped" runs src/ops/tracing.ts as
-// shipped; "bypassed" is started with tracing-bypass-hooks.mjs, which resolves that module to
-// bench/tracing-bypassed.ts, where every helper the tools/call path calls is the bare call it wraps.
-// Each round sends the same number of calls to both at once (so whatever else the machine does
-// then weighs on both alike) and reads each process's CPU time over its calls (every thread, ns,
-// /proc/<pid>/task/*/schedstat). Rounds run on fresh pairs of processes (BENCH_PAIRS), so that
-// one process's luck is not read as the arms' difference. Printed: CPU per call of each arm, the
-// per-round difference as a percentage (median, min–max, the median's 95 % interval) and the
-// verdict against 1 % (none when the interval straddles it).
-// BENCH_TRACING_CONTROL=1 runs both as shipped: an A/A run, i.e. what this machine cannot resolve.
-// Not in the difference (in both arms alike): the call sites' own work for tracing (the call
-// span's attribute object, the closures handed to the helpers). Knobs: BENCH_ROUNDS (30),
-// BENCH_PAIRS (3), BENCH_CALLS per round and gateway (1000), BENCH_WARMUP (50), BENCH_CLIENTS (8 each).
+// its CPU per call), measured on the request path rather than estimated. Pairs of gateway
+// processes on the same upstream, database and Redis (Redis counters, a rate-limited echo tool,
+// durable audit, as `npm run bench gateway` runs it), OTEL off, started with
+// tracing-switch-hooks.mjs so that their imports of src/ops/tracing.ts reach bench/tracing-switch.ts:
+// there every helper the tools/call path calls is either the shipped function itself (arm
+// "shipped") or the bare call it wraps (arm "bypassed"). Each round sends the same number of calls
+// to both gateways of a pair at once (whatever else the machine does then weighs on both alike) and
+// reads each process's CPU time over its calls (every thread, ns, /proc/<pid>/task/*/schedstat).
+// A process keeps its own speed for life (heap layout, JIT decisions: ±2 % here), so halfway the
+// two swap arms (then warm up again) and a pair's figure is the geometric mean of its two phases,
+// in which that speed counts once for each arm; fresh pairs are the units of the verdict against
+// 1 %: on the median across pairs, by its 95 % interval (met when wholly within, not met when
+// wholly above, no verdict when it straddles). BENCH_TRACING_CONTROL=1 keeps both on the shipped
+// module (an A/A run: what this machine cannot resolve). Not in the difference (in both arms
+// alike): the call sites' own work for tracing (the call span's attribute object, the closures
+// handed to the helpers). Knobs: BENCH_PAIRS (12), BENCH_ROUNDS per phase (3), BENCH_CALLS per
+// round and gateway (1000), BENCH_WARMUP (50), BENCH_CLIENTS (8 per gateway).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,7 +28,15 @@ import { createPrismaClient } from '@portcullis/db/client';
 import { createTestDatabase } from '@portcullis/db/test-database';
 import * as tracingModule from '../src/ops/tracing.ts';
 import { killAllSync, startProcess, stopAll, stopProcess, type Started } from './processes.ts';
-import { fmtSpread, TRACING_OFF_MAX, tracingOffSummary, type ArmBlock, type Spread } from './stats.ts';
+import {
+  fmtSpread,
+  TRACING_OFF_MAX,
+  tracingOffSummary,
+  type ArmBlock,
+  type Pair,
+  type Round,
+  type Spread,
+} from './stats.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -38,11 +48,11 @@ function positive(name: string, fallback: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}=${raw} is not a positive integer`);
   return value;
 }
-const ROUNDS = positive('BENCH_ROUNDS', 30);
+const PAIRS = positive('BENCH_PAIRS', 12);
+const ROUNDS = positive('BENCH_ROUNDS', 3);
 const CALLS = positive('BENCH_CALLS', 1000);
 const WARMUP = positive('BENCH_WARMUP', 50);
 const CLIENTS = positive('BENCH_CLIENTS', 8);
-const EPOCHS = positive('BENCH_PAIRS', 3);
 const CONTROL = process.env.BENCH_TRACING_CONTROL === '1';
 
 // The SDK client's shared AbortSignal warns once per call on long runs (see proxy.bench.ts): not printed.
@@ -121,22 +131,22 @@ async function main(): Promise<number> {
     });
     await db.$disconnect();
 
-    const hooks = pathToFileURL(path.join(here, 'tracing-bypass-hooks.mjs')).href;
-    const startGateway = (bypass: boolean, env: Record<string, string> = {}) =>
+    const hooks = pathToFileURL(path.join(here, 'tracing-switch-hooks.mjs')).href;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(hooks)});`;
+    const startGateway = (arm: ArmBlock['arm'] | 'counting') =>
       startProcess(
         process.execPath,
         [
           '--import',
           'tsx',
           '--import',
-          `data:text/javascript,${encodeURIComponent(
-            `import { register } from 'node:module'; register(${JSON.stringify(hooks)}, { data: { bypass: ${bypass} } });`,
-          )}`,
+          `data:text/javascript,${encodeURIComponent(register)}`,
           path.join(root, 'apps/gateway/src/main.ts'),
         ],
         {
           cwd: root,
-          ready: /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+          ready:
+            /tracing-switch control (http:\/\/127\.0\.0\.1:\d+)[\s\S]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
           env: {
             DATABASE_URL: testDb.url,
             PORTCULLIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -147,7 +157,7 @@ async function main(): Promise<number> {
             LOG_LEVEL: 'info',
             // Off as shipped whatever this shell exports.
             OTEL_SDK_DISABLED: 'true',
-            ...env,
+            BENCH_TRACING_ARM: arm,
           },
         },
       );
@@ -156,7 +166,7 @@ async function main(): Promise<number> {
       for (let i = 0; i < n; i++) {
         const client = new Client({ name: 'bench', version: '1.0.0' });
         const transport = new StreamableHTTPClientTransport(
-          new URL(`${started.match![1]}/mcp/${server.id}`),
+          new URL(`${started.match![2]}/mcp/${server.id}`),
           { requestInit: { headers: { Authorization: `Bearer ${token.token}` } } },
         );
         await client.connect(transport);
@@ -170,6 +180,13 @@ async function main(): Promise<number> {
         await new Promise((r) => setTimeout(r, 200));
       }
       return clients;
+    };
+    /** Sets the arm a gateway serves (tracing-switch.ts); checks tracing is off there. */
+    const serve = async (started: Started, arm: ArmBlock['arm']) => {
+      const res = await fetch(`${started.match![1]}/arm/${arm}`, { method: 'POST' });
+      const state = (await res.json()) as { arm: string; tracingOn: boolean };
+      if (state.arm !== arm || state.tracingOn)
+        throw new Error(`the gateway serves ${JSON.stringify(state)}`);
     };
     /** `n` tools/call over every client of the arm at once. */
     const calls = async (clients: Arm['clients'], n: number) => {
@@ -188,17 +205,18 @@ async function main(): Promise<number> {
     // The stand-in must cover every export of the real module, and the path must go through it:
     // a gateway with the bypass counting its helpers' calls, for 100 calls, then stopped.
     const real = Object.keys(tracingModule).sort();
-    const standIn = Object.keys(await import('./tracing-bypassed.ts')).sort();
+    const standIn = Object.keys(await import('./tracing-switch.ts')).sort();
     if (JSON.stringify(standIn) !== JSON.stringify(real))
-      throw new Error(`tracing-bypassed.ts is out of date: ops/tracing.ts exports ${real.join(', ')}`);
-    const counting = await startGateway(true, { BENCH_TRACING_COUNT: '1' });
+      throw new Error(`tracing-switch.ts is out of date: ops/tracing.ts exports ${real.join(', ')}`);
+    const counting = await startGateway('counting');
     const countingClients = await connect(counting, 1);
     await calls(countingClients, 100);
     await disconnect(countingClients);
     await stopProcess(counting);
-    const counts = JSON.parse(
-      /tracing-bypassed counts (\{.*\})/.exec(counting.tail())?.[1] ?? '{}',
-    ) as Record<string, number>;
+    const counts = JSON.parse(/tracing-switch counts (\{.*\})/.exec(counting.tail())?.[1] ?? '{}') as Record<
+      string,
+      number
+    >;
     const perCall = Object.entries(counts)
       .map(([name, n]) => `${name} ${(n / (counts.inRequestSpan ?? 1)).toFixed(1)}`)
       .join(', ');
@@ -206,52 +224,67 @@ async function main(): Promise<number> {
       throw new Error(`the gateway's tools/call path does not reach the stand-in: ${perCall || 'no calls'}`);
 
     console.log(
-      `${CONTROL ? 'CONTROL RUN (A/A): both gateways run the shipped module. ' : ''}${EPOCHS} pair(s) of gateways × ${Math.ceil(ROUNDS / EPOCHS)} rounds, both gateways at once; per round and gateway ${WARMUP} calls, then ${CALLS} measured, over ${CLIENTS} clients each; ` +
+      `${CONTROL ? 'CONTROL RUN (A/A): both gateways serve the shipped module throughout. ' : ''}${PAIRS} pairs of gateway processes × 2 phases (arms swapped) × ${ROUNDS} rounds, both gateways of a pair at once; per round and gateway ${WARMUP} calls, then ${CALLS} measured, over ${CLIENTS} clients each; ` +
         `Node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}.`,
     );
     console.log(`Tracing helpers called per tools/call on this path: ${perCall}.`);
-    const rounds: ArmBlock[][] = [];
-    for (let epoch = 0; epoch < EPOCHS; epoch++) {
-      // A fresh pair of processes each time (started in turn order), so that one process's luck
-      // (heap layout, JIT decisions) is not read as the difference between the arms.
-      const order = epoch % 2 === 0 ? (['shipped', 'bypassed'] as const) : (['bypassed', 'shipped'] as const);
-      for (const name of order) {
-        const started = await startGateway(name === 'bypassed' && !CONTROL);
+    const pairs: Pair[] = [];
+    const cpu = (round: Round, arm: ArmBlock['arm']) =>
+      round.find((b) => b.arm === arm)?.cpuPerCall ?? Number.NaN;
+    for (let p = 0; p < PAIRS; p++) {
+      // A fresh pair of processes each time (started in turns). Each serves one arm, then the other.
+      const first = p % 2 === 0 ? (['shipped', 'bypassed'] as const) : (['bypassed', 'shipped'] as const);
+      for (const name of first) {
+        const started = await startGateway(CONTROL ? 'shipped' : name);
         arms.push({ name, started, clients: await connect(started, CLIENTS) });
       }
       const pair = arms.slice(-2);
-      // Warm both up (JIT, pools, caches) before anything is counted.
-      await Promise.all(pair.map((arm) => calls(arm.clients, 3000)));
-      for (let r = 0; r < Math.ceil(ROUNDS / EPOCHS) && rounds.length < ROUNDS; r++) {
-        // Both arms at once: whatever else this machine does at that moment weighs on both alike.
-        const blocks = await Promise.all(
-          pair.map(async (arm): Promise<ArmBlock> => {
-            await calls(arm.clients, WARMUP);
-            const before = cpuNs(arm.started.pid);
-            await calls(arm.clients, CALLS);
-            return { arm: arm.name, cpuPerCall: (cpuNs(arm.started.pid) - before) / 1000 / CALLS };
-          }),
-        );
-        const shipped = blocks.find((b) => b.arm === 'shipped')!;
-        const bypassed = blocks.find((b) => b.arm === 'bypassed')!;
-        rounds.push([shipped, bypassed]);
-        console.log(
-          `  round ${rounds.length}: shipped ${shipped.cpuPerCall.toFixed(1)}, bypassed ${bypassed.cpuPerCall.toFixed(1)} µs/call (${pctOf(shipped.cpuPerCall / bypassed.cpuPerCall - 1)})`,
-        );
+      const phases: Round[][] = [];
+      for (let phase = 0; phase < 2; phase++) {
+        if (phase === 1)
+          for (const arm of pair) {
+            arm.name = arm.name === 'shipped' ? 'bypassed' : 'shipped';
+            await serve(arm.started, CONTROL ? 'shipped' : arm.name);
+          }
+        // Warm both up (JIT, pools, caches; after the swap, the helpers' new callees) first.
+        await Promise.all(pair.map((arm) => calls(arm.clients, 3000)));
+        const rounds: Round[] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          // Both arms at once: whatever else this machine does at that moment weighs on both alike.
+          rounds.push(
+            await Promise.all(
+              pair.map(async (arm): Promise<ArmBlock> => {
+                await calls(arm.clients, WARMUP);
+                const before = cpuNs(arm.started.pid);
+                await calls(arm.clients, CALLS);
+                return { arm: arm.name, cpuPerCall: (cpuNs(arm.started.pid) - before) / 1000 / CALLS };
+              }),
+            ),
+          );
+        }
+        phases.push(rounds);
       }
+      pairs.push(phases);
+      console.log(
+        `  pair ${p + 1}: ${phases
+          .map((rounds) =>
+            rounds.map((b) => `${pctOf(cpu(b, 'shipped') / cpu(b, 'bypassed') - 1)}`).join(' '),
+          )
+          .join(' | swapped | ')} (shipped vs bypassed per round)`,
+      );
       for (const arm of pair) {
         await disconnect(arm.clients);
         await stopProcess(arm.started);
       }
     }
 
-    const s = tracingOffSummary(rounds);
+    const s = tracingOffSummary(pairs);
     if (!s) return 1;
     console.log(
       `\n## Tracing off: the shipped wrappers against the same path with them bypassed${CONTROL ? ' (CONTROL: both shipped)' : ''}\n`,
     );
     console.log(
-      `${s.rounds} rounds, ${s.rounds * 2 * CALLS} measured calls; ${((Date.now() - began) / 60_000).toFixed(1)} min; load average after ${os
+      `${s.pairs} pairs, ${s.rounds} rounds, ${s.rounds * 2 * CALLS} measured calls; ${((Date.now() - began) / 60_000).toFixed(1)} min; load average after ${os
         .loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}.`,
@@ -259,10 +292,10 @@ async function main(): Promise<number> {
     console.log(`Gateway CPU per tools/call, shipped (OTEL off): ${fmtSpread(s.shipped, 1)} µs.`);
     console.log(`Gateway CPU per tools/call, wrappers bypassed: ${fmtSpread(s.bypassed, 1)} µs.`);
     console.log(
-      `Difference, per round: ${fmtPct(s.relative)}; ${s.absolute.median >= 0 ? '+' : ''}${fmtSpread(s.absolute, 2)} µs/call.`,
+      `Difference per round: ${s.absolute.median >= 0 ? '+' : ''}${fmtSpread(s.absolute, 2)} µs/call; per pair (both phases): ${s.perPair.map(pctOf).join(', ')}.`,
     );
     const interval = s.interval ? `${pctOf(s.interval.low)} to ${pctOf(s.interval.high)}` : '–';
-    console.log(`Median difference ${pctOf(s.relative.median)}, 95 % interval ${interval}.`);
+    console.log(`Median across pairs ${fmtPct(s.relative)}, its 95 % interval ${interval}.`);
     const target = `≤ ${(TRACING_OFF_MAX * 100).toFixed(0)} %`;
     console.log(
       `\nVerdict: ${s.status.toUpperCase()} — ${
@@ -270,8 +303,10 @@ async function main(): Promise<number> {
           ? `tracing off costs at most ${pctOf(s.interval!.high)} of the gateway's CPU per call (target ${target})`
           : s.status === 'not met'
             ? `tracing off costs at least ${pctOf(s.interval!.low)} of the gateway's CPU per call (target ${target})`
-            : `the interval (${interval}) straddles the target (${target}): this run's noise is larger than the question; rerun with more BENCH_ROUNDS or on a quieter host`
-      }; ${s.roundsWithin} of ${s.rounds} rounds within the target.`,
+            : s.interval
+              ? `the interval (${interval}) straddles the target (${target}): this run's noise is larger than the question; rerun with more BENCH_PAIRS or on a quieter host`
+              : `too few pairs for an interval of the median (at least 6)`
+      }; ${s.pairsWithin} of ${s.pairs} pairs within the target.`,
     );
     // A verdict is a figure like the other benches' (exit 0 either way); failing to measure is not.
     return 0;

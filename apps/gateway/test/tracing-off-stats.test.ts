@@ -1,29 +1,48 @@
-// `npm run bench -- tracing`'s arithmetic (bench/stats.ts): each round's arms averaged over their
-// blocks and paired within the round, the doubled arm against itself, and the verdict on the
-// median's 95 % interval (no verdict when the noise is larger than the question).
+// `npm run bench -- tracing`'s arithmetic (bench/stats.ts): rounds paired within a pair of gateway
+// processes, one figure per pair (its phases, arms swapped between them, so a process's own speed
+// cancels), and the verdict on the median across pairs by its 95 % interval (no verdict when the
+// noise is larger than the question).
 import { describe, expect, it } from 'vitest';
 import { medianInterval, tracingOffSummary, type ArmBlock } from '../bench/stats.ts';
 
-const block = (arm: ArmBlock['arm'], cpuPerCall: number): ArmBlock => ({ arm, cpuPerCall });
+const round = (shipped: number, bypassed = 1000): ArmBlock[] => [
+  { arm: 'shipped', cpuPerCall: shipped },
+  { arm: 'bypassed', cpuPerCall: bypassed },
+];
+/** A pair of one phase whose rounds differ by `fraction` (two of three), at 1000 µs/call. */
+const pair = (fraction: number) => [
+  [round(1000 * (1 + fraction)), round(1000 * (1 + fraction)), round(1000)],
+];
 
 describe('tracing-off bench summary', () => {
-  it('pairs the arms within each round, averaging the doubled arm, so a drift inside a round cancels', () => {
-    // Round 1 drifts up 10 µs a block (A B B A); round 2 runs 2× slower, without drift (B A A B).
+  it('pairs the arms within each round and gives each pair the median of its rounds', () => {
+    // One pair runs 2× slower throughout: its figure is still its own ratio.
     const s = tracingOffSummary([
-      [block('shipped', 1005), block('bypassed', 1010), block('bypassed', 1020), block('shipped', 1035)],
-      [block('bypassed', 2000), block('shipped', 2010), block('shipped', 2010), block('bypassed', 2000)],
+      [[round(1010), round(1000), round(1005)]],
+      [[round(2010, 2000), round(1990, 2000), round(2030, 2000)]],
     ])!;
-    expect(s.rounds).toBe(2);
-    // 1020 against 1015, 2010 against 2000: +0.49 % and +0.5 %.
-    expect(s.relative.min).toBeCloseTo(1020 / 1015 - 1, 6);
-    expect(s.relative.max).toBeCloseTo(0.005, 6);
-    expect(s.absolute).toMatchObject({ min: 5, max: 10 });
-    // Each arm against itself: +3 % and +1 % in round 1, 0 and 0 in round 2.
-    expect(s.selfDifference).toMatchObject({ n: 4, max: expect.closeTo(1035 / 1005 - 1, 6), min: 0 });
-    expect(s.roundsWithin).toBe(2);
-    // Two rounds are too few for an interval of the median.
+    expect(s.pairs).toBe(2);
+    expect(s.rounds).toBe(6);
+    expect(s.perPair[0]).toBeCloseTo(0.005, 9);
+    expect(s.perPair[1]).toBeCloseTo(0.005, 9);
+    expect(s.absolute).toMatchObject({ min: -10, max: 30 });
+    expect(s.shipped.max).toBe(2030);
+    // Two pairs are too few for an interval of the median.
     expect(s.interval).toBeUndefined();
     expect(s.status).toBe('no verdict');
+  });
+
+  it('cancels a process that is faster than its twin for life: the arms swap between phases', () => {
+    // Process X is 4 % faster than Y throughout; shipped costs +1 %. Phase 1: X shipped, Y bypassed.
+    const x = 960;
+    const y = 1000;
+    const s = tracingOffSummary([
+      [
+        [round(x * 1.01, y), round(x * 1.01, y)],
+        [round(y * 1.01, x), round(y * 1.01, x)],
+      ],
+    ])!;
+    expect(s.perPair[0]).toBeCloseTo(0.01, 9);
   });
 
   it('takes the 95 % interval of the median from order statistics', () => {
@@ -35,22 +54,21 @@ describe('tracing-off bench summary', () => {
   });
 
   it('is met when the interval is within 1 %, not met when above it, and no verdict when it straddles', () => {
-    const rounds = (...shipped: number[]) =>
-      shipped.map((s) => [block('shipped', s), block('bypassed', 1000)]);
-    const met = tracingOffSummary(rounds(1000, 1002, 1004, 998, 1001, 1003, 1009))!;
-    expect(met.interval).toEqual({ low: expect.closeTo(-0.002, 9), high: expect.closeTo(0.009, 9) });
+    const met = tracingOffSummary([0, 0.002, 0.004, -0.002, 0.001, 0.003, 0.009].map(pair))!;
+    expect(met.interval!.low).toBeCloseTo(-0.002, 9);
+    expect(met.interval!.high).toBeCloseTo(0.009, 9);
     expect(met.status).toBe('met');
-    expect(met.roundsWithin).toBe(7);
-    const notMet = tracingOffSummary(rounds(1020, 1030, 1015, 1025, 1011, 1040))!;
+    expect(met.pairsWithin).toBe(7);
+    const notMet = tracingOffSummary([0.02, 0.03, 0.015, 0.025, 0.011, 0.04].map(pair))!;
     expect(notMet.status).toBe('not met');
-    expect(notMet.roundsWithin).toBe(0);
-    const noisy = tracingOffSummary(rounds(900, 1100, 1000, 1050, 950, 1005))!;
-    expect(noisy.relative.median).toBeCloseTo(0.0025, 6);
+    expect(notMet.pairsWithin).toBe(0);
+    const noisy = tracingOffSummary([-0.1, 0.1, 0, 0.05, -0.05, 0.005].map(pair))!;
+    expect(noisy.relative.median).toBeCloseTo(0.0025, 9);
     expect(noisy.status).toBe('no verdict');
   });
 
   it('has nothing to say without a round that measured both arms', () => {
     expect(tracingOffSummary([])).toBeUndefined();
-    expect(tracingOffSummary([[block('shipped', 1)]])).toBeUndefined();
+    expect(tracingOffSummary([[[[{ arm: 'shipped', cpuPerCall: 1 }]]]])).toBeUndefined();
   });
 });

@@ -83,15 +83,13 @@ describe('probeUpstreamEra', () => {
     });
     const other = await listen(
       async (_req, res) =>
-        void res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              jsonrpc: '2.0',
-              id: 'portcullis-discover',
-              result: { supportedVersions: ['2099-01-01'] },
-            }),
-          ),
+        void res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: 'portcullis-discover',
+            result: { supportedVersions: ['2099-01-01'] },
+          }),
+        ),
     );
     expect((await probeUpstreamEra({ transport: 'streamable_http', url: other }, options)).era).toBe(
       'legacy',

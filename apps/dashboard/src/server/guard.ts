@@ -7,6 +7,7 @@ import { resolveMembership } from '../modules/orgs/membership';
 import type { OrgContext } from './context';
 import { db } from './db';
 import { NotFoundError } from './errors';
+import { noteOrganization } from './spans';
 
 export async function requireUser(): Promise<{
   id: string;
@@ -28,7 +29,10 @@ export async function requireUser(): Promise<{
 export async function requireMembership(orgSlug: string, minRole: Role = 'viewer'): Promise<OrgContext> {
   const user = await requireUser();
   try {
-    return await resolveMembership(db(), user.id, orgSlug, minRole);
+    const ctx = await resolveMembership(db(), user.id, orgSlug, minRole);
+    // The active span (the action's; a page's render) names the organization (server/spans.ts).
+    noteOrganization(ctx.organizationId);
+    return ctx;
   } catch (error) {
     if (error instanceof NotFoundError) notFound();
     throw error;

@@ -1,10 +1,12 @@
 // The REST API's one wrapper: authenticates (API key, or session + org), checks the role, parses
-// input with zod, and turns errors into `{ error: { message, pointer } }` with the right status.
+// input with zod, and turns errors into `{ error: { message, pointer } }` with the right status;
+// each request is one span (server/spans.ts).
 import type { Role } from '@portcullis/db/types';
 import { z } from 'zod';
 import { resolveApiKey, resolveMembership } from '../orgs/membership';
 import type { OrgContext } from '../../server/context';
 import { db } from '../../server/db';
+import { inApiSpan, noteOrganization } from '../../server/spans';
 import {
   AppError,
   ForbiddenError,
@@ -56,10 +58,15 @@ async function authenticate(request: Request, minRole: Role): Promise<OrgContext
   return resolveMembership(db(), session.user.id, slug, minRole);
 }
 
-export function apiRoute<P extends Params = Params>(minRole: Role, handler: Handler<P>) {
-  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+/** Each request is one span, named by the route's template: `GET /api/v1/servers/{serverId}`. */
+export function apiRoute<P extends Params = Params>(
+  { role: minRole, path }: Pick<RouteSpec, 'role' | 'path'>,
+  handler: Handler<P>,
+) {
+  const respond = async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const ctx = await authenticate(request, minRole);
+      noteOrganization(ctx.organizationId);
       const result = await handler({ ctx, request, params: await context.params });
       if (result instanceof Response) return result;
       return Response.json(result, { headers: { 'Cache-Control': 'no-store' } });
@@ -69,6 +76,9 @@ export function apiRoute<P extends Params = Params>(minRole: Role, handler: Hand
       return errorResponse(500, 'Internal error; the request was not completed.');
     }
   };
+  const route = `/api/v1${path}`;
+  return (request: Request, context: { params: Promise<P> }): Promise<Response> =>
+    inApiSpan(request.method, route, () => respond(request, context));
 }
 
 const MAX_BODY = 1_000_000;
@@ -125,7 +135,7 @@ export function defineRoute<const S extends RouteSpec>(
     query: Parsed<S, 'query'>;
   }) => Promise<Response | unknown>,
 ) {
-  const route = apiRoute<PathParams<S['path']> & Params>(spec.role, async ({ ctx, request, params }) => {
+  const route = apiRoute<PathParams<S['path']> & Params>(spec, async ({ ctx, request, params }) => {
     const query = (spec.query ? readQuery(request, spec.query) : undefined) as Parsed<S, 'query'>;
     const body = (spec.body ? await readJson(request, spec.body) : undefined) as Parsed<S, 'body'>;
     const result = await handler({ ctx, request, params, body, query });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formOrgSlug, idField, parseForm, safeParseForm, text } from '../../server/form';
 import { requireMembership } from '../../server/guard';
 import { decideApproval } from './approvals';
+import { tracedAction } from '../../server/spans';
 
 const decideForm = z.object({
   approvalId: idField,
@@ -14,21 +15,24 @@ const decideForm = z.object({
   note: text(1_000),
 });
 
-export async function decideApprovalAction(
-  _prev: ActionResult<unknown>,
-  form: FormData,
-): Promise<ActionResult<unknown>> {
-  const ctx = await requireMembership(formOrgSlug(form), 'editor');
-  const decision = safeParseForm(decideForm, form)?.decision ?? 'deny';
-  const result = await runAction(
-    async () => {
-      const input = parseForm(decideForm, form);
-      return decideApproval(db(), ctx, input.approvalId, input.decision, input.note);
-    },
-    decision === 'approve'
-      ? 'Approved: the held call continues, or the agent’s next identical call runs (once, within 15 minutes).'
-      : 'Denied: the agent is told, with your note.',
-  );
-  revalidatePath(`/o/${ctx.orgSlug}/approvals`);
-  return result;
-}
+export const decideApprovalAction = tracedAction(
+  'approvals.decideApproval',
+  async function decideApprovalAction(
+    _prev: ActionResult<unknown>,
+    form: FormData,
+  ): Promise<ActionResult<unknown>> {
+    const ctx = await requireMembership(formOrgSlug(form), 'editor');
+    const decision = safeParseForm(decideForm, form)?.decision ?? 'deny';
+    const result = await runAction(
+      async () => {
+        const input = parseForm(decideForm, form);
+        return decideApproval(db(), ctx, input.approvalId, input.decision, input.note);
+      },
+      decision === 'approve'
+        ? 'Approved: the held call continues, or the agent’s next identical call runs (once, within 15 minutes).'
+        : 'Denied: the agent is told, with your note.',
+    );
+    revalidatePath(`/o/${ctx.orgSlug}/approvals`);
+    return result;
+  },
+);

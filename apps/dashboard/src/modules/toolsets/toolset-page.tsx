@@ -11,6 +11,7 @@ import { notFoundOnMissing } from '../../server/not-found';
 import { roleAtLeast } from '../../server/roles';
 import { proxyUrlFor } from '../grants/grants';
 import { listServers } from '../servers/servers';
+import { ToolsetCallSimulator } from './components/toolset-call-simulator';
 import { ToolsetForm } from './components/toolset-form';
 import { deleteToolsetAction } from './toolset-actions';
 import { describeEffect, effectiveTools, getToolset, toolChoices, type EffectiveTool } from './toolsets';
@@ -81,6 +82,25 @@ export async function ToolsetPage({ orgSlug, toolsetId }: { orgSlug: string; too
           ))}
         </DataTable>
       </ListSection>
+
+      <section aria-labelledby="try-call" className="card p-5">
+        <h2 id="try-call" className="h2">
+          Try a call
+        </h2>
+        <p className="muted mb-3">
+          Routes the name as the gateway does and decides it with the member server&apos;s active policy,
+          arguments included. Nothing is sent to the server and no rate limit is used up.
+        </p>
+        <ToolsetCallSimulator
+          orgSlug={ctx.orgSlug}
+          toolsetId={toolset.id}
+          tools={tools.map((t) => ({
+            exposedName: t.exposedName,
+            serverName: t.serverName,
+            upstreamName: t.upstreamName,
+          }))}
+        />
+      </section>
 
       {canEdit ? (
         <section aria-labelledby="edit-toolset" className="card p-5">

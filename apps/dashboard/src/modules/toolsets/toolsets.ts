@@ -483,7 +483,7 @@ export interface EffectiveTool {
 }
 
 /** The active version as packages/policy's decisions take it, compiled as the catalog compiles it. */
-function activePolicyOf(row: { version: number; document: unknown } | undefined) {
+export function activePolicyOf(row: { version: number; document: unknown } | undefined) {
   if (!row) return { active: null, compiled: null };
   const compiled = compileActivePolicy(row.document);
   const active: ActivePolicy = compiled

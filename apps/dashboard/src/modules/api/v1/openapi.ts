@@ -23,6 +23,7 @@ import {
   listToolsetsRoute,
   patchToolsetRoute,
   putToolsetRoute,
+  simulateToolsetCallRoute,
 } from './toolsets';
 
 /** Every /api/v1 route; a test checks this against the route files on disk. */
@@ -49,6 +50,7 @@ export const apiV1Routes: DefinedRoute[] = [
   putToolsetRoute,
   patchToolsetRoute,
   deleteToolsetRoute,
+  simulateToolsetCallRoute,
 ];
 
 type JsonSchema = Record<string, unknown>;

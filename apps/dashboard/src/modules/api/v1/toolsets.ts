@@ -9,6 +9,7 @@ import {
   toolsetPatch,
   updateToolset,
 } from '../../toolsets/toolsets';
+import { simulateToolsetCall, toolsetCallInput } from '../../toolsets/simulate-toolset';
 import { defineRoute } from '../handler';
 
 export const listToolsetsRoute = defineRoute(
@@ -82,4 +83,22 @@ export const deleteToolsetRoute = defineRoute(
     success: { status: 200, description: 'How many grants were revoked' },
   },
   async ({ ctx, params }) => ({ deleted: true, ...(await deleteToolset(db(), ctx, params.toolsetId)) }),
+);
+
+export const simulateToolsetCallRoute = defineRoute(
+  {
+    method: 'post',
+    path: '/toolsets/{toolsetId}/simulate',
+    summary:
+      'Simulate a tools/call through a toolset: the member server and upstream tool the name routes to, and the decision the gateway would make with the given arguments (nothing is forwarded, no rate limit is used up)',
+    role: 'viewer',
+    body: toolsetCallInput,
+    success: {
+      status: 200,
+      description: 'Member server, upstream tool (null when none answers) and decision',
+    },
+  },
+  async ({ ctx, params, body }) => ({
+    simulation: await simulateToolsetCall(db(), ctx, params.toolsetId, body.name, body.arguments),
+  }),
 );

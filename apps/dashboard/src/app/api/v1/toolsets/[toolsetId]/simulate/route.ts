@@ -1,0 +1,1 @@
+export { simulateToolsetCallRoute as POST } from '../../../../../../modules/api/v1/toolsets';
