@@ -525,7 +525,7 @@ describe('tenant isolation', () => {
       confirmEmailAction: 'not org-scoped', // consumes a verification link: a random token signs nobody in
       resendVerificationAction: 'not org-scoped', // the signed-in user's own address
       signOutAction: 'not org-scoped',
-      $$RSC_SERVER_ACTION_0: 'not org-scoped', // the OIDC sign-in button
+      oidcSignInAction: 'not org-scoped', // the OIDC sign-in button (signs in at the provider)
       createOrganizationAction: 'not org-scoped',
       acceptInvitationAction: (p) => [
         { who: 'guessed invitation token', args: withForm({ token: `pci_${'A'.repeat(43)}` }, p) },

@@ -14,7 +14,7 @@
 // wholly above, no verdict when it straddles). BENCH_TRACING_CONTROL=1 keeps both on the shipped
 // module (an A/A run: what this machine cannot resolve). Not in the difference (in both arms
 // alike): the call sites' own work for tracing (the call span's attribute object, the closures
-// handed to the helpers). Knobs: BENCH_PAIRS (12), BENCH_ROUNDS per phase (3), BENCH_CALLS per
+// handed to the helpers). Knobs: BENCH_PAIRS (30), BENCH_ROUNDS per phase (3), BENCH_CALLS per
 // round and gateway (1000), BENCH_WARMUP (50), BENCH_CLIENTS (8 per gateway).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ function positive(name: string, fallback: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}=${raw} is not a positive integer`);
   return value;
 }
-const PAIRS = positive('BENCH_PAIRS', 12);
+const PAIRS = positive('BENCH_PAIRS', 30);
 const ROUNDS = positive('BENCH_ROUNDS', 3);
 const CALLS = positive('BENCH_CALLS', 1000);
 const WARMUP = positive('BENCH_WARMUP', 50);
