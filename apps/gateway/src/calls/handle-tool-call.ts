@@ -387,11 +387,20 @@ async function decideAndForward(
     policyVersion = state.policy?.version ?? null;
     // The toolset (or the overrides) as they are now: a tool taken out of the subset, or a member
     // removed, while the call waited is not sent.
+    if (session.closed === true)
+      return refuse(
+        {
+          effect: 'deny',
+          rule: '(session)',
+          reason: 'The session ended while this call waited for approval',
+          counters: [],
+        },
+        approvalId,
+      );
     const namingNow = session.naming?.(state);
     const stillInScope =
-      session.closed !== true &&
-      (!naming ||
-        (namingNow !== undefined && namingNow.resolve(exposed) === toolName && namingNow.included(toolName)));
+      !naming ||
+      (namingNow !== undefined && namingNow.resolve(exposed) === toolName && namingNow.included(toolName));
     const recheck = stillInScope
       ? decide(state, toolName, args)
       : outOfScopeDecision(exposed, session.toolsetId ? TOOLSET_RULE : RENAMED_RULE);
