@@ -72,6 +72,8 @@ interface MemberSlot {
   opening: Promise<GatewaySession> | undefined;
   /** When its upstream last could not be reached (lists skip it for MEMBER_RETRY_MS). */
   failedAt?: number | undefined;
+  /** Taken out of the toolset: a session still opening for it is closed when it arrives. */
+  removed?: boolean;
 }
 
 export class ToolsetSession {
@@ -179,7 +181,8 @@ export class ToolsetSession {
       (session) => {
         session.agentRequests = (method, params, signal) => this.requestAgent(method, params, signal);
         session.agentNotifications = (notification) => this.fromMember(slot, notification);
-        if (this.closed) {
+        // Closed, or the member was removed from the toolset, while it opened: nothing keeps it.
+        if (this.closed || slot.removed) {
           void session.close();
           throw new JsonRpcError(ErrorCode.InternalError, 'The client session is closed');
         }
@@ -247,7 +250,11 @@ export class ToolsetSession {
         next.push(kept);
       } else next.push({ view, session: undefined, opening: undefined });
     }
-    for (const slot of this.slots) if (!next.includes(slot)) void slot.session?.close();
+    for (const slot of this.slots)
+      if (!next.includes(slot)) {
+        slot.removed = true;
+        void slot.session?.close();
+      }
     this.slots = next;
     this.indexPrefixes();
     this.resourceOwners = new Map();
